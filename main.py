@@ -1,0 +1,161 @@
+"""Turnero's command line (OPERATIONS.md): serve, worker, migrate, seed, create-admin, and a few helpers."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import logging
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from core.health import is_unavailable
+from core.settings import Settings, load_settings
+
+
+def _settings() -> Settings:
+    from core.runtime import resolve_servers
+
+    return resolve_servers(load_settings())
+
+
+def _migrate(settings: Settings) -> None:
+    from core.db import migrate
+
+    assert settings.database_url
+    migrate(settings.database_url)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    settings = _settings()
+    _migrate(settings)
+    uvicorn.run(
+        "server.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level="info",
+        proxy_headers=True,
+    )
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from jobs.worker import run
+
+    settings = _settings()
+    _migrate(settings)
+    run(settings)
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    _migrate(_settings())
+    print("migrations applied")
+    return 0
+
+
+def cmd_seed(args: argparse.Namespace) -> int:
+    if not args.demo:
+        print("seed: nothing to do; use --demo to load the demo city", file=sys.stderr)
+        return 2
+    from demo.seed import seed_demo
+
+    settings = _settings()
+    _migrate(settings)
+    asyncio.run(seed_demo(settings))
+    return 0
+
+
+def cmd_create_admin(args: argparse.Namespace) -> int:
+    from demo.admin import create_admin
+
+    password = os.environ.get("TURNERO_ADMIN_PASSWORD")
+    if not password:
+        if not sys.stdin.isatty():
+            print("create-admin: set TURNERO_ADMIN_PASSWORD or run it in a terminal", file=sys.stderr)
+            return 2
+        password = getpass.getpass(f"Password for {args.username}: ")
+    settings = _settings()
+    _migrate(settings)
+    return asyncio.run(create_admin(settings, args.username, password))
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    seeded = cmd_seed(argparse.Namespace(demo=True))
+    return seeded or cmd_serve(args)
+
+
+def cmd_export_schema(args: argparse.Namespace) -> int:
+    from schema.root import SDL_PATH, sdl
+
+    target = Path(args.output) if args.output else SDL_PATH
+    target.write_text(sdl())
+    print(f"schema written to {target}")
+    return 0
+
+
+def cmd_stop_embedded(args: argparse.Namespace) -> int:
+    from core.embedded import stop_embedded_postgres, stop_embedded_redis
+
+    settings = load_settings()
+    stopped = [
+        name
+        for name, stop in (("PostgreSQL", stop_embedded_postgres), ("Redis", stop_embedded_redis))
+        if stop(settings.data_dir)
+    ]
+    print(f"stopped: {', '.join(stopped) or 'nothing was running'}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="python main.py", description="Turnero: appointments and queues.")
+    commands = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, handler: Callable[[argparse.Namespace], int], help_text: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub.set_defaults(handler=handler)
+        return sub
+
+    for name, handler, help_text in (
+        ("serve", cmd_serve, "apply pending migrations, then serve the API"),
+        ("demo", cmd_demo, "load the demo city, then serve the API"),
+    ):
+        sub = add(name, handler, help_text)
+        sub.add_argument("--host", default="127.0.0.1")
+        sub.add_argument("--port", type=int, default=8000)
+        sub.add_argument("--workers", type=int, default=1)
+    add("worker", cmd_worker, "run the background worker (arq) until stopped")
+    add("migrate", cmd_migrate, "apply pending migrations and exit")
+    seed = add("seed", cmd_seed, "load data")
+    seed.add_argument("--demo", action="store_true", help="the demo city (idempotent)")
+    admin = add("create-admin", cmd_create_admin, "create or reset an ADMIN (password: TURNERO_ADMIN_PASSWORD)")
+    admin.add_argument("username")
+    export = add("export-schema", cmd_export_schema, "write the GraphQL SDL (default schema/schema.graphql)")
+    export.add_argument("--output")
+    add("stop-embedded", cmd_stop_embedded, "stop the embedded PostgreSQL and Redis of the data directory")
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    args = parser().parse_args(argv)
+    try:
+        code: int = args.handler(args)
+        return code
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:
+        if is_unavailable(error) or "connect" in str(error).lower():
+            print(f"turnero: cannot reach the database or Redis: {error}", file=sys.stderr)
+            return 1
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,93 @@
+"""Agendas (the plan), closures (the exceptions) and slots (what citizens book)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Time,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, created_at_column, id_column
+
+
+class Agenda(Base):
+    __tablename__ = "agendas"
+    __table_args__ = (
+        CheckConstraint(
+            "cardinality(weekdays) > 0 AND weekdays <@ ARRAY[1,2,3,4,5,6,7]::smallint[]",
+            name="weekdays_valid",
+        ),
+        CheckConstraint("start_time < end_time", name="start_before_end"),
+        CheckConstraint("slot_minutes > 0", name="slot_minutes_positive"),
+        CheckConstraint("capacity > 0", name="capacity_positive"),
+        CheckConstraint("valid_to IS NULL OR valid_to >= valid_from", name="validity_order"),
+        Index("ix_agendas_office_service", "office_id", "service_id"),
+    )
+
+    id: Mapped[int] = id_column()
+    office_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("offices.id", ondelete="CASCADE"))
+    service_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("services.id", ondelete="CASCADE"))
+    weekdays: Mapped[list[int]] = mapped_column(ARRAY(SmallInteger))
+    start_time: Mapped[time] = mapped_column(Time)
+    end_time: Mapped[time] = mapped_column(Time)
+    slot_minutes: Mapped[int] = mapped_column(Integer)
+    capacity: Mapped[int] = mapped_column(Integer)
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = created_at_column()
+
+
+class Closure(Base):
+    """A day an office (or, with no office, every office) is closed."""
+
+    __tablename__ = "closures"
+    __table_args__ = (Index("uq_closures_office_date", text("coalesce(office_id, 0)"), "date", unique=True),)
+
+    id: Mapped[int] = id_column()
+    office_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("offices.id", ondelete="CASCADE"))
+    date: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = created_at_column()
+
+
+class Slot(Base):
+    __tablename__ = "slots"
+    __table_args__ = (
+        UniqueConstraint("office_id", "service_id", "starts_at"),
+        CheckConstraint("capacity >= 0", name="capacity_not_negative"),
+        CheckConstraint("booked >= 0 AND booked <= capacity", name="booked_within_capacity"),
+        CheckConstraint("starts_at < ends_at", name="starts_before_ends"),
+        # the hot path of availability and earliestSlots: only slots with a free seat
+        Index(
+            "ix_slots_free_by_service",
+            "service_id",
+            "starts_at",
+            postgresql_where=text("booked < capacity AND NOT closed"),
+        ),
+    )
+
+    id: Mapped[int] = id_column()
+    office_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("offices.id", ondelete="CASCADE"))
+    service_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("services.id", ondelete="CASCADE"))
+    agenda_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("agendas.id", ondelete="SET NULL"), index=True)
+    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    capacity: Mapped[int] = mapped_column(Integer)
+    booked: Mapped[int] = mapped_column(Integer, server_default="0")
+    # a closure added after release closes the day's slots instead of deleting them: bookings point here
+    closed: Mapped[bool] = mapped_column(Boolean, server_default="false")

@@ -1,0 +1,120 @@
+"""Offices, services, which office offers which service, desks and opening hours."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    Time,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, created_at_column, id_column
+
+
+class Office(Base):
+    __tablename__ = "offices"
+    __table_args__ = (
+        CheckConstraint("latitude IS NULL OR latitude BETWEEN -90 AND 90", name="latitude_range"),
+        CheckConstraint("longitude IS NULL OR longitude BETWEEN -180 AND 180", name="longitude_range"),
+        CheckConstraint("slug ~ '^[a-z0-9][a-z0-9-]*$'", name="slug_format"),
+    )
+
+    id: Mapped[int] = id_column()
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str | None] = mapped_column(String(300))
+    timezone: Mapped[str] = mapped_column(String(64))
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    created_at: Mapped[datetime] = created_at_column()
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+
+
+class OpeningHours(Base):
+    """One opening interval of an office on one ISO weekday (a weekday may have several)."""
+
+    __tablename__ = "opening_hours"
+    __table_args__ = (
+        CheckConstraint("weekday BETWEEN 1 AND 7", name="weekday_range"),
+        CheckConstraint("opens < closes", name="opens_before_closes"),
+    )
+
+    office_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("offices.id", ondelete="CASCADE"), primary_key=True)
+    weekday: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    opens: Mapped[time] = mapped_column(Time, primary_key=True)
+    closes: Mapped[time] = mapped_column(Time)
+
+
+class Service(Base):
+    __tablename__ = "services"
+    __table_args__ = (
+        CheckConstraint("duration_minutes BETWEEN 1 AND 1440", name="duration_range"),
+        CheckConstraint("booking_window_days BETWEEN 1 AND 730", name="booking_window_range"),
+        CheckConstraint("max_active_bookings_per_citizen >= 1", name="max_active_positive"),
+        CheckConstraint("ticket_prefix ~ '^[A-Z]{1,2}$'", name="ticket_prefix_format"),
+        CheckConstraint("slug ~ '^[a-z0-9][a-z0-9-]*$'", name="slug_format"),
+    )
+
+    id: Mapped[int] = id_column()
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    category: Mapped[str | None] = mapped_column(String(100))
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    required_documents: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default="{}")
+    walk_in_allowed: Mapped[bool] = mapped_column(Boolean, server_default="true")
+    booking_window_days: Mapped[int] = mapped_column(Integer, server_default="30")
+    ticket_prefix: Mapped[str] = mapped_column(String(2))
+    max_active_bookings_per_citizen: Mapped[int] = mapped_column(Integer, server_default="1")
+    # lower-cased, accent-free name, category and description: what `services(search)` matches
+    search_text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = created_at_column()
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+
+
+class OfficeService(Base):
+    """An office offers a service: registered by an agenda or a desk for it."""
+
+    __tablename__ = "office_services"
+
+    office_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("offices.id", ondelete="CASCADE"), primary_key=True)
+    service_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("services.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class Desk(Base):
+    __tablename__ = "desks"
+    __table_args__ = (UniqueConstraint("office_id", "name"),)
+
+    id: Mapped[int] = id_column()
+    office_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("offices.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = created_at_column()
+
+
+class DeskService(Base):
+    __tablename__ = "desk_services"
+
+    desk_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("desks.id", ondelete="CASCADE"), primary_key=True)
+    service_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("services.id", ondelete="CASCADE"), primary_key=True, index=True
+    )

@@ -1,0 +1,150 @@
+"""Staff accounts and device tokens: created by administrators (and managers for their own offices)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from core.errors import NotFoundError, ValidationFailed
+from core.security import hash_password, new_token, token_hash
+from core.validation import id_field, parse_id, text_field
+from models.accounts import DeviceKind, Role
+from resolvers.accounts.records import DeviceTokenRecord, StaffUserRecord
+from resolvers.accounts.sessions import staff_user
+from resolvers.accounts.viewer import Grant, Viewer
+
+_USERNAME = re.compile(r"^[A-Za-z0-9._@-]{3,100}$")
+MIN_PASSWORD = 10
+
+
+@dataclass(frozen=True, slots=True)
+class GrantRequest:
+    role: Role
+    office_id: str | None
+
+
+def check_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD or len(password) > 200:
+        raise ValidationFailed("password", f"password must be {MIN_PASSWORD} to 200 characters long.")
+    return password
+
+
+async def _existing_offices(conn: AsyncConnection, ids: set[int]) -> set[int]:
+    if not ids:
+        return set()
+    rows = await conn.execute(text("SELECT id FROM offices WHERE id = ANY(:ids)"), {"ids": list(ids)})
+    return {row[0] for row in rows}
+
+
+async def _grants(conn: AsyncConnection, viewer: Viewer, requests: list[GrantRequest]) -> list[Grant]:
+    if not requests:
+        raise ValidationFailed("roles", "A staff user needs at least one role.")
+    grants: list[Grant] = []
+    for index, request in enumerate(requests):
+        field = f"roles.{index}.officeId"
+        if request.role is Role.ADMIN:
+            if request.office_id is not None:
+                raise ValidationFailed(field, "ADMIN holds every office: give no officeId.")
+            grants.append(Grant(Role.ADMIN, None))
+        else:
+            if request.office_id is None:
+                raise ValidationFailed(field, f"{request.role.value} needs an officeId.")
+            grants.append(Grant(request.role, id_field(field, request.office_id)))
+    known = await _existing_offices(conn, {g.office_id for g in grants if g.office_id is not None})
+    for index, grant in enumerate(grants):
+        if grant.office_id is not None and grant.office_id not in known:
+            raise ValidationFailed(f"roles.{index}.officeId", "No office has this ID.")
+        # a manager hands out rights only over their own offices, and never ADMIN
+        if grant.role is Role.ADMIN:
+            viewer.require_admin()
+        else:
+            viewer.require_role(grant.office_id, Role.MANAGER)
+    return list(dict.fromkeys(grants))
+
+
+async def create_staff(
+    conn: AsyncConnection, viewer: Viewer, username: str, password: str, roles: list[GrantRequest]
+) -> StaffUserRecord:
+    if not viewer.is_admin and not any(g.role is Role.MANAGER for g in viewer.grants):
+        viewer.require_admin()
+    username = username.strip()
+    if not _USERNAME.match(username):
+        raise ValidationFailed("username", "username must be 3 to 100 letters, digits or . _ @ -")
+    check_password(password)
+    grants = await _grants(conn, viewer, roles)
+    user_id = (
+        await conn.execute(
+            text("""INSERT INTO staff_users (username, password_hash) VALUES (:username, :hash)
+                ON CONFLICT (lower(username)) DO NOTHING RETURNING id"""),
+            {"username": username, "hash": hash_password(password)},
+        )
+    ).scalar()
+    if user_id is None:
+        raise ValidationFailed("username", "This username is taken.")
+    await conn.execute(
+        text(
+            "INSERT INTO role_grants (staff_user_id, role, office_id) "
+            "VALUES (:user_id, CAST(:role AS role), :office_id)"
+        ),
+        [{"user_id": user_id, "role": g.role.value, "office_id": g.office_id} for g in grants],
+    )
+    return await staff_user(conn, user_id)
+
+
+async def ensure_admin(conn: AsyncConnection, username: str, password: str) -> tuple[StaffUserRecord, bool]:
+    """create-admin: creates the user or resets its password, and makes sure it holds ADMIN."""
+    if not _USERNAME.match(username):
+        raise ValidationFailed("username", "username must be 3 to 100 letters, digits or . _ @ -")
+    check_password(password)
+    row = (
+        (
+            await conn.execute(
+                text("""INSERT INTO staff_users (username, password_hash) VALUES (:username, :hash)
+                ON CONFLICT (lower(username)) DO UPDATE SET password_hash = EXCLUDED.password_hash
+                RETURNING id, (xmax = 0) AS created"""),
+                {"username": username, "hash": hash_password(password)},
+            )
+        )
+        .mappings()
+        .one()
+    )
+    await conn.execute(
+        text("""INSERT INTO role_grants (staff_user_id, role, office_id) VALUES (:user_id, 'ADMIN', NULL)
+                ON CONFLICT DO NOTHING"""),
+        {"user_id": row["id"]},
+    )
+    # a reset password ends every open session of that user
+    await conn.execute(text("DELETE FROM staff_sessions WHERE staff_user_id = :id"), {"id": row["id"]})
+    return await staff_user(conn, row["id"]), bool(row["created"])
+
+
+async def issue_device_token(
+    conn: AsyncConnection,
+    viewer: Viewer,
+    secret_key: bytes,
+    office_id: str,
+    kind: DeviceKind,
+    name: str,
+    *,
+    token: str | None = None,
+) -> DeviceTokenRecord:
+    office = parse_id(office_id)
+    exists = (
+        office is not None
+        and (await conn.execute(text("SELECT 1 FROM offices WHERE id = :id"), {"id": office})).first() is not None
+    )
+    if office is None or not exists:
+        raise NotFoundError("No office has this ID.")
+    viewer.require_role(office, Role.MANAGER)
+    name = text_field("name", name, max_length=100)
+    token = token or new_token("td_")
+    await conn.execute(
+        text("""INSERT INTO device_tokens (token_hash, kind, name, office_id)
+                VALUES (:hash, CAST(:kind AS device_kind), :name, :office_id)
+                ON CONFLICT (token_hash) DO NOTHING"""),
+        {"hash": token_hash(secret_key, token), "kind": kind.value, "name": name, "office_id": office},
+    )
+    return DeviceTokenRecord(token=token, kind=kind, name=name, office_id=office)

@@ -1,0 +1,52 @@
+"""Who is calling, and what they may do. Every operation asks here before it touches data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from core.errors import NotAllowedError
+from models.accounts import DeviceKind, Role
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    role: Role
+    office_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    """Anonymous (a citizen), a staff user with grants, or a kiosk/display device of one office."""
+
+    staff_user_id: int | None = None
+    username: str | None = None
+    grants: tuple[Grant, ...] = field(default=())
+    device_kind: DeviceKind | None = None
+    device_office_id: int | None = None
+
+    @property
+    def is_staff(self) -> bool:
+        return self.staff_user_id is not None
+
+    @property
+    def is_admin(self) -> bool:
+        return any(grant.role is Role.ADMIN for grant in self.grants)
+
+    def has_role(self, office_id: int | None, *roles: Role) -> bool:
+        """ADMIN always; otherwise one of `roles` granted for that office."""
+        if self.is_admin:
+            return True
+        return office_id is not None and any(
+            grant.role in roles and grant.office_id == office_id for grant in self.grants
+        )
+
+    def require_admin(self) -> None:
+        if not self.is_admin:
+            raise NotAllowedError("Only an administrator may do this.")
+
+    def require_role(self, office_id: int | None, *roles: Role) -> None:
+        if not self.has_role(office_id, *roles):
+            raise NotAllowedError("You have no rights over this office for this action.")
+
+
+ANONYMOUS = Viewer()

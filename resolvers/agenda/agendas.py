@@ -1,0 +1,108 @@
+"""Agendas: how many citizens per slot, which weekdays and hours, for one service at one office."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, time
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from core import validation
+from core.errors import ValidationFailed
+from models.accounts import Role
+from resolvers.accounts.viewer import Viewer
+from resolvers.agenda.records import AGENDA_COLUMNS, AgendaRecord
+from resolvers.catalogue.desks import offer_services
+from resolvers.catalogue.lookups import require_office, require_service
+
+MAX_CAPACITY = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class AgendaInput:
+    office_id: str
+    service_id: str
+    weekdays: list[int]
+    start_time: str
+    end_time: str
+    slot_minutes: int
+    capacity: int
+    valid_from: date
+    valid_to: date | None = None
+
+
+def _minutes_between(start: time, end: time) -> int:
+    return (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
+
+
+async def add_agenda(conn: AsyncConnection, viewer: Viewer, data: AgendaInput) -> AgendaRecord:
+    office = await require_office(conn, "officeId", data.office_id)
+    viewer.require_role(office.id, Role.MANAGER)
+    service = await require_service(conn, "serviceId", data.service_id)
+    if not data.weekdays:
+        raise ValidationFailed("weekdays", "An agenda needs at least one weekday.")
+    for index, weekday in enumerate(data.weekdays):
+        validation.integer_range(f"weekdays.{index}", weekday, 1, 7)
+    weekdays = sorted(set(data.weekdays))
+    start = validation.hhmm("startTime", data.start_time)
+    end = validation.hhmm("endTime", data.end_time)
+    if end <= start:
+        raise ValidationFailed("endTime", "endTime must be later than startTime.")
+    span = _minutes_between(start, end)
+    if not 1 <= data.slot_minutes <= span:
+        raise ValidationFailed("slotMinutes", f"slotMinutes must be between 1 and the agenda's length ({span}).")
+    validation.integer_range("capacity", data.capacity, 1, MAX_CAPACITY)
+    if data.valid_to is not None and data.valid_to < data.valid_from:
+        raise ValidationFailed("validTo", "validTo must not be before validFrom.")
+    # one agenda at a time per office, so that two overlapping ones cannot both pass the check below
+    await conn.execute(text("SELECT 1 FROM offices WHERE id = :id FOR UPDATE"), {"id": office.id})
+    params = {
+        "office_id": office.id,
+        "service_id": service.id,
+        "weekdays": weekdays,
+        "start": start,
+        "end": end,
+        "slot_minutes": data.slot_minutes,
+        "capacity": data.capacity,
+        "valid_from": data.valid_from,
+        "valid_to": data.valid_to,
+    }
+    overlapping = (
+        await conn.execute(
+            text("""SELECT id FROM agendas
+                WHERE office_id = :office_id AND service_id = :service_id
+                  AND weekdays && CAST(:weekdays AS smallint[])
+                  AND start_time < :end AND :start < end_time
+                  AND valid_from <= coalesce(CAST(:valid_to AS date), 'infinity')
+                  AND :valid_from <= coalesce(valid_to, 'infinity')
+                LIMIT 1"""),
+            params,
+        )
+    ).scalar()
+    if overlapping is not None:
+        raise ValidationFailed("startTime", f"This agenda overlaps agenda {overlapping} of the same service.")
+    row = (
+        (
+            await conn.execute(
+                text(f"""INSERT INTO agendas AS a (office_id, service_id, weekdays, start_time, end_time, slot_minutes,
+                    capacity, valid_from, valid_to)
+                 VALUES (:office_id, :service_id, :weekdays, :start, :end, :slot_minutes, :capacity,
+                    :valid_from, :valid_to)
+                 RETURNING {AGENDA_COLUMNS}"""),
+                params,
+            )
+        )
+        .mappings()
+        .one()
+    )
+    await offer_services(conn, office.id, [service.id])
+    return AgendaRecord.from_row(row)
+
+
+async def list_agendas(conn: AsyncConnection, office_id: int) -> list[AgendaRecord]:
+    rows = await conn.execute(
+        text(f"SELECT {AGENDA_COLUMNS} FROM agendas a WHERE a.office_id = :id ORDER BY a.service_id, a.id"),
+        {"id": office_id},
+    )
+    return [AgendaRecord.from_row(row) for row in rows.mappings()]

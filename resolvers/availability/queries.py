@@ -1,0 +1,141 @@
+"""What a citizen can book: free slots by office and day, and the soonest free slots anywhere.
+
+Hot path: both read only the partial index of slots with a free seat (ix_slots_free_by_service).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from core.errors import BadRequest
+from core.validation import parse_id
+from resolvers.agenda.records import SLOT_COLUMNS, SlotRecord
+
+MAX_RANGE_DAYS = 92
+MAX_EARLIEST = 100
+
+# Free, open, future and inside the service's booking window. The UTC bounds (a day wider on each
+# side) let the index narrow the range; the local-date test is the exact one.
+_AVAILABILITY = text(f"""
+    SELECT {SLOT_COLUMNS}, CAST(sl.starts_at AT TIME ZONE o.timezone AS date) AS local_date
+    FROM slots sl
+    JOIN offices o ON o.id = sl.office_id
+    JOIN services s ON s.id = sl.service_id
+    WHERE sl.service_id = :service_id
+      AND (CAST(:office_id AS bigint) IS NULL OR sl.office_id = :office_id)
+      AND sl.booked < sl.capacity AND NOT sl.closed
+      AND sl.starts_at >= CAST(:date_from AS date) - 1 AND sl.starts_at < CAST(:date_to AS date) + 2
+      AND CAST(sl.starts_at AT TIME ZONE o.timezone AS date) BETWEEN :date_from AND :date_to
+      AND sl.starts_at > now()
+      AND sl.starts_at <= now() + make_interval(days => s.booking_window_days)
+    ORDER BY o.name, sl.office_id, sl.starts_at
+""")
+
+_EARLIEST = text(f"""
+    SELECT {SLOT_COLUMNS}
+    FROM slots sl
+    JOIN offices o ON o.id = sl.office_id
+    JOIN services s ON s.id = sl.service_id
+    WHERE sl.service_id = :service_id AND sl.booked < sl.capacity AND NOT sl.closed
+      AND sl.starts_at > now() AND sl.starts_at <= now() + make_interval(days => s.booking_window_days)
+    ORDER BY sl.starts_at, sl.office_id
+    LIMIT :limit
+""")
+
+# the soonest free slot at each office, nearest office first (haversine, km)
+_NEAREST = text(f"""
+    SELECT * FROM (
+        SELECT DISTINCT ON (sl.office_id) {SLOT_COLUMNS},
+               6371 * 2 * asin(sqrt(
+                   power(sin(radians(o.latitude - :lat) / 2), 2)
+                   + cos(radians(:lat)) * cos(radians(o.latitude))
+                     * power(sin(radians(o.longitude - :lon) / 2), 2))) AS distance_km
+        FROM slots sl
+        JOIN offices o ON o.id = sl.office_id
+        JOIN services s ON s.id = sl.service_id
+        WHERE sl.service_id = :service_id AND sl.booked < sl.capacity AND NOT sl.closed
+          AND sl.starts_at > now() AND sl.starts_at <= now() + make_interval(days => s.booking_window_days)
+        ORDER BY sl.office_id, sl.starts_at
+    ) AS soonest
+    ORDER BY distance_km NULLS LAST, starts_at
+    LIMIT :limit
+""")
+
+_SOONEST_PER_OFFICE = text(f"""
+    SELECT * FROM (
+        SELECT DISTINCT ON (sl.office_id) {SLOT_COLUMNS}
+        FROM slots sl
+        JOIN offices o ON o.id = sl.office_id
+        JOIN services s ON s.id = sl.service_id
+        WHERE sl.service_id = :service_id AND sl.booked < sl.capacity AND NOT sl.closed
+          AND sl.starts_at > now() AND sl.starts_at <= now() + make_interval(days => s.booking_window_days)
+        ORDER BY sl.office_id, sl.starts_at
+    ) AS soonest
+    ORDER BY starts_at, office_id
+    LIMIT :limit
+""")
+
+
+@dataclass(frozen=True, slots=True)
+class AvailabilityDayRecord:
+    date: date
+    office_id: int
+    slots: tuple[SlotRecord, ...]
+
+    @property
+    def remaining(self) -> int:
+        return sum(slot.remaining for slot in self.slots)
+
+
+async def availability(
+    conn: AsyncConnection, service_id: str, date_from: date, date_to: date, office_id: str | None
+) -> list[AvailabilityDayRecord]:
+    if date_to < date_from:
+        raise BadRequest("to", "`to` must not be before `from`.")
+    if (date_to - date_from).days >= MAX_RANGE_DAYS:
+        raise BadRequest("to", f"Ask for at most {MAX_RANGE_DAYS} days at a time.")
+    service = parse_id(service_id)
+    office = parse_id(office_id) if office_id is not None else None
+    if service is None or (office_id is not None and office is None):
+        return []
+    rows = await conn.execute(
+        _AVAILABILITY,
+        {"service_id": service, "office_id": office, "date_from": date_from, "date_to": date_to},
+    )
+    days: dict[tuple[int, date], list[SlotRecord]] = {}
+    for row in rows.mappings():
+        days.setdefault((row["office_id"], row["local_date"]), []).append(SlotRecord.from_row(row))
+    return [
+        AvailabilityDayRecord(date=day, office_id=office_key, slots=tuple(slots))
+        for (office_key, day), slots in days.items()
+    ]
+
+
+async def earliest_slots(
+    conn: AsyncConnection,
+    service_id: str,
+    limit: int,
+    *,
+    one_per_office: bool = False,
+    near: tuple[float, float] | None = None,
+) -> list[SlotRecord]:
+    if not 1 <= limit <= MAX_EARLIEST:
+        raise BadRequest("limit", f"limit must be between 1 and {MAX_EARLIEST}.")
+    service = parse_id(service_id)
+    if service is None:
+        return []
+    params: dict[str, object] = {"service_id": service, "limit": limit}
+    if near is not None:
+        latitude, longitude = near
+        if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+            raise BadRequest("near", "near must be a latitude in -90..90 and a longitude in -180..180.")
+        query = _NEAREST
+        params |= {"lat": latitude, "lon": longitude}
+    else:
+        query = _SOONEST_PER_OFFICE if one_per_office else _EARLIEST
+    rows = await conn.execute(query, params)
+    return [SlotRecord.from_row(row) for row in rows.mappings()]

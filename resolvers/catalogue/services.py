@@ -1,0 +1,113 @@
+"""Services (procedures): upserted by slug (ADMIN only), searched by anyone."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from core import validation
+from core.errors import ValidationFailed
+from resolvers.accounts.viewer import Viewer
+from resolvers.catalogue.records import SERVICE_COLUMNS, ServiceRecord
+
+_PREFIX = re.compile(r"^[A-Z]{1,2}$")
+MAX_DOCUMENTS = 30
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceInput:
+    slug: str
+    name: str
+    duration_minutes: int
+    description: str | None = None
+    category: str | None = None
+    required_documents: list[str] | None = None
+    walk_in_allowed: bool = True
+    booking_window_days: int = 30
+    ticket_prefix: str | None = None
+    max_active_bookings_per_citizen: int = 1
+
+
+def _prefix(value: str | None, name: str) -> str:
+    if value is None:
+        letters = [c for c in validation.fold(name).upper() if "A" <= c <= "Z"]
+        return letters[0] if letters else "T"
+    prefix = value.strip().upper()
+    if not _PREFIX.match(prefix):
+        raise ValidationFailed("ticketPrefix", "ticketPrefix must be one or two letters A-Z.")
+    return prefix
+
+
+def _documents(values: list[str] | None) -> list[str]:
+    documents = []
+    for index, value in enumerate(values or []):
+        documents.append(validation.text_field(f"requiredDocuments.{index}", value, max_length=300))
+    if len(documents) > MAX_DOCUMENTS:
+        raise ValidationFailed("requiredDocuments", f"At most {MAX_DOCUMENTS} documents.")
+    return documents
+
+
+async def upsert_service(conn: AsyncConnection, viewer: Viewer, data: ServiceInput) -> ServiceRecord:
+    viewer.require_admin()
+    slug = validation.slug("slug", data.slug)
+    name = validation.text_field("name", data.name, max_length=200)
+    description = validation.optional_text("description", data.description, max_length=4000)
+    category = validation.optional_text("category", data.category, max_length=100)
+    validation.integer_range("durationMinutes", data.duration_minutes, 1, 1440)
+    validation.integer_range("bookingWindowDays", data.booking_window_days, 1, 730)
+    validation.integer_range("maxActiveBookingsPerCitizen", data.max_active_bookings_per_citizen, 1, 100)
+    values = {
+        "slug": slug,
+        "name": name,
+        "description": description,
+        "category": category,
+        "duration": data.duration_minutes,
+        "documents": _documents(data.required_documents),
+        "walk_in": data.walk_in_allowed,
+        "window": data.booking_window_days,
+        "prefix": _prefix(data.ticket_prefix, name),
+        "max_active": data.max_active_bookings_per_citizen,
+        "search": validation.fold(" ".join(filter(None, [name, category, description]))),
+    }
+    row = (
+        (
+            await conn.execute(
+                text(f"""INSERT INTO services AS s (slug, name, description, category, duration_minutes,
+                    required_documents, walk_in_allowed, booking_window_days, ticket_prefix,
+                    max_active_bookings_per_citizen, search_text)
+                 VALUES (:slug, :name, :description, :category, :duration, :documents, :walk_in, :window,
+                    :prefix, :max_active, :search)
+                 ON CONFLICT (slug) DO UPDATE SET
+                    name = EXCLUDED.name, description = EXCLUDED.description, category = EXCLUDED.category,
+                    duration_minutes = EXCLUDED.duration_minutes,
+                    required_documents = EXCLUDED.required_documents,
+                    walk_in_allowed = EXCLUDED.walk_in_allowed,
+                    booking_window_days = EXCLUDED.booking_window_days,
+                    ticket_prefix = EXCLUDED.ticket_prefix,
+                    max_active_bookings_per_citizen = EXCLUDED.max_active_bookings_per_citizen,
+                    search_text = EXCLUDED.search_text, updated_at = now()
+                 RETURNING {SERVICE_COLUMNS}"""),
+                values,
+            )
+        )
+        .mappings()
+        .one()
+    )
+    return ServiceRecord.from_row(row)
+
+
+async def search_services(conn: AsyncConnection, search: str | None) -> list[ServiceRecord]:
+    """Every word of the search must appear in the name, category or description, accents ignored."""
+    words = validation.fold(search or "").split()[:10]
+    conditions = " AND ".join(f"s.search_text LIKE :w{i}" for i in range(len(words))) or "TRUE"
+    params = {
+        f"w{i}": "%" + w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        for i, w in enumerate(words)
+    }
+    rows = await conn.execute(
+        text(f"SELECT {SERVICE_COLUMNS} FROM services s WHERE {conditions} ORDER BY s.name, s.id"), params
+    )
+    return [ServiceRecord.from_row(row) for row in rows.mappings()]

@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from models.accounts import DeviceKind, Role
+from resolvers.accounts.records import DeviceTokenRecord, SessionRecord, StaffUserRecord
+from resolvers.accounts.viewer import Grant
+from schema.catalogue.types import Office, load_office
+from schema.context import Info
+
+# the model's enums are the GraphQL enums: one set of names in SQL, Python and GraphQL
+strawberry.enum(Role)
+strawberry.enum(DeviceKind)
+
+
+@strawberry.type
+class RoleGrant:
+    role: Role
+    office_pk: strawberry.Private[int | None]
+
+    @classmethod
+    def from_grant(cls, grant: Grant) -> RoleGrant:
+        return cls(role=grant.role, office_pk=grant.office_id)
+
+    @strawberry.field
+    async def office(self, info: Info) -> Office | None:
+        return None if self.office_pk is None else await load_office(info, self.office_pk)
+
+
+@strawberry.type
+class StaffUser:
+    id: strawberry.ID
+    username: str
+    roles: list[RoleGrant]
+
+    @classmethod
+    def from_record(cls, record: StaffUserRecord) -> StaffUser:
+        return cls(
+            id=strawberry.ID(str(record.id)),
+            username=record.username,
+            roles=[RoleGrant.from_grant(g) for g in record.grants],
+        )
+
+
+@strawberry.type(description="A staff login. The token goes in the Authorization header.")
+class Session:
+    token: str
+    expires_at: datetime
+    user: StaffUser
+
+    @classmethod
+    def from_record(cls, record: SessionRecord) -> Session:
+        return cls(token=record.token, expires_at=record.expires_at, user=StaffUser.from_record(record.user))
+
+
+@strawberry.type(description="Returned once, when issued: only a hash of the token is kept.")
+class DeviceToken:
+    token: str
+    kind: DeviceKind
+    name: str
+    office_pk: strawberry.Private[int]
+
+    @classmethod
+    def from_record(cls, record: DeviceTokenRecord) -> DeviceToken:
+        return cls(token=record.token, kind=record.kind, name=record.name, office_pk=record.office_id)
+
+    @strawberry.field
+    async def office(self, info: Info) -> Office:
+        return await load_office(info, self.office_pk)

@@ -1,0 +1,127 @@
+"""Agendas, closures, slot release and availability."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+import strawberry
+
+from core.validation import parse_id
+from resolvers.agenda import agendas, closures, release
+from resolvers.availability import queries
+from schema.agenda.types import Agenda, AvailabilityDay, Closure, ReleaseReport, Slot
+from schema.context import Info
+from schema.errors import NotAllowed, NotFound, ValidationError, run_mutation, run_query
+
+AgendaResult = Annotated[Agenda | ValidationError | NotFound | NotAllowed, strawberry.union("AgendaResult")]
+ClosureResult = Annotated[Closure | ValidationError | NotFound | NotAllowed, strawberry.union("ClosureResult")]
+ReleaseResult = Annotated[ReleaseReport | ValidationError | NotAllowed, strawberry.union("ReleaseResult")]
+
+
+@strawberry.input
+class AgendaInput:
+    office_id: strawberry.ID
+    service_id: strawberry.ID
+    weekdays: list[int]
+    start_time: str
+    end_time: str
+    slot_minutes: int
+    capacity: int
+    valid_from: date
+    valid_to: date | None = None
+
+
+@strawberry.input(description="officeId null closes every office that day.")
+class ClosureInput:
+    office_id: strawberry.ID | None = None
+    date: date
+    reason: str | None = None
+
+
+@strawberry.input(description="A point to measure distance from, e.g. the citizen's location.")
+class GeoPointInput:
+    latitude: float
+    longitude: float
+
+
+@strawberry.type
+class AgendaQuery:
+    @strawberry.field(
+        description="Free slots of one service between two dates, per office and day; officeId narrows to one office."
+    )
+    async def availability(
+        self,
+        info: Info,
+        service_id: strawberry.ID,
+        date_from: Annotated[date, strawberry.argument(name="from")],
+        to: date,
+        office_id: strawberry.ID | None = None,
+    ) -> list[AvailabilityDay]:
+        days = await run_query(info, lambda conn: queries.availability(conn, service_id, date_from, to, office_id))
+        return [AvailabilityDay.from_record(day) for day in days]
+
+    @strawberry.field(
+        description="The soonest free slots for a service across every office that offers it. With onePerOffice, "
+        "only each office's soonest; with near, each office's soonest, nearest office first."
+    )
+    async def earliest_slots(
+        self,
+        info: Info,
+        service_id: strawberry.ID,
+        limit: int = 10,
+        one_per_office: bool = False,
+        near: GeoPointInput | None = None,
+    ) -> list[Slot]:
+        point = (near.latitude, near.longitude) if near else None
+        found = await run_query(
+            info,
+            lambda conn: queries.earliest_slots(conn, service_id, limit, one_per_office=one_per_office, near=point),
+        )
+        return [Slot.from_record(slot) for slot in found]
+
+    @strawberry.field
+    async def agendas(self, info: Info, office_id: strawberry.ID) -> list[Agenda]:
+        number = parse_id(office_id)
+        if number is None:
+            return []
+        return [Agenda.from_record(a) for a in await run_query(info, lambda conn: agendas.list_agendas(conn, number))]
+
+
+@strawberry.type
+class AgendaMutation:
+    @strawberry.mutation(description="ADMIN, or MANAGER of the office.")
+    async def add_agenda(self, info: Info, input: AgendaInput) -> AgendaResult:
+        data = agendas.AgendaInput(
+            office_id=input.office_id,
+            service_id=input.service_id,
+            weekdays=list(input.weekdays),
+            start_time=input.start_time,
+            end_time=input.end_time,
+            slot_minutes=input.slot_minutes,
+            capacity=input.capacity,
+            valid_from=input.valid_from,
+            valid_to=input.valid_to,
+        )
+        viewer = info.context.viewer
+        return await run_mutation(info, lambda conn: agendas.add_agenda(conn, viewer, data), Agenda.from_record)
+
+    @strawberry.mutation(description="ADMIN for every office at once; MANAGER for their own office.")
+    async def add_closure(self, info: Info, input: ClosureInput) -> ClosureResult:
+        data = closures.ClosureInput(office_id=input.office_id, date=input.date, reason=input.reason)
+        viewer = info.context.viewer
+        return await run_mutation(info, lambda conn: closures.add_closure(conn, viewer, data), Closure.from_record)
+
+    @strawberry.mutation(
+        description="Creates the slots that agendas call for, up to each service's booking window (or until); "
+        "idempotent."
+    )
+    async def release_slots(
+        self, info: Info, office_id: strawberry.ID | None = None, until: date | None = None
+    ) -> ReleaseResult:
+        viewer = info.context.viewer
+        return await run_mutation(
+            info,
+            lambda conn: release.release_slots(conn, viewer, office_id, until),
+            ReleaseReport.from_record,
+        )

@@ -1,0 +1,141 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import strawberry
+
+from resolvers.agenda.records import AgendaRecord, ClosureRecord, ReleaseReportRecord, SlotRecord
+from resolvers.availability.queries import AvailabilityDayRecord
+from schema.catalogue.types import Office, Service, load_office, load_service
+from schema.context import Info
+
+
+@lru_cache(maxsize=512)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+@strawberry.type
+class Slot:
+    id: strawberry.ID
+    starts_at: datetime
+    ends_at: datetime
+    capacity: int
+    remaining: int
+    office_pk: strawberry.Private[int]
+    service_pk: strawberry.Private[int]
+
+    @classmethod
+    def from_record(cls, record: SlotRecord) -> Slot:
+        # shown with the office's own offset, so that 09:00 reads as 09:00 wherever the client is
+        zone = _zone(record.timezone)
+        return cls(
+            id=strawberry.ID(str(record.id)),
+            starts_at=record.starts_at.astimezone(zone),
+            ends_at=record.ends_at.astimezone(zone),
+            capacity=record.capacity,
+            remaining=record.remaining,
+            office_pk=record.office_id,
+            service_pk=record.service_id,
+        )
+
+    @strawberry.field
+    async def office(self, info: Info) -> Office:
+        return await load_office(info, self.office_pk)
+
+    @strawberry.field
+    async def service(self, info: Info) -> Service:
+        return await load_service(info, self.service_pk)
+
+
+@strawberry.type
+class AvailabilityDay:
+    date: date
+    remaining: int
+    slots: list[Slot]
+    office_pk: strawberry.Private[int]
+
+    @classmethod
+    def from_record(cls, record: AvailabilityDayRecord) -> AvailabilityDay:
+        return cls(
+            date=record.date,
+            remaining=record.remaining,
+            slots=[Slot.from_record(s) for s in record.slots],
+            office_pk=record.office_id,
+        )
+
+    @strawberry.field
+    async def office(self, info: Info) -> Office:
+        return await load_office(info, self.office_pk)
+
+
+@strawberry.type
+class Agenda:
+    id: strawberry.ID
+    weekdays: list[int] = strawberry.field(description="ISO weekdays, 1 = Monday.")
+    start_time: str = strawberry.field(description="Local times HH:MM in the office's time zone.")
+    end_time: str
+    slot_minutes: int
+    capacity: int
+    valid_from: date
+    valid_to: date | None
+    office_pk: strawberry.Private[int]
+    service_pk: strawberry.Private[int]
+
+    @classmethod
+    def from_record(cls, record: AgendaRecord) -> Agenda:
+        return cls(
+            id=strawberry.ID(str(record.id)),
+            weekdays=list(record.weekdays),
+            start_time=record.start_time.strftime("%H:%M"),
+            end_time=record.end_time.strftime("%H:%M"),
+            slot_minutes=record.slot_minutes,
+            capacity=record.capacity,
+            valid_from=record.valid_from,
+            valid_to=record.valid_to,
+            office_pk=record.office_id,
+            service_pk=record.service_id,
+        )
+
+    @strawberry.field
+    async def office(self, info: Info) -> Office:
+        return await load_office(info, self.office_pk)
+
+    @strawberry.field
+    async def service(self, info: Info) -> Service:
+        return await load_service(info, self.service_pk)
+
+
+@strawberry.type
+class Closure:
+    id: strawberry.ID
+    date: date
+    reason: str | None
+    slots_closed: int = strawberry.field(description="Slots already released for that day that this closure closed.")
+    office_pk: strawberry.Private[int | None]
+
+    @classmethod
+    def from_record(cls, record: ClosureRecord) -> Closure:
+        return cls(
+            id=strawberry.ID(str(record.id)),
+            date=record.date,
+            reason=record.reason,
+            slots_closed=record.slots_closed,
+            office_pk=record.office_id,
+        )
+
+    @strawberry.field
+    async def office(self, info: Info) -> Office | None:
+        return None if self.office_pk is None else await load_office(info, self.office_pk)
+
+
+@strawberry.type
+class ReleaseReport:
+    created: int
+    unchanged: int
+
+    @classmethod
+    def from_record(cls, record: ReleaseReportRecord) -> ReleaseReport:
+        return cls(created=record.created, unchanged=record.unchanged)

@@ -1,0 +1,124 @@
+"""Catalogue root fields: offices, services, desks."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from core.validation import parse_id
+from resolvers.catalogue import desks, offices, services
+from schema.catalogue.types import Desk, Office, Service
+from schema.context import Info
+from schema.errors import NotAllowed, NotFound, ValidationError, run_mutation, run_query
+
+OfficeResult = Annotated[Office | ValidationError | NotAllowed, strawberry.union("OfficeResult")]
+ServiceResult = Annotated[Service | ValidationError | NotAllowed, strawberry.union("ServiceResult")]
+DeskResult = Annotated[Desk | ValidationError | NotFound | NotAllowed, strawberry.union("DeskResult")]
+
+
+@strawberry.input
+class OpeningHoursInput:
+    weekday: int
+    opens: str
+    closes: str
+
+
+@strawberry.input(description="Offices and services are upserted by slug: the same input twice changes nothing.")
+class OfficeInput:
+    slug: str
+    name: str
+    timezone: str
+    address: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    opening_hours: list[OpeningHoursInput] | None = None
+
+
+@strawberry.input
+class ServiceInput:
+    slug: str
+    name: str
+    duration_minutes: int
+    description: str | None = None
+    category: str | None = None
+    required_documents: list[str] | None = None
+    walk_in_allowed: bool = True
+    booking_window_days: int = 30
+    ticket_prefix: str | None = strawberry.field(
+        default=None, description="One or two letters that start this service's ticket numbers."
+    )
+    max_active_bookings_per_citizen: int = 1
+
+
+@strawberry.input
+class DeskInput:
+    office_id: strawberry.ID
+    name: str
+    service_ids: list[strawberry.ID]
+
+
+@strawberry.type
+class CatalogueQuery:
+    @strawberry.field
+    async def offices(self, info: Info) -> list[Office]:
+        return [Office.from_record(r) for r in await run_query(info, offices.list_offices)]
+
+    @strawberry.field
+    async def office(self, info: Info, id: strawberry.ID) -> Office | None:
+        number = parse_id(id)
+        record = await info.context.loaders.offices_by_id.load(number) if number else None
+        return Office.from_record(record) if record else None
+
+    @strawberry.field
+    async def services(self, info: Info, search: str | None = None) -> list[Service]:
+        found = await run_query(info, lambda conn: services.search_services(conn, search))
+        return [Service.from_record(r) for r in found]
+
+    @strawberry.field
+    async def service(self, info: Info, id: strawberry.ID) -> Service | None:
+        number = parse_id(id)
+        record = await info.context.loaders.services_by_id.load(number) if number else None
+        return Service.from_record(record) if record else None
+
+
+@strawberry.type
+class CatalogueMutation:
+    @strawberry.mutation(description="Administration: ADMIN only.")
+    async def upsert_office(self, info: Info, input: OfficeInput) -> OfficeResult:
+        data = offices.OfficeInput(
+            slug=input.slug,
+            name=input.name,
+            timezone=input.timezone,
+            address=input.address,
+            latitude=input.latitude,
+            longitude=input.longitude,
+            opening_hours=None
+            if input.opening_hours is None
+            else [offices.OpeningHoursInput(h.weekday, h.opens, h.closes) for h in input.opening_hours],
+        )
+        viewer = info.context.viewer
+        return await run_mutation(info, lambda conn: offices.upsert_office(conn, viewer, data), Office.from_record)
+
+    @strawberry.mutation(description="Administration: ADMIN only.")
+    async def upsert_service(self, info: Info, input: ServiceInput) -> ServiceResult:
+        data = services.ServiceInput(
+            slug=input.slug,
+            name=input.name,
+            duration_minutes=input.duration_minutes,
+            description=input.description,
+            category=input.category,
+            required_documents=input.required_documents,
+            walk_in_allowed=input.walk_in_allowed,
+            booking_window_days=input.booking_window_days,
+            ticket_prefix=input.ticket_prefix,
+            max_active_bookings_per_citizen=input.max_active_bookings_per_citizen,
+        )
+        viewer = info.context.viewer
+        return await run_mutation(info, lambda conn: services.upsert_service(conn, viewer, data), Service.from_record)
+
+    @strawberry.mutation(description="ADMIN, or MANAGER of the desk's office. Upserted by (office, name).")
+    async def upsert_desk(self, info: Info, input: DeskInput) -> DeskResult:
+        data = desks.DeskInput(office_id=input.office_id, name=input.name, service_ids=list(input.service_ids))
+        viewer = info.context.viewer
+        return await run_mutation(info, lambda conn: desks.upsert_desk(conn, viewer, data), Desk.from_record)

@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+import strawberry
+
+from resolvers.catalogue.records import DeskRecord, OfficeRecord, OpeningHoursRecord, ServiceRecord
+from schema.context import Info
+
+
+@strawberry.type
+class OpeningHours:
+    weekday: int
+    opens: str
+    closes: str
+
+    @classmethod
+    def from_record(cls, record: OpeningHoursRecord) -> OpeningHours:
+        return cls(
+            weekday=record.weekday,
+            opens=record.opens.strftime("%H:%M"),
+            closes=record.closes.strftime("%H:%M"),
+        )
+
+
+@strawberry.type
+class Office:
+    id: strawberry.ID
+    slug: str
+    name: str
+    address: str | None
+    timezone: str
+    latitude: float | None
+    longitude: float | None
+    pk: strawberry.Private[int]
+
+    @classmethod
+    def from_record(cls, record: OfficeRecord) -> Office:
+        return cls(
+            id=strawberry.ID(str(record.id)),
+            slug=record.slug,
+            name=record.name,
+            address=record.address,
+            timezone=record.timezone,
+            latitude=record.latitude,
+            longitude=record.longitude,
+            pk=record.id,
+        )
+
+    @strawberry.field
+    async def opening_hours(self, info: Info) -> list[OpeningHours]:
+        return [OpeningHours.from_record(r) for r in await info.context.loaders.opening_hours_by_office.load(self.pk)]
+
+    @strawberry.field
+    async def services(self, info: Info) -> list[Service]:
+        return [Service.from_record(r) for r in await info.context.loaders.services_by_office.load(self.pk)]
+
+    @strawberry.field
+    async def desks(self, info: Info) -> list[Desk]:
+        return [Desk.from_record(r) for r in await info.context.loaders.desks_by_office.load(self.pk)]
+
+
+@strawberry.type
+class Service:
+    id: strawberry.ID
+    slug: str
+    name: str
+    description: str | None
+    category: str | None
+    duration_minutes: int
+    required_documents: list[str]
+    walk_in_allowed: bool
+    booking_window_days: int = strawberry.field(description="How many days ahead citizens may book.")
+    ticket_prefix: str = strawberry.field(description="The letters that start this service's ticket numbers.")
+    max_active_bookings_per_citizen: int
+    pk: strawberry.Private[int]
+
+    @classmethod
+    def from_record(cls, record: ServiceRecord) -> Service:
+        return cls(
+            id=strawberry.ID(str(record.id)),
+            slug=record.slug,
+            name=record.name,
+            description=record.description,
+            category=record.category,
+            duration_minutes=record.duration_minutes,
+            required_documents=list(record.required_documents),
+            walk_in_allowed=record.walk_in_allowed,
+            booking_window_days=record.booking_window_days,
+            ticket_prefix=record.ticket_prefix,
+            max_active_bookings_per_citizen=record.max_active_bookings_per_citizen,
+            pk=record.id,
+        )
+
+    @strawberry.field
+    async def offices(self, info: Info) -> list[Office]:
+        return [Office.from_record(r) for r in await info.context.loaders.offices_by_service.load(self.pk)]
+
+
+@strawberry.type
+class Desk:
+    id: strawberry.ID
+    name: str
+    pk: strawberry.Private[int]
+    office_pk: strawberry.Private[int]
+
+    @classmethod
+    def from_record(cls, record: DeskRecord) -> Desk:
+        return cls(id=strawberry.ID(str(record.id)), name=record.name, pk=record.id, office_pk=record.office_id)
+
+    @strawberry.field
+    async def office(self, info: Info) -> Office:
+        return await load_office(info, self.office_pk)
+
+    @strawberry.field
+    async def services(self, info: Info) -> list[Service]:
+        return [Service.from_record(r) for r in await info.context.loaders.services_by_desk.load(self.pk)]
+
+
+async def load_office(info: Info, office_id: int) -> Office:
+    record = await info.context.loaders.offices_by_id.load(office_id)
+    assert record is not None, "foreign keys keep every office reference valid"
+    return Office.from_record(record)
+
+
+async def load_service(info: Info, service_id: int) -> Service:
+    record = await info.context.loaders.services_by_id.load(service_id)
+    assert record is not None, "foreign keys keep every service reference valid"
+    return Service.from_record(record)

@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from uuid import uuid4
+
+import strawberry
+from starlette.requests import Request
+from starlette.websockets import WebSocket
+
+from core.runtime import AppState
+from dataloaders import Loaders
+from resolvers.accounts.viewer import Viewer
+
+
+@dataclass
+class Context:
+    state: AppState
+    viewer: Viewer
+    loaders: Loaders
+    request: Request | WebSocket | None = None
+    request_id: str = field(default_factory=lambda: uuid4().hex[:16])
+
+
+Info = strawberry.Info[Context, None]

@@ -1,0 +1,102 @@
+"""The contract's UserError types, and the one place where domain errors become them."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import strawberry
+from graphql import GraphQLError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from core.errors import (
+    BadRequest,
+    DomainError,
+    InvalidStateError,
+    LimitExceededError,
+    NotAllowedError,
+    NotFoundError,
+    ValidationFailed,
+)
+from schema.context import Info
+
+
+@strawberry.interface
+class UserError:
+    code: str = strawberry.field(
+        description="Stable machine-readable code, e.g. SLOT_FULL, LIMIT_EXCEEDED, INVALID_INPUT, NOT_FOUND, "
+        "NOT_ALLOWED, INVALID_STATE."
+    )
+    message: str = strawberry.field(description="Human-readable, in the caller's language where known.")
+
+
+@strawberry.type
+class ValidationError(UserError):
+    field: str | None = None
+
+
+@strawberry.type
+class NotFound(UserError):
+    pass
+
+
+@strawberry.type
+class NotAllowed(UserError):
+    pass
+
+
+@strawberry.type(
+    description="The ticket or booking is not in a state that allows this (e.g. completing a ticket never called)."
+)
+class InvalidState(UserError):
+    pass
+
+
+@strawberry.type
+class LimitExceeded(UserError):
+    pass
+
+
+def to_user_error(error: DomainError) -> UserError:
+    if isinstance(error, ValidationFailed):
+        return ValidationError(code=error.code, message=error.message, field=error.field)
+    kinds: dict[type[DomainError], type[UserError]] = {
+        NotFoundError: NotFound,
+        NotAllowedError: NotAllowed,
+        InvalidStateError: InvalidState,
+        LimitExceededError: LimitExceeded,
+    }
+    return kinds[type(error)](code=error.code, message=error.message)
+
+
+Record = TypeVar("Record")
+
+
+async def run_mutation(
+    info: Info,
+    operation: Callable[[AsyncConnection], Awaitable[Record]],
+    present: Callable[[Record], Any],
+) -> Any:
+    """One transaction per mutation, committed at the edge; a domain error rolls it all back.
+
+    Returns the presented record or the UserError; `Any` because each mutation's union names the
+    errors its operation may raise, which the type system cannot follow through the callable.
+    """
+    try:
+        async with info.context.state.engine.begin() as conn:
+            record = await operation(conn)
+    except DomainError as error:
+        return to_user_error(error)
+    return present(record)
+
+
+Read = TypeVar("Read")
+
+
+async def run_query(info: Info, operation: Callable[[AsyncConnection], Awaitable[Read]]) -> Read:
+    """A read on its own pooled connection; a meaningless argument becomes a top-level error."""
+    try:
+        async with info.context.state.engine.connect() as conn:
+            return await operation(conn)
+    except BadRequest as error:
+        raise GraphQLError(str(error), extensions={"code": "BAD_REQUEST", "field": error.field}) from None

@@ -1,0 +1,57 @@
+"""The Starlette application: GraphQL, health endpoints, and one lifespan that owns every connection."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route, WebSocketRoute
+
+from core.health import check_database, check_redis
+from core.runtime import open_state, resolve_servers
+from core.settings import Settings, load_settings
+from schema.root import schema
+from server.graphql_view import TurneroGraphQL
+
+
+async def live(request: Request) -> JSONResponse:
+    return JSONResponse({"status": "live"})
+
+
+async def ready(request: Request) -> JSONResponse:
+    state = request.app.state.turnero
+    problems = {
+        name: problem
+        for name, problem in (
+            ("database", await check_database(state.engine)),
+            ("redis", await check_redis(state.redis)),
+        )
+        if problem is not None
+    }
+    if problems:
+        return JSONResponse({"status": "unavailable", "problems": problems}, status_code=503)
+    return JSONResponse({"status": "ready"})
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = resolve_servers(settings or load_settings())
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with open_state(settings) as state:
+            app.state.turnero = state
+            yield
+
+    graphql = TurneroGraphQL(schema, graphql_ide="graphiql")
+    return Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+            Route("/health/live", live),
+            Route("/health/ready", ready),
+        ],
+        lifespan=lifespan,
+    )

@@ -1,0 +1,74 @@
+"""Strawberry's ASGI view with our context: the caller is authenticated before the query runs."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+
+from core.errors import AuthenticationFailed
+from core.health import is_unavailable
+from core.runtime import AppState
+from dataloaders import Loaders
+from resolvers.accounts.sessions import authenticate
+from resolvers.accounts.viewer import ANONYMOUS, Viewer
+from schema.context import Context
+
+
+class Unavailable(Exception):
+    pass
+
+
+def bearer_token(value: str | None) -> str | None:
+    if value is None:
+        return None
+    scheme, _, token = value.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthenticationFailed("Authorization must be 'Bearer <token>'.")
+    return token.strip()
+
+
+async def viewer_for(state: AppState, authorization: str | None) -> Viewer:
+    token = bearer_token(authorization)
+    if token is None:
+        return ANONYMOUS
+    try:
+        async with state.engine.connect() as conn:
+            return await authenticate(conn, state.secret_key, token)
+    except AuthenticationFailed:
+        raise
+    except Exception as error:
+        if is_unavailable(error):
+            raise Unavailable(str(error)) from error
+        raise
+
+
+def _error_response(status: int, message: str, code: str) -> JSONResponse:
+    return JSONResponse(
+        {"data": None, "errors": [{"message": message, "extensions": {"code": code}}]}, status_code=status
+    )
+
+
+class TurneroGraphQL(GraphQL[Context, None]):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        except AuthenticationFailed as error:
+            if scope["type"] != "http":
+                raise
+            await _error_response(401, str(error), "UNAUTHENTICATED")(scope, receive, send)
+        except Unavailable:
+            if scope["type"] != "http":
+                raise
+            await _error_response(
+                503, "The database is not reachable right now; try again shortly.", "SERVICE_UNAVAILABLE"
+            )(scope, receive, send)
+
+    async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
+        state: AppState = request.app.state.turnero
+        viewer = ANONYMOUS
+        if isinstance(request, Request):
+            viewer = await viewer_for(state, request.headers.get("authorization"))
+        return Context(state=state, viewer=viewer, loaders=Loaders.create(state.engine), request=request)

@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import text
+
+from core.db import migrate
+from core.runtime import AppState, open_state
+from core.settings import Settings
+from models import Base
+from server.app import create_app
+from tests.servers import DATA_DIR, test_servers
+from tests.support import Api
+
+
+@pytest.fixture(scope="session")
+def settings() -> Iterator[Settings]:
+    database_url, redis_url = test_servers()
+    migrate(database_url)
+    yield Settings(
+        DATABASE_URL=database_url,
+        REDIS_URL=redis_url,
+        TURNERO_DATA_DIR=DATA_DIR,
+        TURNERO_SECRET_KEY="test-secret-key-not-for-production",
+    )
+
+
+@pytest.fixture(scope="session")
+async def state(settings: Settings) -> AsyncIterator[AppState]:
+    async with open_state(settings, application_name="turnero-tests") as state:
+        yield state
+
+
+@pytest.fixture(autouse=True)
+async def clean(state: AppState) -> None:
+    """Every test starts from an empty database and an empty Redis."""
+    tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
+    async with state.engine.begin() as conn:
+        await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    await state.redis.flushdb()
+
+
+@pytest.fixture
+async def client(state: AppState, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(settings)
+    app.state.turnero = state  # the session's connections, instead of a lifespan per test
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://turnero.test") as http:
+        yield http
+
+
+@pytest.fixture
+def api(client: httpx.AsyncClient) -> Api:
+    return Api(client)
+
+
+@pytest.fixture
+async def admin_token(api: Api, state: AppState) -> str:
+    return await api.make_admin(state)
+
+
+def pytest_configure(config: Any) -> None:
+    config.addinivalue_line("markers", "slow: starts processes or loads the demo city")

@@ -1,0 +1,93 @@
+"""Talking to the API the way clients do: GraphQL over HTTP, with a bearer token."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from core.runtime import AppState
+from resolvers.accounts.staff import ensure_admin
+
+ADMIN_PASSWORD = "correct horse battery staple"
+
+
+class Api:
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self.client = client
+
+    async def post(self, query: str, variables: dict[str, Any] | None = None, token: str | None = None
+                   ) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return await self.client.post("/graphql", json={"query": query, "variables": variables or {}},
+                                      headers=headers)
+
+    async def run(self, query: str, variables: dict[str, Any] | None = None, token: str | None = None
+                  ) -> dict[str, Any]:
+        """The data of a request that must succeed without top-level errors."""
+        response = await self.post(query, variables, token)
+        body = response.json()
+        assert response.status_code == 200, body
+        assert "errors" not in body, body["errors"]
+        data: dict[str, Any] = body["data"]
+        return data
+
+    async def login(self, username: str, password: str) -> str:
+        data = await self.run(
+            "mutation($u: String!, $p: String!) { login(username: $u, password: $p) {"
+            " __typename ... on Session { token } ... on UserError { code message } } }",
+            {"u": username, "p": password},
+        )
+        assert data["login"]["__typename"] == "Session", data
+        token: str = data["login"]["token"]
+        return token
+
+    async def make_admin(self, state: AppState, username: str = "admin") -> str:
+        async with state.engine.begin() as conn:
+            await ensure_admin(conn, username, ADMIN_PASSWORD)
+        return await self.login(username, ADMIN_PASSWORD)
+
+    async def office(self, token: str, slug: str = "centro", timezone: str = "America/Argentina/Cordoba",
+                     **extra: Any) -> str:
+        data = await self.run(
+            "mutation($i: OfficeInput!) { upsertOffice(input: $i) { __typename ... on Office { id }"
+            " ... on UserError { message } } }",
+            {"i": {"slug": slug, "name": f"Office {slug}", "timezone": timezone, **extra}},
+            token,
+        )
+        assert data["upsertOffice"]["__typename"] == "Office", data
+        office_id: str = data["upsertOffice"]["id"]
+        return office_id
+
+    async def service(self, token: str, slug: str = "dni", **extra: Any) -> str:
+        data = await self.run(
+            "mutation($i: ServiceInput!) { upsertService(input: $i) { __typename ... on Service { id }"
+            " ... on UserError { message } } }",
+            {"i": {"slug": slug, "name": f"Service {slug}", "durationMinutes": 15, **extra}},
+            token,
+        )
+        assert data["upsertService"]["__typename"] == "Service", data
+        service_id: str = data["upsertService"]["id"]
+        return service_id
+
+    async def agenda(self, token: str, **fields: Any) -> dict[str, Any]:
+        data = await self.run(
+            "mutation($i: AgendaInput!) { addAgenda(input: $i) { __typename"
+            " ... on Agenda { id weekdays startTime endTime slotMinutes capacity validFrom validTo }"
+            " ... on ValidationError { code message field } ... on UserError { code message } } }",
+            {"i": fields},
+            token,
+        )
+        result: dict[str, Any] = data["addAgenda"]
+        return result
+
+    async def release(self, token: str, office_id: str | None = None, until: str | None = None
+                      ) -> dict[str, Any]:
+        data = await self.run(
+            "mutation($o: ID, $u: Date) { releaseSlots(officeId: $o, until: $u) { __typename"
+            " ... on ReleaseReport { created unchanged } ... on UserError { code message } } }",
+            {"o": office_id, "u": until},
+            token,
+        )
+        result: dict[str, Any] = data["releaseSlots"]
+        return result
