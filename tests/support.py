@@ -16,14 +16,15 @@ class Api:
     def __init__(self, client: httpx.AsyncClient) -> None:
         self.client = client
 
-    async def post(self, query: str, variables: dict[str, Any] | None = None, token: str | None = None
-                   ) -> httpx.Response:
+    async def post(
+        self, query: str, variables: dict[str, Any] | None = None, token: str | None = None
+    ) -> httpx.Response:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        return await self.client.post("/graphql", json={"query": query, "variables": variables or {}},
-                                      headers=headers)
+        return await self.client.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers)
 
-    async def run(self, query: str, variables: dict[str, Any] | None = None, token: str | None = None
-                  ) -> dict[str, Any]:
+    async def run(
+        self, query: str, variables: dict[str, Any] | None = None, token: str | None = None
+    ) -> dict[str, Any]:
         """The data of a request that must succeed without top-level errors."""
         response = await self.post(query, variables, token)
         body = response.json()
@@ -47,8 +48,9 @@ class Api:
             await ensure_admin(conn, username, ADMIN_PASSWORD)
         return await self.login(username, ADMIN_PASSWORD)
 
-    async def office(self, token: str, slug: str = "centro", timezone: str = "America/Argentina/Cordoba",
-                     **extra: Any) -> str:
+    async def office(
+        self, token: str, slug: str = "centro", timezone: str = "America/Argentina/Cordoba", **extra: Any
+    ) -> str:
         data = await self.run(
             "mutation($i: OfficeInput!) { upsertOffice(input: $i) { __typename ... on Office { id }"
             " ... on UserError { message } } }",
@@ -70,7 +72,7 @@ class Api:
         service_id: str = data["upsertService"]["id"]
         return service_id
 
-    async def agenda(self, token: str, **fields: Any) -> dict[str, Any]:
+    async def agenda(self, token: str | None, **fields: Any) -> dict[str, Any]:
         data = await self.run(
             "mutation($i: AgendaInput!) { addAgenda(input: $i) { __typename"
             " ... on Agenda { id weekdays startTime endTime slotMinutes capacity validFrom validTo }"
@@ -81,8 +83,9 @@ class Api:
         result: dict[str, Any] = data["addAgenda"]
         return result
 
-    async def release(self, token: str, office_id: str | None = None, until: str | None = None
-                      ) -> dict[str, Any]:
+    async def release(
+        self, token: str | None, office_id: str | None = None, until: str | None = None
+    ) -> dict[str, Any]:
         data = await self.run(
             "mutation($o: ID, $u: Date) { releaseSlots(officeId: $o, until: $u) { __typename"
             " ... on ReleaseReport { created unchanged } ... on UserError { code message } } }",

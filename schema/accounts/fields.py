@@ -6,8 +6,8 @@ from typing import Annotated
 
 import strawberry
 
-from resolvers.accounts import sessions, staff
 from models.accounts import DeviceKind, Role
+from resolvers.accounts import sessions, staff
 from schema.accounts.types import DeviceToken, Session, StaffUser
 from schema.context import Info
 from schema.errors import LimitExceeded, NotAllowed, NotFound, ValidationError, run_mutation, run_query

@@ -1,0 +1,82 @@
+#!/usr/bin/env python3
+"""The two commands of the README, on a machine with nothing but Python 3.11+:
+
+    python3 dev.py demo    # set up, load the demo city, serve it at http://127.0.0.1:8000/graphql
+    python3 dev.py test    # set up, then lint, type-check and run the whole test suite
+
+Set-up is a virtual environment in .venv with the project installed (`pip install -e ".[dev]"`),
+redone only when pyproject.toml changes. Extra arguments go to `main.py demo` or to pytest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+PYTHON = VENV / "bin" / "python"
+STAMP = VENV / ".turnero-installed"
+
+
+def run(*args: str | Path) -> None:
+    subprocess.run([str(a) for a in args], cwd=ROOT, check=True)
+
+
+def set_up() -> None:
+    if sys.version_info < (3, 11):
+        sys.exit(f"Turnero needs Python 3.11 or newer; this is {sys.version.split()[0]}")
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if STAMP.exists() and STAMP.read_text() == wanted and PYTHON.exists():
+        return
+    print("setting up .venv (once, and again when pyproject.toml changes) …", flush=True)
+    if not PYTHON.exists():
+        run(sys.executable, "-m", "venv", VENV)
+    run(PYTHON, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
+    run(
+        PYTHON,
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--progress-bar",
+        "off" if os.environ.get("CI") else "on",
+        "-e",
+        ".[dev]",
+    )
+    STAMP.write_text(wanted)
+
+
+def test(extra: list[str]) -> int:
+    steps: list[list[str | Path]] = [
+        [PYTHON, "-m", "ruff", "check", "."],
+        [PYTHON, "-m", "ruff", "format", "--check", "."],
+        [PYTHON, "-m", "mypy", "."],
+        [PYTHON, "-m", "pytest", *extra],
+    ]
+    if extra:  # a chosen subset of tests: skip the linters
+        steps = steps[-1:]
+    for step in steps:
+        print("+", " ".join(str(part) for part in step[1:]), flush=True)
+        code = subprocess.run([str(part) for part in step], cwd=ROOT, check=False).returncode
+        if code != 0:
+            return code
+    return 0
+
+
+def main() -> int:
+    command, extra = (sys.argv[1], sys.argv[2:]) if len(sys.argv) > 1 else ("", [])
+    if command not in {"demo", "test"}:
+        print(__doc__)
+        return 2
+    set_up()
+    if command == "test":
+        return test(extra)
+    os.execv(PYTHON, [str(PYTHON), str(ROOT / "main.py"), "demo", *extra])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
