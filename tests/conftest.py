@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -17,10 +17,10 @@ from tests.support import Api
 
 
 @pytest.fixture(scope="session")
-def settings() -> Iterator[Settings]:
+def settings() -> Settings:
     database_url, redis_url = test_servers()
     migrate(database_url)
-    yield Settings(
+    return Settings(
         DATABASE_URL=database_url,
         REDIS_URL=redis_url,
         TURNERO_DATA_DIR=DATA_DIR,

@@ -86,7 +86,7 @@ async def test_availability_groups_free_slots_by_office_and_local_day(
     api: Api, admin_token: str, state: AppState
 ) -> None:
     service_id = await api.service(admin_token, bookingWindowDays=30)
-    first, second = await city(api, admin_token, service_id, range(2))
+    first, _ = await city(api, admin_token, service_id, range(2))
     day = tomorrow()
     async with state.engine.begin() as conn:
         # one slot full, one partly taken: the full one disappears, the other shows what is left

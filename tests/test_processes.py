@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 import time
@@ -107,24 +108,25 @@ async def test_the_worker_releases_slots_on_start(
     env = environment(
         DATABASE_URL=settings.database_url, REDIS_URL=settings.redis_url, TURNERO_DATA_DIR=str(settings.data_dir)
     )
-    worker = subprocess.Popen(
-        [sys.executable, "main.py", "worker"],
+    worker = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "main.py",
+        "worker",
         cwd=ROOT,
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
     )
     try:
         deadline = time.monotonic() + 60
         slots = 0
-        while time.monotonic() < deadline and slots == 0 and worker.poll() is None:
-            time.sleep(0.2)
+        while time.monotonic() < deadline and slots == 0 and worker.returncode is None:
+            await asyncio.sleep(0.2)
             async with state.engine.connect() as conn:
                 slots = (await conn.execute(text("SELECT count(*) FROM slots"))).scalar_one()
     finally:
         worker.terminate()
-        _, errors = worker.communicate(timeout=20)
+        _, errors = await asyncio.wait_for(worker.communicate(), timeout=20)
 
     assert slots == 3 * 2, errors  # two a day, for the three days of the booking window after today
 

@@ -11,8 +11,9 @@ from sqlalchemy import text
 from core.runtime import AppState
 from tests.support import Api
 
-AVAILABILITY = """query($s: ID!, $f: Date!, $t: Date!, $o: ID) { availability(serviceId: $s, from: $f, to: $t, officeId: $o)
-    { date remaining office { slug } slots { startsAt endsAt capacity remaining } } }"""
+AVAILABILITY = """query($s: ID!, $f: Date!, $t: Date!, $o: ID) {
+    availability(serviceId: $s, from: $f, to: $t, officeId: $o) {
+        date remaining office { slug } slots { startsAt endsAt capacity remaining } } }"""
 CLOSURE = """mutation($i: ClosureInput!) { addClosure(input: $i) { __typename
     ... on Closure { date reason slotsClosed office { slug } } ... on ValidationError { field }
     ... on UserError { code } } }"""
@@ -63,7 +64,7 @@ async def slot_starts(state: AppState) -> list[str]:
 
 async def test_spring_forward_skips_the_missing_hour(api: Api, admin_token: str, state: AppState) -> None:
     day = next_last_sunday(3)
-    office_id, service_id = await setup(api, admin_token, "Europe/Madrid", day, "01:00", "04:00", 30)
+    _, service_id = await setup(api, admin_token, "Europe/Madrid", day, "01:00", "04:00", 30)
 
     report = await api.release(admin_token)
     shown = await api.run(AVAILABILITY, {"s": service_id, "f": day.isoformat(), "t": day.isoformat()})
@@ -86,7 +87,7 @@ async def test_spring_forward_skips_the_missing_hour(api: Api, admin_token: str,
 async def test_fall_back_gives_each_wall_clock_time_one_slot(api: Api, admin_token: str, state: AppState) -> None:
     day = next_last_sunday(10)
     eve = day - timedelta(days=1)
-    office_id, service_id = await setup(api, admin_token, "Europe/Madrid", day, "01:00", "04:00", 30)
+    _, service_id = await setup(api, admin_token, "Europe/Madrid", day, "01:00", "04:00", 30)
 
     report = await api.release(admin_token)
     shown = await api.run(AVAILABILITY, {"s": service_id, "f": day.isoformat(), "t": day.isoformat()})
