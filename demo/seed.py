@@ -8,7 +8,6 @@ from datetime import date
 from demo.city_data import OFFERINGS, OFFICES, SERVICES, DemoOffice, DemoService
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -214,23 +213,26 @@ async def _seed(state: AppState, console: Console) -> tuple[dict[str, int], int]
 
 
 def _print_accounts(console: Console, secret_key: bytes, offices: dict[str, int]) -> None:
-    table = Table(title="Demo accounts (passwords derived from this installation's secret key)")
-    for column in ("username", "password", "role", "office"):
-        table.add_column(column)
+    # plain lines, never wrapped: people copy these into a browser or a kiosk's configuration
+    console.print("Demo accounts (passwords derived from this installation's secret key):", soft_wrap=True)
     for account in demo_accounts(secret_key):
-        table.add_row(account.username, account.password, account.role.value, account.office_slug or "all")
-    console.print(table)
-    devices = Table(title="Device tokens (Authorization: Bearer …)")
-    for column in ("office", "id", "kiosk", "display"):
-        devices.add_column(column, overflow="fold")
-    for office in OFFICES:
-        devices.add_row(
-            office.slug,
-            str(offices[office.slug]),
-            _device_token(secret_key, DeviceKind.KIOSK, office.slug),
-            _device_token(secret_key, DeviceKind.DISPLAY, office.slug),
+        office = account.office_slug or "every office"
+        console.print(
+            f"  {account.username:<40} {account.password}  {account.role.value:<8} {office}",
+            soft_wrap=True,
+            markup=False,
+            highlight=False,
         )
-    console.print(devices)
+    console.print("Device tokens (Authorization: Bearer <token>):", soft_wrap=True)
+    for office in OFFICES:
+        console.print(f"  {office.slug} (office {offices[office.slug]})", soft_wrap=True, markup=False, highlight=False)
+        for kind in DeviceKind:
+            console.print(
+                f"    {kind.value:<8} {_device_token(secret_key, kind, office.slug)}",
+                soft_wrap=True,
+                markup=False,
+                highlight=False,
+            )
 
 
 async def seed_demo(settings: Settings) -> None:

@@ -1,0 +1,124 @@
+"""Shared by the benchmarks: a seeded demo database, a real `serve` process, and a closed-loop HTTP load."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from core.embedded import embedded_postgres_url, embedded_redis_url  # noqa: E402
+from tests.processes import environment, free_port, status, wait_for  # noqa: E402
+
+BENCH_DATABASE = "turnero_bench"
+
+
+def bench_servers() -> tuple[str, str]:
+    """The bench's own database on DATABASE_URL's server (else the embedded one), and Redis."""
+    data_dir = Path(os.environ.get("TURNERO_DATA_DIR", ROOT / "var"))
+    base = os.environ.get("DATABASE_URL") or embedded_postgres_url(data_dir)
+    redis_url = os.environ.get("REDIS_URL") or embedded_redis_url(data_dir)
+
+    async def ensure() -> None:
+        conn = await asyncpg.connect(make_url(base).render_as_string(hide_password=False))
+        try:
+            if not await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", BENCH_DATABASE):
+                await conn.execute(f"CREATE DATABASE {BENCH_DATABASE}")
+        finally:
+            await conn.close()
+
+    asyncio.run(ensure())
+    return make_url(base).set(database=BENCH_DATABASE).render_as_string(hide_password=False), redis_url
+
+
+def seed(env: dict[str, str]) -> None:
+    started = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, "main.py", "seed", "--demo"], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        raise SystemExit(result.stderr)
+    print(f"seeded in {time.monotonic() - started:.1f}s", file=sys.stderr)
+
+
+@contextmanager
+def server(env: dict[str, str]) -> Iterator[str]:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "main.py", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(lambda: status(f"{base}/health/ready") == 200, 60, "serve")
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
+def bench_environment() -> dict[str, str]:
+    database_url, redis_url = bench_servers()
+    return environment(
+        DATABASE_URL=database_url,
+        REDIS_URL=redis_url,
+        TURNERO_DATA_DIR=os.environ.get("TURNERO_DATA_DIR", str(ROOT / "var")),
+    )
+
+
+async def load(
+    base: str,
+    make_request: Callable[[int], dict[str, Any]],
+    *,
+    concurrency: int,
+    seconds: float,
+    check: Callable[[dict[str, Any]], None],
+) -> dict[str, float]:
+    """Closed loop: `concurrency` clients send requests back to back for `seconds`; latency in ms."""
+    latencies: list[float] = []
+    deadline = time.monotonic() + seconds
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
+
+        async def worker(number: int) -> None:
+            sent = 0
+            while time.monotonic() < deadline:
+                started = time.perf_counter()
+                response = await client.post("/graphql", json=make_request(number * 1_000_003 + sent))
+                latencies.append((time.perf_counter() - started) * 1000)
+                body = response.json()
+                if response.status_code != 200 or "errors" in body:
+                    raise RuntimeError(f"request failed: {response.status_code} {body}")
+                check(body["data"])
+                sent += 1
+
+        began = time.monotonic()
+        await asyncio.gather(*(worker(n) for n in range(concurrency)))
+        elapsed = time.monotonic() - began
+    ordered = sorted(latencies)
+    return {
+        "requests": len(ordered),
+        "requests_per_s": round(len(ordered) / elapsed, 1),
+        "p50_ms": round(statistics.median(ordered), 2),
+        "p99_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))], 2),
+    }
+
+
+def run(main: Callable[[], Awaitable[dict[str, Any]]]) -> dict[str, Any]:
+    return asyncio.run(main())
