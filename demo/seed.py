@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from demo.city_data import OFFERINGS, OFFICES, SERVICES, DemoOffice, DemoService
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy import text
@@ -14,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from core.runtime import AppState, open_state
 from core.security import derived_secret, hash_password
 from core.settings import Settings
+from demo.city_data import OFFERINGS, OFFICES, SERVICES, DemoOffice, DemoService
 from models.accounts import DeviceKind, Role
 from resolvers.accounts.staff import issue_device_token
 from resolvers.accounts.viewer import Grant, Viewer
