@@ -8,7 +8,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -120,5 +120,5 @@ async def load(
     }
 
 
-def run(main: Callable[[], Awaitable[dict[str, Any]]]) -> dict[str, Any]:
+def run(main: Callable[[], Coroutine[Any, Any, dict[str, Any]]]) -> dict[str, Any]:
     return asyncio.run(main())

@@ -27,6 +27,8 @@ TIMEZONE = "America/Argentina/Cordoba"
 SYSTEM = Viewer(staff_user_id=0, username="seed", grants=(Grant(Role.ADMIN, None),))
 DESKS_PER_OFFICE = 6
 STAFFED_OFFICES = 2
+WIDELY_OFFERED = 10  # offices
+AGENDA_BLOCK_MINUTES = 120
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,10 +96,35 @@ async def _offices(conn: AsyncConnection, progress: Progress) -> dict[str, int]:
     return ids
 
 
-def _agenda_hours(office: DemoOffice) -> tuple[list[int], str, str]:
-    """One agenda spans the office's week; release keeps only the slots inside its opening hours."""
+def _minutes(hhmm: str) -> int:
+    hours, minutes = hhmm.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def _hhmm(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _agenda_hours(office: DemoOffice, position: int) -> tuple[list[int], str, str]:
+    """A block of the office's day for one procedure: desks are shared, so procedures take turns.
+
+    Release keeps only the slots inside the office's opening hours (Saturdays are shorter).
+    """
     weekdays = sorted({w for w, _, _ in office.opening_hours})
-    return weekdays, min(o for _, o, _ in office.opening_hours), max(c for _, _, c in office.opening_hours)
+    opens = min(_minutes(o) for _, o, _ in office.opening_hours)
+    closes = max(_minutes(c) for _, _, c in office.opening_hours)
+    start = opens + AGENDA_BLOCK_MINUTES * (position % 3)
+    if start + AGENDA_BLOCK_MINUTES > closes:
+        start = max(opens, closes - AGENDA_BLOCK_MINUTES)
+    return weekdays, _hhmm(start), _hhmm(min(closes, start + AGENDA_BLOCK_MINUTES))
+
+
+def _agenda_weekdays(open_days: list[int], service_slug: str, offered_at: int, position: int) -> list[int]:
+    """Procedures offered widely are served every day an office opens; specialised ones two or three days."""
+    if offered_at >= WIDELY_OFFERED or len(open_days) <= 2:
+        return open_days
+    count = 2 + (len(service_slug) + position) % 2
+    return sorted({open_days[(position + step * 2) % len(open_days)] for step in range(count)})
 
 
 async def _agendas(
@@ -105,12 +132,13 @@ async def _agendas(
 ) -> None:
     existing = {(row[0], row[1]) for row in await conn.execute(text("SELECT office_id, service_id FROM agendas"))}
     durations = {s.slug: s.duration_minutes for s in SERVICES}
+    reach = {s.slug: sum(s.slug in offered for offered in OFFERINGS.values()) for s in SERVICES}
     task = progress.add_task("agendas", total=sum(len(v) for v in OFFERINGS.values()))
     for office in OFFICES:
-        weekdays, start, end = _agenda_hours(office)
-        for slug in OFFERINGS[office.slug]:
+        for position, slug in enumerate(OFFERINGS[office.slug]):
+            open_days, start, end = _agenda_hours(office, position)
             if (offices[office.slug], services[slug]) not in existing:
-                # longer procedures are served at several desks at once
+                # longer procedures are served at two desks at once
                 capacity = 1 if durations[slug] <= 20 else 2
                 await add_agenda(
                     conn,
@@ -118,7 +146,7 @@ async def _agendas(
                     AgendaInput(
                         office_id=str(offices[office.slug]),
                         service_id=str(services[slug]),
-                        weekdays=weekdays,
+                        weekdays=_agenda_weekdays(open_days, slug, reach[slug], position),
                         start_time=start,
                         end_time=end,
                         slot_minutes=durations[slug],
@@ -216,9 +244,9 @@ def _print_accounts(console: Console, secret_key: bytes, offices: dict[str, int]
     # plain lines, never wrapped: people copy these into a browser or a kiosk's configuration
     console.print("Demo accounts (passwords derived from this installation's secret key):", soft_wrap=True)
     for account in demo_accounts(secret_key):
-        office = account.office_slug or "every office"
+        scope = account.office_slug or "every office"
         console.print(
-            f"  {account.username:<40} {account.password}  {account.role.value:<8} {office}",
+            f"  {account.username:<40} {account.password}  {account.role.value:<8} {scope}",
             soft_wrap=True,
             markup=False,
             highlight=False,
