@@ -22,36 +22,40 @@ from resolvers.catalogue.records import (
     ServiceRecord,
 )
 
-
-class OfficesById(DataLoader[int, OfficeRecord | None]):
-    def __init__(self, engine: AsyncEngine) -> None:
-        super().__init__(load_fn=self._load)
-        self._engine = engine
-
-    async def _load(self, ids: Sequence[int]) -> list[OfficeRecord | None]:
-        async with self._engine.connect() as conn:
-            rows = await conn.execute(
-                text(f"SELECT {OFFICE_COLUMNS} FROM offices o WHERE o.id = ANY(:ids)"), {"ids": list(ids)}
-            )
-            found = {row["id"]: OfficeRecord.from_row(row) for row in rows.mappings()}
-        return [found.get(key) for key in ids]
-
-
-class ServicesById(DataLoader[int, ServiceRecord | None]):
-    def __init__(self, engine: AsyncEngine) -> None:
-        super().__init__(load_fn=self._load)
-        self._engine = engine
-
-    async def _load(self, ids: Sequence[int]) -> list[ServiceRecord | None]:
-        async with self._engine.connect() as conn:
-            rows = await conn.execute(
-                text(f"SELECT {SERVICE_COLUMNS} FROM services s WHERE s.id = ANY(:ids)"), {"ids": list(ids)}
-            )
-            found = {row["id"]: ServiceRecord.from_row(row) for row in rows.mappings()}
-        return [found.get(key) for key in ids]
-
-
 Record = TypeVar("Record")
+
+
+class _ByIdLoader(DataLoader[int, Record | None], Generic[Record]):
+    """Loads records by primary key in one query; a missing key loads as None."""
+
+    query: str = ""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        super().__init__(load_fn=self._load)
+        self._engine = engine
+
+    def record(self, row: RowMapping) -> Record:
+        raise NotImplementedError
+
+    async def _load(self, ids: Sequence[int]) -> list[Record | None]:
+        async with self._engine.connect() as conn:
+            rows = await conn.execute(text(self.query), {"ids": list(ids)})
+            found = {row["id"]: self.record(row) for row in rows.mappings()}
+        return [found.get(key) for key in ids]
+
+
+class OfficesById(_ByIdLoader[OfficeRecord]):
+    query = f"SELECT {OFFICE_COLUMNS} FROM offices o WHERE o.id = ANY(:ids)"
+
+    def record(self, row: RowMapping) -> OfficeRecord:
+        return OfficeRecord.from_row(row)
+
+
+class ServicesById(_ByIdLoader[ServiceRecord]):
+    query = f"SELECT {SERVICE_COLUMNS} FROM services s WHERE s.id = ANY(:ids)"
+
+    def record(self, row: RowMapping) -> ServiceRecord:
+        return ServiceRecord.from_row(row)
 
 
 class _GroupedLoader(DataLoader[int, list[Record]], Generic[Record]):

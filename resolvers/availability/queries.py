@@ -18,64 +18,44 @@ from resolvers.agenda.records import SLOT_COLUMNS, SlotRecord
 MAX_RANGE_DAYS = 92
 MAX_EARLIEST = 100
 
-# Free, open, future and inside the service's booking window. The UTC bounds (a day wider on each
-# side) let the index narrow the range; the local-date test is the exact one.
-_AVAILABILITY = text(f"""
-    SELECT {SLOT_COLUMNS}, CAST(sl.starts_at AT TIME ZONE o.timezone AS date) AS local_date
-    FROM slots sl
-    JOIN offices o ON o.id = sl.office_id
-    JOIN services s ON s.id = sl.service_id
-    WHERE sl.service_id = :service_id
-      AND (CAST(:office_id AS bigint) IS NULL OR sl.office_id = :office_id)
-      AND sl.booked < sl.capacity AND NOT sl.closed
-      AND sl.starts_at >= CAST(:date_from AS date) - 1 AND sl.starts_at < CAST(:date_to AS date) + 2
-      AND CAST(sl.starts_at AT TIME ZONE o.timezone AS date) BETWEEN :date_from AND :date_to
-      AND sl.starts_at > now()
-      AND sl.starts_at <= now() + make_interval(days => s.booking_window_days)
-    ORDER BY o.name, sl.office_id, sl.starts_at
-""")
-
-_EARLIEST = text(f"""
-    SELECT {SLOT_COLUMNS}
+# A slot a citizen can book now: free, open, in the future and inside its service's booking window.
+BOOKABLE = """
     FROM slots sl
     JOIN offices o ON o.id = sl.office_id
     JOIN services s ON s.id = sl.service_id
     WHERE sl.service_id = :service_id AND sl.booked < sl.capacity AND NOT sl.closed
       AND sl.starts_at > now() AND sl.starts_at <= now() + make_interval(days => s.booking_window_days)
+"""
+
+# The UTC bounds (a day wider on each side) let the index narrow the range; the local-date test is exact.
+_AVAILABILITY = text(f"""
+    SELECT {SLOT_COLUMNS}, CAST(sl.starts_at AT TIME ZONE o.timezone AS date) AS local_date
+    {BOOKABLE}
+      AND (CAST(:office_id AS bigint) IS NULL OR sl.office_id = :office_id)
+      AND sl.starts_at >= CAST(:date_from AS date) - 1 AND sl.starts_at < CAST(:date_to AS date) + 2
+      AND CAST(sl.starts_at AT TIME ZONE o.timezone AS date) BETWEEN :date_from AND :date_to
+    ORDER BY o.name, sl.office_id, sl.starts_at
+""")
+
+_EARLIEST = text(f"""
+    SELECT {SLOT_COLUMNS} {BOOKABLE}
     ORDER BY sl.starts_at, sl.office_id
     LIMIT :limit
 """)
 
-# the soonest free slot at each office, nearest office first (haversine, km)
-_NEAREST = text(f"""
+# The soonest free slot at each office: nearest office first when a point is given (haversine, km),
+# else soonest first.
+_SOONEST_PER_OFFICE = text(f"""
     SELECT * FROM (
         SELECT DISTINCT ON (sl.office_id) {SLOT_COLUMNS},
                6371 * 2 * asin(sqrt(
-                   power(sin(radians(o.latitude - :lat) / 2), 2)
-                   + cos(radians(:lat)) * cos(radians(o.latitude))
-                     * power(sin(radians(o.longitude - :lon) / 2), 2))) AS distance_km
-        FROM slots sl
-        JOIN offices o ON o.id = sl.office_id
-        JOIN services s ON s.id = sl.service_id
-        WHERE sl.service_id = :service_id AND sl.booked < sl.capacity AND NOT sl.closed
-          AND sl.starts_at > now() AND sl.starts_at <= now() + make_interval(days => s.booking_window_days)
+                   power(sin(radians(o.latitude - CAST(:lat AS float8)) / 2), 2)
+                   + cos(radians(CAST(:lat AS float8))) * cos(radians(o.latitude))
+                     * power(sin(radians(o.longitude - CAST(:lon AS float8)) / 2), 2))) AS distance_km
+        {BOOKABLE}
         ORDER BY sl.office_id, sl.starts_at
     ) AS soonest
-    ORDER BY distance_km NULLS LAST, starts_at
-    LIMIT :limit
-""")
-
-_SOONEST_PER_OFFICE = text(f"""
-    SELECT * FROM (
-        SELECT DISTINCT ON (sl.office_id) {SLOT_COLUMNS}
-        FROM slots sl
-        JOIN offices o ON o.id = sl.office_id
-        JOIN services s ON s.id = sl.service_id
-        WHERE sl.service_id = :service_id AND sl.booked < sl.capacity AND NOT sl.closed
-          AND sl.starts_at > now() AND sl.starts_at <= now() + make_interval(days => s.booking_window_days)
-        ORDER BY sl.office_id, sl.starts_at
-    ) AS soonest
-    ORDER BY starts_at, office_id
+    ORDER BY distance_km NULLS LAST, starts_at, office_id
     LIMIT :limit
 """)
 
@@ -128,14 +108,9 @@ async def earliest_slots(
     service = parse_id(service_id)
     if service is None:
         return []
-    params: dict[str, object] = {"service_id": service, "limit": limit}
-    if near is not None:
-        latitude, longitude = near
-        if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
-            raise BadRequest("near", "near must be a latitude in -90..90 and a longitude in -180..180.")
-        query = _NEAREST
-        params |= {"lat": latitude, "lon": longitude}
-    else:
-        query = _SOONEST_PER_OFFICE if one_per_office else _EARLIEST
-    rows = await conn.execute(query, params)
+    latitude, longitude = near if near is not None else (None, None)
+    if near is not None and not (-90 <= near[0] <= 90 and -180 <= near[1] <= 180):
+        raise BadRequest("near", "near must be a latitude in -90..90 and a longitude in -180..180.")
+    query = _SOONEST_PER_OFFICE if one_per_office or near is not None else _EARLIEST
+    rows = await conn.execute(query, {"service_id": service, "limit": limit, "lat": latitude, "lon": longitude})
     return [SlotRecord.from_row(row) for row in rows.mappings()]
