@@ -129,18 +129,7 @@ async def test_only_managers_of_the_office_add_agendas(
     api: Api, admin_token: str, state: AppState, place: dict[str, str]
 ) -> None:
     other = await api.office(admin_token, slug="other")
-    await api.run(
-        "mutation($i: StaffInput!) { createStaff(input: $i) { __typename } }",
-        {
-            "i": {
-                "username": "manager.other",
-                "password": "a long password 1",
-                "roles": [{"role": "MANAGER", "officeId": other}],
-            }
-        },
-        admin_token,
-    )
-    manager = await api.login("manager.other", "a long password 1")
+    manager = await api.staff_token(admin_token, "manager.other", "MANAGER", other)
 
     denied = await api.agenda(manager, **agenda(place))
     anonymous = await api.agenda(None, **agenda(place))

@@ -279,18 +279,7 @@ async def test_a_closure_after_release_closes_that_days_slots(api: Api, admin_to
 
 async def test_closure_rules(api: Api, admin_token: str, state: AppState) -> None:
     office_id = await api.office(admin_token)
-    await api.run(
-        "mutation($i: StaffInput!) { createStaff(input: $i) { __typename } }",
-        {
-            "i": {
-                "username": "manager.x",
-                "password": "a long password 1",
-                "roles": [{"role": "MANAGER", "officeId": office_id}],
-            }
-        },
-        admin_token,
-    )
-    manager = await api.login("manager.x", "a long password 1")
+    manager = await api.staff_token(admin_token, "manager.x", "MANAGER", office_id)
     future = (date.today() + timedelta(days=5)).isoformat()
 
     past = (await api.run(CLOSURE, {"i": {"officeId": office_id, "date": "2020-01-01"}}, admin_token))["addClosure"]
@@ -313,18 +302,7 @@ async def test_closure_rules(api: Api, admin_token: str, state: AppState) -> Non
 async def test_managers_release_only_their_office(api: Api, admin_token: str) -> None:
     own = await api.office(admin_token, slug="own")
     other = await api.office(admin_token, slug="other")
-    await api.run(
-        "mutation($i: StaffInput!) { createStaff(input: $i) { __typename } }",
-        {
-            "i": {
-                "username": "manager.own",
-                "password": "a long password 1",
-                "roles": [{"role": "MANAGER", "officeId": own}],
-            }
-        },
-        admin_token,
-    )
-    manager = await api.login("manager.own", "a long password 1")
+    manager = await api.staff_token(admin_token, "manager.own", "MANAGER", own)
 
     assert (await api.release(manager, own))["__typename"] == "ReleaseReport"
     assert (await api.release(manager, other))["__typename"] == "NotAllowed"
