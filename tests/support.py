@@ -48,6 +48,18 @@ class Api:
             await ensure_admin(conn, username, ADMIN_PASSWORD)
         return await self.login(username, ADMIN_PASSWORD)
 
+    async def staff_token(self, admin_token: str, username: str, role: str, office_id: str | None) -> str:
+        """Creates a staff user with one grant and signs them in."""
+        password = "a long password 1"
+        grant = {"role": role, "officeId": office_id}
+        data = await self.run(
+            "mutation($i: StaffInput!) { createStaff(input: $i) { __typename } }",
+            {"i": {"username": username, "password": password, "roles": [grant]}},
+            admin_token,
+        )
+        assert data["createStaff"]["__typename"] == "StaffUser", data
+        return await self.login(username, password)
+
     async def office(
         self, token: str, slug: str = "centro", timezone: str = "America/Argentina/Cordoba", **extra: Any
     ) -> str:
