@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from dataloaders.booking import EventsByBooking, SlotsById
 from dataloaders.catalogue import (
     DesksByOffice,
     OfficesById,
@@ -26,6 +27,8 @@ class Loaders:
     desks_by_office: DesksByOffice
     services_by_desk: ServicesByDesk
     opening_hours_by_office: OpeningHoursByOffice
+    slots_by_id: SlotsById
+    events_by_booking: EventsByBooking
 
     @classmethod
     def create(cls, engine: AsyncEngine) -> Loaders:
@@ -37,4 +40,6 @@ class Loaders:
             desks_by_office=DesksByOffice(engine),
             services_by_desk=ServicesByDesk(engine),
             opening_hours_by_office=OpeningHoursByOffice(engine),
+            slots_by_id=SlotsById(engine),
+            events_by_booking=EventsByBooking(engine),
         )

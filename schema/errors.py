@@ -18,6 +18,8 @@ from core.errors import (
     NotFoundError,
     ValidationFailed,
 )
+from resolvers.booking.records import SlotUnavailableError
+from schema.agenda.types import Slot
 from schema.context import Info
 
 
@@ -57,9 +59,18 @@ class LimitExceeded(UserError):
     pass
 
 
+@strawberry.type
+class SlotUnavailable(UserError):
+    alternatives: list[Slot] = strawberry.field(description="Nearest free slots for the same service, soonest first.")
+
+
 def to_user_error(error: DomainError) -> UserError:
     if isinstance(error, ValidationFailed):
         return ValidationError(code=error.code, message=error.message, field=error.field)
+    if isinstance(error, SlotUnavailableError):
+        return SlotUnavailable(
+            code=error.code, message=error.message, alternatives=[Slot.from_record(slot) for slot in error.alternatives]
+        )
     kinds: dict[type[DomainError], type[UserError]] = {
         NotFoundError: NotFound,
         NotAllowedError: NotAllowed,

@@ -9,6 +9,7 @@ from strawberry.printer import print_schema
 
 from schema.accounts.fields import AccountsMutation, AccountsQuery
 from schema.agenda.fields import AgendaMutation, AgendaQuery
+from schema.booking.fields import BookingMutation, BookingQuery
 from schema.catalogue.fields import CatalogueMutation, CatalogueQuery
 from schema.errors import InvalidState
 from schema.extensions import extensions
@@ -17,12 +18,12 @@ SDL_PATH = Path(__file__).with_name("schema.graphql")
 
 
 @strawberry.type
-class Query(CatalogueQuery, AgendaQuery, AccountsQuery):
+class Query(CatalogueQuery, AgendaQuery, BookingQuery, AccountsQuery):
     pass
 
 
 @strawberry.type
-class Mutation(CatalogueMutation, AgendaMutation, AccountsMutation):
+class Mutation(CatalogueMutation, AgendaMutation, BookingMutation, AccountsMutation):
     pass
 
 

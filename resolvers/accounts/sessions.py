@@ -26,8 +26,10 @@ _STAFF_BY_TOKEN = text("""
 """)
 
 _DEVICE_BY_TOKEN = text("""
-    SELECT kind::text AS kind, office_id FROM device_tokens WHERE token_hash = :hash AND revoked_at IS NULL
+    SELECT id, kind::text AS kind, office_id FROM device_tokens WHERE token_hash = :hash AND revoked_at IS NULL
 """)
+
+_PARTNER_BY_TOKEN = text("SELECT partner_id FROM partner_keys WHERE token_hash = :hash AND revoked_at IS NULL")
 
 
 def _grants(roles: list[str], office_ids: list[int | None]) -> tuple[Grant, ...]:
@@ -46,7 +48,12 @@ async def authenticate(conn: AsyncConnection, secret_key: bytes, token: str) -> 
         )
     device = (await conn.execute(_DEVICE_BY_TOKEN, {"hash": digest})).mappings().first()
     if device is not None:
-        return Viewer(device_kind=DeviceKind(device["kind"]), device_office_id=device["office_id"])
+        return Viewer(
+            device_id=device["id"], device_kind=DeviceKind(device["kind"]), device_office_id=device["office_id"]
+        )
+    partner = (await conn.execute(_PARTNER_BY_TOKEN, {"hash": digest})).scalar()
+    if partner is not None:
+        return Viewer(partner_id=partner)
     raise AuthenticationFailed("The token is invalid or has expired; sign in again.")
 
 

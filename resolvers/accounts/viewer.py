@@ -16,13 +16,26 @@ class Grant:
 
 @dataclass(frozen=True, slots=True)
 class Viewer:
-    """Anonymous (a citizen), a staff user with grants, or a kiosk/display device of one office."""
+    """Anonymous (a citizen), a staff user with grants, a kiosk/display device of one office, or a partner."""
 
     staff_user_id: int | None = None
     username: str | None = None
     grants: tuple[Grant, ...] = field(default=())
+    device_id: int | None = None
     device_kind: DeviceKind | None = None
     device_office_id: int | None = None
+    partner_id: int | None = None
+
+    @property
+    def caller(self) -> str:
+        """Who is asking, as idempotency keys and booking history record it."""
+        if self.staff_user_id is not None:
+            return f"staff:{self.staff_user_id}"
+        if self.partner_id is not None:
+            return f"partner:{self.partner_id}"
+        if self.device_id is not None:
+            return f"device:{self.device_id}"
+        return "citizen"
 
     @property
     def is_staff(self) -> bool:

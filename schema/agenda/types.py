@@ -13,7 +13,7 @@ from schema.context import Info
 
 
 @lru_cache(maxsize=512)
-def _zone(name: str) -> ZoneInfo:
+def zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
 
 
@@ -30,11 +30,11 @@ class Slot:
     @classmethod
     def from_record(cls, record: SlotRecord) -> Slot:
         # shown with the office's own offset, so that 09:00 reads as 09:00 wherever the client is
-        zone = _zone(record.timezone)
+        office_zone = zone(record.timezone)
         return cls(
             id=strawberry.ID(str(record.id)),
-            starts_at=record.starts_at.astimezone(zone),
-            ends_at=record.ends_at.astimezone(zone),
+            starts_at=record.starts_at.astimezone(office_zone),
+            ends_at=record.ends_at.astimezone(office_zone),
             capacity=record.capacity,
             remaining=record.remaining,
             office_pk=record.office_id,

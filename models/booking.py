@@ -1,0 +1,147 @@
+"""Bookings, their history, the outbox of notifications, and idempotency keys."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, created_at_column, id_column
+
+
+class BookingStatus(enum.StrEnum):
+    BOOKED = "BOOKED"
+    CANCELLED = "CANCELLED"
+    CHECKED_IN = "CHECKED_IN"
+    COMPLETED = "COMPLETED"
+    NO_SHOW = "NO_SHOW"
+
+
+class Channel(enum.StrEnum):
+    WEB = "WEB"
+    MOBILE = "MOBILE"
+    PHONE = "PHONE"
+    KIOSK = "KIOSK"
+    DESK = "DESK"
+    PARTNER = "PARTNER"
+
+
+OPEN_STATUSES = "('BOOKED', 'CHECKED_IN')"
+
+
+class Booking(Base):
+    __tablename__ = "bookings"
+    __table_args__ = (
+        # a code is spoken over the phone and typed at kiosks: unique among the bookings still open
+        Index("uq_bookings_open_code", "code", unique=True, postgresql_where=text(f"status IN {OPEN_STATUSES}")),
+        Index("ix_bookings_citizen_service", "document_hash", "service_id", postgresql_where=text("status = 'BOOKED'")),
+        Index("ix_bookings_slot", "slot_id"),
+        Index("ix_bookings_office_starts", "office_id", "starts_at"),
+        CheckConstraint("code ~ '^[2-9A-HJKMNP-Z]{8}$'", name="code_alphabet"),
+        CheckConstraint("char_length(citizen_name) BETWEEN 1 AND 200", name="citizen_name_length"),
+    )
+
+    id: Mapped[int] = id_column()
+    code: Mapped[str] = mapped_column(String(8))
+    status: Mapped[BookingStatus] = mapped_column(Enum(BookingStatus, name="booking_status"))
+    slot_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("slots.id"))
+    office_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("offices.id"))
+    service_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("services.id"))
+    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    channel: Mapped[Channel] = mapped_column(Enum(Channel, name="channel"))
+    citizen_name: Mapped[str] = mapped_column(String(200))
+    citizen_email: Mapped[str | None] = mapped_column(String(254))
+    citizen_phone: Mapped[str | None] = mapped_column(String(20))
+    citizen_locale: Mapped[str] = mapped_column(String(10), server_default="es")
+    # the document number is never stored: only a keyed hash (for limits) and its last characters
+    document_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    document_hint: Mapped[str] = mapped_column(String(8))
+    notes: Mapped[str | None] = mapped_column(Text)
+    # the manage token is derived from this nonce with the secret key; only its keyed hash is looked up
+    manage_nonce: Mapped[bytes] = mapped_column(LargeBinary(16))
+    manage_token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    staff_user_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("staff_users.id", ondelete="SET NULL"))
+    partner_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("partners.id"), index=True)
+    created_at: Mapped[datetime] = created_at_column()
+
+
+class BookingEvent(Base):
+    __tablename__ = "booking_events"
+
+    id: Mapped[int] = id_column()
+    booking_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("bookings.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = created_at_column()
+    status: Mapped[BookingStatus] = mapped_column(Enum(BookingStatus, name="booking_status"))
+    channel: Mapped[Channel | None] = mapped_column(Enum(Channel, name="channel"))
+    # who: "citizen", "staff:<id>", "partner:<id>", "system"
+    actor: Mapped[str] = mapped_column(String(40))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class OutboxMessage(Base):
+    """A notification written in the same transaction as its cause; the worker sends it (issue 5)."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_due", "next_attempt_at", postgresql_where=text("status = 'PENDING'")),
+        CheckConstraint("status IN ('PENDING', 'SENT', 'FAILED')", name="status_known"),
+    )
+
+    id: Mapped[int] = id_column()
+    kind: Mapped[str] = mapped_column(String(60))
+    booking_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("bookings.id", ondelete="CASCADE"))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
+    status: Mapped[str] = mapped_column(String(10), server_default="PENDING")
+    attempts: Mapped[int] = mapped_column(Integer, server_default="0")
+    next_attempt_at: Mapped[datetime] = created_at_column()
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = created_at_column()
+
+
+class IdempotencyKey(Base):
+    """(caller, key) is unique; the first result is kept and returned to every replay."""
+
+    __tablename__ = "idempotency_keys"
+
+    caller: Mapped[str] = mapped_column(String(60), primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    operation: Mapped[str] = mapped_column(String(40))
+    request_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=text("now()"), index=True)
+
+
+class Partner(Base):
+    __tablename__ = "partners"
+
+    id: Mapped[int] = id_column()
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    created_at: Mapped[datetime] = created_at_column()
+
+
+class PartnerKey(Base):
+    __tablename__ = "partner_keys"
+
+    id: Mapped[int] = id_column()
+    partner_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("partners.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    created_at: Mapped[datetime] = created_at_column()
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,42 @@
+"""Partner applications (the citizen portal, the licence service…) and their API keys. ADMIN only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from core import validation
+from core.security import new_token, token_hash
+from resolvers.accounts.viewer import Viewer
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerKeyRecord:
+    token: str
+    partner_id: int
+    partner: str
+    name: str
+
+
+async def issue_partner_key(
+    conn: AsyncConnection, viewer: Viewer, secret_key: bytes, partner: str, name: str
+) -> PartnerKeyRecord:
+    """Creates the partner on first use; each key is shown once and stored only as a hash."""
+    viewer.require_admin()
+    partner = validation.text_field("partner", partner, max_length=100)
+    name = validation.text_field("name", name, max_length=100)
+    partner_id = (
+        await conn.execute(
+            text("""INSERT INTO partners (name) VALUES (:name)
+                    ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name RETURNING id"""),
+            {"name": partner},
+        )
+    ).scalar_one()
+    token = new_token("tp_")
+    await conn.execute(
+        text("INSERT INTO partner_keys (partner_id, name, token_hash) VALUES (:partner_id, :name, :hash)"),
+        {"partner_id": partner_id, "name": name, "hash": token_hash(secret_key, token)},
+    )
+    return PartnerKeyRecord(token=token, partner_id=partner_id, partner=partner, name=name)

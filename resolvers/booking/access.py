@@ -1,0 +1,43 @@
+"""Who may book through which channel, and who may read or change an existing booking."""
+
+from __future__ import annotations
+
+from core.errors import NotAllowedError
+from models.accounts import Role
+from models.booking import Channel
+from resolvers.accounts.viewer import Viewer
+from resolvers.booking.records import BookingRecord
+
+CITIZEN_CHANNELS = (Channel.WEB, Channel.MOBILE)
+
+
+def booking_channel(viewer: Viewer, requested: Channel, office_id: int) -> Channel:
+    """The channel a booking is recorded under; NotAllowed when this caller cannot book that way.
+
+    Staff and partners are recorded by what they are, whatever the client sent as the (WEB) default:
+    a call-centre operator books by PHONE, a clerk at the DESK, a partner application as PARTNER.
+    """
+    if viewer.partner_id is not None:
+        if requested not in (Channel.WEB, Channel.PARTNER):
+            raise NotAllowedError("A partner application books through the PARTNER channel.")
+        return Channel.PARTNER
+    if viewer.device_kind is not None:
+        raise NotAllowedError("Kiosks and displays do not book; they check bookings in.")
+    if viewer.is_staff:
+        channel = requested
+        if requested is Channel.WEB:
+            channel = Channel.PHONE if viewer.has_role(office_id, Role.OPERATOR) else Channel.DESK
+        roles = {Channel.PHONE: (Role.OPERATOR, Role.MANAGER), Channel.DESK: (Role.CLERK, Role.MANAGER)}
+        if channel not in roles or not viewer.has_role(office_id, *roles[channel]):
+            raise NotAllowedError("You cannot book at this office through this channel.")
+        return channel
+    if requested not in CITIZEN_CHANNELS:
+        raise NotAllowedError("Citizens book on the web or in the app.")
+    return requested
+
+
+def may_manage_without_token(viewer: Viewer, booking: BookingRecord) -> bool:
+    """Staff of the booking's office, or the partner application that made it."""
+    if viewer.partner_id is not None:
+        return booking.partner_id == viewer.partner_id
+    return viewer.is_staff and viewer.has_role(booking.office_id, Role.OPERATOR, Role.CLERK, Role.MANAGER)

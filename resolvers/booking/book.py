@@ -1,0 +1,233 @@
+"""Booking and rescheduling: never twice, within each citizen's limit, replayable with an idempotency key."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from core.errors import InvalidStateError, LimitExceededError, NotFoundError, ValidationFailed
+from core.validation import optional_text, parse_id
+from models.accounts import Role
+from models.booking import BookingStatus, Channel
+from resolvers.accounts.viewer import Viewer
+from resolvers.agenda.records import SlotRecord
+from resolvers.booking import history, idempotency, lookup, seats
+from resolvers.booking.access import booking_channel
+from resolvers.booking.citizen import Citizen, CitizenInput, citizen
+from resolvers.booking.codes import manage_token, manage_token_hash, new_code, new_nonce
+from resolvers.booking.records import BookingRecord, ConfirmationRecord
+
+CODE_ATTEMPTS = 10
+MAX_REASON = 500
+
+
+@dataclass(frozen=True, slots=True)
+class BookInput:
+    slot_id: str
+    citizen: CitizenInput
+    channel: Channel = Channel.WEB
+    notes: str | None = None
+    idempotency_key: str | None = None
+
+
+async def _slot(conn: AsyncConnection, slot_id: str) -> SlotRecord:
+    number = parse_id(slot_id)
+    found = await seats.slot(conn, number) if number is not None else None
+    if found is None:
+        raise NotFoundError("No slot has this ID.")
+    return found
+
+
+async def _within_limit(conn: AsyncConnection, person: Citizen, service_id: int) -> None:
+    # one booking at a time per person: two requests for the same citizen cannot both pass the count
+    await conn.execute(
+        text("SELECT pg_advisory_xact_lock(:key)"),
+        {"key": int.from_bytes(person.document_hash[:8], "big", signed=True)},
+    )
+    row = (
+        (
+            await conn.execute(
+                text("""SELECT s.max_active_bookings_per_citizen AS allowed,
+                           (SELECT count(*) FROM bookings b
+                            WHERE b.document_hash = :hash AND b.service_id = s.id AND b.status = 'BOOKED'
+                              AND b.ends_at > now()) AS active
+                    FROM services s WHERE s.id = :service_id"""),
+                {"hash": person.document_hash, "service_id": service_id},
+            )
+        )
+        .mappings()
+        .one()
+    )
+    if row["active"] >= row["allowed"]:
+        raise LimitExceededError(
+            f"This person already holds {row['active']} booking(s) for this procedure, the most allowed."
+        )
+
+
+async def _insert(
+    conn: AsyncConnection,
+    viewer: Viewer,
+    secret_key: bytes,
+    slot: SlotRecord,
+    person: Citizen,
+    channel: Channel,
+    notes: str | None,
+) -> tuple[int, str]:
+    nonce = new_nonce()
+    token = manage_token(secret_key, nonce)
+    for _ in range(CODE_ATTEMPTS):
+        booking_id = (
+            await conn.execute(
+                text("""INSERT INTO bookings (code, status, slot_id, office_id, service_id, starts_at, ends_at, channel,
+                            citizen_name, citizen_email, citizen_phone, citizen_locale, document_hash, document_hint,
+                            notes, manage_nonce, manage_token_hash, staff_user_id, partner_id)
+                        VALUES (:code, 'BOOKED', :slot_id, :office_id, :service_id, :starts_at, :ends_at,
+                            CAST(:channel AS channel), :name, :email, :phone, :locale, :document_hash, :document_hint,
+                            :notes, :nonce, :token_hash, :staff_user_id, :partner_id)
+                        ON CONFLICT (code) WHERE status IN ('BOOKED', 'CHECKED_IN') DO NOTHING
+                        RETURNING id"""),
+                {
+                    "code": new_code(),
+                    "slot_id": slot.id,
+                    "office_id": slot.office_id,
+                    "service_id": slot.service_id,
+                    "starts_at": slot.starts_at,
+                    "ends_at": slot.ends_at,
+                    "channel": channel.value,
+                    "name": person.name,
+                    "email": person.email,
+                    "phone": person.phone,
+                    "locale": person.locale,
+                    "document_hash": person.document_hash,
+                    "document_hint": person.document_hint,
+                    "notes": notes,
+                    "nonce": nonce,
+                    "token_hash": manage_token_hash(secret_key, token),
+                    "staff_user_id": viewer.staff_user_id,
+                    "partner_id": viewer.partner_id,
+                },
+            )
+        ).scalar()
+        if booking_id is not None:
+            return booking_id, token
+    raise RuntimeError("could not find a free booking code")  # 31^8 codes: practically unreachable
+
+
+async def _replayed(conn: AsyncConnection, secret_key: bytes, stored: dict[str, object]) -> ConfirmationRecord:
+    booking = await lookup.by_id(conn, int(str(stored["booking_id"])))
+    return ConfirmationRecord(booking=booking, manage_token=manage_token(secret_key, booking.manage_nonce))
+
+
+async def _not_begun(conn: AsyncConnection, booking: BookingRecord) -> None:
+    now = (await conn.execute(text("SELECT now()"))).scalar_one()
+    if booking.starts_at <= now:
+        raise InvalidStateError("This appointment has already begun or passed.")
+
+
+async def book(conn: AsyncConnection, viewer: Viewer, secret_key: bytes, data: BookInput) -> ConfirmationRecord:
+    person = citizen(secret_key, data.citizen)
+    notes = optional_text("notes", data.notes, max_length=1000)
+    slot = await _slot(conn, data.slot_id)
+    channel = booking_channel(viewer, data.channel, slot.office_id)
+    key = data.idempotency_key
+    if key is not None:
+        fingerprint = idempotency.request_hash(
+            "book",
+            slot=slot.id,
+            person=person.document_hash.hex(),
+            name=person.name,
+            channel=channel.value,
+            notes=notes,
+        )
+        stored = await idempotency.claim(conn, viewer.caller, key, "book", fingerprint)
+        if stored is not None:
+            return await _replayed(conn, secret_key, stored)
+    await _within_limit(conn, person, slot.service_id)
+    taken = await seats.take_seat(conn, slot)
+    booking_id, token = await _insert(conn, viewer, secret_key, taken, person, channel, notes)
+    await history.record_event(conn, booking_id, BookingStatus.BOOKED, channel, viewer.caller, notes)
+    await history.enqueue(conn, "booking.confirmation", booking_id)
+    if key is not None:
+        await idempotency.remember(conn, viewer.caller, key, {"booking_id": booking_id})
+    return ConfirmationRecord(booking=await lookup.by_id(conn, booking_id), manage_token=token)
+
+
+async def reschedule(
+    conn: AsyncConnection,
+    viewer: Viewer,
+    secret_key: bytes,
+    code: str,
+    slot_id: str,
+    token: str | None,
+    idempotency_key: str | None,
+) -> ConfirmationRecord:
+    """The new seat is taken and the old one freed in one transaction: on any failure nothing moves."""
+    if idempotency_key is not None:
+        fingerprint = idempotency.request_hash("reschedule", code=code, slot=slot_id)
+        stored = await idempotency.claim(conn, viewer.caller, idempotency_key, "reschedule", fingerprint)
+        if stored is not None:
+            return await _replayed(conn, secret_key, stored)
+    booking = await lookup.for_change(conn, viewer, secret_key, code, token)
+    if booking.status is not BookingStatus.BOOKED:
+        raise InvalidStateError(f"A {booking.status.value.lower().replace('_', ' ')} booking cannot be moved.")
+    await _not_begun(conn, booking)
+    target = await _slot(conn, slot_id)
+    if target.service_id != booking.service_id:
+        raise ValidationFailed("slotId", "The new slot is for another procedure; book that one instead.")
+    if target.id == booking.slot_id:
+        raise ValidationFailed("slotId", "The booking is already in this slot.")
+    if token is None and viewer.partner_id is None:
+        booking_channel(viewer, Channel.WEB, target.office_id)  # staff need rights at the new office too
+    # seats are locked in slot order, so two reschedules crossing the same two slots cannot deadlock
+    if target.id < booking.slot_id:
+        taken = await seats.take_seat(conn, target)
+        await seats.give_back_seat(conn, booking.slot_id)
+    else:
+        await seats.give_back_seat(conn, booking.slot_id)
+        taken = await seats.take_seat(conn, target)
+    await conn.execute(
+        text("""UPDATE bookings SET slot_id = :slot_id, office_id = :office_id, starts_at = :starts_at,
+                       ends_at = :ends_at WHERE id = :id"""),
+        {
+            "slot_id": taken.id,
+            "office_id": taken.office_id,
+            "starts_at": taken.starts_at,
+            "ends_at": taken.ends_at,
+            "id": booking.id,
+        },
+    )
+    note = f"moved from {booking.starts_at.isoformat()} (office {booking.office_id}) to {taken.starts_at.isoformat()}"
+    await history.record_event(conn, booking.id, BookingStatus.BOOKED, _actor_channel(viewer), viewer.caller, note)
+    await history.enqueue(conn, "booking.change", booking.id, {"previous_starts_at": booking.starts_at.isoformat()})
+    if idempotency_key is not None:
+        await idempotency.remember(conn, viewer.caller, idempotency_key, {"booking_id": booking.id})
+    return ConfirmationRecord(
+        booking=await lookup.by_id(conn, booking.id), manage_token=manage_token(secret_key, booking.manage_nonce)
+    )
+
+
+def _actor_channel(viewer: Viewer) -> Channel | None:
+    """The channel a change by this caller came through (citizens' changes carry none: web or app alike)."""
+    if viewer.partner_id is not None:
+        return Channel.PARTNER
+    if viewer.is_staff:
+        return Channel.PHONE if any(g.role is Role.OPERATOR for g in viewer.grants) else Channel.DESK
+    return None
+
+
+async def cancel(
+    conn: AsyncConnection, viewer: Viewer, secret_key: bytes, code: str, token: str | None, reason: str | None
+) -> BookingRecord:
+    booking = await lookup.for_change(conn, viewer, secret_key, code, token)
+    # CancelResult has no ValidationError: an over-long reason is trimmed, not refused
+    reason = (reason or "").strip()[:MAX_REASON] or None
+    if booking.status is not BookingStatus.BOOKED:
+        raise InvalidStateError(f"A {booking.status.value.lower().replace('_', ' ')} booking cannot be cancelled.")
+    await _not_begun(conn, booking)
+    await conn.execute(text("UPDATE bookings SET status = 'CANCELLED' WHERE id = :id"), {"id": booking.id})
+    await seats.give_back_seat(conn, booking.slot_id)
+    await history.record_event(conn, booking.id, BookingStatus.CANCELLED, _actor_channel(viewer), viewer.caller, reason)
+    await history.enqueue(conn, "booking.cancellation", booking.id, {"reason": reason})
+    return await lookup.by_id(conn, booking.id)

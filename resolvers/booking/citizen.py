@@ -1,0 +1,92 @@
+"""A citizen's details as given to `book`: validated, normalised, and the document number reduced to a keyed hash."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from dataclasses import dataclass
+
+import phonenumbers
+
+from core import validation
+from core.errors import ValidationFailed
+
+KNOWN_LOCALES = ("es", "en")
+DEFAULT_PHONE_REGION = "AR"
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s.]{2,}$")
+_DOCUMENT = re.compile(r"^[A-Z0-9]{4,20}$")
+
+
+@dataclass(frozen=True, slots=True)
+class CitizenInput:
+    name: str
+    document_id: str
+    email: str | None = None
+    phone: str | None = None
+    locale: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Citizen:
+    name: str
+    email: str | None
+    phone: str | None
+    locale: str
+    document_hash: bytes
+    document_hint: str
+
+
+def normalise_document(value: str) -> str:
+    """DNI 12.345.678, 12345678 and ' 12-345-678 ' are one person."""
+    return re.sub(r"[\s.\-/]", "", value).upper()
+
+
+def document_hash(secret_key: bytes, document: str) -> bytes:
+    return hmac.new(secret_key, b"document:" + normalise_document(document).encode(), hashlib.sha256).digest()
+
+
+def _email(value: str | None) -> str | None:
+    if value is None or not value.strip():
+        return None
+    email = value.strip()
+    if len(email) > 254 or not _EMAIL.match(email):
+        raise ValidationFailed("citizen.email", "This is not an e-mail address.")
+    local, _, domain = email.rpartition("@")
+    return f"{local}@{domain.lower()}"
+
+
+def _phone(value: str | None) -> str | None:
+    if value is None or not value.strip():
+        return None
+    try:
+        number = phonenumbers.parse(value, DEFAULT_PHONE_REGION)
+    except phonenumbers.NumberParseException as error:
+        raise ValidationFailed("citizen.phone", "This is not a phone number.") from error
+    if not phonenumbers.is_valid_number(number):
+        raise ValidationFailed("citizen.phone", "This is not a valid phone number.")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _locale(value: str | None) -> str:
+    if value is None or not value.strip():
+        return KNOWN_LOCALES[0]
+    language = value.strip().replace("_", "-").split("-")[0].lower()
+    if language not in KNOWN_LOCALES:
+        raise ValidationFailed("citizen.locale", f"locale must be one of: {', '.join(KNOWN_LOCALES)}.")
+    return language
+
+
+def citizen(secret_key: bytes, data: CitizenInput) -> Citizen:
+    name = validation.text_field("citizen.name", data.name, max_length=200)
+    document = normalise_document(data.document_id)
+    if not _DOCUMENT.match(document):
+        raise ValidationFailed("citizen.documentId", "documentId must be 4 to 20 letters or digits.")
+    return Citizen(
+        name=name,
+        email=_email(data.email),
+        phone=_phone(data.phone),
+        locale=_locale(data.locale),
+        document_hash=document_hash(secret_key, document),
+        document_hint="***" + document[-4:],
+    )

@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from core.errors import DomainError
+from models.booking import BookingStatus, Channel
+from resolvers.agenda.records import SlotRecord
+
+
+@dataclass(frozen=True, slots=True)
+class BookingRecord:
+    id: int
+    code: str
+    status: BookingStatus
+    slot_id: int
+    office_id: int
+    service_id: int
+    starts_at: datetime
+    ends_at: datetime
+    channel: Channel
+    citizen_name: str
+    citizen_email: str | None
+    citizen_phone: str | None
+    citizen_locale: str
+    document_hint: str
+    notes: str | None
+    created_at: datetime
+    partner_id: int | None
+    manage_nonce: bytes
+    timezone: str
+
+    @classmethod
+    def from_row(cls, row: Any) -> BookingRecord:
+        return cls(
+            id=row["id"],
+            code=row["code"],
+            status=BookingStatus(row["status"]),
+            slot_id=row["slot_id"],
+            office_id=row["office_id"],
+            service_id=row["service_id"],
+            starts_at=row["starts_at"],
+            ends_at=row["ends_at"],
+            channel=Channel(row["channel"]),
+            citizen_name=row["citizen_name"],
+            citizen_email=row["citizen_email"],
+            citizen_phone=row["citizen_phone"],
+            citizen_locale=row["citizen_locale"],
+            document_hint=row["document_hint"],
+            notes=row["notes"],
+            created_at=row["created_at"],
+            partner_id=row["partner_id"],
+            manage_nonce=bytes(row["manage_nonce"]),
+            timezone=row["timezone"],
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class BookingEventRecord:
+    booking_id: int
+    at: datetime
+    status: BookingStatus
+    channel: Channel | None
+    note: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ConfirmationRecord:
+    booking: BookingRecord
+    manage_token: str
+
+
+class SlotUnavailableError(DomainError):
+    """The slot cannot be booked (full, closed, past, outside the window); the nearest free ones instead."""
+
+    def __init__(self, code: str, message: str, alternatives: list[SlotRecord]) -> None:
+        super().__init__(message)
+        self.code = code
+        self.alternatives = alternatives
+
+
+BOOKING_COLUMNS = (
+    "b.id, b.code, b.status::text AS status, b.slot_id, b.office_id, b.service_id, b.starts_at, b.ends_at, "
+    "b.channel::text AS channel, b.citizen_name, b.citizen_email, b.citizen_phone, b.citizen_locale, "
+    "b.document_hint, b.notes, b.created_at, b.partner_id, b.manage_nonce, o.timezone"
+)

@@ -1,0 +1,127 @@
+"""The citizen's side: book, look up, cancel, reschedule; and partner API keys."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from models.booking import Channel
+from resolvers.accounts import partners
+from resolvers.booking import book, lookup
+from resolvers.booking.citizen import CitizenInput as CitizenData
+from schema.booking.types import Booking, BookingConfirmation, PartnerKey
+from schema.context import Info
+from schema.errors import (
+    InvalidState,
+    LimitExceeded,
+    NotAllowed,
+    NotFound,
+    SlotUnavailable,
+    ValidationError,
+    run_mutation,
+    run_query,
+)
+
+# InvalidState is added to the contract's union: a past, cancelled or checked-in booking cannot be moved
+BookResult = Annotated[
+    BookingConfirmation | SlotUnavailable | LimitExceeded | ValidationError | NotFound | NotAllowed | InvalidState,
+    strawberry.union("BookResult"),
+]
+CancelResult = Annotated[Booking | NotFound | NotAllowed | InvalidState, strawberry.union("CancelResult")]
+PartnerKeyResult = Annotated[PartnerKey | ValidationError | NotAllowed, strawberry.union("PartnerKeyResult")]
+
+
+@strawberry.input
+class CitizenInput:
+    name: str
+    document_id: str
+    email: str | None = None
+    phone: str | None = None
+    locale: str | None = None
+
+
+@strawberry.input
+class BookInput:
+    slot_id: strawberry.ID
+    citizen: CitizenInput
+    channel: Channel | None = Channel.WEB
+    notes: str | None = None
+    idempotency_key: str | None = None
+
+
+@strawberry.type
+class BookingQuery:
+    @strawberry.field(description="A citizen's own booking: the code and the manageToken together.")
+    async def booking(self, info: Info, code: str, manage_token: str) -> Booking | None:
+        secret_key = info.context.state.secret_key
+        found = await run_query(info, lambda conn: lookup.by_code_and_token(conn, secret_key, code, manage_token))
+        return Booking.from_record(found) if found else None
+
+    @strawberry.field(description="Staff of the booking's office, or the partner that made it: a booking by code.")
+    async def booking_by_code(self, info: Info, code: str) -> Booking | None:
+        viewer = info.context.viewer
+        found = await run_query(info, lambda conn: lookup.for_reading(conn, viewer, code))
+        return Booking.from_record(found) if found else None
+
+
+@strawberry.type
+class BookingMutation:
+    @strawberry.mutation
+    async def book(self, info: Info, input: BookInput) -> BookResult:
+        data = book.BookInput(
+            slot_id=input.slot_id,
+            citizen=CitizenData(
+                name=input.citizen.name,
+                document_id=input.citizen.document_id,
+                email=input.citizen.email,
+                phone=input.citizen.phone,
+                locale=input.citizen.locale,
+            ),
+            channel=input.channel or Channel.WEB,
+            notes=input.notes,
+            idempotency_key=input.idempotency_key,
+        )
+        viewer, secret_key = info.context.viewer, info.context.state.secret_key
+        return await run_mutation(
+            info, lambda conn: book.book(conn, viewer, secret_key, data), BookingConfirmation.from_record
+        )
+
+    @strawberry.mutation(
+        description="Citizens pass code and manageToken; staff and partners with rights over the booking pass the "
+        "code alone."
+    )
+    async def cancel_booking(
+        self, info: Info, code: str, manage_token: str | None = None, reason: str | None = None
+    ) -> CancelResult:
+        viewer, secret_key = info.context.viewer, info.context.state.secret_key
+        return await run_mutation(
+            info, lambda conn: book.cancel(conn, viewer, secret_key, code, manage_token, reason), Booking.from_record
+        )
+
+    @strawberry.mutation(
+        description="Atomic: the new slot is taken and the old one freed together, or nothing changes."
+    )
+    async def reschedule_booking(
+        self,
+        info: Info,
+        code: str,
+        slot_id: strawberry.ID,
+        manage_token: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> BookResult:
+        viewer, secret_key = info.context.viewer, info.context.state.secret_key
+        return await run_mutation(
+            info,
+            lambda conn: book.reschedule(conn, viewer, secret_key, code, slot_id, manage_token, idempotency_key),
+            BookingConfirmation.from_record,
+        )
+
+    @strawberry.mutation(description="ADMIN: an API key for a partner application (created on first use).")
+    async def issue_partner_key(self, info: Info, partner: str, name: str) -> PartnerKeyResult:
+        viewer, secret_key = info.context.viewer, info.context.state.secret_key
+        return await run_mutation(
+            info,
+            lambda conn: partners.issue_partner_key(conn, viewer, secret_key, partner, name),
+            lambda record: PartnerKey(token=record.token, partner=record.partner, name=record.name),
+        )

@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from models.booking import BookingStatus, Channel
+from resolvers.booking.records import BookingEventRecord, BookingRecord, ConfirmationRecord
+from schema.agenda.types import Slot, zone
+from schema.catalogue.types import Office, Service, load_office, load_service
+from schema.context import Info
+
+# the model's enums are the GraphQL enums: one set of names in SQL, Python and GraphQL
+strawberry.enum(Channel)
+strawberry.enum(BookingStatus)
+
+
+@strawberry.type
+class Citizen:
+    name: str
+    email: str | None
+    phone: str | None
+    document_hint: str = strawberry.field(
+        description="Never the full document number: only its last characters, e.g. ***4567."
+    )
+
+
+@strawberry.type
+class BookingEvent:
+    at: datetime
+    status: BookingStatus
+    channel: Channel | None
+    note: str | None
+
+    @classmethod
+    def from_record(cls, record: BookingEventRecord) -> BookingEvent:
+        return cls(at=record.at, status=record.status, channel=record.channel, note=record.note)
+
+
+@strawberry.type
+class Booking:
+    id: strawberry.ID
+    code: str = strawberry.field(
+        description="Short code printed and spoken, unambiguous characters only, unique among open bookings."
+    )
+    status: BookingStatus
+    starts_at: datetime
+    ends_at: datetime
+    citizen: Citizen
+    channel: Channel
+    created_at: datetime
+    record: strawberry.Private[BookingRecord]
+
+    @classmethod
+    def from_record(cls, record: BookingRecord) -> Booking:
+        office_zone = zone(record.timezone)
+        return cls(
+            id=strawberry.ID(str(record.id)),
+            code=record.code,
+            status=record.status,
+            starts_at=record.starts_at.astimezone(office_zone),
+            ends_at=record.ends_at.astimezone(office_zone),
+            citizen=Citizen(
+                name=record.citizen_name,
+                email=record.citizen_email,
+                phone=record.citizen_phone,
+                document_hint=record.document_hint,
+            ),
+            channel=record.channel,
+            created_at=record.created_at.astimezone(office_zone),
+            record=record,
+        )
+
+    @strawberry.field
+    async def service(self, info: Info) -> Service:
+        return await load_service(info, self.record.service_id)
+
+    @strawberry.field
+    async def office(self, info: Info) -> Office:
+        return await load_office(info, self.record.office_id)
+
+    @strawberry.field
+    async def slot(self, info: Info) -> Slot:
+        slot = await info.context.loaders.slots_by_id.load(self.record.slot_id)
+        assert slot is not None, "a booking's slot is never deleted"
+        return Slot.from_record(slot)
+
+    @strawberry.field
+    async def history(self, info: Info) -> list[BookingEvent]:
+        events = await info.context.loaders.events_by_booking.load(self.record.id)
+        return [BookingEvent.from_record(event) for event in events]
+
+
+@strawberry.type(
+    description="Returned once, on booking: the manageToken is the citizen's proof for cancel and reschedule."
+)
+class BookingConfirmation:
+    booking: Booking
+    manage_token: str
+
+    @classmethod
+    def from_record(cls, record: ConfirmationRecord) -> BookingConfirmation:
+        return cls(booking=Booking.from_record(record.booking), manage_token=record.manage_token)
+
+
+@strawberry.type(description="Returned once, when issued: only a hash of the key is kept.")
+class PartnerKey:
+    token: str
+    partner: str
+    name: str
