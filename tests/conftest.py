@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -50,6 +50,25 @@ async def client(state: AppState, settings: Settings) -> AsyncIterator[httpx.Asy
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://turnero.test") as http:
         yield http
+
+
+@pytest.fixture
+async def client_factory(
+    state: AppState, settings: Settings
+) -> AsyncIterator[Callable[[], Awaitable[httpx.AsyncClient]]]:
+    """More clients, each with its own connections, for tests that need several callers at once."""
+    opened: list[httpx.AsyncClient] = []
+
+    async def open_client() -> httpx.AsyncClient:
+        app = create_app(settings)
+        app.state.turnero = state
+        http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://turnero.test")
+        opened.append(http)
+        return http
+
+    yield open_client
+    for http in opened:
+        await http.aclose()
 
 
 @pytest.fixture

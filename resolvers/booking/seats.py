@@ -61,7 +61,9 @@ async def take_seat(conn: AsyncConnection, found: SlotRecord) -> SlotRecord:
             )
         ).mappings()
     ]
-    full = found.booked >= found.capacity
+    # read again: the slot as it was before the UPDATE waited on a concurrent booking may be stale
+    now = await slot(conn, slot_id)
+    full = now is not None and now.booked >= now.capacity
     raise SlotUnavailableError(
         "SLOT_FULL" if full else "SLOT_UNAVAILABLE",
         "This slot has just been taken." if full else "This slot cannot be booked (past, closed or not open yet).",
