@@ -117,7 +117,10 @@ async def test_desk_clerk_books_at_the_desk_only(api: Api, admin_token: str, sta
 
 async def test_partner_books_for_its_users_and_sees_only_its_bookings(api: Api, admin_token: str) -> None:
     slots = await bookable_slots(api, admin_token)
-    issue = 'mutation($p: String!) { issuePartnerKey(partner: $p, name: "prod") { __typename ... on PartnerKey { token } } }'
+    issue = (
+        'mutation($p: String!) { issuePartnerKey(partner: $p, name: "prod") { __typename'
+        " ... on PartnerKey { token } } }"
+    )
     portal = (await api.run(issue, {"p": "Portal ciudadano"}, admin_token))["issuePartnerKey"]["token"]
     licences = (await api.run(issue, {"p": "Licencias online"}, admin_token))["issuePartnerKey"]["token"]
     citizen_booking = await book(api, slots[1], None, citizen=citizen("40111222"))
