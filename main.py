@@ -41,6 +41,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         log_level="info",
         proxy_headers=True,
+        # longer than a load balancer's idle timeout (often 60 s), so the server never closes a connection first
+        timeout_keep_alive=75,
     )
     return 0
 

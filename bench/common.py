@@ -55,14 +55,15 @@ def seed(env: dict[str, str]) -> None:
 
 
 @contextmanager
-def server(env: dict[str, str]) -> Iterator[str]:
+def server(env: dict[str, str], workers: int = 1) -> Iterator[str]:
     port = free_port()
+    log = (ROOT / "var" / "bench-serve.log").open("w")  # the server's own account, for when a run fails
     process = subprocess.Popen(
-        [sys.executable, "main.py", "serve", "--port", str(port)],
+        [sys.executable, "main.py", "serve", "--port", str(port), "--workers", str(workers)],
         cwd=ROOT,
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log,
+        stderr=log,
     )
     base = f"http://127.0.0.1:{port}"
     try:

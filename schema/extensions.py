@@ -7,14 +7,15 @@ from collections.abc import Callable
 
 from graphql import GraphQLError
 from strawberry.extensions import (
+    AddValidationRules,
     MaskErrors,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     SchemaExtension,
     ValidationCache,
 )
+from strawberry.extensions.max_aliases import create_validator as aliases_rule
+from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 
 from core.errors import AuthenticationFailed
 from core.health import is_unavailable
@@ -24,6 +25,17 @@ logger = logging.getLogger("turnero.graphql")
 MAX_DEPTH = 10
 MAX_ALIASES = 30
 MAX_TOKENS = 3000
+
+# Built once: strawberry's QueryDepthLimiter and MaxAliasesLimiter make a new rule class per instance,
+# and the validation cache is keyed by the rules, so per-request instances would never hit the cache.
+_LIMIT_RULES = [depth_rule(MAX_DEPTH, None), aliases_rule(MAX_ALIASES)]
+
+
+class QueryLimits(AddValidationRules):
+    """The depth and alias limits, as validation rules: an abusive query is refused before it runs."""
+
+    def __init__(self) -> None:
+        super().__init__(_LIMIT_RULES)
 
 
 class MaskFaults(MaskErrors):
@@ -64,8 +76,7 @@ def extensions() -> list[Callable[[], SchemaExtension]]:
     return [
         lambda: ParserCache(maxsize=1024),
         lambda: ValidationCache(maxsize=1024),
-        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
-        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        QueryLimits,
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         MaskFaults,
     ]

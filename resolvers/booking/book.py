@@ -17,7 +17,7 @@ from resolvers.booking import history, idempotency, lookup, seats
 from resolvers.booking.access import booking_channel
 from resolvers.booking.citizen import Citizen, CitizenInput, citizen
 from resolvers.booking.codes import manage_token, manage_token_hash, new_code, new_nonce
-from resolvers.booking.records import BookingRecord, ConfirmationRecord
+from resolvers.booking.records import BOOKING_COLUMNS, BookingRecord, ConfirmationRecord
 
 CODE_ATTEMPTS = 10
 MAX_REASON = 500
@@ -66,6 +66,29 @@ async def _within_limit(conn: AsyncConnection, person: Citizen, service_id: int)
         )
 
 
+# The booking, its first history event and its confirmation in the outbox, in one round trip.
+_INSERT = text(f"""
+    WITH booking AS (
+        INSERT INTO bookings (code, status, slot_id, office_id, service_id, starts_at, ends_at, channel, citizen_name,
+            citizen_email, citizen_phone, citizen_locale, document_hash, document_hint, notes, manage_nonce,
+            manage_token_hash, staff_user_id, partner_id)
+        VALUES (:code, 'BOOKED', :slot_id, :office_id, :service_id, :starts_at, :ends_at, CAST(:channel AS channel),
+            :name, :email, :phone, :locale, :document_hash, :document_hint, :notes, :nonce, :token_hash,
+            :staff_user_id, :partner_id)
+        ON CONFLICT (code) WHERE status IN ('BOOKED', 'CHECKED_IN') DO NOTHING
+        RETURNING *
+    ),
+    event AS (
+        INSERT INTO booking_events (booking_id, status, channel, actor, note)
+        SELECT id, status, channel, :actor, notes FROM booking
+    ),
+    message AS (
+        INSERT INTO outbox (kind, booking_id) SELECT 'booking.confirmation', id FROM booking
+    )
+    SELECT {BOOKING_COLUMNS} FROM booking b JOIN offices o ON o.id = b.office_id
+""")
+
+
 async def _insert(
     conn: AsyncConnection,
     viewer: Viewer,
@@ -74,44 +97,33 @@ async def _insert(
     person: Citizen,
     channel: Channel,
     notes: str | None,
-) -> tuple[int, str]:
+) -> ConfirmationRecord:
     nonce = new_nonce()
     token = manage_token(secret_key, nonce)
+    values = {
+        "slot_id": slot.id,
+        "office_id": slot.office_id,
+        "service_id": slot.service_id,
+        "starts_at": slot.starts_at,
+        "ends_at": slot.ends_at,
+        "channel": channel.value,
+        "name": person.name,
+        "email": person.email,
+        "phone": person.phone,
+        "locale": person.locale,
+        "document_hash": person.document_hash,
+        "document_hint": person.document_hint,
+        "notes": notes,
+        "nonce": nonce,
+        "token_hash": manage_token_hash(secret_key, token),
+        "staff_user_id": viewer.staff_user_id,
+        "partner_id": viewer.partner_id,
+        "actor": viewer.caller,
+    }
     for _ in range(CODE_ATTEMPTS):
-        booking_id = (
-            await conn.execute(
-                text("""INSERT INTO bookings (code, status, slot_id, office_id, service_id, starts_at, ends_at, channel,
-                            citizen_name, citizen_email, citizen_phone, citizen_locale, document_hash, document_hint,
-                            notes, manage_nonce, manage_token_hash, staff_user_id, partner_id)
-                        VALUES (:code, 'BOOKED', :slot_id, :office_id, :service_id, :starts_at, :ends_at,
-                            CAST(:channel AS channel), :name, :email, :phone, :locale, :document_hash, :document_hint,
-                            :notes, :nonce, :token_hash, :staff_user_id, :partner_id)
-                        ON CONFLICT (code) WHERE status IN ('BOOKED', 'CHECKED_IN') DO NOTHING
-                        RETURNING id"""),
-                {
-                    "code": new_code(),
-                    "slot_id": slot.id,
-                    "office_id": slot.office_id,
-                    "service_id": slot.service_id,
-                    "starts_at": slot.starts_at,
-                    "ends_at": slot.ends_at,
-                    "channel": channel.value,
-                    "name": person.name,
-                    "email": person.email,
-                    "phone": person.phone,
-                    "locale": person.locale,
-                    "document_hash": person.document_hash,
-                    "document_hint": person.document_hint,
-                    "notes": notes,
-                    "nonce": nonce,
-                    "token_hash": manage_token_hash(secret_key, token),
-                    "staff_user_id": viewer.staff_user_id,
-                    "partner_id": viewer.partner_id,
-                },
-            )
-        ).scalar()
-        if booking_id is not None:
-            return booking_id, token
+        row = (await conn.execute(_INSERT, values | {"code": new_code()})).mappings().first()
+        if row is not None:
+            return ConfirmationRecord(booking=BookingRecord.from_row(row), manage_token=token)
     raise RuntimeError("could not find a free booking code")  # 31^8 codes: practically unreachable
 
 
@@ -146,12 +158,10 @@ async def book(conn: AsyncConnection, viewer: Viewer, secret_key: bytes, data: B
             return await _replayed(conn, secret_key, stored)
     await _within_limit(conn, person, slot.service_id)
     taken = await seats.take_seat(conn, slot)
-    booking_id, token = await _insert(conn, viewer, secret_key, taken, person, channel, notes)
-    await history.record_event(conn, booking_id, BookingStatus.BOOKED, channel, viewer.caller, notes)
-    await history.enqueue(conn, "booking.confirmation", booking_id)
+    confirmation = await _insert(conn, viewer, secret_key, taken, person, channel, notes)
     if key is not None:
-        await idempotency.remember(conn, viewer.caller, key, {"booking_id": booking_id})
-    return ConfirmationRecord(booking=await lookup.by_id(conn, booking_id), manage_token=token)
+        await idempotency.remember(conn, viewer.caller, key, {"booking_id": confirmation.booking.id})
+    return confirmation
 
 
 async def reschedule(

@@ -25,11 +25,22 @@ _GIVE_BACK = text("UPDATE slots SET booked = booked - 1 WHERE id = :slot_id AND 
 
 _SLOT = text(f"SELECT {SLOT_COLUMNS} FROM slots sl JOIN offices o ON o.id = sl.office_id WHERE sl.id = :slot_id")
 
-# the free slots of the same service nearest in time to the one asked for: same office first
+# The free slots of the same service nearest in time to the one asked for, same office first. Three
+# short index-ordered reads (this office after, this office before, other offices after) instead of
+# sorting every free slot of a busy procedure.
 _ALTERNATIVES = text(f"""
     SELECT * FROM (
-        SELECT {SLOT_COLUMNS} {BOOKABLE} AND sl.id <> :slot_id
-        ORDER BY (sl.office_id = :office_id) DESC, abs(extract(epoch FROM sl.starts_at - :starts_at)), sl.id
+        SELECT * FROM (
+            (SELECT {SLOT_COLUMNS} {BOOKABLE} AND sl.office_id = :office_id AND sl.starts_at >= :starts_at
+                AND sl.id <> :slot_id ORDER BY sl.starts_at LIMIT :limit)
+            UNION ALL
+            (SELECT {SLOT_COLUMNS} {BOOKABLE} AND sl.office_id = :office_id AND sl.starts_at < :starts_at
+                ORDER BY sl.starts_at DESC LIMIT :limit)
+            UNION ALL
+            (SELECT {SLOT_COLUMNS} {BOOKABLE} AND sl.office_id <> :office_id AND sl.starts_at >= :starts_at
+                ORDER BY sl.starts_at LIMIT :limit)
+        ) AS candidates
+        ORDER BY (office_id = :office_id) DESC, abs(extract(epoch FROM starts_at - :starts_at)), id
         LIMIT :limit
     ) AS nearest ORDER BY starts_at, office_id
 """)
