@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from graphql import GraphQLError
+from graphql import ASTValidationRule, GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
     MaskErrors,
@@ -28,7 +28,7 @@ MAX_TOKENS = 3000
 
 # Built once: strawberry's QueryDepthLimiter and MaxAliasesLimiter make a new rule class per instance,
 # and the validation cache is keyed by the rules, so per-request instances would never hit the cache.
-_LIMIT_RULES = [depth_rule(MAX_DEPTH, None), aliases_rule(MAX_ALIASES)]
+_LIMIT_RULES: list[type[ASTValidationRule]] = [depth_rule(MAX_DEPTH, None), aliases_rule(MAX_ALIASES)]
 
 
 class QueryLimits(AddValidationRules):
