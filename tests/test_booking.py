@@ -390,3 +390,34 @@ async def test_reschedule_is_idempotent_too(api: Api, admin_token: str, state: A
 
     assert again == first
     assert [await scalar(state, "SELECT booked FROM slots WHERE id = :id", id=int(s)) for s in slots[:2]] == [0, 1]
+
+
+async def test_a_closure_cancels_the_days_bookings_and_tells_each_citizen(
+    api: Api, admin_token: str, state: AppState
+) -> None:
+    slots = await bookable_slots(api, admin_token, capacity=2, maxActiveBookingsPerCitizen=5)
+    first = await book(api, slots[0])
+    second = await book(api, slots[0], citizen=citizen("40111222"))
+    day = (await api.run(BOOKING, {"c": first["booking"]["code"], "t": first["manageToken"]}))["booking"]["startsAt"]
+
+    closure = await api.run(
+        "mutation($i: ClosureInput!) { addClosure(input: $i) { ... on Closure { slotsClosed bookingsCancelled } } }",
+        {"i": {"officeId": await api.office(admin_token), "date": day[:10], "reason": "Corte de luz"}},
+        admin_token,
+    )
+    read = await api.run(BOOKING, {"c": second["booking"]["code"], "t": second["manageToken"]})
+
+    assert closure["addClosure"] == {"slotsClosed": len(slots), "bookingsCancelled": 2}
+    assert read["booking"]["status"] == "CANCELLED"
+    assert read["booking"]["history"][-1] == {
+        "status": "CANCELLED",
+        "channel": None,
+        "note": "Office closed that day: Corte de luz",
+    }
+    assert await scalar(state, "SELECT booked FROM slots WHERE id = :id", id=int(slots[0])) == 0
+    assert await outbox(state) == [
+        "booking.confirmation",
+        "booking.confirmation",
+        "booking.cancellation",
+        "booking.cancellation",
+    ]

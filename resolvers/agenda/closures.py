@@ -23,15 +23,36 @@ class ClosureInput:
     reason: str | None = None
 
 
-# the office's local day, as a UTC range, so that the (office_id, starts_at) index is used
-_CLOSE_SLOTS = text("""
-    UPDATE slots sl SET closed = true
-    FROM offices o
-    WHERE o.id = sl.office_id
-      AND (CAST(:office_id AS bigint) IS NULL OR o.id = :office_id)
-      AND sl.starts_at >= (CAST(:day AS date) + time '00:00') AT TIME ZONE o.timezone
-      AND sl.starts_at < (CAST(:day AS date) + 1 + time '00:00') AT TIME ZONE o.timezone
-      AND NOT sl.closed
+# The office's local day as a UTC range. Slots close; their bookings are cancelled with the seats given
+# back, a history event and a cancellation in the outbox, all in the closure's transaction.
+_CLOSE_DAY = text("""
+    WITH closing AS (
+        -- one UPDATE per row: the seats of the bookings cancelled below come back here, since a statement's
+        -- CTEs share one snapshot and a second UPDATE of the same slot would be ignored
+        UPDATE slots sl SET closed = true,
+            booked = sl.booked - (SELECT count(*) FROM bookings b WHERE b.slot_id = sl.id AND b.status = 'BOOKED')
+        FROM offices o
+        WHERE o.id = sl.office_id
+          AND (CAST(:office_id AS bigint) IS NULL OR o.id = :office_id)
+          AND sl.starts_at >= (CAST(:day AS date) + time '00:00') AT TIME ZONE o.timezone
+          AND sl.starts_at < (CAST(:day AS date) + 1 + time '00:00') AT TIME ZONE o.timezone
+          AND NOT sl.closed
+        RETURNING sl.id
+    ),
+    cancelled AS (
+        UPDATE bookings b SET status = 'CANCELLED'
+        WHERE b.slot_id IN (SELECT id FROM closing) AND b.status = 'BOOKED'
+        RETURNING b.id, b.slot_id
+    ),
+    events AS (
+        INSERT INTO booking_events (booking_id, status, actor, note)
+        SELECT id, 'CANCELLED', :actor, :note FROM cancelled
+    ),
+    messages AS (
+        INSERT INTO outbox (kind, booking_id, payload)
+        SELECT 'booking.cancellation', id, jsonb_build_object('reason', :note, 'closure', true) FROM cancelled
+    )
+    SELECT (SELECT count(*) FROM closing) AS slots, (SELECT count(*) FROM cancelled) AS bookings
 """)
 
 
@@ -54,5 +75,21 @@ async def add_closure(conn: AsyncConnection, viewer: Viewer, data: ClosureInput)
             {"office_id": office_id, "day": data.date, "reason": reason},
         )
     ).scalar_one()
-    closed = await conn.execute(_CLOSE_SLOTS, {"office_id": office_id, "day": data.date})
-    return ClosureRecord(id=row, office_id=office_id, date=data.date, reason=reason, slots_closed=closed.rowcount)
+    note = f"Office closed that day: {reason}" if reason else "Office closed that day"
+    closed = (
+        (
+            await conn.execute(
+                _CLOSE_DAY, {"office_id": office_id, "day": data.date, "actor": viewer.caller, "note": note}
+            )
+        )
+        .mappings()
+        .one()
+    )
+    return ClosureRecord(
+        id=row,
+        office_id=office_id,
+        date=data.date,
+        reason=reason,
+        slots_closed=closed["slots"],
+        bookings_cancelled=closed["bookings"],
+    )

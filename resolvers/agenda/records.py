@@ -41,6 +41,7 @@ class ClosureRecord:
     date: date
     reason: str | None
     slots_closed: int = 0
+    bookings_cancelled: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -114,6 +114,9 @@ class Closure:
     date: date
     reason: str | None
     slots_closed: int = strawberry.field(description="Slots already released for that day that this closure closed.")
+    bookings_cancelled: int = strawberry.field(
+        description="Bookings on those slots that this closure cancelled (each citizen is told)."
+    )
     office_pk: strawberry.Private[int | None]
 
     @classmethod
@@ -123,6 +126,7 @@ class Closure:
             date=record.date,
             reason=record.reason,
             slots_closed=record.slots_closed,
+            bookings_cancelled=record.bookings_cancelled,
             office_pk=record.office_id,
         )
 
