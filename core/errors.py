@@ -35,6 +35,10 @@ class LimitExceededError(DomainError):
     code = "LIMIT_EXCEEDED"
 
 
+class QueueEmptyError(DomainError):
+    code = "QUEUE_EMPTY"
+
+
 class AuthenticationFailed(Exception):
     """A bad or expired token: a top-level error, not a UserError (contract conventions)."""
 

@@ -1,6 +1,6 @@
 """The typed SQLAlchemy model: importing this package registers every table on Base.metadata."""
 
-from models import accounts, agenda, booking, catalogue
+from models import accounts, agenda, booking, catalogue, queue
 from models.base import Base
 
-__all__ = ["Base", "accounts", "agenda", "booking", "catalogue"]
+__all__ = ["Base", "accounts", "agenda", "booking", "catalogue", "queue"]

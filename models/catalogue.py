@@ -40,6 +40,10 @@ class Office(Base):
     timezone: Mapped[str] = mapped_column(String(64))
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
+    # front-desk rules: check-in from this long before the slot until this long after; PRIORITY head start
+    checkin_opens_minutes: Mapped[int] = mapped_column(Integer, server_default="60")
+    checkin_closes_minutes: Mapped[int] = mapped_column(Integer, server_default="15")
+    priority_head_start_minutes: Mapped[int] = mapped_column(Integer, server_default="15")
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()

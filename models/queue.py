@@ -1,0 +1,114 @@
+"""The front desk: tickets, the per-office event log (gapless seq), and the per-office counters."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, created_at_column, id_column
+
+
+class TicketStatus(enum.StrEnum):
+    WAITING = "WAITING"
+    CALLED = "CALLED"
+    SERVING = "SERVING"
+    DONE = "DONE"
+    NO_SHOW = "NO_SHOW"
+    CANCELLED = "CANCELLED"
+    TRANSFERRED = "TRANSFERRED"
+
+
+class PriorityClass(enum.StrEnum):
+    STANDARD = "STANDARD"
+    PRIORITY = "PRIORITY"
+
+
+class QueueEventType(enum.StrEnum):
+    ISSUED = "ISSUED"
+    CALLED = "CALLED"
+    RECALLED = "RECALLED"
+    SERVING = "SERVING"
+    DONE = "DONE"
+    NO_SHOW = "NO_SHOW"
+    TRANSFERRED = "TRANSFERRED"
+    CANCELLED = "CANCELLED"
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+    __table_args__ = (
+        UniqueConstraint("office_id", "day", "day_number"),
+        # callNext's hot path: the waiting tickets of an office, earliest due first
+        Index("ix_tickets_waiting", "office_id", "due_at", "id", postgresql_where=text("status = 'WAITING'")),
+        Index("ix_tickets_booking", "booking_id"),
+        Index("ix_tickets_recent_service", "office_id", "service_id", "finished_at", postgresql_where=text("status = 'DONE'")),
+        CheckConstraint("day_number > 0", name="day_number_positive"),
+        CheckConstraint("recalls >= 0", name="recalls_not_negative"),
+    )
+
+    id: Mapped[int] = id_column()
+    office_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("offices.id", ondelete="CASCADE"))
+    service_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("services.id", ondelete="CASCADE"))
+    booking_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("bookings.id", ondelete="SET NULL"))
+    number: Mapped[str] = mapped_column(String(10))
+    # the office's local day and that day's sequence: numbers restart at local midnight
+    day: Mapped[date] = mapped_column(Date)
+    day_number: Mapped[int] = mapped_column(Integer)
+    priority: Mapped[PriorityClass] = mapped_column(Enum(PriorityClass, name="priority_class"))
+    status: Mapped[TicketStatus] = mapped_column(Enum(TicketStatus, name="ticket_status"))
+    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    issued_at: Mapped[datetime] = created_at_column()
+    called_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    desk_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("desks.id", ondelete="SET NULL"), index=True)
+    # a transfer to a desk makes the ticket callable only there
+    target_desk_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("desks.id", ondelete="SET NULL"))
+    recalls: Mapped[int] = mapped_column(Integer, server_default="0")
+    # the wait announced when the ticket was issued, to compare later with the wait that followed
+    estimated_wait_minutes: Mapped[int | None] = mapped_column(Integer)
+    previous_ticket_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("tickets.id", ondelete="SET NULL"))
+    note: Mapped[str | None] = mapped_column(String(1000))
+
+
+class QueueEvent(Base):
+    """Every change of a ticket, with the office's next seq, written in the change's transaction."""
+
+    __tablename__ = "queue_events"
+
+    office_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("offices.id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    type: Mapped[QueueEventType] = mapped_column(Enum(QueueEventType, name="queue_event_type"))
+    ticket_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    desk_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("desks.id", ondelete="SET NULL"))
+    at: Mapped[datetime] = created_at_column()
+
+
+class OfficeQueueCounter(Base):
+    """One row per office: the row lock makes seq and ticket numbers gapless and unique under concurrency."""
+
+    __tablename__ = "office_queue_counters"
+
+    office_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("offices.id", ondelete="CASCADE"), primary_key=True
+    )
+    last_seq: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    ticket_day: Mapped[date | None] = mapped_column(Date)
+    last_ticket_number: Mapped[int] = mapped_column(Integer, server_default="0")

@@ -1,0 +1,185 @@
+"""Arrivals: checking a booking in (kiosk or desk) and issuing walk-in tickets."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from core.errors import InvalidStateError, NotFoundError, ValidationFailed
+from core.validation import parse_id
+from models.booking import BookingStatus, Channel
+from models.queue import PriorityClass, QueueEventType
+from resolvers.accounts.viewer import Viewer
+from resolvers.booking import history, idempotency
+from resolvers.booking.codes import normalise_code
+from resolvers.queue import log
+from resolvers.queue.access import require_arrival_point
+from resolvers.queue.records import QueueChange
+from resolvers.queue.waits import waits
+
+_OFFICE = text("""SELECT id, name, timezone, checkin_opens_minutes, checkin_closes_minutes, priority_head_start_minutes
+                  FROM offices WHERE id = :id""")
+
+
+async def _office(conn: AsyncConnection, office_id: str) -> dict[str, object]:
+    number = parse_id(office_id)
+    row = (await conn.execute(_OFFICE, {"id": number})).mappings().first() if number else None
+    if row is None:
+        raise NotFoundError("No office has this ID.")
+    return dict(row)
+
+
+async def _now(conn: AsyncConnection) -> datetime:
+    value: datetime = (await conn.execute(text("SELECT now()"))).scalar_one()
+    return value
+
+
+async def _announce(conn: AsyncConnection, ticket_id: int, office_id: int) -> QueueChange:
+    """Stores the estimate given at issue (to compare later with the real wait), logs ISSUED."""
+    estimate = (await waits(conn, [ticket_id])).get(ticket_id)
+    await conn.execute(
+        text("UPDATE tickets SET estimated_wait_minutes = :m WHERE id = :id"),
+        {"m": estimate.minutes if estimate else None, "id": ticket_id},
+    )
+    event = await log.append(conn, office_id, QueueEventType.ISSUED, ticket_id)
+    return QueueChange(ticket=event.ticket, events=[event])
+
+
+async def _replay(conn: AsyncConnection, stored: dict[str, object]) -> QueueChange:
+    found = await log.ticket(conn, int(str(stored["ticket_id"])))
+    assert found is not None
+    return QueueChange(ticket=found)
+
+
+def _local(at: datetime, timezone: object) -> str:
+    return at.astimezone(ZoneInfo(str(timezone))).strftime("%H:%M")
+
+
+async def check_in(
+    conn: AsyncConnection, viewer: Viewer, office_id: str, code: str, idempotency_key: str | None
+) -> QueueChange:
+    office = await _office(conn, office_id)
+    here = int(str(office["id"]))
+    require_arrival_point(viewer, here)
+    if idempotency_key is not None:
+        fingerprint = idempotency.request_hash("checkIn", office=here, code=normalise_code(code))
+        stored = await idempotency.claim(conn, viewer.caller, idempotency_key, "checkIn", fingerprint)
+        if stored is not None:
+            return await _replay(conn, stored)
+    row = (
+        (
+            await conn.execute(
+                text("""SELECT b.id, b.status::text AS status, b.office_id, b.service_id, b.starts_at,
+                       o.name AS office_name, s.ticket_prefix
+                FROM bookings b JOIN offices o ON o.id = b.office_id JOIN services s ON s.id = b.service_id
+                WHERE b.code = :code ORDER BY b.status IN ('BOOKED', 'CHECKED_IN') DESC, b.id DESC LIMIT 1
+                FOR UPDATE OF b"""),
+                {"code": normalise_code(code)},
+            )
+        )
+        .mappings()
+        .first()
+    )
+    if row is None:
+        raise NotFoundError("No booking has this code. Check the code on your confirmation.")
+    if row["office_id"] != here:
+        raise InvalidStateError(f"This appointment is at {row['office_name']}, not at this office.")
+    status = BookingStatus(row["status"])
+    if status is BookingStatus.CHECKED_IN:
+        existing = (
+            await conn.execute(
+                text("SELECT id FROM tickets WHERE booking_id = :b ORDER BY id DESC LIMIT 1"), {"b": row["id"]}
+            )
+        ).scalar_one()
+        found = await log.ticket(conn, existing)
+        assert found is not None
+        return QueueChange(ticket=found)
+    if status is not BookingStatus.BOOKED:
+        raise InvalidStateError(
+            f"This appointment was {status.value.lower().replace('_', ' ')}; it cannot be checked in."
+        )
+    now = await _now(conn)
+    opens = row["starts_at"] - timedelta(minutes=int(str(office["checkin_opens_minutes"])))
+    closes = row["starts_at"] + timedelta(minutes=int(str(office["checkin_closes_minutes"])))
+    if now < opens:
+        raise InvalidStateError(f"Too early: check-in opens at {_local(opens, office['timezone'])}.")
+    if now > closes:
+        raise InvalidStateError(
+            f"Too late: check-in closed at {_local(closes, office['timezone'])}. Please ask at the information desk."
+        )
+    ticket_id = await log.new_ticket(
+        conn,
+        office_id=here,
+        timezone=str(office["timezone"]),
+        service_id=row["service_id"],
+        prefix=row["ticket_prefix"],
+        at=now,
+        due_at=max(row["starts_at"], now),
+        booking_id=row["id"],
+    )
+    await conn.execute(text("UPDATE bookings SET status = 'CHECKED_IN' WHERE id = :id"), {"id": row["id"]})
+    channel = Channel.KIOSK if viewer.device_kind is not None else Channel.DESK
+    await history.record_event(conn, row["id"], BookingStatus.CHECKED_IN, channel, viewer.caller)
+    change = await _announce(conn, ticket_id, here)
+    if idempotency_key is not None:
+        await idempotency.remember(conn, viewer.caller, idempotency_key, {"ticket_id": ticket_id})
+    return change
+
+
+async def issue_ticket(
+    conn: AsyncConnection,
+    viewer: Viewer,
+    office_id: str,
+    service_id: str,
+    priority: PriorityClass,
+    idempotency_key: str | None,
+) -> QueueChange:
+    office = await _office(conn, office_id)
+    here = int(str(office["id"]))
+    require_arrival_point(viewer, here)
+    service = parse_id(service_id)
+    row = (
+        (
+            await conn.execute(
+                text("""SELECT s.id, s.walk_in_allowed, s.ticket_prefix, s.name,
+                       EXISTS (SELECT 1 FROM office_services os WHERE os.office_id = :office AND os.service_id = s.id)
+                           AS offered
+                FROM services s WHERE s.id = :id"""),
+                {"id": service, "office": here},
+            )
+        )
+        .mappings()
+        .first()
+        if service
+        else None
+    )
+    if row is None:
+        raise NotFoundError("No service has this ID.")
+    if not row["offered"]:
+        raise ValidationFailed("serviceId", f"This office does not offer {row['name']}.")
+    if not row["walk_in_allowed"]:
+        raise InvalidStateError(f"{row['name']} needs an appointment; book one on the web or by phone.")
+    if idempotency_key is not None:
+        fingerprint = idempotency.request_hash("issueTicket", office=here, service=service, priority=priority.value)
+        stored = await idempotency.claim(conn, viewer.caller, idempotency_key, "issueTicket", fingerprint)
+        if stored is not None:
+            return await _replay(conn, stored)
+    now = await _now(conn)
+    head_start = int(str(office["priority_head_start_minutes"])) if priority is PriorityClass.PRIORITY else 0
+    ticket_id = await log.new_ticket(
+        conn,
+        office_id=here,
+        timezone=str(office["timezone"]),
+        service_id=row["id"],
+        prefix=row["ticket_prefix"],
+        at=now,
+        due_at=now - timedelta(minutes=head_start),
+        priority=priority,
+    )
+    change = await _announce(conn, ticket_id, here)
+    if idempotency_key is not None:
+        await idempotency.remember(conn, viewer.caller, idempotency_key, {"ticket_id": ticket_id})
+    return change

@@ -1,0 +1,77 @@
+"""What a waiting-room screen shows: the latest calls and, per service, who waits and for how long."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from resolvers.queue import log
+from resolvers.queue.records import TICKET_COLUMNS, TicketRecord
+from resolvers.queue.waits import RECENT, estimate
+
+RECENT_CALLS = 10
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceQueueRecord:
+    service_id: int
+    waiting: int
+    estimated_wait_minutes: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class BoardRecord:
+    office_id: int
+    seq: int
+    recent_calls: list[TicketRecord]
+    queues: list[ServiceQueueRecord]
+
+
+# Calls of the office's current day, newest first (a recall counts as a new call).
+_RECENT_CALLS = text(f"""
+    SELECT {TICKET_COLUMNS} FROM tickets t JOIN offices o ON o.id = t.office_id
+    WHERE t.office_id = :office_id AND t.called_at IS NOT NULL
+      AND t.day = CAST(now() AT TIME ZONE o.timezone AS date)
+    ORDER BY t.called_at DESC, t.id DESC
+    LIMIT :limit
+""")
+
+# Every service the office serves at a desk or has people waiting for, with the wait of a newcomer.
+_QUEUES = text(f"""
+    SELECT s.id, s.duration_minutes,
+           (SELECT count(*) FROM tickets w WHERE w.office_id = :office_id AND w.service_id = s.id
+              AND w.status = 'WAITING') AS waiting,
+           (SELECT count(DISTINCT ds.desk_id) FROM desk_services ds JOIN desks d ON d.id = ds.desk_id
+            WHERE d.office_id = :office_id AND ds.service_id = s.id) AS desks,
+           (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM r.finished_at - r.started_at))
+            FROM (SELECT d.finished_at, d.started_at FROM tickets d
+                  WHERE d.office_id = :office_id AND d.service_id = s.id AND d.status = 'DONE'
+                    AND d.started_at IS NOT NULL
+                  ORDER BY d.finished_at DESC LIMIT {RECENT}) AS r) AS median_seconds
+    FROM services s JOIN office_services os ON os.service_id = s.id AND os.office_id = :office_id
+    ORDER BY s.name, s.id
+""")
+
+
+async def board(conn: AsyncConnection, office_id: int) -> BoardRecord:
+    seq = await log.last_seq(conn, office_id)
+    calls = [
+        TicketRecord.from_row(row)
+        for row in (await conn.execute(_RECENT_CALLS, {"office_id": office_id, "limit": RECENT_CALLS})).mappings()
+    ]
+    queues = [
+        ServiceQueueRecord(
+            service_id=row["id"],
+            waiting=row["waiting"],
+            estimated_wait_minutes=estimate(
+                row["waiting"] + 1, row["desks"], row["median_seconds"], row["duration_minutes"]
+            )
+            if row["desks"]
+            else None,
+        )
+        for row in (await conn.execute(_QUEUES, {"office_id": office_id})).mappings()
+        if row["desks"] or row["waiting"]
+    ]
+    return BoardRecord(office_id=office_id, seq=seq, recent_calls=calls, queues=queues)

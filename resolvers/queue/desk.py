@@ -1,0 +1,227 @@
+"""A clerk's desk: call the next citizen, recall, serve, finish, mark a no-show, cancel, transfer.
+
+Lifecycle: WAITING -> CALLED -> SERVING -> DONE; CALLED -> CALLED (recall); CALLED -> NO_SHOW;
+WAITING -> CANCELLED; WAITING/CALLED/SERVING -> TRANSFERRED (a new ticket carries on). Nothing else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from core.errors import InvalidStateError, NotFoundError, QueueEmptyError, ValidationFailed
+from core.validation import optional_text, parse_id
+from models.booking import BookingStatus, Channel
+from models.queue import QueueEventType, TicketStatus
+from resolvers.accounts.viewer import Viewer
+from resolvers.booking import history
+from resolvers.queue import log
+from resolvers.queue.access import require_desk_staff
+from resolvers.queue.records import QueueChange, TicketRecord
+
+_NEXT = text("""
+    SELECT t.id FROM tickets t
+    WHERE t.office_id = :office_id AND t.status = 'WAITING'
+      AND (t.target_desk_id = :desk_id
+           OR (t.target_desk_id IS NULL
+               AND t.service_id IN (SELECT service_id FROM desk_services WHERE desk_id = :desk_id)))
+    ORDER BY t.due_at, t.id
+    LIMIT 1
+    FOR UPDATE SKIP LOCKED
+""")
+
+
+@dataclass(frozen=True, slots=True)
+class DeskRow:
+    id: int
+    office_id: int
+
+
+async def _desk(conn: AsyncConnection, desk_id: str, *, lock: bool = False) -> DeskRow:
+    number = parse_id(desk_id)
+    row = (
+        (
+            await conn.execute(
+                text(f"SELECT id, office_id FROM desks WHERE id = :id{' FOR UPDATE' if lock else ''}"), {"id": number}
+            )
+        ).first()
+        if number
+        else None
+    )
+    if row is None:
+        raise NotFoundError("No desk has this ID.")
+    return DeskRow(row.id, row.office_id)
+
+
+async def _ticket(conn: AsyncConnection, viewer: Viewer, ticket_id: str) -> TicketRecord:
+    number = parse_id(ticket_id)
+    locked = (
+        (await conn.execute(text("SELECT id FROM tickets WHERE id = :id FOR UPDATE"), {"id": number})).scalar()
+        if number
+        else None
+    )
+    found = await log.ticket(conn, locked) if locked else None
+    if found is None:
+        raise NotFoundError("No ticket has this ID.")
+    require_desk_staff(viewer, found.office_id)
+    return found
+
+
+def _expect(ticket: TicketRecord, *allowed: TicketStatus) -> None:
+    if ticket.status not in allowed:
+        wanted = " or ".join(status.value for status in allowed)
+        raise InvalidStateError(f"Ticket {ticket.number} is {ticket.status.value}; this needs it {wanted}.")
+
+
+async def _move(
+    conn: AsyncConnection,
+    ticket: TicketRecord,
+    kind: QueueEventType,
+    assignments: str,
+    desk_id: int | None = None,
+    **params: object,
+) -> QueueChange:
+    await conn.execute(text(f"UPDATE tickets SET {assignments} WHERE id = :id"), {"id": ticket.id, **params})
+    event = await log.append(
+        conn, ticket.office_id, kind, ticket.id, desk_id if desk_id is not None else ticket.desk_id
+    )
+    return QueueChange(ticket=event.ticket, events=[event])
+
+
+async def _close_booking(
+    conn: AsyncConnection, viewer: Viewer, ticket: TicketRecord, status: BookingStatus, note: str | None = None
+) -> None:
+    if ticket.booking_id is None:
+        return
+    await conn.execute(
+        text("UPDATE bookings SET status = CAST(:s AS booking_status) WHERE id = :id"),
+        {"s": status.value, "id": ticket.booking_id},
+    )
+    await history.record_event(conn, ticket.booking_id, status, Channel.DESK, viewer.caller, note)
+
+
+async def call_next(conn: AsyncConnection, viewer: Viewer, desk_id: str) -> QueueChange:
+    """The first in line among the services this desk serves; never the same ticket to two desks."""
+    desk = await _desk(conn, desk_id, lock=True)  # one call at a time per desk
+    require_desk_staff(viewer, desk.office_id)
+    busy = (
+        await conn.execute(
+            text("SELECT number FROM tickets WHERE desk_id = :d AND status IN ('CALLED', 'SERVING') LIMIT 1"),
+            {"d": desk.id},
+        )
+    ).scalar()
+    if busy is not None:
+        raise InvalidStateError(f"Ticket {busy} is still at this desk: finish it or mark it a no-show first.")
+    ticket_id = (await conn.execute(_NEXT, {"office_id": desk.office_id, "desk_id": desk.id})).scalar()
+    if ticket_id is None:
+        raise QueueEmptyError("Nobody is waiting for this desk's services.")
+    found = await log.ticket(conn, ticket_id)
+    assert found is not None
+    return await _move(
+        conn,
+        found,
+        QueueEventType.CALLED,
+        "status = 'CALLED', called_at = now(), desk_id = :desk",
+        desk.id,
+        desk=desk.id,
+    )
+
+
+async def recall(conn: AsyncConnection, viewer: Viewer, ticket_id: str) -> QueueChange:
+    ticket = await _ticket(conn, viewer, ticket_id)
+    _expect(ticket, TicketStatus.CALLED)
+    return await _move(conn, ticket, QueueEventType.RECALLED, "recalls = recalls + 1, called_at = now()")
+
+
+async def start_service(conn: AsyncConnection, viewer: Viewer, ticket_id: str) -> QueueChange:
+    ticket = await _ticket(conn, viewer, ticket_id)
+    _expect(ticket, TicketStatus.CALLED)
+    return await _move(conn, ticket, QueueEventType.SERVING, "status = 'SERVING', started_at = now()")
+
+
+async def complete(conn: AsyncConnection, viewer: Viewer, ticket_id: str, note: str | None) -> QueueChange:
+    ticket = await _ticket(conn, viewer, ticket_id)
+    _expect(ticket, TicketStatus.SERVING)
+    note = optional_text("note", note, max_length=1000)
+    change = await _move(
+        conn, ticket, QueueEventType.DONE, "status = 'DONE', finished_at = now(), note = :note", note=note
+    )
+    await _close_booking(conn, viewer, ticket, BookingStatus.COMPLETED)
+    if ticket.booking_id is not None:
+        await history.enqueue(conn, "ticket.completed", ticket.booking_id, {"ticket_id": ticket.id})
+    return change
+
+
+async def mark_no_show(conn: AsyncConnection, viewer: Viewer, ticket_id: str) -> QueueChange:
+    ticket = await _ticket(conn, viewer, ticket_id)
+    _expect(ticket, TicketStatus.CALLED)
+    change = await _move(conn, ticket, QueueEventType.NO_SHOW, "status = 'NO_SHOW', finished_at = now()")
+    await _close_booking(conn, viewer, ticket, BookingStatus.NO_SHOW, f"did not come when {ticket.number} was called")
+    return change
+
+
+async def cancel_ticket(conn: AsyncConnection, viewer: Viewer, ticket_id: str) -> QueueChange:
+    ticket = await _ticket(conn, viewer, ticket_id)
+    _expect(ticket, TicketStatus.WAITING)
+    return await _move(conn, ticket, QueueEventType.CANCELLED, "status = 'CANCELLED', finished_at = now()")
+
+
+@dataclass(frozen=True, slots=True)
+class TransferTarget:
+    service_id: str | None = None
+    office_id: str | None = None
+    desk_id: str | None = None
+    keep_position: bool = True
+
+
+async def transfer(conn: AsyncConnection, viewer: Viewer, ticket_id: str, target: TransferTarget) -> QueueChange:
+    """The ticket ends TRANSFERRED; a new ticket at the target office carries the citizen on."""
+    ticket = await _ticket(conn, viewer, ticket_id)
+    _expect(ticket, TicketStatus.WAITING, TicketStatus.CALLED, TicketStatus.SERVING)
+    if target.service_id is None and target.office_id is None and target.desk_id is None:
+        raise ValidationFailed("serviceId", "Say where to: a service, an office or a desk.")
+    office_id = ticket.office_id
+    if target.office_id is not None:
+        office_id = parse_id(target.office_id) or 0
+    office = (await conn.execute(text("SELECT id, timezone FROM offices WHERE id = :id"), {"id": office_id})).first()
+    if office is None:
+        raise ValidationFailed("officeId", "No office has this ID.")
+    desk_id = None
+    if target.desk_id is not None:
+        desk = (
+            await conn.execute(
+                text("SELECT id, office_id FROM desks WHERE id = :id"), {"id": parse_id(target.desk_id) or 0}
+            )
+        ).first()
+        if desk is None or desk.office_id != office.id:
+            raise ValidationFailed("deskId", "No desk with this ID at the target office.")
+        desk_id = desk.id
+    service_id = parse_id(target.service_id) if target.service_id is not None else ticket.service_id
+    service = (
+        await conn.execute(
+            text("""SELECT s.id, s.ticket_prefix FROM services s JOIN office_services os ON os.service_id = s.id
+                WHERE s.id = :id AND os.office_id = :office"""),
+            {"id": service_id or 0, "office": office.id},
+        )
+    ).first()
+    if service is None:
+        raise ValidationFailed("serviceId", "The target office does not offer this service.")
+    now = (await conn.execute(text("SELECT now()"))).scalar_one()
+    new_id = await log.new_ticket(
+        conn,
+        office_id=office.id,
+        timezone=office.timezone,
+        service_id=service.id,
+        prefix=service.ticket_prefix,
+        at=now,
+        due_at=ticket.due_at if target.keep_position else now,
+        priority=ticket.priority,
+        booking_id=ticket.booking_id,
+        target_desk_id=desk_id,
+        previous_ticket_id=ticket.id,
+    )
+    moved = await _move(conn, ticket, QueueEventType.TRANSFERRED, "status = 'TRANSFERRED', finished_at = now()")
+    issued = await log.append(conn, office.id, QueueEventType.ISSUED, new_id)
+    return QueueChange(ticket=issued.ticket, events=[*moved.events, issued])
