@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from core.db import create_engine
 from core.embedded import embedded_postgres_url, embedded_redis_url
 from core.settings import Settings
+from realtime.hub import QueueHub
 
 
 def resolve_servers(settings: Settings) -> Settings:
@@ -40,6 +41,7 @@ class AppState:
     settings: Settings
     engine: AsyncEngine
     redis: Redis
+    hub: QueueHub
 
     @property
     def secret_key(self) -> bytes:
@@ -52,8 +54,11 @@ async def open_state(settings: Settings, *, application_name: str = "turnero") -
     assert settings.redis_url, "resolve_servers() first"
     engine = create_engine(settings.database_url, pool_size=settings.db_pool_size, application_name=application_name)
     redis = redis_client(settings.redis_url)
+    hub = QueueHub(engine, settings.redis_url)
+    await hub.start()
     try:
-        yield AppState(settings=settings, engine=engine, redis=redis)
+        yield AppState(settings=settings, engine=engine, redis=redis, hub=hub)
     finally:
+        await hub.stop()
         await redis.aclose()
         await engine.dispose()

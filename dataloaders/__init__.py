@@ -16,6 +16,7 @@ from dataloaders.catalogue import (
     ServicesById,
     ServicesByOffice,
 )
+from dataloaders.queue import BookingsById, CurrentTicketByDesk, DesksById, TicketByBooking, WaitsByTicket
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +30,11 @@ class Loaders:
     opening_hours_by_office: OpeningHoursByOffice
     slots_by_id: SlotsById
     events_by_booking: EventsByBooking
+    desks_by_id: DesksById
+    bookings_by_id: BookingsById
+    current_ticket_by_desk: CurrentTicketByDesk
+    ticket_by_booking: TicketByBooking
+    waits_by_ticket: WaitsByTicket
 
     @classmethod
     def create(cls, engine: AsyncEngine) -> Loaders:
@@ -42,4 +48,9 @@ class Loaders:
             opening_hours_by_office=OpeningHoursByOffice(engine),
             slots_by_id=SlotsById(engine),
             events_by_booking=EventsByBooking(engine),
+            desks_by_id=DesksById(engine),
+            bookings_by_id=BookingsById(engine),
+            current_ticket_by_desk=CurrentTicketByDesk(engine),
+            ticket_by_booking=TicketByBooking(engine),
+            waits_by_ticket=WaitsByTicket(engine),
         )

@@ -56,7 +56,13 @@ class Ticket(Base):
         # callNext's hot path: the waiting tickets of an office, earliest due first
         Index("ix_tickets_waiting", "office_id", "due_at", "id", postgresql_where=text("status = 'WAITING'")),
         Index("ix_tickets_booking", "booking_id"),
-        Index("ix_tickets_recent_service", "office_id", "service_id", "finished_at", postgresql_where=text("status = 'DONE'")),
+        Index(
+            "ix_tickets_recent_service",
+            "office_id",
+            "service_id",
+            "finished_at",
+            postgresql_where=text("status = 'DONE'"),
+        ),
         CheckConstraint("day_number > 0", name="day_number_positive"),
         CheckConstraint("recalls >= 0", name="recalls_not_negative"),
     )
@@ -91,9 +97,7 @@ class QueueEvent(Base):
 
     __tablename__ = "queue_events"
 
-    office_id: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("offices.id", ondelete="CASCADE"), primary_key=True
-    )
+    office_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("offices.id", ondelete="CASCADE"), primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     type: Mapped[QueueEventType] = mapped_column(Enum(QueueEventType, name="queue_event_type"))
     ticket_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
@@ -106,9 +110,7 @@ class OfficeQueueCounter(Base):
 
     __tablename__ = "office_queue_counters"
 
-    office_id: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("offices.id", ondelete="CASCADE"), primary_key=True
-    )
+    office_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("offices.id", ondelete="CASCADE"), primary_key=True)
     last_seq: Mapped[int] = mapped_column(BigInteger, server_default="0")
     ticket_day: Mapped[date | None] = mapped_column(Date)
     last_ticket_number: Mapped[int] = mapped_column(Integer, server_default="0")

@@ -19,6 +19,8 @@ class Context:
     loaders: Loaders
     request: Request | WebSocket | None = None
     request_id: str = field(default_factory=lambda: uuid4().hex[:16])
+    # graphql-transport-ws: the connection_init payload, where websocket clients put their token
+    connection_params: dict[str, object] | None = None
 
 
 Info = strawberry.Info[Context, None]

@@ -16,6 +16,7 @@ from core.errors import (
     LimitExceededError,
     NotAllowedError,
     NotFoundError,
+    QueueEmptyError,
     ValidationFailed,
 )
 from resolvers.booking.records import SlotUnavailableError
@@ -60,6 +61,11 @@ class LimitExceeded(UserError):
 
 
 @strawberry.type
+class QueueEmpty(UserError):
+    pass
+
+
+@strawberry.type
 class SlotUnavailable(UserError):
     alternatives: list[Slot] = strawberry.field(description="Nearest free slots for the same service, soonest first.")
 
@@ -76,6 +82,7 @@ def to_user_error(error: DomainError) -> UserError:
         NotAllowedError: NotAllowed,
         InvalidStateError: InvalidState,
         LimitExceededError: LimitExceeded,
+        QueueEmptyError: QueueEmpty,
     }
     return kinds[type(error)](code=error.code, message=error.message)
 
@@ -87,6 +94,7 @@ async def run_mutation(
     info: Info,
     operation: Callable[[AsyncConnection], Awaitable[Record]],
     present: Callable[[Record], Any],
+    after: Callable[[Record], Awaitable[None]] | None = None,
 ) -> Any:
     """One transaction per mutation, committed at the edge; a domain error rolls it all back.
 
@@ -98,6 +106,8 @@ async def run_mutation(
             record = await operation(conn)
     except DomainError as error:
         return to_user_error(error)
+    if after is not None:
+        await after(record)  # after commit only: a rolled-back change never announces anything
     return present(record)
 
 

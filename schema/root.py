@@ -11,24 +11,28 @@ from schema.accounts.fields import AccountsMutation, AccountsQuery
 from schema.agenda.fields import AgendaMutation, AgendaQuery
 from schema.booking.fields import BookingMutation, BookingQuery
 from schema.catalogue.fields import CatalogueMutation, CatalogueQuery
-from schema.errors import InvalidState
 from schema.extensions import extensions
+from schema.queue.fields import QueueMutation, QueueQuery, QueueSubscription
 
 SDL_PATH = Path(__file__).with_name("schema.graphql")
 
 
 @strawberry.type
-class Query(CatalogueQuery, AgendaQuery, BookingQuery, AccountsQuery):
+class Query(CatalogueQuery, AgendaQuery, BookingQuery, QueueQuery, AccountsQuery):
     pass
 
 
 @strawberry.type
-class Mutation(CatalogueMutation, AgendaMutation, BookingMutation, AccountsMutation):
+class Mutation(CatalogueMutation, AgendaMutation, BookingMutation, QueueMutation, AccountsMutation):
     pass
 
 
-# InvalidState is a plain error type of the contract that the booking and queue unions will use
-schema = strawberry.Schema(query=Query, mutation=Mutation, types=[InvalidState], extensions=extensions())
+@strawberry.type
+class Subscription(QueueSubscription):
+    pass
+
+
+schema = strawberry.Schema(query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions())
 
 
 def sdl() -> str:

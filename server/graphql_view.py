@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.types.unset import UNSET, UnsetType
 
 from core.errors import AuthenticationFailed
 from core.health import is_unavailable
@@ -65,6 +69,21 @@ class TurneroGraphQL(GraphQL[Context, None]):
             await _error_response(
                 503, "The database is not reachable right now; try again shortly.", "SERVICE_UNAVAILABLE"
             )(scope, receive, send)
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        """The token comes in connection_init; a present but invalid one closes the socket with 4403.
+
+        No token at all is an anonymous citizen, who may only follow a ticket (ticketUpdates): the ticket
+        page on a phone has no credentials, and the queue and board subscriptions refuse anonymous callers.
+        """
+        params = context.connection_params or {}
+        authorization = params.get("authorization") or params.get("Authorization")
+        if authorization is not None:
+            try:
+                context.viewer = await viewer_for(context.state, str(authorization))
+            except (AuthenticationFailed, Unavailable) as error:
+                raise ConnectionRejectionError() from error
+        return cast(UnsetType, UNSET)
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         state: AppState = request.app.state.turnero

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
@@ -9,6 +10,9 @@ from resolvers.booking.records import BookingEventRecord, BookingRecord, Confirm
 from schema.agenda.types import Slot, zone
 from schema.catalogue.types import Office, Service, load_office, load_service
 from schema.context import Info
+
+if TYPE_CHECKING:
+    from schema.queue.types import Ticket
 
 # the model's enums are the GraphQL enums: one set of names in SQL, Python and GraphQL
 strawberry.enum(Channel)
@@ -84,6 +88,13 @@ class Booking:
         slot = await info.context.loaders.slots_by_id.load(self.record.slot_id)
         assert slot is not None, "a booking's slot is never deleted"
         return Slot.from_record(slot)
+
+    @strawberry.field(description="The ticket this booking became at check-in (after a transfer, the current one).")
+    async def ticket(self, info: Info) -> Annotated[Ticket, strawberry.lazy("schema.queue.types")] | None:
+        from schema.queue.types import Ticket
+
+        record = await info.context.loaders.ticket_by_booking.load(self.record.id)
+        return Ticket.from_record(record) if record else None
 
     @strawberry.field
     async def history(self, info: Info) -> list[BookingEvent]:

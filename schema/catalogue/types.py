@@ -1,9 +1,14 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Annotated
+
 import strawberry
 
 from resolvers.catalogue.records import DeskRecord, OfficeRecord, OpeningHoursRecord, ServiceRecord
 from schema.context import Info
+
+if TYPE_CHECKING:
+    from schema.queue.types import Ticket
 
 
 @strawberry.type
@@ -113,6 +118,13 @@ class Desk:
     @strawberry.field
     async def services(self, info: Info) -> list[Service]:
         return [Service.from_record(r) for r in await info.context.loaders.services_by_desk.load(self.pk)]
+
+    @strawberry.field(description="The ticket called to or served at this desk now.")
+    async def current_ticket(self, info: Info) -> Annotated[Ticket, strawberry.lazy("schema.queue.types")] | None:
+        from schema.queue.types import Ticket
+
+        record = await info.context.loaders.current_ticket_by_desk.load(self.pk)
+        return Ticket.from_record(record) if record else None
 
 
 async def load_office(info: Info, office_id: int) -> Office:

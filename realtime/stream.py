@@ -1,0 +1,53 @@
+"""An office's events for one subscriber: the replay from the table first, then live, with no event lost
+or repeated at the hand-over and any gap filled from the table."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from realtime.buffer import Buffer
+from resolvers.queue import log
+from resolvers.queue.records import QueueEventRecord
+
+BATCH = 1000
+
+
+async def _from_table(
+    engine: AsyncEngine, office_id: int, after: int, upto: int | None = None
+) -> AsyncIterator[QueueEventRecord]:
+    while True:
+        async with engine.connect() as conn:
+            batch = await log.events_after(conn, office_id, after, BATCH)
+        for event in batch:
+            if upto is not None and event.seq > upto:
+                return
+            yield event
+            after = event.seq
+        if len(batch) < BATCH:
+            return
+
+
+async def office_events(
+    engine: AsyncEngine, office_id: int, after_seq: int | None, live: Buffer[QueueEventRecord]
+) -> AsyncIterator[QueueEventRecord]:
+    """`live` must be subscribed before this starts, so that nothing committed meanwhile is missed."""
+    if after_seq is None:
+        async with engine.connect() as conn:
+            last = await log.last_seq(conn, office_id)
+    else:
+        last = after_seq
+        async for event in _from_table(engine, office_id, last):
+            yield event
+            last = event.seq
+    while True:
+        event = await live.get()
+        if event.seq <= last:
+            continue  # already replayed
+        if event.seq > last + 1:
+            async for missing in _from_table(engine, office_id, last, upto=event.seq - 1):
+                yield missing
+                last = missing.seq
+        yield event
+        last = event.seq

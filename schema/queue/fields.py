@@ -1,0 +1,218 @@
+"""The office side: arrivals, the desk lifecycle, the board, tickets, and their live subscriptions."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Awaitable, Callable
+from typing import Annotated, Any
+
+import strawberry
+from graphql import GraphQLError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from core.validation import parse_id
+from dataloaders import Loaders
+from models.queue import PriorityClass, TicketStatus
+from realtime.buffer import SubscriberDropped, drain
+from realtime.stream import office_events
+from resolvers.queue import arrival, desk, log
+from resolvers.queue.access import may_watch
+from resolvers.queue.board import board
+from resolvers.queue.records import QueueChange
+from schema.context import Info
+from schema.errors import (
+    InvalidState,
+    LimitExceeded,
+    NotAllowed,
+    NotFound,
+    QueueEmpty,
+    ValidationError,
+    run_mutation,
+    run_query,
+)
+from schema.queue.types import Board, QueueEvent, Ticket
+
+TicketResult = Annotated[
+    Ticket | NotFound | NotAllowed | InvalidState | ValidationError | LimitExceeded, strawberry.union("TicketResult")
+]
+CallResult = Annotated[Ticket | QueueEmpty | NotFound | NotAllowed | InvalidState, strawberry.union("CallResult")]
+FINAL = {TicketStatus.DONE, TicketStatus.NO_SHOW, TicketStatus.CANCELLED, TicketStatus.TRANSFERRED}
+
+
+async def _desk_change(info: Info, operation: Callable[[AsyncConnection], Awaitable[QueueChange]]) -> Any:
+    hub = info.context.state.hub
+    return await run_mutation(
+        info,
+        operation,
+        lambda change: Ticket.from_record(change.ticket),
+        after=lambda change: hub.publish(change.events),
+    )
+
+
+def _watched_office(info: Info, office_id: str) -> int:
+    number = parse_id(office_id)
+    if number is None or not may_watch(info.context.viewer, number):
+        raise GraphQLError(
+            "Only this office's displays, kiosks and staff may watch its queue.", extensions={"code": "NOT_ALLOWED"}
+        )
+    return number
+
+
+def _fresh(info: Info) -> None:
+    """Every pushed event is read with new loaders: nothing cached from the previous one."""
+    info.context.loaders = Loaders.create(info.context.state.engine)
+
+
+def _dropped() -> GraphQLError:
+    return GraphQLError(
+        "This subscription fell behind and was dropped; subscribe again with afterSeq.",
+        extensions={"code": "SUBSCRIBER_DROPPED"},
+    )
+
+
+@strawberry.type
+class QueueQuery:
+    @strawberry.field
+    async def board(self, info: Info, office_id: strawberry.ID) -> Board:
+        office = _watched_office(info, office_id)
+        return Board.from_record(await run_query(info, lambda conn: board(conn, office)))
+
+    @strawberry.field
+    async def ticket(self, info: Info, id: strawberry.ID) -> Ticket | None:
+        number = parse_id(id)
+        found = await run_query(info, lambda conn: log.ticket(conn, number)) if number else None
+        return Ticket.from_record(found) if found else None
+
+
+@strawberry.type
+class QueueMutation:
+    @strawberry.mutation(description="Kiosk or desk: turns a booking into a waiting ticket.")
+    async def check_in(
+        self, info: Info, office_id: strawberry.ID, code: str, idempotency_key: str | None = None
+    ) -> TicketResult:
+        viewer = info.context.viewer
+        return await _desk_change(info, lambda conn: arrival.check_in(conn, viewer, office_id, code, idempotency_key))
+
+    @strawberry.mutation(description="Walk-in ticket, from a kiosk or a desk.")
+    async def issue_ticket(
+        self,
+        info: Info,
+        office_id: strawberry.ID,
+        service_id: strawberry.ID,
+        priority: PriorityClass = PriorityClass.STANDARD,
+        idempotency_key: str | None = None,
+    ) -> TicketResult:
+        viewer = info.context.viewer
+        return await _desk_change(
+            info, lambda conn: arrival.issue_ticket(conn, viewer, office_id, service_id, priority, idempotency_key)
+        )
+
+    @strawberry.mutation(
+        description="Calls the ticket that is first in line among the services this desk serves; "
+        "never the same ticket to two desks."
+    )
+    async def call_next(self, info: Info, desk_id: strawberry.ID) -> CallResult:
+        viewer = info.context.viewer
+        return await _desk_change(info, lambda conn: desk.call_next(conn, viewer, desk_id))
+
+    @strawberry.mutation
+    async def recall(self, info: Info, ticket_id: strawberry.ID) -> TicketResult:
+        viewer = info.context.viewer
+        return await _desk_change(info, lambda conn: desk.recall(conn, viewer, ticket_id))
+
+    @strawberry.mutation
+    async def start_service(self, info: Info, ticket_id: strawberry.ID) -> TicketResult:
+        viewer = info.context.viewer
+        return await _desk_change(info, lambda conn: desk.start_service(conn, viewer, ticket_id))
+
+    @strawberry.mutation
+    async def complete_ticket(self, info: Info, ticket_id: strawberry.ID, note: str | None = None) -> TicketResult:
+        viewer = info.context.viewer
+        return await _desk_change(info, lambda conn: desk.complete(conn, viewer, ticket_id, note))
+
+    @strawberry.mutation
+    async def mark_no_show(self, info: Info, ticket_id: strawberry.ID) -> TicketResult:
+        viewer = info.context.viewer
+        return await _desk_change(info, lambda conn: desk.mark_no_show(conn, viewer, ticket_id))
+
+    @strawberry.mutation(description="A waiting citizen leaves: the ticket is cancelled.")
+    async def cancel_ticket(self, info: Info, ticket_id: strawberry.ID) -> TicketResult:
+        viewer = info.context.viewer
+        return await _desk_change(info, lambda conn: desk.cancel_ticket(conn, viewer, ticket_id))
+
+    @strawberry.mutation(
+        description="Moves a citizen to another service, office or desk; with keepPosition they "
+        "keep the place that their original arrival earned."
+    )
+    async def transfer_ticket(
+        self,
+        info: Info,
+        ticket_id: strawberry.ID,
+        service_id: strawberry.ID | None = None,
+        office_id: strawberry.ID | None = None,
+        desk_id: strawberry.ID | None = None,
+        keep_position: bool = True,
+    ) -> TicketResult:
+        viewer = info.context.viewer
+        target = desk.TransferTarget(
+            service_id=service_id, office_id=office_id, desk_id=desk_id, keep_position=keep_position
+        )
+        return await _desk_change(info, lambda conn: desk.transfer(conn, viewer, ticket_id, target))
+
+
+@strawberry.type
+class QueueSubscription:
+    @strawberry.subscription(
+        description="Every queue event of one office in seq order; with afterSeq, the missed events are replayed first."
+    )
+    async def queue_events(
+        self, info: Info, office_id: strawberry.ID, after_seq: int | None = None
+    ) -> AsyncGenerator[QueueEvent, None]:
+        office = _watched_office(info, office_id)
+        state = info.context.state
+        async with state.hub.subscribe(office) as live:
+            try:
+                async for event in office_events(state.engine, office, after_seq, live):
+                    _fresh(info)
+                    yield QueueEvent.from_record(event)
+            except SubscriberDropped:
+                raise _dropped() from None
+
+    @strawberry.subscription(description="The board now, then again after every change.")
+    async def board(self, info: Info, office_id: strawberry.ID) -> AsyncGenerator[Board, None]:
+        office = _watched_office(info, office_id)
+        state = info.context.state
+        async with state.hub.subscribe(office) as live:
+            try:
+                while True:
+                    async with state.engine.connect() as conn:
+                        snapshot = await board(conn, office)
+                    _fresh(info)
+                    yield Board.from_record(snapshot)
+                    await live.get()
+                    drain(live)
+            except SubscriberDropped:
+                raise _dropped() from None
+
+    @strawberry.subscription(description="One ticket's status, position and estimated wait, on every change.")
+    async def ticket_updates(self, info: Info, ticket_id: strawberry.ID) -> AsyncGenerator[Ticket, None]:
+        number = parse_id(ticket_id)
+        state = info.context.state
+        async with state.engine.connect() as conn:
+            found = await log.ticket(conn, number) if number else None
+        if found is None:
+            raise GraphQLError("No ticket has this ID.", extensions={"code": "NOT_FOUND"})
+        async with state.hub.subscribe(found.office_id) as live:
+            try:
+                while True:
+                    _fresh(info)
+                    yield Ticket.from_record(found)
+                    if found.status in FINAL:
+                        return
+                    await live.get()
+                    drain(live)
+                    async with state.engine.connect() as conn:
+                        current = await log.ticket(conn, found.id)
+                    assert current is not None
+                    found = current
+            except SubscriberDropped:
+                raise _dropped() from None

@@ -1,0 +1,166 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from models.queue import PriorityClass, QueueEventType, TicketStatus
+from resolvers.booking.access import may_manage_without_token
+from resolvers.queue.access import is_desk_staff
+from resolvers.queue.board import BoardRecord, ServiceQueueRecord
+from resolvers.queue.records import QueueEventRecord, TicketRecord
+from schema.agenda.types import zone
+from schema.booking.types import Booking
+from schema.catalogue.types import Desk, Office, Service, load_office, load_service
+from schema.context import Info
+
+strawberry.enum(TicketStatus)
+strawberry.enum(
+    PriorityClass,
+    description="PRIORITY: elderly, disability, pregnancy and the like; served ahead of STANDARD as office rules say.",
+)
+strawberry.enum(QueueEventType)
+
+
+async def load_desk(info: Info, desk_id: int | None) -> Desk | None:
+    if desk_id is None:
+        return None
+    record = await info.context.loaders.desks_by_id.load(desk_id)
+    return Desk.from_record(record) if record else None
+
+
+@strawberry.type
+class Ticket:
+    id: strawberry.ID
+    number: str = strawberry.field(
+        description="Displayed number, e.g. L-042: a per-service prefix and a per-office daily sequence."
+    )
+    status: TicketStatus
+    priority: PriorityClass
+    issued_at: datetime
+    called_at: datetime | None
+    recalls: int
+    record: strawberry.Private[TicketRecord]
+
+    @classmethod
+    def from_record(cls, record: TicketRecord) -> Ticket:
+        office_zone = zone(record.timezone)
+        return cls(
+            id=strawberry.ID(str(record.id)),
+            number=record.number,
+            status=record.status,
+            priority=record.priority,
+            issued_at=record.issued_at.astimezone(office_zone),
+            called_at=record.called_at.astimezone(office_zone) if record.called_at else None,
+            recalls=record.recalls,
+            record=record,
+        )
+
+    @strawberry.field
+    async def office(self, info: Info) -> Office:
+        return await load_office(info, self.record.office_id)
+
+    @strawberry.field
+    async def service(self, info: Info) -> Service:
+        return await load_service(info, self.record.service_id)
+
+    @strawberry.field(description="The booking behind the ticket: for the office's staff and the booking partner.")
+    async def booking(self, info: Info) -> Booking | None:
+        if self.record.booking_id is None:
+            return None
+        record = await info.context.loaders.bookings_by_id.load(self.record.booking_id)
+        viewer = info.context.viewer
+        if record is None or not (is_desk_staff(viewer, record.office_id) or may_manage_without_token(viewer, record)):
+            return None
+        return Booking.from_record(record)
+
+    @strawberry.field
+    async def desk(self, info: Info) -> Desk | None:
+        return await load_desk(
+            info, self.record.target_desk_id if self.record.status is TicketStatus.WAITING else self.record.desk_id
+        )
+
+    @strawberry.field(
+        description="1 = next to be called among the tickets that the same desks serve; null once called."
+    )
+    async def position(self, info: Info) -> int | None:
+        if self.record.status is not TicketStatus.WAITING:
+            return None
+        wait = await info.context.loaders.waits_by_ticket.load(self.record.id)
+        return wait.position if wait else None
+
+    @strawberry.field(description="Minutes until this ticket is called, from recent service times; null once called.")
+    async def estimated_wait_minutes(self, info: Info) -> int | None:
+        if self.record.status is not TicketStatus.WAITING:
+            return None
+        wait = await info.context.loaders.waits_by_ticket.load(self.record.id)
+        return wait.minutes if wait else None
+
+    @strawberry.field(description="The estimate announced when the ticket was issued.")
+    def estimated_wait_at_issue(self) -> int | None:
+        return self.record.estimated_wait_minutes
+
+
+@strawberry.type
+class QueueEvent:
+    office_id: strawberry.ID
+    seq: int = strawberry.field(
+        description="Strictly increasing per office, without gaps: a client that sees a gap has missed an event."
+    )
+    type: QueueEventType
+    ticket: Ticket
+    at: datetime
+    desk_pk: strawberry.Private[int | None]
+
+    @classmethod
+    def from_record(cls, record: QueueEventRecord) -> QueueEvent:
+        return cls(
+            office_id=strawberry.ID(str(record.office_id)),
+            seq=record.seq,
+            type=record.type,
+            ticket=Ticket.from_record(record.ticket),
+            at=record.at.astimezone(zone(record.ticket.timezone)),
+            desk_pk=record.desk_id,
+        )
+
+    @strawberry.field
+    async def desk(self, info: Info) -> Desk | None:
+        return await load_desk(info, self.desk_pk)
+
+
+@strawberry.type
+class ServiceQueue:
+    waiting: int
+    estimated_wait_minutes: int | None
+    service_pk: strawberry.Private[int]
+
+    @classmethod
+    def from_record(cls, record: ServiceQueueRecord) -> ServiceQueue:
+        return cls(
+            waiting=record.waiting, estimated_wait_minutes=record.estimated_wait_minutes, service_pk=record.service_id
+        )
+
+    @strawberry.field
+    async def service(self, info: Info) -> Service:
+        return await load_service(info, self.service_pk)
+
+
+@strawberry.type
+class Board:
+    seq: int = strawberry.field(description="The seq of the last event the board reflects.")
+    recent_calls: list[Ticket] = strawberry.field(description="Most recent calls first.")
+    queues: list[ServiceQueue]
+    office_pk: strawberry.Private[int]
+
+    @classmethod
+    def from_record(cls, record: BoardRecord) -> Board:
+        return cls(
+            seq=record.seq,
+            recent_calls=[Ticket.from_record(t) for t in record.recent_calls],
+            queues=[ServiceQueue.from_record(q) for q in record.queues],
+            office_pk=record.office_id,
+        )
+
+    @strawberry.field
+    async def office(self, info: Info) -> Office:
+        return await load_office(info, self.office_pk)
