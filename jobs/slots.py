@@ -1,4 +1,4 @@
-"""Nightly slot release: idempotent (ON CONFLICT DO NOTHING), so a second worker or a rerun is harmless."""
+"""Scheduled jobs: nightly slot release and the no-show sweep. Both idempotent, so a rerun is harmless."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import logging
 
 from jobs.context import JobContext, state
 from resolvers.agenda.release import release
+from resolvers.queue import sweep as no_shows
 
 logger = logging.getLogger("turnero.jobs")
 
@@ -15,3 +16,11 @@ async def release_slots(ctx: JobContext) -> dict[str, int]:
         report = await release(conn, None, None)
     logger.info("slot release: %d created, %d unchanged", report.created, report.unchanged)
     return {"created": report.created, "unchanged": report.unchanged}
+
+
+async def sweep_no_shows(ctx: JobContext) -> dict[str, int]:
+    async with state(ctx).engine.begin() as conn:
+        marked = await no_shows.sweep_no_shows(conn)
+    if marked:
+        logger.info("no-show sweep: %d bookings marked NO_SHOW", marked)
+    return {"marked": marked}

@@ -15,9 +15,10 @@ QUEUE_NAME = "turnero:jobs"
 
 
 class WorkerSettings:
-    functions: ClassVar[list[Any]] = [slots.release_slots]
+    functions: ClassVar[list[Any]] = [slots.release_slots, slots.sweep_no_shows]
     cron_jobs: ClassVar[list[Any]] = [
-        cron(slots.release_slots, hour={2}, minute={15}, unique=True, run_at_startup=True)
+        cron(slots.release_slots, hour={2}, minute={15}, unique=True, run_at_startup=True),
+        cron(slots.sweep_no_shows, minute=set(range(0, 60, 5)), unique=True),
     ]
     on_startup = context.startup
     on_shutdown = context.shutdown

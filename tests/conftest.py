@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
 
 import httpx
@@ -12,6 +12,7 @@ from core.runtime import AppState, open_state
 from core.settings import Settings
 from models import Base
 from server.app import create_app
+from tests.processes import environment, serving
 from tests.servers import DATA_DIR, test_servers
 from tests.support import Api
 
@@ -79,6 +80,19 @@ def api(client: httpx.AsyncClient) -> Api:
 @pytest.fixture
 async def admin_token(api: Api, state: AppState) -> str:
     return await api.make_admin(state)
+
+
+@pytest.fixture(scope="module")
+def two_servers(settings: Settings) -> Iterator[list[str]]:
+    """Two `python main.py serve` processes on the test database: the base URL of each."""
+    env = environment(
+        DATABASE_URL=settings.database_url,
+        REDIS_URL=settings.redis_url,
+        TURNERO_DATA_DIR=str(settings.data_dir),
+        TURNERO_SECRET_KEY=settings.secret_key.decode(),
+    )
+    with serving(env) as first, serving(env) as second:
+        yield [first, second]
 
 
 def pytest_configure(config: Any) -> None:

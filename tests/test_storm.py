@@ -4,33 +4,17 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
-import pytest
 
 from core.runtime import AppState
-from core.settings import Settings
 from tests.booking_support import BOOK, bookable_slots, citizen, scalar
-from tests.processes import environment, serving
 from tests.support import Api
 
 ROUNDS = 5
 CLIENTS = 200
 SEATS = 3
-
-
-@pytest.fixture
-def two_servers(settings: Settings) -> Iterator[list[str]]:
-    env = environment(
-        DATABASE_URL=settings.database_url,
-        REDIS_URL=settings.redis_url,
-        TURNERO_DATA_DIR=str(settings.data_dir),
-        TURNERO_SECRET_KEY=settings.secret_key.decode(),
-    )
-    with serving(env) as first, serving(env) as second:
-        yield [first, second]
 
 
 async def storm(servers: list[str], requests: list[dict[str, Any]]) -> list[dict[str, Any]]:

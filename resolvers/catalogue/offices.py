@@ -30,6 +30,9 @@ class OfficeInput:
     latitude: float | None = None
     longitude: float | None = None
     opening_hours: list[OpeningHoursInput] | None = None
+    checkin_opens_minutes: int | None = None
+    checkin_closes_minutes: int | None = None
+    priority_head_start_minutes: int | None = None
 
 
 def _opening_hours(hours: list[OpeningHoursInput]) -> list[tuple[int, time, time]]:
@@ -48,6 +51,12 @@ def _opening_hours(hours: list[OpeningHoursInput]) -> list[tuple[int, time, time
     return intervals
 
 
+def _minutes(field: str, value: int | None) -> int | None:
+    if value is not None and not 0 <= value <= 24 * 60:
+        raise ValidationFailed(field, f"{field} must be between 0 and 1440 minutes.")
+    return value
+
+
 async def upsert_office(conn: AsyncConnection, viewer: Viewer, data: OfficeInput) -> OfficeRecord:
     viewer.require_admin()
     slug = validation.slug("slug", data.slug)
@@ -61,14 +70,29 @@ async def upsert_office(conn: AsyncConnection, viewer: Viewer, data: OfficeInput
     if (data.latitude is None) != (data.longitude is None):
         raise ValidationFailed("longitude", "Give both latitude and longitude, or neither.")
     hours = _opening_hours(data.opening_hours) if data.opening_hours is not None else None
+    rules = {
+        field: _minutes(field, value)
+        for field, value in (
+            ("checkinOpensMinutes", data.checkin_opens_minutes),
+            ("checkinClosesMinutes", data.checkin_closes_minutes),
+            ("priorityHeadStartMinutes", data.priority_head_start_minutes),
+        )
+    }
     row = (
         (
             await conn.execute(
-                text(f"""INSERT INTO offices AS o (slug, name, timezone, address, latitude, longitude)
-                 VALUES (:slug, :name, :timezone, :address, :latitude, :longitude)
+                # an absent front-desk rule keeps its current value (or the column default for a new office)
+                text(f"""INSERT INTO offices AS o (slug, name, timezone, address, latitude, longitude,
+                                          checkin_opens_minutes, checkin_closes_minutes, priority_head_start_minutes)
+                 VALUES (:slug, :name, :timezone, :address, :latitude, :longitude,
+                         coalesce(:opens, 60), coalesce(:closes, 15), coalesce(:head_start, 15))
                  ON CONFLICT (slug) DO UPDATE SET
                     name = EXCLUDED.name, timezone = EXCLUDED.timezone, address = EXCLUDED.address,
-                    latitude = EXCLUDED.latitude, longitude = EXCLUDED.longitude, updated_at = now()
+                    latitude = EXCLUDED.latitude, longitude = EXCLUDED.longitude,
+                    checkin_opens_minutes = coalesce(:opens, o.checkin_opens_minutes),
+                    checkin_closes_minutes = coalesce(:closes, o.checkin_closes_minutes),
+                    priority_head_start_minutes = coalesce(:head_start, o.priority_head_start_minutes),
+                    updated_at = now()
                  RETURNING {OFFICE_COLUMNS}"""),
                 {
                     "slug": slug,
@@ -77,6 +101,9 @@ async def upsert_office(conn: AsyncConnection, viewer: Viewer, data: OfficeInput
                     "address": address,
                     "latitude": data.latitude,
                     "longitude": data.longitude,
+                    "opens": rules["checkinOpensMinutes"],
+                    "closes": rules["checkinClosesMinutes"],
+                    "head_start": rules["priorityHeadStartMinutes"],
                 },
             )
         )

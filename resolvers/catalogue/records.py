@@ -16,6 +16,9 @@ class OfficeRecord:
     timezone: str
     latitude: float | None
     longitude: float | None
+    checkin_opens_minutes: int
+    checkin_closes_minutes: int
+    priority_head_start_minutes: int
 
     @classmethod
     def from_row(cls, row: Any) -> OfficeRecord:
@@ -27,6 +30,9 @@ class OfficeRecord:
             row["timezone"],
             row["latitude"],
             row["longitude"],
+            row["checkin_opens_minutes"],
+            row["checkin_closes_minutes"],
+            row["priority_head_start_minutes"],
         )
 
 
@@ -80,7 +86,10 @@ class DeskRecord:
         return cls(row["id"], row["office_id"], row["name"])
 
 
-OFFICE_COLUMNS = "o.id, o.slug, o.name, o.address, o.timezone, o.latitude, o.longitude"
+OFFICE_COLUMNS = (
+    "o.id, o.slug, o.name, o.address, o.timezone, o.latitude, o.longitude, "
+    "o.checkin_opens_minutes, o.checkin_closes_minutes, o.priority_head_start_minutes"
+)
 SERVICE_COLUMNS = (
     "s.id, s.slug, s.name, s.description, s.category, s.duration_minutes, s.required_documents, "
     "s.walk_in_allowed, s.booking_window_days, s.ticket_prefix, s.max_active_bookings_per_citizen"

@@ -33,6 +33,15 @@ class OfficeInput:
     latitude: float | None = None
     longitude: float | None = None
     opening_hours: list[OpeningHoursInput] | None = None
+    checkin_opens_minutes: int | None = strawberry.field(
+        default=None, description="Check-in opens this many minutes before the appointment (default 60)."
+    )
+    checkin_closes_minutes: int | None = strawberry.field(
+        default=None, description="Check-in closes this many minutes after the appointment (default 15)."
+    )
+    priority_head_start_minutes: int | None = strawberry.field(
+        default=None, description="PRIORITY tickets join the line as if they had come this much earlier (default 15)."
+    )
 
 
 @strawberry.input
@@ -96,6 +105,9 @@ class CatalogueMutation:
             opening_hours=None
             if input.opening_hours is None
             else [offices.OpeningHoursInput(h.weekday, h.opens, h.closes) for h in input.opening_hours],
+            checkin_opens_minutes=input.checkin_opens_minutes,
+            checkin_closes_minutes=input.checkin_closes_minutes,
+            priority_head_start_minutes=input.priority_head_start_minutes,
         )
         viewer = info.context.viewer
         return await run_mutation(info, lambda conn: offices.upsert_office(conn, viewer, data), Office.from_record)

@@ -35,6 +35,11 @@ class Office:
     timezone: str
     latitude: float | None
     longitude: float | None
+    checkin_opens_minutes: int = strawberry.field(description="Check-in opens this many minutes before the slot.")
+    checkin_closes_minutes: int = strawberry.field(description="Check-in closes this many minutes after the slot.")
+    priority_head_start_minutes: int = strawberry.field(
+        description="How much earlier than their arrival PRIORITY tickets are due."
+    )
     pk: strawberry.Private[int]
 
     @classmethod
@@ -47,6 +52,9 @@ class Office:
             timezone=record.timezone,
             latitude=record.latitude,
             longitude=record.longitude,
+            checkin_opens_minutes=record.checkin_opens_minutes,
+            checkin_closes_minutes=record.checkin_closes_minutes,
+            priority_head_start_minutes=record.priority_head_start_minutes,
             pk=record.id,
         )
 
