@@ -15,7 +15,7 @@ from websockets.exceptions import ConnectionClosed
 from core.runtime import AppState
 from tests.booking_support import scalar
 from tests.live_support import QUEUE_EVENTS, error_codes, socket
-from tests.queue_support import CALL_NEXT, ISSUE, add_desk, events, front_desk
+from tests.queue_support import CALL_NEXT, ISSUE, TRANSFER, add_desk, events, front_desk
 from tests.support import Api
 
 pytestmark = pytest.mark.slow
@@ -187,6 +187,34 @@ async def test_the_board_and_one_ticket_follow_changes_made_elsewhere(
         while (update := (await phone.next("t"))["ticketUpdates"])["status"] != "DONE":
             assert update["status"] == "SERVING"
         assert (await phone.message("t"))["type"] == "complete"  # a finished ticket ends the subscription
+
+
+async def test_a_citizen_following_a_ticket_is_taken_along_when_it_is_transferred(
+    api: Api, admin_token: str, two_servers: list[str], remote: list[Api]
+) -> None:
+    front = await front_desk(api, admin_token, services=("dni", "licencia"))
+    front.api = remote[1]
+    ticket = await front.issue("dni")
+    follow = """subscription($t: ID!) { ticketUpdates(ticketId: $t) { id number status service { slug } } }"""
+    async with socket(two_servers[0], None) as phone:
+        await phone.subscribe("t", follow, {"t": ticket["id"]})
+        assert (await phone.next("t"))["ticketUpdates"]["status"] == "WAITING"
+        await front.call()
+        assert (await phone.next("t"))["ticketUpdates"]["status"] == "CALLED"
+        await front.api.run(TRANSFER, {"t": ticket["id"], "s": front.services["licencia"]}, front.clerk)
+
+        transferred = (await phone.next("t"))["ticketUpdates"]
+        carried_on = (await phone.next("t"))["ticketUpdates"]
+        assert (transferred["id"], transferred["status"]) == (ticket["id"], "TRANSFERRED")
+        assert carried_on["id"] != ticket["id"]
+        assert (carried_on["number"], carried_on["status"], carried_on["service"]) == (
+            "L-002",
+            "WAITING",
+            {"slug": "licencia"},
+        )
+        await front.move("cancelTicket", carried_on["id"])
+        assert (await phone.next("t"))["ticketUpdates"]["status"] == "CANCELLED"
+        assert (await phone.message("t"))["type"] == "complete"
 
 
 async def test_websocket_callers_are_checked_like_any_other(api: Api, admin_token: str, two_servers: list[str]) -> None:

@@ -58,6 +58,16 @@ async def ticket(conn: AsyncConnection, ticket_id: int) -> TicketRecord | None:
     return TicketRecord.from_row(row) if row else None
 
 
+async def successor(conn: AsyncConnection, ticket_id: int) -> TicketRecord | None:
+    """The ticket a transfer created from this one, if any."""
+    found = (
+        await conn.execute(
+            text("SELECT id FROM tickets WHERE previous_ticket_id = :id ORDER BY id LIMIT 1"), {"id": ticket_id}
+        )
+    ).scalar()
+    return await ticket(conn, found) if found is not None else None
+
+
 async def new_ticket(
     conn: AsyncConnection,
     *,

@@ -193,7 +193,10 @@ class QueueSubscription:
             except SubscriberDropped:
                 raise _dropped() from None
 
-    @strawberry.subscription(description="One ticket's status, position and estimated wait, on every change.")
+    @strawberry.subscription(
+        description="One ticket's status, position and estimated wait, on every change; after a transfer, "
+        "the ticket that carries the citizen on."
+    )
     async def ticket_updates(self, info: Info, ticket_id: strawberry.ID) -> AsyncGenerator[Ticket, None]:
         number = parse_id(ticket_id)
         state = info.context.state
@@ -201,18 +204,24 @@ class QueueSubscription:
             found = await log.ticket(conn, number) if number else None
         if found is None:
             raise GraphQLError("No ticket has this ID.", extensions={"code": "NOT_FOUND"})
-        async with state.hub.subscribe(found.office_id) as live:
-            try:
-                while True:
-                    _fresh(info)
-                    yield Ticket.from_record(found)
-                    if found.status in FINAL:
-                        return
-                    await live.get()
-                    drain(live)
-                    async with state.engine.connect() as conn:
-                        current = await log.ticket(conn, found.id)
-                    assert current is not None
-                    found = current
-            except SubscriberDropped:
-                raise _dropped() from None
+        while found is not None:
+            async with state.hub.subscribe(found.office_id) as live:
+                try:
+                    while True:
+                        _fresh(info)
+                        yield Ticket.from_record(found)
+                        if found.status in FINAL:
+                            break
+                        await live.get()
+                        drain(live)
+                        async with state.engine.connect() as conn:
+                            current = await log.ticket(conn, found.id)
+                        assert current is not None
+                        found = current
+                except SubscriberDropped:
+                    raise _dropped() from None
+            if found.status is not TicketStatus.TRANSFERRED:
+                return
+            # the citizen's phone keeps following them: to the new ticket, maybe at another office
+            async with state.engine.connect() as conn:
+                found = await log.successor(conn, found.id)
