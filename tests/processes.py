@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import subprocess
@@ -10,6 +11,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -80,3 +82,25 @@ def serving(env: dict[str, str], *extra: str) -> Iterator[str]:
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+async def at_once(servers: list[str], bodies: list[dict[str, Any]], token: str | None = None) -> list[dict[str, Any]]:
+    """Every request at the same moment, alternating between the servers, each on its own connection: the
+    data of each answer's one root field."""
+    limits = httpx.Limits(max_connections=len(bodies), max_keepalive_connections=0)
+    async with httpx.AsyncClient(limits=limits, timeout=60) as client:
+        gate = asyncio.Event()
+
+        async def send(number: int, body: dict[str, Any]) -> dict[str, Any]:
+            await gate.wait()
+            headers = {"Authorization": f"Bearer {token}"} if token else {}
+            response = await client.post(f"{servers[number % len(servers)]}/graphql", json=body, headers=headers)
+            assert response.status_code == 200, response.text
+            payload: dict[str, Any] = response.json()
+            assert "errors" not in payload, payload
+            return next(iter(payload["data"].values()))
+
+        tasks = [asyncio.create_task(send(n, body)) for n, body in enumerate(bodies)]
+        await asyncio.sleep(0.2)
+        gate.set()
+        return await asyncio.gather(*tasks)

@@ -15,6 +15,7 @@ from websockets.exceptions import ConnectionClosed
 from core.runtime import AppState
 from tests.booking_support import scalar
 from tests.live_support import QUEUE_EVENTS, error_codes, socket
+from tests.processes import at_once
 from tests.queue_support import CALL_NEXT, ISSUE, TRANSFER, add_desk, events, front_desk
 from tests.support import Api
 
@@ -35,28 +36,6 @@ async def remote(two_servers: list[str]) -> AsyncIterator[list[Api]]:
 async def state_ids(state: AppState, sql: str, **params: Any) -> set[int]:
     async with state.engine.connect() as conn:
         return {row[0] for row in await conn.execute(text(sql), params)}
-
-
-async def at_once(servers: list[str], bodies: list[dict[str, Any]], token: str) -> list[dict[str, Any]]:
-    """Every request at the same moment, alternating between the servers, each on its own connection."""
-    limits = httpx.Limits(max_connections=len(bodies), max_keepalive_connections=0)
-    async with httpx.AsyncClient(limits=limits, timeout=60) as client:
-        gate = asyncio.Event()
-
-        async def send(number: int, body: dict[str, Any]) -> dict[str, Any]:
-            await gate.wait()
-            response = await client.post(
-                f"{servers[number % len(servers)]}/graphql", json=body, headers={"Authorization": f"Bearer {token}"}
-            )
-            assert response.status_code == 200, response.text
-            payload: dict[str, Any] = response.json()
-            assert "errors" not in payload, payload
-            return next(iter(payload["data"].values()))
-
-        tasks = [asyncio.create_task(send(n, body)) for n, body in enumerate(bodies)]
-        await asyncio.sleep(0.2)
-        gate.set()
-        return await asyncio.gather(*tasks)
 
 
 async def test_twenty_desks_calling_at_once_get_twenty_different_citizens(

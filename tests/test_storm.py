@@ -2,39 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
-from typing import Any
-
-import httpx
 
 from core.runtime import AppState
 from tests.booking_support import BOOK, bookable_slots, citizen, scalar
+from tests.processes import at_once
 from tests.support import Api
 
 ROUNDS = 5
 CLIENTS = 200
 SEATS = 3
-
-
-async def storm(servers: list[str], requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """All requests at once, alternating between the servers, each on a connection of its own."""
-    limits = httpx.Limits(max_connections=len(requests), max_keepalive_connections=0)
-    async with httpx.AsyncClient(limits=limits, timeout=60) as client:
-        gate = asyncio.Event()
-
-        async def send(number: int, body: dict[str, Any]) -> dict[str, Any]:
-            await gate.wait()
-            response = await client.post(f"{servers[number % len(servers)]}/graphql", json=body)
-            assert response.status_code == 200, response.text
-            payload: dict[str, Any] = response.json()
-            assert "errors" not in payload, payload
-            return payload["data"]["book"]  # type: ignore[no-any-return]
-
-        tasks = [asyncio.create_task(send(n, body)) for n, body in enumerate(requests)]
-        await asyncio.sleep(0.2)
-        gate.set()
-        return await asyncio.gather(*tasks)
 
 
 async def test_200_citizens_on_3_seats_get_3_bookings_five_times_over(
@@ -48,7 +25,7 @@ async def test_200_citizens_on_3_seats_get_3_bookings_five_times_over(
             for n in range(CLIENTS)
         ]
 
-        results = await storm(two_servers, requests)
+        results = await at_once(two_servers, requests)
 
         outcomes = Counter(result["__typename"] for result in results)
         assert outcomes == {"BookingConfirmation": SEATS, "SlotUnavailable": CLIENTS - SEATS}, outcomes
@@ -76,7 +53,7 @@ async def test_50_concurrent_bookings_for_one_citizen_give_one(
         for n in range(50)
     ]
 
-    results = await storm(two_servers, requests)
+    results = await at_once(two_servers, requests)
 
     outcomes = Counter(result["__typename"] for result in results)
     assert outcomes == {"BookingConfirmation": 1, "LimitExceeded": 49}, outcomes
