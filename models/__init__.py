@@ -1,6 +1,6 @@
 """The typed SQLAlchemy model: importing this package registers every table on Base.metadata."""
 
-from models import accounts, agenda, booking, catalogue, queue
+from models import accounts, agenda, booking, catalogue, notifications, queue
 from models.base import Base
 
-__all__ = ["Base", "accounts", "agenda", "booking", "catalogue", "queue"]
+__all__ = ["Base", "accounts", "agenda", "booking", "catalogue", "notifications", "queue"]

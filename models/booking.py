@@ -19,7 +19,7 @@ from sqlalchemy import (
     Text,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, created_at_column, id_column
@@ -53,6 +53,12 @@ class Booking(Base):
         Index("ix_bookings_citizen_service", "document_hash", "service_id", postgresql_where=text("status = 'BOOKED'")),
         Index("ix_bookings_slot", "slot_id"),
         Index("ix_bookings_office_starts", "office_id", "starts_at"),
+        # the reminder job's scan: open bookings not yet reminded, by start
+        Index(
+            "ix_bookings_reminder_due",
+            "starts_at",
+            postgresql_where=text("status = 'BOOKED' AND reminder_queued_at IS NULL"),
+        ),
         CheckConstraint("code ~ '^[2-9A-HJKMNP-Z]{8}$'", name="code_alphabet"),
         CheckConstraint("char_length(citizen_name) BETWEEN 1 AND 200", name="citizen_name_length"),
     )
@@ -80,6 +86,8 @@ class Booking(Base):
     staff_user_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("staff_users.id", ondelete="SET NULL"))
     partner_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("partners.id"), index=True)
     created_at: Mapped[datetime] = created_at_column()
+    # set when the reminder is put in the outbox: never twice
+    reminder_queued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class BookingEvent(Base):
@@ -96,7 +104,9 @@ class BookingEvent(Base):
 
 
 class OutboxMessage(Base):
-    """A notification written in the same transaction as its cause; the worker sends it (issue 5)."""
+    """What happened, written in the same transaction as its cause; the worker tells the citizen (mail) and
+    the booking's partner (webhooks). A claim moves next_attempt_at ahead as a lease: a worker that dies
+    mid-send leaves the row to be sent again once, never lost."""
 
     __tablename__ = "outbox"
     __table_args__ = (
@@ -113,6 +123,7 @@ class OutboxMessage(Base):
     next_attempt_at: Mapped[datetime] = created_at_column()
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = created_at_column()
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class IdempotencyKey(Base):
@@ -143,5 +154,8 @@ class PartnerKey(Base):
     partner_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("partners.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(100))
     token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    scopes: Mapped[list[str]] = mapped_column(
+        ARRAY(String(40)), server_default=text("'{bookings:read,bookings:write}'::varchar[]")
+    )
     created_at: Mapped[datetime] = created_at_column()
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
