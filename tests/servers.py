@@ -1,6 +1,7 @@
 """The real servers the tests run on: the machine's own when DATABASE_URL/REDIS_URL are set, else embedded ones.
 
-Either way the tests get a database of their own (turnero_test), created afresh for each run.
+Either way the tests get a database of their own (turnero_test, or TURNERO_TEST_DATABASE), created afresh
+for each run.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from sqlalchemy.engine import make_url
 
 from core.embedded import embedded_postgres_url, embedded_redis_url
 
-TEST_DATABASE = "turnero_test"
+# several suites may run side by side on one machine, each with a database (and a Redis db) of its own
+TEST_DATABASE = os.environ.get("TURNERO_TEST_DATABASE", "turnero_test")
 DATA_DIR = Path(__file__).resolve().parent.parent / "var" / "test-servers"
 
 
