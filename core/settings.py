@@ -23,6 +23,15 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(default=5, alias="TURNERO_LOGIN_MAX_FAILURES")
     login_lockout_seconds: int = Field(default=900, alias="TURNERO_LOGIN_LOCKOUT_SECONDS")
     slow_query_ms: int = Field(default=500, alias="TURNERO_SLOW_QUERY_MS")
+    # where citizens' links (manage a booking, give feedback) point: the public web front
+    public_url: str = Field(default="http://127.0.0.1:8000", alias="TURNERO_PUBLIC_URL")
+    mail_from: str = Field(default="Turnero <turnos@turnero.localhost>", alias="TURNERO_MAIL_FROM")
+    reminder_hours: int = Field(default=24, alias="TURNERO_REMINDER_HOURS")
+    # outbox and webhook retries: base delay doubles per attempt; after max attempts the row is FAILED
+    outbox_max_attempts: int = Field(default=8, alias="TURNERO_OUTBOX_MAX_ATTEMPTS")
+    webhook_max_attempts: int = Field(default=8, alias="TURNERO_WEBHOOK_MAX_ATTEMPTS")
+    retry_base_seconds: float = Field(default=30, alias="TURNERO_RETRY_BASE_SECONDS")
+    webhook_timeout_seconds: float = Field(default=10, alias="TURNERO_WEBHOOK_TIMEOUT_SECONDS")
 
     @cached_property
     def secret_key(self) -> bytes:
