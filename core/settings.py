@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     webhook_max_attempts: int = Field(default=8, alias="TURNERO_WEBHOOK_MAX_ATTEMPTS")
     retry_base_seconds: float = Field(default=30, alias="TURNERO_RETRY_BASE_SECONDS")
     webhook_timeout_seconds: float = Field(default=10, alias="TURNERO_WEBHOOK_TIMEOUT_SECONDS")
+    # how often each worker drains the outbox (a divisor of 60), and how long a claim lasts before
+    # a row that its worker never settled (it died) comes due again
+    delivery_every_seconds: int = Field(default=10, alias="TURNERO_DELIVERY_EVERY_SECONDS")
+    delivery_lease_seconds: float = Field(default=300, alias="TURNERO_DELIVERY_LEASE_SECONDS")
 
     @cached_property
     def secret_key(self) -> bytes:

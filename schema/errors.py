@@ -115,9 +115,12 @@ Read = TypeVar("Read")
 
 
 async def run_query(info: Info, operation: Callable[[AsyncConnection], Awaitable[Read]]) -> Read:
-    """A read on its own pooled connection; a meaningless argument becomes a top-level error."""
+    """A read on its own pooled connection; a meaningless argument or a refusal becomes a top-level error
+    (queries have no result unions to carry them)."""
     try:
         async with info.context.state.engine.connect() as conn:
             return await operation(conn)
     except BadRequest as error:
         raise GraphQLError(str(error), extensions={"code": "BAD_REQUEST", "field": error.field}) from None
+    except DomainError as error:
+        raise GraphQLError(str(error), extensions={"code": error.code}) from None

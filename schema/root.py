@@ -12,18 +12,19 @@ from schema.agenda.fields import AgendaMutation, AgendaQuery
 from schema.booking.fields import BookingMutation, BookingQuery
 from schema.catalogue.fields import CatalogueMutation, CatalogueQuery
 from schema.extensions import extensions
+from schema.outbox.fields import OutboxMutation, OutboxQuery
 from schema.queue.fields import QueueMutation, QueueQuery, QueueSubscription
 
 SDL_PATH = Path(__file__).with_name("schema.graphql")
 
 
 @strawberry.type
-class Query(CatalogueQuery, AgendaQuery, BookingQuery, QueueQuery, AccountsQuery):
+class Query(CatalogueQuery, AgendaQuery, BookingQuery, QueueQuery, AccountsQuery, OutboxQuery):
     pass
 
 
 @strawberry.type
-class Mutation(CatalogueMutation, AgendaMutation, BookingMutation, QueueMutation, AccountsMutation):
+class Mutation(CatalogueMutation, AgendaMutation, BookingMutation, QueueMutation, AccountsMutation, OutboxMutation):
     pass
 
 

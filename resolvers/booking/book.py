@@ -198,8 +198,9 @@ async def reschedule(
         await seats.give_back_seat(conn, booking.slot_id)
         taken = await seats.take_seat(conn, target)
     await conn.execute(
+        # a new time earns a new reminder
         text("""UPDATE bookings SET slot_id = :slot_id, office_id = :office_id, starts_at = :starts_at,
-                       ends_at = :ends_at WHERE id = :id"""),
+                       ends_at = :ends_at, reminder_queued_at = NULL WHERE id = :id"""),
         {
             "slot_id": taken.id,
             "office_id": taken.office_id,
