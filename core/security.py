@@ -37,7 +37,11 @@ def token_hash(secret_key: bytes, token: str) -> bytes:
     return hmac.new(secret_key, token.encode(), hashlib.sha256).digest()
 
 
+def derived_key(secret_key: bytes, purpose: str) -> bytes:
+    """32 bytes for one purpose (a webhook endpoint's signing key…), derived from the installation's key."""
+    return hmac.new(secret_key, purpose.encode(), hashlib.sha256).digest()
+
+
 def derived_secret(secret_key: bytes, purpose: str, length: int = 24) -> str:
     """A stable secret for one purpose (demo accounts), derived from the installation's key, never stored."""
-    digest = hmac.new(secret_key, purpose.encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest).decode()[:length]
+    return base64.urlsafe_b64encode(derived_key(secret_key, purpose)).decode()[:length]

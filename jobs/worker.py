@@ -9,16 +9,26 @@ from arq.connections import RedisSettings
 from arq.worker import run_worker
 
 from core.settings import Settings
-from jobs import context, slots
+from jobs import context, housekeeping, outbox, slots, webhooks
 
 QUEUE_NAME = "turnero:jobs"
+EVERY_5_MINUTES = set(range(0, 60, 5))
 
 
 class WorkerSettings:
-    functions: ClassVar[list[Any]] = [slots.release_slots, slots.sweep_no_shows]
+    functions: ClassVar[list[Any]] = [
+        slots.release_slots,
+        slots.sweep_no_shows,
+        outbox.deliver_outbox,
+        housekeeping.queue_reminders,
+        housekeeping.prune,
+        webhooks.deliver_webhooks,
+    ]
     cron_jobs: ClassVar[list[Any]] = [
         cron(slots.release_slots, hour={2}, minute={15}, unique=True, run_at_startup=True),
-        cron(slots.sweep_no_shows, minute=set(range(0, 60, 5)), unique=True),
+        cron(slots.sweep_no_shows, minute=EVERY_5_MINUTES, unique=True),
+        cron(housekeeping.queue_reminders, minute=EVERY_5_MINUTES, unique=True, run_at_startup=True),
+        cron(housekeeping.prune, hour={3}, minute={30}, unique=True),
     ]
     on_startup = context.startup
     on_shutdown = context.shutdown
@@ -29,10 +39,23 @@ def redis_settings(url: str) -> RedisSettings:
     return RedisSettings.from_dsn(url)
 
 
+def delivery_crons(settings: Settings) -> list[Any]:
+    """Not unique: every worker drains the outbox and the webhooks; SKIP LOCKED claims keep them apart."""
+    every = settings.delivery_every_seconds
+    if every < 1 or 60 % every:
+        raise ValueError("TURNERO_DELIVERY_EVERY_SECONDS must divide 60")
+    seconds = set(range(0, 60, every))
+    return [
+        cron(outbox.deliver_outbox, second=seconds, unique=False, run_at_startup=True),
+        cron(webhooks.deliver_webhooks, second=seconds, unique=False, run_at_startup=True),
+    ]
+
+
 def run(settings: Settings) -> None:
     assert settings.redis_url
     options: dict[str, Any] = {
         "redis_settings": redis_settings(settings.redis_url),
         "ctx": {"turnero_settings": settings},
+        "cron_jobs": [*WorkerSettings.cron_jobs, *delivery_crons(settings)],
     }
     run_worker(WorkerSettings, **options)  # type: ignore[arg-type]

@@ -139,6 +139,12 @@ class IdempotencyKey(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=text("now()"), index=True)
 
 
+# what a partner API key may do: read the bookings its partner made, and book, cancel and reschedule
+BOOKINGS_READ = "bookings:read"
+BOOKINGS_WRITE = "bookings:write"
+PARTNER_SCOPES = (BOOKINGS_READ, BOOKINGS_WRITE)
+
+
 class Partner(Base):
     __tablename__ = "partners"
 

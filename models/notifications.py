@@ -6,6 +6,7 @@ an e-mail and to the webhook deliveries below, each retried on its own.
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 from typing import Any
 
@@ -29,14 +30,19 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, created_at_column, id_column
 
-WEBHOOK_EVENT_TYPES = (
-    "booking.created",
-    "booking.cancelled",
-    "booking.rescheduled",
-    "ticket.called",
-    "ticket.completed",
-    "booking.no_show",
-)
+
+class WebhookEventType(enum.StrEnum):
+    """What a partner can subscribe an endpoint to; the value is the Standard Webhooks `type`."""
+
+    BOOKING_CREATED = "booking.created"
+    BOOKING_CANCELLED = "booking.cancelled"
+    BOOKING_RESCHEDULED = "booking.rescheduled"
+    TICKET_CALLED = "ticket.called"
+    TICKET_COMPLETED = "ticket.completed"
+    BOOKING_NO_SHOW = "booking.no_show"
+
+
+WEBHOOK_EVENT_TYPES = tuple(event.value for event in WebhookEventType)
 
 
 class WebhookEndpoint(Base):

@@ -29,12 +29,18 @@ class OutboxRow:
     attempts: int
 
 
-_CLAIM = text("""
-    UPDATE outbox SET attempts = attempts + 1, next_attempt_at = now() + :lease
-    WHERE id IN (SELECT id FROM outbox WHERE status = 'PENDING' AND next_attempt_at <= now()
+def claim_sql(table: str, returning: str) -> str:
+    """The claim for any queue shaped like the outbox (status, attempts, next_attempt_at): the outbox itself,
+    and the webhook deliveries. Parameters :limit and :lease."""
+    return f"""
+    UPDATE {table} SET attempts = attempts + 1, next_attempt_at = now() + :lease
+    WHERE id IN (SELECT id FROM {table} WHERE status = 'PENDING' AND next_attempt_at <= now()
                  ORDER BY next_attempt_at, id LIMIT :limit FOR UPDATE SKIP LOCKED)
-    RETURNING id, kind, booking_id, payload, attempts
-""")
+    RETURNING {returning}
+"""
+
+
+_CLAIM = text(claim_sql("outbox", "id, kind, booking_id, payload, attempts"))
 
 
 async def claim(conn: AsyncConnection, limit: int, lease: timedelta = LEASE) -> list[OutboxRow]:
@@ -68,10 +74,15 @@ async def mark_failed(
     conn: AsyncConnection, row: OutboxRow, error: str, max_attempts: int, base: timedelta = timedelta(seconds=30)
 ) -> str:
     """Retry later, or give up: FAILED with its last error, for an admin to see. The status it now has."""
-    status = "FAILED" if row.attempts >= max_attempts else "PENDING"
+    status, delay = retry_or_give_up(row.attempts, max_attempts, base)
     await conn.execute(
         text("""UPDATE outbox SET status = :status, last_error = :error, next_attempt_at = now() + :delay
                 WHERE id = :id"""),
-        {"status": status, "error": error[:2000], "delay": backoff(row.attempts, base), "id": row.id},
+        {"status": status, "error": error[:2000], "delay": delay, "id": row.id},
     )
     return status
+
+
+def retry_or_give_up(attempts: int, max_attempts: int, base: timedelta) -> tuple[str, timedelta]:
+    """After a failed try: PENDING again after the backoff, or FAILED once the tries are used up."""
+    return ("FAILED" if attempts >= max_attempts else "PENDING"), backoff(attempts, base)

@@ -12,19 +12,30 @@ from schema.agenda.fields import AgendaMutation, AgendaQuery
 from schema.booking.fields import BookingMutation, BookingQuery
 from schema.catalogue.fields import CatalogueMutation, CatalogueQuery
 from schema.extensions import extensions
+from schema.feedback.fields import FeedbackMutation
 from schema.outbox.fields import OutboxMutation, OutboxQuery
 from schema.queue.fields import QueueMutation, QueueQuery, QueueSubscription
+from schema.webhooks.fields import WebhookMutation, WebhookQuery
 
 SDL_PATH = Path(__file__).with_name("schema.graphql")
 
 
 @strawberry.type
-class Query(CatalogueQuery, AgendaQuery, BookingQuery, QueueQuery, AccountsQuery, OutboxQuery):
+class Query(CatalogueQuery, AgendaQuery, BookingQuery, QueueQuery, AccountsQuery, OutboxQuery, WebhookQuery):
     pass
 
 
 @strawberry.type
-class Mutation(CatalogueMutation, AgendaMutation, BookingMutation, QueueMutation, AccountsMutation, OutboxMutation):
+class Mutation(
+    CatalogueMutation,
+    AgendaMutation,
+    BookingMutation,
+    QueueMutation,
+    AccountsMutation,
+    OutboxMutation,
+    FeedbackMutation,
+    WebhookMutation,
+):
     pass
 
 

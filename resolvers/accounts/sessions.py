@@ -29,7 +29,7 @@ _DEVICE_BY_TOKEN = text("""
     SELECT id, kind::text AS kind, office_id FROM device_tokens WHERE token_hash = :hash AND revoked_at IS NULL
 """)
 
-_PARTNER_BY_TOKEN = text("SELECT partner_id FROM partner_keys WHERE token_hash = :hash AND revoked_at IS NULL")
+_PARTNER_BY_TOKEN = text("SELECT partner_id, scopes FROM partner_keys WHERE token_hash = :hash AND revoked_at IS NULL")
 
 
 def _grants(roles: list[str], office_ids: list[int | None]) -> tuple[Grant, ...]:
@@ -51,9 +51,9 @@ async def authenticate(conn: AsyncConnection, secret_key: bytes, token: str) -> 
         return Viewer(
             device_id=device["id"], device_kind=DeviceKind(device["kind"]), device_office_id=device["office_id"]
         )
-    partner = (await conn.execute(_PARTNER_BY_TOKEN, {"hash": digest})).scalar()
+    partner = (await conn.execute(_PARTNER_BY_TOKEN, {"hash": digest})).first()
     if partner is not None:
-        return Viewer(partner_id=partner)
+        return Viewer(partner_id=partner.partner_id, partner_scopes=frozenset(partner.scopes))
     raise AuthenticationFailed("The token is invalid or has expired; sign in again.")
 
 

@@ -25,6 +25,8 @@ class Viewer:
     device_kind: DeviceKind | None = None
     device_office_id: int | None = None
     partner_id: int | None = None
+    # a partner key's scopes (models/booking.py PARTNER_SCOPES); resolvers/booking/access.py checks them
+    partner_scopes: frozenset[str] = field(default=frozenset())
 
     @property
     def caller(self) -> str:

@@ -50,7 +50,9 @@ _CLOSE_DAY = text("""
     ),
     messages AS (
         INSERT INTO outbox (kind, booking_id, payload)
-        SELECT 'booking.cancellation', id, jsonb_build_object('reason', :note, 'closure', true) FROM cancelled
+        -- the closure's own reason, as the manager wrote it: the citizen's mail says it in the citizen's language
+        SELECT 'booking.cancellation', id, jsonb_build_object('reason', CAST(:reason AS text), 'closure', true)
+        FROM cancelled
     )
     SELECT (SELECT count(*) FROM closing) AS slots, (SELECT count(*) FROM cancelled) AS bookings
 """)
@@ -79,7 +81,8 @@ async def add_closure(conn: AsyncConnection, viewer: Viewer, data: ClosureInput)
     closed = (
         (
             await conn.execute(
-                _CLOSE_DAY, {"office_id": office_id, "day": data.date, "actor": viewer.caller, "note": note}
+                _CLOSE_DAY,
+                {"office_id": office_id, "day": data.date, "actor": viewer.caller, "note": note, "reason": reason},
             )
         )
         .mappings()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from core.errors import NotAllowedError
 from models.accounts import Role
-from models.booking import Channel
+from models.booking import BOOKINGS_READ, BOOKINGS_WRITE, Channel
 from resolvers.accounts.viewer import Viewer
 from resolvers.booking.records import BookingRecord
 
@@ -18,6 +18,8 @@ def booking_channel(viewer: Viewer, requested: Channel, office_id: int) -> Chann
     a call-centre operator books by PHONE, a clerk at the DESK, a partner application as PARTNER.
     """
     if viewer.partner_id is not None:
+        if BOOKINGS_WRITE not in viewer.partner_scopes:
+            raise NotAllowedError(f"This API key may not book: it lacks the {BOOKINGS_WRITE} scope.")
         if requested not in (Channel.WEB, Channel.PARTNER):
             raise NotAllowedError("A partner application books through the PARTNER channel.")
         return Channel.PARTNER
@@ -36,8 +38,9 @@ def booking_channel(viewer: Viewer, requested: Channel, office_id: int) -> Chann
     return requested
 
 
-def may_manage_without_token(viewer: Viewer, booking: BookingRecord) -> bool:
-    """Staff of the booking's office, or the partner application that made it."""
+def may_manage_without_token(viewer: Viewer, booking: BookingRecord, scope: str = BOOKINGS_READ) -> bool:
+    """Staff of the booking's office, or the partner application that made it with a key holding `scope`
+    (bookings:read to read it, bookings:write to change it)."""
     if viewer.partner_id is not None:
-        return booking.partner_id == viewer.partner_id
+        return booking.partner_id == viewer.partner_id and scope in viewer.partner_scopes
     return viewer.is_staff and viewer.has_role(booking.office_id, Role.OPERATOR, Role.CLERK, Role.MANAGER)

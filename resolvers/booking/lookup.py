@@ -6,6 +6,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.errors import NotAllowedError, NotFoundError
+from models.booking import BOOKINGS_WRITE
 from resolvers.accounts.viewer import Viewer
 from resolvers.booking.access import may_manage_without_token
 from resolvers.booking.codes import manage_token_hash, normalise_code
@@ -53,7 +54,7 @@ async def for_change(
         if row is None:
             raise NotFoundError(NOT_FOUND)
         found = BookingRecord.from_row(row)
-        if not may_manage_without_token(viewer, found):
+        if not may_manage_without_token(viewer, found, BOOKINGS_WRITE):
             if not viewer.is_staff and viewer.partner_id is None:
                 raise NotFoundError(NOT_FOUND)  # citizens learn nothing about codes without the token
             raise NotAllowedError("You have no rights over this booking.")

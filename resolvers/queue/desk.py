@@ -119,7 +119,7 @@ async def call_next(conn: AsyncConnection, viewer: Viewer, desk_id: str) -> Queu
         raise QueueEmptyError("Nobody is waiting for this desk's services.")
     found = await log.ticket(conn, ticket_id)
     assert found is not None
-    return await _move(
+    change = await _move(
         conn,
         found,
         QueueEventType.CALLED,
@@ -127,6 +127,9 @@ async def call_next(conn: AsyncConnection, viewer: Viewer, desk_id: str) -> Queu
         desk.id,
         desk=desk.id,
     )
+    if found.booking_id is not None:
+        await history.enqueue(conn, "ticket.called", found.booking_id, {"ticket_id": found.id}, partner_only=True)
+    return change
 
 
 async def recall(conn: AsyncConnection, viewer: Viewer, ticket_id: str) -> QueueChange:
@@ -159,6 +162,8 @@ async def mark_no_show(conn: AsyncConnection, viewer: Viewer, ticket_id: str) ->
     _expect(ticket, TicketStatus.CALLED)
     change = await _move(conn, ticket, QueueEventType.NO_SHOW, "status = 'NO_SHOW', finished_at = now()")
     await _close_booking(conn, viewer, ticket, BookingStatus.NO_SHOW, f"did not come when {ticket.number} was called")
+    if ticket.booking_id is not None:
+        await history.enqueue(conn, "booking.no_show", ticket.booking_id, {"ticket_id": ticket.id}, partner_only=True)
     return change
 
 

@@ -12,11 +12,15 @@ _SWEEP = text("""
         FROM offices o
         WHERE o.id = b.office_id AND b.status = 'BOOKED' AND b.starts_at < now()
           AND b.starts_at + make_interval(mins => o.checkin_closes_minutes) < now()
-        RETURNING b.id
+        RETURNING b.id, b.partner_id
     ),
     events AS (
         INSERT INTO booking_events (booking_id, status, actor, note)
         SELECT id, 'NO_SHOW', 'system', 'not checked in before the check-in window closed' FROM missed
+    ),
+    -- only partners hear about no-shows (their webhooks): nothing is written for the other bookings
+    messages AS (
+        INSERT INTO outbox (kind, booking_id) SELECT 'booking.no_show', id FROM missed WHERE partner_id IS NOT NULL
     )
     SELECT count(*) FROM missed
 """)

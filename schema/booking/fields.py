@@ -117,11 +117,18 @@ class BookingMutation:
             BookingConfirmation.from_record,
         )
 
-    @strawberry.mutation(description="ADMIN: an API key for a partner application (created on first use).")
-    async def issue_partner_key(self, info: Info, partner: str, name: str) -> PartnerKeyResult:
+    @strawberry.mutation(
+        description="ADMIN: an API key for a partner application (created on first use). scopes: bookings:read "
+        "(read the bookings it made), bookings:write (book, cancel, reschedule); both when omitted."
+    )
+    async def issue_partner_key(
+        self, info: Info, partner: str, name: str, scopes: list[str] | None = None
+    ) -> PartnerKeyResult:
         viewer, secret_key = info.context.viewer, info.context.state.secret_key
         return await run_mutation(
             info,
-            lambda conn: partners.issue_partner_key(conn, viewer, secret_key, partner, name),
-            lambda record: PartnerKey(token=record.token, partner=record.partner, name=record.name),
+            lambda conn: partners.issue_partner_key(conn, viewer, secret_key, partner, name, scopes),
+            lambda record: PartnerKey(
+                token=record.token, partner=record.partner, name=record.name, scopes=list(record.scopes)
+            ),
         )

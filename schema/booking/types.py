@@ -119,3 +119,4 @@ class PartnerKey:
     token: str
     partner: str
     name: str
+    scopes: list[str]

@@ -1,0 +1,47 @@
+"""The appointment as a calendar file (RFC 5545), for the citizen's own calendar."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from icalendar import Calendar, Event
+
+
+@dataclass(frozen=True, slots=True)
+class Appointment:
+    # stable per booking: a rescheduled appointment's file replaces the first one in calendars that import both
+    uid: str
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str
+    summary: str
+    location: str
+    description: str
+    sequence: int = 0
+
+
+def calendar_file(appointment: Appointment) -> bytes:
+    zone = ZoneInfo(appointment.timezone)
+    event = Event()
+    event.add("uid", appointment.uid)
+    event.add("dtstamp", datetime.now(UTC))
+    # in the office's zone, with its VTIMEZONE below: the time stays right when the citizen travels
+    event.add("dtstart", appointment.starts_at.astimezone(zone))
+    event.add("dtend", appointment.ends_at.astimezone(zone))
+    event.add("sequence", appointment.sequence)
+    event.add("summary", appointment.summary)
+    event.add("location", appointment.location)
+    event.add("description", appointment.description)
+    event.add("status", "CONFIRMED")
+    event.add("transp", "OPAQUE")
+    calendar = Calendar()
+    calendar.add("prodid", "-//Turnero//Turnos//ES")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add_component(event)
+    calendar.add_missing_timezones()
+    ics: bytes = calendar.to_ical()
+    return ics

@@ -1,0 +1,56 @@
+"""A citizen's rating of a visit, through the token from the feedback mail: once per visit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from core.errors import InvalidStateError, NotFoundError
+from core.validation import integer_range, optional_text
+from resolvers.feedback.tokens import TOKEN_LENGTH, feedback_token_hash
+
+MAX_COMMENT = 2000
+NOT_FOUND = "This feedback link is not valid."
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackRecord:
+    office_id: int
+    service_id: int
+    rating: int
+    comment: str | None
+    submitted_at: datetime
+
+
+# Only an unanswered request takes the answer: of two concurrent submissions the second waits for the first's
+# row lock, re-checks `submitted_at` and updates nothing.
+_ANSWER = text("""
+    UPDATE feedback SET rating = :rating, comment = :comment, submitted_at = now()
+    WHERE token_hash = :token_hash AND submitted_at IS NULL
+    RETURNING office_id, service_id, rating, comment, submitted_at
+""")
+_EXISTS = text("SELECT 1 FROM feedback WHERE token_hash = :token_hash")
+
+
+async def submit_feedback(
+    conn: AsyncConnection, secret_key: bytes, token: str, rating: int, comment: str | None
+) -> FeedbackRecord:
+    rating = integer_range("rating", rating, 1, 5)
+    comment = optional_text("comment", comment, max_length=MAX_COMMENT)
+    token = token.strip()
+    if len(token) != TOKEN_LENGTH:
+        raise NotFoundError(NOT_FOUND)
+    token_hash = feedback_token_hash(secret_key, token)
+    row = (
+        (await conn.execute(_ANSWER, {"rating": rating, "comment": comment, "token_hash": token_hash}))
+        .mappings()
+        .first()
+    )
+    if row is not None:
+        return FeedbackRecord(**row)
+    if (await conn.execute(_EXISTS, {"token_hash": token_hash})).scalar() is None:
+        raise NotFoundError(NOT_FOUND)
+    raise InvalidStateError("Feedback for this visit has already been given. Thank you!")

@@ -1,0 +1,122 @@
+"""Partners' webhook endpoints: registered, listed and deactivated by an administrator."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from core.errors import NotFoundError, ValidationFailed
+from core.validation import parse_id
+from models.notifications import WEBHOOK_EVENT_TYPES
+from notifications.webhooks.signing import endpoint_key, shown_secret
+from notifications.webhooks.urls import checked_url
+from resolvers.accounts.viewer import Viewer
+from resolvers.booking.codes import new_nonce
+from resolvers.webhooks.records import RegistrationRecord, WebhookEndpointRecord
+
+_COLUMNS = "e.id, e.partner_id, p.name AS partner, e.url, e.event_types, e.active, e.created_at"
+
+
+@dataclass(frozen=True, slots=True)
+class EndpointInput:
+    url: str
+    event_types: list[str]
+    # the partner by ID or by the name issuePartnerKey gave it: one of the two
+    partner_id: str | None = None
+    partner: str | None = None
+
+
+def _event_types(requested: list[str]) -> list[str]:
+    unknown = sorted(set(requested) - set(WEBHOOK_EVENT_TYPES))
+    if unknown:
+        raise ValidationFailed("eventTypes", f"Unknown event type {unknown[0]!r}.")
+    if not requested:
+        raise ValidationFailed("eventTypes", "Subscribe the endpoint to at least one event type.")
+    return [event for event in WEBHOOK_EVENT_TYPES if event in requested]
+
+
+async def _partner_id(conn: AsyncConnection, data: EndpointInput) -> int:
+    if (data.partner_id is None) == (data.partner is None):
+        raise ValidationFailed("partnerId", "Name the partner by partnerId or by partner (its name), not both.")
+    if data.partner_id is not None:
+        number = parse_id(data.partner_id)
+        found = (
+            (await conn.execute(text("SELECT id FROM partners WHERE id = :id"), {"id": number})).scalar()
+            if number
+            else None
+        )
+    else:
+        name = (data.partner or "").strip()
+        found = (await conn.execute(text("SELECT id FROM partners WHERE name = :name"), {"name": name})).scalar()
+    if found is None:
+        raise NotFoundError("No such partner; issuePartnerKey creates partners.")
+    return int(found)
+
+
+async def register(conn: AsyncConnection, viewer: Viewer, secret_key: bytes, data: EndpointInput) -> RegistrationRecord:
+    """The endpoint and its signing secret (`whsec_…`), shown this once: only its nonce is stored."""
+    viewer.require_admin()
+    event_types = _event_types(data.event_types)
+    partner_id = await _partner_id(conn, data)
+    # resolves the host name (a few seconds at most): admins register endpoints rarely
+    url = await checked_url(data.url)
+    nonce = new_nonce()
+    row = (
+        (
+            await conn.execute(
+                text(f"""WITH e AS (
+                        INSERT INTO webhook_endpoints (partner_id, url, event_types, secret_nonce)
+                        VALUES (:partner_id, :url, CAST(:event_types AS varchar[]), :nonce) RETURNING *)
+                    SELECT {_COLUMNS} FROM e JOIN partners p ON p.id = e.partner_id"""),
+                {"partner_id": partner_id, "url": url, "event_types": event_types, "nonce": nonce},
+            )
+        )
+        .mappings()
+        .one()
+    )
+    return RegistrationRecord(
+        endpoint=WebhookEndpointRecord.from_row(row), secret=shown_secret(endpoint_key(secret_key, nonce))
+    )
+
+
+async def deactivate(conn: AsyncConnection, viewer: Viewer, endpoint_id: str) -> WebhookEndpointRecord:
+    """No more deliveries: those still pending end FAILED (visible in the log), new events add none."""
+    viewer.require_admin()
+    number = parse_id(endpoint_id)
+    row = (
+        (
+            await conn.execute(
+                text(f"""WITH e AS (UPDATE webhook_endpoints SET active = false WHERE id = :id RETURNING *)
+                         SELECT {_COLUMNS} FROM e JOIN partners p ON p.id = e.partner_id"""),
+                {"id": number},
+            )
+        )
+        .mappings()
+        .first()
+        if number
+        else None
+    )
+    if row is None:
+        raise NotFoundError("No webhook endpoint has this ID.")
+    await conn.execute(
+        text("""UPDATE webhook_deliveries SET status = 'FAILED', last_error = 'endpoint deactivated'
+                WHERE endpoint_id = :id AND status = 'PENDING'"""),
+        {"id": number},
+    )
+    return WebhookEndpointRecord.from_row(row)
+
+
+async def endpoints(conn: AsyncConnection, viewer: Viewer, partner_id: str | None) -> list[WebhookEndpointRecord]:
+    viewer.require_admin()
+    partner = parse_id(partner_id) if partner_id is not None else None
+    if partner_id is not None and partner is None:
+        return []
+    rows = await conn.execute(
+        text(f"""SELECT {_COLUMNS} FROM webhook_endpoints e JOIN partners p ON p.id = e.partner_id
+                 WHERE CAST(:partner AS bigint) IS NULL OR e.partner_id = :partner
+                 ORDER BY p.name, e.id"""),
+        {"partner": partner},
+    )
+    return [WebhookEndpointRecord.from_row(row) for row in rows.mappings()]

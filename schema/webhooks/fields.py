@@ -1,0 +1,73 @@
+"""ADMIN: partners' webhook endpoints and their delivery log."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from models.notifications import WebhookEventType
+from resolvers.webhooks import deliveries, endpoints
+from schema.context import Info
+from schema.errors import NotAllowed, NotFound, ValidationError, run_mutation, run_query
+from schema.webhooks.types import WebhookDelivery, WebhookEndpoint, WebhookEndpointRegistration
+
+WebhookEndpointResult = Annotated[
+    WebhookEndpointRegistration | ValidationError | NotFound | NotAllowed, strawberry.union("WebhookEndpointResult")
+]
+DeactivateWebhookEndpointResult = Annotated[
+    WebhookEndpoint | NotFound | NotAllowed, strawberry.union("DeactivateWebhookEndpointResult")
+]
+
+
+@strawberry.input
+class WebhookEndpointInput:
+    url: str = strawberry.field(description="http(s); never link-local or cloud-metadata addresses.")
+    event_types: list[WebhookEventType]
+    partner_id: strawberry.ID | None = strawberry.field(default=None, description="This, or partner.")
+    partner: str | None = strawberry.field(default=None, description="The partner's name as issuePartnerKey gave it.")
+
+
+@strawberry.type
+class WebhookQuery:
+    @strawberry.field(description="ADMIN: webhook endpoints, of one partner or of all.")
+    async def webhook_endpoints(self, info: Info, partner_id: strawberry.ID | None = None) -> list[WebhookEndpoint]:
+        viewer = info.context.viewer
+        records = await run_query(info, lambda conn: endpoints.endpoints(conn, viewer, partner_id))
+        return [WebhookEndpoint.from_record(record) for record in records]
+
+    @strawberry.field(description="ADMIN: an endpoint's deliveries, newest first, each with every try it took.")
+    async def webhook_deliveries(
+        self, info: Info, endpoint_id: strawberry.ID, status: str | None = None, limit: int = 50
+    ) -> list[WebhookDelivery]:
+        viewer = info.context.viewer
+        records = await run_query(info, lambda conn: deliveries.deliveries(conn, viewer, endpoint_id, status, limit))
+        return [WebhookDelivery.from_record(record) for record in records]
+
+
+@strawberry.type
+class WebhookMutation:
+    @strawberry.mutation(
+        description="ADMIN: a partner's endpoint for the chosen events. The signing secret is in the result, "
+        "and only there."
+    )
+    async def register_webhook_endpoint(self, info: Info, input: WebhookEndpointInput) -> WebhookEndpointResult:
+        viewer, secret_key = info.context.viewer, info.context.state.secret_key
+        data = endpoints.EndpointInput(
+            url=input.url,
+            event_types=[event.value for event in input.event_types],
+            partner_id=input.partner_id,
+            partner=input.partner,
+        )
+        return await run_mutation(
+            info,
+            lambda conn: endpoints.register(conn, viewer, secret_key, data),
+            WebhookEndpointRegistration.from_record,
+        )
+
+    @strawberry.mutation(description="ADMIN: stops an endpoint; its pending deliveries end FAILED.")
+    async def deactivate_webhook_endpoint(self, info: Info, id: strawberry.ID) -> DeactivateWebhookEndpointResult:
+        viewer = info.context.viewer
+        return await run_mutation(
+            info, lambda conn: endpoints.deactivate(conn, viewer, id), WebhookEndpoint.from_record
+        )

@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from models.notifications import WebhookEventType
+from resolvers.webhooks.records import (
+    RegistrationRecord,
+    WebhookAttemptRecord,
+    WebhookDeliveryRecord,
+    WebhookEndpointRecord,
+)
+
+# the model's enum is the GraphQL enum: BOOKING_CREATED in GraphQL is "booking.created" on the wire
+strawberry.enum(WebhookEventType)
+
+
+@strawberry.type(description="Where a partner receives signed event callbacks (Standard Webhooks).")
+class WebhookEndpoint:
+    id: strawberry.ID
+    partner_id: strawberry.ID
+    partner: str
+    url: str
+    event_types: list[WebhookEventType]
+    active: bool
+    created_at: datetime
+
+    @classmethod
+    def from_record(cls, record: WebhookEndpointRecord) -> WebhookEndpoint:
+        return cls(
+            id=strawberry.ID(str(record.id)),
+            partner_id=strawberry.ID(str(record.partner_id)),
+            partner=record.partner,
+            url=record.url,
+            event_types=[WebhookEventType(event) for event in record.event_types],
+            active=record.active,
+            created_at=record.created_at,
+        )
+
+
+@strawberry.type(description="Returned once, at registration: the signing secret is not shown again.")
+class WebhookEndpointRegistration:
+    endpoint: WebhookEndpoint
+    secret: str = strawberry.field(
+        description="whsec_ + base64 of the HMAC-SHA256 key: verify webhook-signature over "
+        "`{webhook-id}.{webhook-timestamp}.{body}` with any Standard Webhooks library."
+    )
+
+    @classmethod
+    def from_record(cls, record: RegistrationRecord) -> WebhookEndpointRegistration:
+        return cls(endpoint=WebhookEndpoint.from_record(record.endpoint), secret=record.secret)
+
+
+@strawberry.type(description="One try of a delivery: the answer's status code (null: none came), and how long.")
+class WebhookAttempt:
+    attempt: int
+    at: datetime
+    status_code: int | None
+    latency_ms: int
+    error: str | None
+
+    @classmethod
+    def from_record(cls, record: WebhookAttemptRecord) -> WebhookAttempt:
+        return cls(
+            attempt=record.attempt,
+            at=record.at,
+            status_code=record.status_code,
+            latency_ms=record.latency_ms,
+            error=record.error,
+        )
+
+
+@strawberry.type(description="One event for one endpoint, retried with backoff until delivered or FAILED.")
+class WebhookDelivery:
+    id: strawberry.ID
+    event_type: WebhookEventType
+    message_id: str = strawberry.field(description="The webhook-id header: the same on every retry.")
+    status: str = strawberry.field(description="PENDING, SENT or FAILED (gave up; see lastError).")
+    next_attempt_at: datetime
+    last_status_code: int | None
+    last_error: str | None
+    created_at: datetime
+    delivered_at: datetime | None
+    attempts: list[WebhookAttempt]
+
+    @classmethod
+    def from_record(cls, record: WebhookDeliveryRecord) -> WebhookDelivery:
+        return cls(
+            id=strawberry.ID(str(record.id)),
+            event_type=WebhookEventType(record.event_type),
+            message_id=record.message_id,
+            status=record.status,
+            next_attempt_at=record.next_attempt_at,
+            last_status_code=record.last_status_code,
+            last_error=record.last_error,
+            created_at=record.created_at,
+            delivered_at=record.delivered_at,
+            attempts=[WebhookAttempt.from_record(attempt) for attempt in record.attempts],
+        )
