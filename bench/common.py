@@ -56,6 +56,13 @@ def seed(env: dict[str, str]) -> None:
 
 @contextmanager
 def server(env: dict[str, str], workers: int = 1) -> Iterator[str]:
+    with server_process(env, workers) as (base, _):
+        yield base
+
+
+@contextmanager
+def server_process(env: dict[str, str], workers: int = 1) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`python main.py serve` on a free port, once ready: its base URL and its process."""
     port = free_port()
     log = (ROOT / "var" / "bench-serve.log").open("w")  # the server's own account, for when a run fails
     process = subprocess.Popen(
@@ -68,7 +75,7 @@ def server(env: dict[str, str], workers: int = 1) -> Iterator[str]:
     base = f"http://127.0.0.1:{port}"
     try:
         wait_for(lambda: status(f"{base}/health/ready") == 200, 60, "serve")
-        yield base
+        yield base, process
     finally:
         process.terminate()
         process.wait(timeout=15)
@@ -117,8 +124,13 @@ async def load(
         "requests": len(ordered),
         "requests_per_s": round(len(ordered) / elapsed, 1),
         "p50_ms": round(statistics.median(ordered), 2),
-        "p99_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))], 2),
+        "p99_ms": round(percentile(ordered, 0.99), 2),
     }
+
+
+def percentile(ordered: list[float], fraction: float) -> float:
+    """Of values sorted ascending: the one `fraction` of the way up (0.99: the p99)."""
+    return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
 
 
 def run(main: Callable[[], Coroutine[Any, Any, dict[str, Any]]]) -> dict[str, Any]:

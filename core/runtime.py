@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from core.db import create_engine
 from core.embedded import embedded_postgres_url, embedded_redis_url
 from core.settings import Settings
+from realtime.feed import QueueFeeds
 from realtime.hub import QueueHub
 
 
@@ -42,6 +43,7 @@ class AppState:
     engine: AsyncEngine
     redis: Redis
     hub: QueueHub
+    feeds: QueueFeeds
 
     @property
     def secret_key(self) -> bytes:
@@ -54,11 +56,13 @@ async def open_state(settings: Settings, *, application_name: str = "turnero") -
     assert settings.redis_url, "resolve_servers() first"
     engine = create_engine(settings.database_url, pool_size=settings.db_pool_size, application_name=application_name)
     redis = redis_client(settings.redis_url)
-    hub = QueueHub(engine, settings.redis_url)
+    hub = QueueHub(engine, settings.redis_url, buffer_limit=settings.queue_buffer_limit)
+    feeds = QueueFeeds(hub, engine, buffer_limit=settings.queue_buffer_limit)
     await hub.start()
     try:
-        yield AppState(settings=settings, engine=engine, redis=redis, hub=hub)
+        yield AppState(settings=settings, engine=engine, redis=redis, hub=hub, feeds=feeds)
     finally:
+        await feeds.stop()
         await hub.stop()
         await redis.aclose()
         await engine.dispose()

@@ -36,6 +36,11 @@ class Settings(BaseSettings):
     # a row that its worker never settled (it died) comes due again
     delivery_every_seconds: int = Field(default=10, alias="TURNERO_DELIVERY_EVERY_SECONDS")
     delivery_lease_seconds: float = Field(default=300, alias="TURNERO_DELIVERY_LEASE_SECONDS")
+    # the live queue: how many events a subscriber may be behind before it is dropped (it resubscribes
+    # with afterSeq), and whether queueEvents subscribers asking the same thing share one rendering of
+    # each event (off: every subscriber's own execution, as plain strawberry does; kept as the baseline)
+    queue_buffer_limit: int = Field(default=512, gt=0, alias="TURNERO_QUEUE_BUFFER_LIMIT")
+    queue_shared_feed: bool = Field(default=True, alias="TURNERO_QUEUE_SHARED_FEED")
 
     @cached_property
     def secret_key(self) -> bytes:

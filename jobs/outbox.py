@@ -23,7 +23,8 @@ from notifications.webhooks.fanout import fan_out
 logger = logging.getLogger("turnero.jobs")
 
 BATCH = 100
-CONCURRENT_SENDS = 20
+# below the pool size: each lane holds one connection at a time, so none waits for (or churns) overflow ones
+CONCURRENT_SENDS = 8
 # a run stops claiming after this long, well inside arq's job timeout; the next tick carries on
 RUN_SECONDS = 60
 

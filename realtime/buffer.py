@@ -25,13 +25,17 @@ class Buffer(Generic[Item]):
         if self.dropped:
             return False
         if len(self._items) >= self._limit:
-            self.dropped = True
-            self._items.clear()
-            self._ready.set()
+            self.drop()
             return False
         self._items.append(item)
         self._ready.set()
         return True
+
+    def drop(self) -> None:
+        """Ends the subscription from the publisher's side: what is buffered is freed, the reader told at once."""
+        self.dropped = True
+        self._items.clear()
+        self._ready.set()
 
     async def get(self) -> Item:
         while not self._items:

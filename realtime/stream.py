@@ -3,7 +3,8 @@ or repeated at the hand-over and any gap filled from the table."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
+from typing import Protocol, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -12,6 +13,15 @@ from resolvers.queue import log
 from resolvers.queue.records import QueueEventRecord
 
 BATCH = 1000
+
+
+class Sequenced(Protocol):
+    @property
+    def seq(self) -> int: ...
+
+
+# what the live buffer carries: the hub's records, or a shared feed's already rendered events
+Live = TypeVar("Live", bound=Sequenced)
 
 
 async def _from_table(
@@ -30,9 +40,11 @@ async def _from_table(
 
 
 async def office_events(
-    engine: AsyncEngine, office_id: int, after_seq: int | None, live: Buffer[QueueEventRecord]
-) -> AsyncIterator[QueueEventRecord]:
-    """`live` must be subscribed before this starts, so that nothing committed meanwhile is missed."""
+    engine: AsyncEngine, office_id: int, after_seq: int | None, live: Buffer[Live]
+) -> AsyncGenerator[QueueEventRecord | Live, None]:
+    """`live` must be subscribed before this starts, so that nothing committed meanwhile is missed.
+
+    What comes from the table is a record; what comes live is whatever `live` carries, in seq order."""
     if after_seq is None:
         async with engine.connect() as conn:
             last = await log.last_seq(conn, office_id)
@@ -42,12 +54,12 @@ async def office_events(
             yield event
             last = event.seq
     while True:
-        event = await live.get()
-        if event.seq <= last:
+        item = await live.get()
+        if item.seq <= last:
             continue  # already replayed
-        if event.seq > last + 1:
-            async for missing in _from_table(engine, office_id, last, upto=event.seq - 1):
+        if item.seq > last + 1:
+            async for missing in _from_table(engine, office_id, last, upto=item.seq - 1):
                 yield missing
                 last = missing.seq
-        yield event
-        last = event.seq
+        yield item
+        last = item.seq

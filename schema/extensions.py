@@ -28,14 +28,14 @@ MAX_TOKENS = 3000
 
 # Built once: strawberry's QueryDepthLimiter and MaxAliasesLimiter make a new rule class per instance,
 # and the validation cache is keyed by the rules, so per-request instances would never hit the cache.
-_LIMIT_RULES: list[type[ASTValidationRule]] = [depth_rule(MAX_DEPTH, None), aliases_rule(MAX_ALIASES)]
+LIMIT_RULES: list[type[ASTValidationRule]] = [depth_rule(MAX_DEPTH, None), aliases_rule(MAX_ALIASES)]
 
 
 class QueryLimits(AddValidationRules):
     """The depth and alias limits, as validation rules: an abusive query is refused before it runs."""
 
     def __init__(self) -> None:
-        super().__init__(_LIMIT_RULES)
+        super().__init__(LIMIT_RULES)
 
 
 class MaskFaults(MaskErrors):

@@ -19,6 +19,7 @@ from dataloaders import Loaders
 from resolvers.accounts.sessions import authenticate
 from resolvers.accounts.viewer import ANONYMOUS, Viewer
 from schema.context import Context
+from server.transport_ws import QueueFeedHandler
 
 
 class Unavailable(Exception):
@@ -56,6 +57,9 @@ def _error_response(status: int, message: str, code: str) -> JSONResponse:
 
 
 class TurneroGraphQL(GraphQL[Context, None]):
+    # queueEvents from shared feeds (TURNERO_QUEUE_SHARED_FEED); everything else as strawberry serves it
+    graphql_transport_ws_handler_class = QueueFeedHandler
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
             await super().__call__(scope, receive, send)

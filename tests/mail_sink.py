@@ -18,9 +18,12 @@ from tests.processes import free_port
 
 @dataclass
 class Sink:
-    """What the server received; `refuse` answers every DATA with a temporary failure, `stall` waits first."""
+    """What the server received; `refuse` answers every DATA with a temporary failure, `stall` waits first.
+    `parse=False` only counts (a benchmark's sink must not be the bottleneck it measures)."""
 
     messages: list[EmailMessage] = field(default_factory=list)
+    received: int = 0
+    parse: bool = True
     refuse: bool = False
     stall_seconds: float = 0.0
     port: int = 0
@@ -34,6 +37,9 @@ class Sink:
             await asyncio.sleep(self.stall_seconds)
         if self.refuse:
             return "451 4.3.0 Mailbox temporarily unavailable"
+        self.received += 1
+        if not self.parse and self.messages:
+            return "250 OK"
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         assert isinstance(message, EmailMessage)
         self.messages.append(message)

@@ -62,7 +62,7 @@ def _fresh(info: Info) -> None:
     info.context.loaders = Loaders.create(info.context.state.engine)
 
 
-def _dropped() -> GraphQLError:
+def dropped_error() -> GraphQLError:
     return GraphQLError(
         "This subscription fell behind and was dropped; subscribe again with afterSeq.",
         extensions={"code": "SUBSCRIBER_DROPPED"},
@@ -175,7 +175,7 @@ class QueueSubscription:
                     _fresh(info)
                     yield QueueEvent.from_record(event)
             except SubscriberDropped:
-                raise _dropped() from None
+                raise dropped_error() from None
 
     @strawberry.subscription(description="The board now, then again after every change.")
     async def board(self, info: Info, office_id: strawberry.ID) -> AsyncGenerator[Board, None]:
@@ -191,7 +191,7 @@ class QueueSubscription:
                     await live.get()
                     drain(live)
             except SubscriberDropped:
-                raise _dropped() from None
+                raise dropped_error() from None
 
     @strawberry.subscription(
         description="One ticket's status, position and estimated wait, on every change; after a transfer, "
@@ -219,7 +219,7 @@ class QueueSubscription:
                         assert current is not None
                         found = current
                 except SubscriberDropped:
-                    raise _dropped() from None
+                    raise dropped_error() from None
             if found.status is not TicketStatus.TRANSFERRED:
                 return
             # the citizen's phone keeps following them: to the new ticket, maybe at another office
