@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 from schema.root import SDL_PATH, sdl
 
-CHECK = Path(__file__).resolve().parents[2] / "shared" / "contract" / "check_contract.py"
+
+def _contract_check() -> Path:
+    """The shared contract lives beside the repository; a checkout elsewhere names it with TURNERO_CONTRACT_DIR."""
+    candidates = [Path(__file__).resolve().parents[2] / "shared" / "contract", Path("/work/shared/contract")]
+    if named := os.environ.get("TURNERO_CONTRACT_DIR"):
+        candidates.insert(0, Path(named))
+    for folder in candidates:
+        if (folder / "check_contract.py").exists():
+            return folder / "check_contract.py"
+    return candidates[0] / "check_contract.py"
+
+
+CHECK = _contract_check()
 
 
 def test_committed_sdl_matches_the_code() -> None:
