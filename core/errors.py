@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 
 class DomainError(Exception):
     code = "ERROR"
@@ -28,7 +30,15 @@ class NotAllowedError(DomainError):
 
 
 class InvalidStateError(DomainError):
+    """`reason` says which state in a stable word (e.g. CHECKIN_TOO_EARLY) so that a kiosk can tell the citizen
+    in their own language; `at` is the moment it refers to (when check-in opens or closed)."""
+
     code = "INVALID_STATE"
+
+    def __init__(self, message: str, reason: str | None = None, at: datetime | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.at = at
 
 
 class LimitExceededError(DomainError):

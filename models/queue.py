@@ -114,3 +114,24 @@ class OfficeQueueCounter(Base):
     last_seq: Mapped[int] = mapped_column(BigInteger, server_default="0")
     ticket_day: Mapped[date | None] = mapped_column(Date)
     last_ticket_number: Mapped[int] = mapped_column(Integer, server_default="0")
+
+
+class TicketNumberBlock(Base):
+    """Walk-in numbers a kiosk reserved while online, to hand out while the network is down. Reserving advances
+    the office's counter, so the server never gives these numbers; the unique (office, day, number) of tickets
+    lets each be used once."""
+
+    __tablename__ = "ticket_number_blocks"
+    __table_args__ = (
+        Index("ix_ticket_number_blocks_device_day", "device_id", "day"),
+        CheckConstraint("first_number > 0 AND last_number >= first_number", name="numbers_ordered"),
+    )
+
+    id: Mapped[int] = id_column()
+    device_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("device_tokens.id", ondelete="CASCADE"))
+    office_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("offices.id", ondelete="CASCADE"))
+    # the office's local day the numbers belong to: tickets restart at 001 every local day
+    day: Mapped[date] = mapped_column(Date)
+    first_number: Mapped[int] = mapped_column(Integer)
+    last_number: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = created_at_column()

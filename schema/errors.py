@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any, TypeVar
 
 import strawberry
@@ -52,7 +53,14 @@ class NotAllowed(UserError):
     description="The ticket or booking is not in a state that allows this (e.g. completing a ticket never called)."
 )
 class InvalidState(UserError):
-    pass
+    reason: str | None = strawberry.field(
+        default=None,
+        description="Which state, in a stable word a kiosk can translate: CHECKIN_TOO_EARLY, CHECKIN_TOO_LATE, "
+        "WRONG_OFFICE, BOOKING_NOT_ACTIVE, APPOINTMENT_REQUIRED, ARRIVAL_OTHER_DAY, NUMBER_USED; null otherwise.",
+    )
+    at: datetime | None = strawberry.field(
+        default=None, description="The moment the refusal refers to: when check-in opens, or when it closed."
+    )
 
 
 @strawberry.type
@@ -77,10 +85,11 @@ def to_user_error(error: DomainError) -> UserError:
         return SlotUnavailable(
             code=error.code, message=error.message, alternatives=[Slot.from_record(slot) for slot in error.alternatives]
         )
+    if isinstance(error, InvalidStateError):
+        return InvalidState(code=error.code, message=error.message, reason=error.reason, at=error.at)
     kinds: dict[type[DomainError], type[UserError]] = {
         NotFoundError: NotFound,
         NotAllowedError: NotAllowed,
-        InvalidStateError: InvalidState,
         LimitExceededError: LimitExceeded,
         QueueEmptyError: QueueEmpty,
     }

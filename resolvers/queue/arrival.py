@@ -15,7 +15,7 @@ from models.queue import PriorityClass, QueueEventType
 from resolvers.accounts.viewer import Viewer
 from resolvers.booking import history, idempotency
 from resolvers.booking.codes import normalise_code
-from resolvers.queue import log
+from resolvers.queue import kiosk, log
 from resolvers.queue.access import require_arrival_point
 from resolvers.queue.records import QueueChange
 from resolvers.queue.waits import waits
@@ -30,11 +30,6 @@ async def _office(conn: AsyncConnection, office_id: str) -> dict[str, object]:
     if row is None:
         raise NotFoundError("No office has this ID.")
     return dict(row)
-
-
-async def _now(conn: AsyncConnection) -> datetime:
-    value: datetime = (await conn.execute(text("SELECT now()"))).scalar_one()
-    return value
 
 
 async def _announce(conn: AsyncConnection, ticket_id: int, office_id: int) -> QueueChange:
@@ -58,8 +53,34 @@ def _local(at: datetime, timezone: object) -> str:
     return at.astimezone(ZoneInfo(str(timezone))).strftime("%H:%M")
 
 
+async def _arrival(
+    conn: AsyncConnection, viewer: Viewer, office: dict[str, object], arrived_at: datetime | None
+) -> datetime:
+    return await kiosk.arrival_time(conn, viewer, arrived_at, str(office["timezone"]))
+
+
+async def _day_number(
+    conn: AsyncConnection, viewer: Viewer, office: dict[str, object], at: datetime, block_number: int | None
+) -> int | None:
+    if block_number is None:
+        return None
+    day = log.local_day(at, str(office["timezone"]))
+    return await kiosk.claim_block_number(conn, viewer, int(str(office["id"])), day, block_number)
+
+
+# The idempotency fingerprints leave out arrivedAt and blockNumber: they say when and under which number a
+# kiosk handed out a ticket, not what was asked, so a kiosk that lost the answer may replay its key with them.
+
+
 async def check_in(
-    conn: AsyncConnection, viewer: Viewer, office_id: str, code: str, idempotency_key: str | None
+    conn: AsyncConnection,
+    viewer: Viewer,
+    office_id: str,
+    code: str,
+    idempotency_key: str | None,
+    *,
+    arrived_at: datetime | None = None,
+    block_number: int | None = None,
 ) -> QueueChange:
     office = await _office(conn, office_id)
     here = int(str(office["id"]))
@@ -86,7 +107,9 @@ async def check_in(
     if row is None:
         raise NotFoundError("No booking has this code. Check the code on your confirmation.")
     if row["office_id"] != here:
-        raise InvalidStateError(f"This appointment is at {row['office_name']}, not at this office.")
+        raise InvalidStateError(
+            f"This appointment is at {row['office_name']}, not at this office.", reason="WRONG_OFFICE"
+        )
     status = BookingStatus(row["status"])
     if status is BookingStatus.CHECKED_IN:
         existing = (
@@ -99,16 +122,21 @@ async def check_in(
         return QueueChange(ticket=found)
     if status is not BookingStatus.BOOKED:
         raise InvalidStateError(
-            f"This appointment was {status.value.lower().replace('_', ' ')}; it cannot be checked in."
+            f"This appointment was {status.value.lower().replace('_', ' ')}; it cannot be checked in.",
+            reason="BOOKING_NOT_ACTIVE",
         )
-    now = await _now(conn)
+    now = await _arrival(conn, viewer, office, arrived_at)
     opens = row["starts_at"] - timedelta(minutes=int(str(office["checkin_opens_minutes"])))
     closes = row["starts_at"] + timedelta(minutes=int(str(office["checkin_closes_minutes"])))
     if now < opens:
-        raise InvalidStateError(f"Too early: check-in opens at {_local(opens, office['timezone'])}.")
+        raise InvalidStateError(
+            f"Too early: check-in opens at {_local(opens, office['timezone'])}.", reason="CHECKIN_TOO_EARLY", at=opens
+        )
     if now > closes:
         raise InvalidStateError(
-            f"Too late: check-in closed at {_local(closes, office['timezone'])}. Please ask at the information desk."
+            f"Too late: check-in closed at {_local(closes, office['timezone'])}. Please ask at the information desk.",
+            reason="CHECKIN_TOO_LATE",
+            at=closes,
         )
     ticket_id = await log.new_ticket(
         conn,
@@ -119,6 +147,7 @@ async def check_in(
         at=now,
         due_at=max(row["starts_at"], now),
         booking_id=row["id"],
+        day_number=await _day_number(conn, viewer, office, now, block_number),
     )
     await conn.execute(text("UPDATE bookings SET status = 'CHECKED_IN' WHERE id = :id"), {"id": row["id"]})
     channel = Channel.KIOSK if viewer.device_kind is not None else Channel.DESK
@@ -136,6 +165,9 @@ async def issue_ticket(
     service_id: str,
     priority: PriorityClass,
     idempotency_key: str | None,
+    *,
+    arrived_at: datetime | None = None,
+    block_number: int | None = None,
 ) -> QueueChange:
     office = await _office(conn, office_id)
     here = int(str(office["id"]))
@@ -161,13 +193,15 @@ async def issue_ticket(
     if not row["offered"]:
         raise ValidationFailed("serviceId", f"This office does not offer {row['name']}.")
     if not row["walk_in_allowed"]:
-        raise InvalidStateError(f"{row['name']} needs an appointment; book one on the web or by phone.")
+        raise InvalidStateError(
+            f"{row['name']} needs an appointment; book one on the web or by phone.", reason="APPOINTMENT_REQUIRED"
+        )
     if idempotency_key is not None:
         fingerprint = idempotency.request_hash("issueTicket", office=here, service=service, priority=priority.value)
         stored = await idempotency.claim(conn, viewer.caller, idempotency_key, "issueTicket", fingerprint)
         if stored is not None:
             return await _replay(conn, stored)
-    now = await _now(conn)
+    now = await _arrival(conn, viewer, office, arrived_at)
     head_start = int(str(office["priority_head_start_minutes"])) if priority is PriorityClass.PRIORITY else 0
     ticket_id = await log.new_ticket(
         conn,
@@ -178,6 +212,7 @@ async def issue_ticket(
         at=now,
         due_at=now - timedelta(minutes=head_start),
         priority=priority,
+        day_number=await _day_number(conn, viewer, office, now, block_number),
     )
     change = await _announce(conn, ticket_id, here)
     if idempotency_key is not None:

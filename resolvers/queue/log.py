@@ -81,9 +81,15 @@ async def new_ticket(
     booking_id: int | None = None,
     target_desk_id: int | None = None,
     previous_ticket_id: int | None = None,
+    day_number: int | None = None,
 ) -> int:
+    """`day_number` is a number the counter already gave out (a kiosk's reserved block); else the next one."""
     day = local_day(at, timezone)
-    number = (await conn.execute(_NEXT_NUMBER, {"office_id": office_id, "day": day})).scalar_one()
+    number = (
+        day_number
+        if day_number is not None
+        else (await conn.execute(_NEXT_NUMBER, {"office_id": office_id, "day": day})).scalar_one()
+    )
     return int(
         (
             await conn.execute(

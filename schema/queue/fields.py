@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Awaitable, Callable
+from datetime import datetime
 from typing import Annotated, Any
 
 import strawberry
@@ -14,7 +15,7 @@ from dataloaders import Loaders
 from models.queue import PriorityClass, TicketStatus
 from realtime.buffer import SubscriberDropped, drain
 from realtime.stream import office_events
-from resolvers.queue import arrival, desk, log
+from resolvers.queue import arrival, desk, kiosk, log
 from resolvers.queue.access import may_watch
 from resolvers.queue.board import board
 from resolvers.queue.records import QueueChange
@@ -29,11 +30,22 @@ from schema.errors import (
     run_mutation,
     run_query,
 )
-from schema.queue.types import Board, QueueEvent, Ticket
+from schema.queue.types import Board, QueueEvent, Ticket, TicketNumberBlock
 
 TicketResult = Annotated[
     Ticket | NotFound | NotAllowed | InvalidState | ValidationError | LimitExceeded, strawberry.union("TicketResult")
 ]
+TicketNumberBlockResult = Annotated[
+    TicketNumberBlock | ValidationError | NotAllowed, strawberry.union("TicketNumberBlockResult")
+]
+ARRIVED_AT = strawberry.argument(
+    description="Kiosks replaying what they did offline: when the citizen was at the kiosk (same office day, "
+    "not in the future). Queue order and the check-in window follow it. Devices only."
+)
+BLOCK_NUMBER = strawberry.argument(
+    description="Kiosks replaying what they did offline: the number they gave out, from a block this kiosk "
+    "reserved for this office and day (reserveTicketNumbers), not used yet."
+)
 CallResult = Annotated[Ticket | QueueEmpty | NotFound | NotAllowed | InvalidState, strawberry.union("CallResult")]
 FINAL = {TicketStatus.DONE, TicketStatus.NO_SHOW, TicketStatus.CANCELLED, TicketStatus.TRANSFERRED}
 
@@ -87,10 +99,21 @@ class QueueQuery:
 class QueueMutation:
     @strawberry.mutation(description="Kiosk or desk: turns a booking into a waiting ticket.")
     async def check_in(
-        self, info: Info, office_id: strawberry.ID, code: str, idempotency_key: str | None = None
+        self,
+        info: Info,
+        office_id: strawberry.ID,
+        code: str,
+        idempotency_key: str | None = None,
+        arrived_at: Annotated[datetime | None, ARRIVED_AT] = None,
+        block_number: Annotated[int | None, BLOCK_NUMBER] = None,
     ) -> TicketResult:
         viewer = info.context.viewer
-        return await _desk_change(info, lambda conn: arrival.check_in(conn, viewer, office_id, code, idempotency_key))
+        return await _desk_change(
+            info,
+            lambda conn: arrival.check_in(
+                conn, viewer, office_id, code, idempotency_key, arrived_at=arrived_at, block_number=block_number
+            ),
+        )
 
     @strawberry.mutation(description="Walk-in ticket, from a kiosk or a desk.")
     async def issue_ticket(
@@ -100,10 +123,31 @@ class QueueMutation:
         service_id: strawberry.ID,
         priority: PriorityClass = PriorityClass.STANDARD,
         idempotency_key: str | None = None,
+        arrived_at: Annotated[datetime | None, ARRIVED_AT] = None,
+        block_number: Annotated[int | None, BLOCK_NUMBER] = None,
     ) -> TicketResult:
         viewer = info.context.viewer
         return await _desk_change(
-            info, lambda conn: arrival.issue_ticket(conn, viewer, office_id, service_id, priority, idempotency_key)
+            info,
+            lambda conn: arrival.issue_ticket(
+                conn,
+                viewer,
+                office_id,
+                service_id,
+                priority,
+                idempotency_key,
+                arrived_at=arrived_at,
+                block_number=block_number,
+            ),
+        )
+
+    @strawberry.mutation(
+        description="Kiosks: reserves a block of walk-in numbers of today (office time) to give out while offline."
+    )
+    async def reserve_ticket_numbers(self, info: Info, count: int = 50) -> TicketNumberBlockResult:
+        viewer = info.context.viewer
+        return await run_mutation(
+            info, lambda conn: kiosk.reserve_numbers(conn, viewer, count), TicketNumberBlock.from_record
         )
 
     @strawberry.mutation(

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import strawberry
 
@@ -8,6 +8,7 @@ from models.queue import PriorityClass, QueueEventType, TicketStatus
 from resolvers.booking.access import may_manage_without_token
 from resolvers.queue.access import is_desk_staff
 from resolvers.queue.board import BoardRecord, ServiceQueueRecord
+from resolvers.queue.kiosk import NumberBlockRecord
 from resolvers.queue.records import QueueEventRecord, TicketRecord
 from schema.agenda.types import zone
 from schema.booking.types import Booking
@@ -158,6 +159,32 @@ class Board:
             seq=record.seq,
             recent_calls=[Ticket.from_record(t) for t in record.recent_calls],
             queues=[ServiceQueue.from_record(q) for q in record.queues],
+            office_pk=record.office_id,
+        )
+
+    @strawberry.field
+    async def office(self, info: Info) -> Office:
+        return await load_office(info, self.office_pk)
+
+
+@strawberry.type(
+    description="Walk-in numbers reserved for one kiosk, its office and that office's day, to give out while "
+    "offline (issueTicket's blockNumber). The server never gives them itself."
+)
+class TicketNumberBlock:
+    id: strawberry.ID
+    day: date = strawberry.field(description="The office's local day the numbers belong to.")
+    first_number: int
+    last_number: int
+    office_pk: strawberry.Private[int]
+
+    @classmethod
+    def from_record(cls, record: NumberBlockRecord) -> TicketNumberBlock:
+        return cls(
+            id=strawberry.ID(str(record.id)),
+            day=record.day,
+            first_number=record.first_number,
+            last_number=record.last_number,
             office_pk=record.office_id,
         )
 
