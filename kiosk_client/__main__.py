@@ -1,0 +1,97 @@
+"""`python -m kiosk_client`: runs the kiosk, or prints a ticket preview for setting one up."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from kiosk_client.api import KioskApi, TicketInfo
+from kiosk_client.arrivals import Arrivals
+from kiosk_client.config import KioskConfig, load_config
+from kiosk_client.preview import preview_png
+from kiosk_client.printing import check_printer_url, print_slip
+from kiosk_client.slip import ticket_slip
+from kiosk_client.spool import Spool
+
+ENVIRONMENT = "\n".join(
+    f"  KIOSK_{name.upper():<22} {field.description}" for name, field in KioskConfig.model_fields.items()
+)
+
+
+def parser() -> argparse.ArgumentParser:
+    command = argparse.ArgumentParser(
+        prog="python -m kiosk_client",
+        description="Turnero's office kiosk: check-in by booking code or scan, walk-in tickets, printing, and "
+        "an offline spool replayed when the network returns.",
+        epilog=f"Settings come from --config (TOML, the same names in lower case) and, overriding it, these "
+        f"environment variables:\n{ENVIRONMENT}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    command.add_argument("--config", type=Path, help="a TOML file of settings")
+    command.add_argument("--language", choices=["es", "en"], help="overrides KIOSK_LANGUAGE")
+    command.add_argument(
+        "--preview", type=Path, metavar="PNG", help="write a sample ticket as PNG (and print it) and exit"
+    )
+    command.add_argument("-v", "--verbose", action="store_true", help="log to stderr")
+    return command
+
+
+def sample_ticket() -> TicketInfo:
+    return TicketInfo(
+        id="0",
+        number="A-001",
+        status="WAITING",
+        issued_at=datetime.now(UTC),
+        position=3,
+        estimated_wait_minutes=12,
+        service_name="Sample procedure",
+        office_name="",
+    )
+
+
+def preview(config: KioskConfig, path: Path) -> int:
+    """A sample ticket as PNG, and on the configured printer: to set a kiosk up."""
+    slip = ticket_slip(sample_ticket(), "Turnero", config.language, config.ticket_url, datetime.now())
+    path.write_bytes(preview_png(slip))
+    problem = asyncio.run(print_slip(config.printer, slip, config.printer_seconds))
+    print(f"preview written to {path}; printer: {'printed' if problem is None else problem.value}")
+    return 0
+
+
+async def run(config: KioskConfig) -> int:
+    from kiosk_client.app import KioskApp
+
+    spool = Spool(config.spool_path)
+    try:
+        async with KioskApi(config.server_url, config.token, timeout=config.request_seconds) as api:
+            arrivals = Arrivals(api, spool, config.office_id, block_size=config.block_size)
+            await KioskApp(config, arrivals).run_async()
+    finally:
+        spool.close()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if args.verbose:
+        logging.basicConfig(level=logging.INFO, stream=sys.stderr)
+    overrides = {"language": args.language} if args.language else {}
+    try:
+        config = load_config(args.config, **overrides)
+        check_printer_url(config.printer)
+    except (ValidationError, ValueError, OSError) as error:
+        print(f"kiosk_client: bad configuration: {error}", file=sys.stderr)
+        return 2
+    if args.preview is not None:
+        return preview(config, args.preview)
+    return asyncio.run(run(config))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,98 @@
+"""Every sentence the kiosk shows or prints, in Spanish and English."""
+
+from __future__ import annotations
+
+from kiosk_client.config import Language
+
+MESSAGES: dict[str, dict[Language, str]] = {
+    "welcome": {"es": "Bienvenida, bienvenido", "en": "Welcome"},
+    "have_appointment": {"es": "Tengo turno", "en": "I have an appointment"},
+    "no_appointment": {"es": "No tengo turno", "en": "I have no appointment"},
+    "other_language": {"es": "English", "en": "Español"},
+    "enter_code": {
+        "es": "Escriba o escanee el código de su turno",
+        "en": "Type or scan your booking code",
+    },
+    "code_placeholder": {"es": "Código (por ejemplo K7M2Q9XA)", "en": "Code (e.g. K7M2Q9XA)"},
+    "confirm": {"es": "Confirmar", "en": "Confirm"},
+    "back": {"es": "Volver", "en": "Back"},
+    "choose_service": {"es": "Elija el trámite", "en": "Choose your procedure"},
+    "search": {"es": "Buscar trámite…", "en": "Search procedures…"},
+    "priority": {
+        "es": "Atención prioritaria (mayores, discapacidad, embarazo)",
+        "en": "Priority service (elderly, disability, pregnancy)",
+    },
+    "no_services": {
+        "es": "Hoy no hay trámites sin turno en esta oficina.",
+        "en": "No procedures take walk-ins at this office today.",
+    },
+    "no_match": {"es": "Ningún trámite coincide con la búsqueda.", "en": "No procedure matches your search."},
+    "your_number": {"es": "Su número", "en": "Your number"},
+    "position": {"es": "Personas antes que usted: {n}", "en": "People ahead of you: {n}"},
+    "first_in_line": {"es": "Usted es el próximo", "en": "You are next"},
+    "wait": {"es": "Espera estimada: {m} min", "en": "Estimated wait: {m} min"},
+    "wait_unknown": {"es": "Espera estimada: a calcular", "en": "Estimated wait: being worked out"},
+    "watch_screens": {
+        "es": "Esté atento a las pantallas: allí le llamarán.",
+        "en": "Watch the screens: you will be called there.",
+    },
+    "offline": {
+        "es": "Trabajando sin conexión: su número es válido y quedará registrado al volver la red.",
+        "en": "Working offline: your number is valid and will be registered when the network returns.",
+    },
+    "offline_check_in": {
+        "es": "Las pantallas mostrarán su número con la letra de su trámite.",
+        "en": "The screens will show your number with your procedure's letter.",
+    },
+    "offline_banner": {"es": "Sin conexión", "en": "Offline"},
+    "printed": {"es": "Retire su ticket impreso.", "en": "Please take your printed ticket."},
+    "not_printed": {
+        "es": "No pudimos imprimir el ticket ({why}). Anote su número: {number}.",
+        "en": "We could not print your ticket ({why}). Please note your number: {number}.",
+    },
+    "printer_absent": {"es": "no hay impresora", "en": "no printer"},
+    "printer_offline": {"es": "impresora desconectada", "en": "printer offline"},
+    "printer_no_paper": {"es": "sin papel", "en": "out of paper"},
+    "printer_slow": {"es": "la impresora no respondió", "en": "the printer did not answer"},
+    "done": {"es": "Listo", "en": "Done"},
+    "out_of_numbers": {
+        "es": "Estamos sin conexión y sin números disponibles. Por favor, acérquese a informes.",
+        "en": "We are offline and out of numbers. Please go to the information desk.",
+    },
+    "CHECKIN_TOO_EARLY": {
+        "es": "Llegó temprano: puede registrarse desde las {time}.",
+        "en": "You are early: check-in opens at {time}.",
+    },
+    "CHECKIN_TOO_LATE": {
+        "es": "El registro cerró a las {time}. Por favor, acérquese a informes.",
+        "en": "Check-in closed at {time}. Please go to the information desk.",
+    },
+    "WRONG_OFFICE": {
+        "es": "Su turno es en otra oficina: {detail}",
+        "en": "Your appointment is at another office: {detail}",
+    },
+    "BOOKING_NOT_ACTIVE": {
+        "es": "Este turno ya no está activo (cancelado, vencido o atendido).",
+        "en": "This appointment is no longer active (cancelled, missed or served).",
+    },
+    "APPOINTMENT_REQUIRED": {
+        "es": "Este trámite requiere turno previo: pídalo en la web o por teléfono.",
+        "en": "This procedure needs an appointment: book one on the web or by phone.",
+    },
+    "NOT_FOUND": {
+        "es": "No encontramos un turno con ese código. Revise su confirmación.",
+        "en": "No appointment has this code. Please check your confirmation.",
+    },
+    "refused": {
+        "es": "No pudimos completar el trámite. Por favor, acérquese a informes.",
+        "en": "We could not do this. Please go to the information desk.",
+    },
+    "empty_code": {"es": "Escriba el código de su turno.", "en": "Please type your booking code."},
+    "ticket_title": {"es": "Turnero", "en": "Turnero"},
+    "ticket_issued": {"es": "Emitido: {time}", "en": "Issued: {time}"},
+    "ticket_follow": {"es": "Siga su turno en su teléfono:", "en": "Follow your place on your phone:"},
+}
+
+
+def say(language: Language, key: str, **values: object) -> str:
+    return MESSAGES[key][language].format(**values)
