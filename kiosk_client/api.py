@@ -23,7 +23,7 @@ ISSUE_TICKET = f"""mutation($o: ID!, $s: ID!, $p: PriorityClass!, $k: String, $a
     issueTicket(officeId: $o, serviceId: $s, priority: $p, idempotencyKey: $k, arrivedAt: $a, blockNumber: $b) {{
         __typename ... on Ticket {{ {TICKET_FIELDS} }} {REFUSAL_FIELDS} }} }}"""
 RESERVE = f"""mutation($n: Int!) {{ reserveTicketNumbers(count: $n) {{
-    __typename ... on TicketNumberBlock {{ day firstNumber lastNumber }} {REFUSAL_FIELDS} }} }}"""
+    __typename ... on TicketNumberBlock {{ day firstNumber lastNumber }} ... on UserError {{ code message }} }} }}"""
 TICKET_UPDATES = f"subscription($t: ID!) {{ ticketUpdates(ticketId: $t) {{ {TICKET_FIELDS} }} }}"
 
 

@@ -95,5 +95,18 @@ def two_servers(settings: Settings) -> Iterator[list[str]]:
         yield [first, second]
 
 
+@pytest.fixture(scope="module")
+def one_server(settings: Settings) -> Iterator[str]:
+    """One `python main.py serve` process on the test database: its base URL."""
+    env = environment(
+        DATABASE_URL=settings.database_url,
+        REDIS_URL=settings.redis_url,
+        TURNERO_DATA_DIR=str(settings.data_dir),
+        TURNERO_SECRET_KEY=settings.secret_key.decode(),
+    )
+    with serving(env) as base:
+        yield base
+
+
 def pytest_configure(config: Any) -> None:
     config.addinivalue_line("markers", "slow: starts processes or loads the demo city")
