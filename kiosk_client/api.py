@@ -22,8 +22,8 @@ CHECK_IN = f"""mutation($o: ID!, $c: String!, $k: String, $a: DateTime, $b: Int)
 ISSUE_TICKET = f"""mutation($o: ID!, $s: ID!, $p: PriorityClass!, $k: String, $a: DateTime, $b: Int) {{
     issueTicket(officeId: $o, serviceId: $s, priority: $p, idempotencyKey: $k, arrivedAt: $a, blockNumber: $b) {{
         __typename ... on Ticket {{ {TICKET_FIELDS} }} {REFUSAL_FIELDS} }} }}"""
-RESERVE = f"""mutation($n: Int!) {{ reserveTicketNumbers(count: $n) {{
-    __typename ... on TicketNumberBlock {{ day firstNumber lastNumber }} ... on UserError {{ code message }} }} }}"""
+RESERVE = """mutation($n: Int!) { reserveTicketNumbers(count: $n) {
+    __typename ... on TicketNumberBlock { day firstNumber lastNumber } ... on UserError { code message } } }"""
 TICKET_UPDATES = f"subscription($t: ID!) {{ ticketUpdates(ticketId: $t) {{ {TICKET_FIELDS} }} }}"
 
 

@@ -18,6 +18,8 @@ log = logging.getLogger("kiosk_client")
 
 SCHEMES = ("tcp", "usb", "serial", "file", "none")
 NUMBER_SIZE = 4  # the ticket number at four times the normal width and height
+# many printers never answer a status query: wait this long for one, then print anyway
+STATUS_SECONDS = 0.5
 
 
 class PrintProblem(StrEnum):
@@ -89,12 +91,15 @@ def send(url: str, data: bytes, timeout: float) -> PrintProblem | None:
     try:
         device.open()
         if not isinstance(device, File):
+            if isinstance(device, Network):
+                device.device.settimeout(STATUS_SECONDS)
             try:
                 if device.paper_status() == 0:
                     return PrintProblem.NO_PAPER
             except (OSError, AttributeError, TypeError) as error:
-                # many printers do not answer status queries; printing may still work
                 log.info("printer status unknown: %r", error)
+            if isinstance(device, Network):
+                device.device.settimeout(timeout)
         device._raw(data)
     except Exception as error:  # escpos raises its own errors, OSError and usb errors alike
         log.warning("printer %s failed: %r", url, error)
@@ -111,6 +116,7 @@ async def print_slip(url: str, slip: Slip, seconds: float) -> PrintProblem | Non
     """Prints without ever holding the kiosk longer than `seconds`; None when it printed."""
     data = escpos_bytes(slip)
     try:
-        return await asyncio.wait_for(asyncio.to_thread(send, url, data, seconds), seconds)
+        # the device's own timeouts are longer, so that a stuck printer is always given up here, on time
+        return await asyncio.wait_for(asyncio.to_thread(send, url, data, seconds * 2), seconds)
     except TimeoutError:
         return PrintProblem.SLOW
