@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+import time
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from textual import events
 from textual.app import App
 
 from kiosk_client.api import Refusal, ServiceInfo, TicketInfo
@@ -49,6 +51,12 @@ class KioskApp(App[None]):
         self.config = config
         self.arrivals = arrivals
         self.language: Language = config.language
+        self.touched_at = time.monotonic()
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key | events.MouseDown):
+            self.touched_at = time.monotonic()
+        await super().on_event(event)
 
     def t(self, key: str, **values: object) -> str:
         return say(self.language, key, **values)

@@ -40,15 +40,18 @@ class Kiosk:
 async def kiosk(front: FrontDesk, server: str, tmp_path: Path, **settings: Any) -> AsyncIterator[Kiosk]:
     """A kiosk of the front desk's office, its own spool under tmp_path, talking through a proxy."""
     async with proxy_to(server) as proxy:
+        defaults: dict[str, Any] = {
+            "printer": f"file://{tmp_path / 'printer.bin'}",
+            "ticket_url": "https://turnos.example/tickets/{ticket_id}",
+            "block_size": 30,
+            "replay_every_seconds": 3600,
+        }
         config = KioskConfig(
             server_url=proxy.url,
             token=front.kiosk,
             office_id=front.office_id,
             spool_path=tmp_path / "spool.sqlite3",
-            printer=f"file://{tmp_path / 'printer.bin'}",
-            ticket_url="https://turnos.example/tickets/{ticket_id}",
-            request_seconds=5,
-            **({"block_size": 30, "replay_every_seconds": 3600} | settings),
+            **(defaults | settings),
         )
         spool = Spool(config.spool_path)
         async with KioskApi(config.server_url, config.token, timeout=config.request_seconds) as api:
