@@ -162,3 +162,22 @@ async def test_a_kiosk_that_starts_offline_knows_its_office_from_the_spool(
         await restarted.proxy.open()
         assert await restarted.arrivals.replay() == 1
         assert [t[0] for t in await server_tickets(state, front.office_id)] == [outcome.number]
+
+
+async def test_the_client_follows_a_ticket_live_until_it_is_final(
+    front: FrontDesk, state: AppState, one_server: str, tmp_path: Path
+) -> None:
+    async with kiosk(front, one_server, tmp_path) as kiosk_:
+        await kiosk_.arrivals.refresh()
+        ticket = await kiosk_.arrivals.walk_in(kiosk_.arrivals.office.walk_in_services[0])  # type: ignore[union-attr]
+        assert isinstance(ticket, TicketInfo)
+        seen: list[str] = []
+        async with asyncio.timeout(20):
+            async for update in kiosk_.api.ticket_updates(ticket.id):
+                seen.append(update.status)
+                assert update.number == ticket.number
+                if update.status == "WAITING":
+                    assert (await front.call())["__typename"] == "Ticket"
+                elif update.status == "CALLED":
+                    assert (await front.move("markNoShow", ticket.id))["__typename"] == "Ticket"
+        assert seen == ["WAITING", "CALLED", "NO_SHOW"]
