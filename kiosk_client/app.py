@@ -33,7 +33,7 @@ Input { border: tall yellow; height: 5; }
 Checkbox { height: 3; margin: 1 0; }
 #services { height: auto; max-height: 60vh; }
 .number { text-align: center; width: 100%; text-style: bold reverse; color: yellow; padding: 1; }
-Digits { color: yellow; width: auto; }
+BigText { color: yellow; text-style: bold; }
 .details { text-align: center; width: 100%; padding: 1 0; }
 .error { color: yellow; text-style: bold; text-align: center; width: 100%; }
 #banner { background: yellow; color: black; text-align: center; width: 100%; }

@@ -19,7 +19,7 @@ CHARS_PER_LINE = 32
 FONT_FILES = ("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf", "DejaVuSans-Bold.ttf")
 
 
-def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+def font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     for name in FONT_FILES:
         try:
             return ImageFont.truetype(name, size)
@@ -29,8 +29,8 @@ def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
 
 
 def preview_png(slip: Slip) -> bytes:
-    text_font = _font(TEXT)
-    number_font = _font(NUMBER)
+    text_font = font(TEXT)
+    number_font = font(NUMBER)
     rows: list[tuple[str, ImageFont.FreeTypeFont | ImageFont.ImageFont, int]] = [
         (slip.heading, text_font, TEXT + 10),
         (slip.number, number_font, NUMBER + 30),
@@ -48,8 +48,8 @@ def preview_png(slip: Slip) -> bytes:
     image = Image.new("L", (WIDTH, height), 255)
     draw = ImageDraw.Draw(image)
     y = MARGIN
-    for text, font, step in rows:
-        draw.text((WIDTH // 2, y), text, font=font, fill=0, anchor="ma")
+    for text, face, step in rows:
+        draw.text((WIDTH // 2, y), text, font=face, fill=0, anchor="ma")
         y += step
     if code is not None:
         image.paste(code, ((WIDTH - code.width) // 2, y))

@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Center, Horizontal, Vertical, VerticalScroll
-from textual.renderables.digits import DIGITS  # what Digits can draw
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Checkbox, Digits, Input, Static
+from textual.widgets import Button, Checkbox, Input, Static
 
 from kiosk_client.api import ServiceInfo
+from kiosk_client.bigtext import BigText
 
 if TYPE_CHECKING:
     from kiosk_client.app import KioskApp
@@ -160,8 +160,7 @@ class ResultScreen(IdleScreen):
         with Vertical(id="result"):
             if self.number is not None:
                 yield Static(self.t("your_number"), classes="subtitle")
-                if all(char in DIGITS for char in self.number):
-                    yield Center(Digits(self.number, id="digits"))
+                yield BigText(self.number, id="big-number")
                 yield Static(self.number, id="number", classes="number")
             yield Static("\n".join(self.lines), id="details", classes="details")
             yield Static(self.note, id="printing", classes="details")

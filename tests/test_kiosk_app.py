@@ -15,6 +15,7 @@ from textual.widgets import Button, Static
 
 from core.runtime import AppState
 from kiosk_client.app import KioskApp
+from kiosk_client.bigtext import BigText, raster
 from kiosk_client.screens import CodeScreen, ResultScreen, ServiceScreen, StartScreen
 from tests.booking_support import CANCEL, scalar
 from tests.kiosk_support import Kiosk, kiosk
@@ -87,6 +88,11 @@ async def test_a_walk_in_picks_a_service_by_touch_and_gets_a_printed_ticket(
         ticket_id = await scalar(state, "SELECT id FROM tickets")
         assert done.number == number == "L-031"  # after the 30 numbers the kiosk reserved at start-up
         assert shown(app, "#number") == number
+        big = str(app.screen.query_one("#big-number", BigText).render())
+        assert len(big.splitlines()) >= 5
+        assert set(big) <= {" ", "▀", "▄", "█", "\n"}
+        assert [line.rstrip() for line in big.splitlines()] == raster(number)
+        assert raster(number) != raster("L-032")
         assert "Usted es el próximo" in shown(app, "#details")
         assert "Espera estimada: 0 min" in shown(app, "#details")
         assert await printed(pilot, app) == "Retire su ticket impreso."
