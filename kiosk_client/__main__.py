@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from kiosk_client.api import KioskApi, TicketInfo
+from kiosk_client.api import KioskApi, KioskApiError, TicketInfo
 from kiosk_client.arrivals import Arrivals
 from kiosk_client.config import KioskConfig, load_config
 from kiosk_client.preview import preview_png
@@ -71,6 +71,11 @@ async def run(config: KioskConfig) -> int:
     try:
         async with KioskApi(config.server_url, config.token, timeout=config.request_seconds) as api:
             arrivals = Arrivals(api, spool, config.office_id, block_size=config.block_size)
+            try:
+                await arrivals.refresh()  # offline is fine; a refused token or a wrong office is not
+            except KioskApiError as error:
+                print(f"kiosk_client: the server refused this kiosk: {error}", file=sys.stderr)
+                return 2
             await KioskApp(config, arrivals).run_async()
     finally:
         spool.close()

@@ -62,7 +62,7 @@ class KioskApp(App[None]):
         return say(self.language, key, **values)
 
     async def on_mount(self) -> None:
-        await self.arrivals.refresh()
+        await self.maintain()
         await self.push_screen(StartScreen())
         self.set_interval(self.config.replay_every_seconds, self.maintain)
 
@@ -71,8 +71,7 @@ class KioskApp(App[None]):
         try:
             if self.arrivals.spool.has_pending():
                 await self.arrivals.replay()
-            if self.arrivals.online:
-                await self.arrivals.refresh()
+            await self.arrivals.refresh()
         except Exception:  # the kiosk goes on whatever the API says; the log keeps it
             log.exception("maintenance failed")
         self._show_connection()

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from kiosk_client.api import KioskApi, OfficeInfo, Refusal, ServiceInfo, TicketInfo, Unreachable
+from kiosk_client.api import KioskApi, KioskApiError, OfficeInfo, Refusal, ServiceInfo, TicketInfo, Unreachable
 from kiosk_client.spool import Arrival, ArrivalKind, Spool
 
 log = logging.getLogger("kiosk_client")
@@ -83,6 +83,7 @@ class Arrivals:
         block of numbers when few are left. Quietly offline when the API does not answer."""
         try:
             self.office = await self.api.office(self.office_id)
+            self.online = True
             self.spool.remember(f"office:{self.office_id}", _office_to_json(self.office))
             await self.top_up()
         except Unreachable:
@@ -90,9 +91,15 @@ class Arrivals:
         return self.office
 
     async def top_up(self) -> None:
+        """A new block of numbers when fewer than half a block is left; a refusal (the daily limit) is logged
+        and the kiosk goes on with what it has."""
         if self.spool.numbers_left(self.office_id, self._today()) * 2 > self.block_size:
             return
-        block = await self.api.reserve_numbers(self.block_size)
+        try:
+            block = await self.api.reserve_numbers(self.block_size)
+        except KioskApiError as error:
+            log.error("no new block of numbers: %s", error)
+            return
         self.spool.add_block(self.office_id, block.day, block.first_number, block.last_number)
 
     def numbers_left(self) -> int:

@@ -73,3 +73,17 @@ def test_the_command_line(tmp_path: Path) -> None:
     assert previewed.returncode == 0, previewed.stderr
     assert png.read_bytes().startswith(b"\x89PNG")
     assert paper.read_bytes().endswith(b"\x1dV\x00")
+
+
+@pytest.mark.slow
+def test_a_kiosk_whose_token_the_server_refuses_does_not_start(one_server: str, tmp_path: Path) -> None:
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "KIOSK_SERVER_URL": one_server,
+        "KIOSK_TOKEN": "td_not-a-token-of-this-server",
+        "KIOSK_OFFICE_ID": "1",
+    }
+    refused = kiosk_command(env=env)
+    assert refused.returncode == 2
+    assert "the server refused this kiosk" in refused.stderr

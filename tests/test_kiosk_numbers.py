@@ -84,6 +84,15 @@ async def test_only_kiosks_reserve_and_counts_are_bounded(front: FrontDesk, stat
     assert await scalar(state, "SELECT count(*) FROM office_queue_counters") == 0
 
 
+async def test_a_kiosk_reserves_at_most_so_many_numbers_a_day(front: FrontDesk, state: AppState) -> None:
+    for _ in range(4):
+        assert (await reserve(front, 500))["__typename"] == "TicketNumberBlock"
+    refused = await reserve(front, 1)
+    assert refused["__typename"] == "LimitExceeded", refused
+    assert await scalar(state, "SELECT last_ticket_number FROM office_queue_counters") == 2000
+    assert await scalar(state, "SELECT count(*) FROM ticket_number_blocks") == 4
+
+
 async def test_a_replayed_walk_in_keeps_its_number_and_its_arrival_time(front: FrontDesk, state: AppState) -> None:
     block = await reserve(front, 3)
     online = await front.issue()  # after the block: 004

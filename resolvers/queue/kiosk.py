@@ -9,12 +9,14 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from core.errors import InvalidStateError, NotAllowedError, ValidationFailed
+from core.errors import InvalidStateError, LimitExceededError, NotAllowedError, ValidationFailed
 from models.accounts import DeviceKind
 from resolvers.accounts.viewer import Viewer
 from resolvers.queue.log import local_day
 
 MAX_BLOCK = 500
+# a stolen kiosk token must not be able to run an office's numbers up without end
+MAX_RESERVED_PER_DAY = 2000
 # a kiosk's clock may run a little ahead of the database's; further ahead is a broken clock
 CLOCK_TOLERANCE = timedelta(minutes=2)
 
@@ -58,6 +60,18 @@ async def reserve_numbers(conn: AsyncConnection, viewer: Viewer, count: int) -> 
     timezone = (await conn.execute(text("SELECT timezone FROM offices WHERE id = :id"), {"id": office_id})).scalar_one()
     day = local_day(await now(conn), timezone)
     last = (await conn.execute(_RESERVE, {"office_id": office_id, "day": day, "count": count})).scalar_one()
+    # counted under the counter's row lock (just taken), so two reservations at once cannot both slip under
+    already = (
+        await conn.execute(
+            text("""SELECT coalesce(sum(last_number - first_number + 1), 0) FROM ticket_number_blocks
+                    WHERE device_id = :device AND day = :day"""),
+            {"device": device_id, "day": day},
+        )
+    ).scalar_one()
+    if already + count > MAX_RESERVED_PER_DAY:
+        raise LimitExceededError(
+            f"This kiosk already reserved {already} numbers today; at most {MAX_RESERVED_PER_DAY} a day."
+        )
     block_id = (
         await conn.execute(
             text("""INSERT INTO ticket_number_blocks (device_id, office_id, day, first_number, last_number)

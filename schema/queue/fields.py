@@ -36,7 +36,7 @@ TicketResult = Annotated[
     Ticket | NotFound | NotAllowed | InvalidState | ValidationError | LimitExceeded, strawberry.union("TicketResult")
 ]
 TicketNumberBlockResult = Annotated[
-    TicketNumberBlock | ValidationError | NotAllowed, strawberry.union("TicketNumberBlockResult")
+    TicketNumberBlock | ValidationError | NotAllowed | LimitExceeded, strawberry.union("TicketNumberBlockResult")
 ]
 ARRIVED_AT = strawberry.argument(
     description="Kiosks replaying what they did offline: when the citizen was at the kiosk (same office day, "
