@@ -23,7 +23,8 @@ sys.path.insert(0, str(ROOT))
 from core.embedded import embedded_postgres_url, embedded_redis_url  # noqa: E402
 from tests.processes import environment, free_port, status, wait_for  # noqa: E402
 
-BENCH_DATABASE = "turnero_bench"
+# its own name per checkout when several branches (with different migrations) bench on one server
+BENCH_DATABASE = os.environ.get("TURNERO_BENCH_DATABASE", "turnero_bench")
 
 
 def bench_servers() -> tuple[str, str]:

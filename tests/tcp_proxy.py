@@ -15,6 +15,7 @@ class Proxy:
         self.lose_answer_of: int | None = None  # that request reaches the server, its answer never comes back
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
+        self._connections: set[asyncio.Task[None]] = set()
 
     @property
     def url(self) -> str:
@@ -33,8 +34,20 @@ class Proxy:
         for writer in list(self._writers):
             writer.transport.abort()
         self._writers.clear()
+        # wait until every connection has wound down (but not for the one that called: it winds down after)
+        others = self._connections - {asyncio.current_task()}
+        await asyncio.gather(*others, return_exceptions=True)
 
     async def _serve(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._connections.add(task)
+        try:
+            await self._relay(client_reader, client_writer)
+        finally:
+            self._connections.discard(task)
+
+    async def _relay(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
         try:
             upstream_reader, upstream_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
         except OSError:
