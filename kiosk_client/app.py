@@ -102,11 +102,11 @@ class KioskApp(App[None]):
             slip = ticket_slip(
                 outcome, office_name, self.language, self.config.ticket_url, self._local(outcome.issued_at)
             )
-            lines = [*slip.lines[2:], self.t("watch_screens")]
+            lines = [*slip.details, self.t("watch_screens")]
             screen = ResultScreen(number=outcome.number, lines=lines, note="…")
         elif isinstance(outcome, OfflineTicket):
             slip = offline_slip(outcome, office_name, self.language, self._local(outcome.arrived_at))
-            screen = ResultScreen(number=outcome.number, lines=list(slip.lines[2:]), note="…")
+            screen = ResultScreen(number=outcome.number, lines=list(slip.details), note="…")
         elif isinstance(outcome, OutOfNumbers):
             screen = ResultScreen(number=None, lines=[self.t("out_of_numbers")])
         else:

@@ -41,8 +41,10 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "en": "Working offline: your number is valid and will be registered when the network returns.",
     },
     "offline_check_in": {
-        "es": "Las pantallas mostrarán su número con la letra de su trámite.",
-        "en": "The screens will show your number with your procedure's letter.",
+        "es": "Trabajando sin conexión: su llegada se confirmará al volver la red. Las pantallas mostrarán "
+        "su número con la letra de su trámite.",
+        "en": "Working offline: your arrival will be confirmed when the network returns. The screens will "
+        "show your number with your procedure's letter.",
     },
     "offline_banner": {"es": "Sin conexión", "en": "Offline"},
     "printed": {"es": "Retire su ticket impreso.", "en": "Please take your printed ticket."},

@@ -15,19 +15,30 @@ from kiosk_client.i18n import say
 class Slip:
     number: str
     heading: str  # the office
-    lines: tuple[str, ...]  # service, time, position, estimate, offline notes
+    service: str | None  # unknown for a check-in made offline
+    issued: str
+    details: tuple[str, ...]  # position, estimate, offline notes: also what the screen shows
     qr_url: str | None  # the ticket's live status page (unknown while offline)
     qr_caption: str
+
+    @property
+    def lines(self) -> tuple[str, ...]:
+        """Everything printed between the number and the QR code."""
+        return (*([self.service] if self.service else []), self.issued, *self.details)
+
+
+def _issued(language: Language, local_time: datetime) -> str:
+    return say(language, "ticket_issued", time=local_time.strftime("%d/%m/%Y %H:%M"))
 
 
 def ticket_slip(
     ticket: TicketInfo, office_name: str, language: Language, ticket_url: str, local_time: datetime
 ) -> Slip:
     position = ticket.position
-    lines = [ticket.service_name, say(language, "ticket_issued", time=local_time.strftime("%d/%m/%Y %H:%M"))]
+    details = []
     if position is not None:
-        lines.append(say(language, "position", n=position - 1) if position > 1 else say(language, "first_in_line"))
-    lines.append(
+        details.append(say(language, "position", n=position - 1) if position > 1 else say(language, "first_in_line"))
+    details.append(
         say(language, "wait", m=ticket.estimated_wait_minutes)
         if ticket.estimated_wait_minutes is not None
         else say(language, "wait_unknown")
@@ -35,17 +46,23 @@ def ticket_slip(
     return Slip(
         number=ticket.number,
         heading=office_name,
-        lines=tuple(lines),
+        service=ticket.service_name,
+        issued=_issued(language, local_time),
+        details=tuple(details),
         qr_url=ticket_url.format(ticket_id=ticket.id),
         qr_caption=say(language, "ticket_follow"),
     )
 
 
 def offline_slip(ticket: OfflineTicket, office_name: str, language: Language, local_time: datetime) -> Slip:
-    lines = [ticket.service_name] if ticket.service_name else []
-    lines.append(say(language, "ticket_issued", time=local_time.strftime("%d/%m/%Y %H:%M")))
-    lines.append(say(language, "offline"))
-    if ticket.service_name is None:
-        lines.append(say(language, "offline_check_in"))
-    lines.append(say(language, "watch_screens"))
-    return Slip(number=ticket.number, heading=office_name, lines=tuple(lines), qr_url=None, qr_caption="")
+    # a check-in: the booking's service (and so its letter) is not known offline
+    note = say(language, "offline" if ticket.service_name else "offline_check_in")
+    return Slip(
+        number=ticket.number,
+        heading=office_name,
+        service=ticket.service_name,
+        issued=_issued(language, local_time),
+        details=(note, say(language, "watch_screens")),
+        qr_url=None,
+        qr_caption="",
+    )

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 from textual.pilot import Pilot
 from textual.widgets import Button, Static
 
@@ -200,9 +201,10 @@ async def test_a_printer_that_is_away_does_not_stop_the_kiosk(
         )
 
 
-async def test_offline_the_screen_says_so_and_the_ticket_reaches_the_server_later(
+async def test_offline_the_screen_says_so_and_the_tickets_reach_the_server_later(
     front: FrontDesk, state: AppState, one_server: str, tmp_path: Path
 ) -> None:
+    code = await booking_due_in(front, state, 10)
     async with screen(front, one_server, tmp_path, replay_every_seconds=0.2) as (pilot, app, kiosk_):
         await kiosk_.proxy.cut()
         await pilot.click("#walk-in")
@@ -210,17 +212,28 @@ async def test_offline_the_screen_says_so_and_the_ticket_reaches_the_server_late
         await pilot.click(f"#service-{front.services['dni']}")
         await result(pilot, app)
         assert shown(app, "#number") == "D-001"  # the first of the block reserved at start-up
-        assert "Trabajando sin conexión" in shown(app, "#details")
+        assert "Trabajando sin conexión: su número es válido" in shown(app, "#details")
         assert await printed(pilot, app) == "Retire su ticket impreso."
         assert b"Trabajando sin conexi" in (tmp_path / "printer.bin").read_bytes()
         await pilot.click("#done")
         await until(pilot, lambda: isinstance(app.screen, StartScreen))
         assert shown(app, "#banner") == "Sin conexión"
+
+        await type_code(pilot, app, code)
+        await result(pilot, app)
+        assert shown(app, "#number") == "002"  # the booking's service letter is not known offline
+        assert "su llegada se confirmará al volver la red" in shown(app, "#details")
+        await pilot.click("#done")
+        await until(pilot, lambda: isinstance(app.screen, StartScreen))
         assert await scalar(state, "SELECT count(*) FROM tickets") == 0
 
         await kiosk_.proxy.open()
         await until(pilot, lambda: shown(app, "#banner") == "")  # the kiosk replayed by itself
-        assert await scalar(state, "SELECT number FROM tickets") == "D-001"
+        await until(pilot, lambda: not kiosk_.spool.has_pending())
+        async with state.engine.connect() as conn:
+            numbers = (await conn.execute(text("SELECT number FROM tickets ORDER BY issued_at"))).scalars().all()
+        assert numbers == ["D-001", "D-002"]
+        assert await scalar(state, "SELECT status::text FROM bookings") == "CHECKED_IN"
 
 
 async def test_an_untouched_screen_goes_back_to_the_start(front: FrontDesk, one_server: str, tmp_path: Path) -> None:
