@@ -115,6 +115,8 @@ class Arrivals:
         self, kind: ArrivalKind, *, code: str | None = None, service: ServiceInfo | None = None, priority: str = ""
     ) -> Outcome:
         async with self._lock:
+            if self.online and self.spool.has_pending():
+                await self._drain()  # the API came back since the last replay: the queue first, then this one
             behind_others = self.spool.has_pending()
             arrival = self.spool.add(
                 idempotency_key=str(uuid.uuid4()),
@@ -193,17 +195,20 @@ class Arrivals:
     async def replay(self) -> int:
         """Sends what waits in the spool, oldest first; stops at the first unanswered request (the rest waits
         for the next try). Returns how many the server settled."""
-        settled = 0
         async with self._lock:
-            for arrival in self.spool.pending():
-                try:
-                    await self._send(arrival, replaying=True)
-                except Unreachable as error:
-                    log.info("replay paused after %d: %s", settled, error)
-                    self.online = False
-                    return settled
-                settled += 1
-            self.online = True
+            return await self._drain()
+
+    async def _drain(self) -> int:
+        settled = 0
+        for arrival in self.spool.pending():
+            try:
+                await self._send(arrival, replaying=True)
+            except Unreachable as error:
+                log.info("replay paused after %d: %s", settled, error)
+                self.online = False
+                return settled
+            settled += 1
+        self.online = True
         if settled:
             log.info("replayed %d offline arrivals", settled)
         return settled

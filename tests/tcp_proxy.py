@@ -27,16 +27,17 @@ class Proxy:
         self.port = self._server.sockets[0].getsockname()[1]
 
     async def cut(self) -> None:
-        """New connections are refused, open ones are dropped."""
+        """New connections are refused, open ones are dropped; returns once they have wound down."""
+        self._sever()
+        await asyncio.gather(*self._connections, return_exceptions=True)
+
+    def _sever(self) -> None:
         if self._server is not None:
             self._server.close()
             self._server = None
         for writer in list(self._writers):
             writer.transport.abort()
         self._writers.clear()
-        # wait until every connection has wound down (but not for the one that called: it winds down after)
-        others = self._connections - {asyncio.current_task()}
-        await asyncio.gather(*others, return_exceptions=True)
 
     async def _serve(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
@@ -67,7 +68,7 @@ class Proxy:
         async def answers() -> None:
             while data := await upstream_reader.read(65536):
                 if losing.is_set():
-                    await self.cut()  # the server answered; the network dies before the answer arrives
+                    self._sever()  # the server answered; the network dies before the answer arrives
                     return
                 client_writer.write(data)
                 await client_writer.drain()

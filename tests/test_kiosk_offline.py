@@ -181,3 +181,22 @@ async def test_the_client_follows_a_ticket_live_until_it_is_final(
                 elif update.status == "CALLED":
                     assert (await front.move("markNoShow", ticket.id))["__typename"] == "Ticket"
         assert seen == ["WAITING", "CALLED", "NO_SHOW"]
+
+
+async def test_an_arrival_after_the_network_returns_is_served_online_behind_the_spool(
+    front: FrontDesk, state: AppState, one_server: str, tmp_path: Path
+) -> None:
+    async with kiosk(front, one_server, tmp_path) as kiosk_:
+        service = (await kiosk_.arrivals.refresh()).walk_in_services[0]  # type: ignore[union-attr]
+        await kiosk_.proxy.cut()
+        waiting = [await kiosk_.arrivals.walk_in(service) for _ in range(3)]
+        await kiosk_.proxy.open()
+        await kiosk_.arrivals.refresh()  # the kiosk's maintenance sees the API again
+        assert kiosk_.arrivals.online
+        assert len(kiosk_.spool.pending()) == 3
+        newcomer = await kiosk_.arrivals.walk_in(service)
+        assert isinstance(newcomer, TicketInfo)  # not an offline number: the spool went first
+        assert not kiosk_.spool.pending()
+        numbers = [number for number, _, _ in await server_tickets(state, front.office_id)]
+        assert numbers == [*(ticket.number for ticket in waiting if isinstance(ticket, OfflineTicket)), newcomer.number]
+        assert len(numbers) == 4
