@@ -15,6 +15,7 @@ from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
 from core.runtime import AppState
 from core.settings import Settings
+from resolvers.feedback.request import request_feedback
 from tests.booking_support import book, bookable_slots
 from tests.browser_support import PHONE, TV, check_page, ensure_axe, ensure_chromium
 from tests.processes import environment, free_port, serving
@@ -118,6 +119,7 @@ async def test_the_manage_page_cancels_only_when_confirmed(
     confirmation = await book(api, slots[0])
     code, token = confirmation["booking"]["code"], confirmation["manageToken"]
     status = "query($c: String!) { bookingByCode(code: $c) { status } }"
+    slot_of = "query($c: String!) { bookingByCode(code: $c) { slot { id } } }"
     # the mail's link: /booking/CODE#token=…, opened twice (as a mail scanner would), changes nothing
     page = await _open(context, f"{site}/booking/{code}#token={quote(token)}")
     await expect(page.locator("#booking")).to_contain_text("Reservado")
@@ -126,7 +128,19 @@ async def test_the_manage_page_cancels_only_when_confirmed(
     assert (await api.run(status, {"c": code}, admin_token))["bookingByCode"]["status"] == "BOOKED"
     await check_page(page, "manage")
 
+    # rescheduling: pick another time, then confirm it
     page = await _open(context, f"{site}/manage?code={code}&token={quote(token)}")
+    await page.get_by_role("button", name="Cambiar fecha u hora").click()
+    await page.locator("button.slot").nth(1).click()
+    assert (await api.run(slot_of, {"c": code}, admin_token))["bookingByCode"]["slot"]["id"] == slots[0]
+    await page.get_by_role("button", name=re.compile("^Cambiar a ")).click()
+    await expect(page.get_by_role("status")).to_contain_text("Listo: tu turno ahora es")
+    moved = (await api.run(slot_of, {"c": code}, admin_token))["bookingByCode"]["slot"]["id"]
+    assert moved in slots[1:]
+    # the address keeps working with the token the reschedule gave back
+    await page.reload()
+    await expect(page.locator("#booking")).to_contain_text("Reservado")
+
     await page.get_by_role("button", name="Cancelar turno").click()
     await expect(page.get_by_role("heading", name="¿Querés cancelar este turno?")).to_be_focused()
     assert (await api.run(status, {"c": code}, admin_token))["bookingByCode"]["status"] == "BOOKED"
@@ -228,3 +242,85 @@ async def test_the_display_survives_the_api_restarting(
         again = await front.call()
         assert again["number"] == second["number"], again
         await expect(display.locator("#latest")).to_contain_text(second["number"])
+
+
+async def test_the_call_centre_finds_reschedules_cancels_and_books(
+    site: str, context: BrowserContext, api: Api, admin_token: str
+) -> None:
+    slots = await bookable_slots(api, admin_token)
+    office_id = await api.office(admin_token, slug="centro")
+    await api.staff_token(admin_token, "operator-centro", "OPERATOR", office_id)
+    code = (await book(api, slots[0]))["booking"]["code"]
+    found = "query($c: String!) { bookingByCode(code: $c) { status channel slot { id } } }"
+
+    console = await _open(context, f"{site}/console")
+    await console.get_by_label("Usuario").fill("operator-centro")
+    await console.get_by_label("Contraseña").fill(CLERK_PASSWORD)
+    await console.get_by_role("button", name="Ingresar").click()
+    # an operator has the phone line and nothing else
+    await expect(console.get_by_role("heading", name="Atención telefónica")).to_be_visible()
+    await expect(console.locator("#tabs a")).to_have_count(1)
+
+    await console.get_by_label("Código del turno").fill(code.lower())
+    await console.get_by_role("button", name="Buscar").click()
+    await expect(console.locator("#found")).to_contain_text("Ana Pérez")
+    await console.get_by_role("button", name="Cambiar fecha u hora").click()
+    await console.locator("#found button.slot").first.click()  # the booked time is full: not offered
+    await expect(console.locator("#phone-status")).to_contain_text("Turno cambiado")
+    assert (await api.run(found, {"c": code}, admin_token))["bookingByCode"]["slot"]["id"] == slots[1]
+
+    await console.get_by_role("button", name="Cancelar turno").click()
+    assert (await api.run(found, {"c": code}, admin_token))["bookingByCode"]["status"] == "BOOKED"
+    await console.get_by_role("button", name="Sí, cancelar").click()
+    await expect(console.locator("#phone-status")).to_contain_text(f"El turno {code} quedó cancelado.")
+    assert (await api.run(found, {"c": code}, admin_token))["bookingByCode"]["status"] == "CANCELLED"
+
+    phone_line = console.get_by_role("region", name="Atención telefónica")
+    await phone_line.get_by_label("Trámite", exact=True).select_option(label="Service dni")
+    await console.locator("#phone-chooser button.slot").first.click()
+    await phone_line.get_by_label("Nombre y apellido").fill("Juan Gómez")
+    await phone_line.get_by_label("Número de documento").fill("28999888")
+    await console.get_by_role("button", name="Reservar").click()
+    await expect(console.locator("#phone-status")).to_contain_text("Código:")
+    booked = re.search(r"Código: (\w+)\.", await console.locator("#phone-status").inner_text())
+    assert booked is not None
+    by_phone = (await api.run(found, {"c": booked.group(1)}, admin_token))["bookingByCode"]
+    assert (by_phone["status"], by_phone["channel"]) == ("BOOKED", "PHONE")
+    await check_page(console, "console-phone")
+
+
+async def test_a_citizen_rates_the_visit(
+    site: str, context: BrowserContext, api: Api, admin_token: str, state: AppState
+) -> None:
+    front = await front_desk(api, admin_token)
+    ticket = await front.check_in(await booking_due_in(front, state, 5))
+    await front.call()
+    await front.move("startService", ticket["id"])
+    await front.move("completeTicket", ticket["id"])
+    async with state.engine.begin() as conn:
+        token = await request_feedback(conn, state.secret_key, int(ticket["id"]))
+    assert token is not None
+    page = await _open(context, f"{site}/feedback#token={quote(token)}")
+    await page.get_by_role("button", name="Enviar").click()
+    await expect(page.locator("#rating-error")).to_have_text("Elegí una calificación.")
+    await page.get_by_label("4 · Bien").check()
+    await page.get_by_label("Comentario (opcional)").fill("Rápido y amable")
+    await check_page(page, "feedback")
+    await page.get_by_role("button", name="Enviar").click()
+    await expect(page.get_by_role("status")).to_have_text("¡Gracias por tu opinión!")
+    again = await api.run("mutation($k: String!) { submitFeedback(token: $k, rating: 1) { __typename } }", {"k": token})
+    assert again["submitFeedback"]["__typename"] == "InvalidState"  # the page's answer was recorded
+
+
+async def test_a_display_with_a_bad_token_shows_no_board(
+    site: str, context: BrowserContext, api: Api, admin_token: str
+) -> None:
+    front = await front_desk(api, admin_token)
+    display = await _open(context, f"{site}/display/{front.office_id}?token=not-a-token")
+    await expect(display.locator("#status")).to_contain_text("no tiene permiso")
+    await expect(display.locator("#board")).to_be_hidden()
+    other = await front_desk(api, admin_token, slug="norte")
+    # another office's screen may not watch this one
+    display = await _open(context, f"{site}/display/{front.office_id}?token={quote(other.display)}")
+    await expect(display.locator("#status")).to_contain_text("no tiene permiso")
+    await expect(display.locator("#board")).to_be_hidden()

@@ -94,6 +94,7 @@ function render(board) {
   } else {
     replace(latestBox, h("span", { class: "empty" }, t("no_calls")));
   }
+  $(".calls").hidden = earlier.length === 0;
   replace(
     $("#calls"),
     earlier.map((ticket) =>
