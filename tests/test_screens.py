@@ -176,6 +176,8 @@ async def test_a_check_in_and_a_console_call_reach_the_display(
     ticket_page = await _open(context, f"{site}/ticket/{ticket['id']}")
     await expect(ticket_page.locator("#number")).to_have_text(ticket["number"])
     await expect(ticket_page.locator("#position")).to_have_text("1")
+    await check_page(ticket_page, "ticket")
+    await ticket_page.set_viewport_size(PHONE)
 
     await console.locator("body").press("n")  # the desk's shortcut for "call next"
     clicked = time.monotonic()
@@ -198,7 +200,7 @@ async def test_a_check_in_and_a_console_call_reach_the_display(
 
     await check_page(display, "display")
     await check_page(console, "console-desk")
-    await check_page(ticket_page, "ticket")
+    await check_page(ticket_page, "ticket-ended")
     await expect(console.locator("#error")).to_be_empty()
 
     # a manager of the office: the office's live state, with the line and every desk
