@@ -110,6 +110,9 @@ async def test_a_citizen_books_through_the_page(site: str, context: BrowserConte
     await page.get_by_role("button", name="English").click()
     assert await page.locator("html").get_attribute("lang") == "en"
     await expect(page.get_by_role("heading", name="Done! Your appointment is booked")).to_be_visible()
+    await expect(page.locator("#done-summary")).to_contain_text("Procedure")
+    await expect(page.get_by_role("link", name="Add to calendar")).to_be_visible()
+    await expect(page.locator("#step-procedure")).to_be_hidden()
 
 
 async def test_the_manage_page_cancels_only_when_confirmed(
@@ -154,7 +157,7 @@ async def test_the_manage_page_cancels_only_when_confirmed(
 async def test_a_check_in_and_a_console_call_reach_the_display(
     site: str, context: BrowserContext, api: Api, admin_token: str, state: AppState
 ) -> None:
-    front = await front_desk(api, admin_token)
+    front = await front_desk(api, admin_token, services=("dni", "licencia"), desks={"1": ("dni", "licencia")})
     display = await _open(context, f"{site}/display/{front.office_id}?token={quote(front.display)}")
     await display.set_viewport_size(TV)
     await expect(display.locator("#board")).to_be_visible()
@@ -194,12 +197,27 @@ async def test_a_check_in_and_a_console_call_reach_the_display(
     await console.locator("body").press("c")
     await expect(console.locator("#current")).to_contain_text("Puesto libre")
     await console.get_by_role("button", name=re.compile("Turno sin reserva")).click()
+    await (
+        console.get_by_role("form", name="Turno sin reserva").get_by_label("Trámite").select_option(label="Service dni")
+    )
     await console.get_by_role("button", name="Dar turno").click()
-    await expect(console.locator("#desk-status")).to_contain_text("Turno sin reserva: D-")
-    await expect(console.locator("#line")).to_contain_text("D-")
+    await expect(console.locator("#desk-status")).to_contain_text("Turno sin reserva: D-002")
+    await expect(console.locator("#line")).to_contain_text("D-002")
+    # the walk-in came for the wrong procedure: called, then sent on to another, keeping their place
+    await console.locator("body").press("n")
+    await expect(console.locator("#current")).to_contain_text("D-002")
+    await console.locator("body").press("t")
+    await expect(console.get_by_role("heading", name="Derivar el turno")).to_be_focused()
+    await console.get_by_label("Destino").select_option(label="Service licencia")
+    await console.get_by_role("button", name="Derivar", exact=True).click()
+    await expect(console.locator("#desk-status")).to_contain_text("Derivado: ahora es el L-003")
+    await expect(console.locator("#current")).to_contain_text("Puesto libre")
+    await expect(console.locator("#line")).to_contain_text("L-003")
+    await check_page(console, "console-desk")
+    await console.locator("body").press("n")
+    await expect(display.locator("#latest")).to_contain_text("L-003")
 
     await check_page(display, "display")
-    await check_page(console, "console-desk")
     await check_page(ticket_page, "ticket-ended")
     await expect(console.locator("#error")).to_be_empty()
 
@@ -211,8 +229,11 @@ async def test_a_check_in_and_a_console_call_reach_the_display(
     await console.get_by_label("Contraseña").fill(CLERK_PASSWORD)
     await console.get_by_role("button", name="Ingresar").click()
     await console.get_by_role("link", name="La oficina ahora").click()
-    await expect(console.locator("#office-line")).to_contain_text("D-")
-    await expect(console.locator("#office-desks")).to_contain_text("Libre")
+    await expect(console.locator("#office-desks")).to_contain_text("L-003")
+    await expect(console.locator("#office-desks")).to_contain_text("Llamado")
+    waiting = await front.issue("dni")  # the manager's screen follows the office live
+    await expect(console.locator("#office-line")).to_contain_text(waiting["number"])
+    await expect(console.locator("#office-queues")).to_contain_text("Service dni")
     await expect(console.get_by_role("link", name="Ver estadísticas de la oficina")).to_have_attribute(
         "href", "/console/analytics"
     )

@@ -27,10 +27,16 @@ const MAX_RESULTS = 30;
 let service = null;
 let chosen = null;
 let submission = null; // the idempotency key of the booking being sent: a retry never books twice
+let confirmed = null; // { booking, token, calendar } once booked
 
 initI18n(MESSAGES);
 languageToggles();
-onLanguage(() => service && showService(service.id));
+onLanguage(() => {
+  // what was built from data is built again in the new language; nothing chosen is lost
+  if (confirmed) renderDone();
+  else if (chosen) describeChoice();
+  else if (service) showService(service.id, { focus: false });
+});
 
 function fail(error) {
   $("#error").textContent = error.code === "NETWORK" ? t("error_network") : t("error_generic", { message: error.message });
@@ -62,7 +68,7 @@ async function search(text) {
   }
 }
 
-async function showService(id) {
+async function showService(id, { focus = true } = {}) {
   try {
     service = (await gql(SERVICE, { id })).service;
   } catch (error) {
@@ -78,17 +84,21 @@ async function showService(id) {
   replace($("#procedure-documents"), whatToBring(service));
   replace($("#chooser"), slotChooser({ service, onPick: pick }));
   $("#step-procedure").hidden = false;
-  focusOn($("#procedure-title"));
+  if (focus) focusOn($("#procedure-title"));
+}
+
+function describeChoice() {
+  $("#chosen-slot").textContent = t("chosen", {
+    service: service.name,
+    office: chosen.office.name,
+    when: dateAndTime(chosen.startsAt, chosen.office.timezone),
+  });
 }
 
 function pick(slot) {
   chosen = slot;
   submission = null;
-  $("#chosen-slot").textContent = t("chosen", {
-    service: service.name,
-    office: slot.office.name,
-    when: dateAndTime(slot.startsAt, slot.office.timezone),
-  });
+  describeChoice();
   $("#step-details").hidden = false;
   focusOn($("#details-title"));
 }
@@ -165,7 +175,14 @@ function refused(result) {
 async function done(confirmation) {
   const booking = confirmation.booking;
   const token = confirmation.manageToken;
-  const calendar = await gql(CALENDAR, { c: booking.code, k: token, l: language() });
+  const calendar = (await gql(CALENDAR, { c: booking.code, k: token, l: language() })).booking.calendarFile;
+  confirmed = { booking, token, calendar };
+  renderDone();
+  focusOn($("#done-title"));
+}
+
+function renderDone() {
+  const { booking, token, calendar } = confirmed;
   const manage = `/manage?code=${encodeURIComponent(booking.code)}&token=${encodeURIComponent(token)}`;
   for (const id of ["step-search", "step-procedure", "step-details"]) $(`#${id}`).hidden = true;
   $("#code").textContent = booking.code;
@@ -174,11 +191,10 @@ async function done(confirmation) {
   replace($("#done-documents"), whatToBring(booking.service));
   replace(
     $("#done-actions"),
-    calendarLink(booking, calendar.booking.calendarFile),
+    calendarLink(booking, calendar),
     h("a", { class: "button", href: manage, id: "manage-link" }, t("manage_link")),
   );
   $("#step-done").hidden = false;
-  focusOn($("#done-title"));
 }
 
 $("#search-form").addEventListener("submit", (event) => {

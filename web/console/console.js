@@ -23,6 +23,8 @@ const OFFICES = `{ offices { id name } }`;
 const OFFICE = `query($o: ID!) { office(id: $o) { id name timezone
   services { id name walkInAllowed }
   desks { id name services { id } currentTicket { ${TICKET} } } } offices { id name } }`;
+// what changes with queue events: each desk's current ticket
+const DESKS = `query($o: ID!) { office(id: $o) { desks { id name currentTicket { ${TICKET} } } } }`;
 const LINE = `query($o: ID!, $d: ID) { waitingTickets(officeId: $o, deskId: $d) { ${TICKET} } }`;
 const BOARD = `query($o: ID!) { board(officeId: $o) { queues { waiting estimatedWaitMinutes service { name } } } }`;
 const EVENTS = `subscription($o: ID!, $a: Int) { queueEvents(officeId: $o, afterSeq: $a) { seq } }`;
@@ -159,10 +161,12 @@ async function openOffice(officeId) {
   panels = roles.includes("ADMIN") ? ALL_PANELS : ALL_PANELS.filter((panel) => roles.some((role) => (PANELS[role] || []).includes(panel)));
   replace(
     $("#tabs"),
-    panels.map((panel) => h("li", {}, h("a", { href: `#${panel}`, "data-panel": panel }, t(`tab_${panel}`)))),
+    panels.map((panel) =>
+      h("li", {}, h("a", { href: `#${panel}`, "data-panel": panel, "data-i18n": `tab_${panel}` }, t(`tab_${panel}`))),
+    ),
   );
   const manager = roles.includes("ADMIN") || roles.includes("MANAGER");
-  replace($("#analytics-link"), manager ? h("a", { href: "/console/analytics" }, t("analytics")) : null);
+  replace($("#analytics-link"), manager ? h("a", { href: "/console/analytics", "data-i18n": "analytics" }, t("analytics")) : null);
   await loadOffice(officeId);
   listen(officeId);
   showPanel();
@@ -178,7 +182,7 @@ async function loadOffice(officeId) {
   replace($("#walkin-service"), walkIn.map((service) => h("option", { value: service.id }, service.name)));
   replace(
     $("#phone-service"),
-    h("option", { value: "" }, t("choose_procedure")),
+    h("option", { value: "", "data-i18n": "choose_procedure" }, t("choose_procedure")),
     office.services.map((service) => h("option", { value: service.id }, service.name)),
   );
 }
@@ -251,7 +255,7 @@ function waitRow(ticket) {
 
 async function refreshDesk() {
   if (!deskId()) return;
-  const [officeData, line] = await Promise.all([api(OFFICE, { o: office.id }), api(LINE, { o: office.id, d: deskId() })]);
+  const [officeData, line] = await Promise.all([api(DESKS, { o: office.id }), api(LINE, { o: office.id, d: deskId() })]);
   const desk = officeData.office.desks.find((entry) => entry.id === deskId());
   current = desk ? desk.currentTicket : null;
   renderCurrent();
@@ -550,7 +554,7 @@ $("#phone-form").addEventListener("submit", async (event) => {
 async function refreshOffice() {
   const [board, data, line] = await Promise.all([
     api(BOARD, { o: office.id }),
-    api(OFFICE, { o: office.id }),
+    api(DESKS, { o: office.id }),
     api(LINE, { o: office.id, d: null }),
   ]);
   replace(
