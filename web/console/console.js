@@ -5,7 +5,7 @@
 // "turnero.staffToken" (the analytics page reads it from there).
 
 import { BOOK_RESULT, BOOKING_FIELDS, bookingSummary, idempotencyKey, slotChooser } from "../shared/booking.js";
-import { $, focusOn, h, replace } from "../shared/dom.js";
+import { $, focusOn, h, replace, replaceIfChanged } from "../shared/dom.js";
 import { dateAndTime, minutesSince, time } from "../shared/format.js";
 import { expect, gql } from "../shared/graphql.js";
 import { apply, initI18n, language, languageToggles, onLanguage, t } from "../shared/i18n.js";
@@ -266,14 +266,15 @@ async function refreshDesk() {
 function renderCurrent() {
   const box = $("#current");
   if (current) {
-    replace(
+    replaceIfChanged(
       box,
+      `${current.id}:${current.status}:${current.calledAt}:${language()}`,
       h("p", { class: "number" }, current.number),
       h("p", {}, `${current.service.name} · ${t(`status_${current.status}`)}`),
       current.calledAt ? h("p", { class: "hint" }, t("called_at", { time: time(current.calledAt, office.timezone) })) : null,
     );
   } else {
-    replace(box, h("p", {}, t("desk_free")));
+    replaceIfChanged(box, `free:${language()}`, h("p", {}, t("desk_free")));
   }
   const status = current ? current.status : null;
   const enabled = {

@@ -2,7 +2,7 @@
 // after a lost connection) rings and speaks each call. While the connection is down the board is hidden
 // behind "reconnecting": a TV must never show calls that may be stale as if they were current.
 
-import { $, h, replace } from "../shared/dom.js";
+import { $, h, replace, replaceIfChanged } from "../shared/dom.js";
 import { clock } from "../shared/format.js";
 import { apply, initI18n, language, onLanguage, t } from "../shared/i18n.js";
 import { LiveConnection } from "../shared/live.js";
@@ -78,21 +78,22 @@ function render(board) {
   const [latest, ...earlier] = board.recentCalls;
   const latestBox = $("#latest");
   if (latest) {
-    const key = `${latest.id}:${latest.recalls}`;
-    replace(
+    const call = `${latest.id}:${latest.recalls}:${latest.desk ? latest.desk.name : ""}`;
+    replaceIfChanged(
       latestBox,
+      `${call}:${language()}`,
       h("span", { class: "number" }, latest.number),
       h("span", { class: "to" }, `${t("desk")} ${latest.desk ? latest.desk.name : "—"}`),
       h("span", { class: "service" }, latest.service.name),
     );
-    if (key !== latestId) {
+    if (call !== latestId) {
       latestBox.classList.remove("fresh");
       void latestBox.offsetWidth; // restarts the flash
       latestBox.classList.add("fresh");
-      latestId = key;
+      latestId = call;
     }
   } else {
-    replace(latestBox, h("span", { class: "empty" }, t("no_calls")));
+    replaceIfChanged(latestBox, `none:${language()}`, h("span", { class: "empty" }, t("no_calls")));
   }
   $(".calls").hidden = earlier.length === 0;
   replace(

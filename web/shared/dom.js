@@ -24,6 +24,15 @@ export function replace(element, ...children) {
   element.replaceChildren(...children.flat(Infinity).filter((child) => child !== null && child !== undefined));
 }
 
+// For live regions: screen readers announce every change, so content is replaced only when what it says
+// changed (`key`), not on each redraw.
+export function replaceIfChanged(element, key, ...children) {
+  if (element.dataset.key === key) return false;
+  element.dataset.key = key;
+  replace(element, ...children);
+  return true;
+}
+
 // Moves focus to a heading or region after a step changes, so screen readers and keyboards follow.
 export function focusOn(element) {
   if (!element) return;
