@@ -39,7 +39,8 @@ onLanguage(() => {
 });
 
 function fail(error) {
-  $("#error").textContent = error.code === "NETWORK" ? t("error_network") : t("error_generic", { message: error.message });
+  $("#error").textContent =
+    error.code === "NETWORK" ? t("error_network") : t("error_generic", { message: error.message });
 }
 
 async function search(text) {

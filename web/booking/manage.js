@@ -2,7 +2,16 @@
 // (/booking/CODE#token=…). Opening it only reads: mail scanners follow links, so cancelling and
 // rescheduling each wait for a deliberate second step.
 
-import { BOOK_RESULT, BOOKING_FIELDS, bookingSummary, calendarLink, idempotencyKey, qrImage, slotChooser, whatToBring } from "../shared/booking.js";
+import {
+  BOOK_RESULT,
+  BOOKING_FIELDS,
+  bookingSummary,
+  calendarLink,
+  idempotencyKey,
+  qrImage,
+  slotChooser,
+  whatToBring,
+} from "../shared/booking.js";
 import { $, focusOn, h, replace } from "../shared/dom.js";
 import { dateAndTime } from "../shared/format.js";
 import { expect, gql } from "../shared/graphql.js";
@@ -70,9 +79,19 @@ function render() {
       "p",
       { class: "actions" },
       open ? calendarLink(booking, booking.calendarFile) : null,
-      open ? h("button", { type: "button", id: "reschedule-open", class: "secondary", onclick: openReschedule }, t("reschedule")) : null,
-      open ? h("button", { type: "button", id: "cancel-open", class: "danger", onclick: openCancel }, t("cancel")) : null,
-      booking.ticket ? h("a", { class: "button secondary", href: `/ticket/${booking.ticket.id}` }, t("ticket_title")) : null,
+      open
+        ? h(
+            "button",
+            { type: "button", id: "reschedule-open", class: "secondary", onclick: openReschedule },
+            t("reschedule"),
+          )
+        : null,
+      open
+        ? h("button", { type: "button", id: "cancel-open", class: "danger", onclick: openCancel }, t("cancel"))
+        : null,
+      booking.ticket
+        ? h("a", { class: "button secondary", href: `/ticket/${booking.ticket.id}` }, t("ticket_title"))
+        : null,
       h("a", { class: "button secondary", href: "/" }, t("new_booking")),
     ),
   );
@@ -115,7 +134,10 @@ function openReschedule() {
 function pickSlot(slot) {
   newSlot = slot;
   const button = $("#reschedule-yes");
-  button.textContent = t("reschedule_confirm", { when: dateAndTime(slot.startsAt, slot.office.timezone), office: slot.office.name });
+  button.textContent = t("reschedule_confirm", {
+    when: dateAndTime(slot.startsAt, slot.office.timezone),
+    office: slot.office.name,
+  });
   button.hidden = false;
   button.dataset.key = idempotencyKey();
 }

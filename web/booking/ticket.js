@@ -29,11 +29,13 @@ function render(ticket) {
   const waiting = ticket.status === "WAITING";
   for (const id of ["position", "position-term", "estimate", "estimate-term"]) $(`#${id}`).hidden = !waiting;
   $("#position").textContent = ticket.position ?? "—";
-  $("#estimate").textContent = ticket.estimatedWaitMinutes === null ? "—" : t("minutes", { n: ticket.estimatedWaitMinutes });
+  $("#estimate").textContent =
+    ticket.estimatedWaitMinutes === null ? "—" : t("minutes", { n: ticket.estimatedWaitMinutes });
   const called = ticket.status === "CALLED" && ticket.desk ? t("called_to", { desk: ticket.desk.name }) : "";
   if ($("#called").textContent !== called) $("#called").textContent = called;
   $("#ticket").hidden = false;
-  if (FINAL.includes(ticket.status)) $("#connection").replaceChildren(h("span", {}, t("ticket_final", { status: t(`status_${ticket.status}`) })));
+  if (FINAL.includes(ticket.status))
+    $("#connection").replaceChildren(h("span", {}, t("ticket_final", { status: t(`status_${ticket.status}`) })));
 }
 
 const live = new LiveConnection({

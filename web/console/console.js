@@ -140,7 +140,9 @@ $("#logout").addEventListener("click", signOut);
 // --- office and panels -----------------------------------------------------------------------------
 
 function rolesAt(officeId) {
-  return me.roles.filter((grant) => grant.role === "ADMIN" || (grant.office && grant.office.id === officeId)).map((grant) => grant.role);
+  return me.roles
+    .filter((grant) => grant.role === "ADMIN" || (grant.office && grant.office.id === officeId))
+    .map((grant) => grant.role);
 }
 
 async function chooseOffices() {
@@ -150,7 +152,10 @@ async function chooseOffices() {
     : [...new Map(me.roles.filter((grant) => grant.office).map((grant) => [grant.office.id, grant.office])).values()];
   const select = $("#office");
   const stored = sessionStorage.getItem("turnero.office");
-  replace(select, offices.map((entry) => h("option", { value: entry.id, selected: entry.id === stored }, entry.name)));
+  replace(
+    select,
+    offices.map((entry) => h("option", { value: entry.id, selected: entry.id === stored }, entry.name)),
+  );
   select.onchange = () => openOffice(select.value);
   if (offices.length) await openOffice(select.value);
 }
@@ -158,7 +163,9 @@ async function chooseOffices() {
 async function openOffice(officeId) {
   sessionStorage.setItem("turnero.office", officeId);
   const roles = rolesAt(officeId);
-  panels = roles.includes("ADMIN") ? ALL_PANELS : ALL_PANELS.filter((panel) => roles.some((role) => (PANELS[role] || []).includes(panel)));
+  panels = roles.includes("ADMIN")
+    ? ALL_PANELS
+    : ALL_PANELS.filter((panel) => roles.some((role) => (PANELS[role] || []).includes(panel)));
   replace(
     $("#tabs"),
     panels.map((panel) =>
@@ -166,7 +173,10 @@ async function openOffice(officeId) {
     ),
   );
   const manager = roles.includes("ADMIN") || roles.includes("MANAGER");
-  replace($("#analytics-link"), manager ? h("a", { href: "/console/analytics", "data-i18n": "analytics" }, t("analytics")) : null);
+  replace(
+    $("#analytics-link"),
+    manager ? h("a", { href: "/console/analytics", "data-i18n": "analytics" }, t("analytics")) : null,
+  );
   await loadOffice(officeId);
   listen(officeId);
   showPanel();
@@ -177,9 +187,15 @@ async function loadOffice(officeId) {
   office = { ...data.office, all: data.offices };
   const deskSelect = $("#desk");
   const stored = sessionStorage.getItem(DESK_KEY);
-  replace(deskSelect, office.desks.map((desk) => h("option", { value: desk.id, selected: desk.id === stored }, desk.name)));
+  replace(
+    deskSelect,
+    office.desks.map((desk) => h("option", { value: desk.id, selected: desk.id === stored }, desk.name)),
+  );
   const walkIn = office.services.filter((service) => service.walkInAllowed);
-  replace($("#walkin-service"), walkIn.map((service) => h("option", { value: service.id }, service.name)));
+  replace(
+    $("#walkin-service"),
+    walkIn.map((service) => h("option", { value: service.id }, service.name)),
+  );
   replace(
     $("#phone-service"),
     h("option", { value: "", "data-i18n": "choose_procedure" }, t("choose_procedure")),
@@ -211,6 +227,7 @@ function listen(officeId) {
   live = new LiveConnection({
     token,
     onStatus: (status) => {
+      if (status === "refused") return signOut(); // the session ended: sign in again
       say("#connection", status === "reconnecting" ? t("reconnecting") : "");
       if (status === "open") refresh();
     },
@@ -246,7 +263,12 @@ function waitRow(ticket) {
   return h(
     "tr",
     {},
-    h("td", {}, ticket.number, ticket.priority === "PRIORITY" ? h("span", { class: "priority" }, ` ${t("priority_mark")}`) : null),
+    h(
+      "td",
+      {},
+      ticket.number,
+      ticket.priority === "PRIORITY" ? h("span", { class: "priority" }, ` ${t("priority_mark")}`) : null,
+    ),
     h("td", {}, ticket.service.name),
     h("td", {}, t("minutes", { n: minutesSince(ticket.issuedAt) })),
     h("td", {}, ticket.estimatedWaitMinutes === null ? "—" : t("minutes", { n: ticket.estimatedWaitMinutes })),
@@ -255,7 +277,10 @@ function waitRow(ticket) {
 
 async function refreshDesk() {
   if (!deskId()) return;
-  const [officeData, line] = await Promise.all([api(DESKS, { o: office.id }), api(LINE, { o: office.id, d: deskId() })]);
+  const [officeData, line] = await Promise.all([
+    api(DESKS, { o: office.id }),
+    api(LINE, { o: office.id, d: deskId() }),
+  ]);
   const desk = officeData.office.desks.find((entry) => entry.id === deskId());
   current = desk ? desk.currentTicket : null;
   renderCurrent();
@@ -271,7 +296,9 @@ function renderCurrent() {
       `${current.id}:${current.status}:${current.calledAt}:${language()}`,
       h("p", { class: "number" }, current.number),
       h("p", {}, `${current.service.name} · ${t(`status_${current.status}`)}`),
-      current.calledAt ? h("p", { class: "hint" }, t("called_at", { time: time(current.calledAt, office.timezone) })) : null,
+      current.calledAt
+        ? h("p", { class: "hint" }, t("called_at", { time: time(current.calledAt, office.timezone) }))
+        : null,
     );
   } else {
     replaceIfChanged(box, `free:${language()}`, h("p", {}, t("desk_free")));
@@ -286,7 +313,8 @@ function renderCurrent() {
     transfer: Boolean(current),
     walkin: true,
   };
-  for (const button of document.querySelectorAll("#desk-buttons button")) button.disabled = !enabled[button.dataset.action];
+  for (const button of document.querySelectorAll("#desk-buttons button"))
+    button.disabled = !enabled[button.dataset.action];
 }
 
 async function deskAction(action) {
@@ -323,7 +351,10 @@ function transferTargets() {
       : kind === "desk"
         ? office.desks.filter((desk) => desk.id !== deskId())
         : office.all.filter((entry) => entry.id !== office.id);
-  replace($("#transfer-target"), options.map((option) => h("option", { value: option.id }, option.name)));
+  replace(
+    $("#transfer-target"),
+    options.map((option) => h("option", { value: option.id }, option.name)),
+  );
 }
 
 function openTransfer() {
@@ -434,8 +465,16 @@ function showFound(booking, code) {
       ? h(
           "p",
           { class: "actions" },
-          h("button", { type: "button", class: "secondary", onclick: () => moveBooking(booking, moveArea) }, t("reschedule")),
-          h("button", { type: "button", class: "danger", onclick: () => confirmCancel(booking, confirmArea) }, t("cancel")),
+          h(
+            "button",
+            { type: "button", class: "secondary", onclick: () => moveBooking(booking, moveArea) },
+            t("reschedule"),
+          ),
+          h(
+            "button",
+            { type: "button", class: "danger", onclick: () => confirmCancel(booking, confirmArea) },
+            t("cancel"),
+          ),
         )
       : null,
     confirmArea,
@@ -486,9 +525,15 @@ function moveBooking(booking, area) {
       idPrefix: "phone-move",
       onPick: async (slot) => {
         try {
-          const result = expect((await api(RESCHEDULE, { c: booking.code, s: slot.id, i: key })).rescheduleBooking, "BookingConfirmation");
+          const result = expect(
+            (await api(RESCHEDULE, { c: booking.code, s: slot.id, i: key })).rescheduleBooking,
+            "BookingConfirmation",
+          );
           showFound(result.booking, booking.code);
-          say("#phone-status", t("moved_caller", { when: dateAndTime(result.booking.startsAt, result.booking.office.timezone) }));
+          say(
+            "#phone-status",
+            t("moved_caller", { when: dateAndTime(result.booking.startsAt, result.booking.office.timezone) }),
+          );
         } catch (error) {
           fail(error);
         }

@@ -36,17 +36,21 @@ else start();
 function start() {
   showStatus(t("loading"));
   const live = new LiveConnection({ token, onStatus });
-  live.subscribe(BOARD, { o: officeId }, {
-    onNext: (data) => {
-      const first = lastSeq === null;
-      if (first) lastSeq = data.board.seq;
-      render(data.board);
-      if (first) {
-        live.subscribe(EVENTS, () => ({ o: officeId, a: lastSeq }), { onNext: (d) => event(d.queueEvents), onError });
-      }
+  live.subscribe(
+    BOARD,
+    { o: officeId },
+    {
+      onNext: (data) => {
+        const first = lastSeq === null;
+        if (first) lastSeq = data.board.seq;
+        render(data.board);
+        if (first) {
+          live.subscribe(EVENTS, () => ({ o: officeId, a: lastSeq }), { onNext: (d) => event(d.queueEvents), onError });
+        }
+      },
+      onError,
     },
-    onError,
-  });
+  );
 }
 
 function onStatus(status) {

@@ -41,16 +41,30 @@ export function bookingSummary(booking) {
     [t("document"), booking.citizen.documentHint],
     [t("status"), t(`booking_${booking.status}`)],
   ];
-  return h("dl", { class: "summary" }, rows.map(([term, value]) => [h("dt", {}, term), h("dd", {}, value)]));
+  return h(
+    "dl",
+    { class: "summary" },
+    rows.map(([term, value]) => [h("dt", {}, term), h("dd", {}, value)]),
+  );
 }
 
 export function whatToBring(service) {
   if (!service.requiredDocuments.length) return h("p", {}, t("bring_nothing"));
-  return h("ul", { class: "documents" }, service.requiredDocuments.map((document) => h("li", {}, document)));
+  return h(
+    "ul",
+    { class: "documents" },
+    service.requiredDocuments.map((document) => h("li", {}, document)),
+  );
 }
 
 export function qrImage(booking) {
-  return h("img", { class: "qr", src: booking.qrCode, alt: t("qr_alt", { code: booking.code }), width: 200, height: 200 });
+  return h("img", {
+    class: "qr",
+    src: booking.qrCode,
+    alt: t("qr_alt", { code: booking.code }),
+    width: 200,
+    height: 200,
+  });
 }
 
 // A download link for the booking's calendar file (the same event the confirmation mail carries).
@@ -91,16 +105,16 @@ export async function showSlots(container, { serviceId, officeId, onPick, token 
     const slots = data.earliestSlots;
     container.replaceChildren(
       slots.length
-        ? h("div", { class: "slots anywhere" }, slots.map((slot) => slotButton(slot, slot.office, onPick, true)))
+        ? h(
+            "div",
+            { class: "slots anywhere" },
+            slots.map((slot) => slotButton(slot, slot.office, onPick, true)),
+          )
         : h("p", { role: "status" }, t("no_slots")),
     );
     return;
   }
-  const data = await gql(
-    AVAILABILITY,
-    { s: serviceId, f: isoDate(0), t: isoDate(DAYS_SHOWN - 1), o: officeId },
-    token,
-  );
+  const data = await gql(AVAILABILITY, { s: serviceId, f: isoDate(0), t: isoDate(DAYS_SHOWN - 1), o: officeId }, token);
   const days = data.availability.filter((entry) => entry.slots.some((slot) => slot.remaining > 0));
   if (!days.length) {
     container.replaceChildren(h("p", { role: "status" }, t("no_slots_office", { days: DAYS_SHOWN })));
@@ -118,7 +132,9 @@ export async function showSlots(container, { serviceId, officeId, onPick, token 
           h(
             "div",
             { class: "slot-times" },
-            entry.slots.filter((slot) => slot.remaining > 0).map((slot) => slotButton(slot, entry.office, onPick, false)),
+            entry.slots
+              .filter((slot) => slot.remaining > 0)
+              .map((slot) => slotButton(slot, entry.office, onPick, false)),
           ),
         ),
       ),

@@ -7,7 +7,9 @@ function locale() {
 }
 
 export function time(iso, timeZone) {
-  return new Intl.DateTimeFormat(locale(), { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone }).format(new Date(iso));
+  return new Intl.DateTimeFormat(locale(), { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone }).format(
+    new Date(iso),
+  );
 }
 
 export function day(iso, timeZone) {
@@ -21,7 +23,9 @@ export function dateAndTime(iso, timeZone) {
 }
 
 export function clock(timeZone, now = new Date()) {
-  return new Intl.DateTimeFormat(locale(), { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone }).format(now);
+  return new Intl.DateTimeFormat(locale(), { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone }).format(
+    now,
+  );
 }
 
 export function minutesSince(iso, now = Date.now()) {
