@@ -240,7 +240,7 @@ async def _seed(state: AppState, console: Console) -> tuple[dict[str, int], int]
     return offices, report.created
 
 
-def _print_accounts(console: Console, secret_key: bytes, offices: dict[str, int]) -> None:
+def _print_accounts(console: Console, secret_key: bytes, offices: dict[str, int], public_url: str) -> None:
     # plain lines, never wrapped: people copy these into a browser or a kiosk's configuration
     console.print("Demo accounts (passwords derived from this installation's secret key):", soft_wrap=True)
     for account in demo_accounts(secret_key):
@@ -261,6 +261,13 @@ def _print_accounts(console: Console, secret_key: bytes, offices: dict[str, int]
                 markup=False,
                 highlight=False,
             )
+        display = _device_token(secret_key, DeviceKind.DISPLAY, office.slug)
+        console.print(
+            f"    screen   {public_url.rstrip('/')}/display/{offices[office.slug]}?token={display}",
+            soft_wrap=True,
+            markup=False,
+            highlight=False,
+        )
 
 
 async def seed_demo(settings: Settings) -> None:
@@ -272,4 +279,4 @@ async def seed_demo(settings: Settings) -> None:
     console.print(
         f"demo city: {len(OFFICES)} offices, {len(SERVICES)} procedures, {created} new slots ({total} in all)"
     )
-    _print_accounts(console, settings.secret_key, offices)
+    _print_accounts(console, settings.secret_key, offices, settings.public_url)

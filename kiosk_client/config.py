@@ -7,7 +7,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Language = Literal["es", "en"]
@@ -30,14 +30,21 @@ class KioskConfig(BaseSettings):
         description="the offline spool (SQLite on the kiosk's own disk)",
     )
     ticket_url: str = Field(
-        default="http://127.0.0.1:8000/tickets/{ticket_id}",
-        description="the ticket's live status page, for the QR code; {ticket_id} is replaced",
+        default="",
+        description="the ticket's live status page, for the QR code; {ticket_id} is replaced "
+        "(default: the server's own /ticket/{ticket_id} page)",
     )
     idle_seconds: float = Field(default=30, gt=0, description="back to the start screen after this long untouched")
     block_size: int = Field(default=50, ge=1, le=500, description="walk-in numbers reserved for offline use")
     request_seconds: float = Field(default=5, gt=0, description="how long an API request may take")
     printer_seconds: float = Field(default=8, gt=0, description="how long printing may take before giving up")
     replay_every_seconds: float = Field(default=5, gt=0, description="how often the spool is replayed when offline")
+
+    @model_validator(mode="after")
+    def _ticket_page_of_the_server(self) -> KioskConfig:
+        if not self.ticket_url:
+            self.ticket_url = self.server_url.rstrip("/") + "/ticket/{ticket_id}"
+        return self
 
 
 def load_config(path: Path | None = None, **overrides: Any) -> KioskConfig:

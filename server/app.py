@@ -15,6 +15,7 @@ from core.runtime import open_state, resolve_servers
 from core.settings import Settings, load_settings
 from schema.root import schema
 from server.graphql_view import TurneroGraphQL
+from server.pages import page_routes
 
 
 async def live(request: Request) -> JSONResponse:
@@ -52,6 +53,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             WebSocketRoute("/graphql", graphql),
             Route("/health/live", live),
             Route("/health/ready", ready),
+            *page_routes(),
         ],
         lifespan=lifespan,
     )

@@ -60,9 +60,10 @@ def status(url: str) -> int | None:
 
 
 @contextmanager
-def serving(env: dict[str, str], *extra: str) -> Iterator[str]:
-    """`python main.py serve` on a free port; yields its base URL once it is ready."""
-    port = free_port()
+def serving(env: dict[str, str], *extra: str, port: int | None = None) -> Iterator[str]:
+    """`python main.py serve` on a free port (or on `port`: a restart at the same address); yields its base URL
+    once it is ready."""
+    port = port or free_port()
     process = subprocess.Popen(
         [sys.executable, "main.py", "serve", "--port", str(port), *extra],
         cwd=ROOT,

@@ -24,6 +24,15 @@ def test_the_environment_overrides_the_file(tmp_path: Path, monkeypatch: pytest.
     assert load_config(path, language="es").language == "es"
 
 
+def test_the_qr_code_opens_the_servers_own_ticket_page(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("KIOSK_TICKET_URL", raising=False)
+    monkeypatch.delenv("KIOSK_SERVER_URL", raising=False)
+    config = load_config(token="td_x", office_id="1", server_url="https://turnos.example/")
+    assert config.ticket_url.format(ticket_id="42") == "https://turnos.example/ticket/42"
+    chosen = load_config(token="td_x", office_id="1", ticket_url="https://elsewhere.example/t/{ticket_id}")
+    assert chosen.ticket_url == "https://elsewhere.example/t/{ticket_id}"
+
+
 def test_a_bad_file_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("KIOSK_TOKEN", raising=False)
     monkeypatch.delenv("KIOSK_OFFICE_ID", raising=False)

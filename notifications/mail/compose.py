@@ -85,6 +85,12 @@ async def compose(conn: AsyncConnection, settings: Settings, row: OutboxRow) -> 
     )
 
 
+def booking_calendar(settings: Settings, facts: BookingFacts, lang: str) -> bytes:
+    """The calendar file the confirmation mail carries, for the booking pages' "add to calendar": the same
+    UID and sequence, so a calendar that imports both keeps one appointment."""
+    return calendar_file(_appointment(settings, facts, lang, _values(settings, facts, lang)))
+
+
 def manage_url(settings: Settings, facts: BookingFacts) -> str:
     """Opens the booking's page; the page itself changes nothing until the citizen acts on it."""
     return f"{_base_url(settings)}/booking/{facts.code}#token={manage_token(settings.secret_key, facts.manage_nonce)}"

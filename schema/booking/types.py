@@ -1,15 +1,21 @@
 from __future__ import annotations
 
+import base64
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
 from models.booking import BookingStatus, Channel
+from notifications.mail.compose import booking_calendar
+from notifications.mail.facts import booking_facts
+from notifications.mail.qr import qr_png
+from notifications.mail.render import language as mail_language
 from resolvers.booking.records import BookingEventRecord, BookingRecord, ConfirmationRecord
 from schema.agenda.types import Slot, zone
 from schema.catalogue.types import Office, Service, load_office, load_service
 from schema.context import Info
+from schema.errors import run_query
 
 if TYPE_CHECKING:
     from schema.queue.types import Ticket
@@ -100,6 +106,23 @@ class Booking:
     async def history(self, info: Info) -> list[BookingEvent]:
         events = await info.context.loaders.events_by_booking.load(self.record.id)
         return [BookingEvent.from_record(event) for event in events]
+
+    @strawberry.field(
+        description="The booking code as a QR image for the kiosk's scanner, as the confirmation mail shows it: "
+        "a data: URL of a PNG."
+    )
+    def qr_code(self) -> str:
+        return "data:image/png;base64," + base64.b64encode(qr_png(self.record.code)).decode("ascii")
+
+    @strawberry.field(
+        description="The appointment as a calendar file (RFC 5545 text), the one the confirmation mail carries: "
+        "importing both keeps one event. language: es or en (default: the booking's)."
+    )
+    async def calendar_file(self, info: Info, language: str | None = None) -> str:
+        facts = await run_query(info, lambda conn: booking_facts(conn, self.record.id))
+        assert facts is not None, "a booking that was read is never deleted"
+        lang = mail_language(language or facts.citizen_locale)
+        return booking_calendar(info.context.state.settings, facts, lang).decode("utf-8")
 
 
 @strawberry.type(

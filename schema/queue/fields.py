@@ -15,7 +15,7 @@ from dataloaders import Loaders
 from models.queue import PriorityClass, TicketStatus
 from realtime.buffer import SubscriberDropped, drain
 from realtime.stream import office_events
-from resolvers.queue import arrival, desk, kiosk, log
+from resolvers.queue import arrival, desk, kiosk, line, log
 from resolvers.queue.access import may_watch
 from resolvers.queue.board import board
 from resolvers.queue.records import QueueChange
@@ -93,6 +93,17 @@ class QueueQuery:
         number = parse_id(id)
         found = await run_query(info, lambda conn: log.ticket(conn, number)) if number else None
         return Ticket.from_record(found) if found else None
+
+    @strawberry.field(
+        description="Desk staff of the office: the tickets waiting, first in line first; with deskId, those that "
+        "callNext at that desk would take, in the order it takes them."
+    )
+    async def waiting_tickets(
+        self, info: Info, office_id: strawberry.ID, desk_id: strawberry.ID | None = None, limit: int = 100
+    ) -> list[Ticket]:
+        viewer = info.context.viewer
+        found = await run_query(info, lambda conn: line.waiting_tickets(conn, viewer, office_id, desk_id, limit))
+        return [Ticket.from_record(record) for record in found]
 
 
 @strawberry.type

@@ -1,0 +1,146 @@
+"""From a desk's call to the waiting-room screen: how long the display page takes to show a call.
+
+    .venv/bin/python -m bench.screens [--rounds 30]
+
+One `python main.py serve` on the bench database, one office with one desk, and two watchers of it: the
+display page in Debian's Chromium (headless, `/display/{office}?token=…`) and, as the baseline, a bare
+graphql-transport-ws client subscribed to the same `board` document that the page sends. Each round: a
+walk-in ticket, then `callNext` over HTTP; from the moment its answer arrives, the time until the
+baseline's socket receives the board carrying the call, and until the page's newest-call box shows the
+number (a MutationObserver's Date.now() in the page: the same clock). The ratio is what the page adds
+(parsing, drawing) on top of what any client of the API waits. Prints JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import operator
+import statistics
+import time
+from functools import partial
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+from playwright.async_api import async_playwright
+from rich.console import Console
+from rich.progress import Progress
+
+from bench.common import bench_environment, percentile, server_process
+from tests.browser_support import ensure_chromium
+from tests.live_support import socket
+from tests.processes import main_py
+from tests.queue_support import FrontDesk, front_desk
+from tests.support import Api
+
+ADMIN = "screens-bench-admin"
+ADMIN_PASSWORD = "screens bench admin password"
+SERVICE = "screens"
+CALL_NEXT = "mutation($d: ID!) { callNext(deskId: $d) { __typename ... on Ticket { id number } } }"
+# the page's own document (web/display/display.js)
+BOARD = """subscription($o: ID!) { board(officeId: $o) { seq office { name timezone }
+  recentCalls { id number calledAt recalls desk { name } service { name } }
+  queues { waiting estimatedWaitMinutes service { id name } } } }"""
+WATCH = """() => {
+  window.__seen = {};
+  const latest = document.querySelector("#latest");
+  new MutationObserver(() => {
+    const number = latest.querySelector(".number");
+    if (number && !(number.textContent in window.__seen)) window.__seen[number.textContent] = Date.now();
+  }).observe(latest, { childList: true, subtree: true, characterData: true });
+}"""
+console = Console(stderr=True)
+
+
+async def prepare(api: Api) -> FrontDesk:
+    admin = await api.login(ADMIN, ADMIN_PASSWORD)
+    return await front_desk(api, admin, slug=f"screens-{int(time.time())}", services=(SERVICE,))
+
+
+def summary(milliseconds: list[float]) -> dict[str, float]:
+    ordered = sorted(milliseconds)
+    return {
+        "p50_ms": round(statistics.median(ordered), 1),
+        "p99_ms": round(percentile(ordered, 0.99), 1),
+        "max_ms": round(ordered[-1], 1),
+    }
+
+
+async def measure(base: str, rounds: int) -> dict[str, Any]:
+    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+        api = Api(client)
+        front = await prepare(api)
+        received: dict[str, float] = {}  # ticket number -> when the baseline's board first showed it called
+        arrival = asyncio.Condition()
+
+        async with socket(base, front.display) as bare, async_playwright() as playwright:
+            await bare.subscribe("board", BOARD, {"o": front.office_id})
+
+            async def read() -> None:
+                while True:
+                    calls = (await bare.next("board", seconds=3600))["board"]["recentCalls"]
+                    if calls and calls[0]["number"] not in received:
+                        at = time.time()
+                        async with arrival:
+                            received[calls[0]["number"]] = at
+                            arrival.notify_all()
+
+            reader = asyncio.create_task(read())
+            browser = await playwright.chromium.launch(executable_path=ensure_chromium())
+            page = await browser.new_page(viewport={"width": 1920, "height": 1080})
+            await page.goto(f"{base}/display/{front.office_id}?token={quote(front.display)}")
+            await page.wait_for_selector("#board:not([hidden])")
+            await page.evaluate(WATCH)
+
+            page_ms: list[float] = []
+            bare_ms: list[float] = []
+            with Progress(console=console, transient=True) as progress:
+                task = progress.add_task("calls", total=rounds)
+                for _ in range(rounds):
+                    ticket = await front.issue(SERVICE)
+                    await asyncio.sleep(0.3)  # both watchers have drawn the new ticket: the call starts clean
+                    answer = (await api.run(CALL_NEXT, {"d": front.desks["1"]}, front.clerk))["callNext"]
+                    answered = time.time()
+                    assert answer["number"] == ticket["number"], answer
+                    shown = await page.wait_for_function(
+                        "number => window.__seen[number]", arg=ticket["number"], timeout=30000
+                    )
+                    page_ms.append(await shown.json_value() - answered * 1000)
+                    number = ticket["number"]
+                    async with arrival:
+                        await asyncio.wait_for(arrival.wait_for(partial(operator.contains, received, number)), 30)
+                    bare_ms.append((received[number] - answered) * 1000)
+                    await front.move("startService", ticket["id"])
+                    await front.move("completeTicket", ticket["id"])
+                    progress.advance(task)
+            reader.cancel()
+            await browser.close()
+
+    page_figures, bare_figures = summary(page_ms), summary(bare_ms)
+    return {
+        "benchmark": "call to display page",
+        "rounds": rounds,
+        "latency_from": "callNext's HTTP response arriving at the client",
+        "display_page": page_figures,
+        "bare_board_subscriber_baseline": bare_figures,
+        "page_over_baseline_p50": round(page_figures["p50_ms"] / max(bare_figures["p50_ms"], 0.1), 2),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=30)
+    args = parser.parse_args()
+    env = bench_environment()
+    created = main_py("create-admin", ADMIN, env=env | {"TURNERO_ADMIN_PASSWORD": ADMIN_PASSWORD})
+    if created.returncode != 0:
+        raise SystemExit(created.stderr)
+    with server_process(env) as (base, _):
+        report = asyncio.run(measure(base, args.rounds))
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()

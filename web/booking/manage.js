@@ -1,0 +1,174 @@
+// A citizen's booking, from the link in the confirmation (/manage?code=…&token=…) or in the mail
+// (/booking/CODE#token=…). Opening it only reads: mail scanners follow links, so cancelling and
+// rescheduling each wait for a deliberate second step.
+
+import {
+  BOOK_RESULT,
+  BOOKING_FIELDS,
+  bookingSummary,
+  calendarLink,
+  idempotencyKey,
+  qrImage,
+  slotChooser,
+  whatToBring,
+} from "../shared/booking.js";
+import { $, focusOn, h, replace } from "../shared/dom.js";
+import { dateAndTime } from "../shared/format.js";
+import { expect, gql } from "../shared/graphql.js";
+import { apply, initI18n, language, languageToggles, onLanguage, t } from "../shared/i18n.js";
+import { MESSAGES } from "./messages.js";
+
+const READ = `query($c: String!, $k: String!, $l: String) { booking(code: $c, manageToken: $k) {
+  ${BOOKING_FIELDS} calendarFile(language: $l) service { offices { id name address timezone } } } }`;
+const CANCEL = `mutation($c: String!, $k: String!, $r: String) { cancelBooking(code: $c, manageToken: $k, reason: $r) {
+  __typename ... on Booking { id status } ... on UserError { code message } } }`;
+const RESCHEDULE = `mutation($c: String!, $s: ID!, $k: String!, $i: String) {
+  rescheduleBooking(code: $c, slotId: $s, manageToken: $k, idempotencyKey: $i) { ${BOOK_RESULT} } }`;
+
+const query = new URLSearchParams(location.search);
+const hash = new URLSearchParams(location.hash.slice(1));
+const pathCode = location.pathname.startsWith("/booking/") ? decodeURIComponent(location.pathname.split("/")[2]) : null;
+const code = query.get("code") || pathCode;
+let token = query.get("token") || hash.get("token");
+let booking = null;
+let newSlot = null;
+
+initI18n(MESSAGES);
+languageToggles();
+onLanguage(() => load());
+
+function fail(error) {
+  $("#error").textContent = error.code === "NETWORK" ? t("error_network") : error.message;
+  focusOn($("#error"));
+}
+
+function say(text) {
+  const message = $("#message");
+  message.textContent = text;
+  message.hidden = !text;
+}
+
+async function load() {
+  if (!code || !token) {
+    $("#error").textContent = t("not_found");
+    return;
+  }
+  try {
+    booking = (await gql(READ, { c: code, k: token, l: language() })).booking;
+  } catch (error) {
+    fail(error);
+    return;
+  }
+  if (!booking) {
+    $("#error").textContent = t("not_found");
+    return;
+  }
+  render();
+}
+
+function render() {
+  const open = booking.status === "BOOKED" && new Date(booking.startsAt) > new Date();
+  replace(
+    $("#booking"),
+    h("p", { class: "code-line" }, `${t("your_code")} `, h("strong", { class: "code" }, booking.code)),
+    booking.status === "BOOKED" ? qrImage(booking) : null,
+    bookingSummary(booking),
+    h("h2", {}, t("what_to_bring")),
+    whatToBring(booking.service),
+    h(
+      "p",
+      { class: "actions" },
+      open ? calendarLink(booking, booking.calendarFile) : null,
+      open
+        ? h(
+            "button",
+            { type: "button", id: "reschedule-open", class: "secondary", onclick: openReschedule },
+            t("reschedule"),
+          )
+        : null,
+      open
+        ? h("button", { type: "button", id: "cancel-open", class: "danger", onclick: openCancel }, t("cancel"))
+        : null,
+      booking.ticket
+        ? h("a", { class: "button secondary", href: `/ticket/${booking.ticket.id}` }, t("ticket_title"))
+        : null,
+      h("a", { class: "button secondary", href: "/" }, t("new_booking")),
+    ),
+  );
+}
+
+function openCancel() {
+  $("#reschedule").hidden = true;
+  $("#cancel-confirm").hidden = false;
+  focusOn($("#cancel-title"));
+}
+
+async function cancel() {
+  $("#error").textContent = "";
+  try {
+    const reason = $("#cancel-reason").value.trim() || null;
+    const result = (await gql(CANCEL, { c: code, k: token, r: reason })).cancelBooking;
+    expect(result, "Booking");
+  } catch (error) {
+    fail(error);
+    return;
+  }
+  $("#cancel-confirm").hidden = true;
+  await load();
+  say(t("cancelled"));
+  focusOn($("#message"));
+}
+
+function openReschedule() {
+  $("#cancel-confirm").hidden = true;
+  newSlot = null;
+  $("#reschedule-yes").hidden = true;
+  replace(
+    $("#reschedule-chooser"),
+    slotChooser({ service: booking.service, preferOffice: booking.office.id, onPick: pickSlot, idPrefix: "move" }),
+  );
+  $("#reschedule").hidden = false;
+  focusOn($("#reschedule-title"));
+}
+
+function pickSlot(slot) {
+  newSlot = slot;
+  const button = $("#reschedule-yes");
+  button.textContent = t("reschedule_confirm", {
+    when: dateAndTime(slot.startsAt, slot.office.timezone),
+    office: slot.office.name,
+  });
+  button.hidden = false;
+  button.dataset.key = idempotencyKey();
+}
+
+async function reschedule() {
+  if (!newSlot) return;
+  $("#error").textContent = "";
+  try {
+    const variables = { c: code, s: newSlot.id, k: token, i: $("#reschedule-yes").dataset.key };
+    const result = expect((await gql(RESCHEDULE, variables)).rescheduleBooking, "BookingConfirmation");
+    token = result.manageToken;
+    // the address bar keeps working after the move: the same code, the token the API gave back
+    history.replaceState(null, "", `/manage?code=${encodeURIComponent(code)}&token=${encodeURIComponent(token)}`);
+    $("#reschedule").hidden = true;
+    await load();
+    say(t("rescheduled", { when: dateAndTime(result.booking.startsAt, result.booking.office.timezone) }));
+    focusOn($("#message"));
+  } catch (error) {
+    fail(error);
+  }
+}
+
+$("#cancel-yes").addEventListener("click", cancel);
+$("#cancel-no").addEventListener("click", () => {
+  $("#cancel-confirm").hidden = true;
+  focusOn($("#cancel-open"));
+});
+$("#reschedule-yes").addEventListener("click", reschedule);
+$("#reschedule-back").addEventListener("click", () => {
+  $("#reschedule").hidden = true;
+  focusOn($("#reschedule-open"));
+});
+apply();
+load();

@@ -1,0 +1,63 @@
+// A ticket's live position and estimate on the citizen's phone: ticketUpdates needs no credentials.
+// After a transfer the subscription carries on with the new ticket, and so does the address.
+
+import { $, h } from "../shared/dom.js";
+import { apply, initI18n, languageToggles, onLanguage, t } from "../shared/i18n.js";
+import { LiveConnection } from "../shared/live.js";
+import { MESSAGES } from "./messages.js";
+
+const UPDATES = `subscription($t: ID!) { ticketUpdates(ticketId: $t) {
+  id number status position estimatedWaitMinutes desk { name } service { name } office { name } } }`;
+const FINAL = ["DONE", "NO_SHOW", "CANCELLED"];
+
+let ticketId = decodeURIComponent(location.pathname.split("/").filter(Boolean)[1] || "");
+let last = null;
+
+initI18n(MESSAGES);
+languageToggles();
+onLanguage(() => last && render(last));
+
+function render(ticket) {
+  last = ticket;
+  if (ticket.id !== ticketId) {
+    ticketId = ticket.id;
+    history.replaceState(null, "", `/ticket/${encodeURIComponent(ticketId)}`);
+  }
+  $("#number").textContent = ticket.number;
+  $("#service").textContent = `${ticket.service.name} — ${ticket.office.name}`;
+  $("#status").textContent = t(`status_${ticket.status}`);
+  const waiting = ticket.status === "WAITING";
+  for (const id of ["position", "position-term", "estimate", "estimate-term"]) $(`#${id}`).hidden = !waiting;
+  $("#position").textContent = ticket.position ?? "—";
+  $("#estimate").textContent =
+    ticket.estimatedWaitMinutes === null ? "—" : t("minutes", { n: ticket.estimatedWaitMinutes });
+  const called = ticket.status === "CALLED" && ticket.desk ? t("called_to", { desk: ticket.desk.name }) : "";
+  if ($("#called").textContent !== called) $("#called").textContent = called;
+  $("#ticket").hidden = false;
+  if (FINAL.includes(ticket.status))
+    $("#connection").replaceChildren(h("span", {}, t("ticket_final", { status: t(`status_${ticket.status}`) })));
+}
+
+const live = new LiveConnection({
+  onStatus: (status) => {
+    const notice = $("#connection");
+    notice.hidden = status !== "reconnecting";
+    notice.textContent = status === "reconnecting" ? t("reconnecting") : "";
+  },
+});
+live.subscribe(UPDATES, () => ({ t: ticketId }), {
+  onNext: (data) => render(data.ticketUpdates),
+  onError: (errors) => {
+    const codes = errors.map((error) => error.extensions && error.extensions.code);
+    $("#error").textContent = codes.includes("NOT_FOUND") ? t("ticket_not_found") : errors[0].message;
+  },
+  onComplete: () => {
+    if (last) {
+      const notice = $("#connection");
+      notice.hidden = false;
+      notice.textContent = t("ticket_final", { status: t(`status_${last.status}`) });
+    }
+    live.close();
+  },
+});
+apply();

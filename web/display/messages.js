@@ -1,0 +1,26 @@
+export const MESSAGES = {
+  es: {
+    display_title: "Turnos",
+    latest_call: "Último llamado",
+    recent_calls: "Llamados anteriores",
+    waiting_title: "En espera por trámite",
+    service: "Trámite",
+    estimated_wait: "Espera estimada",
+    no_calls: "Todavía no hubo llamados hoy",
+    enable_sound: "Activar sonido",
+    no_token: "Falta el código de esta pantalla (?token=…).",
+    announce: "Turno {number}, puesto {desk}",
+  },
+  en: {
+    display_title: "Queue",
+    latest_call: "Now calling",
+    recent_calls: "Earlier calls",
+    waiting_title: "Waiting by procedure",
+    service: "Procedure",
+    estimated_wait: "Estimated wait",
+    no_calls: "No calls yet today",
+    enable_sound: "Turn sound on",
+    no_token: "This screen's token is missing (?token=…).",
+    announce: "Ticket {number}, desk {desk}",
+  },
+};

@@ -1,0 +1,196 @@
+// What the citizen's pages and the call-centre console share about a booking: the fields they read, its
+// summary, what to bring, its calendar file, and a slot picker (soonest anywhere, or one office's days).
+
+import { h } from "./dom.js";
+import { day, isoDate, time } from "./format.js";
+import { gql } from "./graphql.js";
+import { t } from "./i18n.js";
+
+export const BOOKING_FIELDS = `id code status startsAt endsAt qrCode
+  citizen { name email documentHint }
+  service { id name description durationMinutes requiredDocuments }
+  office { id name address timezone }
+  ticket { id }`;
+
+export const BOOK_RESULT = `__typename
+  ... on BookingConfirmation { manageToken booking { ${BOOKING_FIELDS} } }
+  ... on UserError { code message }
+  ... on ValidationError { field }
+  ... on SlotUnavailable { alternatives { id startsAt remaining office { id name address timezone } } }`;
+
+const EARLIEST = `query($s: ID!) { earliestSlots(serviceId: $s, limit: 12) {
+  id startsAt remaining office { id name address timezone } } }`;
+const AVAILABILITY = `query($s: ID!, $f: Date!, $t: Date!, $o: ID) {
+  availability(serviceId: $s, from: $f, to: $t, officeId: $o) {
+    date office { id name address timezone } slots { id startsAt remaining } } }`;
+const DAYS_SHOWN = 14;
+
+export function idempotencyKey() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+export function bookingSummary(booking) {
+  const zone = booking.office.timezone;
+  const rows = [
+    [t("procedure"), booking.service.name],
+    [t("office"), [booking.office.name, booking.office.address].filter(Boolean).join(" — ")],
+    [t("date"), day(booking.startsAt, zone)],
+    [t("time"), time(booking.startsAt, zone)],
+    [t("name"), booking.citizen.name],
+    [t("document"), booking.citizen.documentHint],
+    [t("status"), t(`booking_${booking.status}`)],
+  ];
+  return h(
+    "dl",
+    { class: "summary" },
+    rows.map(([term, value]) => [h("dt", {}, term), h("dd", {}, value)]),
+  );
+}
+
+export function whatToBring(service) {
+  if (!service.requiredDocuments.length) return h("p", {}, t("bring_nothing"));
+  return h(
+    "ul",
+    { class: "documents" },
+    service.requiredDocuments.map((document) => h("li", {}, document)),
+  );
+}
+
+export function qrImage(booking) {
+  return h("img", {
+    class: "qr",
+    src: booking.qrCode,
+    alt: t("qr_alt", { code: booking.code }),
+    width: 200,
+    height: 200,
+  });
+}
+
+// A download link for the booking's calendar file (the same event the confirmation mail carries).
+export function calendarLink(booking, calendarFile) {
+  const url = URL.createObjectURL(new Blob([calendarFile], { type: "text/calendar" }));
+  return h("a", { class: "button secondary", href: url, download: `${booking.code}.ics` }, t("add_to_calendar"));
+}
+
+function slotButton(slot, office, onPick, withOffice) {
+  const zone = office.timezone;
+  const text = withOffice
+    ? `${day(slot.startsAt, zone)}, ${time(slot.startsAt, zone)} — ${office.name}`
+    : time(slot.startsAt, zone);
+  return h(
+    "button",
+    {
+      type: "button",
+      class: "slot secondary",
+      "data-slot": slot.id,
+      "aria-label": withOffice ? null : `${day(slot.startsAt, zone)}, ${time(slot.startsAt, zone)}`,
+      onclick: (event) => {
+        for (const other of event.currentTarget.closest(".slots").querySelectorAll(".slot"))
+          other.setAttribute("aria-pressed", "false");
+        event.currentTarget.setAttribute("aria-pressed", "true");
+        onPick({ ...slot, office });
+      },
+      "aria-pressed": "false",
+    },
+    text,
+  );
+}
+
+// Fills `container` with free slots; officeId null means the soonest anywhere.
+export async function showSlots(container, { serviceId, officeId, onPick, token = null }) {
+  container.replaceChildren(h("p", { role: "status" }, t("loading")));
+  if (!officeId) {
+    const data = await gql(EARLIEST, { s: serviceId }, token);
+    const slots = data.earliestSlots;
+    container.replaceChildren(
+      slots.length
+        ? h(
+            "div",
+            { class: "slots anywhere" },
+            slots.map((slot) => slotButton(slot, slot.office, onPick, true)),
+          )
+        : h("p", { role: "status" }, t("no_slots")),
+    );
+    return;
+  }
+  const data = await gql(AVAILABILITY, { s: serviceId, f: isoDate(0), t: isoDate(DAYS_SHOWN - 1), o: officeId }, token);
+  const days = data.availability.filter((entry) => entry.slots.some((slot) => slot.remaining > 0));
+  if (!days.length) {
+    container.replaceChildren(h("p", { role: "status" }, t("no_slots_office", { days: DAYS_SHOWN })));
+    return;
+  }
+  container.replaceChildren(
+    h(
+      "div",
+      { class: "slots" },
+      days.map((entry) =>
+        h(
+          "section",
+          { class: "slot-day" },
+          h("h3", {}, day(entry.slots[0].startsAt, entry.office.timezone)),
+          h(
+            "div",
+            { class: "slot-times" },
+            entry.slots
+              .filter((slot) => slot.remaining > 0)
+              .map((slot) => slotButton(slot, entry.office, onPick, false)),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+// "Where?": the soonest anywhere, or one of the service's offices; then the free slots there.
+// `preferOffice` starts with that office chosen (a reschedule stays where it was unless asked).
+export function slotChooser({ service, onPick, token = null, preferOffice = null, idPrefix = "where" }) {
+  const slots = h("div", { class: "slot-area", "aria-live": "polite" });
+  const select = h(
+    "select",
+    { id: `${idPrefix}-office`, disabled: !preferOffice },
+    service.offices.map((office) =>
+      h("option", { value: office.id, selected: preferOffice === office.id }, office.name),
+    ),
+  );
+  const refresh = () => {
+    const officeId = anywhere.checked ? null : select.value;
+    select.disabled = anywhere.checked;
+    showSlots(slots, { serviceId: service.id, officeId, onPick, token }).catch((error) => {
+      slots.replaceChildren(h("p", { class: "alert", role: "alert" }, t("error_generic", { message: error.message })));
+    });
+  };
+  const anywhere = h("input", {
+    type: "radio",
+    name: `${idPrefix}-mode`,
+    id: `${idPrefix}-anywhere`,
+    value: "anywhere",
+    checked: !preferOffice,
+    onchange: refresh,
+  });
+  const oneOffice = h("input", {
+    type: "radio",
+    name: `${idPrefix}-mode`,
+    id: `${idPrefix}-one`,
+    value: "office",
+    checked: Boolean(preferOffice),
+    onchange: refresh,
+  });
+  select.addEventListener("change", refresh);
+  const element = h(
+    "div",
+    { class: "chooser" },
+    h(
+      "fieldset",
+      {},
+      h("legend", {}, t("where")),
+      h("div", { class: "choice" }, anywhere, h("label", { for: `${idPrefix}-anywhere` }, t("soonest_anywhere"))),
+      h("div", { class: "choice" }, oneOffice, h("label", { for: `${idPrefix}-one` }, t("in_office"))),
+      h("div", { class: "field" }, h("label", { for: `${idPrefix}-office` }, t("choose_office")), select),
+    ),
+    h("h3", {}, t("pick_time")),
+    slots,
+  );
+  refresh();
+  return element;
+}
