@@ -33,7 +33,7 @@ async def city(api: Api, state: AppState, admin_token: str) -> FixedCity:
     return await fixed_city(api, state, admin_token)
 
 
-async def stats(api: Api, token: str, group_by: list[str] | None = None, **filters: Any) -> dict[str, Any]:
+async def stats(api: Api, token: str, group_by: list[str] | None = None, /, **filters: Any) -> dict[str, Any]:
     data = await api.run(STATS, {"f": filters, "g": group_by}, token)
     result: dict[str, Any] = data["stats"]
     return result
