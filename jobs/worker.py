@@ -9,7 +9,7 @@ from arq.connections import RedisSettings
 from arq.worker import run_worker
 
 from core.settings import Settings
-from jobs import context, housekeeping, outbox, slots, webhooks
+from jobs import analytics, context, housekeeping, outbox, slots, webhooks
 
 QUEUE_NAME = "turnero:jobs"
 EVERY_5_MINUTES = set(range(0, 60, 5))
@@ -23,12 +23,16 @@ class WorkerSettings:
         housekeeping.queue_reminders,
         housekeeping.prune,
         webhooks.deliver_webhooks,
+        analytics.refresh_recent_facts,
+        analytics.refresh_deep_facts,
     ]
     cron_jobs: ClassVar[list[Any]] = [
         cron(slots.release_slots, hour={2}, minute={15}, unique=True, run_at_startup=True),
         cron(slots.sweep_no_shows, minute=EVERY_5_MINUTES, unique=True),
         cron(housekeeping.queue_reminders, minute=EVERY_5_MINUTES, unique=True, run_at_startup=True),
         cron(housekeeping.prune, hour={3}, minute={30}, unique=True),
+        cron(analytics.refresh_recent_facts, minute=EVERY_5_MINUTES, unique=True, run_at_startup=True),
+        cron(analytics.refresh_deep_facts, hour={3}, minute={45}, unique=True),
     ]
     on_startup = context.startup
     on_shutdown = context.shutdown

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import text
 
 from core.runtime import AppState
+from jobs.analytics import refresh_recent_facts
 from resolvers.analytics.facts import refresh_facts
 from tests.analytics_support import FixedCity, fixed_city
 from tests.queue_support import front_desk
@@ -241,3 +242,21 @@ async def test_office_live(api: Api, admin_token: str, state: AppState) -> None:
     other = await api.office(admin_token, slug="norte")
     manager = await api.staff_token(admin_token, "manager", "MANAGER", other)
     assert (await api.run(LIVE, {"o": front.office_id}, manager))["officeLive"]["code"] == "NOT_ALLOWED"
+
+
+async def test_the_worker_job_keeps_recent_facts(api: Api, admin_token: str, state: AppState) -> None:
+    front = await front_desk(api, admin_token)
+    ticket = await front.issue()
+    assert await refresh_recent_facts({"turnero_state": state}) == {"changed": 1}
+    await front.call()
+    assert await refresh_recent_facts({"turnero_state": state}) == {"changed": 1}
+    async with state.engine.connect() as conn:
+        row = (
+            await conn.execute(
+                text("SELECT walk_in, wait_seconds FROM visit_facts WHERE kind = 'T' AND source_id = :t"),
+                {"t": int(ticket["id"])},
+            )
+        ).one()
+    assert row.walk_in is True
+    assert row.wait_seconds is not None
+    assert await refresh_recent_facts({"turnero_state": state}) == {"changed": 0}

@@ -19,7 +19,7 @@ Definitions (docs/architecture.md, "Analytics"):
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -121,6 +121,3 @@ async def refresh_facts(conn: AsyncConnection, since: datetime, until: datetime 
     changed: int = (await conn.execute(_REFRESH, {"since": since, "until": until})).scalar_one()
     return changed
 
-
-RECENT = timedelta(days=2)
-DEEP = timedelta(days=35)
