@@ -71,7 +71,11 @@ def cmd_seed(args: argparse.Namespace) -> int:
     settings = _settings()
     _migrate(settings)
     asyncio.run(seed_demo(settings))
-    return 0
+    if args.history is None:
+        return 0
+    from demo.history import seed_history
+
+    return asyncio.run(seed_history(settings, args.history))
 
 
 def cmd_create_admin(args: argparse.Namespace) -> int:
@@ -89,7 +93,7 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    seeded = cmd_seed(argparse.Namespace(demo=True))
+    seeded = cmd_seed(argparse.Namespace(demo=True, history=None))
     return seeded or cmd_serve(args)
 
 
@@ -136,6 +140,12 @@ def parser() -> argparse.ArgumentParser:
     add("migrate", cmd_migrate, "apply pending migrations and exit")
     seed = add("seed", cmd_seed, "load data")
     seed.add_argument("--demo", action="store_true", help="the demo city (idempotent)")
+    seed.add_argument(
+        "--history",
+        type=int,
+        metavar="DAYS",
+        help="with --demo: simulate DAYS past days of the city's operation for analytics (once; a rerun adds nothing)",
+    )
     admin = add("create-admin", cmd_create_admin, "create or reset an ADMIN (password: TURNERO_ADMIN_PASSWORD)")
     admin.add_argument("username")
     export = add("export-schema", cmd_export_schema, "write the GraphQL SDL (default schema/schema.graphql)")
