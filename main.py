@@ -41,6 +41,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         log_level="info",
         proxy_headers=True,
+        # the app logs each request itself (server/observability.py): JSON, with its request id, no client address
+        access_log=False,
+        log_config=None,
         # longer than a load balancer's idle timeout (often 60 s), so the server never closes a connection first
         timeout_keep_alive=75,
     )
@@ -48,9 +51,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
+    from core.logs import configure_logging
     from jobs.worker import run
 
     settings = _settings()
+    configure_logging(settings.log_format)
     _migrate(settings)
     run(settings)
     return 0

@@ -120,4 +120,3 @@ async def refresh_facts(conn: AsyncConnection, since: datetime, until: datetime 
     await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": REFRESH_LOCK})
     changed: int = (await conn.execute(_REFRESH, {"since": since, "until": until})).scalar_one()
     return changed
-
