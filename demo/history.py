@@ -235,6 +235,9 @@ async def seed_history(settings: Settings, days: int) -> int:
                     progress.advance(task, (last - day).days + 1)
                     day = last + timedelta(days=1)
         async with state.engine.connect() as conn:
+            # fresh statistics, or the planner takes a year of facts for a few thousand rows
+            await conn.execute(text("ANALYZE visit_facts, bookings, tickets, slots, feedback"))
+            await conn.commit()
             counts = (
                 await conn.execute(
                     text("""SELECT (SELECT count(*) FROM bookings WHERE notes = :mark),

@@ -44,8 +44,9 @@ PERIODS = (Grouping.DAY, Grouping.WEEK, Grouping.MONTH)
 # Grouping -> (output column, SQL over the facts). Fixed text only: no input reaches the SQL as text.
 _KEYS: dict[Grouping, tuple[str, str]] = {
     Grouping.DAY: ("period", "local_date"),
-    Grouping.WEEK: ("period", "CAST(date_trunc('week', local_date) AS date)"),  # ISO weeks: from Monday
-    Grouping.MONTH: ("period", "CAST(date_trunc('month', local_date) AS date)"),
+    # on a timestamp without zone: no conversion through the session's zone for every row
+    Grouping.WEEK: ("period", "CAST(date_trunc('week', CAST(local_date AS timestamp)) AS date)"),  # ISO: Monday
+    Grouping.MONTH: ("period", "CAST(date_trunc('month', CAST(local_date AS timestamp)) AS date)"),
     Grouping.WEEKDAY: ("weekday", "CAST(extract(isodow FROM local_date) AS integer)"),  # 1 Monday .. 7 Sunday
     Grouping.HOUR: ("hour", "CAST(local_hour AS integer)"),
     Grouping.OFFICE: ("office_id", "office_id"),
@@ -126,6 +127,10 @@ class StatsRowRecord:
             value = row[name]
             return None if value is None else float(value)
 
+        def percentile(name: str, index: int, unit: int) -> float | None:
+            values = row[name]
+            return None if values is None or values[index] is None else float(values[index]) / unit
+
         return cls(
             total=bool(row["is_total"]),
             period=row["period"],
@@ -140,12 +145,12 @@ class StatsRowRecord:
             walk_ins=row["walk_ins"],
             served=row["served"],
             unmet_searches=int(row["unmet_searches"]),
-            wait_median_minutes=number("wait_median_minutes"),
-            wait_p90_minutes=number("wait_p90_minutes"),
-            service_median_minutes=number("service_median_minutes"),
-            service_p90_minutes=number("service_p90_minutes"),
-            lead_time_median_days=number("lead_time_median_days"),
-            lead_time_p90_days=number("lead_time_p90_days"),
+            wait_median_minutes=percentile("wait_seconds", 0, 60),
+            wait_p90_minutes=percentile("wait_seconds", 1, 60),
+            service_median_minutes=percentile("service_seconds", 0, 60),
+            service_p90_minutes=percentile("service_seconds", 1, 60),
+            lead_time_median_days=percentile("lead_seconds", 0, 86400),
+            lead_time_p90_days=percentile("lead_seconds", 1, 86400),
             rating_count=row["rating_count"],
             rating_average=number("rating_average"),
             ratings=(row["rating_1"], row["rating_2"], row["rating_3"], row["rating_4"], row["rating_5"]),
@@ -164,12 +169,10 @@ _FIGURES = """
     count(*) FILTER (WHERE walk_in) AS walk_ins,
     count(*) FILTER (WHERE served) AS served,
     coalesce(sum(searches), 0) AS unmet_searches,
-    percentile_cont(0.5) WITHIN GROUP (ORDER BY wait_seconds) / 60 AS wait_median_minutes,
-    percentile_cont(0.9) WITHIN GROUP (ORDER BY wait_seconds) / 60 AS wait_p90_minutes,
-    percentile_cont(0.5) WITHIN GROUP (ORDER BY service_seconds) / 60 AS service_median_minutes,
-    percentile_cont(0.9) WITHIN GROUP (ORDER BY service_seconds) / 60 AS service_p90_minutes,
-    percentile_cont(0.5) WITHIN GROUP (ORDER BY lead_seconds) FILTER (WHERE booked) / 86400 AS lead_time_median_days,
-    percentile_cont(0.9) WITHIN GROUP (ORDER BY lead_seconds) FILTER (WHERE booked) / 86400 AS lead_time_p90_days,
+    -- one sort per measure for both percentiles
+    percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY wait_seconds) AS wait_seconds,
+    percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY service_seconds) AS service_seconds,
+    percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY lead_seconds) FILTER (WHERE booked) AS lead_seconds,
     count(rating) AS rating_count,
     CAST(avg(rating) AS float8) AS rating_average,
     count(*) FILTER (WHERE rating = 1) AS rating_1,
