@@ -309,6 +309,8 @@ async def stats_rows(conn: AsyncConnection, query: StatsQuery) -> AsyncIterator[
     await _refresh_today(conn, query)
     # percentiles sort in memory: a year of a city's waits fits in well under this
     await conn.execute(text("SET LOCAL work_mem = '64MB'"))
+    # read through a cursor, but every row is wanted: plan for the whole result, not for the first rows
+    await conn.execute(text("SET LOCAL cursor_tuple_fraction = 1.0"))
     result = await conn.stream(text(stats_sql(query.group_by)), _parameters(query))
     async for row in result.mappings():
         yield StatsRowRecord.from_row(row)
