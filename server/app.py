@@ -17,6 +17,7 @@ from core.runtime import open_state, resolve_servers
 from core.settings import Settings, load_settings
 from schema.root import schema
 from server.analytics_export import export_routes
+from server.analytics_page import analytics_page_routes
 from server.graphql_view import TurneroGraphQL
 from server.metrics import metrics
 from server.observability import RequestContext
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/health/ready", ready),
             Route("/metrics", metrics),
             *export_routes(),
+            *analytics_page_routes(),
         ],
         middleware=[Middleware(RequestContext)],
         lifespan=lifespan,
