@@ -60,9 +60,10 @@ def timed(client: httpx.Client, token: str, body: dict[str, Any], repeat: int) -
     """Median ms of `repeat` requests after one warm-up; the last answer's data."""
     durations = []
     data: Any = None
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
     for attempt in range(repeat + 1):
         started = time.perf_counter()
-        response = client.post("/graphql", json=body, headers={"Authorization": f"Bearer {token}"})
+        response = client.post("/graphql", json=body, headers=headers)
         elapsed = (time.perf_counter() - started) * 1000
         payload = response.json()
         if response.status_code != 200 or "errors" in payload:
@@ -95,6 +96,37 @@ async def sql_alone(database_url: str, query: StatsQuery, repeat: int) -> float:
                 await conn.fetch(statement, *(values[name] for name in names))
                 if attempt:
                     durations.append((time.perf_counter() - started) * 1000)
+        return statistics.median(durations)
+    finally:
+        await conn.close()
+
+
+EMPTY_AVAILABILITY = """query($s: ID!, $o: ID!, $f: Date!, $t: Date!) {
+    availability(serviceId: $s, officeId: $o, from: $f, to: $t) { date } }"""
+
+
+def unmet_searches(client: httpx.Client, repeat: int) -> dict[str, float]:
+    """An availability search that finds nothing (past days: never a free slot), so every answer is
+    counted as unmet demand; with the upsert alone (upsert_alone) it gives the recording's share."""
+    offerings = client.post("/graphql", json={"query": "{ offices { id services { id } } }"}).json()["data"]
+    office = offerings["offices"][0]
+    past = {"s": office["services"][0]["id"], "o": office["id"], "f": "2020-01-06", "t": "2020-01-12"}
+    counted_ms, _ = timed(client, "", {"query": EMPTY_AVAILABILITY, "variables": past}, repeat * 20)
+    return {"empty_availability_ms": round(counted_ms, 2)}
+
+
+async def upsert_alone(database_url: str, repeat: int) -> float:
+    from resolvers.analytics.unmet import _RECORD
+
+    sql = str(_RECORD).replace(":office_id", "$1").replace(":service_id", "$2")
+    conn = await asyncpg.connect(database_url)
+    try:
+        office, service = await conn.fetchrow("SELECT office_id, service_id FROM office_services LIMIT 1")
+        durations = []
+        for _ in range(repeat * 20):
+            started = time.perf_counter()
+            await conn.execute(sql, office, service)
+            durations.append((time.perf_counter() - started) * 1000)
         return statistics.median(durations)
     finally:
         await conn.close()
@@ -165,6 +197,8 @@ def main() -> None:
         month = {"from": str(today - timedelta(days=30)), "to": str(today)}
         month_ms, _ = timed(client, token, {"query": STATS, "variables": {"f": month, "g": ["DAY"]}}, args.repeat)
         results["last_30_days_to_today_by_day_ms"] = round(month_ms, 1)
+        results["unmet_demand"] = unmet_searches(client, args.repeat)
+        results["unmet_demand"]["record_upsert_ms"] = round(asyncio.run(upsert_alone(database_url, args.repeat)), 3)
         results["groupings"] = rows
     print(json.dumps(results, indent=2))
 

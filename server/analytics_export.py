@@ -182,7 +182,7 @@ async def stats_csv(request: Request) -> Response:
         async def lines() -> AsyncIterator[str]:
             yield _csv_line(COLUMNS)
             async with state.engine.connect() as conn:
-                async for record in stats_rows(conn, query):
+                async for record in stats_rows(conn, query, state.engine):
                     yield _csv_line(_row(record, offices, services))
 
         name = f"turnero-stats-{data.date_from}-{data.date_to}.csv"

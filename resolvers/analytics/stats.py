@@ -8,6 +8,8 @@ in the office's own time zone (visit_facts holds the local day and hour).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import enum
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
@@ -15,7 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from core.errors import NotAllowedError, ValidationFailed
 from core.validation import parse_id
@@ -213,15 +215,19 @@ _FACTS = """
 """
 
 
-def stats_sql(group_by: Sequence[Grouping]) -> str:
+def stats_sql(group_by: Sequence[Grouping], *, totals: bool = True) -> str:
+    """The groups in key order and, with `totals`, the totals row last (GROUPING SETS: one scan)."""
     keys = {_KEYS[g][0]: _KEYS[g][1] for g in group_by}
     selected = ", ".join(f"{keys.get(name, 'NULL')} AS {name}" for name in _OUTPUT_KEYS)
     expressions = list(keys.values())
     if expressions:
-        grouping = f"GROUP BY GROUPING SETS (({', '.join(expressions)}), ())"
-        is_total = f"GROUPING({', '.join(expressions)}) <> 0"
         order = ", ".join(f"{name} NULLS FIRST" for name in keys)
-        order_by = f"ORDER BY is_total, {order}"
+        if totals:
+            grouping = f"GROUP BY GROUPING SETS (({', '.join(expressions)}), ())"
+            is_total = f"GROUPING({', '.join(expressions)}) <> 0"
+            order_by = f"ORDER BY is_total, {order}"
+        else:
+            grouping, is_total, order_by = f"GROUP BY {', '.join(expressions)}", "false", f"ORDER BY {order}"
     else:
         grouping, is_total, order_by = "", "true", ""
     return f"""
@@ -304,22 +310,55 @@ def _parameters(query: StatsQuery) -> dict[str, Any]:
     }
 
 
-async def stats_rows(conn: AsyncConnection, query: StatsQuery) -> AsyncIterator[StatsRowRecord]:
-    """The groups in key order, then the totals row; streamed from the server, never all in memory."""
-    await _refresh_today(conn, query)
+async def _prepare(conn: AsyncConnection) -> None:
     # percentiles sort in memory: a year of a city's waits fits in well under this
     await conn.execute(text("SET LOCAL work_mem = '64MB'"))
     # read through a cursor, but every row is wanted: plan for the whole result, not for the first rows
     await conn.execute(text("SET LOCAL cursor_tuple_fraction = 1.0"))
-    result = await conn.stream(text(stats_sql(query.group_by)), _parameters(query))
-    async for row in result.mappings():
-        yield StatsRowRecord.from_row(row)
 
 
-async def stats(conn: AsyncConnection, viewer: Viewer, data: StatsFilter) -> list[StatsRowRecord]:
+async def _totals(engine: AsyncEngine, query: StatsQuery) -> StatsRowRecord:
+    async with engine.connect() as conn:
+        await _prepare(conn)
+        row = (await conn.execute(text(stats_sql(())), _parameters(query))).mappings().one()
+        return StatsRowRecord.from_row(row)
+
+
+async def stats_rows(
+    conn: AsyncConnection, query: StatsQuery, engine: AsyncEngine | None = None
+) -> AsyncIterator[StatsRowRecord]:
+    """The groups in key order, then the totals row; streamed from the server, never all in memory.
+
+    With an engine, the totals run at the same time on a connection of their own: percentiles take a sort
+    per measure for the groups and again for the totals, and two statements use two cores where one
+    (ordered-set aggregates do not run in parallel) would use one.
+    """
+    await _refresh_today(conn, query)
+    await _prepare(conn)
+    if engine is None or not query.group_by:
+        result = await conn.stream(text(stats_sql(query.group_by)), _parameters(query))
+        async for row in result.mappings():
+            yield StatsRowRecord.from_row(row)
+        return
+    totals = asyncio.create_task(_totals(engine, query))
+    try:
+        result = await conn.stream(text(stats_sql(query.group_by, totals=False)), _parameters(query))
+        async for row in result.mappings():
+            yield StatsRowRecord.from_row(row)
+        yield await totals
+    finally:
+        if not totals.done():
+            totals.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await totals
+
+
+async def stats(
+    conn: AsyncConnection, viewer: Viewer, data: StatsFilter, engine: AsyncEngine | None = None
+) -> list[StatsRowRecord]:
     query = await check_filter(conn, viewer, data)
     rows: list[StatsRowRecord] = []
-    async for row in stats_rows(conn, query):
+    async for row in stats_rows(conn, query, engine):
         rows.append(row)
         if len(rows) > MAX_ROWS + 1:
             raise ValidationFailed(

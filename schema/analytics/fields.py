@@ -33,12 +33,11 @@ class AnalyticsQuery:
         "times, ratings, unmet demand and estimate honesty, grouped as asked, with totals. The same figures as "
         "CSV: GET /analytics/stats.csv."
     )
-    async def stats(
-        self, info: Info, filter: StatsFilterInput, group_by: list[Grouping] | None = None
-    ) -> StatsResult:
+    async def stats(self, info: Info, filter: StatsFilterInput, group_by: list[Grouping] | None = None) -> StatsResult:
         viewer = info.context.viewer
         data = stats_filter(filter, group_by or [])
-        return await run_read(info, lambda conn: stats.stats(conn, viewer, data), Stats.from_records)
+        engine = info.context.state.engine
+        return await run_read(info, lambda conn: stats.stats(conn, viewer, data, engine), Stats.from_records)
 
     @strawberry.field(description="MANAGER of the office and ADMIN: the office's lines, desks and occupancy now.")
     async def office_live(self, info: Info, office_id: strawberry.ID) -> OfficeLiveResult:
