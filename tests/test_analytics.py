@@ -260,3 +260,19 @@ async def test_the_worker_job_keeps_recent_facts(api: Api, admin_token: str, sta
     assert row.walk_in is True
     assert row.wait_seconds is not None
     assert await refresh_recent_facts({"turnero_state": state}) == {"changed": 0}
+
+
+async def test_maximum_occupancy_is_set_kept_and_cleared(api: Api, admin_token: str) -> None:
+    office_query = "query($o: ID!) { office(id: $o) { maxOccupancy } }"
+    office = await api.office(admin_token, slug="sur", maxOccupancy=40)
+    assert (await api.run(office_query, {"o": office}))["office"]["maxOccupancy"] == 40
+    await api.office(admin_token, slug="sur")  # absent: kept
+    assert (await api.run(office_query, {"o": office}))["office"]["maxOccupancy"] == 40
+    await api.office(admin_token, slug="sur", maxOccupancy=0)  # 0: cleared
+    assert (await api.run(office_query, {"o": office}))["office"]["maxOccupancy"] is None
+    refused = await api.run(
+        "mutation($i: OfficeInput!) { upsertOffice(input: $i) { __typename ... on ValidationError { field } } }",
+        {"i": {"slug": "sur", "name": "Sur", "timezone": "America/Argentina/Cordoba", "maxOccupancy": -1}},
+        admin_token,
+    )
+    assert refused["upsertOffice"] == {"__typename": "ValidationError", "field": "maxOccupancy"}
