@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import sys
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
@@ -73,8 +74,10 @@ class JsonFormatter(logging.Formatter):
 
 
 def configure_logging(style: str) -> None:
-    """`json` (the default for servers and workers) or `text` (for a person at a terminal)."""
-    handler = logging.StreamHandler()
+    """`json` (the default for servers and workers) or `text` (for a person at a terminal), on standard
+    output: one stream for a collector to read (a pipe nobody drains must not be stderr's, where start-up
+    failures are told)."""
+    handler = logging.StreamHandler(sys.stdout)
     if style == "json":
         handler.setFormatter(JsonFormatter())
     else:

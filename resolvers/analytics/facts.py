@@ -49,6 +49,7 @@ WITH first_calls AS (
     FROM queue_events e JOIN tickets t ON t.id = e.ticket_id
     WHERE t.issued_at >= CAST(:since AS timestamptz) - interval '1 day'
       AND (CAST(:until AS timestamptz) IS NULL OR t.issued_at < :until)
+      AND (CAST(:offices AS bigint[]) IS NULL OR t.office_id = ANY(:offices))
       AND e.type = 'CALLED'
     GROUP BY e.ticket_id
 ),
@@ -70,6 +71,7 @@ facts AS (
            CAST(NULL AS smallint) AS rating
     FROM bookings b JOIN offices o ON o.id = b.office_id
     WHERE b.starts_at >= :since AND (CAST(:until AS timestamptz) IS NULL OR b.starts_at < :until)
+      AND (CAST(:offices AS bigint[]) IS NULL OR b.office_id = ANY(:offices))
     UNION ALL
     SELECT 'T', t.id, t.office_id, t.service_id, w.began,
            CAST(w.began AT TIME ZONE o.timezone AS date),
@@ -97,6 +99,7 @@ facts AS (
     CROSS JOIN LATERAL (SELECT greatest(t.issued_at, coalesce(b.starts_at, t.issued_at)) AS began) AS w
     WHERE t.issued_at >= CAST(:since AS timestamptz) - interval '1 day'
       AND (CAST(:until AS timestamptz) IS NULL OR t.issued_at < :until)
+      AND (CAST(:offices AS bigint[]) IS NULL OR t.office_id = ANY(:offices))
 ),
 written AS (
     INSERT INTO visit_facts AS v ({", ".join(_COLUMNS)})
@@ -112,11 +115,14 @@ SELECT count(*) FROM written
 """)
 
 
-async def refresh_facts(conn: AsyncConnection, since: datetime, until: datetime | None = None) -> int:
-    """Brings the facts of everything anchored in [since, until) up to date; how many rows changed.
+async def refresh_facts(
+    conn: AsyncConnection, since: datetime, until: datetime | None = None, office_ids: list[int] | None = None
+) -> int:
+    """Brings the facts of everything anchored in [since, until) (at these offices, else all) up to date;
+    how many rows changed.
 
     Run it inside a transaction: the advisory lock is held until that transaction ends.
     """
     await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": REFRESH_LOCK})
-    changed: int = (await conn.execute(_REFRESH, {"since": since, "until": until})).scalar_one()
+    changed: int = (await conn.execute(_REFRESH, {"since": since, "until": until, "offices": office_ids})).scalar_one()
     return changed

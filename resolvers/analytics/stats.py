@@ -297,7 +297,7 @@ async def _refresh_today(conn: AsyncConnection, query: StatsQuery) -> None:
     """A period that reaches today reads today's facts as they are now, not as the last job left them."""
     now = datetime.now(UTC)
     if query.date_to >= now.date() - timedelta(days=1) and query.date_from <= now.date() + timedelta(days=1):
-        await refresh_facts(conn, now - timedelta(hours=36), now + timedelta(hours=36))
+        await refresh_facts(conn, now - timedelta(hours=36), now + timedelta(hours=36), query.office_ids)
         await conn.commit()
 
 
