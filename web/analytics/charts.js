@@ -94,8 +94,9 @@ export function heatmap({ cells, weekdays, hours, titleId, descId, format }) {
       const rect = el("rect", {
         x: left + col * cellW, y: top + row * cellH, width: cellW - 2, height: cellH - 2,
         class: value === null ? "cell empty" : "cell",
-        // at most 55 % strength: the dark labels keep a contrast above 4.5:1 on every cell
-        style: value === null ? "" : `fill-opacity:${0.08 + 0.47 * share}`,
+        // a presentation attribute, not a style (the page's CSP allows no inline styles); at most 55 %
+        // strength, so the dark labels keep a contrast above 4.5:1 on every cell
+        "fill-opacity": value === null ? 1 : (0.08 + 0.47 * share).toFixed(3),
       });
       rect.append(el("title", {}, `${name} ${h}h: ${value === null ? "—" : format(value)}`));
       svg.append(rect);
