@@ -123,11 +123,11 @@ async function render() {
       })])));
 
     const top = services.rows.filter((r) => r.noShowRate !== null).sort((a, b) => b.booked - a.booked).slice(0, 15);
-    const bars = top.map((r) => ({ label: r.service.name.slice(0, 32), value: r.noShowRate }));
+    const bars = top.map((r) => ({ label: r.service.name.length > 34 ? `${r.service.name.slice(0, 33)}…` : r.service.name, value: r.noShowRate }));
     place("noshow-chart", barChart({ bars, titleId: "noshow-title", descId: "noshow-desc", format: percent, max: Math.max(0.01, ...bars.map((b) => b.value)) }),
       table(t("tableOf"), [t("service"), t("booked"), t("noShowRate")], top.map((r) => [r.service.name, r.booked, percent(r.noShowRate)])));
 
-    const ratings = demand.totals.ratings.map((count, i) => ({ label: `${i + 1} ${t("stars")}`, value: count }));
+    const ratings = demand.totals.ratings.map((count, i) => ({ label: `${i + 1} / 5`, value: count }));
     place("ratings-chart", barChart({ bars: ratings, titleId: "ratings-title", descId: "ratings-desc", format: (v) => `${v} ${t("people")}` }),
       table(t("tableOf"), [t("rating"), t("people")], ratings.map((r) => [r.label, r.value])));
     status(demand.totals.booked + demand.totals.walkIns === 0 ? t("noData") : "");

@@ -44,7 +44,7 @@ export function table(caption, headers, rows) {
 
 // Two or more series over time: solid line with circles, dashed line with squares.
 export function lineChart({ series, labels, titleId, descId }) {
-  const width = 720, height = 260, left = 48, right = 16, top = 16, bottom = 36;
+  const width = 720, height = 280, left = 48, right = 16, top = 40, bottom = 36;
   const svg = frame(width, height, titleId, descId);
   const max = Math.max(1, ...series.flatMap((s) => s.values));
   const x = (i) => left + (labels.length <= 1 ? 0 : (i * (width - left - right)) / (labels.length - 1));
@@ -72,8 +72,11 @@ export function lineChart({ series, labels, titleId, descId }) {
   // the legend draws each series' own pattern and marker
   series.forEach((s, index) => {
     const lx = left + 10 + index * 180;
-    svg.append(el("line", { x1: lx, x2: lx + 28, y1: top + 4, y2: top + 4, class: `series series-${index}` }));
-    svg.append(el("text", { x: lx + 34, y: top + 8, class: "legend" }, s.name));
+    svg.append(el("line", { x1: lx, x2: lx + 28, y1: 14, y2: 14, class: `series series-${index}` }));
+    svg.append(index === 0
+      ? el("circle", { cx: lx + 14, cy: 14, r: 3, class: `marker series-${index}` })
+      : el("rect", { x: lx + 11, y: 11, width: 6, height: 6, class: `marker series-${index}` }));
+    svg.append(el("text", { x: lx + 34, y: 18, class: "legend" }, s.name));
   });
   return svg;
 }
@@ -113,7 +116,7 @@ export function heatmap({ cells, weekdays, hours, titleId, descId, format }) {
 
 // Horizontal bars, each labelled with its value.
 export function barChart({ bars, titleId, descId, format, max = null }) {
-  const barH = 22, gap = 6, left = 210, right = 70;
+  const barH = 22, gap = 6, left = 250, right = 120;
   const width = 720, height = bars.length * (barH + gap) + 8;
   const svg = frame(width, Math.max(height, 30), titleId, descId);
   const top = max ?? Math.max(1e-9, ...bars.map((b) => b.value));
