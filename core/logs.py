@@ -65,7 +65,10 @@ class JsonFormatter(logging.Formatter):
             {
                 k: v
                 for k, v in record.__dict__.items()
-                if k not in _STANDARD and not k.startswith("_") and not (k == "request_id" and v is None)
+                if k not in _STANDARD
+                and not k.startswith("_")
+                and not (k == "request_id" and v is None)
+                and k != "color_message"  # uvicorn's copy of the message with terminal colours
             }
         )
         if record.exc_info:
