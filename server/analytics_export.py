@@ -9,6 +9,7 @@ Refusals are JSON like the API's: 401 UNAUTHENTICATED, 403 NOT_ALLOWED, 400 INVA
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
@@ -181,8 +182,11 @@ async def stats_csv(request: Request) -> Response:
 
         async def lines() -> AsyncIterator[str]:
             yield _csv_line(COLUMNS)
-            async with state.engine.connect() as conn:
-                async for record in stats_rows(conn, query, state.engine):
+            async with (
+                state.engine.connect() as conn,
+                contextlib.aclosing(stats_rows(conn, query, state.engine)) as records,
+            ):
+                async for record in records:
                     yield _csv_line(_row(record, offices, services))
 
         name = f"turnero-stats-{data.date_from}-{data.date_to}.csv"

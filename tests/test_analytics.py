@@ -276,3 +276,13 @@ async def test_maximum_occupancy_is_set_kept_and_cleared(api: Api, admin_token: 
         admin_token,
     )
     assert refused["upsertOffice"] == {"__typename": "ValidationError", "field": "maxOccupancy"}
+
+
+async def test_too_many_groups_are_refused(
+    api: Api, city: FixedCity, admin_token: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The limit is 20,000 groups; lowered here to 1 so the fixed history has too many."""
+    monkeypatch.setattr("resolvers.analytics.stats.MAX_ROWS", 1)
+    refused = await stats(api, admin_token, ["DAY", "HOUR"], officeIds=[city.cordoba], **WEEK)
+    assert (refused["__typename"], refused["field"]) == ("ValidationError", "groupBy")
+    assert (await stats(api, admin_token, [], officeIds=[city.cordoba], **WEEK))["totals"]["booked"] == 3

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import enum
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -326,7 +326,7 @@ async def _totals(engine: AsyncEngine, query: StatsQuery) -> StatsRowRecord:
 
 async def stats_rows(
     conn: AsyncConnection, query: StatsQuery, engine: AsyncEngine | None = None
-) -> AsyncIterator[StatsRowRecord]:
+) -> AsyncGenerator[StatsRowRecord, None]:
     """The groups in key order, then the totals row; streamed from the server, never all in memory.
 
     With an engine, the totals run at the same time on a connection of their own: percentiles take a sort
@@ -358,10 +358,12 @@ async def stats(
 ) -> list[StatsRowRecord]:
     query = await check_filter(conn, viewer, data)
     rows: list[StatsRowRecord] = []
-    async for row in stats_rows(conn, query, engine):
-        rows.append(row)
-        if len(rows) > MAX_ROWS + 1:
-            raise ValidationFailed(
-                "groupBy", f"More than {MAX_ROWS} groups: group more coarsely, or use the CSV export."
-            )
+    # closed at once when refused midway: the totals' own connection goes back to the pool now
+    async with contextlib.aclosing(stats_rows(conn, query, engine)) as found:
+        async for row in found:
+            rows.append(row)
+            if len(rows) > MAX_ROWS + 1:
+                raise ValidationFailed(
+                    "groupBy", f"More than {MAX_ROWS} groups: group more coarsely, or use the CSV export."
+                )
     return rows
