@@ -71,15 +71,17 @@ def cmd_seed(args: argparse.Namespace) -> int:
     if not args.demo:
         print("seed: nothing to do; use --demo to load the demo city", file=sys.stderr)
         return 2
+    from demo.history import MAX_DAYS, seed_history
     from demo.seed import seed_demo
 
+    if args.history is not None and not 1 <= args.history <= MAX_DAYS:
+        print(f"seed: --history takes 1 to {MAX_DAYS} days", file=sys.stderr)
+        return 2
     settings = _settings()
     _migrate(settings)
     asyncio.run(seed_demo(settings))
     if args.history is None:
         return 0
-    from demo.history import seed_history
-
     return asyncio.run(seed_history(settings, args.history))
 
 

@@ -206,11 +206,9 @@ async def _chunk(conn: AsyncConnection, day_from: date, day_to: date) -> None:
 
 
 async def seed_history(settings: Settings, days: int) -> int:
-    """Simulates the `days` days before today; 0 when done, 1 when refused."""
+    """Simulates the `days` days before today (1 to MAX_DAYS, checked by the command line); 0 when done or
+    when the history is already there (nothing added)."""
     console = Console()
-    if not 1 <= days <= MAX_DAYS:
-        console.print(f"seed: --history takes 1 to {MAX_DAYS} days")
-        return 2
     today = datetime.now(ZoneInfo(TIMEZONE)).date()
     first = today - timedelta(days=days)
     async with open_state(settings, application_name="turnero-seed") as state:
