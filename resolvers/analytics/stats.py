@@ -2,8 +2,9 @@
 
 One SQL statement over visit_facts (and unmet_searches): counts with FILTER, percentiles with
 percentile_cont (continuous, linear interpolation between the two nearest values, as PostgreSQL and
-NumPy's default define it), the groups and their totals in one pass with GROUPING SETS. Every key is
-in the office's own time zone (visit_facts holds the local day and hour).
+NumPy's default define it), the groups and their totals in one pass with GROUPING SETS, or, given
+the engine, the totals on a second connection at the same time. Every key is in the office's own time
+zone (visit_facts holds the local day and hour).
 """
 
 from __future__ import annotations
@@ -311,7 +312,8 @@ def _parameters(query: StatsQuery) -> dict[str, Any]:
 
 
 async def _prepare(conn: AsyncConnection) -> None:
-    # percentiles sort in memory: a year of a city's waits fits in well under this
+    # the sorts (by group key, and of each measure for its percentiles) stay in memory up to this; past it
+    # PostgreSQL spills to disk (a year of the whole demo city does: about 47 MB of temporary files)
     await conn.execute(text("SET LOCAL work_mem = '64MB'"))
     # read through a cursor, but every row is wanted: plan for the whole result, not for the first rows
     await conn.execute(text("SET LOCAL cursor_tuple_fraction = 1.0"))
