@@ -41,6 +41,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         log_level="info",
         proxy_headers=True,
+        # the app logs each request itself (server/observability.py): JSON, with its request id, no client address
+        access_log=False,
+        log_config=None,
         # longer than a load balancer's idle timeout (often 60 s), so the server never closes a connection first
         timeout_keep_alive=75,
     )
@@ -48,9 +51,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
+    from core.logs import configure_logging
     from jobs.worker import run
 
     settings = _settings()
+    configure_logging(settings.log_format)
     _migrate(settings)
     run(settings)
     return 0
@@ -66,12 +71,18 @@ def cmd_seed(args: argparse.Namespace) -> int:
     if not args.demo:
         print("seed: nothing to do; use --demo to load the demo city", file=sys.stderr)
         return 2
+    from demo.history import MAX_DAYS, seed_history
     from demo.seed import seed_demo
 
+    if args.history is not None and not 1 <= args.history <= MAX_DAYS:
+        print(f"seed: --history takes 1 to {MAX_DAYS} days", file=sys.stderr)
+        return 2
     settings = _settings()
     _migrate(settings)
     asyncio.run(seed_demo(settings))
-    return 0
+    if args.history is None:
+        return 0
+    return asyncio.run(seed_history(settings, args.history))
 
 
 def cmd_create_admin(args: argparse.Namespace) -> int:
@@ -89,7 +100,7 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    seeded = cmd_seed(argparse.Namespace(demo=True))
+    seeded = cmd_seed(argparse.Namespace(demo=True, history=None))
     return seeded or cmd_serve(args)
 
 
@@ -136,6 +147,12 @@ def parser() -> argparse.ArgumentParser:
     add("migrate", cmd_migrate, "apply pending migrations and exit")
     seed = add("seed", cmd_seed, "load data")
     seed.add_argument("--demo", action="store_true", help="the demo city (idempotent)")
+    seed.add_argument(
+        "--history",
+        type=int,
+        metavar="DAYS",
+        help="with --demo: simulate DAYS past days of the city's operation for analytics (once; a rerun adds nothing)",
+    )
     admin = add("create-admin", cmd_create_admin, "create or reset an ADMIN (password: TURNERO_ADMIN_PASSWORD)")
     admin.add_argument("username")
     export = add("export-schema", cmd_export_schema, "write the GraphQL SDL (default schema/schema.graphql)")

@@ -27,7 +27,7 @@ from tests.processes import environment, free_port, status, wait_for  # noqa: E4
 BENCH_DATABASE = os.environ.get("TURNERO_BENCH_DATABASE", "turnero_bench")
 
 
-def bench_servers() -> tuple[str, str]:
+def bench_servers(database: str = BENCH_DATABASE) -> tuple[str, str]:
     """The bench's own database on DATABASE_URL's server (else the embedded one), and Redis."""
     data_dir = Path(os.environ.get("TURNERO_DATA_DIR", ROOT / "var"))
     base = os.environ.get("DATABASE_URL") or embedded_postgres_url(data_dir)
@@ -36,23 +36,31 @@ def bench_servers() -> tuple[str, str]:
     async def ensure() -> None:
         conn = await asyncpg.connect(make_url(base).render_as_string(hide_password=False))
         try:
-            if not await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", BENCH_DATABASE):
-                await conn.execute(f"CREATE DATABASE {BENCH_DATABASE}")
+            if not await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", database):
+                await conn.execute(f"CREATE DATABASE {database}")
         finally:
             await conn.close()
 
     asyncio.run(ensure())
-    return make_url(base).set(database=BENCH_DATABASE).render_as_string(hide_password=False), redis_url
+    return make_url(base).set(database=database).render_as_string(hide_password=False), redis_url
 
 
-def seed(env: dict[str, str]) -> None:
+def seed(env: dict[str, str], *extra: str, timeout: float | None = None) -> str:
+    """`main.py seed --demo` (plus `extra` arguments); its output, where the demo's passwords are."""
     started = time.monotonic()
     result = subprocess.run(
-        [sys.executable, "main.py", "seed", "--demo"], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+        [sys.executable, "main.py", "seed", "--demo", *extra],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=timeout,
     )
     if result.returncode != 0:
         raise SystemExit(result.stderr)
     print(f"seeded in {time.monotonic() - started:.1f}s", file=sys.stderr)
+    return result.stdout
 
 
 @contextmanager
@@ -82,8 +90,8 @@ def server_process(env: dict[str, str], workers: int = 1) -> Iterator[tuple[str,
         process.wait(timeout=15)
 
 
-def bench_environment() -> dict[str, str]:
-    database_url, redis_url = bench_servers()
+def bench_environment(database: str = BENCH_DATABASE) -> dict[str, str]:
+    database_url, redis_url = bench_servers(database)
     return environment(
         DATABASE_URL=database_url,
         REDIS_URL=redis_url,

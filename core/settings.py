@@ -22,7 +22,11 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=10, alias="TURNERO_DB_POOL_SIZE")
     login_max_failures: int = Field(default=5, alias="TURNERO_LOGIN_MAX_FAILURES")
     login_lockout_seconds: int = Field(default=900, alias="TURNERO_LOGIN_LOCKOUT_SECONDS")
+    # GraphQL operations slower than this are logged (level WARNING, logger turnero.slow)
     slow_query_ms: int = Field(default=500, alias="TURNERO_SLOW_QUERY_MS")
+    # when set, GET /metrics wants `Authorization: Bearer <this>`
+    metrics_token: str | None = Field(default=None, alias="TURNERO_METRICS_TOKEN")
+    log_format: str = Field(default="json", alias="TURNERO_LOG_FORMAT")
     # where citizens' links (manage a booking, give feedback) point: the public web front
     public_url: str = Field(default="http://127.0.0.1:8000", alias="TURNERO_PUBLIC_URL")
     mail_from: str = Field(default="Turnero <turnos@turnero.localhost>", alias="TURNERO_MAIL_FROM")

@@ -39,7 +39,7 @@ class DemoAccount:
     office_slug: str | None
 
 
-def _progress(console: Console) -> Progress:
+def progress_bar(console: Console) -> Progress:
     return Progress(
         TextColumn("{task.description:<28}"),
         BarColumn(),
@@ -225,7 +225,7 @@ async def _devices(conn: AsyncConnection, secret_key: bytes, offices: dict[str, 
 
 
 async def _seed(state: AppState, console: Console) -> tuple[dict[str, int], int]:
-    with _progress(console) as progress:
+    with progress_bar(console) as progress:
         async with state.engine.begin() as conn:
             services = await _services(conn, progress)
             offices = await _offices(conn, progress)

@@ -9,26 +9,41 @@ from arq.connections import RedisSettings
 from arq.worker import run_worker
 
 from core.settings import Settings
-from jobs import context, housekeeping, outbox, slots, webhooks
+from jobs import analytics, context, housekeeping, outbox, slots, webhooks
+from jobs.failures import counted
 
 QUEUE_NAME = "turnero:jobs"
 EVERY_5_MINUTES = set(range(0, 60, 5))
 
+# every job counts its failed runs for /metrics
+RELEASE_SLOTS = counted(slots.release_slots)
+SWEEP_NO_SHOWS = counted(slots.sweep_no_shows)
+DELIVER_OUTBOX = counted(outbox.deliver_outbox)
+QUEUE_REMINDERS = counted(housekeeping.queue_reminders)
+PRUNE = counted(housekeeping.prune)
+DELIVER_WEBHOOKS = counted(webhooks.deliver_webhooks)
+REFRESH_RECENT_FACTS = counted(analytics.refresh_recent_facts)
+REFRESH_DEEP_FACTS = counted(analytics.refresh_deep_facts)
+
 
 class WorkerSettings:
     functions: ClassVar[list[Any]] = [
-        slots.release_slots,
-        slots.sweep_no_shows,
-        outbox.deliver_outbox,
-        housekeeping.queue_reminders,
-        housekeeping.prune,
-        webhooks.deliver_webhooks,
+        RELEASE_SLOTS,
+        SWEEP_NO_SHOWS,
+        DELIVER_OUTBOX,
+        QUEUE_REMINDERS,
+        PRUNE,
+        DELIVER_WEBHOOKS,
+        REFRESH_RECENT_FACTS,
+        REFRESH_DEEP_FACTS,
     ]
     cron_jobs: ClassVar[list[Any]] = [
-        cron(slots.release_slots, hour={2}, minute={15}, unique=True, run_at_startup=True),
-        cron(slots.sweep_no_shows, minute=EVERY_5_MINUTES, unique=True),
-        cron(housekeeping.queue_reminders, minute=EVERY_5_MINUTES, unique=True, run_at_startup=True),
-        cron(housekeeping.prune, hour={3}, minute={30}, unique=True),
+        cron(RELEASE_SLOTS, hour={2}, minute={15}, unique=True, run_at_startup=True),
+        cron(SWEEP_NO_SHOWS, minute=EVERY_5_MINUTES, unique=True),
+        cron(QUEUE_REMINDERS, minute=EVERY_5_MINUTES, unique=True, run_at_startup=True),
+        cron(PRUNE, hour={3}, minute={30}, unique=True),
+        cron(REFRESH_RECENT_FACTS, minute=EVERY_5_MINUTES, unique=True, run_at_startup=True),
+        cron(REFRESH_DEEP_FACTS, hour={3}, minute={45}, unique=True),
     ]
     on_startup = context.startup
     on_shutdown = context.shutdown
@@ -46,8 +61,8 @@ def delivery_crons(settings: Settings) -> list[Any]:
         raise ValueError("TURNERO_DELIVERY_EVERY_SECONDS must divide 60")
     seconds = set(range(0, 60, every))
     return [
-        cron(outbox.deliver_outbox, second=seconds, unique=False, run_at_startup=True),
-        cron(webhooks.deliver_webhooks, second=seconds, unique=False, run_at_startup=True),
+        cron(DELIVER_OUTBOX, second=seconds, unique=False, run_at_startup=True),
+        cron(DELIVER_WEBHOOKS, second=seconds, unique=False, run_at_startup=True),
     ]
 
 

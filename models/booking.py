@@ -53,6 +53,8 @@ class Booking(Base):
         Index("ix_bookings_citizen_service", "document_hash", "service_id", postgresql_where=text("status = 'BOOKED'")),
         Index("ix_bookings_slot", "slot_id"),
         Index("ix_bookings_office_starts", "office_id", "starts_at"),
+        # the analytics refresh reads bookings by appointment time, every office at once
+        Index("ix_bookings_starts", "starts_at"),
         # the reminder job's scan: open bookings not yet reminded, by start
         Index(
             "ix_bookings_reminder_due",

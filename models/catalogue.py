@@ -31,6 +31,7 @@ class Office(Base):
         CheckConstraint("latitude IS NULL OR latitude BETWEEN -90 AND 90", name="latitude_range"),
         CheckConstraint("longitude IS NULL OR longitude BETWEEN -180 AND 180", name="longitude_range"),
         CheckConstraint("slug ~ '^[a-z0-9][a-z0-9-]*$'", name="slug_format"),
+        CheckConstraint("max_occupancy IS NULL OR max_occupancy > 0", name="max_occupancy_positive"),
     )
 
     id: Mapped[int] = id_column()
@@ -44,6 +45,8 @@ class Office(Base):
     checkin_opens_minutes: Mapped[int] = mapped_column(Integer, server_default="60")
     checkin_closes_minutes: Mapped[int] = mapped_column(Integer, server_default="15")
     priority_head_start_minutes: Mapped[int] = mapped_column(Integer, server_default="15")
+    # how many people the premises may hold at once (fire safety); officeLive compares the people inside
+    max_occupancy: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()

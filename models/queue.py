@@ -56,6 +56,8 @@ class Ticket(Base):
         # callNext's hot path: the waiting tickets of an office, earliest due first
         Index("ix_tickets_waiting", "office_id", "due_at", "id", postgresql_where=text("status = 'WAITING'")),
         Index("ix_tickets_booking", "booking_id"),
+        # the analytics refresh reads tickets by issue time
+        Index("ix_tickets_issued", "issued_at"),
         Index(
             "ix_tickets_recent_service",
             "office_id",

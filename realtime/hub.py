@@ -116,6 +116,10 @@ class QueueHub:
                 if office.listener:
                     office.listener.cancel()
 
+    def subscriber_count(self) -> int:
+        """Every local subscriber, of every office (for /metrics)."""
+        return sum(len(office.subscribers) for office in self._offices.values())
+
     def subscribers(self, office_id: int) -> int:
         office = self._offices.get(office_id)
         return len(office.subscribers) if office else 0

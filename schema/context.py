@@ -7,6 +7,7 @@ import strawberry
 from starlette.requests import Request
 from starlette.websockets import WebSocket
 
+from core.logs import current_request_id
 from core.runtime import AppState
 from dataloaders import Loaders
 from resolvers.accounts.viewer import Viewer
@@ -18,7 +19,8 @@ class Context:
     viewer: Viewer
     loaders: Loaders
     request: Request | WebSocket | None = None
-    request_id: str = field(default_factory=lambda: uuid4().hex[:16])
+    # the request's id from server/observability.py (X-Request-ID), so logs and masked errors agree
+    request_id: str = field(default_factory=lambda: current_request_id() or uuid4().hex[:16])
     # graphql-transport-ws: the connection_init payload, where websocket clients put their token
     connection_params: dict[str, object] | None = None
 

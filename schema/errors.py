@@ -133,3 +133,16 @@ async def run_query(info: Info, operation: Callable[[AsyncConnection], Awaitable
         raise GraphQLError(str(error), extensions={"code": "BAD_REQUEST", "field": error.field}) from None
     except DomainError as error:
         raise GraphQLError(str(error), extensions={"code": error.code}) from None
+
+
+async def run_read(
+    info: Info, operation: Callable[[AsyncConnection], Awaitable[Read]], present: Callable[[Read], Any]
+) -> Any:
+    """A read whose field has a result union: a refusal or bad filter becomes its UserError (ValidationError
+    naming the field, NotAllowed), like a mutation's, instead of a top-level error."""
+    try:
+        async with info.context.state.engine.connect() as conn:
+            record = await operation(conn)
+    except DomainError as error:
+        return to_user_error(error)
+    return present(record)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 
-from graphql import ASTValidationRule, GraphQLError
+from graphql import ASTValidationRule, FieldNode, GraphQLError, OperationDefinitionNode
 from strawberry.extensions import (
     AddValidationRules,
     MaskErrors,
@@ -19,8 +20,10 @@ from strawberry.extensions.query_depth_limiter import create_validator as depth_
 
 from core.errors import AuthenticationFailed
 from core.health import is_unavailable
+from core.metrics import OPERATION_SECONDS, OPERATIONS, SLOW_OPERATIONS
 
 logger = logging.getLogger("turnero.graphql")
+slow_log = logging.getLogger("turnero.slow")
 
 MAX_DEPTH = 10
 MAX_ALIASES = 30
@@ -71,6 +74,57 @@ class MaskFaults(MaskErrors):
         )
 
 
+class OperationMetrics(SchemaExtension):
+    """Latency and outcome per operation type and first root field (metrics), and the slow-query log:
+    operations over TURNERO_SLOW_QUERY_MS, with their name, root fields and time; never their variables."""
+
+    def on_operation(self) -> Iterator[None]:
+        started = time.perf_counter()
+        yield
+        seconds = time.perf_counter() - started
+        execution = self.execution_context
+        try:
+            kind = execution.operation_type.value
+        except Exception:  # a document that does not parse has no operation type
+            kind = "invalid"
+        result = execution.result
+        valid = result is not None and (result.data is not None or not result.errors)
+        fields = self._root_fields() if valid else []
+        field = fields[0] if fields else "(invalid)"
+        outcome = "error" if result is None or result.errors else "ok"
+        OPERATIONS.labels(kind, field, outcome).inc()
+        OPERATION_SECONDS.labels(kind, field).observe(seconds)
+        settings = getattr(getattr(execution.context, "state", None), "settings", None)
+        threshold = getattr(settings, "slow_query_ms", None)
+        if threshold is not None and seconds * 1000 > threshold:
+            SLOW_OPERATIONS.labels(kind, field).inc()
+            slow_log.warning(
+                "slow %s %s: %.0f ms",
+                kind,
+                execution.operation_name or "(anonymous)",
+                seconds * 1000,
+                extra={
+                    "operation": (execution.operation_name or "")[:100] or None,
+                    "type": kind,
+                    "root_fields": fields,
+                    "duration_ms": round(seconds * 1000, 1),
+                    "threshold_ms": threshold,
+                },
+            )
+
+    def _root_fields(self) -> list[str]:
+        document = self.execution_context.graphql_document
+        if document is None:
+            return []
+        name = self.execution_context.operation_name
+        for definition in document.definitions:
+            if isinstance(definition, OperationDefinitionNode) and (
+                name is None or (definition.name is not None and definition.name.value == name)
+            ):
+                return [s.name.value for s in definition.selection_set.selections if isinstance(s, FieldNode)]
+        return []
+
+
 def extensions() -> list[Callable[[], SchemaExtension]]:
     """Factories, so each request gets its own instances; the parse and validation caches are shared."""
     return [
@@ -79,4 +133,5 @@ def extensions() -> list[Callable[[], SchemaExtension]]:
         QueryLimits,
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         MaskFaults,
+        OperationMetrics,
     ]

@@ -9,6 +9,7 @@ from strawberry.printer import print_schema
 
 from schema.accounts.fields import AccountsMutation, AccountsQuery
 from schema.agenda.fields import AgendaMutation, AgendaQuery
+from schema.analytics.fields import AnalyticsQuery
 from schema.booking.fields import BookingMutation, BookingQuery
 from schema.catalogue.fields import CatalogueMutation, CatalogueQuery
 from schema.extensions import extensions
@@ -21,7 +22,16 @@ SDL_PATH = Path(__file__).with_name("schema.graphql")
 
 
 @strawberry.type
-class Query(CatalogueQuery, AgendaQuery, BookingQuery, QueueQuery, AccountsQuery, OutboxQuery, WebhookQuery):
+class Query(
+    CatalogueQuery,
+    AgendaQuery,
+    BookingQuery,
+    QueueQuery,
+    AccountsQuery,
+    OutboxQuery,
+    WebhookQuery,
+    AnalyticsQuery,
+):
     pass
 
 

@@ -6,15 +6,20 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 
 from core.health import check_database, check_redis
+from core.logs import configure_logging
 from core.runtime import open_state, resolve_servers
 from core.settings import Settings, load_settings
 from schema.root import schema
+from server.analytics_export import export_routes
 from server.graphql_view import TurneroGraphQL
+from server.metrics import metrics
+from server.observability import RequestContext
 from server.pages import page_routes
 
 
@@ -42,6 +47,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        configure_logging(settings.log_format)  # here, so every uvicorn worker process logs alike
         async with open_state(settings) as state:
             app.state.turnero = state
             yield
@@ -54,6 +60,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/health/live", live),
             Route("/health/ready", ready),
             *page_routes(),
+            Route("/metrics", metrics),
+            *export_routes(),
         ],
+        middleware=[Middleware(RequestContext)],
         lifespan=lifespan,
     )

@@ -40,6 +40,7 @@ PAGES = {
     "/feedback": "booking/feedback.html",  # the link in feedback mails: /feedback#token=…
     "/display/{office_id}": "display/index.html",
     "/console": "console/index.html",
+    "/console/analytics": "analytics/index.html",
 }
 
 

@@ -65,3 +65,44 @@ async def test_demo_kiosk_token_authenticates_as_its_office(api: Api, state: App
     assert kiosk, seeded.stdout
     response = await api.post("{ offices { id } }", token=kiosk.group(1))
     assert response.status_code == 200
+
+
+async def test_seed_history_simulates_past_days_once(api: Api, state: AppState, settings: Settings) -> None:
+    env = environment(
+        DATABASE_URL=settings.database_url,
+        REDIS_URL=settings.redis_url,
+        TURNERO_DATA_DIR=str(settings.data_dir),
+        TURNERO_SECRET_KEY="demo-test-key",
+    )
+    first = main_py("seed", "--demo", "--history", "3", env=env, timeout=600)
+    assert first.returncode == 0, first.stderr
+    after_first = await row_counts(state)
+    second = main_py("seed", "--demo", "--history", "3", env=env, timeout=600)
+    assert second.returncode == 0, second.stderr
+    assert "already loaded" in second.stdout
+    assert await row_counts(state) == after_first
+    async with state.engine.connect() as conn:
+        checks = (
+            await conn.execute(
+                text("""SELECT
+                    (SELECT count(*) FROM bookings WHERE notes = 'demo history') AS bookings,
+                    (SELECT count(*) FROM bookings WHERE notes = 'demo history' AND starts_at >= now()) AS future,
+                    (SELECT count(*) FROM tickets WHERE booking_id IS NULL) AS walk_ins,
+                    (SELECT count(*) FROM feedback WHERE rating IS NOT NULL) AS ratings,
+                    (SELECT count(*) FROM slots sl WHERE sl.booked <> (SELECT count(*) FROM bookings b
+                        WHERE b.slot_id = sl.id AND b.status <> 'CANCELLED')) AS seats_miscounted,
+                    (SELECT count(*) FROM bookings b WHERE b.status = 'COMPLETED'
+                        AND NOT EXISTS (SELECT 1 FROM tickets t WHERE t.booking_id = b.id)) AS came_without_ticket,
+                    (SELECT count(*) FROM bookings b WHERE b.created_at >= b.starts_at) AS booked_after_start,
+                    (SELECT count(*) FROM visit_facts) AS facts,
+                    (SELECT count(*) FROM bookings) + (SELECT count(*) FROM tickets) AS visits""")
+            )
+        ).one()
+    assert checks.bookings > 0
+    assert checks.walk_ins > 0
+    assert checks.ratings > 0
+    assert checks.future == 0
+    assert checks.seats_miscounted == 0
+    assert checks.came_without_ticket == 0
+    assert checks.booked_after_start == 0
+    assert checks.facts == checks.visits  # the analytics facts are ready when the command ends

@@ -239,6 +239,13 @@ async def test_a_check_in_and_a_console_call_reach_the_display(
     )
     await check_page(console, "console-office")
 
+    # the dashboard takes the console's session: no second sign-in
+    await console.get_by_role("link", name="Ver estadísticas de la oficina").click()
+    await expect(console.locator("#dashboard")).to_be_visible()
+    await expect(console.locator("#signin")).to_be_hidden()
+    await expect(console.locator("#summary-list")).not_to_be_empty()
+    await check_page(console, "analytics")
+
 
 async def test_the_display_survives_the_api_restarting(
     settings: Settings, context: BrowserContext, api: Api, admin_token: str

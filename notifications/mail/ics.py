@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -30,7 +31,7 @@ def _timezone(tzid: str) -> Timezone:
     return Timezone.from_tzid(tzid)
 
 
-def calendar_file(appointment: Appointment) -> bytes:
+def _event(appointment: Appointment) -> Event:
     zone = ZoneInfo(appointment.timezone)
     event = Event()
     event.add("uid", appointment.uid)
@@ -44,12 +45,23 @@ def calendar_file(appointment: Appointment) -> bytes:
     event.add("description", appointment.description)
     event.add("status", "CONFIRMED")
     event.add("transp", "OPAQUE")
+    return event
+
+
+def calendar_of(appointments: Sequence[Appointment]) -> bytes:
+    """One calendar file with every appointment (a desk's day sheet), each zone's VTIMEZONE once."""
     calendar = Calendar()
     calendar.add("prodid", "-//Turnero//Turnos//ES")
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    calendar.add_component(event)
-    calendar.add_component(_timezone(appointment.timezone))
+    for appointment in appointments:
+        calendar.add_component(_event(appointment))
+    for tzid in sorted({appointment.timezone for appointment in appointments}):
+        calendar.add_component(_timezone(tzid))
     ics: bytes = calendar.to_ical()
     return ics
+
+
+def calendar_file(appointment: Appointment) -> bytes:
+    return calendar_of([appointment])

@@ -27,7 +27,8 @@ WITH wanted AS (
     JOIN services s ON s.id = a.service_id
     CROSS JOIN LATERAL (SELECT CAST(now() AT TIME ZONE o.timezone AS date) AS today) AS local
     CROSS JOIN LATERAL generate_series(
-        CAST(greatest(a.valid_from, local.today) AS timestamp),
+        -- from_day (the demo's history only) starts in the past, whatever the agenda's validity
+        CAST(coalesce(CAST(:from_day AS date), greatest(a.valid_from, local.today)) AS timestamp),
         CAST(least(a.valid_to, local.today + s.booking_window_days, CAST(:until AS date)) AS timestamp),
         interval '1 day') AS d(day)
     CROSS JOIN LATERAL generate_series(
@@ -46,7 +47,7 @@ WITH wanted AS (
                         AND CAST(t.local_start + make_interval(mins => a.slot_minutes) AS time) <= h.closes))
       -- a wall-clock time skipped by a DST change does not survive the round trip: no slot for it
       AND (t.local_start AT TIME ZONE o.timezone) AT TIME ZONE o.timezone = t.local_start
-      AND t.local_start AT TIME ZONE o.timezone > now()
+      AND (CAST(:from_day AS date) IS NOT NULL OR t.local_start AT TIME ZONE o.timezone > now())
 ),
 inserted AS (
     INSERT INTO slots (office_id, service_id, agenda_id, starts_at, ends_at, capacity)
@@ -60,8 +61,13 @@ SELECT (SELECT count(*) FROM inserted) AS created, (SELECT count(*) FROM wanted)
 """)
 
 
-async def release(conn: AsyncConnection, office_id: int | None, until: date | None) -> ReleaseReportRecord:
-    row = (await conn.execute(_RELEASE, {"office_id": office_id, "until": until})).mappings().one()
+async def release(
+    conn: AsyncConnection, office_id: int | None, until: date | None, *, from_day: date | None = None
+) -> ReleaseReportRecord:
+    """Slots up to `until` (else each service's window). `from_day` makes past days' slots too: only the
+    demo's simulated history (demo/history.py) asks for it."""
+    params = {"office_id": office_id, "until": until, "from_day": from_day}
+    row = (await conn.execute(_RELEASE, params)).mappings().one()
     return ReleaseReportRecord(created=row["created"], unchanged=row["wanted"] - row["created"])
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from core.errors import BadRequest
 from core.validation import parse_id
 from resolvers.agenda.records import SLOT_COLUMNS, SlotRecord
+from resolvers.analytics.unmet import record_unmet_search
 
 MAX_RANGE_DAYS = 92
 MAX_EARLIEST = 100
@@ -89,6 +90,8 @@ async def availability(
     days: dict[tuple[int, date], list[SlotRecord]] = {}
     for row in rows.mappings():
         days.setdefault((row["office_id"], row["local_date"]), []).append(SlotRecord.from_row(row))
+    if not days:
+        await record_unmet_search(conn, service, office)
     return [
         AvailabilityDayRecord(date=day, office_id=office_key, slots=tuple(slots))
         for (office_key, day), slots in days.items()
@@ -113,4 +116,7 @@ async def earliest_slots(
         raise BadRequest("near", "near must be a latitude in -90..90 and a longitude in -180..180.")
     query = _SOONEST_PER_OFFICE if one_per_office or near is not None else _EARLIEST
     rows = await conn.execute(query, {"service_id": service, "limit": limit, "lat": latitude, "lon": longitude})
-    return [SlotRecord.from_row(row) for row in rows.mappings()]
+    slots = [SlotRecord.from_row(row) for row in rows.mappings()]
+    if not slots:
+        await record_unmet_search(conn, service, None)
+    return slots

@@ -33,6 +33,8 @@ class OfficeInput:
     checkin_opens_minutes: int | None = None
     checkin_closes_minutes: int | None = None
     priority_head_start_minutes: int | None = None
+    # absent keeps the current value; 0 clears it (no maximum known)
+    max_occupancy: int | None = None
 
 
 def _opening_hours(hours: list[OpeningHoursInput]) -> list[tuple[int, time, time]]:
@@ -78,20 +80,26 @@ async def upsert_office(conn: AsyncConnection, viewer: Viewer, data: OfficeInput
             ("priorityHeadStartMinutes", data.priority_head_start_minutes),
         )
     }
+    if data.max_occupancy is not None:
+        validation.integer_range("maxOccupancy", data.max_occupancy, 0, 100_000)
     row = (
         (
             await conn.execute(
                 # an absent front-desk rule keeps its current value (or the column default for a new office)
                 text(f"""INSERT INTO offices AS o (slug, name, timezone, address, latitude, longitude,
-                                          checkin_opens_minutes, checkin_closes_minutes, priority_head_start_minutes)
+                                          checkin_opens_minutes, checkin_closes_minutes, priority_head_start_minutes,
+                                          max_occupancy)
                  VALUES (:slug, :name, :timezone, :address, :latitude, :longitude,
-                         coalesce(:opens, 60), coalesce(:closes, 15), coalesce(:head_start, 15))
+                         coalesce(:opens, 60), coalesce(:closes, 15), coalesce(:head_start, 15),
+                         nullif(:occupancy, 0))
                  ON CONFLICT (slug) DO UPDATE SET
                     name = EXCLUDED.name, timezone = EXCLUDED.timezone, address = EXCLUDED.address,
                     latitude = EXCLUDED.latitude, longitude = EXCLUDED.longitude,
                     checkin_opens_minutes = coalesce(:opens, o.checkin_opens_minutes),
                     checkin_closes_minutes = coalesce(:closes, o.checkin_closes_minutes),
                     priority_head_start_minutes = coalesce(:head_start, o.priority_head_start_minutes),
+                    max_occupancy = CASE WHEN CAST(:occupancy AS integer) IS NULL THEN o.max_occupancy
+                                         ELSE nullif(:occupancy, 0) END,
                     updated_at = now()
                  RETURNING {OFFICE_COLUMNS}"""),
                 {
@@ -104,6 +112,7 @@ async def upsert_office(conn: AsyncConnection, viewer: Viewer, data: OfficeInput
                     "opens": rules["checkinOpensMinutes"],
                     "closes": rules["checkinClosesMinutes"],
                     "head_start": rules["priorityHeadStartMinutes"],
+                    "occupancy": data.max_occupancy,
                 },
             )
         )

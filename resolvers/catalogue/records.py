@@ -19,6 +19,8 @@ class OfficeRecord:
     checkin_opens_minutes: int
     checkin_closes_minutes: int
     priority_head_start_minutes: int
+    # how many people the premises may hold at once (fire safety); None: not set
+    max_occupancy: int | None
 
     @classmethod
     def from_row(cls, row: Any) -> OfficeRecord:
@@ -33,6 +35,7 @@ class OfficeRecord:
             row["checkin_opens_minutes"],
             row["checkin_closes_minutes"],
             row["priority_head_start_minutes"],
+            row["max_occupancy"],
         )
 
 
@@ -88,7 +91,7 @@ class DeskRecord:
 
 OFFICE_COLUMNS = (
     "o.id, o.slug, o.name, o.address, o.timezone, o.latitude, o.longitude, "
-    "o.checkin_opens_minutes, o.checkin_closes_minutes, o.priority_head_start_minutes"
+    "o.checkin_opens_minutes, o.checkin_closes_minutes, o.priority_head_start_minutes, o.max_occupancy"
 )
 SERVICE_COLUMNS = (
     "s.id, s.slug, s.name, s.description, s.category, s.duration_minutes, s.required_documents, "

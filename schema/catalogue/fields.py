@@ -42,6 +42,11 @@ class OfficeInput:
     priority_head_start_minutes: int | None = strawberry.field(
         default=None, description="PRIORITY tickets join the line as if they had come this much earlier (default 15)."
     )
+    max_occupancy: int | None = strawberry.field(
+        default=None,
+        description="How many people the premises may hold at once (officeLive compares with it); 0 clears it, "
+        "absent keeps it.",
+    )
 
 
 @strawberry.input
@@ -108,6 +113,7 @@ class CatalogueMutation:
             checkin_opens_minutes=input.checkin_opens_minutes,
             checkin_closes_minutes=input.checkin_closes_minutes,
             priority_head_start_minutes=input.priority_head_start_minutes,
+            max_occupancy=input.max_occupancy,
         )
         viewer = info.context.viewer
         return await run_mutation(info, lambda conn: offices.upsert_office(conn, viewer, data), Office.from_record)

@@ -40,6 +40,7 @@ class Office:
     priority_head_start_minutes: int = strawberry.field(
         description="How much earlier than their arrival PRIORITY tickets are due."
     )
+    max_occupancy: int | None = strawberry.field(description="How many people the premises may hold at once.")
     pk: strawberry.Private[int]
 
     @classmethod
@@ -55,6 +56,7 @@ class Office:
             checkin_opens_minutes=record.checkin_opens_minutes,
             checkin_closes_minutes=record.checkin_closes_minutes,
             priority_head_start_minutes=record.priority_head_start_minutes,
+            max_occupancy=record.max_occupancy,
             pk=record.id,
         )
 

@@ -1,0 +1,81 @@
+"""Analytics: one narrow row per booking and per ticket with its figures and its office-local day and
+hour (kept current by a worker job), and the searches that found no free slot, counted per hour."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, id_column
+
+
+class VisitFact(Base):
+    """A booking (kind B, anchored at its appointment) or a ticket (kind T, anchored at its issue).
+
+    Derived data: resolvers/analytics/facts.py rebuilds any row from bookings, tickets, queue events and
+    feedback, so it may be refreshed at any time and as often as wanted.
+    """
+
+    __tablename__ = "visit_facts"
+    __table_args__ = (
+        CheckConstraint("kind IN ('B', 'T')", name="kind_known"),
+        Index("ix_visit_facts_local_date", "local_date"),
+        Index("ix_visit_facts_office_local_date", "office_id", "local_date"),
+    )
+
+    kind: Mapped[str] = mapped_column(String(1), primary_key=True)
+    source_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    office_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("offices.id", ondelete="CASCADE"))
+    service_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("services.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # `at` in the office's own time zone: what every grouping reads
+    local_date: Mapped[date] = mapped_column(Date)
+    local_hour: Mapped[int] = mapped_column(SmallInteger)
+    booked: Mapped[bool] = mapped_column(Boolean)
+    cancelled: Mapped[bool] = mapped_column(Boolean)
+    came: Mapped[bool] = mapped_column(Boolean)
+    no_show: Mapped[bool] = mapped_column(Boolean)
+    walk_in: Mapped[bool] = mapped_column(Boolean)
+    served: Mapped[bool] = mapped_column(Boolean)
+    lead_seconds: Mapped[int | None] = mapped_column(Integer)
+    wait_seconds: Mapped[int | None] = mapped_column(Integer)
+    service_seconds: Mapped[int | None] = mapped_column(Integer)
+    estimated_wait_minutes: Mapped[int | None] = mapped_column(Integer)
+    called_after_seconds: Mapped[int | None] = mapped_column(Integer)
+    rating: Mapped[int | None] = mapped_column(SmallInteger)
+
+
+class UnmetSearch(Base):
+    """Searches for a procedure (at an office, or anywhere: no office) that found no free slot, per hour."""
+
+    __tablename__ = "unmet_searches"
+    __table_args__ = (
+        Index(
+            "uq_unmet_searches_key",
+            text("coalesce(office_id, 0)"),
+            "service_id",
+            "hour_start",
+            unique=True,
+        ),
+        Index("ix_unmet_searches_hour_start", "hour_start"),
+    )
+
+    id: Mapped[int] = id_column()
+    office_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("offices.id", ondelete="CASCADE"))
+    service_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("services.id", ondelete="CASCADE"))
+    hour_start: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    searches: Mapped[int] = mapped_column(Integer, server_default="1")

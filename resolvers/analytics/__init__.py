@@ -1,0 +1,1 @@
+"""Analytics: what managers measure (stats), what they watch now (officeLive), and the facts both read."""
