@@ -17,7 +17,16 @@ from tests.booking_support import book, bookable_slots, citizen
 from tests.queue_support import TICKET, add_desk, front_desk
 from tests.support import Api
 
-PAGE_URLS = ["/", "/manage", "/booking/ABC123", "/ticket/1", "/feedback", "/display/1", "/console", "/console/analytics"]
+PAGE_URLS = [
+    "/",
+    "/manage",
+    "/booking/ABC123",
+    "/ticket/1",
+    "/feedback",
+    "/display/1",
+    "/console",
+    "/console/analytics",
+]
 LINE = (
     f"query($o: ID!, $d: ID, $l: Int! = 100) {{ waitingTickets(officeId: $o, deskId: $d, limit: $l) {{ {TICKET} }} }}"
 )
