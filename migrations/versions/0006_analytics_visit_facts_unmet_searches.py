@@ -1,7 +1,7 @@
 """analytics: visit facts, unmet searches, office maximum occupancy
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-11-25 10:30:00
 """
 
