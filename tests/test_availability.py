@@ -100,9 +100,9 @@ async def test_availability_groups_free_slots_by_office_and_local_day(
         await conn.execute(
             text(
                 "UPDATE slots SET booked = 1 WHERE id = (SELECT max(id) FROM slots WHERE"
-                " office_id = :o AND booked = 0 AND starts_at < now() + interval '2 days')"
+                " office_id = :o AND booked = 0 AND CAST(starts_at AT TIME ZONE :zone AS date) = :day)"
             ),
-            {"o": int(first)},
+            {"o": int(first), "zone": ZONE, "day": day},
         )
 
     data = await api.run(AVAILABILITY, {"s": service_id, "f": day.isoformat(), "t": day.isoformat(), "o": first})

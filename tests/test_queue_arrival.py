@@ -228,10 +228,13 @@ async def test_estimates_come_from_recent_service_times_and_the_desks_that_serve
         await conn.execute(
             text("""INSERT INTO tickets (office_id, service_id, number, day, day_number, priority, status, due_at,
                                          issued_at, called_at, started_at, finished_at)
-                    SELECT :o, :s, 'D-' || n, current_date - 1, n, 'STANDARD', 'DONE', t, t, t, t,
+                    -- numbered on the office's own yesterday: today's numbers are the ones issued next
+                    SELECT :o, :s, 'D-' || n, CAST(now() AT TIME ZONE o.timezone AS date) - 1, n, 'STANDARD', 'DONE',
+                           t, t, t, t,
                            t + interval '10 minutes' + (n % 3 - 1) * interval '30 seconds'
-                    FROM generate_series(1, 21) AS n,
-                         LATERAL (SELECT now() - interval '1 day' + n * interval '10 minutes' AS t) AS at"""),
+                    FROM offices o, generate_series(1, 21) AS n,
+                         LATERAL (SELECT now() - interval '1 day' + n * interval '10 minutes' AS t) AS at
+                    WHERE o.id = :o"""),
             {"o": int(front.office_id), "s": int(front.services["dni"])},
         )
         await conn.execute(
