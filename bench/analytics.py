@@ -6,13 +6,15 @@ Seeds the demo city and `--history DAYS` of simulated operation into its own dat
 (turnero_bench_analytics; a rerun reuses it), starts one `python main.py serve`, signs in as the demo
 admin, and times each grouping of `stats` over the whole history (every figure asked, every office and
 procedure), one request at a time. In the same run: the trivial `{ __typename }` (the baseline), and the
-same SQL straight on asyncpg (what the database costs, without GraphQL). Prints JSON; ms are medians.
+same statements through `stats_rows` in the bench's own process (what the database costs, without
+HTTP and GraphQL). Prints JSON; ms are medians.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import re
 import statistics
@@ -25,8 +27,9 @@ import asyncpg
 import httpx
 
 from bench.common import bench_environment, seed, server
+from core.db import create_engine
 from demo.seed import TIMEZONE
-from resolvers.analytics.stats import Grouping, StatsQuery, stats_sql
+from resolvers.analytics.stats import Grouping, StatsQuery, stats_rows
 
 DATABASE = "turnero_bench_analytics"
 TRIVIAL = "{ __typename }"
@@ -75,30 +78,21 @@ def timed(client: httpx.Client, token: str, body: dict[str, Any], repeat: int) -
 
 
 async def sql_alone(database_url: str, query: StatsQuery, repeat: int) -> float:
-    """The same statement on a plain asyncpg connection (SQLAlchemy's :name binds become $n)."""
-    sql = stats_sql(query.group_by)
-    names: list[str] = []
-
-    def bind(match: re.Match[str]) -> str:
-        if match.group(1) not in names:
-            names.append(match.group(1))
-        return f"${names.index(match.group(1)) + 1}"
-
-    statement = re.sub(r"(?<!:):([a-z_]+)", bind, sql)
-    values = {"date_from": query.date_from, "date_to": query.date_to, "office_ids": None, "service_ids": None}
-    conn = await asyncpg.connect(database_url)
+    """The same statements through `stats_rows` in this process: what the database costs, without HTTP
+    and GraphQL (the refresh of today's facts included, as in the request)."""
+    engine = create_engine(database_url, pool_size=4)
     try:
         durations = []
         for attempt in range(repeat + 1):
-            async with conn.transaction():
-                await conn.execute("SET LOCAL work_mem = '64MB'")
-                started = time.perf_counter()
-                await conn.fetch(statement, *(values[name] for name in names))
-                if attempt:
-                    durations.append((time.perf_counter() - started) * 1000)
+            started = time.perf_counter()
+            async with engine.connect() as conn, contextlib.aclosing(stats_rows(conn, query, engine)) as rows:
+                async for _ in rows:
+                    pass
+            if attempt:
+                durations.append((time.perf_counter() - started) * 1000)
         return statistics.median(durations)
     finally:
-        await conn.close()
+        await engine.dispose()
 
 
 EMPTY_AVAILABILITY = """query($s: ID!, $o: ID!, $f: Date!, $t: Date!) {

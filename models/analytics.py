@@ -1,5 +1,6 @@
 """Analytics: one narrow row per booking and per ticket with its figures and its office-local day and
-hour (kept current by a worker job), and the searches that found no free slot, counted per hour."""
+hour (kept current by a worker job), their counts per hour, and the searches that found no free slot,
+counted per hour."""
 
 from __future__ import annotations
 
@@ -35,6 +36,15 @@ class VisitFact(Base):
         CheckConstraint("kind IN ('B', 'T')", name="kind_known"),
         Index("ix_visit_facts_local_date", "local_date"),
         Index("ix_visit_facts_office_local_date", "office_id", "local_date"),
+        # one per measure, for its percentiles: the keys and the value of the facts that have it
+        *(
+            Index(name, "local_date", "office_id", "service_id", "local_hour", column, postgresql_where=text(rows))
+            for name, column, rows in (
+                ("ix_visit_facts_wait", "wait_seconds", "wait_seconds IS NOT NULL"),
+                ("ix_visit_facts_service_time", "service_seconds", "service_seconds IS NOT NULL"),
+                ("ix_visit_facts_lead_time", "lead_seconds", "booked"),
+            )
+        ),
     )
 
     kind: Mapped[str] = mapped_column(String(1), primary_key=True)
@@ -57,6 +67,36 @@ class VisitFact(Base):
     estimated_wait_minutes: Mapped[int | None] = mapped_column(Integer)
     called_after_seconds: Mapped[int | None] = mapped_column(Integer)
     rating: Mapped[int | None] = mapped_column(SmallInteger)
+
+
+class VisitCount(Base):
+    """The facts of one office, procedure, local day and hour, counted (resolvers/analytics/facts.py keeps
+    them with the facts): what `stats` adds up for its counts instead of every fact."""
+
+    __tablename__ = "visit_counts"
+    __table_args__ = (Index("ix_visit_counts_office_local_date", "office_id", "local_date"),)
+
+    local_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    office_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("offices.id", ondelete="CASCADE"), primary_key=True)
+    service_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("services.id", ondelete="CASCADE"), primary_key=True)
+    local_hour: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    booked: Mapped[int] = mapped_column(Integer)
+    cancelled: Mapped[int] = mapped_column(Integer)
+    came: Mapped[int] = mapped_column(Integer)
+    no_shows: Mapped[int] = mapped_column(Integer)
+    walk_ins: Mapped[int] = mapped_column(Integer)
+    served: Mapped[int] = mapped_column(Integer)
+    rating_count: Mapped[int] = mapped_column(Integer)
+    rating_sum: Mapped[int] = mapped_column(Integer)
+    rating_1: Mapped[int] = mapped_column(Integer)
+    rating_2: Mapped[int] = mapped_column(Integer)
+    rating_3: Mapped[int] = mapped_column(Integer)
+    rating_4: Mapped[int] = mapped_column(Integer)
+    rating_5: Mapped[int] = mapped_column(Integer)
+    estimate_count: Mapped[int] = mapped_column(Integer)
+    estimate_minutes_sum: Mapped[int] = mapped_column(Integer)
+    called_after_seconds_sum: Mapped[int] = mapped_column(Integer)
+    estimate_error_seconds_sum: Mapped[int] = mapped_column(Integer)
 
 
 class UnmetSearch(Base):

@@ -4,15 +4,16 @@ definition (percentile_cont: linear interpolation between the two nearest values
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.runtime import AppState
 from jobs.analytics import refresh_recent_facts
-from resolvers.analytics.facts import refresh_facts
+from resolvers.analytics.facts import COUNT_COLUMNS, COUNTS_OF_FACTS, refresh_facts
 from tests.analytics_support import FixedCity, fixed_city
 from tests.queue_support import front_desk
 from tests.support import Api
@@ -136,6 +137,36 @@ async def test_offices_and_services_of_the_whole_city(api: Api, city: FixedCity,
     assert [(r["period"], r["booked"]) for r in month["rows"]] == [("2026-03-01", 5)]
 
 
+async def test_each_group_holds_what_it_gives_asked_alone(api: Api, city: FixedCity, admin_token: str) -> None:
+    """The counts and each measure's percentiles come from separate statements merged by group: every
+    group's figures must be those of the same question asked for that group alone, and the totals those
+    of the question without groups. The span starts mid-week and mid-month: a period covers only its part
+    of the span."""
+    span = {"from": "2026-03-10", "to": "2026-03-31"}
+    whole = (await stats(api, admin_token, **span))["totals"]
+    assert whole["booked"] == 5
+    assert whole["waitMedianMinutes"] is not None
+    offices = {"cordoba": city.cordoba, "madrid": city.madrid}
+    services = {"dni": city.dni, "licence": city.licence}
+
+    def alone(grouping: str, row: dict[str, Any]) -> dict[str, Any]:
+        if grouping in ("DAY", "WEEK", "MONTH"):
+            start = date.fromisoformat(row["period"])
+            end = {"DAY": start, "WEEK": start + timedelta(days=6), "MONTH": date(2026, 3, 31)}[grouping]
+            return {"from": max(start.isoformat(), span["from"]), "to": min(end.isoformat(), span["to"])}
+        if grouping == "OFFICE":
+            return {**span, "officeIds": [offices[row["office"]["slug"]]]}
+        return {**span, "serviceIds": [services[row["service"]["slug"]]]}
+
+    for grouping in ("DAY", "WEEK", "MONTH", "OFFICE", "SERVICE"):
+        result = await stats(api, admin_token, [grouping], **span)
+        assert result["totals"] == whole, grouping
+        assert len(result["rows"]) >= 2 or grouping == "MONTH", (grouping, result["rows"])
+        for row in result["rows"]:
+            figures = {name: value for name, value in row.items() if name in whole}
+            assert figures == {**(await stats(api, admin_token, **alone(grouping, row)))["totals"], "total": False}
+
+
 async def test_managers_read_their_offices_only(api: Api, city: FixedCity, admin_token: str) -> None:
     manager = await api.staff_token(admin_token, "manager", "MANAGER", city.cordoba)
     march = {"from": "2026-03-01", "to": "2026-03-31"}
@@ -174,6 +205,34 @@ async def test_the_refresh_writes_only_what_changed(city: FixedCity, state: AppS
         await conn.execute(text("UPDATE bookings SET status = 'CANCELLED' WHERE status = 'NO_SHOW'"))
         assert await refresh_facts(conn, since) == 2
         assert await refresh_facts(conn, since) == 0
+
+
+async def _counts_astray(conn: AsyncConnection) -> list[Any]:
+    """The hourly counts that differ from the facts counted afresh, either way."""
+    columns = f"office_id, service_id, local_date, local_hour, {', '.join(COUNT_COLUMNS)}"
+    fresh = f"""SELECT office_id, service_id, local_date, local_hour, {COUNTS_OF_FACTS} FROM visit_facts
+                GROUP BY office_id, service_id, local_date, local_hour"""
+    kept = f"SELECT {columns} FROM visit_counts"
+    rows = await conn.execute(text(f"({fresh} EXCEPT {kept}) UNION ALL ({kept} EXCEPT {fresh})"))
+    return list(rows)
+
+
+async def test_the_hourly_counts_follow_the_facts(city: FixedCity, state: AppState) -> None:
+    """Also when a fact moves to another day: the day it left is counted again too."""
+    since = datetime(2026, 1, 1, tzinfo=UTC)
+    async with state.engine.begin() as conn:
+        assert (await conn.execute(text("SELECT count(*) FROM visit_counts"))).scalar_one() > 0
+        assert await _counts_astray(conn) == []
+        await conn.execute(
+            text("""UPDATE bookings SET starts_at = starts_at + interval '3 days', ends_at = ends_at + interval '3 days'
+                    WHERE id = (SELECT min(id) FROM bookings WHERE status = 'NO_SHOW')""")
+        )
+        await conn.execute(
+            text("""UPDATE bookings SET status = 'CANCELLED'
+                    WHERE id = (SELECT min(id) FROM bookings WHERE status IN ('CHECKED_IN', 'COMPLETED'))""")
+        )
+        assert await refresh_facts(conn, since) == 2
+        assert await _counts_astray(conn) == []
 
 
 async def test_today_is_current_without_waiting_for_the_job(api: Api, admin_token: str) -> None:

@@ -1,8 +1,10 @@
-"""Visit facts: every booking and every ticket as one narrow row, with its office-local day and hour.
+"""Visit facts: every booking and every ticket as one narrow row, with its office-local day and hour;
+and their counts per office, procedure, local day and hour (visit_counts), kept with them.
 
-The stats query reads only this table (and unmet_searches), so a year of a city answers without
-converting time zones or joining five tables per row. A refresh upserts the facts of everything anchored
-at or after `since` and writes only the rows whose figures changed, so it is cheap to run often:
+`stats` reads only these two (and unmet_searches), so a year of a city answers without converting time
+zones or joining five tables per row, and its counts add up a quarter as many rows as there are facts.
+A refresh upserts the facts of everything anchored at or after `since` and writes only the rows whose
+figures changed (and the counts of the office-days they are or were on), so it is cheap to run often:
 
 - the worker refreshes the last two days and everything ahead (future bookings) every 5 minutes,
   and the last 35 days nightly (late no-shows, ratings given days after the visit);
@@ -101,6 +103,12 @@ facts AS (
       AND (CAST(:until AS timestamptz) IS NULL OR t.issued_at < :until)
       AND (CAST(:offices AS bigint[]) IS NULL OR t.office_id = ANY(:offices))
 ),
+-- where a fact that moves (a booking to another day or office) was: its old day's counts change too
+moved AS (
+    SELECT v.office_id, v.local_date
+    FROM visit_facts v JOIN facts f ON f.kind = v.kind AND f.source_id = v.source_id
+    WHERE (v.office_id, v.local_date) IS DISTINCT FROM (f.office_id, f.local_date)
+),
 written AS (
     INSERT INTO visit_facts AS v ({", ".join(_COLUMNS)})
     SELECT {", ".join(_COLUMNS)} FROM facts
@@ -109,9 +117,65 @@ written AS (
         {", ".join(f"{c} = EXCLUDED.{c}" for c in _COLUMNS[2:])}
     WHERE ({", ".join(f"v.{c}" for c in _COLUMNS[2:])})
           IS DISTINCT FROM ({", ".join(f"EXCLUDED.{c}" for c in _COLUMNS[2:])})
-    RETURNING 1
+    RETURNING office_id, local_date
+),
+touched AS (SELECT office_id, local_date FROM written UNION SELECT office_id, local_date FROM moved)
+SELECT (SELECT count(*) FROM written) AS changed,
+       coalesce(array_agg(office_id), '{{}}') AS office_ids, coalesce(array_agg(local_date), '{{}}') AS local_dates
+FROM touched
+""")
+
+# The hourly counts of visit_counts, from the facts: integers only, so that any set of hours adds up to
+# the counts of its facts, and every average is a sum over a count (stats_sql reads them).
+COUNTS_OF_FACTS = """
+    count(*) FILTER (WHERE booked) AS booked,
+    count(*) FILTER (WHERE cancelled) AS cancelled,
+    count(*) FILTER (WHERE came) AS came,
+    count(*) FILTER (WHERE no_show) AS no_shows,
+    count(*) FILTER (WHERE walk_in) AS walk_ins,
+    count(*) FILTER (WHERE served) AS served,
+    count(rating) AS rating_count,
+    coalesce(sum(rating), 0) AS rating_sum,
+    count(*) FILTER (WHERE rating = 1) AS rating_1,
+    count(*) FILTER (WHERE rating = 2) AS rating_2,
+    count(*) FILTER (WHERE rating = 3) AS rating_3,
+    count(*) FILTER (WHERE rating = 4) AS rating_4,
+    count(*) FILTER (WHERE rating = 5) AS rating_5,
+    -- estimate honesty: the tickets that were given an estimate and then called
+    count(*) FILTER (WHERE estimated_wait_minutes IS NOT NULL AND called_after_seconds IS NOT NULL) AS estimate_count,
+    coalesce(sum(estimated_wait_minutes) FILTER (WHERE called_after_seconds IS NOT NULL), 0) AS estimate_minutes_sum,
+    coalesce(sum(called_after_seconds) FILTER (WHERE estimated_wait_minutes IS NOT NULL), 0)
+        AS called_after_seconds_sum,
+    coalesce(sum(abs(called_after_seconds - 60 * estimated_wait_minutes)), 0) AS estimate_error_seconds_sum
+"""
+COUNT_COLUMNS = (
+    "booked",
+    "cancelled",
+    "came",
+    "no_shows",
+    "walk_ins",
+    "served",
+    "rating_count",
+    "rating_sum",
+    "rating_1",
+    "rating_2",
+    "rating_3",
+    "rating_4",
+    "rating_5",
+    "estimate_count",
+    "estimate_minutes_sum",
+    "called_after_seconds_sum",
+    "estimate_error_seconds_sum",
 )
-SELECT count(*) FROM written
+_DAYS = "unnest(CAST(:office_ids AS bigint[]), CAST(:local_dates AS date[])) AS d(office_id, local_date)"
+_CLEAR_COUNTS = text(f"""
+DELETE FROM visit_counts c USING {_DAYS} WHERE c.office_id = d.office_id AND c.local_date = d.local_date
+""")
+_COUNT = text(f"""
+INSERT INTO visit_counts (office_id, service_id, local_date, local_hour, {", ".join(COUNT_COLUMNS)})
+SELECT f.office_id, f.service_id, f.local_date, f.local_hour, {COUNTS_OF_FACTS}
+FROM visit_facts f JOIN {_DAYS} ON f.office_id = d.office_id AND f.local_date = d.local_date
+GROUP BY f.office_id, f.service_id, f.local_date, f.local_hour
 """)
 
 
@@ -124,5 +188,11 @@ async def refresh_facts(
     Run it inside a transaction: the advisory lock is held until that transaction ends.
     """
     await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": REFRESH_LOCK})
-    changed: int = (await conn.execute(_REFRESH, {"since": since, "until": until, "offices": office_ids})).scalar_one()
+    result = (await conn.execute(_REFRESH, {"since": since, "until": until, "offices": office_ids})).one()
+    if result.changed:
+        # the hourly counts of every office-day a changed fact is or was on, counted again from its facts
+        days = {"office_ids": result.office_ids, "local_dates": result.local_dates}
+        await conn.execute(_CLEAR_COUNTS, days)
+        await conn.execute(_COUNT, days)
+    changed: int = result.changed
     return changed

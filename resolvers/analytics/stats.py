@@ -1,18 +1,16 @@
 """`stats`: what managers measure, for any offices, services and period, grouped as they ask.
 
-One SQL statement over visit_facts (and unmet_searches): counts with FILTER, percentiles with
-percentile_cont (continuous, linear interpolation between the two nearest values, as PostgreSQL and
-NumPy's default define it), the groups and their totals in one pass with GROUPING SETS, or, given
-the engine, the totals on a second connection at the same time. Every key is in the office's own time
-zone (visit_facts holds the local day and hour).
+Over visit_facts (and unmet_searches): counts with FILTER, and the median and 90th percentile of waits,
+service times and lead times with percentile_cont (continuous, linear interpolation between the two
+nearest values, as PostgreSQL and NumPy's default define it). The statements are in stats_sql; here they
+are checked, run together and merged into rows.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import enum
-from collections.abc import AsyncGenerator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -25,37 +23,24 @@ from core.validation import parse_id
 from models.accounts import Role
 from resolvers.accounts.viewer import Viewer
 from resolvers.analytics.facts import refresh_facts
+from resolvers.analytics.stats_sql import (
+    COUNTS,
+    MEASURES,
+    OUTPUT_KEYS,
+    PERIODS,
+    Grouping,
+    counts_sql,
+    key_columns,
+    percentiles_sql,
+    period_starts,
+)
+
+__all__ = ["Grouping", "StatsFilter", "StatsQuery", "StatsRowRecord", "check_filter", "stats", "stats_rows"]
 
 MAX_RANGE_DAYS = 366
 MAX_IDS = 500
 # a GraphQL answer holds at most this many rows; the CSV export streams any number
 MAX_ROWS = 20_000
-
-
-class Grouping(enum.StrEnum):
-    DAY = "DAY"
-    WEEK = "WEEK"
-    MONTH = "MONTH"
-    WEEKDAY = "WEEKDAY"
-    HOUR = "HOUR"
-    OFFICE = "OFFICE"
-    SERVICE = "SERVICE"
-
-
-PERIODS = (Grouping.DAY, Grouping.WEEK, Grouping.MONTH)
-
-# Grouping -> (output column, SQL over the facts). Fixed text only: no input reaches the SQL as text.
-_KEYS: dict[Grouping, tuple[str, str]] = {
-    Grouping.DAY: ("period", "local_date"),
-    # on a timestamp without zone: no conversion through the session's zone for every row
-    Grouping.WEEK: ("period", "CAST(date_trunc('week', CAST(local_date AS timestamp)) AS date)"),  # ISO: Monday
-    Grouping.MONTH: ("period", "CAST(date_trunc('month', CAST(local_date AS timestamp)) AS date)"),
-    Grouping.WEEKDAY: ("weekday", "CAST(extract(isodow FROM local_date) AS integer)"),  # 1 Monday .. 7 Sunday
-    Grouping.HOUR: ("hour", "CAST(local_hour AS integer)"),
-    Grouping.OFFICE: ("office_id", "office_id"),
-    Grouping.SERVICE: ("service_id", "service_id"),
-}
-_OUTPUT_KEYS = ("period", "weekday", "hour", "office_id", "service_id")
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,120 +108,6 @@ class StatsRowRecord:
         if self.actual_mean_minutes is None or self.estimate_mean_minutes is None:
             return None
         return self.actual_mean_minutes - self.estimate_mean_minutes
-
-    @classmethod
-    def from_row(cls, row: Any) -> StatsRowRecord:
-        def number(name: str) -> float | None:
-            value = row[name]
-            return None if value is None else float(value)
-
-        def percentile(name: str, index: int, unit: int) -> float | None:
-            values = row[name]
-            return None if values is None or values[index] is None else float(values[index]) / unit
-
-        return cls(
-            total=bool(row["is_total"]),
-            period=row["period"],
-            weekday=row["weekday"],
-            hour=row["hour"],
-            office_id=row["office_id"],
-            service_id=row["service_id"],
-            booked=row["booked"],
-            cancelled=row["cancelled"],
-            came=row["came"],
-            no_shows=row["no_shows"],
-            walk_ins=row["walk_ins"],
-            served=row["served"],
-            unmet_searches=int(row["unmet_searches"]),
-            wait_median_minutes=percentile("wait_seconds", 0, 60),
-            wait_p90_minutes=percentile("wait_seconds", 1, 60),
-            service_median_minutes=percentile("service_seconds", 0, 60),
-            service_p90_minutes=percentile("service_seconds", 1, 60),
-            lead_time_median_days=percentile("lead_seconds", 0, 86400),
-            lead_time_p90_days=percentile("lead_seconds", 1, 86400),
-            rating_count=row["rating_count"],
-            rating_average=number("rating_average"),
-            ratings=(row["rating_1"], row["rating_2"], row["rating_3"], row["rating_4"], row["rating_5"]),
-            estimate_count=row["estimate_count"],
-            estimate_mean_minutes=number("estimate_mean_minutes"),
-            actual_mean_minutes=number("actual_mean_minutes"),
-            estimate_mean_absolute_error_minutes=number("estimate_mae_minutes"),
-        )
-
-
-_FIGURES = """
-    count(*) FILTER (WHERE booked) AS booked,
-    count(*) FILTER (WHERE cancelled) AS cancelled,
-    count(*) FILTER (WHERE came) AS came,
-    count(*) FILTER (WHERE no_show) AS no_shows,
-    count(*) FILTER (WHERE walk_in) AS walk_ins,
-    count(*) FILTER (WHERE served) AS served,
-    coalesce(sum(searches), 0) AS unmet_searches,
-    -- one sort per measure for both percentiles
-    percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY wait_seconds) AS wait_seconds,
-    percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY service_seconds) AS service_seconds,
-    percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY lead_seconds) FILTER (WHERE booked) AS lead_seconds,
-    count(rating) AS rating_count,
-    CAST(avg(rating) AS float8) AS rating_average,
-    count(*) FILTER (WHERE rating = 1) AS rating_1,
-    count(*) FILTER (WHERE rating = 2) AS rating_2,
-    count(*) FILTER (WHERE rating = 3) AS rating_3,
-    count(*) FILTER (WHERE rating = 4) AS rating_4,
-    count(*) FILTER (WHERE rating = 5) AS rating_5,
-    count(*) FILTER (WHERE estimated_wait_minutes IS NOT NULL AND called_after_seconds IS NOT NULL)
-        AS estimate_count,
-    CAST(avg(estimated_wait_minutes) FILTER (WHERE called_after_seconds IS NOT NULL) AS float8)
-        AS estimate_mean_minutes,
-    CAST(avg(called_after_seconds / 60.0) FILTER (WHERE estimated_wait_minutes IS NOT NULL) AS float8)
-        AS actual_mean_minutes,
-    CAST(avg(abs(called_after_seconds / 60.0 - estimated_wait_minutes)) AS float8) AS estimate_mae_minutes
-"""
-
-# Searches anywhere in the city (no office) are counted in the zone most offices keep.
-_FACTS = """
-    SELECT office_id, service_id, local_date, local_hour, booked, cancelled, came, no_show, walk_in, served,
-           lead_seconds, wait_seconds, service_seconds, estimated_wait_minutes, called_after_seconds, rating,
-           CAST(NULL AS integer) AS searches
-    FROM visit_facts
-    WHERE local_date BETWEEN :date_from AND :date_to
-      AND (CAST(:office_ids AS bigint[]) IS NULL OR office_id = ANY(:office_ids))
-      AND (CAST(:service_ids AS bigint[]) IS NULL OR service_id = ANY(:service_ids))
-    UNION ALL
-    SELECT u.office_id, u.service_id, CAST(l.local AS date), CAST(extract(hour FROM l.local) AS smallint),
-           false, false, false, false, false, false, NULL, NULL, NULL, NULL, NULL, NULL, u.searches
-    FROM unmet_searches u
-    LEFT JOIN offices o ON o.id = u.office_id
-    CROSS JOIN LATERAL (SELECT u.hour_start AT TIME ZONE coalesce(o.timezone,
-        (SELECT timezone FROM offices GROUP BY timezone ORDER BY count(*) DESC, timezone LIMIT 1), 'UTC')
-        AS local) AS l
-    WHERE u.hour_start >= CAST(:date_from AS date) - 2 AND u.hour_start < CAST(:date_to AS date) + 3
-      AND CAST(l.local AS date) BETWEEN :date_from AND :date_to
-      AND (CAST(:office_ids AS bigint[]) IS NULL OR u.office_id = ANY(:office_ids))
-      AND (CAST(:service_ids AS bigint[]) IS NULL OR u.service_id = ANY(:service_ids))
-"""
-
-
-def stats_sql(group_by: Sequence[Grouping], *, totals: bool = True) -> str:
-    """The groups in key order and, with `totals`, the totals row last (GROUPING SETS: one scan)."""
-    keys = {_KEYS[g][0]: _KEYS[g][1] for g in group_by}
-    selected = ", ".join(f"{keys.get(name, 'NULL')} AS {name}" for name in _OUTPUT_KEYS)
-    expressions = list(keys.values())
-    if expressions:
-        order = ", ".join(f"{name} NULLS FIRST" for name in keys)
-        if totals:
-            grouping = f"GROUP BY GROUPING SETS (({', '.join(expressions)}), ())"
-            is_total = f"GROUPING({', '.join(expressions)}) <> 0"
-            order_by = f"ORDER BY is_total, {order}"
-        else:
-            grouping, is_total, order_by = f"GROUP BY {', '.join(expressions)}", "false", f"ORDER BY {order}"
-    else:
-        grouping, is_total, order_by = "", "true", ""
-    return f"""
-        SELECT {selected}, {is_total} AS is_total, {_FIGURES}
-        FROM ({_FACTS}) AS facts
-        {grouping}
-        {order_by}
-    """
 
 
 def _ids(field: str, values: Sequence[str] | None) -> list[int] | None:
@@ -311,57 +182,153 @@ def _parameters(query: StatsQuery) -> dict[str, Any]:
     }
 
 
+def _record(
+    total: bool, row: Mapping[Any, Any], counts: Mapping[str, int], values: Mapping[Any, Any]
+) -> StatsRowRecord:
+    """One row of figures: the counts and sums of its group, and each measure's [p50, p90] (seconds)."""
+
+    def percentile(measure: str, index: int, unit: int) -> float | None:
+        found = values.get(measure)
+        return None if found is None or found[index] is None else float(found[index]) / unit
+
+    def mean(total_value: int, count: int, unit: int = 1) -> float | None:
+        return total_value / (count * unit) if count else None
+
+    estimates = counts["estimate_count"]
+    return StatsRowRecord(
+        total=total,
+        period=row["period"],
+        weekday=row["weekday"],
+        hour=row["hour"],
+        office_id=row["office_id"],
+        service_id=row["service_id"],
+        booked=counts["booked"],
+        cancelled=counts["cancelled"],
+        came=counts["came"],
+        no_shows=counts["no_shows"],
+        walk_ins=counts["walk_ins"],
+        served=counts["served"],
+        unmet_searches=counts["unmet_searches"],
+        wait_median_minutes=percentile("wait", 0, 60),
+        wait_p90_minutes=percentile("wait", 1, 60),
+        service_median_minutes=percentile("service", 0, 60),
+        service_p90_minutes=percentile("service", 1, 60),
+        lead_time_median_days=percentile("lead", 0, 86400),
+        lead_time_p90_days=percentile("lead", 1, 86400),
+        rating_count=counts["rating_count"],
+        rating_average=mean(counts["rating_sum"], counts["rating_count"]),
+        ratings=(counts["rating_1"], counts["rating_2"], counts["rating_3"], counts["rating_4"], counts["rating_5"]),
+        estimate_count=estimates,
+        estimate_mean_minutes=mean(counts["estimate_minutes_sum"], estimates),
+        actual_mean_minutes=mean(counts["called_after_seconds_sum"], estimates, 60),
+        estimate_mean_absolute_error_minutes=mean(counts["estimate_error_seconds_sum"], estimates, 60),
+    )
+
+
 async def _prepare(conn: AsyncConnection) -> None:
-    # the sorts (by group key, and of each measure for its percentiles) stay in memory up to this; past it
-    # PostgreSQL spills to disk (a year of the whole demo city does: about 47 MB of temporary files)
+    # the sorts (by group key, and of each measure for its percentiles) stay in memory up to this
     await conn.execute(text("SET LOCAL work_mem = '64MB'"))
     # read through a cursor, but every row is wanted: plan for the whole result, not for the first rows
     await conn.execute(text("SET LOCAL cursor_tuple_fraction = 1.0"))
+    # the planner cannot know how many days a week or month joins to, and a compiled plan for the rows it
+    # guesses costs more than these statements take
+    await conn.execute(text("SET LOCAL jit = off"))
 
 
-async def _totals(engine: AsyncEngine, query: StatsQuery) -> StatsRowRecord:
-    async with engine.connect() as conn:
-        await _prepare(conn)
-        row = (await conn.execute(text(stats_sql(())), _parameters(query))).mappings().one()
-        return StatsRowRecord.from_row(row)
+async def _rows(
+    conn: AsyncConnection, sql: str, parameters: dict[str, Any], stream: bool
+) -> AsyncGenerator[Mapping[Any, Any], None]:
+    """A statement's rows: streamed through a cursor (any number, but PostgreSQL plans a cursor without
+    parallel workers), or read at once (bounded by a LIMIT)."""
+    await _prepare(conn)
+    if stream:
+        result = await conn.stream(text(sql), parameters)
+        async for row in result.mappings():
+            yield row
+    else:
+        for row in (await conn.execute(text(sql), parameters)).mappings():
+            yield row
+
+
+def _sort_key(row: Mapping[Any, Any], columns: Sequence[str]) -> tuple[tuple[bool, Any], ...]:
+    """The statements' ORDER BY (the keys as asked, NULLS FIRST) in Python."""
+    return tuple((row[name] is not None, row[name]) for name in columns)
+
+
+async def _merged(
+    counts: AsyncIterator[Mapping[Any, Any]],
+    percentiles: dict[str, AsyncIterator[Mapping[Any, Any]]],
+    columns: Sequence[str],
+) -> AsyncGenerator[StatsRowRecord, None]:
+    """Each group's counts joined to its percentiles (all in key order; a group without a measure's values
+    is missing from that measure's rows), then the totals: the counts added up, each measure's own."""
+    streams = [counts, *percentiles.values()]
+    # the first row of each is where each statement does its work: wait for them all at once
+    try:
+        async with asyncio.TaskGroup() as started:  # one failing stops the others before their connections go
+            firsts = [started.create_task(anext(stream, None)) for stream in streams]
+    except ExceptionGroup as failed:  # the first cause, as one statement alone would have raised it
+        raise failed.exceptions[0] from None
+    first = [task.result() for task in firsts]
+    row, peeked = first[0], dict(zip(percentiles, first[1:], strict=True))
+    if not columns:  # no groups: the one row is the totals
+        if row is not None:
+            values = {name: p["values"] for name, p in peeked.items() if p is not None}
+            yield _record(True, row, row, values)
+        return
+    totals = dict.fromkeys(COUNTS, 0)
+    while row is not None:
+        key = _sort_key(row, columns)
+        values = {}
+        for name, stream in percentiles.items():
+            while (p := peeked[name]) is not None and not p["is_total"] and _sort_key(p, columns) <= key:
+                if _sort_key(p, columns) == key:
+                    values[name] = p["values"]
+                peeked[name] = await anext(stream, None)
+        for count in COUNTS:
+            totals[count] += row[count]
+        yield _record(False, row, row, values)
+        row = await anext(counts, None)
+    values = {name: p["values"] for name, p in peeked.items() if p is not None and p["is_total"]}
+    yield _record(True, dict.fromkeys(OUTPUT_KEYS), totals, values)
 
 
 async def stats_rows(
-    conn: AsyncConnection, query: StatsQuery, engine: AsyncEngine | None = None
+    conn: AsyncConnection, query: StatsQuery, engine: AsyncEngine, limit: int | None = None
 ) -> AsyncGenerator[StatsRowRecord, None]:
-    """The groups in key order, then the totals row; streamed from the server, never all in memory.
+    """The groups in key order, then the totals row. With `limit`, at most that many groups are read;
+    without, any number, streamed from the server and never all in memory.
 
-    With an engine, the totals run at the same time on a connection of their own: percentiles take a sort
-    per measure for the groups and again for the totals, and two statements use two cores where one
-    (ordered-set aggregates do not run in parallel) would use one.
+    The counts run on `conn`, each measure's percentiles on a connection of its own from `engine`, all at
+    the same time (stats_sql says why).
     """
     await _refresh_today(conn, query)
-    await _prepare(conn)
-    if engine is None or not query.group_by:
-        result = await conn.stream(text(stats_sql(query.group_by)), _parameters(query))
-        async for row in result.mappings():
-            yield StatsRowRecord.from_row(row)
-        return
-    totals = asyncio.create_task(_totals(engine, query))
-    try:
-        result = await conn.stream(text(stats_sql(query.group_by, totals=False)), _parameters(query))
-        async for row in result.mappings():
-            yield StatsRowRecord.from_row(row)
-        yield await totals
-    finally:
-        if not totals.done():
-            totals.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await totals
+    parameters = _parameters(query)
+    period = next((g for g in query.group_by if g in (Grouping.WEEK, Grouping.MONTH)), None)
+    if period is not None:
+        parameters["period_starts"] = period_starts(period, query.date_from, query.date_to)
+    stream = limit is None
+    async with contextlib.AsyncExitStack() as stack:
+        percentiles: dict[str, AsyncIterator[Mapping[Any, Any]]] = {}
+        for measure in MEASURES:
+            own = await stack.enter_async_context(engine.connect())
+            sql = percentiles_sql(measure, query.group_by, limit)
+            percentiles[measure.name] = await stack.enter_async_context(
+                contextlib.aclosing(_rows(own, sql, parameters, stream))
+            )
+        counts = await stack.enter_async_context(
+            contextlib.aclosing(_rows(conn, counts_sql(query.group_by, limit), parameters, stream))
+        )
+        async with contextlib.aclosing(_merged(counts, percentiles, key_columns(query.group_by))) as records:
+            async for record in records:
+                yield record
 
 
-async def stats(
-    conn: AsyncConnection, viewer: Viewer, data: StatsFilter, engine: AsyncEngine | None = None
-) -> list[StatsRowRecord]:
+async def stats(conn: AsyncConnection, viewer: Viewer, data: StatsFilter, engine: AsyncEngine) -> list[StatsRowRecord]:
     query = await check_filter(conn, viewer, data)
     rows: list[StatsRowRecord] = []
-    # closed at once when refused midway: the totals' own connection goes back to the pool now
-    async with contextlib.aclosing(stats_rows(conn, query, engine)) as found:
+    # one group past the most an answer holds is enough to refuse: read no more than that
+    async with contextlib.aclosing(stats_rows(conn, query, engine, limit=MAX_ROWS + 1)) as found:
         async for row in found:
             rows.append(row)
             if len(rows) > MAX_ROWS + 1:
