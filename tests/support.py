@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
+from sqlalchemy import event
 
 from core.runtime import AppState
 from resolvers.accounts.staff import ensure_admin
@@ -106,3 +109,18 @@ class Api:
         )
         result: dict[str, Any] = data["releaseSlots"]
         return result
+
+
+@contextmanager
+def statements(state: AppState) -> Iterator[list[str]]:
+    """The SQL statements the app's engine sends while inside."""
+    seen: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        seen.append(statement)
+
+    event.listen(state.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(state.engine.sync_engine, "before_cursor_execute", record)

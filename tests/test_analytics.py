@@ -8,15 +8,19 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
+from graphql import GraphQLObjectType, build_schema
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.runtime import AppState
 from jobs.analytics import refresh_recent_facts
 from resolvers.analytics.facts import COUNT_COLUMNS, COUNTS_OF_FACTS, refresh_facts
+from resolvers.analytics.stats_sql import MEASURES
+from schema.analytics.fields import MEASURE_FIELDS
+from schema.root import schema
 from tests.analytics_support import FixedCity, fixed_city
 from tests.queue_support import front_desk
-from tests.support import Api
+from tests.support import Api, statements
 
 FIGURES = """booked cancelled came noShows noShowRate walkIns served demand unmetSearches
     waitMedianMinutes waitP90Minutes serviceMedianMinutes serviceP90Minutes leadTimeMedianDays leadTimeP90Days
@@ -165,6 +169,37 @@ async def test_each_group_holds_what_it_gives_asked_alone(api: Api, city: FixedC
         for row in result["rows"]:
             figures = {name: value for name, value in row.items() if name in whole}
             assert figures == {**(await stats(api, admin_token, **alone(grouping, row)))["totals"], "total": False}
+
+
+async def test_only_the_percentiles_asked_for_are_worked_out(
+    api: Api, city: FixedCity, admin_token: str, state: AppState
+) -> None:
+    """Each measure's percentiles sort all its values: a query that does not ask for them does not pay."""
+    span = {"from": "2026-03-01", "to": "2026-03-31"}
+    full = await stats(api, admin_token, ["OFFICE"], **span)
+
+    async def asked(rows: str, totals: str) -> tuple[dict[str, Any], list[str]]:
+        query = f"""query($f: StatsFilterInput!) {{ stats(filter: $f, groupBy: [OFFICE]) {{
+            ... on Stats {{ rows {{ office {{ slug }} {rows} }} ... on Stats {{ totals {{ {totals} }} }} }} }} }}"""
+        with statements(state) as seen:
+            result = (await api.run(query, {"f": span}, admin_token))["stats"]
+        return result, [s for s in seen if "percentile_cont" in s]
+
+    counts_only, sorted_ = await asked("booked", "booked")
+    assert sorted_ == []
+    assert counts_only["totals"] == {"booked": full["totals"]["booked"]}
+    waits, sorted_ = await asked("waitMedianMinutes", "leadTimeP90Days")
+    # the waits per office and of all; the lead times of all only; no service times
+    assert sorted(("wait_seconds" in s, "GROUPING SETS" in s) for s in sorted_) == [(False, False), (True, True)]
+    assert [r["waitMedianMinutes"] for r in waits["rows"]] == [r["waitMedianMinutes"] for r in full["rows"]]
+    assert waits["totals"] == {"leadTimeP90Days": full["totals"]["leadTimeP90Days"]}
+
+
+def test_every_measure_field_is_a_field_of_the_rows() -> None:
+    row = build_schema(schema.as_str()).type_map["StatsRow"]
+    assert isinstance(row, GraphQLObjectType)
+    assert set().union(*MEASURE_FIELDS.values()) <= set(row.fields)
+    assert {m.name for m in MEASURES} == set(MEASURE_FIELDS)
 
 
 async def test_managers_read_their_offices_only(api: Api, city: FixedCity, admin_token: str) -> None:

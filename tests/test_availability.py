@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import event, text
+from sqlalchemy import text
 
 from core.runtime import AppState
-from tests.support import Api
+from tests.support import Api, statements
 
 ZONE = "America/Argentina/Cordoba"
 AVAILABILITY = """query($s: ID!, $f: Date!, $t: Date!, $o: ID) {
@@ -24,20 +22,6 @@ EARLIEST = """query($s: ID!, $l: Int!, $one: Boolean!, $near: GeoPointInput) {
 
 def tomorrow() -> date:
     return datetime.now(ZoneInfo(ZONE)).date() + timedelta(days=1)
-
-
-@contextmanager
-def statements(state: AppState) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        seen.append(statement)
-
-    event.listen(state.engine.sync_engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(state.engine.sync_engine, "before_cursor_execute", record)
 
 
 async def city(api: Api, token: str, service_id: str, offices: range, **agenda: Any) -> list[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import enum
 from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -35,7 +36,17 @@ from resolvers.analytics.stats_sql import (
     period_starts,
 )
 
-__all__ = ["Grouping", "StatsFilter", "StatsQuery", "StatsRowRecord", "check_filter", "stats", "stats_rows"]
+__all__ = [
+    "EVERY_MEASURE",
+    "Grouping",
+    "Scope",
+    "StatsFilter",
+    "StatsQuery",
+    "StatsRowRecord",
+    "check_filter",
+    "stats",
+    "stats_rows",
+]
 
 MAX_RANGE_DAYS = 366
 MAX_IDS = 500
@@ -293,11 +304,26 @@ async def _merged(
     yield _record(True, dict.fromkeys(OUTPUT_KEYS), totals, values)
 
 
+class Scope(enum.Enum):
+    """Where a measure's percentiles are wanted: a figure nobody asked for is not worked out."""
+
+    GROUPS_AND_TOTALS = enum.auto()
+    TOTALS = enum.auto()
+
+
+EVERY_MEASURE = {measure.name: Scope.GROUPS_AND_TOTALS for measure in MEASURES}
+
+
 async def stats_rows(
-    conn: AsyncConnection, query: StatsQuery, engine: AsyncEngine, limit: int | None = None
+    conn: AsyncConnection,
+    query: StatsQuery,
+    engine: AsyncEngine,
+    limit: int | None = None,
+    percentiles_of: Mapping[str, Scope] = EVERY_MEASURE,
 ) -> AsyncGenerator[StatsRowRecord, None]:
     """The groups in key order, then the totals row. With `limit`, at most that many groups are read;
-    without, any number, streamed from the server and never all in memory.
+    without, any number, streamed from the server and never all in memory. The percentiles of the measures
+    (by name) in `percentiles_of` only, and only where their scope says; the others are None.
 
     The counts run on `conn`, each measure's percentiles on a connection of its own from `engine`, all at
     the same time (stats_sql says why).
@@ -311,8 +337,11 @@ async def stats_rows(
     async with contextlib.AsyncExitStack() as stack:
         percentiles: dict[str, AsyncIterator[Mapping[Any, Any]]] = {}
         for measure in MEASURES:
+            scope = percentiles_of.get(measure.name)
+            if scope is None:
+                continue
             own = await stack.enter_async_context(engine.connect())
-            sql = percentiles_sql(measure, query.group_by, limit)
+            sql = percentiles_sql(measure, query.group_by if scope is Scope.GROUPS_AND_TOTALS else (), limit)
             percentiles[measure.name] = await stack.enter_async_context(
                 contextlib.aclosing(_rows(own, sql, parameters, stream))
             )
@@ -324,11 +353,18 @@ async def stats_rows(
                 yield record
 
 
-async def stats(conn: AsyncConnection, viewer: Viewer, data: StatsFilter, engine: AsyncEngine) -> list[StatsRowRecord]:
+async def stats(
+    conn: AsyncConnection,
+    viewer: Viewer,
+    data: StatsFilter,
+    engine: AsyncEngine,
+    percentiles_of: Mapping[str, Scope] = EVERY_MEASURE,
+) -> list[StatsRowRecord]:
     query = await check_filter(conn, viewer, data)
     rows: list[StatsRowRecord] = []
     # one group past the most an answer holds is enough to refuse: read no more than that
-    async with contextlib.aclosing(stats_rows(conn, query, engine, limit=MAX_ROWS + 1)) as found:
+    found = stats_rows(conn, query, engine, MAX_ROWS + 1, percentiles_of)
+    async with contextlib.aclosing(found):
         async for row in found:
             rows.append(row)
             if len(rows) > MAX_ROWS + 1:

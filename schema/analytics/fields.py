@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Annotated
 
 import strawberry
+from strawberry.types.nodes import SelectedField, Selection
 
 from resolvers.analytics import live, stats
-from resolvers.analytics.stats import Grouping
+from resolvers.analytics.stats import Grouping, Scope
 from schema.analytics.types import OfficeLive, Stats, StatsFilterInput
 from schema.context import Info
 from schema.errors import NotAllowed, ValidationError, run_read
@@ -26,6 +28,49 @@ def stats_filter(data: StatsFilterInput, group_by: list[Grouping]) -> stats.Stat
     )
 
 
+# the fields of a StatsRow that need a measure's percentiles (the measure's name in stats_sql.MEASURES)
+MEASURE_FIELDS = {
+    "wait": {"waitMedianMinutes", "waitP90Minutes"},
+    "service": {"serviceMedianMinutes", "serviceP90Minutes"},
+    "lead": {"leadTimeMedianDays", "leadTimeP90Days"},
+}
+
+
+def _field_names(selections: Iterable[Selection]) -> set[str]:
+    names: set[str] = set()
+    for selection in selections:
+        if isinstance(selection, SelectedField):
+            names.add(selection.name)
+        else:  # a fragment: its fields are the parent's
+            names |= _field_names(selection.selections)
+    return names
+
+
+def _asked(selections: Iterable[Selection], part: str) -> set[str]:
+    """The fields asked of `rows` or `totals`, wherever in the fragments of the answer they are."""
+    asked: set[str] = set()
+    for selection in selections:
+        if isinstance(selection, SelectedField) and selection.name == part:
+            asked |= _field_names(selection.selections)
+        elif not isinstance(selection, SelectedField):
+            asked |= _asked(selection.selections, part)
+    return asked
+
+
+def percentiles_asked(info: Info) -> dict[str, Scope]:
+    """Which measures' percentiles the query asks for, of the groups or of the totals only: each one costs
+    a sort of every value of the period, so a figure nobody reads is not worked out."""
+    selections = [s for field in info.selected_fields for s in field.selections]
+    rows, totals = _asked(selections, "rows"), _asked(selections, "totals")
+    scopes: dict[str, Scope] = {}
+    for measure, fields in MEASURE_FIELDS.items():
+        if fields & rows:
+            scopes[measure] = Scope.GROUPS_AND_TOTALS
+        elif fields & totals:
+            scopes[measure] = Scope.TOTALS
+    return scopes
+
+
 @strawberry.type
 class AnalyticsQuery:
     @strawberry.field(
@@ -37,7 +82,8 @@ class AnalyticsQuery:
         viewer = info.context.viewer
         data = stats_filter(filter, group_by or [])
         engine = info.context.state.engine
-        return await run_read(info, lambda conn: stats.stats(conn, viewer, data, engine), Stats.from_records)
+        asked = percentiles_asked(info)
+        return await run_read(info, lambda conn: stats.stats(conn, viewer, data, engine, asked), Stats.from_records)
 
     @strawberry.field(description="MANAGER of the office and ADMIN: the office's lines, desks and occupancy now.")
     async def office_live(self, info: Info, office_id: strawberry.ID) -> OfficeLiveResult:

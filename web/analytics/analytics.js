@@ -1,7 +1,7 @@
 // /console/analytics: filters, a summary and four charts from the `stats` query.
 import { barChart, heatmap, lineChart, table } from "./charts.js";
 import { TEXTS } from "./i18n.js";
-import { LOGIN, SETUP, STATS } from "./queries.js";
+import { LOGIN, SETUP, STATS, STATS_HEAT, STATS_SERVICES } from "./queries.js";
 
 const TOKEN_KEY = "turnero.staffToken"; // shared with the other console pages
 const LANG_KEY = "turnero.lang";
@@ -67,8 +67,8 @@ function filters() {
   return f;
 }
 
-async function stats(groupBy) {
-  const data = await graphql(STATS, { f: filters(), g: groupBy });
+async function stats(document, groupBy) {
+  const data = await graphql(document, { f: filters(), g: groupBy });
   if (data.stats.__typename !== "Stats") throw new Error(data.stats.message);
   return data.stats;
 }
@@ -103,7 +103,7 @@ async function render() {
   const span = (new Date($("to").value) - new Date($("from").value)) / 86400000;
   const unit = span > 92 ? "WEEK" : "DAY";
   try {
-    const [demand, heat, services] = await Promise.all([stats([unit]), stats(["WEEKDAY", "HOUR"]), stats(["SERVICE"])]);
+    const [demand, heat, services] = await Promise.all([stats(STATS, [unit]), stats(STATS_HEAT), stats(STATS_SERVICES)]);
     summary(demand.totals);
     $("demand-desc").textContent = t("demandDesc").replace("{unit}", t(unit === "WEEK" ? "week" : "day"));
     const labels = demand.rows.map((r) => r.period);
