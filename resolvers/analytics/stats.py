@@ -308,6 +308,7 @@ class Scope(enum.Enum):
     """Where a measure's percentiles are wanted: a figure nobody asked for is not worked out."""
 
     GROUPS_AND_TOTALS = enum.auto()
+    GROUPS = enum.auto()
     TOTALS = enum.auto()
 
 
@@ -341,7 +342,8 @@ async def stats_rows(
             if scope is None:
                 continue
             own = await stack.enter_async_context(engine.connect())
-            sql = percentiles_sql(measure, query.group_by if scope is Scope.GROUPS_AND_TOTALS else (), limit)
+            groups = query.group_by if scope is not Scope.TOTALS else ()
+            sql = percentiles_sql(measure, groups, limit, totals=scope is not Scope.GROUPS)
             percentiles[measure.name] = await stack.enter_async_context(
                 contextlib.aclosing(_rows(own, sql, parameters, stream))
             )

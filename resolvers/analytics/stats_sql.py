@@ -151,14 +151,20 @@ def period_starts(grouping: Grouping, date_from: date, date_to: date) -> list[da
     return starts
 
 
-def percentiles_sql(measure: Measure, group_by: Sequence[Grouping], limit: int | None = None) -> str:
-    """A measure's median and 90th percentile (`values`: [p50, p90]) per group in key order, then of all
-    (`is_total`), over the measure's own index. Weeks and months come from `:period_starts`."""
+def percentiles_sql(
+    measure: Measure, group_by: Sequence[Grouping], limit: int | None = None, *, totals: bool = True
+) -> str:
+    """A measure's median and 90th percentile (`values`: [p50, p90]) per group in key order, then (with
+    `totals`) of all (`is_total`), over the measure's own index. Weeks and months come from
+    `:period_starts`."""
     values = f"percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY {measure.column}) AS values"
     where = f"WHERE {_FILTERS} AND {measure.rows}"
     if not group_by:
         return f"SELECT {_selected({})}, true AS is_total, {values} FROM visit_facts {where}"
+    last = f"LIMIT {int(limit) + 1}" if limit is not None else ""
     step = next((_PERIOD_STEP[g] for g in group_by if g in _PERIOD_STEP), None)
+    if step is None and len(group_by) <= _MOST_KEYS_GATHERED:
+        return _gathered_percentiles_sql(measure, _keys(group_by), where, last, totals)
     source = "visit_facts"
     if step is not None:
         source = f"""(SELECT start, CAST(start + {step} AS date) AS stop
@@ -166,12 +172,40 @@ def percentiles_sql(measure: Measure, group_by: Sequence[Grouping], limit: int |
                      JOIN visit_facts ON local_date >= periods.start AND local_date < periods.stop"""
     keys = _keys(group_by, "periods.start" if step is not None else None)
     expressions = ", ".join(keys.values())
-    # one sort (or none: a period comes in the index's order) for the groups and the totals
+    # one sort (none for a period: it comes in the index's order) for the groups and the totals
+    grouping = f"GROUPING SETS (({expressions}), ())" if totals else expressions
     return f"""
-        SELECT {_selected(keys)}, GROUPING({expressions}) <> 0 AS is_total, {values}
+        SELECT {_selected(keys)}, {f"GROUPING({expressions}) <> 0" if totals else "false"} AS is_total, {values}
         FROM {source}
         {where}
-        GROUP BY GROUPING SETS (({expressions}), ())
+        GROUP BY {grouping}
         ORDER BY is_total, {_order(keys)}
-        {f"LIMIT {int(limit) + 1}" if limit is not None else ""}
+        {last}
+    """
+
+
+# Up to this many keys that are not a period (each office, procedure, weekday or hour), the groups are few
+# enough to gather each one's values in memory.
+_MOST_KEYS_GATHERED = 2
+
+
+def _gathered_percentiles_sql(measure: Measure, keys: dict[str, str], where: str, last: str, totals: bool) -> str:
+    """Keys that the index is not in the order of: each group's values gathered by hashing (array_agg), then
+    each group's sorted on its own, instead of sorting every row by its key first (about a third less
+    work by weekday and hour); the totals sort them all once more."""
+    of = "percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY value)"
+    all_values = f"UNION ALL SELECT {_selected({})}, true, {of} FROM gathered, unnest(gathered.measured) AS value"
+    return f"""
+        WITH gathered AS (
+            SELECT {", ".join(f"{sql} AS {name}" for name, sql in keys.items())},
+                   array_agg({measure.column}) AS measured
+            FROM visit_facts {where}
+            GROUP BY {", ".join(keys.values())}
+        )
+        SELECT {_selected({name: name for name in keys})}, false AS is_total,
+               (SELECT {of} FROM unnest(gathered.measured) AS value) AS values
+        FROM gathered
+        {all_values if totals else ""}
+        ORDER BY is_total, {_order(keys)}
+        {last}
     """

@@ -65,7 +65,7 @@ def percentiles_asked(info: Info) -> dict[str, Scope]:
     scopes: dict[str, Scope] = {}
     for measure, fields in MEASURE_FIELDS.items():
         if fields & rows:
-            scopes[measure] = Scope.GROUPS_AND_TOTALS
+            scopes[measure] = Scope.GROUPS_AND_TOTALS if fields & totals else Scope.GROUPS
         elif fields & totals:
             scopes[measure] = Scope.TOTALS
     return scopes
