@@ -237,7 +237,7 @@ async def seed_history(settings: Settings, days: int) -> int:
             # pages marked all-visible, so stats reads the measures' indexes without visiting the table
             await conn.execution_options(isolation_level="AUTOCOMMIT")
             await conn.execute(text("VACUUM (ANALYZE) visit_facts"))
-            await conn.execute(text("ANALYZE bookings, tickets, slots, feedback"))
+            await conn.execute(text("ANALYZE visit_counts, bookings, tickets, slots, feedback"))
             counts = (
                 await conn.execute(
                     text("""SELECT (SELECT count(*) FROM bookings WHERE notes = :mark),
