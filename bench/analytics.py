@@ -27,10 +27,11 @@ from zoneinfo import ZoneInfo
 import asyncpg
 import httpx
 
-from bench.common import ROOT, bench_environment, seed, server
+from bench.common import bench_environment, seed, server
 from core.db import create_engine
 from demo.seed import TIMEZONE
 from resolvers.analytics.stats import Grouping, StatsQuery, stats_rows
+from tests.analytics_support import page_documents
 
 DATABASE = "turnero_bench_analytics"
 TRIVIAL = "{ __typename }"
@@ -134,8 +135,7 @@ async def upsert_alone(database_url: str, repeat: int) -> float:
 def dashboard(client: httpx.Client, token: str, period: dict[str, str], repeat: int) -> dict[str, float]:
     """The analytics page's first view: its three stats requests at once, with the page's own documents
     (web/analytics/queries.js), each asking only for what its chart draws; median ms of the slowest."""
-    source = (ROOT / "web" / "analytics" / "queries.js").read_text()
-    documents = dict(re.findall(r"export const (\w+) = `([^`]*)`;", source))
+    documents = page_documents()
     bodies = [
         {"query": documents["STATS"], "variables": {"f": period, "g": ["WEEK"]}},
         {"query": documents["STATS_HEAT"], "variables": {"f": period}},

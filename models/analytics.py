@@ -4,6 +4,7 @@ counted per hour."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import (
@@ -24,6 +25,28 @@ from sqlalchemy.orm import Mapped, mapped_column
 from models.base import Base, id_column
 
 
+@dataclass(frozen=True, slots=True)
+class Measure:
+    """A measure of the facts whose median and 90th percentile `stats` gives: its column, which facts have
+    one (`rows`), and its partial covering index over those (the keys and the value), which the
+    percentiles read instead of the table. Its queries must say `rows` exactly as the index does, or
+    PostgreSQL will not use the index."""
+
+    name: str
+    column: str
+    rows: str
+    index: str
+
+
+MEASURES = (
+    Measure("wait", "wait_seconds", "wait_seconds IS NOT NULL", "ix_visit_facts_wait"),
+    Measure("service", "service_seconds", "service_seconds IS NOT NULL", "ix_visit_facts_service_time"),
+    # every booking not cancelled has a lead time; a cancelled one never counts
+    Measure("lead", "lead_seconds", "booked", "ix_visit_facts_lead_time"),
+)
+MEASURE_INDEX_KEYS = ("local_date", "office_id", "service_id", "local_hour")
+
+
 class VisitFact(Base):
     """A booking (kind B, anchored at its appointment) or a ticket (kind T, anchored at its issue).
 
@@ -36,15 +59,7 @@ class VisitFact(Base):
         CheckConstraint("kind IN ('B', 'T')", name="kind_known"),
         Index("ix_visit_facts_local_date", "local_date"),
         Index("ix_visit_facts_office_local_date", "office_id", "local_date"),
-        # one per measure, for its percentiles: the keys and the value of the facts that have it
-        *(
-            Index(name, "local_date", "office_id", "service_id", "local_hour", column, postgresql_where=text(rows))
-            for name, column, rows in (
-                ("ix_visit_facts_wait", "wait_seconds", "wait_seconds IS NOT NULL"),
-                ("ix_visit_facts_service_time", "service_seconds", "service_seconds IS NOT NULL"),
-                ("ix_visit_facts_lead_time", "lead_seconds", "booked"),
-            )
-        ),
+        *(Index(m.index, *MEASURE_INDEX_KEYS, m.column, postgresql_where=text(m.rows)) for m in MEASURES),
     )
 
     kind: Mapped[str] = mapped_column(String(1), primary_key=True)

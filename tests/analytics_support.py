@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,10 +16,19 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.runtime import AppState
 from resolvers.analytics.facts import refresh_facts
+from server.pages import WEB_DIR
 from tests.support import Api
 
 CORDOBA = "America/Argentina/Cordoba"  # UTC-3 all year
 MADRID = "Europe/Madrid"  # summer time from 2026-03-29 02:00 local
+
+
+def page_documents() -> dict[str, str]:
+    """The GraphQL documents the analytics page sends, by name (web/analytics/queries.js)."""
+    source = (WEB_DIR / "analytics" / "queries.js").read_text()
+    return dict(re.findall(r"export const (\w+) = `([^`]*)`;", source))
+
+
 _serial = itertools.count(1)
 
 

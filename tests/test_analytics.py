@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.runtime import AppState
 from jobs.analytics import refresh_recent_facts
+from models.analytics import MEASURES
 from resolvers.analytics.facts import COUNT_COLUMNS, COUNTS_OF_FACTS, refresh_facts
-from resolvers.analytics.stats_sql import MEASURES
 from schema.analytics.fields import MEASURE_FIELDS
 from schema.root import schema
 from tests.analytics_support import FixedCity, fixed_city

@@ -9,7 +9,7 @@ import httpx
 
 from core.runtime import AppState
 from server.pages import WEB_DIR
-from tests.analytics_support import fixed_city
+from tests.analytics_support import fixed_city, page_documents
 from tests.support import ADMIN_PASSWORD, Api
 
 WEB = WEB_DIR / "analytics"
@@ -20,11 +20,6 @@ ASSETS = {
     "queries.js": "text/javascript",
     "analytics.css": "text/css",
 }
-
-
-def documents() -> dict[str, str]:
-    source = (WEB / "queries.js").read_text()
-    return dict(re.findall(r"export const (\w+) = `([^`]*)`;", source))
 
 
 async def test_the_page_and_its_modules_are_served(client: httpx.AsyncClient) -> None:
@@ -61,7 +56,7 @@ def test_every_text_exists_in_both_languages() -> None:
 
 async def test_the_page_queries_work(api: Api, state: AppState, admin_token: str) -> None:
     city = await fixed_city(api, state, admin_token)
-    queries = documents()
+    queries = page_documents()
     assert set(queries) == {"LOGIN", "SETUP", "STATS", "STATS_HEAT", "STATS_SERVICES"}
     login = await api.run(queries["LOGIN"], {"u": "admin", "p": ADMIN_PASSWORD})
     token = login["login"]["token"]

@@ -23,7 +23,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 KEYS = ["local_date", "office_id", "service_id", "local_hour"]
-# index name -> (measure column, the facts that have it), as MEASURES in stats_sql
+# index name -> (measure column, the facts that have it), as models.analytics.MEASURES at this revision
 INDEXES = {
     "ix_visit_facts_wait": ("wait_seconds", "wait_seconds IS NOT NULL"),
     "ix_visit_facts_service_time": ("service_seconds", "service_seconds IS NOT NULL"),

@@ -125,48 +125,28 @@ SELECT (SELECT count(*) FROM written) AS changed,
 FROM touched
 """)
 
-# The hourly counts of visit_counts, from the facts: integers only, so that any set of hours adds up to
-# the counts of its facts, and every average is a sum over a count (stats_sql reads them).
-COUNTS_OF_FACTS = """
-    count(*) FILTER (WHERE booked) AS booked,
-    count(*) FILTER (WHERE cancelled) AS cancelled,
-    count(*) FILTER (WHERE came) AS came,
-    count(*) FILTER (WHERE no_show) AS no_shows,
-    count(*) FILTER (WHERE walk_in) AS walk_ins,
-    count(*) FILTER (WHERE served) AS served,
-    count(rating) AS rating_count,
-    coalesce(sum(rating), 0) AS rating_sum,
-    count(*) FILTER (WHERE rating = 1) AS rating_1,
-    count(*) FILTER (WHERE rating = 2) AS rating_2,
-    count(*) FILTER (WHERE rating = 3) AS rating_3,
-    count(*) FILTER (WHERE rating = 4) AS rating_4,
-    count(*) FILTER (WHERE rating = 5) AS rating_5,
-    -- estimate honesty: the tickets that were given an estimate and then called
-    count(*) FILTER (WHERE estimated_wait_minutes IS NOT NULL AND called_after_seconds IS NOT NULL) AS estimate_count,
-    coalesce(sum(estimated_wait_minutes) FILTER (WHERE called_after_seconds IS NOT NULL), 0) AS estimate_minutes_sum,
-    coalesce(sum(called_after_seconds) FILTER (WHERE estimated_wait_minutes IS NOT NULL), 0)
-        AS called_after_seconds_sum,
-    coalesce(sum(abs(called_after_seconds - 60 * estimated_wait_minutes)), 0) AS estimate_error_seconds_sum
-"""
-COUNT_COLUMNS = (
-    "booked",
-    "cancelled",
-    "came",
-    "no_shows",
-    "walk_ins",
-    "served",
-    "rating_count",
-    "rating_sum",
-    "rating_1",
-    "rating_2",
-    "rating_3",
-    "rating_4",
-    "rating_5",
-    "estimate_count",
-    "estimate_minutes_sum",
-    "called_after_seconds_sum",
-    "estimate_error_seconds_sum",
-)
+# The hourly counts of visit_counts (column -> how it counts the facts): integers only, so that any set of
+# hours adds up to the counts of its facts, and every average is a sum over a count (stats_sql reads them).
+_COUNTED = {
+    "booked": "count(*) FILTER (WHERE booked)",
+    "cancelled": "count(*) FILTER (WHERE cancelled)",
+    "came": "count(*) FILTER (WHERE came)",
+    "no_shows": "count(*) FILTER (WHERE no_show)",
+    "walk_ins": "count(*) FILTER (WHERE walk_in)",
+    "served": "count(*) FILTER (WHERE served)",
+    "rating_count": "count(rating)",
+    "rating_sum": "coalesce(sum(rating), 0)",
+    **{f"rating_{n}": f"count(*) FILTER (WHERE rating = {n})" for n in range(1, 6)},
+    # estimate honesty: the tickets that were given an estimate and then called
+    "estimate_count": "count(*) FILTER (WHERE estimated_wait_minutes IS NOT NULL AND called_after_seconds IS NOT NULL)",
+    "estimate_minutes_sum": "coalesce(sum(estimated_wait_minutes) FILTER (WHERE called_after_seconds IS NOT NULL), 0)",
+    "called_after_seconds_sum": (
+        "coalesce(sum(called_after_seconds) FILTER (WHERE estimated_wait_minutes IS NOT NULL), 0)"
+    ),
+    "estimate_error_seconds_sum": "coalesce(sum(abs(called_after_seconds - 60 * estimated_wait_minutes)), 0)",
+}
+COUNT_COLUMNS = tuple(_COUNTED)
+COUNTS_OF_FACTS = ", ".join(f"{counted} AS {column}" for column, counted in _COUNTED.items())
 _DAYS = "unnest(CAST(:office_ids AS bigint[]), CAST(:local_dates AS date[])) AS d(office_id, local_date)"
 _CLEAR_COUNTS = text(f"""
 DELETE FROM visit_counts c USING {_DAYS} WHERE c.office_id = d.office_id AND c.local_date = d.local_date

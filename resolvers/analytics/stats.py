@@ -22,11 +22,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from core.errors import NotAllowedError, ValidationFailed
 from core.validation import parse_id
 from models.accounts import Role
+from models.analytics import MEASURES
 from resolvers.accounts.viewer import Viewer
 from resolvers.analytics.facts import refresh_facts
 from resolvers.analytics.stats_sql import (
     COUNTS,
-    MEASURES,
     OUTPUT_KEYS,
     PERIODS,
     Grouping,
@@ -236,14 +236,19 @@ def _record(
     )
 
 
+# For this transaction only (set_config's `true`: SET LOCAL), on each connection, in one round trip.
+_SETTINGS = text("""SELECT
+    -- the sorts (by group key, and of each measure for its percentiles) stay in memory up to this
+    set_config('work_mem', '64MB', true),
+    -- read through a cursor, but every row is wanted: plan for the whole result, not for the first rows
+    set_config('cursor_tuple_fraction', '1.0', true),
+    -- the planner cannot know how many days a week or month joins to, and a compiled plan for the rows it
+    -- guesses costs more than these statements take
+    set_config('jit', 'off', true)""")
+
+
 async def _prepare(conn: AsyncConnection) -> None:
-    # the sorts (by group key, and of each measure for its percentiles) stay in memory up to this
-    await conn.execute(text("SET LOCAL work_mem = '64MB'"))
-    # read through a cursor, but every row is wanted: plan for the whole result, not for the first rows
-    await conn.execute(text("SET LOCAL cursor_tuple_fraction = 1.0"))
-    # the planner cannot know how many days a week or month joins to, and a compiled plan for the rows it
-    # guesses costs more than these statements take
-    await conn.execute(text("SET LOCAL jit = off"))
+    await conn.execute(_SETTINGS)
 
 
 async def _rows(
@@ -292,8 +297,8 @@ async def _merged(
         key = _sort_key(row, columns)
         values = {}
         for name, stream in percentiles.items():
-            while (p := peeked[name]) is not None and not p["is_total"] and _sort_key(p, columns) <= key:
-                if _sort_key(p, columns) == key:
+            while (p := peeked[name]) is not None and not p["is_total"] and (at := _sort_key(p, columns)) <= key:
+                if at == key:
                     values[name] = p["values"]
                 peeked[name] = await anext(stream, None)
         for count in COUNTS:
@@ -330,10 +335,7 @@ async def stats_rows(
     the same time (stats_sql says why).
     """
     await _refresh_today(conn, query)
-    parameters = _parameters(query)
-    period = next((g for g in query.group_by if g in (Grouping.WEEK, Grouping.MONTH)), None)
-    if period is not None:
-        parameters["period_starts"] = period_starts(period, query.date_from, query.date_to)
+    parameters = {**_parameters(query), "period_starts": period_starts(query.group_by, query.date_from, query.date_to)}
     stream = limit is None
     async with contextlib.AsyncExitStack() as stack:
         percentiles: dict[str, AsyncIterator[Mapping[Any, Any]]] = {}

@@ -6,9 +6,10 @@ whole query and the counts wait behind their sorts. Apart, each is small enough 
 
 - the counts (and sums, for the averages) add up the hourly counts that the facts' refresh keeps
   (visit_counts: about a quarter as many rows as facts);
-- each measure reads only its own partial covering index (migration 0007: the rows that have the measure,
-  with the keys and the value, never the table), in local-day order, so grouping by day, week or month
-  needs no sort: weeks and months are a join with their own date ranges, which keeps that order;
+- each measure reads only its own partial covering index (models.analytics.MEASURES, migration 0007:
+  the rows that have the measure, with the keys and the value, never the table), in local-day order,
+  so grouping by day, week or month needs no sort: weeks and months are a join with their own date
+  ranges, which keeps that order;
 - they run at the same time on connections of their own, and `stats` merges them by group key.
 
 Every key is in the office's own time zone (visit_facts holds the local day and hour). Fixed text only:
@@ -19,9 +20,9 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, timedelta
 
+from models.analytics import Measure
 from resolvers.analytics.facts import COUNT_COLUMNS
 
 
@@ -52,22 +53,6 @@ _KEYS: dict[Grouping, tuple[str, str]] = {
 # a week or a month as a range of local days, for the join that keeps the index's day order
 _PERIOD_STEP = {Grouping.WEEK: "interval '1 week'", Grouping.MONTH: "interval '1 month'"}
 
-
-@dataclass(frozen=True, slots=True)
-class Measure:
-    """A measure whose median and 90th percentile `stats` gives; `rows` says which facts have one."""
-
-    name: str
-    column: str
-    rows: str
-
-
-MEASURES = (
-    Measure("wait", "wait_seconds", "wait_seconds IS NOT NULL"),
-    Measure("service", "service_seconds", "service_seconds IS NOT NULL"),
-    # every booking not cancelled has a lead time; a cancelled one never counts
-    Measure("lead", "lead_seconds", "booked"),
-)
 
 # Integers only, so the totals are the sums of the groups' and every average is a sum over a count.
 COUNTS = (*COUNT_COLUMNS, "unmet_searches")
@@ -139,11 +124,14 @@ def counts_sql(group_by: Sequence[Grouping], limit: int | None = None) -> str:
     """
 
 
-def period_starts(grouping: Grouping, date_from: date, date_to: date) -> list[date]:
-    """The first day of every week (Monday) or month that [date_from, date_to] touches."""
-    if grouping is Grouping.WEEK:
+def period_starts(group_by: Sequence[Grouping], date_from: date, date_to: date) -> list[date] | None:
+    """The first day of every week (Monday) or month that [date_from, date_to] touches, when grouping by
+    weeks or months (`:period_starts` of percentiles_sql); else None."""
+    if Grouping.WEEK in group_by:
         first = date_from - timedelta(days=date_from.weekday())
         return [first + timedelta(weeks=n) for n in range((date_to - first).days // 7 + 1)]
+    if Grouping.MONTH not in group_by:
+        return None
     starts, month = [], date_from.replace(day=1)
     while month <= date_to:
         starts.append(month)

@@ -28,7 +28,7 @@ def stats_filter(data: StatsFilterInput, group_by: list[Grouping]) -> stats.Stat
     )
 
 
-# the fields of a StatsRow that need a measure's percentiles (the measure's name in stats_sql.MEASURES)
+# the fields of a StatsRow that need a measure's percentiles (the measure's name in models.analytics.MEASURES)
 MEASURE_FIELDS = {
     "wait": {"waitMedianMinutes", "waitP90Minutes"},
     "service": {"serviceMedianMinutes", "serviceP90Minutes"},
