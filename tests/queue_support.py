@@ -4,14 +4,23 @@ GraphQL documents they send."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
 
 from core.runtime import AppState
 from tests.booking_support import book, citizen
 from tests.support import Api
+
+
+def zone_far_from_midnight() -> str:
+    """Córdoba, or Tokyo (twelve hours away) while Córdoba is within two hours of midnight: for tests
+    whose arrivals lie minutes in the past and must still fall on the office's own day."""
+    hour = datetime.now(UTC).astimezone(ZoneInfo("America/Argentina/Cordoba")).hour
+    return "Asia/Tokyo" if hour in (22, 23, 0, 1) else "America/Argentina/Cordoba"
+
 
 TICKET = (
     "id number status priority recalls position estimatedWaitMinutes estimatedWaitAtIssue"
