@@ -17,7 +17,7 @@ from core.runtime import AppState
 from jobs.context import JobContext, state
 from notifications import outbox
 from notifications.mail.compose import compose
-from notifications.mail.transport import send
+from notifications.mail.transport import Mailer, mailer
 from notifications.webhooks.fanout import fan_out
 
 logger = logging.getLogger("turnero.jobs")
@@ -29,14 +29,14 @@ CONCURRENT_SENDS = 8
 RUN_SECONDS = 60
 
 
-async def _deliver(app: AppState, row: outbox.OutboxRow, gate: asyncio.Semaphore) -> str:
+async def _deliver(app: AppState, out: Mailer, row: outbox.OutboxRow, gate: asyncio.Semaphore) -> str:
     settings = app.settings
     async with gate:
         try:
             async with app.engine.begin() as conn:
                 message = await compose(conn, settings, row)
             if message is not None:
-                await send(settings, message)
+                await out.send(message)
         except Exception as error:  # any failure is retried: the row is the record, nothing is lost
             async with app.engine.begin() as conn:
                 status = await outbox.mark_failed(
@@ -59,17 +59,21 @@ async def deliver_outbox(ctx: JobContext) -> dict[str, int]:
     gate = asyncio.Semaphore(CONCURRENT_SENDS)
     report: Counter[str] = Counter()
     deadline = time.monotonic() + RUN_SECONDS
-    while time.monotonic() < deadline:
-        async with app.engine.begin() as conn:
-            rows = await outbox.claim(conn, BATCH, timedelta(seconds=app.settings.delivery_lease_seconds))
-            for row in rows:
-                report["webhooks"] += await fan_out(conn, row)
-        if not rows:
-            break
-        for status in await asyncio.gather(*(_deliver(app, row, gate) for row in rows)):
-            report[status] += 1
-        if len(rows) < BATCH:
-            break
+    async with mailer(app.settings) as out:  # the run's SMTP connections, reused from mail to mail
+        while time.monotonic() < deadline:
+            if not await _deliver_batch(app, out, gate, report):
+                break
     if report:
         logger.info("outbox: %s", dict(report))
     return dict(report)
+
+
+async def _deliver_batch(app: AppState, out: Mailer, gate: asyncio.Semaphore, report: Counter[str]) -> bool:
+    """Claims and sends one batch; whether a full batch was claimed (more may be due)."""
+    async with app.engine.begin() as conn:
+        rows = await outbox.claim(conn, BATCH, timedelta(seconds=app.settings.delivery_lease_seconds))
+        for row in rows:
+            report["webhooks"] += await fan_out(conn, row)
+    for status in await asyncio.gather(*(_deliver(app, out, row, gate) for row in rows)):
+        report[status] += 1
+    return len(rows) == BATCH

@@ -18,6 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 LEASE = timedelta(minutes=5)
+LONGEST_BACKOFF = timedelta(hours=6)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +59,7 @@ async def claim(conn: AsyncConnection, limit: int, lease: timedelta = LEASE) -> 
     return sorted(claimed, key=lambda row: row.id)
 
 
-def backoff(attempts: int, base: timedelta = timedelta(seconds=30), cap: timedelta = timedelta(hours=6)) -> timedelta:
+def backoff(attempts: int, base: timedelta = timedelta(seconds=30), cap: timedelta = LONGEST_BACKOFF) -> timedelta:
     """30 s, 1 min, 2 min, 4 min … up to 6 h: a dead SMTP server is not hammered, a blip costs seconds."""
     delay: timedelta = base * 2 ** max(attempts - 1, 0)
     return min(delay, cap)

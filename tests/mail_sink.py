@@ -19,13 +19,17 @@ from tests.processes import free_port
 @dataclass
 class Sink:
     """What the server received; `refuse` answers every DATA with a temporary failure, `stall` waits first.
-    `parse=False` only counts (a benchmark's sink must not be the bottleneck it measures)."""
+    `parse=False` only counts (a benchmark's sink must not be the bottleneck it measures). `peers` are the
+    client ends of the connections mail came over; `hang_up` closes each connection after its reply, as a
+    server's idle timeout would."""
 
     messages: list[EmailMessage] = field(default_factory=list)
     received: int = 0
     parse: bool = True
     refuse: bool = False
     stall_seconds: float = 0.0
+    hang_up: bool = False
+    peers: set[tuple[str, int]] = field(default_factory=set)
     port: int = 0
 
     @property
@@ -38,6 +42,9 @@ class Sink:
         if self.refuse:
             return "451 4.3.0 Mailbox temporarily unavailable"
         self.received += 1
+        self.peers.add(session.peer)
+        if self.hang_up:
+            asyncio.get_running_loop().call_later(0.01, server.transport.close)
         if not self.parse and self.messages:
             return "250 OK"
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)

@@ -1,8 +1,10 @@
 """The citizen's mails, composed from the real outbox and sent to a real SMTP server (aiosmtpd), or written
-as .eml files: language, content, calendar file, QR code and links that only open pages."""
+as .eml files: language, content, calendar file, QR code, links that only open pages, and the SMTP connections
+a delivery run reuses."""
 
 from __future__ import annotations
 
+import asyncio
 import email.policy
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -21,7 +23,7 @@ from sqlalchemy import text
 
 from core.runtime import AppState
 from core.settings import Settings
-from notifications.mail.transport import send, smtp_server
+from notifications.mail.transport import mailer, send, smtp_server
 from notifications.outbox import OutboxRow
 from tests.booking_support import BOOKING, CANCEL, RESCHEDULE, ZONE, book, bookable_slots, citizen
 from tests.mail_sink import Sink, smtp_sink
@@ -306,3 +308,65 @@ def test_smtp_url_rules() -> None:
     with pytest.raises(ValueError, match="SMTP_URL") as refused:
         smtp_server("http://user:secret@relay")
     assert "secret" not in str(refused.value)
+
+
+# connections reused across a delivery run's mails
+
+
+def plain_mail(n: int) -> EmailMessage:
+    message = EmailMessage()
+    message["To"] = f"citizen{n}@example.org"
+    message["Subject"] = f"Turno {n}"
+    message.set_content(f"mail {n}")
+    return message
+
+
+def subjects_received(sink: Sink) -> list[str]:
+    return sorted(str(message["Subject"]) for message in sink.messages)
+
+
+async def test_one_connection_carries_a_run_of_mails(smtp_settings: Settings, sink: Sink) -> None:
+    async with mailer(smtp_settings) as out:
+        for n in range(12):
+            await out.send(plain_mail(n))
+    assert subjects_received(sink) == sorted(f"Turno {n}" for n in range(12))
+    assert len(sink.peers) == 1
+
+
+async def test_concurrent_senders_use_a_connection_each_at_most(smtp_settings: Settings, sink: Sink) -> None:
+    async with mailer(smtp_settings) as out:
+        for start in range(0, 24, 4):
+            await asyncio.gather(*(out.send(plain_mail(n)) for n in range(start, start + 4)))
+    assert subjects_received(sink) == sorted(f"Turno {n}" for n in range(24))
+    assert 1 < len(sink.peers) <= 4
+
+
+async def test_a_connection_is_replaced_after_so_many_mails(smtp_settings: Settings, sink: Sink) -> None:
+    async with mailer(smtp_settings, messages_per_connection=3) as out:
+        for n in range(7):
+            await out.send(plain_mail(n))
+    assert len(sink.messages) == 7
+    assert len(sink.peers) == 3
+
+
+async def test_a_connection_the_server_closed_while_idle_is_replaced_and_the_mail_sent_once(
+    smtp_settings: Settings, sink: Sink
+) -> None:
+    sink.hang_up = True
+    async with mailer(smtp_settings) as out:
+        for n in range(4):
+            await out.send(plain_mail(n))
+            await asyncio.sleep(0.1)  # the server hangs up meanwhile
+    assert subjects_received(sink) == [f"Turno {n}" for n in range(4)]
+    assert len(sink.peers) == 4
+
+
+async def test_a_refusal_is_raised_and_the_next_mail_still_goes(smtp_settings: Settings, sink: Sink) -> None:
+    async with mailer(smtp_settings) as out:
+        await out.send(plain_mail(0))
+        sink.refuse = True
+        with pytest.raises(aiosmtplib.SMTPException, match="451"):
+            await out.send(plain_mail(1))
+        sink.refuse = False
+        await out.send(plain_mail(2))
+    assert subjects_received(sink) == ["Turno 0", "Turno 2"]

@@ -7,6 +7,7 @@ import asyncio
 import json
 import time
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from jobs import webhooks
 from notifications import outbox
 from notifications.webhooks.delivery import DeliveryReport, deliver_due
 from notifications.webhooks.fanout import fan_out
+from notifications.webhooks.retry_after import retry_after
 from resolvers.queue.sweep import sweep_no_shows
 from tests.booking_support import CANCEL, book, bookable_slots, citizen, scalar
 from tests.queue_support import booking_due_in, front_desk
@@ -415,3 +417,86 @@ async def test_partner_key_scopes(api: Api, admin_token: str, slots: list[str]) 
     assert cancel["__typename"] == "NotAllowed"
     assert unknown == {"__typename": "ValidationError", "field": "scopes", "code": "INVALID_INPUT"}
     assert empty == unknown
+
+
+async def test_an_endpoint_answering_410_gone_is_deactivated(
+    api: Api, admin_token: str, state: AppState, slots: list[str]
+) -> None:
+    token = await partner_token(api, admin_token)
+    async with webhook_receiver(then=410) as receiver:
+        registration = await register(api, admin_token, receiver.url)
+        endpoint_id = registration["endpoint"]["id"]
+        await book(api, slots[0], token)
+        await book(api, slots[1], token, citizen=citizen("40111222"))
+        added = await fan_out_due(state)
+        first = await deliver_due(state, limit=1)
+        after = await deliver_due(state)
+        await book(api, slots[2], token, citizen=citizen("40111223"))
+        added_later = await fan_out_due(state)
+    log = await deliveries(api, admin_token, endpoint_id)
+    listed = (await api.run(ENDPOINTS, {}, admin_token))["webhookEndpoints"]
+
+    assert (added, first, after, added_later) == (2, DeliveryReport(failed=1), DeliveryReport(), 0)
+    assert len(receiver.requests) == 1  # the other delivery was never posted
+    gone = "HTTP 410: the endpoint is gone; it was deactivated"
+    assert sorted((d["status"], d["lastStatusCode"] or 0, d["lastError"]) for d in log) == [
+        ("FAILED", 0, gone),  # never posted: ended with the endpoint
+        ("FAILED", 410, gone),
+    ]
+    assert [endpoint["active"] for endpoint in listed] == [False]
+
+
+async def test_an_overloaded_endpoint_is_given_the_wait_it_asks_for(
+    api: Api, admin_token: str, state: AppState, slots: list[str]
+) -> None:
+    token = await partner_token(api, admin_token)
+    quick = tuned(state, retry_base_seconds=0.01)  # the backoff alone would retry at once
+    async with webhook_receiver([503], headers={"Retry-After": "1"}) as receiver:
+        await register(api, admin_token, receiver.url)
+        await book(api, slots[0], token)
+        await fan_out_due(state)
+        first = await deliver_due(quick)
+        await asyncio.sleep(0.3)
+        too_early = await deliver_due(quick)
+        await asyncio.sleep(1.0)
+        second = await deliver_due(quick)
+
+    assert (first, too_early, second) == (DeliveryReport(retrying=1), DeliveryReport(), DeliveryReport(sent=1))
+    assert receiver.requests[1].at - receiver.requests[0].at >= 1.0
+
+
+async def test_a_try_under_way_when_its_endpoint_is_deactivated_is_not_retried(
+    api: Api, admin_token: str, state: AppState, slots: list[str]
+) -> None:
+    token = await partner_token(api, admin_token)
+    quick = tuned(state, retry_base_seconds=0.01)
+    async with webhook_receiver([500], hang=True) as receiver:
+        registration = await register(api, admin_token, receiver.url)
+        endpoint_id = registration["endpoint"]["id"]
+        await book(api, slots[0], token)
+        await fan_out_due(state)
+        sending = asyncio.create_task(deliver_due(quick))
+        await asyncio.wait_for(receiver.arrived.wait(), 10)
+        deactivated = (await api.run(DEACTIVATE, {"id": endpoint_id}, admin_token))["deactivateWebhookEndpoint"]
+        receiver.released.set()  # now it answers 500: a retry, were the endpoint still active
+        report = await sending
+        await asyncio.sleep(0.05)
+        later = await deliver_due(quick)
+    [delivery] = await deliveries(api, admin_token, endpoint_id)
+
+    assert deactivated["active"] is False
+    assert (report, later) == (DeliveryReport(failed=1), DeliveryReport())
+    assert (delivery["status"], delivery["lastStatusCode"], delivery["lastError"]) == ("FAILED", 500, "HTTP 500")
+    assert len(receiver.requests) == 1
+
+
+def test_retry_after_is_read_in_seconds_or_as_a_date_and_bounded() -> None:
+    now = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+    assert retry_after("120", now) == timedelta(seconds=120)
+    assert retry_after(" 0 ", now) == timedelta(0)
+    assert retry_after("Tue, 01 Dec 2026 12:00:30 GMT", now) == timedelta(seconds=30)
+    assert retry_after("Tue, 01 Dec 2026 11:00:00 GMT", now) == timedelta(0)  # already past: no extra wait
+    assert retry_after("999999999999", now) == timedelta(hours=6)  # never parked for days
+    assert retry_after("Fri, 01 Jan 2027 00:00:00 GMT", now) == timedelta(hours=6)
+    for unreadable in (None, "", "soon", "-5", "1.5"):
+        assert retry_after(unreadable, now) is None

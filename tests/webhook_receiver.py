@@ -1,8 +1,8 @@
 """A real HTTP server for the webhook tests: minimal HTTP/1.1 on asyncio, recording what it receives.
 
-It answers with the status codes it is given, in order, then `then`; with `hang` it never answers (until
-the test ends). A receiver verifies signatures the way a partner would, from the Standard Webhooks spec
-alone: nothing here imports the platform's signing code.
+It answers with the status codes it is given, in order, then `then`, each with `answer_headers`; with
+`hang` it never answers (until the test ends, or `released` is set). A receiver verifies signatures the way
+a partner would, from the Standard Webhooks spec alone: nothing here imports the platform's signing code.
 """
 
 from __future__ import annotations
@@ -30,9 +30,11 @@ class Receiver:
     answers: list[int] = field(default_factory=list)
     then: int = 200
     hang: bool = False
+    answer_headers: dict[str, str] = field(default_factory=dict)
     requests: list[Received] = field(default_factory=list)
     port: int = 0
     released: asyncio.Event = field(default_factory=asyncio.Event)
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)  # set at the first request
 
     @property
     def url(self) -> str:
@@ -49,10 +51,12 @@ class Receiver:
                     headers[name.strip().lower()] = value.strip()
             body = await reader.readexactly(int(headers.get("content-length", "0")))
             self.requests.append(Received(path, headers, body, time.monotonic()))
+            self.arrived.set()
             if self.hang:
                 await self.released.wait()
             status = self.answers.pop(0) if self.answers else self.then
-            writer.write(f"HTTP/1.1 {status} Status\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".encode())
+            extra = "".join(f"{name}: {value}\r\n" for name, value in self.answer_headers.items())
+            writer.write(f"HTTP/1.1 {status} Status\r\n{extra}Content-Length: 0\r\nConnection: close\r\n\r\n".encode())
             await writer.drain()
         except (ConnectionError, asyncio.IncompleteReadError):
             pass  # the sender gave up (timeout): nothing more to say
@@ -62,9 +66,9 @@ class Receiver:
 
 @asynccontextmanager
 async def webhook_receiver(
-    answers: list[int] | None = None, *, then: int = 200, hang: bool = False
+    answers: list[int] | None = None, *, then: int = 200, hang: bool = False, headers: dict[str, str] | None = None
 ) -> AsyncIterator[Receiver]:
-    receiver = Receiver(answers=list(answers or []), then=then, hang=hang)
+    receiver = Receiver(answers=list(answers or []), then=then, hang=hang, answer_headers=dict(headers or {}))
     server = await asyncio.start_server(receiver.handle, "127.0.0.1", 0)
     receiver.port = server.sockets[0].getsockname()[1]
     try:

@@ -9,6 +9,11 @@ SMTP_URL, one rule per scheme (port defaults in brackets):
 User and password are percent-decoded. Nothing is opportunistic: a server that cannot do the TLS the URL
 asks for is an error, never a silent downgrade. Any failure raises; the outbox retries the row later.
 
+A delivery run sends through one `Mailer`, which keeps its SMTP connections open and reuses them: the
+handshake (and TLS, and login) once per connection rather than once per mail. A connection the server
+closed while it sat idle is replaced and the mail sent on a fresh one; after MESSAGES_PER_CONNECTION mails a
+connection is closed politely, below the limits mail servers set.
+
 Without SMTP_URL (the embedded default) each mail is written to `<data dir>/mail/` as one `.eml` file,
 written to a temporary name and renamed, so a reader never sees half a message.
 """
@@ -19,6 +24,8 @@ import asyncio
 import os
 import re
 import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -31,6 +38,7 @@ import aiosmtplib
 from core.settings import Settings
 
 TIMEOUT_SECONDS = 30
+MESSAGES_PER_CONNECTION = 50
 _DEFAULT_PORTS = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
 _YES = {"1", "true", "yes", "on"}
 _UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
@@ -66,29 +74,111 @@ def smtp_server(url: str) -> SmtpServer:
     )
 
 
-async def send(settings: Settings, message: EmailMessage) -> None:
-    """Sends or writes the mail; raises on any failure. Fills in Message-ID and From if a caller left them out."""
+def _stamped(settings: Settings, message: EmailMessage) -> EmailMessage:
+    """Fills in Message-ID and From if a caller left them out."""
     if message["Message-ID"] is None:
         message["Message-ID"] = make_msgid()
     if message["From"] is None:
         message["From"] = settings.mail_from
-    if settings.smtp_url:
-        await _send_smtp(smtp_server(settings.smtp_url), message)
-    else:
-        await asyncio.to_thread(write_eml, settings.data_dir / "mail", message)
+    return message
 
 
-async def _send_smtp(server: SmtpServer, message: EmailMessage) -> None:
-    await aiosmtplib.send(
-        message,
-        hostname=server.host,
-        port=server.port,
-        username=server.username,
-        password=server.password,
-        use_tls=server.implicit_tls,
-        start_tls=server.starttls,  # False means never: no opportunistic upgrade
-        timeout=TIMEOUT_SECONDS,
-    )
+class SmtpConnections:
+    """Open connections to one SMTP server, each used by one sender at a time and put back after a mail."""
+
+    def __init__(self, server: SmtpServer, messages_per_connection: int = MESSAGES_PER_CONNECTION) -> None:
+        self.server = server
+        self.messages_per_connection = messages_per_connection
+        self._idle: list[tuple[aiosmtplib.SMTP, int]] = []
+
+    async def send(self, message: EmailMessage) -> None:
+        if self._idle:
+            client, sent = self._idle.pop()
+            try:
+                await client.send_message(message)
+            except aiosmtplib.SMTPServerDisconnected:
+                # closed while idle (a server's timeout, a restart): the mail never went, so a fresh one
+                client.close()
+            except BaseException:
+                client.close()
+                raise
+            else:
+                await self._put_back(client, sent + 1)
+                return
+        client = await self._connect()
+        try:
+            await client.send_message(message)
+        except BaseException:
+            client.close()
+            raise
+        await self._put_back(client, 1)
+
+    async def _connect(self) -> aiosmtplib.SMTP:
+        client = aiosmtplib.SMTP(
+            hostname=self.server.host,
+            port=self.server.port,
+            username=self.server.username,
+            password=self.server.password,
+            use_tls=self.server.implicit_tls,
+            start_tls=self.server.starttls,  # False means never: no opportunistic upgrade
+            timeout=TIMEOUT_SECONDS,
+        )
+        await client.connect()
+        return client
+
+    async def _put_back(self, client: aiosmtplib.SMTP, sent: int) -> None:
+        if sent < self.messages_per_connection:
+            self._idle.append((client, sent))
+        else:
+            await _quit(client)
+
+    async def close(self) -> None:
+        idle, self._idle = self._idle, []
+        await asyncio.gather(*(_quit(client) for client, _ in idle))
+
+
+async def _quit(client: aiosmtplib.SMTP) -> None:
+    """QUIT if the server still listens; the connection is closed either way."""
+    with suppress(aiosmtplib.SMTPException, OSError):
+        await client.quit()
+    client.close()
+
+
+class Mailer:
+    """The way out for a run of mails: SMTP over reused connections, or `.eml` files without SMTP_URL."""
+
+    def __init__(self, settings: Settings, messages_per_connection: int = MESSAGES_PER_CONNECTION) -> None:
+        self.settings = settings
+        self.connections = (
+            SmtpConnections(smtp_server(settings.smtp_url), messages_per_connection) if settings.smtp_url else None
+        )
+
+    async def send(self, message: EmailMessage) -> None:
+        """Sends or writes the mail; raises on any failure."""
+        _stamped(self.settings, message)
+        if self.connections is not None:
+            await self.connections.send(message)
+        else:
+            await asyncio.to_thread(write_eml, self.settings.data_dir / "mail", message)
+
+    async def close(self) -> None:
+        if self.connections is not None:
+            await self.connections.close()
+
+
+@asynccontextmanager
+async def mailer(settings: Settings, messages_per_connection: int = MESSAGES_PER_CONNECTION) -> AsyncIterator[Mailer]:
+    out = Mailer(settings, messages_per_connection)
+    try:
+        yield out
+    finally:
+        await out.close()
+
+
+async def send(settings: Settings, message: EmailMessage) -> None:
+    """One mail on its own connection; raises on any failure."""
+    async with mailer(settings) as out:
+        await out.send(message)
 
 
 def write_eml(directory: Path, message: EmailMessage) -> Path:

@@ -13,7 +13,7 @@ import json
 import logging
 import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -21,12 +21,17 @@ from sqlalchemy import text
 
 from core.runtime import AppState
 from notifications.outbox import claim_sql, retry_or_give_up
+from notifications.webhooks.endpoints import stop_endpoint
+from notifications.webhooks.retry_after import retry_after
 from notifications.webhooks.signing import endpoint_key, headers
 from notifications.webhooks.urls import UnsafeUrl, pinned
 
 logger = logging.getLogger("turnero.webhooks")
 
 USER_AGENT = "Turnero-Webhooks/1.0"
+# Standard Webhooks: a receiver answers 410 Gone to say the endpoint no longer exists; it is stopped
+GONE = 410
+GONE_ERROR = "HTTP 410: the endpoint is gone; it was deactivated"
 
 _CLAIM = text(f"""
     WITH claimed AS ({claim_sql("webhook_deliveries", "id, endpoint_id, message_id, payload, attempts")})
@@ -35,17 +40,22 @@ _CLAIM = text(f"""
     ORDER BY c.id
 """)
 
-# the try goes in the log and the delivery is settled, in one statement
+# the try goes in the log and the delivery is settled, in one statement; a retry for an endpoint stopped
+# while this try was under way ends FAILED instead, as its other pending deliveries did
 _SETTLE = text("""
     WITH logged AS (
         INSERT INTO webhook_attempts (delivery_id, attempt, status_code, latency_ms, error)
         VALUES (:id, :attempt, :status_code, :latency_ms, :error)
     )
-    UPDATE webhook_deliveries
-    SET status = CAST(:status AS varchar), last_status_code = :status_code, last_error = :error,
+    UPDATE webhook_deliveries d
+    SET status = CASE WHEN CAST(:status AS varchar) = 'PENDING' AND NOT e.active THEN 'FAILED'
+                      ELSE CAST(:status AS varchar) END,
+        last_status_code = :status_code, last_error = :error,
         next_attempt_at = now() + :delay,
         delivered_at = CASE WHEN CAST(:status AS varchar) = 'SENT' THEN now() END
-    WHERE id = :id
+    FROM webhook_endpoints e
+    WHERE d.id = :id AND e.id = d.endpoint_id
+    RETURNING d.status
 """)
 
 
@@ -75,11 +85,13 @@ class DueDelivery:
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """One try: the answer's status code (None when there was none), how long it took, what went wrong."""
+    """One try: the answer's status code (None when there was none), how long it took, what went wrong, and
+    the wait the endpoint asked for (Retry-After)."""
 
     status_code: int | None
     latency_ms: int
     error: str | None
+    asked_wait: timedelta | None = None
 
     @property
     def delivered(self) -> bool:
@@ -103,6 +115,7 @@ async def _post(client: httpx.AsyncClient, secret_key: bytes, delivery: DueDeliv
     started = time.monotonic()
     status_code: int | None = None
     error: str | None = None
+    asked_wait: timedelta | None = None
     try:
         # one deadline for the whole try (resolving, connecting, answering): httpx's own timeouts are per
         # operation, so an endpoint trickling its answer byte by byte could outlast them
@@ -114,6 +127,7 @@ async def _post(client: httpx.AsyncClient, secret_key: bytes, delivery: DueDeliv
                 "POST", target.url, content=body, headers=target.headers | signed, extensions=target.extensions
             ) as response:
                 status_code = response.status_code
+                asked_wait = retry_after(response.headers.get("retry-after"), datetime.now(UTC))
     except TimeoutError:
         error = f"No answer within {seconds:g} s."
     except UnsafeUrl as refused:
@@ -121,17 +135,21 @@ async def _post(client: httpx.AsyncClient, secret_key: bytes, delivery: DueDeliv
     except Exception as failure:  # refused, reset, TLS…: any failure is one failed try, retried later
         error = f"{type(failure).__name__}: {failure}".removesuffix(": ")
     if status_code is not None and error is None and not 200 <= status_code < 300:
-        error = f"HTTP {status_code}"
-    return Outcome(status_code, round((time.monotonic() - started) * 1000), error)
+        error = GONE_ERROR if status_code == GONE else f"HTTP {status_code}"
+    return Outcome(status_code, round((time.monotonic() - started) * 1000), error, asked_wait)
 
 
 async def _deliver(state: AppState, client: httpx.AsyncClient, delivery: DueDelivery) -> str:
     settings = state.settings
     outcome = await _post(client, state.secret_key, delivery, settings.webhook_timeout_seconds)
     status, delay = "SENT", timedelta(0)
-    if not outcome.delivered:
+    if outcome.status_code == GONE:
+        status = "FAILED"
+    elif not outcome.delivered:
         base = timedelta(seconds=settings.retry_base_seconds)
         status, delay = retry_or_give_up(delivery.attempts, settings.webhook_max_attempts, base)
+        delay = max(delay, outcome.asked_wait or delay)
+    if not outcome.delivered:
         logger.warning(
             "webhook delivery %s (endpoint %s) attempt %d failed: %s; now %s",
             delivery.id,
@@ -141,7 +159,7 @@ async def _deliver(state: AppState, client: httpx.AsyncClient, delivery: DueDeli
             status,
         )
     async with state.engine.begin() as conn:
-        await conn.execute(
+        settled = await conn.execute(
             _SETTLE,
             {
                 "id": delivery.id,
@@ -153,6 +171,10 @@ async def _deliver(state: AppState, client: httpx.AsyncClient, delivery: DueDeli
                 "delay": delay,
             },
         )
+        status = str(settled.scalar_one())
+        if outcome.status_code == GONE:
+            await stop_endpoint(conn, delivery.endpoint_id, GONE_ERROR)
+            logger.warning("webhook endpoint %s answered 410 Gone: deactivated", delivery.endpoint_id)
     return status
 
 

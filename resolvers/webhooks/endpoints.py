@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from core.errors import NotFoundError, ValidationFailed
 from core.validation import parse_id
 from models.notifications import WEBHOOK_EVENT_TYPES
+from notifications.webhooks.endpoints import stop_endpoint
 from notifications.webhooks.signing import endpoint_key, shown_secret
 from notifications.webhooks.urls import checked_url
 from resolvers.accounts.viewer import Viewer
@@ -85,25 +86,18 @@ async def deactivate(conn: AsyncConnection, viewer: Viewer, endpoint_id: str) ->
     """No more deliveries: those still pending end FAILED (visible in the log), new events add none."""
     viewer.require_admin()
     number = parse_id(endpoint_id)
+    if number is None or not await stop_endpoint(conn, number, "endpoint deactivated"):
+        raise NotFoundError("No webhook endpoint has this ID.")
     row = (
         (
             await conn.execute(
-                text(f"""WITH e AS (UPDATE webhook_endpoints SET active = false WHERE id = :id RETURNING *)
-                         SELECT {_COLUMNS} FROM e JOIN partners p ON p.id = e.partner_id"""),
+                text(f"""SELECT {_COLUMNS} FROM webhook_endpoints e JOIN partners p ON p.id = e.partner_id
+                         WHERE e.id = :id"""),
                 {"id": number},
             )
         )
         .mappings()
-        .first()
-        if number
-        else None
-    )
-    if row is None:
-        raise NotFoundError("No webhook endpoint has this ID.")
-    await conn.execute(
-        text("""UPDATE webhook_deliveries SET status = 'FAILED', last_error = 'endpoint deactivated'
-                WHERE endpoint_id = :id AND status = 'PENDING'"""),
-        {"id": number},
+        .one()
     )
     return WebhookEndpointRecord.from_row(row)
 
