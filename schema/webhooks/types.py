@@ -23,7 +23,9 @@ class WebhookEndpoint:
     partner: str
     url: str
     event_types: list[WebhookEventType]
-    active: bool
+    active: bool = strawberry.field(
+        description="False once an administrator deactivated it or its server answered 410 Gone: it gets nothing more."
+    )
     created_at: datetime
 
     @classmethod
