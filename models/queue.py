@@ -47,6 +47,8 @@ class QueueEventType(enum.StrEnum):
     NO_SHOW = "NO_SHOW"
     TRANSFERRED = "TRANSFERRED"
     CANCELLED = "CANCELLED"
+    # a kiosk's replay gave a waiting ticket the number on the citizen's slip (resolvers/queue/arrival.py)
+    RENUMBERED = "RENUMBERED"
 
 
 class Ticket(Base):

@@ -10,7 +10,15 @@ import pytest
 
 from core.runtime import AppState
 from tests.booking_support import scalar
-from tests.queue_support import RESULT, FrontDesk, booking_due_in, device_token, front_desk, zone_far_from_midnight
+from tests.queue_support import (
+    RESULT,
+    FrontDesk,
+    booking_due_in,
+    device_token,
+    events,
+    front_desk,
+    zone_far_from_midnight,
+)
 from tests.support import Api
 
 RESERVE = """mutation($n: Int!) { reserveTicketNumbers(count: $n) { __typename
@@ -187,3 +195,42 @@ async def test_check_in_refusals_say_why_in_a_stable_word(
     assert datetime.fromisoformat(data["checkIn"]["at"]) > datetime.now(UTC)
     wrong = await api.run(OFFLINE_CHECK_IN, {"o": elsewhere.office_id, "c": early}, elsewhere.kiosk)
     assert wrong["checkIn"]["reason"] == "WRONG_OFFICE"
+
+
+async def test_a_replay_with_a_block_number_gives_the_waiting_ticket_the_number_on_the_slip(
+    front: FrontDesk, state: AppState
+) -> None:
+    block = await reserve(front, 3)
+    lost = await offline_issue(front, k="lost-1")  # issued online; the kiosk never heard the answer
+    assert lost["number"] == "D-004"
+    slip = await offline_issue(front, k="lost-1", a=ago(1), b=block["firstNumber"])  # offline, it gave 001
+    again = await offline_issue(front, k="lost-1", a=ago(1), b=block["firstNumber"])
+
+    assert (slip["id"], slip["number"], again["number"]) == (lost["id"], "D-001", "D-001")
+    assert [kind for _, kind, _ in await events(state, front.office_id)] == ["ISSUED", "RENUMBERED"]
+    assert (await front.ticket(lost["id"]))["number"] == "D-001"
+    assert (await front.call())["number"] == "D-001"  # the screens call the number the citizen holds
+    # 004 is now free; the counter never hands it out again, like any number of a block left unused
+    assert (await front.issue())["number"] == "D-005"
+
+
+async def test_a_ticket_keeps_its_number_once_called_or_when_the_block_number_is_not_the_kiosks(
+    api: Api, admin_token: str, front: FrontDesk, state: AppState
+) -> None:
+    block = await reserve(front, 3)
+    other_kiosk = await device_token(api, admin_token, front.office_id, "KIOSK", "kiosk 2")
+    others = await reserve(front, 2, other_kiosk)
+    called = await offline_issue(front, k="called")
+    assert (await front.call())["id"] == called["id"]
+    late = await offline_issue(front, k="called", b=block["firstNumber"])
+    foreign = await offline_issue(front, k="foreign")
+    not_its_own = await offline_issue(front, k="foreign", b=others["firstNumber"])
+    used = await offline_issue(front, k="used", b=block["lastNumber"])
+    taken = await offline_issue(front, k="foreign", b=block["lastNumber"])
+
+    assert (late["id"], late["number"]) == (called["id"], called["number"])
+    assert (not_its_own["id"], not_its_own["number"]) == (foreign["id"], foreign["number"])
+    assert used["number"] == "D-003"
+    assert (taken["id"], taken["number"]) == (foreign["id"], foreign["number"])  # NUMBER_USED: it keeps its own
+    kinds = [kind for _, kind, _ in await events(state, front.office_id)]
+    assert "RENUMBERED" not in kinds

@@ -14,7 +14,7 @@ from kiosk_client.api import TicketInfo
 from kiosk_client.arrivals import OfflineTicket, OutOfNumbers
 from kiosk_client.spool import ArrivalState
 from tests.kiosk_support import Kiosk, kiosk
-from tests.queue_support import FrontDesk, booking_due_in, front_desk
+from tests.queue_support import FrontDesk, booking_due_in, events, front_desk
 from tests.support import Api
 
 pytestmark = pytest.mark.slow
@@ -200,3 +200,25 @@ async def test_an_arrival_after_the_network_returns_is_served_online_behind_the_
         numbers = [number for number, _, _ in await server_tickets(state, front.office_id)]
         assert numbers == [*(ticket.number for ticket in waiting if isinstance(ticket, OfflineTicket)), newcomer.number]
         assert len(numbers) == 4
+
+
+async def test_a_walk_in_whose_answer_was_lost_is_called_by_the_number_on_its_slip(
+    front: FrontDesk, state: AppState, one_server: str, tmp_path: Path
+) -> None:
+    async with kiosk(front, one_server, tmp_path) as kiosk_:
+        service = (await kiosk_.arrivals.refresh()).walk_in_services[0]  # type: ignore[union-attr]
+        # the request reaches the server, which issues a ticket; the network dies before the answer is back
+        kiosk_.proxy.lose_answer_of = kiosk_.proxy.requests + 1
+        slip = await kiosk_.arrivals.walk_in(service)
+        assert isinstance(slip, OfflineTicket), slip
+        [(unheard, _, _)] = await server_tickets(state, front.office_id)
+        assert unheard != slip.number  # the server's own next number, which nobody was told
+
+        kiosk_.proxy.lose_answer_of = None
+        await kiosk_.proxy.open()
+        assert await kiosk_.arrivals.replay() == 1
+        [(number, _, _)] = await server_tickets(state, front.office_id)
+        assert number == slip.number
+        assert kiosk_.spool.pending() == []
+        assert (await front.call())["number"] == slip.number
+        assert [kind for _, kind, _ in await events(state, front.office_id)] == ["ISSUED", "RENUMBERED", "CALLED"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -17,8 +18,10 @@ from resolvers.booking import history, idempotency
 from resolvers.booking.codes import normalise_code
 from resolvers.queue import kiosk, log
 from resolvers.queue.access import require_arrival_point
-from resolvers.queue.records import QueueChange
+from resolvers.queue.records import QueueChange, QueueEventRecord
 from resolvers.queue.waits import waits
+
+logger = logging.getLogger("turnero.queue")
 
 _OFFICE = text("""SELECT id, name, timezone, checkin_opens_minutes, checkin_closes_minutes, priority_head_start_minutes
                   FROM offices WHERE id = :id""")
@@ -43,10 +46,48 @@ async def _announce(conn: AsyncConnection, ticket_id: int, office_id: int) -> Qu
     return QueueChange(ticket=event.ticket, events=[event])
 
 
-async def _replay(conn: AsyncConnection, stored: dict[str, object]) -> QueueChange:
-    found = await log.ticket(conn, int(str(stored["ticket_id"])))
+async def _replay(
+    conn: AsyncConnection, viewer: Viewer, office_id: int, stored: dict[str, object], block_number: int | None
+) -> QueueChange:
+    """The ticket the key already made. A kiosk that replays it with a number from its block lost the first
+    answer and gave the citizen that number instead: a ticket still waiting takes it, so the screens call
+    the number on the slip."""
+    ticket_id = int(str(stored["ticket_id"]))
+    if block_number is not None:
+        event = await _renumber(conn, viewer, office_id, ticket_id, block_number)
+        if event is not None:
+            return QueueChange(ticket=event.ticket, events=[event])
+    found = await log.ticket(conn, ticket_id)
     assert found is not None
     return QueueChange(ticket=found)
+
+
+_WAITING_TICKET = text("""
+    SELECT t.day, t.day_number, s.ticket_prefix FROM tickets t JOIN services s ON s.id = t.service_id
+    WHERE t.id = :id AND t.status = 'WAITING'
+    FOR UPDATE OF t
+""")
+
+
+async def _renumber(
+    conn: AsyncConnection, viewer: Viewer, office_id: int, ticket_id: int, block_number: int
+) -> QueueEventRecord | None:
+    """Gives the ticket the kiosk's block number and logs RENUMBERED; None when it keeps its number (it has
+    it already, it was called meanwhile, or the number is not the kiosk's to give: the slip is then wrong
+    and the kiosk says so in its log)."""
+    row = (await conn.execute(_WAITING_TICKET, {"id": ticket_id})).mappings().first()
+    if row is None or row["day_number"] == block_number:
+        return None
+    try:
+        number = await kiosk.claim_block_number(conn, viewer, office_id, row["day"], block_number)
+    except (ValidationFailed, InvalidStateError) as refused:  # raised before anything was written
+        logger.warning("ticket %s keeps its number: block number %s refused (%s)", ticket_id, block_number, refused)
+        return None
+    await conn.execute(
+        text("UPDATE tickets SET day_number = :n, number = :number WHERE id = :id"),
+        {"n": number, "number": log.ticket_number(row["ticket_prefix"], number), "id": ticket_id},
+    )
+    return await log.append(conn, office_id, QueueEventType.RENUMBERED, ticket_id)
 
 
 def _local(at: datetime, timezone: object) -> str:
@@ -69,7 +110,8 @@ async def _day_number(
 
 
 # The idempotency fingerprints leave out arrivedAt and blockNumber: they say when and under which number a
-# kiosk handed out a ticket, not what was asked, so a kiosk that lost the answer may replay its key with them.
+# kiosk handed out a ticket, not what was asked, so a kiosk that lost the answer may replay its key with them
+# (and the ticket then takes the block number: _replay).
 
 
 async def check_in(
@@ -89,7 +131,7 @@ async def check_in(
         fingerprint = idempotency.request_hash("checkIn", office=here, code=normalise_code(code))
         stored = await idempotency.claim(conn, viewer.caller, idempotency_key, "checkIn", fingerprint)
         if stored is not None:
-            return await _replay(conn, stored)
+            return await _replay(conn, viewer, here, stored, block_number)
     row = (
         (
             await conn.execute(
@@ -200,7 +242,7 @@ async def issue_ticket(
         fingerprint = idempotency.request_hash("issueTicket", office=here, service=service, priority=priority.value)
         stored = await idempotency.claim(conn, viewer.caller, idempotency_key, "issueTicket", fingerprint)
         if stored is not None:
-            return await _replay(conn, stored)
+            return await _replay(conn, viewer, here, stored, block_number)
     now = await _arrival(conn, viewer, office, arrived_at)
     head_start = int(str(office["priority_head_start_minutes"])) if priority is PriorityClass.PRIORITY else 0
     ticket_id = await log.new_ticket(
