@@ -446,6 +446,23 @@ async def test_an_endpoint_answering_410_gone_is_deactivated(
     assert [endpoint["active"] for endpoint in listed] == [False]
 
 
+async def test_410_gone_to_deliveries_sent_side_by_side_stops_the_endpoint_once(
+    api: Api, admin_token: str, state: AppState, slots: list[str]
+) -> None:
+    token = await partner_token(api, admin_token)
+    async with webhook_receiver(then=410) as receiver:
+        registration = await register(api, admin_token, receiver.url)
+        for n, slot in enumerate(slots):
+            await book(api, slot, token, citizen=citizen(f"4011122{n}"))
+        added = await fan_out_due(state)
+        report = await deliver_due(state)  # all at once: their settlements meet on the endpoint's row
+    log = await deliveries(api, admin_token, registration["endpoint"]["id"])
+
+    assert (added, report) == (len(slots), DeliveryReport(failed=len(slots)))
+    assert len(receiver.requests) == len(slots)
+    assert {(d["status"], d["lastStatusCode"]) for d in log} == {("FAILED", 410)}
+
+
 async def test_an_overloaded_endpoint_is_given_the_wait_it_asks_for(
     api: Api, admin_token: str, state: AppState, slots: list[str]
 ) -> None:

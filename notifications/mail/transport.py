@@ -74,13 +74,12 @@ def smtp_server(url: str) -> SmtpServer:
     )
 
 
-def _stamped(settings: Settings, message: EmailMessage) -> EmailMessage:
+def _stamp(settings: Settings, message: EmailMessage) -> None:
     """Fills in Message-ID and From if a caller left them out."""
     if message["Message-ID"] is None:
         message["Message-ID"] = make_msgid()
     if message["From"] is None:
         message["From"] = settings.mail_from
-    return message
 
 
 class SmtpConnections:
@@ -97,7 +96,8 @@ class SmtpConnections:
             try:
                 await client.send_message(message)
             except aiosmtplib.SMTPServerDisconnected:
-                # closed while idle (a server's timeout, a restart): the mail never went, so a fresh one
+                # closed while it sat idle (a server's timeout, a restart): the server never took this mail,
+                # so it goes on a fresh connection
                 client.close()
             except BaseException:
                 client.close()
@@ -155,7 +155,7 @@ class Mailer:
 
     async def send(self, message: EmailMessage) -> None:
         """Sends or writes the mail; raises on any failure."""
-        _stamped(self.settings, message)
+        _stamp(self.settings, message)
         if self.connections is not None:
             await self.connections.send(message)
         else:

@@ -159,6 +159,11 @@ async def _deliver(state: AppState, client: httpx.AsyncClient, delivery: DueDeli
             status,
         )
     async with state.engine.begin() as conn:
+        if outcome.status_code == GONE:
+            # the endpoint first, then its deliveries, as deactivateWebhookEndpoint does: two 410s at once
+            # settling deliveries of one endpoint queue up on the endpoint's row instead of deadlocking
+            await stop_endpoint(conn, delivery.endpoint_id, GONE_ERROR)
+            logger.warning("webhook endpoint %s answered 410 Gone: deactivated", delivery.endpoint_id)
         settled = await conn.execute(
             _SETTLE,
             {
@@ -172,9 +177,6 @@ async def _deliver(state: AppState, client: httpx.AsyncClient, delivery: DueDeli
             },
         )
         status = str(settled.scalar_one())
-        if outcome.status_code == GONE:
-            await stop_endpoint(conn, delivery.endpoint_id, GONE_ERROR)
-            logger.warning("webhook endpoint %s answered 410 Gone: deactivated", delivery.endpoint_id)
     return status
 
 
