@@ -33,6 +33,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     settings = _settings()
     _migrate(settings)
+    # each serving process (uvicorn's workers inherit the environment) tunes its collector once started
+    os.environ.setdefault("TURNERO_GC_TUNING", "1")
     uvicorn.run(
         "server.app:create_app",
         factory=True,

@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     # each event (off: every subscriber's own execution, as plain strawberry does; kept as the baseline)
     queue_buffer_limit: int = Field(default=512, gt=0, alias="TURNERO_QUEUE_BUFFER_LIMIT")
     queue_shared_feed: bool = Field(default=True, alias="TURNERO_QUEUE_SHARED_FEED")
+    # `serve` tunes each process's garbage collector once started (server/collector.py); `serve` turns it on
+    # unless this says 0, applications built in a test's own process leave it alone
+    gc_tuning: bool = Field(default=False, alias="TURNERO_GC_TUNING")
 
     @cached_property
     def secret_key(self) -> bytes:

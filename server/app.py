@@ -16,6 +16,7 @@ from core.logs import configure_logging
 from core.runtime import open_state, resolve_servers
 from core.settings import Settings, load_settings
 from schema.root import schema
+from server import collector
 from server.analytics_export import export_routes
 from server.graphql_view import TurneroGraphQL
 from server.metrics import metrics
@@ -50,6 +51,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         configure_logging(settings.log_format)  # here, so every uvicorn worker process logs alike
         async with open_state(settings) as state:
             app.state.turnero = state
+            if settings.gc_tuning:
+                collector.tune()
             yield
 
     graphql = TurneroGraphQL(schema, graphql_ide="graphiql")

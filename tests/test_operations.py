@@ -7,6 +7,8 @@ import dataclasses
 import json
 import logging
 import re
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -18,6 +20,8 @@ from core.runtime import AppState
 from core.settings import Settings
 from jobs.failures import counted
 from server.app import create_app
+from server.collector import YOUNG_THRESHOLD
+from tests.processes import ROOT, environment
 from tests.support import Api
 
 
@@ -132,3 +136,33 @@ def test_json_lines_carry_the_request_id_and_fields() -> None:
     assert line["request_id"] == "abc"
     assert line["duration_ms"] == 12.5
     assert line["level"] == "INFO"
+
+
+@pytest.mark.parametrize(("tuning", "expected"), [("1", (YOUNG_THRESHOLD, True)), ("0", (700, False))])
+def test_a_serving_process_tunes_its_garbage_collector_once_started(
+    settings: Settings, tuning: str, expected: tuple[int, bool]
+) -> None:
+    """In a process of its own, as `serve` runs it: the application's start-up freezes what it built and
+    raises the young generation's threshold; TURNERO_GC_TUNING=0 leaves Python's collector as it was."""
+    started = """
+import asyncio, gc, json
+from server.app import create_app
+
+async def main():
+    app = create_app()
+    async with app.router.lifespan_context(app):
+        print(json.dumps([gc.get_threshold()[0], gc.get_freeze_count() > 0]))
+
+asyncio.run(main())
+"""
+    env = environment(
+        DATABASE_URL=settings.database_url,
+        REDIS_URL=settings.redis_url,
+        TURNERO_DATA_DIR=str(settings.data_dir),
+        TURNERO_GC_TUNING=tuning,
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", started], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert tuple(json.loads(done.stdout.splitlines()[-1])) == expected
