@@ -149,15 +149,6 @@ async def _deliver(state: AppState, client: httpx.AsyncClient, delivery: DueDeli
         base = timedelta(seconds=settings.retry_base_seconds)
         status, delay = retry_or_give_up(delivery.attempts, settings.webhook_max_attempts, base)
         delay = max(delay, outcome.asked_wait or delay)
-    if not outcome.delivered:
-        logger.warning(
-            "webhook delivery %s (endpoint %s) attempt %d failed: %s; now %s",
-            delivery.id,
-            delivery.endpoint_id,
-            delivery.attempts,
-            outcome.error,
-            status,
-        )
     async with state.engine.begin() as conn:
         if outcome.status_code == GONE:
             # the endpoint first, then its deliveries, as deactivateWebhookEndpoint does: two 410s at once
@@ -177,6 +168,15 @@ async def _deliver(state: AppState, client: httpx.AsyncClient, delivery: DueDeli
             },
         )
         status = str(settled.scalar_one())
+    if not outcome.delivered:
+        logger.warning(
+            "webhook delivery %s (endpoint %s) attempt %d failed: %s; now %s",
+            delivery.id,
+            delivery.endpoint_id,
+            delivery.attempts,
+            outcome.error,
+            status,  # as settled: FAILED when its endpoint was deactivated meanwhile
+        )
     return status
 
 
