@@ -54,6 +54,9 @@ class WebhookEndpoint(Base):
     event_types: Mapped[list[str]] = mapped_column(ARRAY(String(40)))
     # the signing secret is derived from this nonce with the installation's secret key, never stored
     secret_nonce: Mapped[bytes] = mapped_column(LargeBinary(16))
+    # after a rotation deliveries are signed with the previous secret too, until previous_secret_until
+    previous_secret_nonce: Mapped[bytes | None] = mapped_column(LargeBinary(16))
+    previous_secret_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     active: Mapped[bool] = mapped_column(Boolean, server_default="true")
     created_at: Mapped[datetime] = created_at_column()
 

@@ -33,6 +33,8 @@ REGISTER = """mutation($i: WebhookEndpointInput!) { registerWebhookEndpoint(inpu
     ... on ValidationError { field message } ... on UserError { code message } } }"""
 DEACTIVATE = """mutation($id: ID!) { deactivateWebhookEndpoint(id: $id) { __typename
     ... on WebhookEndpoint { id active } ... on UserError { code } } }"""
+ROTATE = """mutation($id: ID!) { rotateWebhookSecret(id: $id) { __typename
+    ... on WebhookEndpointRegistration { secret endpoint { id active } } ... on UserError { code } } }"""
 ENDPOINTS = "query($p: ID) { webhookEndpoints(partnerId: $p) { id partner url eventTypes active } }"
 DELIVERIES = """query($e: ID!, $s: String) { webhookDeliveries(endpointId: $e, status: $s) {
     id eventType messageId status lastStatusCode lastError deliveredAt
@@ -517,3 +519,50 @@ def test_retry_after_is_read_in_seconds_or_as_a_date_and_bounded() -> None:
     assert retry_after("Fri, 01 Jan 2027 00:00:00 GMT", now) == timedelta(hours=6)
     for unreadable in (None, "", "soon", "-5", "1.5"):
         assert retry_after(unreadable, now) is None
+
+
+async def test_a_rotated_secret_signs_beside_the_previous_one_for_a_day(
+    api: Api, admin_token: str, state: AppState, slots: list[str]
+) -> None:
+    token = await partner_token(api, admin_token)
+    async with webhook_receiver() as receiver:
+        registration = await register(api, admin_token, receiver.url)
+        endpoint_id, old = registration["endpoint"]["id"], registration["secret"]
+        refused = (await api.run(ROTATE, {"id": endpoint_id}, token))["rotateWebhookSecret"]
+        missing = (await api.run(ROTATE, {"id": "999999"}, admin_token))["rotateWebhookSecret"]
+        rotated = (await api.run(ROTATE, {"id": endpoint_id}, admin_token))["rotateWebhookSecret"]
+        await book(api, slots[0], token)
+        await fan_out_due(state)
+        await deliver_due(state)
+        await execute(state, "UPDATE webhook_endpoints SET previous_secret_until = now() - interval '1 second'")
+        await book(api, slots[1], token, citizen=citizen("40111222"))  # the day of overlap has passed
+        await fan_out_due(state)
+        await deliver_due(state)
+    during, after = receiver.requests
+    new = rotated["secret"]
+
+    assert refused == {"__typename": "NotAllowed", "code": "NOT_ALLOWED"}
+    assert missing["__typename"] == "NotFound"
+    assert rotated["endpoint"] == {"id": endpoint_id, "active": True}
+    assert new.startswith("whsec_")
+    assert new != old
+    assert len(during.headers["webhook-signature"].split(" ")) == 2
+    assert verify(new, during)
+    assert verify(old, during)
+    assert verify(new, after)
+    assert not verify(old, after)
+    assert len(after.headers["webhook-signature"].split(" ")) == 1
+
+
+async def test_a_deactivated_endpoint_keeps_its_secret(api: Api, admin_token: str, state: AppState) -> None:
+    await partner_token(api, admin_token)  # the partner the endpoint belongs to
+    registration = await register(api, admin_token, "http://127.0.0.1:9/hooks")
+    endpoint_id = registration["endpoint"]["id"]
+    await api.run(DEACTIVATE, {"id": endpoint_id}, admin_token)
+    before = await scalar(state, "SELECT secret_nonce FROM webhook_endpoints")
+
+    refused = (await api.run(ROTATE, {"id": endpoint_id}, admin_token))["rotateWebhookSecret"]
+
+    assert refused == {"__typename": "InvalidState", "code": "INVALID_STATE"}
+    assert await scalar(state, "SELECT secret_nonce FROM webhook_endpoints") == before  # nothing half-written
+    assert await scalar(state, "SELECT previous_secret_nonce FROM webhook_endpoints") is None

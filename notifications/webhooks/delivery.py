@@ -35,7 +35,8 @@ GONE_ERROR = "HTTP 410: the endpoint is gone; it was deactivated"
 
 _CLAIM = text(f"""
     WITH claimed AS ({claim_sql("webhook_deliveries", "id, endpoint_id, message_id, payload, attempts")})
-    SELECT c.id, c.endpoint_id, c.message_id, c.payload, c.attempts, e.url, e.secret_nonce
+    SELECT c.id, c.endpoint_id, c.message_id, c.payload, c.attempts, e.url, e.secret_nonce,
+           CASE WHEN e.previous_secret_until > now() THEN e.previous_secret_nonce END AS previous_secret_nonce
     FROM claimed c JOIN webhook_endpoints e ON e.id = c.endpoint_id
     ORDER BY c.id
 """)
@@ -68,6 +69,7 @@ class DueDelivery:
     attempts: int
     url: str
     secret_nonce: bytes
+    previous_secret_nonce: bytes | None  # while a rotation lasts
 
     @classmethod
     def from_row(cls, row: Any) -> DueDelivery:
@@ -80,6 +82,7 @@ class DueDelivery:
             attempts=row["attempts"],
             url=row["url"],
             secret_nonce=bytes(row["secret_nonce"]),
+            previous_secret_nonce=bytes(row["previous_secret_nonce"]) if row["previous_secret_nonce"] else None,
         )
 
 
@@ -111,7 +114,8 @@ class DeliveryReport:
 
 async def _post(client: httpx.AsyncClient, secret_key: bytes, delivery: DueDelivery, seconds: float) -> Outcome:
     body = json.dumps(delivery.payload, separators=(",", ":")).encode()
-    key = endpoint_key(secret_key, delivery.secret_nonce)
+    nonces = [delivery.secret_nonce, *([delivery.previous_secret_nonce] if delivery.previous_secret_nonce else [])]
+    keys = [endpoint_key(secret_key, nonce) for nonce in nonces]
     started = time.monotonic()
     status_code: int | None = None
     error: str | None = None
@@ -121,7 +125,7 @@ async def _post(client: httpx.AsyncClient, secret_key: bytes, delivery: DueDeliv
         # operation, so an endpoint trickling its answer byte by byte could outlast them
         async with asyncio.timeout(seconds):
             target = await pinned(delivery.url)
-            signed = headers(key, delivery.message_id, int(time.time()), body)
+            signed = headers(keys, delivery.message_id, int(time.time()), body)
             # streamed and never read: only the status matters, and an endpoint cannot make us hold its body
             async with client.stream(
                 "POST", target.url, content=body, headers=target.headers | signed, extensions=target.extensions

@@ -2,7 +2,8 @@
 
 Each endpoint's signing key is derived from its random nonce with the installation's secret key, so the
 database never holds it and a copy of the database alone cannot forge a delivery. Partners receive it once,
-at registration, as `whsec_` + base64 of the 32 key bytes: the form Standard Webhooks libraries read.
+at registration or rotation, as `whsec_` + base64 of the 32 key bytes: the form Standard Webhooks libraries
+read.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import base64
 import hashlib
 import hmac
 import secrets
+from collections.abc import Sequence
 
 from core.security import derived_key
 
@@ -35,10 +37,12 @@ def signature(key: bytes, message_id: str, timestamp: int, body: bytes) -> str:
     return "v1," + base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
 
 
-def headers(key: bytes, message_id: str, timestamp: int, body: bytes) -> dict[str, str]:
+def headers(keys: Sequence[bytes], message_id: str, timestamp: int, body: bytes) -> dict[str, str]:
+    """One signature per key, space-delimited: the current key's, and while a rotation lasts the previous one's
+    (a receiver accepts the delivery when any of them verifies)."""
     return {
         "content-type": "application/json",
         "webhook-id": message_id,
         "webhook-timestamp": str(timestamp),
-        "webhook-signature": signature(key, message_id, timestamp, body),
+        "webhook-signature": " ".join(signature(key, message_id, timestamp, body) for key in keys),
     }

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from core.errors import NotFoundError, ValidationFailed
+from core.errors import InvalidStateError, NotFoundError, ValidationFailed
 from core.validation import parse_id
 from models.notifications import WEBHOOK_EVENT_TYPES
 from notifications.webhooks.endpoints import stop_endpoint
@@ -16,6 +17,10 @@ from notifications.webhooks.urls import checked_url
 from resolvers.accounts.viewer import Viewer
 from resolvers.booking.codes import new_nonce
 from resolvers.webhooks.records import RegistrationRecord, WebhookEndpointRecord
+
+# how long deliveries after a rotation carry the previous secret's signature too: a day for the partner to
+# deploy the new secret without a delivery failing its check meanwhile
+ROTATION_OVERLAP = timedelta(hours=24)
 
 _COLUMNS = "e.id, e.partner_id, p.name AS partner, e.url, e.event_types, e.active, e.created_at"
 
@@ -77,6 +82,39 @@ async def register(conn: AsyncConnection, viewer: Viewer, secret_key: bytes, dat
         .mappings()
         .one()
     )
+    return RegistrationRecord(
+        endpoint=WebhookEndpointRecord.from_row(row), secret=shown_secret(endpoint_key(secret_key, nonce))
+    )
+
+
+async def rotate_secret(
+    conn: AsyncConnection, viewer: Viewer, secret_key: bytes, endpoint_id: str
+) -> RegistrationRecord:
+    """A new signing secret, shown this once; deliveries carry signatures with the new and the previous
+    one for ROTATION_OVERLAP. A second rotation within it drops the oldest."""
+    viewer.require_admin()
+    number = parse_id(endpoint_id)
+    nonce = new_nonce()
+    row = (
+        (
+            await conn.execute(
+                text(f"""WITH e AS (
+                        UPDATE webhook_endpoints SET previous_secret_nonce = secret_nonce,
+                            previous_secret_until = now() + :overlap, secret_nonce = :nonce
+                        WHERE id = :id RETURNING *)
+                    SELECT {_COLUMNS} FROM e JOIN partners p ON p.id = e.partner_id"""),
+                {"id": number, "nonce": nonce, "overlap": ROTATION_OVERLAP},
+            )
+        )
+        .mappings()
+        .first()
+        if number
+        else None
+    )
+    if row is None:
+        raise NotFoundError("No webhook endpoint has this ID.")
+    if not row["active"]:
+        raise InvalidStateError("This endpoint was deactivated: it gets nothing more, so it needs no new secret.")
     return RegistrationRecord(
         endpoint=WebhookEndpointRecord.from_row(row), secret=shown_secret(endpoint_key(secret_key, nonce))
     )

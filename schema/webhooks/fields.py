@@ -9,11 +9,14 @@ import strawberry
 from models.notifications import WebhookEventType
 from resolvers.webhooks import deliveries, endpoints
 from schema.context import Info
-from schema.errors import NotAllowed, NotFound, ValidationError, run_mutation, run_query
+from schema.errors import InvalidState, NotAllowed, NotFound, ValidationError, run_mutation, run_query
 from schema.webhooks.types import WebhookDelivery, WebhookEndpoint, WebhookEndpointRegistration
 
 WebhookEndpointResult = Annotated[
     WebhookEndpointRegistration | ValidationError | NotFound | NotAllowed, strawberry.union("WebhookEndpointResult")
+]
+RotateWebhookSecretResult = Annotated[
+    WebhookEndpointRegistration | NotFound | NotAllowed | InvalidState, strawberry.union("RotateWebhookSecretResult")
 ]
 DeactivateWebhookEndpointResult = Annotated[
     WebhookEndpoint | NotFound | NotAllowed, strawberry.union("DeactivateWebhookEndpointResult")
@@ -62,6 +65,19 @@ class WebhookMutation:
         return await run_mutation(
             info,
             lambda conn: endpoints.register(conn, viewer, secret_key, data),
+            WebhookEndpointRegistration.from_record,
+        )
+
+    @strawberry.mutation(
+        description="ADMIN: a new signing secret for an endpoint, in the result and only there. For 24 hours "
+        "each delivery carries a signature with the new secret and one with the previous, so the partner can "
+        "switch without a delivery failing its check."
+    )
+    async def rotate_webhook_secret(self, info: Info, id: strawberry.ID) -> RotateWebhookSecretResult:
+        viewer, secret_key = info.context.viewer, info.context.state.secret_key
+        return await run_mutation(
+            info,
+            lambda conn: endpoints.rotate_secret(conn, viewer, secret_key, id),
             WebhookEndpointRegistration.from_record,
         )
 
