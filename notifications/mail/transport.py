@@ -94,24 +94,20 @@ class SmtpConnections:
         if self._idle:
             client, sent = self._idle.pop()
             try:
-                await client.send_message(message)
-            except aiosmtplib.SMTPServerDisconnected:
-                # closed while it sat idle (a server's timeout, a restart): the server never took this mail,
-                # so it goes on a fresh connection
-                client.close()
-            except BaseException:
-                client.close()
-                raise
-            else:
-                await self._put_back(client, sent + 1)
+                await self._send_on(client, sent, message)
                 return
-        client = await self._connect()
+            except aiosmtplib.SMTPServerDisconnected:
+                pass  # closed while it sat idle (a server's timeout, a restart): the server never took this mail
+        await self._send_on(await self._connect(), 0, message)
+
+    async def _send_on(self, client: aiosmtplib.SMTP, sent: int, message: EmailMessage) -> None:
+        """The mail on this connection, which then goes back for the next one; closed on any failure."""
         try:
             await client.send_message(message)
         except BaseException:
             client.close()
             raise
-        await self._put_back(client, 1)
+        await self._put_back(client, sent + 1)
 
     async def _connect(self) -> aiosmtplib.SMTP:
         client = aiosmtplib.SMTP(

@@ -71,6 +71,11 @@ class DueDelivery:
     secret_nonce: bytes
     previous_secret_nonce: bytes | None  # while a rotation lasts
 
+    @property
+    def secret_nonces(self) -> list[bytes]:
+        """The current secret's, then while a rotation lasts the previous one's: a signature for each."""
+        return [self.secret_nonce, *([self.previous_secret_nonce] if self.previous_secret_nonce else [])]
+
     @classmethod
     def from_row(cls, row: Any) -> DueDelivery:
         payload = row["payload"]
@@ -114,8 +119,7 @@ class DeliveryReport:
 
 async def _post(client: httpx.AsyncClient, secret_key: bytes, delivery: DueDelivery, seconds: float) -> Outcome:
     body = json.dumps(delivery.payload, separators=(",", ":")).encode()
-    nonces = [delivery.secret_nonce, *([delivery.previous_secret_nonce] if delivery.previous_secret_nonce else [])]
-    keys = [endpoint_key(secret_key, nonce) for nonce in nonces]
+    keys = [endpoint_key(secret_key, nonce) for nonce in delivery.secret_nonces]
     started = time.monotonic()
     status_code: int | None = None
     error: str | None = None

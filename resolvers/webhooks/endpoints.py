@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -61,6 +62,13 @@ async def _partner_id(conn: AsyncConnection, data: EndpointInput) -> int:
     return int(found)
 
 
+def _registration(row: Any, secret_key: bytes, nonce: bytes) -> RegistrationRecord:
+    """The endpoint with the secret its nonce gives: shown in this answer and never again."""
+    return RegistrationRecord(
+        endpoint=WebhookEndpointRecord.from_row(row), secret=shown_secret(endpoint_key(secret_key, nonce))
+    )
+
+
 async def register(conn: AsyncConnection, viewer: Viewer, secret_key: bytes, data: EndpointInput) -> RegistrationRecord:
     """The endpoint and its signing secret (`whsec_…`), shown this once: only its nonce is stored."""
     viewer.require_admin()
@@ -82,9 +90,7 @@ async def register(conn: AsyncConnection, viewer: Viewer, secret_key: bytes, dat
         .mappings()
         .one()
     )
-    return RegistrationRecord(
-        endpoint=WebhookEndpointRecord.from_row(row), secret=shown_secret(endpoint_key(secret_key, nonce))
-    )
+    return _registration(row, secret_key, nonce)
 
 
 async def rotate_secret(
@@ -115,9 +121,7 @@ async def rotate_secret(
         raise NotFoundError("No webhook endpoint has this ID.")
     if not row["active"]:
         raise InvalidStateError("This endpoint was deactivated: it gets nothing more, so it needs no new secret.")
-    return RegistrationRecord(
-        endpoint=WebhookEndpointRecord.from_row(row), secret=shown_secret(endpoint_key(secret_key, nonce))
-    )
+    return _registration(row, secret_key, nonce)
 
 
 async def deactivate(conn: AsyncConnection, viewer: Viewer, endpoint_id: str) -> WebhookEndpointRecord:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Annotated
 
 import strawberry
@@ -36,25 +36,18 @@ MEASURE_FIELDS = {
 }
 
 
-def _field_names(selections: Iterable[Selection]) -> set[str]:
-    names: set[str] = set()
+def _fields(selections: Iterable[Selection]) -> Iterator[SelectedField]:
+    """The fields selected at this level, those inside fragments included."""
     for selection in selections:
         if isinstance(selection, SelectedField):
-            names.add(selection.name)
-        else:  # a fragment: its fields are the parent's
-            names |= _field_names(selection.selections)
-    return names
+            yield selection
+        else:
+            yield from _fields(selection.selections)
 
 
 def _asked(selections: Iterable[Selection], part: str) -> set[str]:
     """The fields asked of `rows` or `totals`, wherever in the fragments of the answer they are."""
-    asked: set[str] = set()
-    for selection in selections:
-        if isinstance(selection, SelectedField) and selection.name == part:
-            asked |= _field_names(selection.selections)
-        elif not isinstance(selection, SelectedField):
-            asked |= _asked(selection.selections, part)
-    return asked
+    return {field.name for found in _fields(selections) if found.name == part for field in _fields(found.selections)}
 
 
 def percentiles_asked(info: Info) -> dict[str, Scope]:
