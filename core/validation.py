@@ -61,7 +61,8 @@ def integer_range(field: str, value: int, low: int, high: int) -> int:
 def parse_id(value: str) -> int | None:
     """An ID as the API shows it, or None when it cannot be one of ours."""
     text = value.strip()
-    if not text.isdigit() or len(text) > 19:
+    # isascii first: str.isdigit() also accepts '³' or Arabic-Indic digits, which int() refuses or reads
+    if not (text.isascii() and text.isdigit()) or len(text) > 19:
         return None
     number = int(text)
     return number if 0 < number <= MAX_ID else None

@@ -23,6 +23,11 @@ class Context:
     request_id: str = field(default_factory=lambda: current_request_id() or uuid4().hex[:16])
     # graphql-transport-ws: the connection_init payload, where websocket clients put their token
     connection_params: dict[str, object] | None = None
+    # the caller's address as uvicorn derived it (X-Forwarded-For only from FORWARDED_ALLOW_IPS proxies):
+    # what rate limits and per-address counts key anonymous callers by
+    client_address: str = "unknown"
+    # the operation's static cost and what the caller's budget has left, answered in extensions.cost
+    cost_report: dict[str, int] = field(default_factory=dict)
 
 
 Info = strawberry.Info[Context, None]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import cast
 
-from starlette.requests import Request
+from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
@@ -20,6 +20,11 @@ from resolvers.accounts.sessions import authenticate
 from resolvers.accounts.viewer import ANONYMOUS, Viewer
 from schema.context import Context
 from server.transport_ws import QueueFeedHandler
+
+
+def client_address(connection: HTTPConnection) -> str:
+    """The caller's address: the TCP peer, or what a trusted proxy said (uvicorn's FORWARDED_ALLOW_IPS)."""
+    return connection.client.host if connection.client is not None else "unknown"
 
 
 class Unavailable(Exception):
@@ -94,4 +99,10 @@ class TurneroGraphQL(GraphQL[Context, None]):
         viewer = ANONYMOUS
         if isinstance(request, Request):
             viewer = await viewer_for(state, request.headers.get("authorization"))
-        return Context(state=state, viewer=viewer, loaders=Loaders.create(state.engine), request=request)
+        return Context(
+            state=state,
+            viewer=viewer,
+            loaders=Loaders.create(state.engine),
+            request=request,
+            client_address=client_address(request),
+        )
