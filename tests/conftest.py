@@ -12,7 +12,7 @@ from core.runtime import AppState, open_state
 from core.settings import Settings
 from models import Base
 from server.app import create_app
-from tests.processes import environment, serving
+from tests.processes import GENEROUS_RATES, environment, serving
 from tests.servers import DATA_DIR, test_servers
 from tests.support import Api
 
@@ -26,6 +26,7 @@ def settings() -> Settings:
         REDIS_URL=redis_url,
         TURNERO_DATA_DIR=DATA_DIR,
         TURNERO_SECRET_KEY="test-secret-key-not-for-production",
+        **GENEROUS_RATES,
     )
 
 

@@ -25,8 +25,19 @@ def free_port() -> int:
         return port
 
 
+# The suite books, searches and signs in a lot from one address: its processes get generous rate limits
+# (the defaults are tested in tests/test_rate_limits.py, which passes its own).
+GENEROUS_RATES = {
+    "TURNERO_RATE_ANONYMOUS_COST_PER_SECOND": "1000000",
+    "TURNERO_RATE_LOGIN": "10000/minute",
+    "TURNERO_RATE_BOOKINGS": "10000/minute",
+    "TURNERO_RATE_SEARCHES": "10000/minute",
+}
+
+
 def environment(**values: str | None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "TURNERO_DATA_DIR"}}
+    env = dict(GENEROUS_RATES)
+    env.update({k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "TURNERO_DATA_DIR"}})
     env.update({k: v for k, v in values.items() if v is not None})
     return env
 
