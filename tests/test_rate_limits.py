@@ -4,6 +4,7 @@ honest clients would meet them; and the limiter itself when Redis is away."""
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
@@ -15,6 +16,8 @@ import pytest
 from limits import RateLimitItemPerSecond, parse_many
 from limits.aio.strategies import MovingWindowRateLimiter, SlidingWindowCounterRateLimiter
 from sqlalchemy import text
+from websockets.asyncio.client import connect
+from websockets.typing import Subprotocol
 
 from core.rate_windows import Charge, RedisWindows, Window, smooth_retry_after
 from core.ratelimit import RateLimiter
@@ -22,6 +25,7 @@ from core.runtime import AppState
 from core.settings import Settings
 from resolvers.accounts.viewer import ANONYMOUS, Viewer
 from tests.booking_support import BOOK, bookable_slots, citizen
+from tests.live_support import Socket, error_codes, websocket_url
 from tests.processes import environment, serving
 from tests.queue_support import front_desk
 from tests.support import Api
@@ -50,6 +54,20 @@ def limited_servers(settings: Settings) -> Iterator[list[str]]:
     )
     with serving(env) as first, serving(env) as second:
         yield [first, second]
+
+
+@pytest.fixture(scope="module")
+def tight_server(settings: Settings) -> Iterator[str]:
+    """One `serve` with the defaults but an anonymous budget of 60 points (1 a second)."""
+    env = environment(
+        DATABASE_URL=settings.database_url,
+        REDIS_URL=settings.redis_url,
+        TURNERO_DATA_DIR=str(settings.data_dir),
+        TURNERO_SECRET_KEY=settings.secret_key.decode(),
+        **DEFAULT_RATES | {"TURNERO_RATE_ANONYMOUS_COST_PER_SECOND": "1"},
+    )
+    with serving(env) as base:
+        yield base
 
 
 @asynccontextmanager
@@ -199,7 +217,9 @@ async def test_a_partner_gets_the_budget_an_admin_set_and_is_refused_with_retry_
     assert cost["limit"] == 60  # 1 point a second, a bucket of TURNERO_RATE_COST_WINDOW_SECONDS (60)
     assert cost["remaining"] == 60 - cost.get("requested", 1)
     assert len(passed) <= 60 < len(answers)  # shared by both processes
-    assert answers.index(next(a for a in answers if a.status_code != 200)) == len(passed)
+    assert answers.index(next(a for a in answers if a.status_code != 200)) == len(passed), [
+        (a.status_code, a.text[:300]) for a in answers[:3]
+    ]
     assert refusal(answers[-1])["extensions"]["bucket"] == "cost"
     assert all(a.status_code == 200 for a in portal_answers)
     assert portal_answers[-1].json()["extensions"]["cost"]["limit"] == 60_000
@@ -255,3 +275,32 @@ async def test_without_redis_tokens_pass_uncounted_and_addresses_are_counted_in_
     assert anonymous[-1].retry_after >= 1
     assert anonymous[-1].refused == "cost"
     assert all(d.allowed and d.cost_remaining is None for d in trusted)
+
+
+async def test_a_spent_address_is_refused_over_http_and_websockets_and_a_trusted_proxy_names_it(
+    tight_server: str,
+) -> None:
+    """Behind a proxy (127.0.0.1 is FORWARDED_ALLOW_IPS by default) the caller is the X-Forwarded-For address;
+    an untrusted peer's X-Forwarded-For is ignored."""
+    spent = {"X-Forwarded-For": "198.51.100.9"}
+    async with httpx.AsyncClient(base_url=tight_server, timeout=30) as proxy:
+        answers = [await proxy.post("/graphql", json=PROBE, headers=spent) for _ in range(61)]
+        other = await proxy.post("/graphql", json=PROBE, headers={"X-Forwarded-For": "198.51.100.10"})
+    async with from_address(tight_server, "127.0.0.3") as stranger:
+        claimed = await stranger.client.post("/graphql", json=PROBE, headers=spent)
+    async with connect(
+        websocket_url(tight_server), subprotocols=[Subprotocol("graphql-transport-ws")], additional_headers=spent
+    ) as connection:
+        await connection.send(json.dumps({"type": "connection_init", "payload": {}}))
+        assert json.loads(await connection.recv())["type"] == "connection_ack"
+        screen = Socket(connection)
+        await screen.subscribe("t", 'subscription { ticketUpdates(ticketId: "1") { number } }', {})
+        refused = await screen.message("t")
+
+    costs = [a.json()["extensions"]["cost"] for a in answers[:60]]
+    assert [c["remaining"] for c in costs] == [60 - n for n in range(1, 61)]
+    error = refusal(answers[60])
+    assert error["extensions"]["bucket"] == "cost"
+    assert other.json()["extensions"]["cost"]["remaining"] == 59
+    assert claimed.json()["extensions"]["cost"]["remaining"] == 59
+    assert error_codes(refused) == ["RATE_LIMITED"]
