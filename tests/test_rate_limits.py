@@ -26,7 +26,7 @@ from core.settings import Settings
 from resolvers.accounts.viewer import ANONYMOUS, Viewer
 from tests.booking_support import BOOK, bookable_slots, citizen
 from tests.live_support import Socket, error_codes, websocket_url
-from tests.processes import environment, serving
+from tests.processes import serving, suite_environment
 from tests.queue_support import front_desk
 from tests.support import Api
 
@@ -45,13 +45,7 @@ PROBE = {"query": "{ __typename }"}
 @pytest.fixture(scope="module")
 def limited_servers(settings: Settings) -> Iterator[list[str]]:
     """Two `serve` processes on the test database and Redis, with the default rate limits."""
-    env = environment(
-        DATABASE_URL=settings.database_url,
-        REDIS_URL=settings.redis_url,
-        TURNERO_DATA_DIR=str(settings.data_dir),
-        TURNERO_SECRET_KEY=settings.secret_key.decode(),
-        **DEFAULT_RATES,
-    )
+    env = suite_environment(settings, **DEFAULT_RATES)
     with serving(env) as first, serving(env) as second:
         yield [first, second]
 
@@ -59,13 +53,7 @@ def limited_servers(settings: Settings) -> Iterator[list[str]]:
 @pytest.fixture(scope="module")
 def tight_server(settings: Settings) -> Iterator[str]:
     """One `serve` with the defaults but an anonymous budget of 60 points (1 a second)."""
-    env = environment(
-        DATABASE_URL=settings.database_url,
-        REDIS_URL=settings.redis_url,
-        TURNERO_DATA_DIR=str(settings.data_dir),
-        TURNERO_SECRET_KEY=settings.secret_key.decode(),
-        **DEFAULT_RATES | {"TURNERO_RATE_ANONYMOUS_COST_PER_SECOND": "1"},
-    )
+    env = suite_environment(settings, **DEFAULT_RATES | {"TURNERO_RATE_ANONYMOUS_COST_PER_SECOND": "1"})
     with serving(env) as base:
         yield base
 

@@ -11,7 +11,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from core.embedded import embedded_redis_url, stop_embedded_postgres, stop_embedded_redis
+from core.embedded import embedded_redis_url, stop_embedded_redis
+from tests import test_processes
 from tests.live_support import socket
 from tests.processes import environment, main_py, serving, status, wait_for
 from tests.queue_support import front_desk
@@ -20,15 +21,9 @@ from tests.test_rate_limits import DEFAULT_RATES, SEARCH, from_address
 
 pytestmark = pytest.mark.slow
 
+# the same fixture as there: embedded servers in a temporary data directory, of this module's own
+data_dir = test_processes.data_dir
 BOARD = """subscription($o: ID!) { board(officeId: $o) { seq recentCalls { number } queues { waiting } } }"""
-
-
-@pytest.fixture(scope="module")
-def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    path = tmp_path_factory.mktemp("turnero-rate-outage")
-    yield path
-    stop_embedded_postgres(path)
-    stop_embedded_redis(path)
 
 
 @pytest.fixture(scope="module")
