@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from limits import RateLimitItem, RateLimitItemPerSecond, parse_many
 from redis.exceptions import RedisError
 
+from core.metrics import RATE_LIMITED, RATE_LOCAL
 from core.rate_windows import Charge, MemoryWindows, RedisWindows, Verdict, Window
 from core.settings import Settings
 from resolvers.accounts.viewer import Viewer
@@ -111,6 +112,7 @@ class RateLimiter:
         charges = [charge for _, charge in named]
         verdicts = await self._shared(charges)
         if verdicts is None:
+            RATE_LOCAL.inc()
             if caller.trusted:
                 return Decision(True, 0, None, named[0][1].item.amount, None)
             verdicts = await self.local.charge(charges)
@@ -120,6 +122,8 @@ class RateLimiter:
             if not verdict.allowed
         ]
         retry_after, refused = max(refusals) if refusals else (0, None)
+        if refused is not None:
+            RATE_LIMITED.labels(refused).inc()
         return Decision(not refusals, retry_after, refused, named[0][1].item.amount, verdicts[0].remaining)
 
     async def _shared(self, charges: list[Charge]) -> list[Verdict] | None:
