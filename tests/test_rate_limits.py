@@ -52,8 +52,9 @@ def limited_servers(settings: Settings) -> Iterator[list[str]]:
 
 @pytest.fixture(scope="module")
 def tight_server(settings: Settings) -> Iterator[str]:
-    """One `serve` with the defaults but an anonymous budget of 60 points (1 a second)."""
-    env = suite_environment(settings, **DEFAULT_RATES | {"TURNERO_RATE_ANONYMOUS_COST_PER_SECOND": "1"})
+    """One `serve` with the defaults but an anonymous budget of 60 points (1 a second) and 3 sign-ins a minute."""
+    tight = {"TURNERO_RATE_ANONYMOUS_COST_PER_SECOND": "1", "TURNERO_RATE_LOGIN": "3/minute"}
+    env = suite_environment(settings, **DEFAULT_RATES | tight)
     with serving(env) as base:
         yield base
 
@@ -292,3 +293,16 @@ async def test_a_spent_address_is_refused_over_http_and_websockets_and_a_trusted
     assert other.json()["extensions"]["cost"]["remaining"] == 59
     assert claimed.json()["extensions"]["cost"]["remaining"] == 59
     assert error_codes(refused) == ["RATE_LIMITED"]
+
+
+async def test_sign_in_attempts_are_counted_per_address_before_any_password_is_checked(tight_server: str) -> None:
+    login = """mutation { login(username: "nobody", password: "wrong guess") { __typename } }"""
+    async with httpx.AsyncClient(base_url=tight_server, timeout=30) as proxy:
+        sprayer = [
+            await proxy.post("/graphql", json={"query": login}, headers={"X-Forwarded-For": "198.51.100.20"})
+            for _ in range(4)
+        ]
+        elsewhere = await proxy.post("/graphql", json={"query": login}, headers={"X-Forwarded-For": "198.51.100.21"})
+    assert [r.json()["data"]["login"]["__typename"] for r in sprayer[:3]] == ["NotAllowed"] * 3
+    assert refusal(sprayer[3])["extensions"]["bucket"] == "login"
+    assert elsewhere.json()["data"]["login"]["__typename"] == "NotAllowed"
