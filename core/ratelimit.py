@@ -68,6 +68,7 @@ class RatePolicy:
         self.login = parse_many(settings.rate_login)
         self.bookings = parse_many(settings.rate_bookings)
         self.searches = parse_many(settings.rate_searches)
+        self.cost_items: dict[int, RateLimitItem] = {}
 
     def caller(self, viewer: Viewer, address: str) -> Caller:
         if viewer.staff_user_id is not None:
@@ -80,7 +81,11 @@ class RatePolicy:
         return Caller(f"address:{address}", False, self.rates["address"])
 
     def cost_item(self, caller: Caller) -> RateLimitItem:
-        return RateLimitItemPerSecond(caller.cost_per_second * self.window, self.window)
+        item = self.cost_items.get(caller.cost_per_second)
+        if item is None:  # a handful of rates: the defaults and the partners' own
+            item = RateLimitItemPerSecond(caller.cost_per_second * self.window, self.window)
+            self.cost_items[caller.cost_per_second] = item
+        return item
 
     def charges(self, caller: Caller, address: str, cost: int, fields: Mapping[str, int]) -> list[tuple[str, Charge]]:
         """The cost charge first, then the per-address ones this operation's root fields call for."""

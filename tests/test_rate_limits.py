@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
+from graphql import parse
 from limits import RateLimitItemPerSecond, parse_many
 from limits.aio.strategies import MovingWindowRateLimiter, SlidingWindowCounterRateLimiter
 from sqlalchemy import text
@@ -20,10 +21,11 @@ from websockets.asyncio.client import connect
 from websockets.typing import Subprotocol
 
 from core.rate_windows import Charge, RedisWindows, Window, smooth_retry_after
-from core.ratelimit import RateLimiter
+from core.ratelimit import RateLimiter, RatePolicy
 from core.runtime import AppState
 from core.settings import Settings
 from resolvers.accounts.viewer import ANONYMOUS, Viewer
+from schema.ratelimit import root_field_counts
 from tests.booking_support import BOOK, bookable_slots, citizen
 from tests.live_support import Socket, error_codes, websocket_url
 from tests.processes import serving, suite_environment
@@ -306,3 +308,28 @@ async def test_sign_in_attempts_are_counted_per_address_before_any_password_is_c
     assert [r.json()["data"]["login"]["__typename"] for r in sprayer[:3]] == ["NotAllowed"] * 3
     assert refusal(sprayer[3])["extensions"]["bucket"] == "login"
     assert elsewhere.json()["data"]["login"]["__typename"] == "NotAllowed"
+
+
+def test_root_fields_are_counted_through_aliases_and_fragments() -> None:
+    document = parse(
+        "query Q { availability } mutation M { a: book b: book ...F ... on Mutation { cancelBooking } }"
+        " fragment F on Mutation { book ...F }"
+    )
+    assert root_field_counts(document, "M") == {"book": 3, "cancelBooking": 1}
+    assert root_field_counts(document, "Q") == {"availability": 1}
+
+
+def test_token_holders_have_buckets_of_their_own_and_no_per_address_ones_but_login(settings: Settings) -> None:
+    policy = RatePolicy(settings.model_copy(update={"rate_partner_cost_per_second": 7}))
+    fields = {"book": 2, "availability": 1, "login": 1}
+    partner = policy.caller(Viewer(partner_id=3, partner_cost_per_second=50), "192.0.2.1")
+    kiosk = policy.caller(Viewer(device_id=4), "192.0.2.1")
+    citizen = policy.caller(ANONYMOUS, "192.0.2.1")
+
+    assert (partner.identity, partner.cost_per_second) == ("partner:3", 50)
+    assert policy.caller(Viewer(partner_id=3), "192.0.2.1").cost_per_second == 7
+    assert [name for name, _ in policy.charges(kiosk, "192.0.2.1", 10, fields)] == ["cost", "login"]
+    charged = {(name, c.identity, c.amount) for name, c in policy.charges(citizen, "192.0.2.1", 10, fields)}
+    assert ("bookings", "bookings/192.0.2.1", 2) in charged
+    assert ("searches", "searches/192.0.2.1", 1) in charged
+    assert ("cost", "cost/address:192.0.2.1", 10) in charged
