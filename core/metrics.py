@@ -46,6 +46,13 @@ JOB_FAILURES = Gauge(
     "turnero_job_failures", "Worker job runs that raised, since Redis was last emptied", ["job"], registry=REGISTRY
 )
 POOL = Gauge("turnero_db_pool_connections", "Database pool connections of this process", ["state"], registry=REGISTRY)
+# rate limits (core/ratelimit.py): refusals by bucket, and operations counted in this process alone (Redis away)
+RATE_LIMITED = Counter("turnero_rate_limited", "Operations refused by a rate limit", ["bucket"], registry=REGISTRY)
+RATE_LOCAL = Counter(
+    "turnero_rate_limits_local",
+    "Operations counted without Redis (tokens uncounted, addresses per process)",
+    registry=REGISTRY,
+)
 
 # the worker counts its failed job runs here (jobs/failures.py); every API process reads the same hash
 JOB_FAILURES_KEY = "turnero:metrics:job_failures"

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.db import create_engine
 from core.embedded import embedded_postgres_url, embedded_redis_url
+from core.ratelimit import RateLimiter
 from core.settings import Settings
 from realtime.feed import QueueFeeds
 from realtime.hub import QueueHub
@@ -44,6 +45,8 @@ class AppState:
     redis: Redis
     hub: QueueHub
     feeds: QueueFeeds
+    # None when TURNERO_RATE_LIMITS=0
+    limiter: RateLimiter | None = None
 
     @property
     def secret_key(self) -> bytes:
@@ -58,10 +61,13 @@ async def open_state(settings: Settings, *, application_name: str = "turnero") -
     redis = redis_client(settings.redis_url)
     hub = QueueHub(engine, settings.redis_url, buffer_limit=settings.queue_buffer_limit)
     feeds = QueueFeeds(hub, engine, buffer_limit=settings.queue_buffer_limit)
+    limiter = RateLimiter(settings) if settings.rate_limits else None
     await hub.start()
     try:
-        yield AppState(settings=settings, engine=engine, redis=redis, hub=hub, feeds=feeds)
+        yield AppState(settings=settings, engine=engine, redis=redis, hub=hub, feeds=feeds, limiter=limiter)
     finally:
+        if limiter is not None:
+            await limiter.close()
         await feeds.stop()
         await hub.stop()
         await redis.aclose()

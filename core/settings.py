@@ -6,7 +6,8 @@ import secrets
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import Field
+from limits import parse_many
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -48,6 +49,29 @@ class Settings(BaseSettings):
     # `serve` tunes each process's garbage collector once started (server/collector.py); `serve` turns it on
     # unless this says 0, applications built in a test's own process leave it alone
     gc_tuning: bool = Field(default=False, alias="TURNERO_GC_TUNING")
+    # rate limits (issue 13, part 3: core/ratelimit.py). Cost buckets refill at COST_PER_SECOND and hold
+    # COST_WINDOW_SECONDS of it; the per-address buckets are `limits` strings ("5/10 minutes;20/day")
+    rate_limits: bool = Field(default=True, alias="TURNERO_RATE_LIMITS")
+    rate_cost_window_seconds: int = Field(default=60, gt=0, alias="TURNERO_RATE_COST_WINDOW_SECONDS")
+    rate_anonymous_cost_per_second: int = Field(default=200, gt=0, alias="TURNERO_RATE_ANONYMOUS_COST_PER_SECOND")
+    rate_staff_cost_per_second: int = Field(default=2000, gt=0, alias="TURNERO_RATE_STAFF_COST_PER_SECOND")
+    rate_device_cost_per_second: int = Field(default=2000, gt=0, alias="TURNERO_RATE_DEVICE_COST_PER_SECOND")
+    rate_partner_cost_per_second: int = Field(default=1000, gt=0, alias="TURNERO_RATE_PARTNER_COST_PER_SECOND")
+    rate_login: str = Field(default="60/minute;600/hour", alias="TURNERO_RATE_LOGIN")
+    rate_bookings: str = Field(default="5/10 minutes;20/day", alias="TURNERO_RATE_BOOKINGS")
+    rate_searches: str = Field(default="120/minute;2000/hour", alias="TURNERO_RATE_SEARCHES")
+    # after Redis fails, how long each process counts anonymous callers on its own before trying Redis again
+    rate_redis_retry_seconds: float = Field(default=1.0, gt=0, alias="TURNERO_RATE_REDIS_RETRY_SECONDS")
+
+    @field_validator("rate_login", "rate_bookings", "rate_searches")
+    @classmethod
+    def _rate_strings(cls, value: str) -> str:
+        """A limit string that does not parse stops the process at start-up, not the first request."""
+        try:
+            parse_many(value)
+        except ValueError as error:
+            raise ValueError(f"{error}; write e.g. '5/10 minutes;20/day'") from None
+        return value
 
     @cached_property
     def secret_key(self) -> bytes:

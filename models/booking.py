@@ -153,6 +153,10 @@ class Partner(Base):
     id: Mapped[int] = id_column()
     name: Mapped[str] = mapped_column(String(100), unique=True)
     created_at: Mapped[datetime] = created_at_column()
+    # its cost bucket's refill rate when an ADMIN set one (setPartnerRateLimit); null: the default
+    cost_per_second: Mapped[int | None] = mapped_column(Integer)
+
+    __table_args__ = (CheckConstraint("cost_per_second > 0", name="cost_per_second_positive"),)
 
 
 class PartnerKey(Base):

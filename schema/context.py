@@ -5,6 +5,7 @@ from uuid import uuid4
 
 import strawberry
 from starlette.requests import Request
+from starlette.responses import Response
 from starlette.websockets import WebSocket
 
 from core.logs import current_request_id
@@ -28,6 +29,8 @@ class Context:
     client_address: str = "unknown"
     # the operation's static cost and what the caller's budget has left, answered in extensions.cost
     cost_report: dict[str, int] = field(default_factory=dict)
+    # HTTP only: where status and headers of the answer can be set before it is sent (429, Retry-After)
+    response: Response | None = None
 
 
 Info = strawberry.Info[Context, None]

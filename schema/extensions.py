@@ -21,6 +21,7 @@ from strawberry.extensions.query_depth_limiter import create_validator as depth_
 from core.errors import AuthenticationFailed
 from core.health import is_unavailable
 from core.metrics import OPERATION_SECONDS, OPERATIONS, SLOW_OPERATIONS
+from schema.ratelimit import RateLimits
 
 logger = logging.getLogger("turnero.graphql")
 slow_log = logging.getLogger("turnero.slow")
@@ -126,7 +127,11 @@ class OperationMetrics(SchemaExtension):
 
 
 def extensions() -> list[Callable[[], SchemaExtension]]:
-    """Factories, so each request gets its own instances; the parse and validation caches are shared."""
+    """Factories, so each request gets its own instances; the parse and validation caches are shared.
+
+    Order matters where hooks read what others wrote: on_execute runs in list order, so RateLimits
+    (schema/ratelimit.py) comes after the query cost extension that puts cost_report["requested"].
+    """
     return [
         lambda: ParserCache(maxsize=1024),
         lambda: ValidationCache(maxsize=1024),
@@ -134,4 +139,5 @@ def extensions() -> list[Callable[[], SchemaExtension]]:
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         MaskFaults,
         OperationMetrics,
+        RateLimits,
     ]

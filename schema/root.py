@@ -8,6 +8,7 @@ import strawberry
 from strawberry.printer import print_schema
 
 from schema.accounts.fields import AccountsMutation, AccountsQuery
+from schema.accounts.partner_limits import PartnerLimitMutation
 from schema.agenda.fields import AgendaMutation, AgendaQuery
 from schema.analytics.fields import AnalyticsQuery
 from schema.booking.fields import BookingMutation, BookingQuery
@@ -45,6 +46,7 @@ class Mutation(
     OutboxMutation,
     FeedbackMutation,
     WebhookMutation,
+    PartnerLimitMutation,
 ):
     pass
 

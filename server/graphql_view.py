@@ -105,4 +105,5 @@ class TurneroGraphQL(GraphQL[Context, None]):
             loaders=Loaders.create(state.engine),
             request=request,
             client_address=client_address(request),
+            response=response if isinstance(response, Response) else None,
         )

@@ -12,7 +12,7 @@ from core.runtime import AppState, open_state
 from core.settings import Settings
 from models import Base
 from server.app import create_app
-from tests.processes import environment, serving
+from tests.processes import GENEROUS_RATES, serving, suite_environment
 from tests.servers import DATA_DIR, test_servers
 from tests.support import Api
 
@@ -26,6 +26,7 @@ def settings() -> Settings:
         REDIS_URL=redis_url,
         TURNERO_DATA_DIR=DATA_DIR,
         TURNERO_SECRET_KEY="test-secret-key-not-for-production",
+        **GENEROUS_RATES,
     )
 
 
@@ -85,12 +86,7 @@ async def admin_token(api: Api, state: AppState) -> str:
 @pytest.fixture(scope="module")
 def two_servers(settings: Settings) -> Iterator[list[str]]:
     """Two `python main.py serve` processes on the test database: the base URL of each."""
-    env = environment(
-        DATABASE_URL=settings.database_url,
-        REDIS_URL=settings.redis_url,
-        TURNERO_DATA_DIR=str(settings.data_dir),
-        TURNERO_SECRET_KEY=settings.secret_key.decode(),
-    )
+    env = suite_environment(settings)
     with serving(env) as first, serving(env) as second:
         yield [first, second]
 
@@ -98,12 +94,7 @@ def two_servers(settings: Settings) -> Iterator[list[str]]:
 @pytest.fixture(scope="module")
 def one_server(settings: Settings) -> Iterator[str]:
     """One `python main.py serve` process on the test database: its base URL."""
-    env = environment(
-        DATABASE_URL=settings.database_url,
-        REDIS_URL=settings.redis_url,
-        TURNERO_DATA_DIR=str(settings.data_dir),
-        TURNERO_SECRET_KEY=settings.secret_key.decode(),
-    )
+    env = suite_environment(settings)
     with serving(env) as base:
         yield base
 

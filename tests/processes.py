@@ -15,6 +15,8 @@ from typing import Any
 
 import httpx
 
+from core.settings import Settings
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -25,10 +27,32 @@ def free_port() -> int:
         return port
 
 
+# The suite books, searches and signs in a lot from one address: its processes get generous rate limits
+# (the defaults are tested in tests/test_rate_limits.py, which passes its own).
+GENEROUS_RATES: dict[str, Any] = {
+    "TURNERO_RATE_ANONYMOUS_COST_PER_SECOND": "1000000",
+    "TURNERO_RATE_LOGIN": "10000/minute",
+    "TURNERO_RATE_BOOKINGS": "10000/minute",
+    "TURNERO_RATE_SEARCHES": "10000/minute",
+}
+
+
 def environment(**values: str | None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "TURNERO_DATA_DIR"}}
+    env = dict(GENEROUS_RATES)
+    env.update({k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "TURNERO_DATA_DIR"}})
     env.update({k: v for k, v in values.items() if v is not None})
     return env
+
+
+def suite_environment(settings: Settings, **values: str | None) -> dict[str, str]:
+    """The environment of a process on the suite's own database, Redis, data directory and key."""
+    return environment(
+        DATABASE_URL=settings.database_url,
+        REDIS_URL=settings.redis_url,
+        TURNERO_DATA_DIR=str(settings.data_dir),
+        TURNERO_SECRET_KEY=settings.secret_key.decode(),
+        **values,
+    )
 
 
 def main_py(*args: str, env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess[str]:

@@ -29,7 +29,11 @@ _DEVICE_BY_TOKEN = text("""
     SELECT id, kind::text AS kind, office_id FROM device_tokens WHERE token_hash = :hash AND revoked_at IS NULL
 """)
 
-_PARTNER_BY_TOKEN = text("SELECT partner_id, scopes FROM partner_keys WHERE token_hash = :hash AND revoked_at IS NULL")
+_PARTNER_BY_TOKEN = text("""
+    SELECT k.partner_id, k.scopes, p.cost_per_second
+    FROM partner_keys k JOIN partners p ON p.id = k.partner_id
+    WHERE k.token_hash = :hash AND k.revoked_at IS NULL
+""")
 
 
 def _grants(roles: list[str], office_ids: list[int | None]) -> tuple[Grant, ...]:
@@ -53,7 +57,11 @@ async def authenticate(conn: AsyncConnection, secret_key: bytes, token: str) -> 
         )
     partner = (await conn.execute(_PARTNER_BY_TOKEN, {"hash": digest})).first()
     if partner is not None:
-        return Viewer(partner_id=partner.partner_id, partner_scopes=frozenset(partner.scopes))
+        return Viewer(
+            partner_id=partner.partner_id,
+            partner_scopes=frozenset(partner.scopes),
+            partner_cost_per_second=partner.cost_per_second,
+        )
     raise AuthenticationFailed("The token is invalid or has expired; sign in again.")
 
 

@@ -27,6 +27,8 @@ class Viewer:
     partner_id: int | None = None
     # a partner key's scopes (models/booking.py PARTNER_SCOPES); resolvers/booking/access.py checks them
     partner_scopes: frozenset[str] = field(default=frozenset())
+    # the partner's own cost refill rate when an ADMIN set one (setPartnerRateLimit), else the default
+    partner_cost_per_second: int | None = None
 
     @property
     def caller(self) -> str:

@@ -1,0 +1,98 @@
+"""The rate limits (core/ratelimit.py) applied to each operation, after its cost is known, before it runs.
+
+Over a limit: a GraphQL error coded RATE_LIMITED with `retryAfter` (seconds) in its extensions, and on HTTP
+status 429 with a Retry-After header; a websocket subscribe gets the error as its answer. The cost bucket's
+limit and what is left of it go into the cost report (answered as `extensions.cost`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import AsyncIterator
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+)
+from strawberry.extensions import SchemaExtension
+
+from schema.context import Context
+
+MESSAGES = {
+    "cost": "Too many requests: this caller's query budget is spent for now.",
+    "login": "Too many sign-in attempts from this address.",
+    "bookings": "Too many bookings, cancellations or changes from this address.",
+    "searches": "Too many searches from this address.",
+}
+
+
+def root_field_counts(document: DocumentNode | None, operation_name: str | None) -> Counter[str]:
+    """How often each root field is asked by the operation that runs, through aliases and fragments: ten
+    aliased `book`s are ten bookings, and a `book` inside a fragment is still one."""
+    counts: Counter[str] = Counter()
+    if document is None:
+        return counts
+    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    chosen = [
+        o for o in operations if operation_name is None or (o.name is not None and o.name.value == operation_name)
+    ]
+    if not chosen:
+        return counts
+
+    def walk(selection_set: SelectionSetNode, seen: frozenset[str]) -> None:
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                counts[selection.name.value] += 1
+            elif isinstance(selection, InlineFragmentNode):
+                walk(selection.selection_set, seen)
+            elif isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                if name in fragments and name not in seen:
+                    walk(fragments[name].selection_set, seen | {name})
+
+    walk(chosen[0].selection_set, frozenset())
+    return counts
+
+
+class RateLimits(SchemaExtension):
+    """Charges the caller's buckets in on_execute: after validation and after the cost extension has put
+    the operation's cost in `cost_report["requested"]` (so it must come after that one in the list)."""
+
+    async def on_execute(self) -> AsyncIterator[None]:
+        execution = self.execution_context
+        context = execution.context
+        limiter = context.state.limiter if isinstance(context, Context) else None
+        if limiter is not None:
+            report = context.cost_report
+            fields = root_field_counts(execution.graphql_document, execution.operation_name)
+            decision = await limiter.check(context.viewer, context.client_address, report.get("requested", 1), fields)
+            report["limit"] = decision.cost_limit
+            if decision.cost_remaining is not None:
+                report["remaining"] = decision.cost_remaining
+            if not decision.allowed:
+                if context.response is not None:
+                    context.response.status_code = 429
+                    context.response.headers["Retry-After"] = str(decision.retry_after)
+                message = MESSAGES.get(decision.refused or "cost", MESSAGES["cost"])
+                raise GraphQLError(
+                    f"{message} Try again in {decision.retry_after} s.",
+                    extensions={
+                        "code": "RATE_LIMITED",
+                        "retryAfter": decision.retry_after,
+                        "bucket": decision.refused,
+                    },
+                )
+        yield
+
+    def get_results(self) -> dict[str, object]:
+        context = self.execution_context.context
+        report = context.cost_report if isinstance(context, Context) else None
+        # the same dict the cost extension answers: whichever answers it, it holds both parts
+        return {"cost": report} if report else {}
