@@ -46,6 +46,12 @@ JOB_FAILURES = Gauge(
     "turnero_job_failures", "Worker job runs that raised, since Redis was last emptied", ["job"], registry=REGISTRY
 )
 POOL = Gauge("turnero_db_pool_connections", "Database pool connections of this process", ["state"], registry=REGISTRY)
+CANCELLED_OPERATIONS = Counter(
+    "turnero_graphql_cancelled_operations",
+    "HTTP GraphQL operations cancelled: over TURNERO_OPERATION_TIMEOUT_SECONDS, or their client hung up",
+    ["reason"],
+    registry=REGISTRY,
+)
 
 # the worker counts its failed job runs here (jobs/failures.py); every API process reads the same hash
 JOB_FAILURES_KEY = "turnero:metrics:job_failures"

@@ -21,6 +21,7 @@ from strawberry.extensions.query_depth_limiter import create_validator as depth_
 from core.errors import AuthenticationFailed
 from core.health import is_unavailable
 from core.metrics import OPERATION_SECONDS, OPERATIONS, SLOW_OPERATIONS
+from schema.introspection import IntrospectionGate
 
 logger = logging.getLogger("turnero.graphql")
 slow_log = logging.getLogger("turnero.slow")
@@ -131,6 +132,7 @@ def extensions() -> list[Callable[[], SchemaExtension]]:
         lambda: ParserCache(maxsize=1024),
         lambda: ValidationCache(maxsize=1024),
         QueryLimits,
+        IntrospectionGate,
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         MaskFaults,
         OperationMetrics,
