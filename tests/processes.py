@@ -15,6 +15,8 @@ from typing import Any
 
 import httpx
 
+from core.settings import Settings
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -29,6 +31,17 @@ def environment(**values: str | None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "TURNERO_DATA_DIR"}}
     env.update({k: v for k, v in values.items() if v is not None})
     return env
+
+
+def serve_env(settings: Settings, **extra: str) -> dict[str, str]:
+    """The environment of a `serve` (or `worker`) on the tests' own servers and secret key, plus `extra`."""
+    own: dict[str, str | None] = {
+        "DATABASE_URL": settings.database_url,
+        "REDIS_URL": settings.redis_url,
+        "TURNERO_DATA_DIR": str(settings.data_dir),
+        "TURNERO_SECRET_KEY": settings.secret_key.decode(),
+    }
+    return environment(**(own | extra))
 
 
 def main_py(*args: str, env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess[str]:

@@ -20,7 +20,7 @@ from sqlalchemy import text
 
 from core.runtime import AppState
 from core.settings import Settings
-from tests.processes import environment, serving
+from tests.processes import serve_env, serving
 
 pytestmark = pytest.mark.slow
 
@@ -31,13 +31,7 @@ TYPENAME = {"query": "{ __typename }"}
 
 @pytest.fixture(scope="module")
 def server(settings: Settings) -> Iterator[str]:
-    env = environment(
-        DATABASE_URL=settings.database_url,
-        REDIS_URL=settings.redis_url,
-        TURNERO_DATA_DIR=str(settings.data_dir),
-        TURNERO_SECRET_KEY=settings.secret_key.decode(),
-        TURNERO_OPERATION_TIMEOUT_SECONDS=str(TIMEOUT_SECONDS),
-    )
+    env = serve_env(settings, TURNERO_OPERATION_TIMEOUT_SECONDS=str(TIMEOUT_SECONDS))
     with serving(env) as base:
         yield base
 

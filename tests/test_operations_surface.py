@@ -17,7 +17,7 @@ from sqlalchemy import text
 from core.metrics import JOB_FAILURES_KEY
 from core.runtime import AppState
 from core.settings import Settings
-from tests.processes import environment, serving
+from tests.processes import serve_env, serving
 from tests.test_operations import metric
 
 pytestmark = pytest.mark.slow
@@ -29,21 +29,11 @@ INTROSPECTION = {"query": "{ __schema { queryType { name } } }"}
 TYPE_INTROSPECTION = {"query": '{ __type(name: "Office") { name } }'}
 
 
-def _env(settings: Settings, **extra: str) -> dict[str, str]:
-    return environment(
-        DATABASE_URL=settings.database_url,
-        REDIS_URL=settings.redis_url,
-        TURNERO_DATA_DIR=str(settings.data_dir),
-        TURNERO_SECRET_KEY=settings.secret_key.decode(),
-        **extra,
-    )
-
-
 @pytest.fixture(scope="module")
 def production(settings: Settings) -> Iterator[str]:
     """As deployed: no GraphiQL, a metrics token, the gauges refreshed rarely (so a test sees any SQL a scrape
     would run)."""
-    with serving(_env(settings, TURNERO_METRICS_TOKEN=TOKEN, TURNERO_METRICS_REFRESH_SECONDS="3600")) as base:
+    with serving(serve_env(settings, TURNERO_METRICS_TOKEN=TOKEN, TURNERO_METRICS_REFRESH_SECONDS="3600")) as base:
         yield base
 
 
@@ -51,7 +41,7 @@ def production(settings: Settings) -> Iterator[str]:
 def demo(settings: Settings) -> Iterator[str]:
     """As the demo runs (GraphiQL on, no metrics token), refreshing its gauges twice a second; for one test at
     a time, so that its background SQL never overlaps the scrape test's watch."""
-    with serving(_env(settings, TURNERO_GRAPHIQL="1", TURNERO_METRICS_REFRESH_SECONDS="0.5")) as base:
+    with serving(serve_env(settings, TURNERO_GRAPHIQL="1", TURNERO_METRICS_REFRESH_SECONDS="0.5")) as base:
         yield base
 
 

@@ -18,7 +18,7 @@ from core.runtime import AppState
 from core.settings import Settings
 from tests.booking_support import book, bookable_slots, citizen
 from tests.mail_sink import Sink, smtp_sink
-from tests.processes import environment, serving, status, wait_for
+from tests.processes import serve_env, serving, status, wait_for
 from tests.support import Api
 from tests.test_webhooks import partner_token, register
 from tests.test_worker_outbox import worker
@@ -53,11 +53,10 @@ async def test_the_worker_and_serve_ride_out_a_redis_restart(
         async with webhook_receiver() as receiver:
             await register(api, admin_token, receiver.url)
             with smtp_sink() as sink:
-                env = environment(
-                    DATABASE_URL=settings.database_url,
+                env = serve_env(
+                    settings,
                     REDIS_URL=redis_url,
                     TURNERO_DATA_DIR=str(tmp_path),
-                    TURNERO_SECRET_KEY=settings.secret_key.decode(),
                     SMTP_URL=sink.url,
                     TURNERO_DELIVERY_EVERY_SECONDS="1",
                     TURNERO_WORKER_RECONNECT_MAX_SECONDS="2",
