@@ -2,7 +2,8 @@
 
 Counters and histograms are this process's (with several uvicorn workers, each answers for itself: scrape
 each, or run one worker per container). Gauges of shared state (outbox depth, webhook deliveries, job
-failures) are read from PostgreSQL and Redis when scraped, so every process reports the same.
+failures) are read from PostgreSQL and Redis by a background task of each process (every
+TURNERO_METRICS_REFRESH_SECONDS), so every process reports the same and a scrape itself runs no query.
 """
 
 from __future__ import annotations

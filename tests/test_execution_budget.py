@@ -65,10 +65,14 @@ async def until(predicate: Callable[[], Awaitable[bool]], within: float) -> floa
     raise AssertionError(f"not within {within} s")
 
 
-async def test_an_operation_past_its_budget_is_cancelled_with_its_statement(server: str, state: AppState) -> None:
+# a resolver's own statement, and one a dataloader runs in a batch task of its own
+@pytest.mark.parametrize("body", [OFFICES, {"query": '{ office(id: "1") { name } }'}], ids=["resolver", "dataloader"])
+async def test_an_operation_past_its_budget_is_cancelled_with_its_statement(
+    server: str, state: AppState, body: dict[str, str]
+) -> None:
     async with httpx.AsyncClient(base_url=server, timeout=30) as http, offices_locked(state):
         started = time.monotonic()
-        pending = asyncio.create_task(http.post("/graphql", json=OFFICES))
+        pending = asyncio.create_task(http.post("/graphql", json=body))
         await until(lambda: _some_waiting(state), 5)
         answer = await pending
         took = time.monotonic() - started
