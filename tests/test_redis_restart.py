@@ -88,3 +88,4 @@ async def test_the_worker_and_serve_ride_out_a_redis_restart(
     assert first["__typename"] == second["__typename"] == "BookingConfirmation"
     assert alive_during_outage
     assert alive_after
+    assert process.returncode == 0  # SIGINT still stops it for good, promptly and cleanly
