@@ -48,6 +48,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         log_config=None,
         # longer than a load balancer's idle timeout (often 60 s), so the server never closes a connection first
         timeout_keep_alive=75,
+        # a websocket message may be as large as a request body (TURNERO_MAX_BODY_BYTES), not uvicorn's 16 MiB
+        ws_max_size=settings.max_body_bytes,
     )
     return 0
 
@@ -102,6 +104,8 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    # the demo is for exploring: GraphiQL and introspection on (TURNERO_GRAPHIQL=0 turns them off again)
+    os.environ.setdefault("TURNERO_GRAPHIQL", "1")
     seeded = cmd_seed(argparse.Namespace(demo=True, history=None))
     return seeded or cmd_serve(args)
 

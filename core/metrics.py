@@ -2,7 +2,8 @@
 
 Counters and histograms are this process's (with several uvicorn workers, each answers for itself: scrape
 each, or run one worker per container). Gauges of shared state (outbox depth, webhook deliveries, job
-failures) are read from PostgreSQL and Redis when scraped, so every process reports the same.
+failures) are read from PostgreSQL and Redis by a background task of each process (every
+TURNERO_METRICS_REFRESH_SECONDS), so every process reports the same and a scrape itself runs no query.
 """
 
 from __future__ import annotations
@@ -51,6 +52,12 @@ RATE_LIMITED = Counter("turnero_rate_limited", "Operations refused by a rate lim
 RATE_LOCAL = Counter(
     "turnero_rate_limits_local",
     "Operations counted without Redis (tokens uncounted, addresses per process)",
+    registry=REGISTRY,
+)
+CANCELLED_OPERATIONS = Counter(
+    "turnero_graphql_cancelled_operations",
+    "HTTP GraphQL operations cancelled: over TURNERO_OPERATION_TIMEOUT_SECONDS, or their client hung up",
+    ["reason"],
     registry=REGISTRY,
 )
 

@@ -73,6 +73,20 @@ class Settings(BaseSettings):
             raise ValueError(f"{error}; write e.g. '5/10 minutes;20/day'") from None
         return value
 
+    # issue 13, parts 2 and 10 (execution budget, operations surface) and the worker's reconnection:
+    # an HTTP GraphQL operation running longer than this is cancelled (its database statement with it)
+    operation_timeout_seconds: float = Field(default=10, gt=0, alias="TURNERO_OPERATION_TIMEOUT_SECONDS")
+    # request bodies over this get 413 unread; longer query texts and variable strings are refused
+    max_body_bytes: int = Field(default=1_048_576, gt=0, alias="TURNERO_MAX_BODY_BYTES")
+    max_query_chars: int = Field(default=32_768, gt=0, alias="TURNERO_MAX_QUERY_CHARS")
+    max_variable_chars: int = Field(default=10_000, gt=0, alias="TURNERO_MAX_VARIABLE_CHARS")
+    # GraphiQL and introspection: for the demo and development, off in production
+    graphiql: bool = Field(default=False, alias="TURNERO_GRAPHIQL")
+    # how often each serving process refreshes the gauges /metrics reads (a scrape itself runs no SQL)
+    metrics_refresh_seconds: float = Field(default=15, gt=0, alias="TURNERO_METRICS_REFRESH_SECONDS")
+    # the worker reconnects after losing Redis, waiting 1 s, 2 s, 4 s … up to this between tries
+    worker_reconnect_max_seconds: float = Field(default=30, gt=0, alias="TURNERO_WORKER_RECONNECT_MAX_SECONDS")
+
     @cached_property
     def secret_key(self) -> bytes:
         """TURNERO_SECRET_KEY, else a key generated once into the data directory and kept there."""

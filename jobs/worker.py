@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, ClassVar
 
 from arq import cron
 from arq.connections import RedisSettings
-from arq.worker import run_worker
+from arq.worker import Worker, create_worker
 
 from core.settings import Settings
 from jobs import analytics, context, housekeeping, outbox, slots, webhooks
 from jobs.failures import counted
+from jobs.supervisor import supervise
 
 QUEUE_NAME = "turnero:jobs"
 EVERY_5_MINUTES = set(range(0, 60, 5))
@@ -45,8 +47,8 @@ class WorkerSettings:
         cron(REFRESH_RECENT_FACTS, minute=EVERY_5_MINUTES, unique=True, run_at_startup=True),
         cron(REFRESH_DEEP_FACTS, hour={3}, minute={45}, unique=True),
     ]
-    on_startup = context.startup
-    on_shutdown = context.shutdown
+    # no on_startup/on_shutdown: the process's connections are opened once in run(), so that they outlive
+    # the Workers that jobs/supervisor.py starts again after a Redis restart
     queue_name = QUEUE_NAME
 
 
@@ -67,10 +69,24 @@ def delivery_crons(settings: Settings) -> list[Any]:
 
 
 def run(settings: Settings) -> None:
+    asyncio.run(_run(settings))
+
+
+async def _run(settings: Settings) -> None:
     assert settings.redis_url
+    ctx: context.JobContext = {"turnero_settings": settings}
     options: dict[str, Any] = {
         "redis_settings": redis_settings(settings.redis_url),
-        "ctx": {"turnero_settings": settings},
+        "ctx": ctx,
         "cron_jobs": [*WorkerSettings.cron_jobs, *delivery_crons(settings)],
+        "handle_signals": False,  # the supervisor's handlers stop the worker for good
     }
-    run_worker(WorkerSettings, **options)  # type: ignore[arg-type]
+
+    def make_worker() -> Worker:
+        return create_worker(WorkerSettings, **options)  # type: ignore[arg-type]
+
+    await context.startup(ctx)
+    try:
+        await supervise(make_worker, max_delay=settings.worker_reconnect_max_seconds)
+    finally:
+        await context.shutdown(ctx)

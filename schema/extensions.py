@@ -21,6 +21,7 @@ from strawberry.extensions.query_depth_limiter import create_validator as depth_
 from core.errors import AuthenticationFailed
 from core.health import is_unavailable
 from core.metrics import OPERATION_SECONDS, OPERATIONS, SLOW_OPERATIONS
+from schema.introspection import IntrospectionGate
 from schema.ratelimit import RateLimits
 
 logger = logging.getLogger("turnero.graphql")
@@ -136,6 +137,7 @@ def extensions() -> list[Callable[[], SchemaExtension]]:
         lambda: ParserCache(maxsize=1024),
         lambda: ValidationCache(maxsize=1024),
         QueryLimits,
+        IntrospectionGate,
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         MaskFaults,
         OperationMetrics,

@@ -19,7 +19,8 @@ from schema.root import schema
 from server import collector
 from server.analytics_export import export_routes
 from server.graphql_view import TurneroGraphQL
-from server.metrics import metrics
+from server.limits_http import RequestLimits, TextLimits
+from server.metrics import fresh_gauges, metrics
 from server.observability import RequestContext
 from server.pages import page_routes
 
@@ -49,13 +50,15 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         configure_logging(settings.log_format)  # here, so every uvicorn worker process logs alike
-        async with open_state(settings) as state:
+        async with open_state(settings) as state, fresh_gauges(state):
             app.state.turnero = state
             if settings.gc_tuning:
                 collector.tune()
             yield
 
-    graphql = TurneroGraphQL(schema, graphql_ide="graphiql")
+    # GraphiQL (and introspection, schema/introspection.py) only where TURNERO_GRAPHIQL=1: the demo, development
+    graphql = TurneroGraphQL(schema, graphql_ide="graphiql" if settings.graphiql else None)
+    graphql.text_limits = TextLimits.of(settings)
     return Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
@@ -66,6 +69,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/metrics", metrics),
             *export_routes(),
         ],
-        middleware=[Middleware(RequestContext)],
+        middleware=[
+            Middleware(RequestContext),
+            Middleware(
+                RequestLimits,
+                max_body_bytes=settings.max_body_bytes,
+                operation_timeout_seconds=settings.operation_timeout_seconds,
+            ),
+        ],
         lifespan=lifespan,
     )

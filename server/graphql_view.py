@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import cast
 
+from cross_web import AsyncHTTPRequestAdapter
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLRequestData
 from strawberry.types.unset import UNSET, UnsetType
 
 from core.errors import AuthenticationFailed
@@ -19,6 +21,7 @@ from dataloaders import Loaders
 from resolvers.accounts.sessions import authenticate
 from resolvers.accounts.viewer import ANONYMOUS, Viewer
 from schema.context import Context
+from server.limits_http import RequestTooLarge, TextLimits
 from server.transport_ws import QueueFeedHandler
 
 
@@ -64,6 +67,8 @@ def _error_response(status: int, message: str, code: str) -> JSONResponse:
 class TurneroGraphQL(GraphQL[Context, None]):
     # queueEvents from shared feeds (TURNERO_QUEUE_SHARED_FEED); everything else as strawberry serves it
     graphql_transport_ws_handler_class = QueueFeedHandler
+    # create_app sets the configured ones (TURNERO_MAX_QUERY_CHARS, TURNERO_MAX_VARIABLE_CHARS)
+    text_limits = TextLimits()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
@@ -72,12 +77,20 @@ class TurneroGraphQL(GraphQL[Context, None]):
             if scope["type"] != "http":
                 raise
             await _error_response(401, str(error), "UNAUTHENTICATED")(scope, receive, send)
+        except RequestTooLarge as error:
+            await _error_response(error.status, error.message, error.code)(scope, receive, send)
         except Unavailable:
             if scope["type"] != "http":
                 raise
             await _error_response(
                 503, "The database is not reachable right now; try again shortly.", "SERVICE_UNAVAILABLE"
             )(scope, receive, send)
+
+    async def parse_http_body(self, request: AsyncHTTPRequestAdapter) -> GraphQLRequestData | list[GraphQLRequestData]:
+        parsed = await super().parse_http_body(request)
+        for data in parsed if isinstance(parsed, list) else [parsed]:
+            self.text_limits.check(data.query, data.variables)
+        return parsed
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         """The token comes in connection_init; a present but invalid one closes the socket with 4403.

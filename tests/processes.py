@@ -45,14 +45,15 @@ def environment(**values: str | None) -> dict[str, str]:
 
 
 def suite_environment(settings: Settings, **values: str | None) -> dict[str, str]:
-    """The environment of a process on the suite's own database, Redis, data directory and key."""
-    return environment(
-        DATABASE_URL=settings.database_url,
-        REDIS_URL=settings.redis_url,
-        TURNERO_DATA_DIR=str(settings.data_dir),
-        TURNERO_SECRET_KEY=settings.secret_key.decode(),
-        **values,
-    )
+    """The environment of a process on the suite's own database, Redis, data directory and key; `values` may
+    replace any of them (e.g. an embedded Redis of the test's own)."""
+    own: dict[str, str | None] = {
+        "DATABASE_URL": settings.database_url,
+        "REDIS_URL": settings.redis_url,
+        "TURNERO_DATA_DIR": str(settings.data_dir),
+        "TURNERO_SECRET_KEY": settings.secret_key.decode(),
+    }
+    return environment(**(own | values))
 
 
 def main_py(*args: str, env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess[str]:

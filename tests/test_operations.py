@@ -21,6 +21,7 @@ from core.settings import Settings
 from jobs.failures import counted
 from server.app import create_app
 from server.collector import YOUNG_THRESHOLD
+from server.metrics import refresh_shared_gauges
 from tests.processes import ROOT, environment
 from tests.support import Api
 
@@ -50,6 +51,7 @@ async def test_metrics_count_requests_operations_outbox_pool_and_job_failures(
 
     with pytest.raises(RuntimeError):
         await counted(failing_job)({"redis": state.redis})
+    await refresh_shared_gauges(state)  # what each serving process's background task does every 15 s
 
     response = await client.get("/metrics")
     assert response.status_code == 200
@@ -65,11 +67,15 @@ async def test_metrics_count_requests_operations_outbox_pool_and_job_failures(
     assert metric(body, "turnero_db_pool_connections", state="size") == state.settings.db_pool_size
 
 
-async def test_metrics_may_want_a_token(state: AppState, settings: Settings) -> None:
+async def test_metrics_want_a_token_from_public_addresses(state: AppState, settings: Settings) -> None:
     guarded = dataclasses.replace(state, settings=settings.model_copy(update={"metrics_token": "scrape-me"}))
     app = create_app(settings)
     app.state.turnero = guarded
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
+    public = httpx.ASGITransport(app=app, client=("203.0.113.7", 40000))
+    private = httpx.ASGITransport(app=app, client=("10.20.30.40", 40000))
+    async with httpx.AsyncClient(transport=private, base_url="http://t") as http:
+        assert (await http.get("/metrics")).status_code == 200
+    async with httpx.AsyncClient(transport=public, base_url="http://t") as http:
         assert (await http.get("/metrics")).status_code == 401
         assert (await http.get("/metrics", headers={"Authorization": "Bearer wrong"})).status_code == 401
         assert (await http.get("/metrics", headers={"Authorization": "Bearer scrape-me"})).status_code == 200
