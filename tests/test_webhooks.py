@@ -134,6 +134,12 @@ async def test_admins_register_endpoints_and_see_the_secret_once(api: Api, admin
         "http://0.0.0.0:8080/",
         "http://2852039166/",  # 169.254.169.254 written as one number: caught by resolving it
         "http://portal.example:99999/",
+        "http://[64:ff9b::a9fe:a9fe]/",  # NAT64: 169.254.169.254 through the gateway
+        "http://[64:ff9b::a00:1]/",  # NAT64 of any address: what the gateway reaches is not ours to judge
+        "http://[64:ff9b:1::a9fe:a9fe]/",  # local-use NAT64
+        "http://[2002:a9fe:a9fe::1]/",  # 6to4
+        "http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/",  # Teredo
+        "http://168.63.129.16/machine?comp=goalstate",  # Azure WireServer
     ],
 )
 async def test_unsafe_urls_are_refused(api: Api, admin_token: str, url: str) -> None:
