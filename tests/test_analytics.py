@@ -19,7 +19,7 @@ from resolvers.analytics.facts import COUNT_COLUMNS, COUNTS_OF_FACTS, refresh_fa
 from schema.analytics.fields import MEASURE_FIELDS
 from schema.root import schema
 from tests.analytics_support import FixedCity, fixed_city
-from tests.queue_support import front_desk
+from tests.queue_support import front_desk, ticket_pk
 from tests.support import Api, statements
 
 FIGURES = """booked cancelled came noShows noShowRate walkIns served demand unmetSearches
@@ -354,7 +354,7 @@ async def test_the_worker_job_keeps_recent_facts(api: Api, admin_token: str, sta
         row = (
             await conn.execute(
                 text("SELECT walk_in, wait_seconds FROM visit_facts WHERE kind = 'T' AND source_id = :t"),
-                {"t": int(ticket["id"])},
+                {"t": ticket_pk(ticket["id"])},
             )
         ).one()
     assert row.walk_in is True

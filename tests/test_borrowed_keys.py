@@ -41,18 +41,6 @@ async def test_a_strangers_reschedule_with_a_used_key_learns_nothing(
     assert await scalar(state, "SELECT slot_id FROM bookings") == int(slots[1])
 
 
-async def test_the_citizen_with_the_token_still_gets_the_replay(api: Api, admin_token: str, state: AppState) -> None:
-    slots = await bookable_slots(api, admin_token)
-    mine = await book(api, slots[0])
-    variables = {"c": mine["booking"]["code"], "s": slots[1], "t": mine["manageToken"], "k": "K"}
-
-    first = (await api.run(RESCHEDULE, variables))["rescheduleBooking"]
-    again = (await api.run(RESCHEDULE, variables))["rescheduleBooking"]
-
-    assert first["__typename"] == "BookingConfirmation"
-    assert again == first
-
-
 async def test_one_key_in_two_citizens_bookings_is_two_keys(api: Api, admin_token: str, state: AppState) -> None:
     """Anonymous keys are scoped to the booking they proved: K on booking A is not K on booking B."""
     slots = await bookable_slots(api, admin_token, capacity=2)

@@ -21,7 +21,7 @@ from notifications.webhooks.fanout import fan_out
 from notifications.webhooks.retry_after import retry_after
 from resolvers.queue.sweep import sweep_no_shows
 from tests.booking_support import CANCEL, book, bookable_slots, citizen, scalar
-from tests.queue_support import booking_due_in, front_desk
+from tests.queue_support import booking_due_in, front_desk, ticket_pk
 from tests.support import Api
 from tests.webhook_receiver import verify, webhook_receiver
 
@@ -369,7 +369,7 @@ async def test_queue_events_of_partner_bookings_reach_the_partner(api: Api, admi
 
     assert called["id"] == ticket["id"]
     assert no_show["status"] == "NO_SHOW"
-    ticket_id = int(ticket["id"])
+    ticket_id = ticket_pk(ticket["id"])
     assert [tuple(row) for row in rows] == [
         ("ticket.called", partners, {"ticket_id": ticket_id}),
         ("booking.no_show", partners, {"ticket_id": ticket_id}),
