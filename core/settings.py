@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import secrets
+from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
 
 from limits import parse_many
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# every secret the platform makes is an HMAC under the key: 256 bits, as HMAC-SHA256 itself
+MIN_SECRET_KEY_BYTES = 32
 
 
 class Settings(BaseSettings):
@@ -87,6 +92,26 @@ class Settings(BaseSettings):
     # the worker reconnects after losing Redis, waiting 1 s, 2 s, 4 s … up to this between tries
     worker_reconnect_max_seconds: float = Field(default=30, gt=0, alias="TURNERO_WORKER_RECONNECT_MAX_SECONDS")
 
+    # issue 13 part 11 (booking): the smaller holes. How long a kiosk's offline spool may really hold an
+    # arrival: an older arrivedAt would jump the queue, so it is refused and the kiosk sends it as now
+    kiosk_max_offline_hours: float = Field(default=2, gt=0, alias="TURNERO_KIOSK_MAX_OFFLINE_HOURS")
+
+    @property
+    def kiosk_max_offline(self) -> timedelta:
+        return timedelta(hours=self.kiosk_max_offline_hours)
+
+    @field_validator("secret_key_value")
+    @classmethod
+    def _long_enough(cls, value: str | None) -> str | None:
+        # every token, manage token, ticket ID and document hash is an HMAC under this key: a short one
+        # can be guessed offline from any of them
+        if value is not None and len(value.encode()) < MIN_SECRET_KEY_BYTES:
+            raise ValueError(
+                f"must be at least {MIN_SECRET_KEY_BYTES} bytes (e.g. `python -c 'import secrets; "
+                f"print(secrets.token_urlsafe(48))'`), or unset to keep a generated one in the data directory"
+            )
+        return value
+
     @cached_property
     def secret_key(self) -> bytes:
         """TURNERO_SECRET_KEY, else a key generated once into the data directory and kept there."""
@@ -95,15 +120,39 @@ class Settings(BaseSettings):
         path = self.data_dir / "secret.key"
         if not path.exists():
             self.data_dir.mkdir(parents=True, exist_ok=True)
-            # O_EXCL: when two processes start at once, one writes and the other reads its key.
-            try:
-                with path.open("x") as file:
-                    file.write(secrets.token_urlsafe(48))
-                path.chmod(0o600)
-            except FileExistsError:
-                pass
+            _write_new_key(path)
         return path.read_text().strip().encode()
+
+
+def _write_new_key(path: Path) -> None:
+    """Writes a fresh key that is readable by its owner only from the first byte, and whole when it appears.
+
+    The key goes to a private temporary file (created with O_EXCL and mode 0600: never world-readable,
+    whatever the umask) and is then hard-linked into place, which fails if the name exists: when two
+    processes start at once, one key wins and the other process reads that one, never a half-written file.
+    """
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(descriptor, "w") as file:
+            file.write(secrets.token_urlsafe(48))
+            file.flush()
+            os.fsync(file.fileno())
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 def load_settings() -> Settings:
     return Settings()
+
+
+def settings_problem(error: ValidationError) -> str:
+    """What is wrong with the environment, on one line: the variable and why."""
+    return "; ".join(
+        f"{'.'.join(str(part) for part in problem['loc'])} {problem['msg'].removeprefix('Value error, ')}"
+        for problem in error.errors()
+    )

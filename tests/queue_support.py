@@ -201,3 +201,9 @@ async def events(state: AppState, office_id: str) -> list[tuple[int, str, int]]:
             {"o": int(office_id)},
         )
         return [(row[0], row[1], row[2]) for row in rows]
+
+
+def ticket_pk(public_id: str) -> int:
+    """The row behind a ticket's public ID, for reading the database: its number part (the server checks the
+    MAC after it; see resolvers/queue/public_id.py)."""
+    return int(public_id.partition("-")[0])

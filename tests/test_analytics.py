@@ -19,7 +19,7 @@ from resolvers.analytics.facts import COUNT_COLUMNS, COUNTS_OF_FACTS, refresh_fa
 from schema.analytics.fields import MEASURE_FIELDS
 from schema.root import schema
 from tests.analytics_support import FixedCity, fixed_city
-from tests.queue_support import front_desk
+from tests.queue_support import front_desk, ticket_pk
 from tests.support import Api, statements
 
 FIGURES = """booked cancelled came noShows noShowRate walkIns served demand unmetSearches
@@ -304,12 +304,11 @@ async def test_searches_that_found_nothing_are_unmet_demand(api: Api, admin_toke
     await api.run(AVAILABILITY, {"s": "999999", "o": other, **days})  # no such service: not demand for anything
     window = {"from": str(today - timedelta(days=1)), "to": str(today + timedelta(days=1))}
     everywhere = await stats(api, admin_token, ["OFFICE"], **window)
-    assert [(r["office"] and r["office"]["slug"], r["unmetSearches"]) for r in everywhere["rows"]] == [
-        (None, 1),
-        ("centro", 2),
-    ]
+    # one address, one procedure, one day: one unit of unmet demand, however often it searched
+    # (tests/test_small_holes.py counts several addresses through a real server)
+    assert [(r["office"] and r["office"]["slug"], r["unmetSearches"]) for r in everywhere["rows"]] == [("centro", 1)]
     manager = await api.staff_token(admin_token, "manager", "MANAGER", front.office_id)
-    assert (await stats(api, manager, **window))["totals"]["unmetSearches"] == 2
+    assert (await stats(api, manager, **window))["totals"]["unmetSearches"] == 1
 
 
 LIVE = """query($o: ID!) { officeLive(officeId: $o) { __typename ... on OfficeLive {
@@ -355,7 +354,7 @@ async def test_the_worker_job_keeps_recent_facts(api: Api, admin_token: str, sta
         row = (
             await conn.execute(
                 text("SELECT walk_in, wait_seconds FROM visit_facts WHERE kind = 'T' AND source_id = :t"),
-                {"t": int(ticket["id"])},
+                {"t": ticket_pk(ticket["id"])},
             )
         ).one()
     assert row.walk_in is True

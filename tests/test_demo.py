@@ -30,7 +30,7 @@ async def test_seed_demo_twice_adds_nothing_the_second_time(api: Api, state: App
         DATABASE_URL=settings.database_url,
         REDIS_URL=settings.redis_url,
         TURNERO_DATA_DIR=str(settings.data_dir),
-        TURNERO_SECRET_KEY="demo-test-key",
+        TURNERO_SECRET_KEY="demo-test-key-long-enough-for-hmac-32b",
     )
 
     first = main_py("seed", "--demo", env=env, timeout=600)
@@ -75,7 +75,7 @@ async def test_seed_history_simulates_past_days_once(api: Api, state: AppState, 
         DATABASE_URL=settings.database_url,
         REDIS_URL=settings.redis_url,
         TURNERO_DATA_DIR=str(settings.data_dir),
-        TURNERO_SECRET_KEY="demo-test-key",
+        TURNERO_SECRET_KEY="demo-test-key-long-enough-for-hmac-32b",
     )
     day_of_first = datetime.now(ZoneInfo(TIMEZONE)).date()
     first = main_py("seed", "--demo", "--history", "3", env=env, timeout=600)

@@ -18,6 +18,7 @@ from core.runtime import AppState
 from kiosk_client.app import KioskApp
 from kiosk_client.bigtext import BigText, raster
 from kiosk_client.screens import CodeScreen, ResultScreen, ServiceScreen, StartScreen
+from resolvers.queue.public_id import public_ticket_id
 from tests.booking_support import CANCEL, scalar
 from tests.kiosk_support import Kiosk, kiosk
 from tests.processes import free_port
@@ -99,7 +100,8 @@ async def test_a_walk_in_picks_a_service_by_touch_and_gets_a_printed_ticket(
         assert await printed(pilot, app) == "Retire su ticket impreso."
         paper = (tmp_path / "printer.bin").read_bytes()
         assert b"L-031" in paper
-        assert f"https://turnos.example/tickets/{ticket_id}".encode() in paper
+        # the QR carries the ticket's opaque public ID, the only way to follow it without signing in
+        assert f"https://turnos.example/tickets/{public_ticket_id(state.secret_key, ticket_id)}".encode() in paper
         assert paper.endswith(b"\x1dV\x00")
         await pilot.click("#done")
         await until(pilot, lambda: isinstance(app.screen, StartScreen))

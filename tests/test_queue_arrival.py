@@ -11,7 +11,7 @@ from core.runtime import AppState
 from jobs.context import JobContext
 from jobs.slots import sweep_no_shows
 from tests.booking_support import CANCEL, scalar
-from tests.queue_support import BOARD, CALL_NEXT, ISSUE, TRANSFER, FrontDesk, booking_due_in, front_desk
+from tests.queue_support import BOARD, CALL_NEXT, ISSUE, TRANSFER, FrontDesk, booking_due_in, front_desk, ticket_pk
 from tests.support import Api
 
 
@@ -188,8 +188,8 @@ async def test_transfers_keep_the_place_earned_or_go_to_the_back_and_may_target_
     assert moved["position"] == 1  # arrived before the two waiting for a licence
     assert (await front.ticket(early["id"]))["status"] == "TRANSFERRED"
     assert await scalar(
-        state, "SELECT previous_ticket_id FROM tickets WHERE id = :id", id=int(str(moved["id"]))
-    ) == int(early["id"])
+        state, "SELECT previous_ticket_id FROM tickets WHERE id = :id", id=ticket_pk(moved["id"])
+    ) == ticket_pk(early["id"])
 
     back = await transfer(waiting[0]["id"], s=front.services["licencia"], k=False)
     assert back["position"] == 3  # behind the transferred citizen and the other waiting one

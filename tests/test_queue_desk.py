@@ -9,7 +9,7 @@ from sqlalchemy import text
 
 from core.runtime import AppState
 from tests.booking_support import scalar
-from tests.queue_support import CALL_NEXT, FrontDesk, booking_due_in, events, front_desk
+from tests.queue_support import CALL_NEXT, FrontDesk, booking_due_in, events, front_desk, ticket_pk
 from tests.support import Api
 
 
@@ -25,7 +25,7 @@ async def ticket_row(state: AppState, ticket_id: str) -> dict[str, Any]:
                 await conn.execute(
                     text("""SELECT status::text AS status, desk_id, recalls, called_at, started_at, finished_at, due_at
                             FROM tickets WHERE id = :id"""),
-                    {"id": int(ticket_id)},
+                    {"id": ticket_pk(ticket_id)},
                 )
             )
             .mappings()
@@ -55,7 +55,7 @@ async def test_a_walk_in_goes_from_waiting_to_done_and_every_step_is_logged(fron
 
     row = await ticket_row(state, issued["id"])
     assert row["called_at"] <= row["started_at"] <= row["finished_at"]
-    ticket = int(issued["id"])
+    ticket = ticket_pk(issued["id"])
     assert await events(state, front.office_id) == [
         (1, "ISSUED", ticket),
         (2, "CALLED", ticket),
@@ -182,4 +182,7 @@ async def test_an_unfinished_note_is_kept_and_a_huge_one_refused(front: FrontDes
     assert (await ticket_row(state, ticket["id"]))["status"] == "SERVING"
     done = await front.api.run(document, {"t": ticket["id"], "n": "brought the old ID"}, front.clerk)
     assert done["completeTicket"] == {"__typename": "Ticket", "status": "DONE"}
-    assert await scalar(state, "SELECT note FROM tickets WHERE id = :id", id=int(ticket["id"])) == "brought the old ID"
+    assert (
+        await scalar(state, "SELECT note FROM tickets WHERE id = :id", id=ticket_pk(ticket["id"]))
+        == "brought the old ID"
+    )

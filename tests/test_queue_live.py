@@ -16,7 +16,7 @@ from core.runtime import AppState
 from tests.booking_support import scalar
 from tests.live_support import QUEUE_EVENTS, error_codes, socket
 from tests.processes import at_once
-from tests.queue_support import CALL_NEXT, ISSUE, TRANSFER, add_desk, events, front_desk
+from tests.queue_support import CALL_NEXT, ISSUE, TRANSFER, add_desk, events, front_desk, ticket_pk
 from tests.support import Api
 
 pytestmark = pytest.mark.slow
@@ -62,7 +62,7 @@ async def test_twenty_desks_calling_at_once_get_twenty_different_citizens(
         assert sorted(c["desk"]["name"] for c in called) == sorted(front.desks)
         # the first twenty in line, whichever desk got whom
         first_in_line = await state_ids(state, "SELECT id FROM tickets ORDER BY due_at, id LIMIT :n", n=DESKS)
-        assert {int(c["id"]) for c in called} == first_in_line
+        assert {ticket_pk(c["id"]) for c in called} == first_in_line
         assert await scalar(state, "SELECT count(*) FROM tickets WHERE status = 'CALLED'") == DESKS
         log = await events(state, front.office_id)
         assert [seq for seq, _, _ in log] == list(range(1, 30 + DESKS + 1))
@@ -70,7 +70,7 @@ async def test_twenty_desks_calling_at_once_get_twenty_different_citizens(
         # the watcher on the first process saw every event of both, in seq order, without a gap
         seen = await watcher.events("q", until_seq=30 + DESKS)
         assert [e["seq"] for e in seen] == list(range(1, 30 + DESKS + 1))
-        assert [(e["seq"], e["type"], int(e["ticket"]["id"])) for e in seen] == log
+        assert [(e["seq"], e["type"], ticket_pk(e["ticket"]["id"])) for e in seen] == log
 
     # and a second round finds every desk busy: nobody is called twice
     again = await at_once(two_servers, calls, front.clerk)

@@ -19,7 +19,7 @@ from resolvers.feedback.request import request_feedback
 from tests.booking_support import book, bookable_slots
 from tests.browser_support import PHONE, TV, check_page, ensure_axe, ensure_chromium
 from tests.processes import environment, free_port, serving
-from tests.queue_support import booking_due_in, front_desk
+from tests.queue_support import booking_due_in, front_desk, ticket_pk
 from tests.support import Api
 
 pytestmark = pytest.mark.slow
@@ -328,7 +328,7 @@ async def test_a_citizen_rates_the_visit(
     await front.move("startService", ticket["id"])
     await front.move("completeTicket", ticket["id"])
     async with state.engine.begin() as conn:
-        token = await request_feedback(conn, state.secret_key, int(ticket["id"]))
+        token = await request_feedback(conn, state.secret_key, ticket_pk(ticket["id"]))
     assert token is not None
     page = await _open(context, f"{site}/feedback#token={quote(token)}")
     await page.get_by_role("button", name="Enviar").click()

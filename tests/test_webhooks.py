@@ -21,7 +21,7 @@ from notifications.webhooks.fanout import fan_out
 from notifications.webhooks.retry_after import retry_after
 from resolvers.queue.sweep import sweep_no_shows
 from tests.booking_support import CANCEL, book, bookable_slots, citizen, scalar
-from tests.queue_support import booking_due_in, front_desk
+from tests.queue_support import booking_due_in, front_desk, ticket_pk
 from tests.support import Api
 from tests.webhook_receiver import verify, webhook_receiver
 
@@ -134,6 +134,12 @@ async def test_admins_register_endpoints_and_see_the_secret_once(api: Api, admin
         "http://0.0.0.0:8080/",
         "http://2852039166/",  # 169.254.169.254 written as one number: caught by resolving it
         "http://portal.example:99999/",
+        "http://[64:ff9b::a9fe:a9fe]/",  # NAT64: 169.254.169.254 through the gateway
+        "http://[64:ff9b::a00:1]/",  # NAT64 of any address: what the gateway reaches is not ours to judge
+        "http://[64:ff9b:1::a9fe:a9fe]/",  # local-use NAT64
+        "http://[2002:a9fe:a9fe::1]/",  # 6to4
+        "http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/",  # Teredo
+        "http://168.63.129.16/machine?comp=goalstate",  # Azure WireServer
     ],
 )
 async def test_unsafe_urls_are_refused(api: Api, admin_token: str, url: str) -> None:
@@ -363,7 +369,7 @@ async def test_queue_events_of_partner_bookings_reach_the_partner(api: Api, admi
 
     assert called["id"] == ticket["id"]
     assert no_show["status"] == "NO_SHOW"
-    ticket_id = int(ticket["id"])
+    ticket_id = ticket_pk(ticket["id"])
     assert [tuple(row) for row in rows] == [
         ("ticket.called", partners, {"ticket_id": ticket_id}),
         ("booking.no_show", partners, {"ticket_id": ticket_id}),

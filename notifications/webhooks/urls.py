@@ -1,7 +1,8 @@
 """Which webhook URLs the platform will call: a guard against server-side request forgery.
 
 Refused: schemes other than http/https; hosts that are, or resolve to, a link-local address (169.254.0.0/16,
-fe80::/10: where clouds serve instance credentials), a cloud metadata address or name, an unspecified or a
+fe80::/10: where clouds serve instance credentials), a cloud metadata address or name (168.63.129.16
+too), an IPv6 address that carries an IPv4 one to a gateway (NAT64, 6to4, Teredo), an unspecified or a
 multicast address. Allowed on purpose: loopback and private ranges. Cities run partner systems on their
 intranets (10.x, 192.168.x), and the tests deliver to a local server; an installation that must not reach
 its own network puts the worker behind an egress proxy or firewall, which no URL check replaces.
@@ -16,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import socket
 from dataclasses import dataclass
-from ipaddress import IPv4Address, IPv4Network, IPv6Address, ip_address
+from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address
 from urllib.parse import SplitResult, urlsplit
 
 import httpx
@@ -26,11 +27,27 @@ from core.errors import ValidationFailed
 MAX_URL_LENGTH = 2000
 RESOLVE_SECONDS = 5.0
 METADATA_NAMES = frozenset({"metadata.google.internal", "metadata.goog", "metadata"})
-# AWS/Azure/GCP/OpenStack (also link-local), AWS over IPv6 (inside fc00::/7, so listed), Alibaba
+# AWS/Azure/GCP/OpenStack (also link-local), AWS over IPv6 (inside fc00::/7, so listed), Alibaba, and
+# Azure's WireServer (168.63.129.16: a public-looking address every Azure VM reaches, which hands out
+# the VM's configuration and certificates)
 METADATA_ADDRESSES = frozenset(
-    {ip_address("169.254.169.254"), ip_address("fd00:ec2::254"), ip_address("100.100.100.200")}
+    {
+        ip_address("169.254.169.254"),
+        ip_address("fd00:ec2::254"),
+        ip_address("100.100.100.200"),
+        ip_address("168.63.129.16"),
+    }
 )
 _THIS_NETWORK = IPv4Network("0.0.0.0/8")  # "this host": 0.x reaches local services on some systems
+# IPv6 prefixes that carry an IPv4 address to a gateway which then calls it: NAT64 (well-known and
+# local-use), 6to4 and Teredo. 64:ff9b::a9fe:a9fe is 169.254.169.254 by another name, and which IPv4
+# address a gateway really reaches is not ours to decode, so the prefixes are refused whole.
+_IPV4_CARRIERS = (
+    (IPv6Network("64:ff9b::/96"), "a NAT64 address"),
+    (IPv6Network("64:ff9b:1::/48"), "a NAT64 address"),
+    (IPv6Network("2002::/16"), "a 6to4 address"),
+    (IPv6Network("2001::/32"), "a Teredo address"),
+)
 
 
 class UnsafeUrl(Exception):
@@ -43,6 +60,10 @@ def refusal(address: IPv4Address | IPv6Address) -> str | None:
         address = address.ipv4_mapped  # ::ffff:169.254.169.254 is 169.254.169.254
     if address in METADATA_ADDRESSES:
         return "a cloud metadata address"
+    if isinstance(address, IPv6Address):
+        carried = next((what for network, what in _IPV4_CARRIERS if address in network), None)
+        if carried is not None:
+            return carried
     if address.is_link_local:
         return "a link-local address"
     if address.is_unspecified or (isinstance(address, IPv4Address) and address in _THIS_NETWORK):

@@ -1,12 +1,31 @@
 """Unmet demand: a search that found no free slot adds one to its (office, service, hour) counter.
 
 One upsert of a small row, in its own short transaction after the answer is known: a release storm of
-empty searches serialises only on that row's lock for the length of one UPDATE."""
+empty searches serialises only on that row's lock for the length of one UPDATE.
+
+An anonymous address counts once per procedure and day, however often it searches (a script refreshing
+every second is one citizen, not thousands). What is remembered is a keyed hash of the address, in Redis
+for two days, never the address: one SET NX per empty search. Staff, devices and partners search on behalf
+of many citizens each, so every one of their empty searches counts.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
+
+logger = logging.getLogger("turnero.analytics")
+
+SEEN_SECONDS = 2 * 86400  # a UTC day, and the one after, so a key never outlives the day it covers by much
+_ADDRESS_HASH_BYTES = 16
 
 # the SELECT makes unknown ids insert nothing (the search already answered "nothing" for them)
 _RECORD = text("""
@@ -19,7 +38,34 @@ _RECORD = text("""
 """)
 
 
-async def record_unmet_search(conn: AsyncConnection, service_id: int, office_id: int | None) -> None:
+@dataclass(frozen=True, slots=True)
+class Searcher:
+    """Who searched: `address` for anonymous callers (counted once per procedure and day), None for callers
+    with a token (every search counts)."""
+
+    redis: Redis
+    secret_key: bytes
+    address: str | None
+
+    async def first_today(self, service_id: int) -> bool:
+        if self.address is None:
+            return True
+        digest = hmac.new(self.secret_key, b"unmet-searcher:" + self.address.encode(), hashlib.sha256).digest()
+        day = datetime.now(UTC).date().isoformat()
+        key = f"unmet-seen:{day}:{service_id}:{digest[:_ADDRESS_HASH_BYTES].hex()}"
+        try:
+            return bool(await self.redis.set(key, 1, nx=True, ex=SEEN_SECONDS))
+        except RedisError as error:
+            # analytics only: without Redis each search counts, as before the deduplication
+            logger.warning("unmet search not deduplicated: %s", type(error).__name__)
+            return True
+
+
+async def record_unmet_search(
+    conn: AsyncConnection, searcher: Searcher, service_id: int, office_id: int | None
+) -> None:
     """Counts one search with no result and commits it (the connection's read is over by then)."""
+    if not await searcher.first_today(service_id):
+        return
     await conn.execute(_RECORD, {"service_id": service_id, "office_id": office_id})
     await conn.commit()

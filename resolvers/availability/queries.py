@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from core.errors import BadRequest
 from core.validation import parse_id
 from resolvers.agenda.records import SLOT_COLUMNS, SlotRecord
-from resolvers.analytics.unmet import record_unmet_search
+from resolvers.analytics.unmet import Searcher, record_unmet_search
 
 MAX_RANGE_DAYS = 92
 MAX_EARLIEST = 100
@@ -73,7 +73,12 @@ class AvailabilityDayRecord:
 
 
 async def availability(
-    conn: AsyncConnection, service_id: str, date_from: date, date_to: date, office_id: str | None
+    conn: AsyncConnection,
+    searcher: Searcher,
+    service_id: str,
+    date_from: date,
+    date_to: date,
+    office_id: str | None,
 ) -> list[AvailabilityDayRecord]:
     if date_to < date_from:
         raise BadRequest("to", "`to` must not be before `from`.")
@@ -91,7 +96,7 @@ async def availability(
     for row in rows.mappings():
         days.setdefault((row["office_id"], row["local_date"]), []).append(SlotRecord.from_row(row))
     if not days:
-        await record_unmet_search(conn, service, office)
+        await record_unmet_search(conn, searcher, service, office)
     return [
         AvailabilityDayRecord(date=day, office_id=office_key, slots=tuple(slots))
         for (office_key, day), slots in days.items()
@@ -100,6 +105,7 @@ async def availability(
 
 async def earliest_slots(
     conn: AsyncConnection,
+    searcher: Searcher,
     service_id: str,
     limit: int,
     *,
@@ -118,5 +124,5 @@ async def earliest_slots(
     rows = await conn.execute(query, {"service_id": service, "limit": limit, "lat": latitude, "lon": longitude})
     slots = [SlotRecord.from_row(row) for row in rows.mappings()]
     if not slots:
-        await record_unmet_search(conn, service, None)
+        await record_unmet_search(conn, searcher, service, None)
     return slots

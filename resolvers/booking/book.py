@@ -144,23 +144,29 @@ async def book(conn: AsyncConnection, viewer: Viewer, secret_key: bytes, data: B
     slot = await _slot(conn, data.slot_id)
     channel = booking_channel(viewer, data.channel, slot.office_id)
     key = data.idempotency_key
+    scope = idempotency.document_scope(viewer, secret_key, person.document_hash)
     if key is not None:
+        # every detail the citizen gave is in the fingerprint: a replay only answers a caller who sent
+        # the whole request again, so it hands back nothing that caller did not already know
         fingerprint = idempotency.request_hash(
             "book",
             slot=slot.id,
             person=person.document_hash.hex(),
             name=person.name,
+            email=person.email,
+            phone=person.phone,
+            locale=person.locale,
             channel=channel.value,
             notes=notes,
         )
-        stored = await idempotency.claim(conn, viewer.caller, key, "book", fingerprint)
+        stored = await idempotency.claim(conn, scope, key, "book", fingerprint)
         if stored is not None:
             return await _replayed(conn, secret_key, stored)
     await _within_limit(conn, person, slot.service_id)
     taken = await seats.take_seat(conn, slot)
     confirmation = await _insert(conn, viewer, secret_key, taken, person, channel, notes)
     if key is not None:
-        await idempotency.remember(conn, viewer.caller, key, {"booking_id": confirmation.booking.id})
+        await idempotency.remember(conn, scope, key, {"booking_id": confirmation.booking.id})
     return confirmation
 
 
@@ -173,13 +179,18 @@ async def reschedule(
     token: str | None,
     idempotency_key: str | None,
 ) -> ConfirmationRecord:
-    """The new seat is taken and the old one freed in one transaction: on any failure nothing moves."""
+    """The new seat is taken and the old one freed in one transaction: on any failure nothing moves.
+
+    The caller proves its right to the booking first (for_change, which also locks it: a concurrent
+    request with the same key waits there); only then may a stored result be replayed.
+    """
+    booking = await lookup.for_change(conn, viewer, secret_key, code, token)
+    scope = idempotency.booking_scope(viewer, booking.id)
     if idempotency_key is not None:
-        fingerprint = idempotency.request_hash("reschedule", code=code, slot=slot_id)
-        stored = await idempotency.claim(conn, viewer.caller, idempotency_key, "reschedule", fingerprint)
+        fingerprint = idempotency.request_hash("reschedule", booking=booking.id, slot=slot_id.strip())
+        stored = await idempotency.claim(conn, scope, idempotency_key, "reschedule", fingerprint)
         if stored is not None:
             return await _replayed(conn, secret_key, stored)
-    booking = await lookup.for_change(conn, viewer, secret_key, code, token)
     if booking.status is not BookingStatus.BOOKED:
         raise InvalidStateError(f"A {booking.status.value.lower().replace('_', ' ')} booking cannot be moved.")
     await _not_begun(conn, booking)
@@ -213,7 +224,7 @@ async def reschedule(
     await history.record_event(conn, booking.id, BookingStatus.BOOKED, _actor_channel(viewer), viewer.caller, note)
     await history.enqueue(conn, "booking.change", booking.id, {"previous_starts_at": booking.starts_at.isoformat()})
     if idempotency_key is not None:
-        await idempotency.remember(conn, viewer.caller, idempotency_key, {"booking_id": booking.id})
+        await idempotency.remember(conn, scope, idempotency_key, {"booking_id": booking.id})
     return ConfirmationRecord(
         booking=await lookup.by_id(conn, booking.id), manage_token=manage_token(secret_key, booking.manage_nonce)
     )

@@ -1,13 +1,19 @@
-"""Idempotency keys: (caller, key) is unique; the first successful result is returned to every replay.
+"""Idempotency keys: (scope, key) is unique; the first successful result is returned to every replay.
 
 The key row is written in the same transaction as the change it guards. A concurrent request with the
 same key waits on that row: if the first commits, it reads the stored result; if the first rolls back
 (a refusal writes nothing), it runs itself.
+
+The scope is who proved what, and a replay is only looked up after that proof was checked: a staff user,
+device or partner is its own scope; an anonymous caller has none of its own, so its keys live in the
+booking whose manage token it showed, or (for `book`) in the citizen document it booked for. Another
+caller sending the same key reaches another row, never someone else's stored result.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from typing import Any
 
@@ -15,8 +21,25 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.errors import ValidationFailed
+from resolvers.accounts.viewer import ANONYMOUS, Viewer
 
 MAX_KEY_LENGTH = 100
+# the scope column holds 60 characters: 20 bytes of a keyed hash are plenty to keep documents apart
+_DOCUMENT_SCOPE_BYTES = 20
+
+
+def document_scope(viewer: Viewer, secret_key: bytes, document_hash: bytes) -> str:
+    """`book`: an anonymous caller's keys belong to the document it books for (a keyed hash of the
+    normalised document, itself hashed again so the scope cannot be joined to bookings.document_hash)."""
+    if viewer.caller != ANONYMOUS.caller:
+        return viewer.caller
+    digest = hmac.new(secret_key, b"idempotency-document:" + document_hash, hashlib.sha256).digest()
+    return "document:" + digest[:_DOCUMENT_SCOPE_BYTES].hex()
+
+
+def booking_scope(viewer: Viewer, booking_id: int) -> str:
+    """Changes to a booking: an anonymous caller's keys belong to the booking its manage token opened."""
+    return viewer.caller if viewer.caller != ANONYMOUS.caller else f"booking:{booking_id}"
 
 
 def request_hash(operation: str, **fields: object) -> bytes:
@@ -26,7 +49,10 @@ def request_hash(operation: str, **fields: object) -> bytes:
 async def claim(
     conn: AsyncConnection, caller: str, key: str, operation: str, fingerprint: bytes
 ) -> dict[str, Any] | None:
-    """None when this request owns the key; the stored result when it is a replay."""
+    """None when this request owns the key; the stored result when it is a replay.
+
+    `caller` is the scope, and the caller must already have proved its right to it: nothing is checked here.
+    """
     if not 1 <= len(key) <= MAX_KEY_LENGTH:
         raise ValidationFailed("idempotencyKey", f"idempotencyKey must be 1 to {MAX_KEY_LENGTH} characters.")
     owned = (

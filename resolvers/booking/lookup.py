@@ -54,10 +54,12 @@ async def for_change(
         if row is None:
             raise NotFoundError(NOT_FOUND)
         found = BookingRecord.from_row(row)
+        if not may_manage_without_token(viewer, found):
+            # nobody learns that a code exists from a booking they may not see: not citizens without the
+            # token, not a partner probing other partners' codes, not staff of another office
+            raise NotFoundError(NOT_FOUND)
         if not may_manage_without_token(viewer, found, BOOKINGS_WRITE):
-            if not viewer.is_staff and viewer.partner_id is None:
-                raise NotFoundError(NOT_FOUND)  # citizens learn nothing about codes without the token
-            raise NotAllowedError("You have no rights over this booking.")
+            raise NotAllowedError("You may read this booking but not change it.")
     await conn.execute(_LOCK, {"id": found.id})
     # re-read under the lock: a concurrent change may have committed in between
     return await by_id(conn, found.id)

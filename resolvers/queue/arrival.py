@@ -95,9 +95,20 @@ def _local(at: datetime, timezone: object) -> str:
 
 
 async def _arrival(
-    conn: AsyncConnection, viewer: Viewer, office: dict[str, object], arrived_at: datetime | None
+    conn: AsyncConnection,
+    viewer: Viewer,
+    office: dict[str, object],
+    arrived_at: datetime | None,
+    max_offline: timedelta,
 ) -> datetime:
-    return await kiosk.arrival_time(conn, viewer, arrived_at, str(office["timezone"]))
+    return await kiosk.arrival_time(
+        conn,
+        viewer,
+        arrived_at,
+        office_id=int(str(office["id"])),
+        timezone=str(office["timezone"]),
+        max_offline=max_offline,
+    )
 
 
 async def _day_number(
@@ -121,6 +132,7 @@ async def check_in(
     code: str,
     idempotency_key: str | None,
     *,
+    max_offline: timedelta,
     arrived_at: datetime | None = None,
     block_number: int | None = None,
 ) -> QueueChange:
@@ -167,7 +179,7 @@ async def check_in(
             f"This appointment was {status.value.lower().replace('_', ' ')}; it cannot be checked in.",
             reason="BOOKING_NOT_ACTIVE",
         )
-    now = await _arrival(conn, viewer, office, arrived_at)
+    now = await _arrival(conn, viewer, office, arrived_at, max_offline)
     opens = row["starts_at"] - timedelta(minutes=int(str(office["checkin_opens_minutes"])))
     closes = row["starts_at"] + timedelta(minutes=int(str(office["checkin_closes_minutes"])))
     if now < opens:
@@ -208,6 +220,7 @@ async def issue_ticket(
     priority: PriorityClass,
     idempotency_key: str | None,
     *,
+    max_offline: timedelta,
     arrived_at: datetime | None = None,
     block_number: int | None = None,
 ) -> QueueChange:
@@ -243,7 +256,7 @@ async def issue_ticket(
         stored = await idempotency.claim(conn, viewer.caller, idempotency_key, "issueTicket", fingerprint)
         if stored is not None:
             return await _replay(conn, viewer, here, stored, block_number)
-    now = await _arrival(conn, viewer, office, arrived_at)
+    now = await _arrival(conn, viewer, office, arrived_at, max_offline)
     head_start = int(str(office["priority_head_start_minutes"])) if priority is PriorityClass.PRIORITY else 0
     ticket_id = await log.new_ticket(
         conn,

@@ -55,11 +55,12 @@ async def _desk(conn: AsyncConnection, desk_id: str, *, lock: bool = False) -> D
     return DeskRow(row.id, row.office_id)
 
 
-async def _ticket(conn: AsyncConnection, viewer: Viewer, ticket_id: str) -> TicketRecord:
-    number = parse_id(ticket_id)
+async def _ticket(conn: AsyncConnection, viewer: Viewer, ticket_id: int | None) -> TicketRecord:
+    """`ticket_id`: the row number the ticket's public ID proved (resolvers/queue/public_id.py), None if it
+    proved nothing."""
     locked = (
-        (await conn.execute(text("SELECT id FROM tickets WHERE id = :id FOR UPDATE"), {"id": number})).scalar()
-        if number
+        (await conn.execute(text("SELECT id FROM tickets WHERE id = :id FOR UPDATE"), {"id": ticket_id})).scalar()
+        if ticket_id
         else None
     )
     found = await log.ticket(conn, locked) if locked else None
@@ -132,19 +133,19 @@ async def call_next(conn: AsyncConnection, viewer: Viewer, desk_id: str) -> Queu
     return change
 
 
-async def recall(conn: AsyncConnection, viewer: Viewer, ticket_id: str) -> QueueChange:
+async def recall(conn: AsyncConnection, viewer: Viewer, ticket_id: int | None) -> QueueChange:
     ticket = await _ticket(conn, viewer, ticket_id)
     _expect(ticket, TicketStatus.CALLED)
     return await _move(conn, ticket, QueueEventType.RECALLED, "recalls = recalls + 1, called_at = now()")
 
 
-async def start_service(conn: AsyncConnection, viewer: Viewer, ticket_id: str) -> QueueChange:
+async def start_service(conn: AsyncConnection, viewer: Viewer, ticket_id: int | None) -> QueueChange:
     ticket = await _ticket(conn, viewer, ticket_id)
     _expect(ticket, TicketStatus.CALLED)
     return await _move(conn, ticket, QueueEventType.SERVING, "status = 'SERVING', started_at = now()")
 
 
-async def complete(conn: AsyncConnection, viewer: Viewer, ticket_id: str, note: str | None) -> QueueChange:
+async def complete(conn: AsyncConnection, viewer: Viewer, ticket_id: int | None, note: str | None) -> QueueChange:
     ticket = await _ticket(conn, viewer, ticket_id)
     _expect(ticket, TicketStatus.SERVING)
     note = optional_text("note", note, max_length=1000)
@@ -157,7 +158,7 @@ async def complete(conn: AsyncConnection, viewer: Viewer, ticket_id: str, note: 
     return change
 
 
-async def mark_no_show(conn: AsyncConnection, viewer: Viewer, ticket_id: str) -> QueueChange:
+async def mark_no_show(conn: AsyncConnection, viewer: Viewer, ticket_id: int | None) -> QueueChange:
     ticket = await _ticket(conn, viewer, ticket_id)
     _expect(ticket, TicketStatus.CALLED)
     change = await _move(conn, ticket, QueueEventType.NO_SHOW, "status = 'NO_SHOW', finished_at = now()")
@@ -167,7 +168,7 @@ async def mark_no_show(conn: AsyncConnection, viewer: Viewer, ticket_id: str) ->
     return change
 
 
-async def cancel_ticket(conn: AsyncConnection, viewer: Viewer, ticket_id: str) -> QueueChange:
+async def cancel_ticket(conn: AsyncConnection, viewer: Viewer, ticket_id: int | None) -> QueueChange:
     ticket = await _ticket(conn, viewer, ticket_id)
     _expect(ticket, TicketStatus.WAITING)
     return await _move(conn, ticket, QueueEventType.CANCELLED, "status = 'CANCELLED', finished_at = now()")
@@ -181,7 +182,7 @@ class TransferTarget:
     keep_position: bool = True
 
 
-async def transfer(conn: AsyncConnection, viewer: Viewer, ticket_id: str, target: TransferTarget) -> QueueChange:
+async def transfer(conn: AsyncConnection, viewer: Viewer, ticket_id: int | None, target: TransferTarget) -> QueueChange:
     """The ticket ends TRANSFERRED; a new ticket at the target office carries the citizen on."""
     ticket = await _ticket(conn, viewer, ticket_id)
     _expect(ticket, TicketStatus.WAITING, TicketStatus.CALLED, TicketStatus.SERVING)
@@ -202,6 +203,9 @@ async def transfer(conn: AsyncConnection, viewer: Viewer, ticket_id: str, target
         ).first()
         if desk is None or desk.office_id != office.id:
             raise ValidationFailed("deskId", "No desk with this ID at the target office.")
+        # sending a citizen to another office's line is a referral; putting them at the head of one of its
+        # desks is working that office's desks, which only its own staff do
+        require_desk_staff(viewer, desk.office_id)
         desk_id = desk.id
     service_id = parse_id(target.service_id) if target.service_id is not None else ticket.service_id
     service = (

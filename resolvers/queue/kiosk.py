@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -82,10 +83,25 @@ async def reserve_numbers(conn: AsyncConnection, viewer: Viewer, count: int) -> 
     return NumberBlockRecord(id=block_id, office_id=office_id, day=day, first_number=last - count + 1, last_number=last)
 
 
-async def arrival_time(conn: AsyncConnection, viewer: Viewer, arrived_at: datetime | None, timezone: str) -> datetime:
+# the office's first opening on a weekday: the earliest anyone can have stood at its kiosk that day
+_OPENS = text("SELECT min(opens) FROM opening_hours WHERE office_id = :office AND weekday = :weekday")
+
+
+async def arrival_time(
+    conn: AsyncConnection,
+    viewer: Viewer,
+    arrived_at: datetime | None,
+    *,
+    office_id: int,
+    timezone: str,
+    max_offline: timedelta,
+) -> datetime:
     """When the citizen arrived: now, or (kiosks replaying what they did offline) the time they were at the
     kiosk, so that queue order and check-in windows are those of the real arrival. Bounded: not in the
-    future beyond a small clock difference, and the office's same local day (numbers are per day)."""
+    future beyond a small clock difference, on the office's same local day, and no earlier than the kiosk's
+    spool can really have held an arrival (`max_offline`) or than the office opened that day: an earlier
+    time would put its ticket ahead of everyone who came before it. Out of bounds is a ValidationError on
+    arrivedAt, which the kiosk answers by sending the arrival again as now."""
     current = await now(conn)
     if arrived_at is None:
         return current
@@ -95,10 +111,18 @@ async def arrival_time(conn: AsyncConnection, viewer: Viewer, arrived_at: dateti
     if arrived_at > current + CLOCK_TOLERANCE:
         raise ValidationFailed("arrivedAt", "arrivedAt is in the future; check the kiosk's clock.")
     arrived_at = min(arrived_at, current)
-    if local_day(arrived_at, timezone) != local_day(current, timezone):
+    day = local_day(current, timezone)
+    if local_day(arrived_at, timezone) != day:
         raise InvalidStateError(
             "This arrival was on an earlier day: its ticket can no longer be issued.", reason="ARRIVAL_OTHER_DAY"
         )
+    if arrived_at < current - max_offline:
+        raise ValidationFailed(
+            "arrivedAt", f"arrivedAt is more than {max_offline} ago, longer than a kiosk may hold an arrival."
+        )
+    opens = (await conn.execute(_OPENS, {"office": office_id, "weekday": day.isoweekday()})).scalar()
+    if opens is not None and arrived_at < datetime.combine(day, opens, tzinfo=ZoneInfo(timezone)):
+        raise ValidationFailed("arrivedAt", f"arrivedAt is before the office opened today ({opens:%H:%M}).")
     return arrived_at
 
 

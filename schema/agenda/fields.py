@@ -8,7 +8,9 @@ from typing import Annotated
 import strawberry
 
 from core.validation import parse_id
+from resolvers.accounts.viewer import ANONYMOUS
 from resolvers.agenda import agendas, closures, release
+from resolvers.analytics.unmet import Searcher
 from resolvers.availability import queries
 from schema.agenda.types import Agenda, AvailabilityDay, Closure, ReleaseReport, Slot
 from schema.context import Info
@@ -45,6 +47,13 @@ class GeoPointInput:
     longitude: float
 
 
+def _searcher(info: Info) -> Searcher:
+    """Unmet demand counts an anonymous caller once per address, procedure and day."""
+    context = info.context
+    anonymous = context.viewer.caller == ANONYMOUS.caller
+    return Searcher(context.state.redis, context.state.secret_key, context.client_address if anonymous else None)
+
+
 @strawberry.type
 class AgendaQuery:
     @strawberry.field(
@@ -58,7 +67,10 @@ class AgendaQuery:
         to: date,
         office_id: strawberry.ID | None = None,
     ) -> list[AvailabilityDay]:
-        days = await run_query(info, lambda conn: queries.availability(conn, service_id, date_from, to, office_id))
+        searcher = _searcher(info)
+        days = await run_query(
+            info, lambda conn: queries.availability(conn, searcher, service_id, date_from, to, office_id)
+        )
         return [AvailabilityDay.from_record(day) for day in days]
 
     @strawberry.field(
@@ -74,9 +86,12 @@ class AgendaQuery:
         near: GeoPointInput | None = None,
     ) -> list[Slot]:
         point = (near.latitude, near.longitude) if near else None
+        searcher = _searcher(info)
         found = await run_query(
             info,
-            lambda conn: queries.earliest_slots(conn, service_id, limit, one_per_office=one_per_office, near=point),
+            lambda conn: queries.earliest_slots(
+                conn, searcher, service_id, limit, one_per_office=one_per_office, near=point
+            ),
         )
         return [Slot.from_record(slot) for slot in found]
 

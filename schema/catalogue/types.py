@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from resolvers.catalogue.records import DeskRecord, OfficeRecord, OpeningHoursRecord, ServiceRecord
+from resolvers.queue.access import may_watch
 from schema.context import Info
 
 if TYPE_CHECKING:
@@ -129,10 +130,15 @@ class Desk:
     async def services(self, info: Info) -> list[Service]:
         return [Service.from_record(r) for r in await info.context.loaders.services_by_desk.load(self.pk)]
 
-    @strawberry.field(description="The ticket called to or served at this desk now.")
+    @strawberry.field(
+        description="The ticket called to or served at this desk now: for the office's staff and devices, as the board."
+    )
     async def current_ticket(self, info: Info) -> Annotated[Ticket, strawberry.lazy("schema.queue.types")] | None:
         from schema.queue.types import Ticket
 
+        # a ticket's ID lets its holder follow it: strangers must not collect them from the desks
+        if not may_watch(info.context.viewer, self.office_pk):
+            return None
         record = await info.context.loaders.current_ticket_by_desk.load(self.pk)
         return Ticket.from_record(record) if record else None
 

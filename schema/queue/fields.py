@@ -18,6 +18,7 @@ from realtime.stream import office_events
 from resolvers.queue import arrival, desk, kiosk, line, log
 from resolvers.queue.access import may_watch
 from resolvers.queue.board import board
+from resolvers.queue.public_id import parse_ticket_id
 from resolvers.queue.records import QueueChange
 from schema.context import Info
 from schema.errors import (
@@ -69,6 +70,11 @@ def _watched_office(info: Info, office_id: str) -> int:
     return number
 
 
+def _ticket_pk(info: Info, ticket_id: str) -> int | None:
+    """The ticket a public ID stands for; None (answered as NotFound or null) for anything else."""
+    return parse_ticket_id(info.context.state.secret_key, ticket_id)
+
+
 def _fresh(info: Info) -> None:
     """Every pushed event is read with new loaders: nothing cached from the previous one."""
     info.context.loaders = Loaders.create(info.context.state.engine)
@@ -90,7 +96,7 @@ class QueueQuery:
 
     @strawberry.field
     async def ticket(self, info: Info, id: strawberry.ID) -> Ticket | None:
-        number = parse_id(id)
+        number = _ticket_pk(info, id)
         found = await run_query(info, lambda conn: log.ticket(conn, number)) if number else None
         return Ticket.from_record(found) if found else None
 
@@ -118,11 +124,18 @@ class QueueMutation:
         arrived_at: Annotated[datetime | None, ARRIVED_AT] = None,
         block_number: Annotated[int | None, BLOCK_NUMBER] = None,
     ) -> TicketResult:
-        viewer = info.context.viewer
+        viewer, max_offline = info.context.viewer, info.context.state.settings.kiosk_max_offline
         return await _desk_change(
             info,
             lambda conn: arrival.check_in(
-                conn, viewer, office_id, code, idempotency_key, arrived_at=arrived_at, block_number=block_number
+                conn,
+                viewer,
+                office_id,
+                code,
+                idempotency_key,
+                max_offline=max_offline,
+                arrived_at=arrived_at,
+                block_number=block_number,
             ),
         )
 
@@ -137,7 +150,7 @@ class QueueMutation:
         arrived_at: Annotated[datetime | None, ARRIVED_AT] = None,
         block_number: Annotated[int | None, BLOCK_NUMBER] = None,
     ) -> TicketResult:
-        viewer = info.context.viewer
+        viewer, max_offline = info.context.viewer, info.context.state.settings.kiosk_max_offline
         return await _desk_change(
             info,
             lambda conn: arrival.issue_ticket(
@@ -147,6 +160,7 @@ class QueueMutation:
                 service_id,
                 priority,
                 idempotency_key,
+                max_offline=max_offline,
                 arrived_at=arrived_at,
                 block_number=block_number,
             ),
@@ -172,27 +186,27 @@ class QueueMutation:
     @strawberry.mutation
     async def recall(self, info: Info, ticket_id: strawberry.ID) -> TicketResult:
         viewer = info.context.viewer
-        return await _desk_change(info, lambda conn: desk.recall(conn, viewer, ticket_id))
+        return await _desk_change(info, lambda conn: desk.recall(conn, viewer, _ticket_pk(info, ticket_id)))
 
     @strawberry.mutation
     async def start_service(self, info: Info, ticket_id: strawberry.ID) -> TicketResult:
         viewer = info.context.viewer
-        return await _desk_change(info, lambda conn: desk.start_service(conn, viewer, ticket_id))
+        return await _desk_change(info, lambda conn: desk.start_service(conn, viewer, _ticket_pk(info, ticket_id)))
 
     @strawberry.mutation
     async def complete_ticket(self, info: Info, ticket_id: strawberry.ID, note: str | None = None) -> TicketResult:
         viewer = info.context.viewer
-        return await _desk_change(info, lambda conn: desk.complete(conn, viewer, ticket_id, note))
+        return await _desk_change(info, lambda conn: desk.complete(conn, viewer, _ticket_pk(info, ticket_id), note))
 
     @strawberry.mutation
     async def mark_no_show(self, info: Info, ticket_id: strawberry.ID) -> TicketResult:
         viewer = info.context.viewer
-        return await _desk_change(info, lambda conn: desk.mark_no_show(conn, viewer, ticket_id))
+        return await _desk_change(info, lambda conn: desk.mark_no_show(conn, viewer, _ticket_pk(info, ticket_id)))
 
     @strawberry.mutation(description="A waiting citizen leaves: the ticket is cancelled.")
     async def cancel_ticket(self, info: Info, ticket_id: strawberry.ID) -> TicketResult:
         viewer = info.context.viewer
-        return await _desk_change(info, lambda conn: desk.cancel_ticket(conn, viewer, ticket_id))
+        return await _desk_change(info, lambda conn: desk.cancel_ticket(conn, viewer, _ticket_pk(info, ticket_id)))
 
     @strawberry.mutation(
         description="Moves a citizen to another service, office or desk; with keepPosition they "
@@ -211,7 +225,7 @@ class QueueMutation:
         target = desk.TransferTarget(
             service_id=service_id, office_id=office_id, desk_id=desk_id, keep_position=keep_position
         )
-        return await _desk_change(info, lambda conn: desk.transfer(conn, viewer, ticket_id, target))
+        return await _desk_change(info, lambda conn: desk.transfer(conn, viewer, _ticket_pk(info, ticket_id), target))
 
 
 @strawberry.type
@@ -253,7 +267,7 @@ class QueueSubscription:
         "the ticket that carries the citizen on."
     )
     async def ticket_updates(self, info: Info, ticket_id: strawberry.ID) -> AsyncGenerator[Ticket, None]:
-        number = parse_id(ticket_id)
+        number = _ticket_pk(info, ticket_id)
         state = info.context.state
         async with state.engine.connect() as conn:
             found = await log.ticket(conn, number) if number else None

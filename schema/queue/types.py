@@ -9,6 +9,7 @@ from resolvers.booking.access import may_manage_without_token
 from resolvers.queue.access import is_desk_staff
 from resolvers.queue.board import BoardRecord, ServiceQueueRecord
 from resolvers.queue.kiosk import NumberBlockRecord
+from resolvers.queue.public_id import public_ticket_id
 from resolvers.queue.records import QueueEventRecord, TicketRecord
 from schema.agenda.types import zone
 from schema.booking.types import Booking
@@ -32,7 +33,6 @@ async def load_desk(info: Info, desk_id: int | None) -> Desk | None:
 
 @strawberry.type
 class Ticket:
-    id: strawberry.ID
     number: str = strawberry.field(
         description="Displayed number, e.g. L-042: a per-service prefix and a per-office daily sequence."
     )
@@ -47,7 +47,6 @@ class Ticket:
     def from_record(cls, record: TicketRecord) -> Ticket:
         office_zone = zone(record.timezone)
         return cls(
-            id=strawberry.ID(str(record.id)),
             number=record.number,
             status=record.status,
             priority=record.priority,
@@ -56,6 +55,13 @@ class Ticket:
             recalls=record.recalls,
             record=record,
         )
+
+    @strawberry.field(
+        description="Opaque: whoever holds it may follow the ticket (the kiosk's QR, the /ticket page), so it is "
+        "not a number that can be counted."
+    )
+    def id(self, info: Info) -> strawberry.ID:
+        return strawberry.ID(public_ticket_id(info.context.state.secret_key, self.record.id))
 
     @strawberry.field
     async def office(self, info: Info) -> Office:
