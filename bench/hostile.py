@@ -27,9 +27,7 @@ import contextlib
 import json
 import os
 import secrets
-import signal
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator
@@ -42,7 +40,7 @@ from sqlalchemy.engine import make_url
 
 from bench.common import ROOT, bench_environment, seed, server_process, start_server, stop_process
 from bench.fanout import raise_open_files
-from bench.hostile_attacks import Plan, plan_argument
+from bench.hostile_attacks import Attacker, Plan
 from bench.hostile_city import ADMIN, City, prepare
 from bench.hostile_mix import PROBE_BLOCK, TRIVIAL, Mix, Rates
 from bench.hostile_net import Tally, bound_client, loopback
@@ -193,36 +191,16 @@ async def recovery(base: str, alone_p99_ms: float, bound: float) -> float | None
     return None
 
 
-async def read_line(process: asyncio.subprocess.Process, seconds: float) -> dict[str, Any] | None:
-    assert process.stdout
-    try:
-        line = await asyncio.wait_for(process.stdout.readline(), seconds)
-    except TimeoutError:
-        return None
-    return json.loads(line) if line else None
-
-
 async def under_attack(kind: str, server: Server, mix: Mix, alone: dict[str, Any], options: Options) -> dict[str, Any]:
     plan = replace(options.plan, kind=kind, base=server.base, seconds=options.ready_seconds + options.seconds + 30)
-    attacker = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bench.hostile_attacks", plan_argument(plan), cwd=ROOT, stdout=subprocess.PIPE
-    )
     result: dict[str, Any] = {}
-    try:
-        async with server.watched():
-            started = await read_line(attacker, options.ready_seconds)
-            result["attack_ready"] = started
-            result["under_attack"] = await mix.phase(options.seconds)
-            attacker.send_signal(signal.SIGUSR1)
-            report = await read_line(attacker, plan.timeout + 15)
-            result["attack"] = report["report"] if report else {"trouble": "the attacker did not report"}
-            result["recovery_seconds"] = await recovery(
-                server.base, alone["trivial_from_another_address"]["p99_ms"], options.recovery_seconds
-            )
-    finally:
-        if attacker.returncode is None:
-            attacker.kill()
-        await attacker.wait()
+    async with server.watched(), Attacker.running(plan, options.ready_seconds) as attacker:
+        result["attack_ready"] = attacker.ready
+        result["under_attack"] = await mix.phase(options.seconds)
+        result["attack"] = await attacker.stop(plan.timeout + 15)
+        result["recovery_seconds"] = await recovery(
+            server.base, alone["trivial_from_another_address"]["p99_ms"], options.recovery_seconds
+        )
     result["server_peak_rss_mib"] = round(server.peak_mib, 1)
     if server.killed or result["recovery_seconds"] is None:
         result["server"] = (server.killed or "not recovered") + "; restarted for the next attack"
@@ -344,7 +322,7 @@ def options_from(args: argparse.Namespace, run_tag: str) -> Options:
         cost_rounds=2 if quick else 3,
         cost_seconds=2 if quick else 4,
         cost_concurrency=8,
-        ready_seconds=60,
+        ready_seconds=120,
         recovery_seconds=args.recovery_seconds,
         max_server_rss_mib=args.max_server_rss_mib,
     )

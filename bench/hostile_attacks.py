@@ -12,19 +12,22 @@ sent, and how much of that was served, refused (4xx, a typed refusal, a closed s
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import signal
 import sys
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import asdict, dataclass, field
+from subprocess import PIPE
 from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import InvalidStatus
 from websockets.typing import Subprotocol
 
+from bench.common import ROOT
 from bench.hostile_net import Tally, bound_client, loopback
 from kiosk_client.api import TICKET_UPDATES
 from tests.live_support import websocket_url
@@ -271,8 +274,52 @@ def main() -> None:
     print(json.dumps({"report": asyncio.run(attack(plan))}), flush=True)
 
 
-def plan_argument(plan: Plan) -> str:
-    return json.dumps(asdict(plan))
+class Attacker:
+    """An attack running in a process of its own, as the bench drives it."""
+
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self.process = process
+        self.ready: dict[str, Any] | None = None
+
+    @classmethod
+    @contextlib.asynccontextmanager
+    async def running(cls, plan: Plan, ready_seconds: float) -> AsyncIterator[Attacker]:
+        """Started, and once it says it is under way (or `ready_seconds` passed: `ready` is then None)."""
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bench.hostile_attacks", json.dumps(asdict(plan)), cwd=ROOT, stdout=PIPE
+        )
+        attacker = cls(process)
+        try:
+            attacker.ready = await attacker.said("ready", ready_seconds)
+            yield attacker
+        finally:
+            if process.returncode is None:
+                process.kill()
+            await process.wait()
+
+    async def stop(self, seconds: float) -> dict[str, Any]:
+        """Told to stop: its report, within `seconds`."""
+        with contextlib.suppress(ProcessLookupError):
+            self.process.send_signal(signal.SIGUSR1)
+        said = await self.said("report", seconds)
+        report: dict[str, Any] = said["report"] if said else {"trouble": "the attacker did not report"}
+        return report
+
+    async def said(self, key: str, seconds: float) -> dict[str, Any] | None:
+        """Its next line carrying `key`, skipping any other (a late "ready"); None at its end or timeout."""
+        assert self.process.stdout
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                line = await asyncio.wait_for(self.process.stdout.readline(), left)
+            except TimeoutError:
+                return None
+            if not line:
+                return None
+            message: dict[str, Any] = json.loads(line)
+            if key in message:
+                return message
+        return None
 
 
 if __name__ == "__main__":
