@@ -317,10 +317,10 @@ def options_from(args: argparse.Namespace, run_tag: str) -> Options:
     return Options(
         seconds=args.seconds if args.seconds is not None else (8 if quick else 20),
         attacks=tuple(kind for kind in args.attacks.split(",") if kind),
-        rates=Rates(timeout=args.request_timeout),
+        rates=Rates(args.search_rate, args.booking_rate, args.desk_rate, args.request_timeout),
         plan=plan,
-        cost_rounds=2 if quick else 3,
-        cost_seconds=2 if quick else 4,
+        cost_rounds=2 if quick else 5,
+        cost_seconds=2 if quick else 3,
         cost_concurrency=8,
         ready_seconds=120,
         recovery_seconds=args.recovery_seconds,
@@ -337,6 +337,9 @@ def main() -> None:
     parser.add_argument("--login-rate", type=float, default=40.0, help="wrong sign-ins per second")
     parser.add_argument("--cyclic-clients", type=int, default=3)
     parser.add_argument("--bot-clients", type=int, default=4, help="the booking bot's requests at once")
+    parser.add_argument("--search-rate", type=float, default=Rates.searches, help="honest searches per second")
+    parser.add_argument("--booking-rate", type=float, default=Rates.bookings, help="honest bookings per second")
+    parser.add_argument("--desk-rate", type=float, default=Rates.desk_cycles, help="walk-ins per desk and second")
     parser.add_argument("--request-timeout", type=float, default=10.0, help="an honest request's limit, seconds")
     parser.add_argument("--recovery-seconds", type=float, default=45.0, help="how long to wait for a server to recover")
     parser.add_argument("--max-server-rss-mib", type=int, default=3072, help="the server is killed above this")

@@ -28,7 +28,7 @@ from websockets.exceptions import InvalidStatus
 from websockets.typing import Subprotocol
 
 from bench.common import ROOT
-from bench.hostile_net import Tally, bound_client, loopback
+from bench.hostile_net import FAILING_CODES, Tally, bound_client, loopback
 from kiosk_client.api import TICKET_UPDATES
 from tests.live_support import websocket_url
 
@@ -164,6 +164,18 @@ class Sockets:
         }
 
 
+def subscription_verdict(message: dict[str, Any]) -> str:
+    """A subscription's first answer: served (an event), refused (an error with a code of its own: a limit)
+    or failed (an internal error, as when the server ran out of database connections)."""
+    payload = message.get("payload")
+    errors = payload if message["type"] == "error" else (payload or {}).get("errors")
+    if message["type"] == "next" and not errors:
+        return "served"
+    first = errors[0] if isinstance(errors, list) and errors else {}
+    code = (first.get("extensions") or {}).get("code")
+    return f"{'failed' if code in FAILING_CODES else 'refused'}: {code or first.get('message', '?')[:60]}"
+
+
 async def sockets(plan: Plan, stop: asyncio.Event) -> dict[str, Any]:
     """Anonymous websockets from a few addresses: some left idle without connection_init, the others
     following one ticket, each with a few subscriptions."""
@@ -191,9 +203,7 @@ async def sockets(plan: Plan, stop: asyncio.Event) -> dict[str, Any]:
                 if message.get("id") in answered or "id" not in message:
                     continue
                 answered.add(message["id"])
-                payload = message.get("payload")
-                good = message["type"] == "next" and isinstance(payload, dict) and not payload.get("errors")
-                found.subscriptions["served" if good else "refused"] += 1
+                found.subscriptions[subscription_verdict(message)] += 1
         except Exception:  # a closed socket: its close code is in the report
             return
 

@@ -48,9 +48,11 @@ DAYS_SHOWN = 14
 
 @dataclass(frozen=True)
 class Rates:
-    searches: float = 6.0  # per second, from citizens' addresses
-    bookings: float = 1.0  # per second, each from an address of its own
-    desk_cycles: float = 0.5  # per desk and second: a walk-in issued, called, started and completed
+    # light enough to leave a one-process server most of its time even on a busy two-core machine, so that
+    # what an attack adds shows, rather than the queue the mix would build on its own
+    searches: float = 4.0  # per second, from citizens' addresses
+    bookings: float = 0.5  # per second, each from an address of its own
+    desk_cycles: float = 0.25  # per desk and second: a walk-in issued, called, started and completed
     timeout: float = 10.0  # seconds an honest request may take before it counts as failed
 
 
