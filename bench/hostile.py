@@ -218,8 +218,13 @@ def verdict(alone: dict[str, Any], attacked: dict[str, Any]) -> dict[str, Any]:
 
     p99 = ratio("mix")
     trivial = attacked["trivial_from_another_address"]
+    failed = attacked["mix"]["failed"]
     return {
         "p99_under_attack_over_alone": p99,
+        # honest requests that timed out count at their timeout: with more than 1 % of them the p99 is the
+        # timeout, and the ratio a floor
+        "honest_requests_failed": failed,
+        "p99_is_the_timeout": failed > attacked["mix"]["count"] / 100,
         "display_p99_under_attack_over_alone": ratio("display_update"),
         "trivial_from_another_address_under_1s": trivial["under_1s"],
         "goals_met": p99 is not None and p99 <= 2 and trivial["under_1s"],
@@ -242,6 +247,7 @@ def summary(report: dict[str, Any]) -> list[dict[str, Any]]:
                 "mix_p50_ms": result["under_attack"]["mix"]["p50_ms"],
                 "mix_p99_ms": result["under_attack"]["mix"]["p99_ms"],
                 "p99_ratio": result["p99_under_attack_over_alone"],
+                "honest_failed": result["honest_requests_failed"],
                 "attack_served": attack.get("served"),
                 "attack_refused": attack.get("refused"),
                 "attack_failed": attack.get("failed"),
