@@ -30,7 +30,7 @@ import secrets
 import statistics
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -261,7 +261,7 @@ def summary(report: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 async def measure(
-    off: str, server: Server, stop_off: Any, database_url: str, admin_password: str, options: Options
+    off: str, server: Server, stop_off: Callable[[], None], database_url: str, admin_password: str, options: Options
 ) -> dict[str, Any]:
     city: City = await prepare(server.base, admin_password, honest_services=40, bot_services=30)
     options = replace(

@@ -76,6 +76,8 @@ async def prepare(base: str, admin_password: str, honest_services: int, bot_serv
             free_slots(api, admin, services[:half][:honest_services]),
             free_slots(api, admin, services[half:][:bot_services]),
         )
+    if not honest or not bot:
+        raise SystemExit("the demo city has no free slots two hours ahead: seed it again (main.py seed --demo)")
     return City(
         office_id=front.office_id,
         walk_in=front.services[WALK_IN],
