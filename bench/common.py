@@ -70,10 +70,23 @@ def server(env: dict[str, str], workers: int = 1) -> Iterator[str]:
 
 
 @contextmanager
-def server_process(env: dict[str, str], workers: int = 1) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+def server_process(
+    env: dict[str, str], workers: int = 1, log_name: str = "bench-serve.log"
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """`python main.py serve` on a free port, once ready: its base URL and its process."""
-    port = free_port()
-    log = (ROOT / "var" / "bench-serve.log").open("w")  # the server's own account, for when a run fails
+    (ROOT / "var" / log_name).write_text("")
+    base, process = start_server(env, free_port(), workers, log_name)
+    try:
+        yield base, process
+    finally:
+        stop_process(process)
+
+
+def start_server(
+    env: dict[str, str], port: int, workers: int = 1, log_name: str = "bench-serve.log"
+) -> tuple[str, subprocess.Popen[bytes]]:
+    """`python main.py serve` on `port`, once ready (a restart can take the port its clients know)."""
+    log = (ROOT / "var" / log_name).open("a")  # the server's own account, for when a run fails
     process = subprocess.Popen(
         [sys.executable, "main.py", "serve", "--port", str(port), "--workers", str(workers)],
         cwd=ROOT,
@@ -84,10 +97,21 @@ def server_process(env: dict[str, str], workers: int = 1) -> Iterator[tuple[str,
     base = f"http://127.0.0.1:{port}"
     try:
         wait_for(lambda: status(f"{base}/health/ready") == 200, 60, "serve")
-        yield base, process
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
+    except BaseException:
+        stop_process(process)
+        raise
+    return base, process
+
+
+def stop_process(process: subprocess.Popen[bytes], grace: float = 15) -> None:
+    """Terminated, and killed if it has not ended within `grace` seconds (a server still working through
+    requests that will never finish, for one)."""
+    process.terminate()
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def bench_environment(database: str = BENCH_DATABASE) -> dict[str, str]:
