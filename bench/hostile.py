@@ -44,7 +44,7 @@ from bench.hostile_attacks import Attacker, Plan
 from bench.hostile_city import ADMIN, City, prepare
 from bench.hostile_mix import PROBE_BLOCK, TRIVIAL, Mix, Rates
 from bench.hostile_net import Tally, bound_client, loopback
-from tests.processes import free_port, main_py
+from tests.processes import GENEROUS_RATES, free_port, main_py
 
 SERVER_LOG = "bench-hostile-on.log"
 PROTECTIONS_OFF = {"TURNERO_MAX_QUERY_COST": "0", "TURNERO_RATE_LIMITS": "0"}
@@ -367,7 +367,8 @@ def main() -> None:
     created = main_py("create-admin", ADMIN, env=env | {"TURNERO_ADMIN_PASSWORD": admin_password})
     if created.returncode != 0:
         raise SystemExit(created.stderr)
-    on_env = {k: v for k, v in env.items() if k not in PROTECTIONS_OFF}
+    # the protections as deployed: none of the generous rates the other benches and the tests run with
+    on_env = {k: v for k, v in env.items() if k not in PROTECTIONS_OFF and k not in GENEROUS_RATES}
     database_url = make_url(env["DATABASE_URL"]).set(drivername="postgresql").render_as_string(hide_password=False)
     plan = options.plan
     (ROOT / "var" / SERVER_LOG).write_text("")
