@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     # `serve` tunes each process's garbage collector once started (server/collector.py); `serve` turns it on
     # unless this says 0, applications built in a test's own process leave it alone
     gc_tuning: bool = Field(default=False, alias="TURNERO_GC_TUNING")
+    # issue 13 part 4 (sign-in): failed sign-ins from one client address, whatever the usernames, before that
+    # address waits TURNERO_LOGIN_LOCKOUT_SECONDS (TURNERO_LOGIN_MAX_FAILURES counts per username and address)
+    login_address_max_failures: int = Field(default=30, gt=0, alias="TURNERO_LOGIN_ADDRESS_MAX_FAILURES")
 
     @cached_property
     def secret_key(self) -> bytes:

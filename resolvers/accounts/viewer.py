@@ -27,6 +27,10 @@ class Viewer:
     partner_id: int | None = None
     # a partner key's scopes (models/booking.py PARTNER_SCOPES); resolvers/booking/access.py checks them
     partner_scopes: frozenset[str] = field(default=frozenset())
+    # which credential: the staff session or partner key row, so that logout ends that one and the
+    # websocket watcher (server/ws_sessions.py) can tell when it ends
+    session_id: int | None = None
+    partner_key_id: int | None = None
 
     @property
     def caller(self) -> str:
