@@ -12,9 +12,12 @@ import asyncio
 import base64
 import hashlib
 import hmac
+import os
 import secrets
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
 from functools import partial
 from typing import ParamSpec, TypeVar
 
@@ -30,7 +33,17 @@ P = ParamSpec("P")
 R = TypeVar("R")
 # two threads: a burst of sign-ins queues here rather than taking the machine's cores from everything else
 HASHING_THREADS = 2
-_hashing = ThreadPoolExecutor(max_workers=HASHING_THREADS, thread_name_prefix="argon2")
+# each hash runs `parallelism` (4) lanes in threads of libargon2's own, which inherit the nice value of the
+# thread that starts them; at +10 they get about a tenth of what the event loop's thread gets of a busy core
+HASHING_NICENESS = 10
+
+
+def _lower_priority() -> None:
+    with suppress(OSError, AttributeError):  # Linux takes a thread id here; elsewhere this is a no-op
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASHING_NICENESS)
+
+
+_hashing = ThreadPoolExecutor(max_workers=HASHING_THREADS, thread_name_prefix="argon2", initializer=_lower_priority)
 
 
 def hash_password(password: str) -> str:
