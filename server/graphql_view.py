@@ -20,6 +20,7 @@ from resolvers.accounts.sessions import authenticate
 from resolvers.accounts.viewer import ANONYMOUS, Viewer
 from schema.context import Context
 from server.transport_ws import QueueFeedHandler
+from server.ws_sessions import WatchedGraphQLWSHandler
 
 
 def client_address(connection: HTTPConnection) -> str:
@@ -64,6 +65,8 @@ def _error_response(status: int, message: str, code: str) -> JSONResponse:
 class TurneroGraphQL(GraphQL[Context, None]):
     # queueEvents from shared feeds (TURNERO_QUEUE_SHARED_FEED); everything else as strawberry serves it
     graphql_transport_ws_handler_class = QueueFeedHandler
+    # the legacy protocol too closes sockets whose credential ended (server/ws_sessions.py)
+    graphql_ws_handler_class = WatchedGraphQLWSHandler
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:

@@ -37,6 +37,10 @@ class QueueFeedHandler(BaseGraphQLTransportWSHandler[Context, None]):
         async with ws_sessions.watched(self):
             await super().handle()
 
+    async def stop_operations(self) -> None:
+        for operation_id in list(self.operations):
+            await self.cleanup_operation(operation_id)
+
     async def run_operation(self, operation: Operation[Context, None]) -> None:
         plan = (
             queue_plan(self.context.viewer, operation.query, operation.variables, operation.operation_name)

@@ -15,10 +15,12 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
+from typing import Protocol
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
-from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
+from strawberry.http.async_base_view import AsyncWebSocketAdapter
+from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 
 from resolvers.accounts.viewer import Viewer
 from schema.context import Context
@@ -27,7 +29,20 @@ CHECK_EVERY_SECONDS = 2.0
 CLOSE_CODE = 4403
 CLOSE_REASON = "The session or token has ended."
 
-Handler = BaseGraphQLTransportWSHandler[Context, None]
+
+class Handler(Protocol):
+    """A websocket connection's handler, of either protocol strawberry speaks."""
+
+    @property
+    def context(self) -> Context: ...
+
+    @property
+    def websocket(self) -> AsyncWebSocketAdapter: ...
+
+    async def stop_operations(self) -> None:
+        """Cancels its running operations, so that none sends on the socket once it is closed."""
+
+
 # a credential as the statement below names it: ("session" | "device" | "partner_key", row id)
 Credential = tuple[str, int]
 
@@ -108,9 +123,7 @@ class SocketWatcher:
 
 
 async def _close(handler: Handler) -> None:
-    # its operations stop first, so none of them sends on the closed socket
-    for operation_id in list(handler.operations):
-        await handler.cleanup_operation(operation_id)
+    await handler.stop_operations()
     with suppress(Exception):  # the client went away by itself meanwhile
         await handler.websocket.close(CLOSE_CODE, CLOSE_REASON)
 
@@ -130,3 +143,15 @@ async def watched(handler: Handler) -> AsyncIterator[None]:
         yield
     finally:
         watcher.discard(handler)
+
+
+class WatchedGraphQLWSHandler(BaseGraphQLWSHandler[Context, None]):
+    """The legacy `graphql-ws` protocol, watched like graphql-transport-ws (server/transport_ws.py)."""
+
+    async def handle(self) -> None:
+        async with watched(self):
+            await super().handle()
+
+    async def stop_operations(self) -> None:
+        for operation_id in list(self.tasks):
+            await self.cleanup_operation(operation_id)
