@@ -7,6 +7,7 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
 
 import httpx
 import pytest
@@ -16,8 +17,12 @@ from websockets.exceptions import ConnectionClosed
 from websockets.typing import Subprotocol
 
 from core.runtime import AppState
+from dataloaders import Loaders
+from schema.context import Context
+from server.graphql_view import viewer_for
+from server.ws_sessions import SocketWatcher
 from tests.live_support import Socket, socket, websocket_url
-from tests.support import STAFF_PASSWORD, Api
+from tests.support import STAFF_PASSWORD, Api, statements
 
 pytestmark = pytest.mark.slow
 
@@ -243,3 +248,48 @@ async def test_a_socket_on_the_legacy_protocol_is_closed_too(served: Api, admin_
 
     assert ack["type"] == "connection_ack"
     assert closed == 4403
+
+
+@dataclass
+class _Closing:
+    """What the watcher sees of a socket: its context, and a websocket that records how it was closed."""
+
+    code: int | None = None
+
+    async def close(self, code: int, reason: str) -> None:
+        self.code = code
+
+
+@dataclass(eq=False)  # hashed by identity, as the watcher keeps them in a set
+class _Held:
+    context: Context
+    websocket: _Closing = field(default_factory=_Closing)
+    stopped: bool = False
+
+    async def stop_operations(self) -> None:
+        self.stopped = True
+
+
+async def test_the_watcher_checks_thousands_of_sockets_in_one_statement(
+    api: Api, admin_token: str, state: AppState
+) -> None:
+    office_id = await api.office(admin_token)
+    device_id, display = await device(api, admin_token, office_id)
+    viewers = [await viewer_for(state, f"Bearer {token}") for token in (admin_token, display)]
+    sockets = [
+        _Held(Context(state=state, viewer=viewers[n % 2], loaders=Loaders.create(state.engine))) for n in range(2000)
+    ]
+    watcher = SocketWatcher(state.engine)
+    watcher.sockets.update(sockets)  # type: ignore[arg-type]
+
+    quiet = await watcher.sweep()
+    await api.run(REVOKE_DEVICE, {"id": device_id}, admin_token)
+    with statements(state) as sent:
+        closed = await watcher.sweep()
+
+    assert quiet == 0
+    assert closed == 1000
+    assert len(sent) == 1
+    assert all(
+        s.websocket.code == (4403 if n % 2 else None) and s.stopped == bool(n % 2) for n, s in enumerate(sockets)
+    )
