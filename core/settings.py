@@ -112,6 +112,10 @@ class Settings(BaseSettings):
             )
         return value
 
+    # issue 13 part 4 (sign-in): failed sign-ins from one client address, whatever the usernames, before that
+    # address waits TURNERO_LOGIN_LOCKOUT_SECONDS (TURNERO_LOGIN_MAX_FAILURES counts per username and address)
+    login_address_max_failures: int = Field(default=30, gt=0, alias="TURNERO_LOGIN_ADDRESS_MAX_FAILURES")
+
     @cached_property
     def secret_key(self) -> bytes:
         """TURNERO_SECRET_KEY, else a key generated once into the data directory and kept there."""

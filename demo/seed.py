@@ -11,10 +11,11 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.runtime import AppState, open_state
-from core.security import derived_secret, hash_password
+from core.security import derived_secret
 from core.settings import Settings
 from demo.city_data import OFFERINGS, OFFICES, SERVICES, DemoOffice, DemoService
 from models.accounts import DeviceKind, Role
+from resolvers.accounts.passwords import new_password_hash
 from resolvers.accounts.staff import issue_device_token
 from resolvers.accounts.viewer import Grant, Viewer
 from resolvers.agenda.agendas import AgendaInput, add_agenda
@@ -192,7 +193,8 @@ async def _staff(conn: AsyncConnection, accounts: list[DemoAccount], offices: di
             await conn.execute(
                 text("""INSERT INTO staff_users (username, password_hash) VALUES (:u, :h)
                     ON CONFLICT (lower(username)) DO NOTHING RETURNING id"""),
-                {"u": account.username, "h": hash_password(account.password)},
+                # the demo's passwords meet the same rules as everybody's
+                {"u": account.username, "h": await new_password_hash(account.password, account.username)},
             )
         ).scalar()
         if user_id is not None:

@@ -41,6 +41,8 @@ class StaffUser(Base):
     username: Mapped[str] = mapped_column(String(100))
     password_hash: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = created_at_column()
+    # disableStaff: kept for history, but no sign-in and no session from then on
+    disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class RoleGrant(Base):

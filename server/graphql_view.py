@@ -23,6 +23,7 @@ from resolvers.accounts.viewer import ANONYMOUS, Viewer
 from schema.context import Context
 from server.limits_http import RequestTooLarge, TextLimits
 from server.transport_ws import QueueFeedHandler
+from server.ws_sessions import WatchedGraphQLWSHandler
 
 
 def client_address(connection: HTTPConnection) -> str:
@@ -69,6 +70,8 @@ class TurneroGraphQL(GraphQL[Context, None]):
     graphql_transport_ws_handler_class = QueueFeedHandler
     # create_app sets the configured ones (TURNERO_MAX_QUERY_CHARS, TURNERO_MAX_VARIABLE_CHARS)
     text_limits = TextLimits()
+    # the legacy protocol too closes sockets whose credential ended (server/ws_sessions.py)
+    graphql_ws_handler_class = WatchedGraphQLWSHandler
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:

@@ -27,10 +27,20 @@ from realtime.feed import Rendered
 from realtime.stream import office_events
 from schema.context import Context
 from schema.queue.fields import dropped_error
+from server import ws_sessions
 from server.queue_feed import QueuePlan, queue_plan, render
 
 
 class QueueFeedHandler(BaseGraphQLTransportWSHandler[Context, None]):
+    async def handle(self) -> None:
+        # closed with 4403 when its credential ends while it is open (server/ws_sessions.py)
+        async with ws_sessions.watched(self):
+            await super().handle()
+
+    async def stop_operations(self) -> None:
+        for operation_id in list(self.operations):
+            await self.cleanup_operation(operation_id)
+
     async def run_operation(self, operation: Operation[Context, None]) -> None:
         plan = (
             queue_plan(self.context.viewer, operation.query, operation.variables, operation.operation_name)

@@ -13,6 +13,8 @@ from core.runtime import AppState
 from resolvers.accounts.staff import ensure_admin
 
 ADMIN_PASSWORD = "correct horse battery staple"
+# what staff_token gives every staff user; both pass the password rules (12+ characters, zxcvbn score 3+)
+STAFF_PASSWORD = "a long password 1"
 
 
 class Api:
@@ -53,7 +55,7 @@ class Api:
 
     async def staff_token(self, admin_token: str, username: str, role: str, office_id: str | None) -> str:
         """Creates a staff user with one grant and signs them in."""
-        password = "a long password 1"
+        password = STAFF_PASSWORD
         grant = {"role": role, "officeId": office_id}
         data = await self.run(
             "mutation($i: StaffInput!) { createStaff(input: $i) { __typename } }",

@@ -223,8 +223,12 @@ async def test_a_check_in_and_a_console_call_reach_the_display(
 
     # a manager of the office: the office's live state, with the line and every desk
     await api.staff_token(admin_token, "manager-centro", "MANAGER", front.office_id)
+    clerk_token = await console.evaluate("sessionStorage.getItem('turnero.staffToken')")
     await console.get_by_role("button", name="Salir").click()
+    # signing out ends the session on the server (logout), then forgets the token
+    await expect(console.get_by_label("Usuario")).to_be_visible()
     assert await console.evaluate("sessionStorage.getItem('turnero.staffToken')") is None
+    assert (await api.post("{ __typename }", token=clerk_token)).status_code == 401
     await console.get_by_label("Usuario").fill("manager-centro")
     await console.get_by_label("Contraseña").fill(CLERK_PASSWORD)
     await console.get_by_role("button", name="Ingresar").click()

@@ -16,6 +16,7 @@ from resolvers.accounts.viewer import Viewer
 
 @dataclass(frozen=True, slots=True)
 class PartnerKeyRecord:
+    id: int
     token: str
     partner_id: int
     partner: str
@@ -56,9 +57,11 @@ async def issue_partner_key(
         )
     ).scalar_one()
     token = new_token("tp_")
-    await conn.execute(
-        text("""INSERT INTO partner_keys (partner_id, name, token_hash, scopes)
-                VALUES (:partner_id, :name, :hash, CAST(:scopes AS varchar[]))"""),
-        {"partner_id": partner_id, "name": name, "hash": token_hash(secret_key, token), "scopes": list(granted)},
-    )
-    return PartnerKeyRecord(token=token, partner_id=partner_id, partner=partner, name=name, scopes=granted)
+    key_id = (
+        await conn.execute(
+            text("""INSERT INTO partner_keys (partner_id, name, token_hash, scopes)
+                    VALUES (:partner_id, :name, :hash, CAST(:scopes AS varchar[])) RETURNING id"""),
+            {"partner_id": partner_id, "name": name, "hash": token_hash(secret_key, token), "scopes": list(granted)},
+        )
+    ).scalar_one()
+    return PartnerKeyRecord(id=key_id, token=token, partner_id=partner_id, partner=partner, name=name, scopes=granted)

@@ -12,6 +12,7 @@ class StaffUserRecord:
     id: int
     username: str
     grants: tuple[Grant, ...]
+    disabled_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,7 +24,16 @@ class SessionRecord:
 
 @dataclass(frozen=True, slots=True)
 class DeviceTokenRecord:
+    id: int
     token: str
     kind: DeviceKind
     name: str
     office_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class RevokedRecord:
+    """A credential taken back: a device token, a partner key."""
+
+    id: int
+    revoked_at: datetime

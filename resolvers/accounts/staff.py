@@ -9,15 +9,15 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.errors import NotFoundError, ValidationFailed
-from core.security import hash_password, new_token, token_hash
+from core.security import new_token, token_hash
 from core.validation import id_field, parse_id, text_field
 from models.accounts import DeviceKind, Role
+from resolvers.accounts.passwords import new_password_hash
 from resolvers.accounts.records import DeviceTokenRecord, StaffUserRecord
 from resolvers.accounts.sessions import staff_user
 from resolvers.accounts.viewer import Grant, Viewer
 
 _USERNAME = re.compile(r"^[A-Za-z0-9._@-]{3,100}$")
-MIN_PASSWORD = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,10 +26,32 @@ class GrantRequest:
     office_id: str | None
 
 
-def check_password(password: str) -> str:
-    if len(password) < MIN_PASSWORD or len(password) > 200:
-        raise ValidationFailed("password", f"password must be {MIN_PASSWORD} to 200 characters long.")
-    return password
+@dataclass(frozen=True, slots=True)
+class NewStaff:
+    """A checked username and the hash of its checked password, made before any transaction opens."""
+
+    username: str
+    password_hash: str
+
+
+def _username(value: str) -> str:
+    username = value.strip()
+    if not _USERNAME.match(username):
+        raise ValidationFailed("username", "username must be 3 to 100 letters, digits or . _ @ -")
+    return username
+
+
+def _may_create_staff(viewer: Viewer) -> None:
+    if not viewer.is_admin and not any(g.role is Role.MANAGER for g in viewer.grants):
+        viewer.require_admin()
+
+
+async def new_staff(viewer: Viewer, username: str, password: str) -> NewStaff:
+    """createStaff's first half: who may, the username, the password's strength and its hash (on the hashing
+    threads, with no connection held), refused before argon2 runs for a caller who may not create staff."""
+    _may_create_staff(viewer)
+    checked = _username(username)
+    return NewStaff(checked, await new_password_hash(password, checked))
 
 
 async def _existing_offices(conn: AsyncConnection, ids: set[int]) -> set[int]:
@@ -66,20 +88,14 @@ async def _grants(conn: AsyncConnection, viewer: Viewer, requests: list[GrantReq
 
 
 async def create_staff(
-    conn: AsyncConnection, viewer: Viewer, username: str, password: str, roles: list[GrantRequest]
+    conn: AsyncConnection, viewer: Viewer, new: NewStaff, roles: list[GrantRequest]
 ) -> StaffUserRecord:
-    if not viewer.is_admin and not any(g.role is Role.MANAGER for g in viewer.grants):
-        viewer.require_admin()
-    username = username.strip()
-    if not _USERNAME.match(username):
-        raise ValidationFailed("username", "username must be 3 to 100 letters, digits or . _ @ -")
-    check_password(password)
     grants = await _grants(conn, viewer, roles)
     user_id = (
         await conn.execute(
             text("""INSERT INTO staff_users (username, password_hash) VALUES (:username, :hash)
                 ON CONFLICT (lower(username)) DO NOTHING RETURNING id"""),
-            {"username": username, "hash": hash_password(password)},
+            {"username": new.username, "hash": new.password_hash},
         )
     ).scalar()
     if user_id is None:
@@ -95,17 +111,17 @@ async def create_staff(
 
 
 async def ensure_admin(conn: AsyncConnection, username: str, password: str) -> tuple[StaffUserRecord, bool]:
-    """create-admin: creates the user or resets its password, and makes sure it holds ADMIN."""
-    if not _USERNAME.match(username):
-        raise ValidationFailed("username", "username must be 3 to 100 letters, digits or . _ @ -")
-    check_password(password)
+    """create-admin: creates the user or resets its password (enabling it again if it was disabled: this is
+    how an installation recovers its administrators), and makes sure it holds ADMIN."""
+    username = _username(username)
+    password_hash = await new_password_hash(password, username)
     row = (
         (
             await conn.execute(
                 text("""INSERT INTO staff_users (username, password_hash) VALUES (:username, :hash)
-                ON CONFLICT (lower(username)) DO UPDATE SET password_hash = EXCLUDED.password_hash
+                ON CONFLICT (lower(username)) DO UPDATE SET password_hash = EXCLUDED.password_hash, disabled_at = NULL
                 RETURNING id, (xmax = 0) AS created"""),
-                {"username": username, "hash": hash_password(password)},
+                {"username": username, "hash": password_hash},
             )
         )
         .mappings()
@@ -141,10 +157,14 @@ async def issue_device_token(
     viewer.require_role(office, Role.MANAGER)
     name = text_field("name", name, max_length=100)
     token = token or new_token("td_")
-    await conn.execute(
-        text("""INSERT INTO device_tokens (token_hash, kind, name, office_id)
+    digest = token_hash(secret_key, token)
+    # a given token (the demo's) issued again is the same device
+    device_id = (
+        await conn.execute(
+            text("""INSERT INTO device_tokens (token_hash, kind, name, office_id)
                 VALUES (:hash, CAST(:kind AS device_kind), :name, :office_id)
-                ON CONFLICT (token_hash) DO NOTHING"""),
-        {"hash": token_hash(secret_key, token), "kind": kind.value, "name": name, "office_id": office},
-    )
-    return DeviceTokenRecord(token=token, kind=kind, name=name, office_id=office)
+                ON CONFLICT (token_hash) DO UPDATE SET token_hash = EXCLUDED.token_hash RETURNING id"""),
+            {"hash": digest, "kind": kind.value, "name": name, "office_id": office},
+        )
+    ).scalar_one()
+    return DeviceTokenRecord(id=device_id, token=token, kind=kind, name=name, office_id=office)

@@ -29,6 +29,10 @@ class Viewer:
     partner_scopes: frozenset[str] = field(default=frozenset())
     # the partner's own cost refill rate when an ADMIN set one (setPartnerRateLimit), else the default
     partner_cost_per_second: int | None = None
+    # which credential: the staff session or partner key row, so that logout ends that one and the
+    # websocket watcher (server/ws_sessions.py) can tell when it ends
+    session_id: int | None = None
+    partner_key_id: int | None = None
 
     @property
     def caller(self) -> str:

@@ -5,7 +5,7 @@ from datetime import datetime
 import strawberry
 
 from models.accounts import DeviceKind, Role
-from resolvers.accounts.records import DeviceTokenRecord, SessionRecord, StaffUserRecord
+from resolvers.accounts.records import DeviceTokenRecord, RevokedRecord, SessionRecord, StaffUserRecord
 from resolvers.accounts.viewer import Grant
 from schema.catalogue.types import Office, load_office
 from schema.context import Info
@@ -34,6 +34,9 @@ class StaffUser:
     id: strawberry.ID
     username: str
     roles: list[RoleGrant]
+    disabled_at: datetime | None = strawberry.field(
+        default=None, description="When disableStaff took the user's access away; null while they may sign in."
+    )
 
     @classmethod
     def from_record(cls, record: StaffUserRecord) -> StaffUser:
@@ -41,6 +44,7 @@ class StaffUser:
             id=strawberry.ID(str(record.id)),
             username=record.username,
             roles=[RoleGrant.from_grant(g) for g in record.grants],
+            disabled_at=record.disabled_at,
         )
 
 
@@ -61,11 +65,28 @@ class DeviceToken:
     kind: DeviceKind
     name: str
     office_pk: strawberry.Private[int]
+    id: strawberry.ID = strawberry.field(description="The device token's ID, for revokeDeviceToken.")
 
     @classmethod
     def from_record(cls, record: DeviceTokenRecord) -> DeviceToken:
-        return cls(token=record.token, kind=record.kind, name=record.name, office_pk=record.office_id)
+        return cls(
+            token=record.token,
+            kind=record.kind,
+            name=record.name,
+            office_pk=record.office_id,
+            id=strawberry.ID(str(record.id)),
+        )
 
     @strawberry.field
     async def office(self, info: Info) -> Office:
         return await load_office(info, self.office_pk)
+
+
+@strawberry.type(description="A credential taken back (a device token, a partner key): it no longer authenticates.")
+class Revoked:
+    id: strawberry.ID
+    revoked_at: datetime
+
+    @classmethod
+    def from_record(cls, record: RevokedRecord) -> Revoked:
+        return cls(id=strawberry.ID(str(record.id)), revoked_at=record.revoked_at)

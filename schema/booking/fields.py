@@ -129,6 +129,10 @@ class BookingMutation:
             info,
             lambda conn: partners.issue_partner_key(conn, viewer, secret_key, partner, name, scopes),
             lambda record: PartnerKey(
-                token=record.token, partner=record.partner, name=record.name, scopes=list(record.scopes)
+                token=record.token,
+                partner=record.partner,
+                name=record.name,
+                scopes=list(record.scopes),
+                id=strawberry.ID(str(record.id)),
             ),
         )

@@ -143,3 +143,4 @@ class PartnerKey:
     partner: str
     name: str
     scopes: list[str]
+    id: strawberry.ID = strawberry.field(description="The key's ID, for revokePartnerKey.")

@@ -188,7 +188,12 @@ function defaults() {
 $("signin-form").addEventListener("submit", (event) => signIn(event).catch((e) => status(e.message, true)));
 $("filters").addEventListener("submit", (event) => { event.preventDefault(); render(); });
 $("download").addEventListener("click", () => download().catch((e) => status(e.message, true)));
-$("signout").addEventListener("click", () => { sessionStorage.removeItem(TOKEN_KEY); showSignIn(); });
+// the session ends on the server (logout) before the page forgets its token; signing out works offline too
+$("signout").addEventListener("click", async () => {
+  await graphql("mutation { logout }").catch(() => null);
+  sessionStorage.removeItem(TOKEN_KEY);
+  showSignIn();
+});
 $("language").addEventListener("click", () => {
   lang = lang === "es" ? "en" : "es";
   localStorage.setItem(LANG_KEY, lang);

@@ -18,6 +18,7 @@ const TICKET = `id number status priority issuedAt calledAt position estimatedWa
 const RESULT = `__typename ... on Ticket { ${TICKET} } ... on UserError { code message }`;
 const LOGIN = `mutation($u: String!, $p: String!) { login(username: $u, password: $p) {
   __typename ... on Session { token } ... on UserError { code message } } }`;
+const LOGOUT = `mutation { logout }`;
 const ME = `{ me { username roles { role office { id name } } } }`;
 const OFFICES = `{ offices { id name } }`;
 const OFFICE = `query($o: ID!) { office(id: $o) { id name timezone
@@ -135,7 +136,21 @@ $("#login-form").addEventListener("submit", async (event) => {
   $("#password").value = "";
   await start();
 });
-$("#logout").addEventListener("click", signOut);
+// The sign-out button ends the session on the server first, so that a copy of the token (another tab, a
+// shared machine's history) stops working too; the console forgets it even when the server cannot be reached.
+async function logOut() {
+  const ending = token;
+  if (ending) {
+    try {
+      await gql(LOGOUT, {}, ending);
+    } catch {
+      // already ended (401) or the network is down: nothing more to do here
+    }
+  }
+  signOut();
+}
+
+$("#logout").addEventListener("click", logOut);
 
 // --- office and panels -----------------------------------------------------------------------------
 
