@@ -15,6 +15,7 @@ from core.embedded import embedded_postgres_url, embedded_redis_url
 from core.settings import Settings
 from realtime.feed import QueueFeeds
 from realtime.hub import QueueHub
+from realtime.ticket_watch import TicketWatches
 
 
 def resolve_servers(settings: Settings) -> Settings:
@@ -44,6 +45,7 @@ class AppState:
     redis: Redis
     hub: QueueHub
     feeds: QueueFeeds
+    tickets: TicketWatches
 
     @property
     def secret_key(self) -> bytes:
@@ -58,10 +60,12 @@ async def open_state(settings: Settings, *, application_name: str = "turnero") -
     redis = redis_client(settings.redis_url)
     hub = QueueHub(engine, settings.redis_url, buffer_limit=settings.queue_buffer_limit)
     feeds = QueueFeeds(hub, engine, buffer_limit=settings.queue_buffer_limit)
+    tickets = TicketWatches(hub, engine, buffer_limit=settings.queue_buffer_limit)
     await hub.start()
     try:
-        yield AppState(settings=settings, engine=engine, redis=redis, hub=hub, feeds=feeds)
+        yield AppState(settings=settings, engine=engine, redis=redis, hub=hub, feeds=feeds, tickets=tickets)
     finally:
+        await tickets.stop()
         await feeds.stop()
         await hub.stop()
         await redis.aclose()

@@ -48,6 +48,12 @@ class Settings(BaseSettings):
     # `serve` tunes each process's garbage collector once started (server/collector.py); `serve` turns it on
     # unless this says 0, applications built in a test's own process leave it alone
     gc_tuning: bool = Field(default=False, alias="TURNERO_GC_TUNING")
+    # issue 13 part 8, websockets with limits (server/ws_limits.py): connection_init within this many seconds
+    # or the socket closes with 4408; anonymous sockets per client address in each process, and anonymous
+    # subscriptions per socket
+    ws_init_seconds: float = Field(default=3, gt=0, alias="TURNERO_WS_INIT_SECONDS")
+    ws_anonymous_per_address: int = Field(default=20, ge=0, alias="TURNERO_WS_ANONYMOUS_PER_ADDRESS")
+    ws_anonymous_subscriptions: int = Field(default=5, ge=0, alias="TURNERO_WS_ANONYMOUS_SUBSCRIPTIONS")
 
     @cached_property
     def secret_key(self) -> bytes:

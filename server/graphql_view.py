@@ -20,6 +20,7 @@ from resolvers.accounts.sessions import authenticate
 from resolvers.accounts.viewer import ANONYMOUS, Viewer
 from schema.context import Context
 from server.transport_ws import QueueFeedHandler
+from server.ws_limits import LegacyProtocolRefused, connection_authorization
 
 
 def client_address(connection: HTTPConnection) -> str:
@@ -64,6 +65,7 @@ def _error_response(status: int, message: str, code: str) -> JSONResponse:
 class TurneroGraphQL(GraphQL[Context, None]):
     # queueEvents from shared feeds (TURNERO_QUEUE_SHARED_FEED); everything else as strawberry serves it
     graphql_transport_ws_handler_class = QueueFeedHandler
+    graphql_ws_handler_class = LegacyProtocolRefused  # server/ws_limits.py
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
@@ -86,7 +88,7 @@ class TurneroGraphQL(GraphQL[Context, None]):
         page on a phone has no credentials, and the queue and board subscriptions refuse anonymous callers.
         """
         params = context.connection_params or {}
-        authorization = params.get("authorization") or params.get("Authorization")
+        authorization = connection_authorization(params)
         if authorization is not None:
             try:
                 context.viewer = await viewer_for(context.state, str(authorization))

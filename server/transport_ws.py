@@ -16,10 +16,7 @@ from functools import partial
 from starlette.websockets import WebSocketDisconnect
 from strawberry.asgi import ASGIWebSocketAdapter
 from strawberry.http.exceptions import WebSocketDisconnected
-from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
-    BaseGraphQLTransportWSHandler,
-    Operation,
-)
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import Operation
 from strawberry.types.execution import ExecutionResult
 
 from realtime.buffer import SubscriberDropped
@@ -28,9 +25,10 @@ from realtime.stream import office_events
 from schema.context import Context
 from schema.queue.fields import dropped_error
 from server.queue_feed import QueuePlan, queue_plan, render
+from server.ws_limits import LimitedTransportWS
 
 
-class QueueFeedHandler(BaseGraphQLTransportWSHandler[Context, None]):
+class QueueFeedHandler(LimitedTransportWS):
     async def run_operation(self, operation: Operation[Context, None]) -> None:
         plan = (
             queue_plan(self.context.viewer, operation.query, operation.variables, operation.operation_name)

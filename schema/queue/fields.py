@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.validation import parse_id
 from dataloaders import Loaders
-from models.queue import PriorityClass, TicketStatus
+from models.queue import PriorityClass
 from realtime.buffer import SubscriberDropped, drain
 from realtime.stream import office_events
 from resolvers.queue import arrival, desk, kiosk, line, log
@@ -47,7 +47,6 @@ BLOCK_NUMBER = strawberry.argument(
     "reserved for this office and day (reserveTicketNumbers), not used yet."
 )
 CallResult = Annotated[Ticket | QueueEmpty | NotFound | NotAllowed | InvalidState, strawberry.union("CallResult")]
-FINAL = {TicketStatus.DONE, TicketStatus.NO_SHOW, TicketStatus.CANCELLED, TicketStatus.TRANSFERRED}
 
 
 async def _desk_change(info: Info, operation: Callable[[AsyncConnection], Awaitable[QueueChange]]) -> Any:
@@ -72,6 +71,10 @@ def _watched_office(info: Info, office_id: str) -> int:
 def _fresh(info: Info) -> None:
     """Every pushed event is read with new loaders: nothing cached from the previous one."""
     info.context.loaders = Loaders.create(info.context.state.engine)
+
+
+def _no_such_ticket() -> GraphQLError:
+    return GraphQLError("No ticket has this ID.", extensions={"code": "NOT_FOUND"})
 
 
 def dropped_error() -> GraphQLError:
@@ -254,29 +257,15 @@ class QueueSubscription:
     )
     async def ticket_updates(self, info: Info, ticket_id: strawberry.ID) -> AsyncGenerator[Ticket, None]:
         number = parse_id(ticket_id)
-        state = info.context.state
-        async with state.engine.connect() as conn:
-            found = await log.ticket(conn, number) if number else None
-        if found is None:
-            raise GraphQLError("No ticket has this ID.", extensions={"code": "NOT_FOUND"})
-        while found is not None:
-            async with state.hub.subscribe(found.office_id) as live:
-                try:
-                    while True:
-                        _fresh(info)
-                        yield Ticket.from_record(found)
-                        if found.status in FINAL:
-                            break
-                        await live.get()
-                        drain(live)
-                        async with state.engine.connect() as conn:
-                            current = await log.ticket(conn, found.id)
-                        assert current is not None
-                        found = current
-                except SubscriberDropped:
-                    raise dropped_error() from None
-            if found.status is not TicketStatus.TRANSFERRED:
-                return
-            # the citizen's phone keeps following them: to the new ticket, maybe at another office
-            async with state.engine.connect() as conn:
-                found = await log.successor(conn, found.id)
+        if number is None:
+            raise _no_such_ticket()
+        # followers of one ticket share its watcher: one read per event however many follow it
+        async with info.context.state.tickets.follow(number) as sightings:
+            if sightings is None:
+                raise _no_such_ticket()
+            try:
+                while (sighting := await sightings.get()) is not None:
+                    info.context.loaders = sighting.loaders
+                    yield Ticket.from_record(sighting.ticket)
+            except SubscriberDropped:
+                raise dropped_error() from None
