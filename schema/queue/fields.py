@@ -10,6 +10,7 @@ import strawberry
 from graphql import GraphQLError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from core.errors import NotFoundError
 from core.validation import parse_id
 from dataloaders import Loaders
 from models.queue import PriorityClass
@@ -240,16 +241,20 @@ class QueueSubscription:
         office = _watched_office(info, office_id)
         state = info.context.state
         async with state.hub.subscribe(office) as live:
+            known = False
             try:
                 while True:
                     async with state.engine.connect() as conn:
-                        snapshot = await board(conn, office)
+                        snapshot = await board(conn, office, known=known)
+                    known = True
                     _fresh(info)
                     yield Board.from_record(snapshot)
                     await live.get()
                     drain(live)
             except SubscriberDropped:
                 raise dropped_error() from None
+            except NotFoundError as error:
+                raise GraphQLError(error.message, extensions={"code": error.code}) from None
 
     @strawberry.subscription(
         description="One ticket's status, position and estimated wait, on every change; after a transfer, "
