@@ -5,8 +5,6 @@ e-mail, phone or document number, the caller's token, or the request's idempoten
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -17,7 +15,7 @@ from sqlalchemy import text
 from core.runtime import AppState
 from core.settings import Settings
 from tests.booking_support import BOOK, bookable_slots
-from tests.processes import ROOT, environment, free_port, status, wait_for
+from tests.processes import environment, serving
 from tests.support import Api
 
 pytestmark = pytest.mark.slow
@@ -33,7 +31,6 @@ KEY = "idem-7c1e4b1f-secret"
 def logged_server(settings: Settings, tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """`python main.py serve` with everything it writes, on both streams, kept in a file."""
     log = tmp_path / "serve.log"
-    port = free_port()
     env = environment(
         DATABASE_URL=settings.database_url,
         REDIS_URL=settings.redis_url,
@@ -41,22 +38,8 @@ def logged_server(settings: Settings, tmp_path: Path) -> Iterator[tuple[str, Pat
         TURNERO_SECRET_KEY=settings.secret_key.decode(),
         TURNERO_LOG_FORMAT="json",
     )
-    with log.open("w") as sink:
-        process = subprocess.Popen(
-            [sys.executable, "main.py", "serve", "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            wait_for(lambda: status(f"{base}/health/ready") == 200 or process.poll() is not None, 60, "serve")
-            assert process.poll() is None, log.read_text()
-            yield base, log
-        finally:
-            process.terminate()
-            process.wait(timeout=15)
+    with log.open("w") as output, serving(env, output=output) as base:
+        yield base, log
 
 
 @pytest.fixture
