@@ -8,7 +8,8 @@ messages quote the value itself (`invalid input syntax for type integer: "…"`)
 So: the engine hides parameters (core/db.py), strawberry's execution logger is silenced (MaskFaults in
 schema/extensions.py logs every fault once, with the request id and the traceback), and a filter on the
 process's log handler rewrites any exception of the database drivers, in a record's traceback or among its
-arguments, to its class, SQLSTATE and constraint name: enough to know what failed and where, nothing of
+arguments, to its class, SQLSTATE and constraint name (an SMTP client's error, which quotes the recipient's
+address, to its class and reply code): enough to know what failed and where, nothing of
 what was sent. The traceback's frames are kept (they show code, never values).
 """
 
@@ -17,8 +18,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-_DRIVERS = ("asyncpg", "sqlalchemy", "psycopg")
-_NAMES = ("sqlstate", "constraint_name", "table_name", "column_name")
+# the database drivers, and the SMTP client, whose refusals quote the recipient's address
+_DRIVERS = ("asyncpg", "sqlalchemy", "psycopg", "aiosmtplib")
+_NAMES = ("sqlstate", "constraint_name", "table_name", "column_name", "code")
 
 
 class Withheld(Exception):
@@ -39,7 +41,8 @@ def _chain(error: BaseException) -> list[BaseException]:
 
 
 def summary(error: BaseException) -> str:
-    """What may be logged of a database error: its class and the names PostgreSQL gives, no message."""
+    """What may be logged of a database or SMTP error: its class and the names PostgreSQL gives (or the SMTP
+    reply code), no message."""
     kind = type(error)
     source = getattr(error, "orig", None) or error  # SQLAlchemy's wrapper: the driver's error says more
     names = [f"{name}={value}" for name in _NAMES if (value := getattr(source, name, None))]

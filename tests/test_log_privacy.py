@@ -4,14 +4,18 @@ e-mail, phone or document number, the caller's token, or the request's idempoten
 
 from __future__ import annotations
 
+import io
 import json
+import logging
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import aiosmtplib
 import httpx
 import pytest
 from sqlalchemy import text
 
+from core.log_privacy import WithholdPersonalData
 from core.runtime import AppState
 from core.settings import Settings
 from tests.booking_support import BOOK, bookable_slots
@@ -93,3 +97,28 @@ async def test_a_failed_statement_logs_no_personal_data(
     secrets = [NAME, "Secretperson", EMAIL, PHONE, "7770199", DOCUMENT, admin_token, KEY]
     leaks = [(secret, line) for line in lines for secret in secrets if secret in line]
     assert not leaks, leaks[:5]
+
+
+def test_an_smtp_refusal_is_logged_without_the_recipient() -> None:
+    """The worker logs a failed send with its error; the SMTP client's error quotes the address."""
+    kept = io.StringIO()
+    handler = logging.StreamHandler(kept)
+    handler.addFilter(WithholdPersonalData())
+    logger = logging.getLogger("tests.log_privacy")
+    logger.addHandler(handler)
+    refused = aiosmtplib.SMTPRecipientRefused(550, "5.1.1 <zoe.secretperson@example.org>: no such user", EMAIL)
+    try:
+        logger.warning("outbox %s attempt %d failed: %r", 7, 1, refused)
+        try:
+            raise aiosmtplib.SMTPRecipientsRefused([refused])
+        except aiosmtplib.SMTPException as error:
+            raise RuntimeError("the send failed") from error
+    except RuntimeError:
+        logger.exception("delivery run failed")
+    finally:
+        logger.removeHandler(handler)
+    written = kept.getvalue()
+    assert "SMTPRecipientRefused (code=550; message withheld)" in written
+    assert "SMTPRecipientsRefused" in written
+    assert "RuntimeError: the send failed" in written
+    assert "Secretperson" not in written
