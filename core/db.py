@@ -27,6 +27,7 @@ def create_engine(url: str, *, pool_size: int = 10, application_name: str = "tur
         max_overflow=pool_size,
         pool_pre_ping=True,  # a connection that died while the database restarted is replaced, not used
         pool_recycle=1800,
+        hide_parameters=True,  # a failed statement's message would carry names, e-mails, phones (log_privacy.py)
         connect_args={"server_settings": {"application_name": application_name}, "timeout": 5},
     )
 

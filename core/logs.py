@@ -16,6 +16,8 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
 
+from core.log_privacy import keep_private
+
 request_id_var: ContextVar[str | None] = ContextVar("turnero_request_id", default=None)
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
@@ -85,6 +87,7 @@ def configure_logging(style: str) -> None:
         handler.setFormatter(JsonFormatter())
     else:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    keep_private(handler)  # no personal data, token or SQL parameter in any line (core/log_privacy.py)
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.INFO)

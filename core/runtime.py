@@ -16,6 +16,7 @@ from core.ratelimit import RateLimiter
 from core.settings import Settings
 from realtime.feed import QueueFeeds
 from realtime.hub import QueueHub
+from realtime.ticket_watch import TicketWatches
 
 
 def resolve_servers(settings: Settings) -> Settings:
@@ -45,6 +46,7 @@ class AppState:
     redis: Redis
     hub: QueueHub
     feeds: QueueFeeds
+    tickets: TicketWatches
     # None when TURNERO_RATE_LIMITS=0
     limiter: RateLimiter | None = None
 
@@ -61,13 +63,17 @@ async def open_state(settings: Settings, *, application_name: str = "turnero") -
     redis = redis_client(settings.redis_url)
     hub = QueueHub(engine, settings.redis_url, buffer_limit=settings.queue_buffer_limit)
     feeds = QueueFeeds(hub, engine, buffer_limit=settings.queue_buffer_limit)
+    tickets = TicketWatches(hub, engine, buffer_limit=settings.queue_buffer_limit)
     limiter = RateLimiter(settings) if settings.rate_limits else None
     await hub.start()
     try:
-        yield AppState(settings=settings, engine=engine, redis=redis, hub=hub, feeds=feeds, limiter=limiter)
+        yield AppState(
+            settings=settings, engine=engine, redis=redis, hub=hub, feeds=feeds, tickets=tickets, limiter=limiter
+        )
     finally:
         if limiter is not None:
             await limiter.close()
+        await tickets.stop()
         await feeds.stop()
         await hub.stop()
         await redis.aclose()

@@ -116,6 +116,13 @@ class Settings(BaseSettings):
     # address waits TURNERO_LOGIN_LOCKOUT_SECONDS (TURNERO_LOGIN_MAX_FAILURES counts per username and address)
     login_address_max_failures: int = Field(default=30, gt=0, alias="TURNERO_LOGIN_ADDRESS_MAX_FAILURES")
 
+    # issue 13 part 8, websockets with limits (server/ws_limits.py): connection_init within this many seconds
+    # or the socket closes with 4408; anonymous sockets per client address in each process, and anonymous
+    # subscriptions per socket
+    ws_init_seconds: float = Field(default=3, gt=0, alias="TURNERO_WS_INIT_SECONDS")
+    ws_anonymous_per_address: int = Field(default=20, ge=0, alias="TURNERO_WS_ANONYMOUS_PER_ADDRESS")
+    ws_anonymous_subscriptions: int = Field(default=5, ge=0, alias="TURNERO_WS_ANONYMOUS_SUBSCRIPTIONS")
+
     @cached_property
     def secret_key(self) -> bytes:
         """TURNERO_SECRET_KEY, else a key generated once into the data directory and kept there."""

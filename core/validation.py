@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -11,19 +12,39 @@ from core.errors import ValidationFailed
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 MAX_ID = 2**63 - 1
+# what a multi-line text (a comment, a description) may hold besides printable text
+_MULTILINE = frozenset("\n\t")
 
 
-def text_field(field: str, value: str | None, *, max_length: int, min_length: int = 1) -> str:
-    cleaned = (value or "").strip()
+def control_character(value: str, *, multiline: bool = False) -> str | None:
+    """The first control character in `value` (NUL, CR, LF, ESC, DEL, C1, the Unicode line and paragraph
+    separators), or None. They break what the text is later written into: mail headers, CSV, logs, PostgreSQL
+    (which refuses NUL in text). A multi-line text may hold line feeds and tabs."""
+    for char in value:
+        if (unicodedata.category(char) in {"Cc", "Zl", "Zp"}) and not (multiline and char in _MULTILINE):
+            return char
+    return None
+
+
+def plain_text(field: str, value: str, *, multiline: bool = False) -> str:
+    """`value`, or ValidationFailed naming the field when it holds a control character."""
+    if control_character(value, multiline=multiline) is not None:
+        allowed = " other than line breaks" if multiline else " such as line breaks"
+        raise ValidationFailed(field, f"{field} must not contain control characters{allowed}.")
+    return value
+
+
+def text_field(field: str, value: str | None, *, max_length: int, min_length: int = 1, multiline: bool = False) -> str:
+    cleaned = plain_text(field, (value or "").strip(), multiline=multiline)
     if not min_length <= len(cleaned) <= max_length:
         raise ValidationFailed(field, f"{field} must be {min_length} to {max_length} characters long.")
     return cleaned
 
 
-def optional_text(field: str, value: str | None, *, max_length: int) -> str | None:
+def optional_text(field: str, value: str | None, *, max_length: int, multiline: bool = False) -> str | None:
     if value is None or not value.strip():
         return None
-    return text_field(field, value, max_length=max_length)
+    return text_field(field, value, max_length=max_length, multiline=multiline)
 
 
 def slug(field: str, value: str) -> str:
@@ -77,7 +98,5 @@ def id_field(field: str, value: str) -> int:
 
 def fold(value: str) -> str:
     """Lower case without accents: 'Renovación' and 'renovacion' match."""
-    import unicodedata
-
     decomposed = unicodedata.normalize("NFKD", value.casefold())
     return "".join(char for char in decomposed if not unicodedata.combining(char))

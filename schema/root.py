@@ -15,6 +15,7 @@ from schema.booking.fields import BookingMutation, BookingQuery
 from schema.catalogue.fields import CatalogueMutation, CatalogueQuery
 from schema.extensions import extensions
 from schema.feedback.fields import FeedbackMutation
+from schema.inputs import check_text_inputs
 from schema.outbox.fields import OutboxMutation, OutboxQuery
 from schema.queue.fields import QueueMutation, QueueQuery, QueueSubscription
 from schema.webhooks.fields import WebhookMutation, WebhookQuery
@@ -56,6 +57,7 @@ class Subscription(QueueSubscription):
     pass
 
 
+check_text_inputs(Query, Mutation)  # no control characters in any text argument (schema/inputs.py)
 schema = strawberry.Schema(query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions())
 
 

@@ -23,7 +23,7 @@ from resolvers.accounts.viewer import ANONYMOUS, Viewer
 from schema.context import Context
 from server.limits_http import RequestTooLarge, TextLimits
 from server.transport_ws import QueueFeedHandler
-from server.ws_sessions import WatchedGraphQLWSHandler
+from server.ws_limits import LegacyProtocolRefused, connection_authorization
 
 
 def client_address(connection: HTTPConnection) -> str:
@@ -70,8 +70,8 @@ class TurneroGraphQL(GraphQL[Context, None]):
     graphql_transport_ws_handler_class = QueueFeedHandler
     # create_app sets the configured ones (TURNERO_MAX_QUERY_CHARS, TURNERO_MAX_VARIABLE_CHARS)
     text_limits = TextLimits()
-    # the legacy protocol too closes sockets whose credential ended (server/ws_sessions.py)
-    graphql_ws_handler_class = WatchedGraphQLWSHandler
+    # graphql-ws (legacy) has no connection_init timer and would go around every websocket limit
+    graphql_ws_handler_class = LegacyProtocolRefused  # server/ws_limits.py
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
@@ -102,7 +102,7 @@ class TurneroGraphQL(GraphQL[Context, None]):
         page on a phone has no credentials, and the queue and board subscriptions refuse anonymous callers.
         """
         params = context.connection_params or {}
-        authorization = params.get("authorization") or params.get("Authorization")
+        authorization = connection_authorization(params)
         if authorization is not None:
             try:
                 context.viewer = await viewer_for(context.state, str(authorization))

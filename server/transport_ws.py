@@ -16,10 +16,7 @@ from functools import partial
 from starlette.websockets import WebSocketDisconnect
 from strawberry.asgi import ASGIWebSocketAdapter
 from strawberry.http.exceptions import WebSocketDisconnected
-from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
-    BaseGraphQLTransportWSHandler,
-    Operation,
-)
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import Operation
 from strawberry.types.execution import ExecutionResult
 
 from realtime.buffer import SubscriberDropped
@@ -29,9 +26,10 @@ from schema.context import Context
 from schema.queue.fields import dropped_error
 from server import ws_sessions
 from server.queue_feed import QueuePlan, queue_plan, render
+from server.ws_limits import LimitedTransportWS
 
 
-class QueueFeedHandler(BaseGraphQLTransportWSHandler[Context, None]):
+class QueueFeedHandler(LimitedTransportWS):
     async def handle(self) -> None:
         # closed with 4403 when its credential ends while it is open (server/ws_sessions.py)
         async with ws_sessions.watched(self):

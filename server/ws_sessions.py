@@ -20,7 +20,6 @@ from typing import Protocol
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry.http.async_base_view import AsyncWebSocketAdapter
-from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 
 from resolvers.accounts.viewer import Viewer
 from schema.context import Context
@@ -143,15 +142,3 @@ async def watched(handler: Handler) -> AsyncIterator[None]:
         yield
     finally:
         watcher.discard(handler)
-
-
-class WatchedGraphQLWSHandler(BaseGraphQLWSHandler[Context, None]):
-    """The legacy `graphql-ws` protocol, watched like graphql-transport-ws (server/transport_ws.py)."""
-
-    async def handle(self) -> None:
-        async with watched(self):
-            await super().handle()
-
-    async def stop_operations(self) -> None:
-        for operation_id in list(self.tasks):
-            await self.cleanup_operation(operation_id)

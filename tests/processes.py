@@ -11,7 +11,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import httpx
 
@@ -85,16 +85,16 @@ def status(url: str) -> int | None:
 
 
 @contextmanager
-def serving(env: dict[str, str], *extra: str, port: int | None = None) -> Iterator[str]:
+def serving(env: dict[str, str], *extra: str, port: int | None = None, output: IO[str] | None = None) -> Iterator[str]:
     """`python main.py serve` on a free port (or on `port`: a restart at the same address); yields its base URL
-    once it is ready."""
+    once it is ready. With `output`, everything it writes, on both streams, goes there."""
     port = port or free_port()
     process = subprocess.Popen(
         [sys.executable, "main.py", "serve", "--port", str(port), *extra],
         cwd=ROOT,
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL if output is None else output,
+        stderr=subprocess.PIPE if output is None else subprocess.STDOUT,
         text=True,
     )
     base = f"http://127.0.0.1:{port}"

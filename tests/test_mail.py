@@ -372,3 +372,20 @@ async def test_a_refusal_is_raised_and_the_next_mail_still_goes(smtp_settings: S
         sink.refuse = False
         await out.send(plain_mail(2))
     assert subjects_received(sink) == ["Turno 0", "Turno 2"]
+
+
+async def test_a_name_stored_with_line_breaks_still_makes_one_clean_mail(
+    api: Api, admin_token: str, state: AppState, smtp_settings: Settings, sink: Sink
+) -> None:
+    """Inputs refuse control characters now; a name stored before they did is written on one line, and its
+    mail goes out at the first try instead of failing every retry."""
+    await booked(api, admin_token)
+    async with state.engine.begin() as conn:
+        await conn.execute(text("UPDATE bookings SET citizen_name = :n"), {"n": "Ana\r\nBcc: victim@example.org\x1b"})
+
+    message = await delivered(smtp_settings, sink, await compose_only(state, smtp_settings, "booking.confirmation"))
+
+    (to,) = message["To"].addresses
+    assert (to.display_name, to.addr_spec) == ("Ana Bcc: victim@example.org", "ana@example.org")
+    assert message["Bcc"] is None
+    assert "\n" not in subject_of(message)

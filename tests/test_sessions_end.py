@@ -12,16 +12,14 @@ from dataclasses import dataclass, field
 import httpx
 import pytest
 from sqlalchemy import text
-from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
-from websockets.typing import Subprotocol
 
 from core.runtime import AppState
 from dataloaders import Loaders
 from schema.context import Context
 from server.graphql_view import viewer_for
 from server.ws_sessions import SocketWatcher
-from tests.live_support import Socket, socket, websocket_url
+from tests.live_support import Socket, socket
 from tests.support import STAFF_PASSWORD, Api, statements
 
 pytestmark = pytest.mark.slow
@@ -236,18 +234,6 @@ async def test_managers_revoke_and_disable_only_within_their_offices(served: Api
     assert await disable(admin_id, admin_token) == "NotAllowed"
     assert await status(served, clerk) == 401
     assert await status(served, colleague) == 200
-
-
-async def test_a_socket_on_the_legacy_protocol_is_closed_too(served: Api, admin_token: str, one_server: str) -> None:
-    async with connect(websocket_url(one_server), subprotocols=[Subprotocol("graphql-ws")]) as connection:
-        init = {"type": "connection_init", "payload": {"authorization": f"Bearer {admin_token}"}}
-        await connection.send(json.dumps(init))
-        ack = json.loads(await asyncio.wait_for(connection.recv(), 10))
-        await served.run("mutation { logout }", token=admin_token)
-        closed = await close_code(Socket(connection), CLOSED_WITHIN)
-
-    assert ack["type"] == "connection_ack"
-    assert closed == 4403
 
 
 @dataclass

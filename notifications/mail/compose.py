@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.settings import Settings
+from core.validation import control_character
 from models.booking import BookingStatus
 from notifications.mail.facts import BookingFacts, booking_facts
 from notifications.mail.ics import Appointment, calendar_file
@@ -56,8 +57,8 @@ async def compose(conn: AsyncConnection, settings: Settings, row: OutboxRow) -> 
     if template == "feedback" and ticket_id is None:
         return None
     facts = await booking_facts(conn, row.booking_id, ticket_id)
-    if facts is None or not facts.citizen_email:
-        return None
+    if facts is None or not facts.citizen_email or control_character(facts.citizen_email):
+        return None  # no address to write to (a broken one is no better: it would fail every retry)
     if template in _UPCOMING and not _upcoming(facts):
         return None
     lang = language(facts.citizen_locale)

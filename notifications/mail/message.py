@@ -8,6 +8,7 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
 
 from core.settings import Settings
+from core.validation import control_character
 from notifications.mail.render import Rendered
 
 
@@ -23,6 +24,13 @@ class InlineImage:
 class CalendarAttachment:
     filename: str
     ics: bytes
+
+
+def one_line(text: str) -> str:
+    """`text` fit for a header: control characters (CR, LF, NUL, …) become spaces, runs of spaces one. Inputs
+    refuse them, but a name stored before they did must not make its mail fail every retry (a header with a
+    line break is refused by the email package: rightly, it would let the text write headers of its own)."""
+    return " ".join("".join(" " if control_character(char) else char for char in text).split())
 
 
 def sender_domain(settings: Settings) -> str:
@@ -45,8 +53,8 @@ def build_message(
 ) -> EmailMessage:
     message = EmailMessage()
     message["From"] = settings.mail_from
-    message["To"] = Address(display_name=to_name, addr_spec=to_address)
-    message["Subject"] = rendered.subject
+    message["To"] = Address(display_name=one_line(to_name), addr_spec=to_address)
+    message["Subject"] = one_line(rendered.subject)
     message["Date"] = formatdate(localtime=False, usegmt=True)
     message["Message-ID"] = make_msgid(domain=sender_domain(settings))
     # RFC 3834: auto-responders must not answer, and mailing lists may treat it as automatic

@@ -54,7 +54,7 @@ async def upsert_service(conn: AsyncConnection, viewer: Viewer, data: ServiceInp
     viewer.require_admin()
     slug = validation.slug("slug", data.slug)
     name = validation.text_field("name", data.name, max_length=200)
-    description = validation.optional_text("description", data.description, max_length=4000)
+    description = validation.optional_text("description", data.description, max_length=4000, multiline=True)
     category = validation.optional_text("category", data.category, max_length=100)
     validation.integer_range("durationMinutes", data.duration_minutes, 1, 1440)
     validation.integer_range("bookingWindowDays", data.booking_window_days, 1, 730)

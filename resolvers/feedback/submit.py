@@ -39,7 +39,7 @@ async def submit_feedback(
     conn: AsyncConnection, secret_key: bytes, token: str, rating: int, comment: str | None
 ) -> FeedbackRecord:
     rating = integer_range("rating", rating, 1, 5)
-    comment = optional_text("comment", comment, max_length=MAX_COMMENT)
+    comment = optional_text("comment", comment, max_length=MAX_COMMENT, multiline=True)
     token = token.strip()
     if len(token) != TOKEN_LENGTH:
         raise NotFoundError(NOT_FOUND)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from core.errors import NotFoundError
 from resolvers.queue import log
 from resolvers.queue.records import TICKET_COLUMNS, TicketRecord
 from resolvers.queue.waits import RECENT, estimate
@@ -55,7 +56,13 @@ _QUEUES = text(f"""
 """)
 
 
-async def board(conn: AsyncConnection, office_id: int) -> BoardRecord:
+async def board(conn: AsyncConnection, office_id: int, *, known: bool = False) -> BoardRecord:
+    """`known`: the caller already made sure the office exists (a subscription's later redraws)."""
+    if (
+        not known
+        and (await conn.execute(text("SELECT 1 FROM offices WHERE id = :id"), {"id": office_id})).first() is None
+    ):
+        raise NotFoundError("No office has this ID.")
     seq = await log.last_seq(conn, office_id)
     calls = [
         TicketRecord.from_row(row)

@@ -10,9 +10,10 @@ import strawberry
 from graphql import GraphQLError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from core.errors import NotFoundError
 from core.validation import parse_id
 from dataloaders import Loaders
-from models.queue import PriorityClass, TicketStatus
+from models.queue import PriorityClass
 from realtime.buffer import SubscriberDropped, drain
 from realtime.stream import office_events
 from resolvers.queue import arrival, desk, kiosk, line, log
@@ -48,7 +49,6 @@ BLOCK_NUMBER = strawberry.argument(
     "reserved for this office and day (reserveTicketNumbers), not used yet."
 )
 CallResult = Annotated[Ticket | QueueEmpty | NotFound | NotAllowed | InvalidState, strawberry.union("CallResult")]
-FINAL = {TicketStatus.DONE, TicketStatus.NO_SHOW, TicketStatus.CANCELLED, TicketStatus.TRANSFERRED}
 
 
 async def _desk_change(info: Info, operation: Callable[[AsyncConnection], Awaitable[QueueChange]]) -> Any:
@@ -78,6 +78,10 @@ def _ticket_pk(info: Info, ticket_id: str) -> int | None:
 def _fresh(info: Info) -> None:
     """Every pushed event is read with new loaders: nothing cached from the previous one."""
     info.context.loaders = Loaders.create(info.context.state.engine)
+
+
+def _no_such_ticket() -> GraphQLError:
+    return GraphQLError("No ticket has this ID.", extensions={"code": "NOT_FOUND"})
 
 
 def dropped_error() -> GraphQLError:
@@ -251,16 +255,20 @@ class QueueSubscription:
         office = _watched_office(info, office_id)
         state = info.context.state
         async with state.hub.subscribe(office) as live:
+            known = False
             try:
                 while True:
                     async with state.engine.connect() as conn:
-                        snapshot = await board(conn, office)
+                        snapshot = await board(conn, office, known=known)
+                    known = True
                     _fresh(info)
                     yield Board.from_record(snapshot)
                     await live.get()
                     drain(live)
             except SubscriberDropped:
                 raise dropped_error() from None
+            except NotFoundError as error:
+                raise GraphQLError(error.message, extensions={"code": error.code}) from None
 
     @strawberry.subscription(
         description="One ticket's status, position and estimated wait, on every change; after a transfer, "
@@ -268,29 +276,15 @@ class QueueSubscription:
     )
     async def ticket_updates(self, info: Info, ticket_id: strawberry.ID) -> AsyncGenerator[Ticket, None]:
         number = _ticket_pk(info, ticket_id)
-        state = info.context.state
-        async with state.engine.connect() as conn:
-            found = await log.ticket(conn, number) if number else None
-        if found is None:
-            raise GraphQLError("No ticket has this ID.", extensions={"code": "NOT_FOUND"})
-        while found is not None:
-            async with state.hub.subscribe(found.office_id) as live:
-                try:
-                    while True:
-                        _fresh(info)
-                        yield Ticket.from_record(found)
-                        if found.status in FINAL:
-                            break
-                        await live.get()
-                        drain(live)
-                        async with state.engine.connect() as conn:
-                            current = await log.ticket(conn, found.id)
-                        assert current is not None
-                        found = current
-                except SubscriberDropped:
-                    raise dropped_error() from None
-            if found.status is not TicketStatus.TRANSFERRED:
-                return
-            # the citizen's phone keeps following them: to the new ticket, maybe at another office
-            async with state.engine.connect() as conn:
-                found = await log.successor(conn, found.id)
+        if number is None:
+            raise _no_such_ticket()
+        # followers of one ticket share its watcher: one read per event however many follow it
+        async with info.context.state.tickets.follow(number) as sightings:
+            if sightings is None:
+                raise _no_such_ticket()
+            try:
+                while (sighting := await sightings.get()) is not None:
+                    info.context.loaders = sighting.loaders
+                    yield Ticket.from_record(sighting.ticket)
+            except SubscriberDropped:
+                raise dropped_error() from None
