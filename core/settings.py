@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     # `serve` tunes each process's garbage collector once started (server/collector.py); `serve` turns it on
     # unless this says 0, applications built in a test's own process leave it alone
     gc_tuning: bool = Field(default=False, alias="TURNERO_GC_TUNING")
+    # issue 13, query cost (schema/cost.py): an operation whose static cost exceeds this is refused before it
+    # runs (QUERY_TOO_COSTLY); 0 turns the analysis off
+    max_query_cost: int = Field(default=10_000, ge=0, alias="TURNERO_MAX_QUERY_COST")
 
     @cached_property
     def secret_key(self) -> bytes:

@@ -32,9 +32,16 @@ from server.queue_feed import QueuePlan, queue_plan, render
 
 class QueueFeedHandler(BaseGraphQLTransportWSHandler[Context, None]):
     async def run_operation(self, operation: Operation[Context, None]) -> None:
+        settings = self.context.state.settings
         plan = (
-            queue_plan(self.context.viewer, operation.query, operation.variables, operation.operation_name)
-            if self.context.state.settings.queue_shared_feed
+            queue_plan(
+                self.context.viewer,
+                operation.query,
+                operation.variables,
+                operation.operation_name,
+                settings.max_query_cost,
+            )
+            if settings.queue_shared_feed
             else None
         )
         if plan is None:
