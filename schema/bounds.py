@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any
 
 from graphql import GraphQLError, GraphQLResolveInfo
-from graphql.execution.values import get_argument_values
+from graphql.execution.values import VariableValues, get_argument_values
 from strawberry.extensions import FieldExtension
 from strawberry.extensions.field_extension import AsyncExtensionResolver, SyncExtensionResolver
 from strawberry.types import Info
@@ -96,8 +96,12 @@ class ListBound(FieldExtension):
 
 
 def _arguments(info: GraphQLResolveInfo[Any]) -> Arguments:
+    variables: object = info.variable_values
+    if isinstance(variables, dict):  # what strawberry's execution hands resolvers: the coerced values alone
+        variables = VariableValues({}, variables)
+    assert isinstance(variables, VariableValues)
     try:
-        return get_argument_values(info.parent_type.fields[info.field_name], info.field_nodes[0], info.variable_values)
+        return get_argument_values(info.parent_type.fields[info.field_name], info.field_nodes[0], variables)
     except GraphQLError:
         return {}
 

@@ -260,3 +260,12 @@ async def test_a_list_never_answers_more_than_its_bound(api: Api, state: AppStat
     data = await api.run("query($o: ID!) { office(id: $o) { desks { id } } }", {"o": str(office)})
 
     assert len(data["office"]["desks"]) == MAX_DESKS_PER_OFFICE
+
+
+async def test_a_limit_from_a_variable_is_applied_when_resolving(api: Api, admin_token: str) -> None:
+    office = await api.office(admin_token)
+    line = "query($o: ID!, $l: Int!) { waitingTickets(officeId: $o, limit: $l) { id } }"
+
+    data = await api.run(line, {"o": office, "l": 5}, admin_token)
+
+    assert data == {"waitingTickets": []}
