@@ -1,4 +1,4 @@
-"""The cyclic query of issue 13 against a real `serve` on a city of 30 offices × 40 procedures: refused at
+"""The cyclic query of issue 13 against a real `serve` on a city of 30 offices by 40 procedures: refused at
 once, before it runs, while everyone else is served; subscriptions are costed at subscribe time on both the
 strawberry path and the shared queue feed."""
 
