@@ -95,13 +95,17 @@ class _Walk:
         self.fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
         self.memo: dict[tuple[object, ...], int] = {}
         self.parent_dependent = {type_name for (type_name, field), b in self.bounds.items() if b.parent_size}
+        self.argument_source: dict[int, int] = {}
+        self.kept: list[Arguments] = []
 
     # --- the schema's own types ------------------------------------------------------------------------
 
     def selections(
         self, parent: GraphQLCompositeType, sets: tuple[SelectionSetNode, ...], arguments: Arguments | None
     ) -> int:
-        key = (parent.name, tuple(id(s) for s in sets), id(arguments) if arguments is not None else None)
+        # arguments (a child's bound reads them) come from one field node of the document, so the node that
+        # gave them keys them: the dict itself is made afresh on each visit
+        key = (parent.name, tuple(id(s) for s in sets), self.argument_source.get(id(arguments)))
         if key in self.memo:
             return self.memo[key]
         self.memo[key] = 0  # a cycle (refused by validation anyway) adds nothing
@@ -128,8 +132,9 @@ class _Walk:
             return 0  # validation refuses it
         named = get_named_type(definition.type)
         bound = self.bounds.get((parent.name, name))
+        passes = is_composite_type(named) and self._passes_arguments(named)
         needs_arguments = bound is not None and (bound.size is not None or bound.parent_size is not None)
-        arguments = self.arguments(definition, nodes[0]) if needs_arguments or is_composite_type(named) else {}
+        arguments = self.arguments(definition, nodes[0]) if needs_arguments or passes else {}
         items = 1
         for _ in range(_list_depth(definition.type)):
             items *= bound.items(arguments, parent_arguments) if bound is not None else UNDECLARED
@@ -137,7 +142,11 @@ class _Walk:
             return 0
         assert isinstance(named, GraphQLObjectType | GraphQLInterfaceType | GraphQLUnionType)
         sets = tuple(node.selection_set for node in nodes if node.selection_set is not None)
-        passed = arguments if self._passes_arguments(named) else None
+        passed = None
+        if passes:
+            passed = arguments
+            self.argument_source[id(arguments)] = id(nodes[0])
+            self.kept.append(arguments)  # alive while the walk lasts, so its id names it alone
         return items * (1 + self.selections(named, sets, passed))
 
     def _passes_arguments(self, named: GraphQLCompositeType) -> bool:
@@ -224,11 +233,12 @@ def _introspected(schema: GraphQLSchema, type_name: str, field: str, value: Any)
     match type_name, field:
         case "__Schema", "types":
             return list(schema.type_map.values())
-        case "__Schema", "queryType" | "mutationType" | "subscriptionType":
-            found = {"queryType": schema.query_type, "mutationType": schema.mutation_type}.get(
-                field, schema.subscription_type
-            )
-            return [found] if found is not None else []
+        case "__Schema", "queryType":
+            return [schema.query_type] if schema.query_type else []
+        case "__Schema", "mutationType":
+            return [schema.mutation_type] if schema.mutation_type else []
+        case "__Schema", "subscriptionType":
+            return [schema.subscription_type] if schema.subscription_type else []
         case "__Schema", "directives":
             return list(schema.directives)
         case "__Type", "fields":
