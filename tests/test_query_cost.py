@@ -113,6 +113,11 @@ def test_stats_rows_follow_the_filter_and_grouping() -> None:
     assert cost(query, {"f": january, "g": ["WEEKDAY", "HOUR"]}) == 1 + 1 + 7 * 24 * 2 + 1
     assert cost(query, {"f": january | {"officeIds": ["1", "2"]}, "g": ["OFFICE", "DAY"]}) == 1 + 1 + 3 * 31 * 2 + 1
     assert cost(query, {"f": january, "g": None}) == 1 + 1 + 1 * 2 + 1
+    # one fragment under two stats fields: each counts its own grouping
+    twice = """query($f: StatsFilterInput!) {
+        a: stats(filter: $f, groupBy: [DAY]) { ...Rows } b: stats(filter: $f, groupBy: [WEEKDAY, HOUR]) { ...Rows } }
+        fragment Rows on StatsResult { ... on Stats { rows { booked } } }"""
+    assert cost(twice, {"f": january}) == 1 + (1 + 31) + (1 + 7 * 24)
 
 
 def test_fragments_aliases_and_unions() -> None:
