@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 import asyncpg
 import httpx
 
-from bench.common import bench_environment, seed, server
+from bench.common import bench_environment, offerings, seed, server
 from core.db import create_engine
 from demo.seed import TIMEZONE
 from resolvers.analytics.stats import Grouping, StatsQuery, stats_rows
@@ -108,9 +108,8 @@ EMPTY_AVAILABILITY = """query($s: ID!, $o: ID!, $f: Date!, $t: Date!) {
 def unmet_searches(client: httpx.Client, repeat: int) -> dict[str, float]:
     """An availability search that finds nothing (past days: never a free slot), so every answer is
     counted as unmet demand; with the upsert alone (upsert_alone) it gives the recording's share."""
-    offerings = client.post("/graphql", json={"query": "{ offices { id services { id } } }"}).json()["data"]
-    office = offerings["offices"][0]
-    past = {"s": office["services"][0]["id"], "o": office["id"], "f": "2020-01-06", "t": "2020-01-12"}
+    office, service = offerings(str(client.base_url))[0]
+    past = {"s": service, "o": office, "f": "2020-01-06", "t": "2020-01-12"}
     counted_ms, _ = timed(client, "", {"query": EMPTY_AVAILABILITY, "variables": past}, repeat * 20)
     return {"empty_availability_ms": round(counted_ms, 2)}
 

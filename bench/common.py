@@ -168,3 +168,19 @@ def percentile(ordered: list[float], fraction: float) -> float:
 
 def run(main: Callable[[], Coroutine[Any, Any, dict[str, Any]]]) -> dict[str, Any]:
     return asyncio.run(main())
+
+
+OFFICES = "{ offices { id } }"
+OFFICE_SERVICES = "query($o: ID!) { office(id: $o) { services { id } } }"
+
+
+def offerings(base: str) -> list[tuple[str, str]]:
+    """Every (office, service) the city offers: office by office, as a client under the cost budget asks
+    (`offices { services }` at once multiplies the most offices by the most procedures an office offers)."""
+    with httpx.Client(base_url=base, timeout=30) as client:
+        offices = client.post("/graphql", json={"query": OFFICES}).json()["data"]["offices"]
+        pairs: list[tuple[str, str]] = []
+        for office in offices:
+            body = client.post("/graphql", json={"query": OFFICE_SERVICES, "variables": {"o": office["id"]}}).json()
+            pairs.extend((office["id"], service["id"]) for service in body["data"]["office"]["services"])
+        return pairs

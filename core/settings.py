@@ -58,7 +58,7 @@ class Settings(BaseSettings):
     # COST_WINDOW_SECONDS of it; the per-address buckets are `limits` strings ("5/10 minutes;20/day")
     rate_limits: bool = Field(default=True, alias="TURNERO_RATE_LIMITS")
     rate_cost_window_seconds: int = Field(default=60, gt=0, alias="TURNERO_RATE_COST_WINDOW_SECONDS")
-    rate_anonymous_cost_per_second: int = Field(default=200, gt=0, alias="TURNERO_RATE_ANONYMOUS_COST_PER_SECOND")
+    rate_anonymous_cost_per_second: int = Field(default=1000, gt=0, alias="TURNERO_RATE_ANONYMOUS_COST_PER_SECOND")
     rate_staff_cost_per_second: int = Field(default=2000, gt=0, alias="TURNERO_RATE_STAFF_COST_PER_SECOND")
     rate_device_cost_per_second: int = Field(default=2000, gt=0, alias="TURNERO_RATE_DEVICE_COST_PER_SECOND")
     rate_partner_cost_per_second: int = Field(default=1000, gt=0, alias="TURNERO_RATE_PARTNER_COST_PER_SECOND")
@@ -122,6 +122,10 @@ class Settings(BaseSettings):
     ws_init_seconds: float = Field(default=3, gt=0, alias="TURNERO_WS_INIT_SECONDS")
     ws_anonymous_per_address: int = Field(default=20, ge=0, alias="TURNERO_WS_ANONYMOUS_PER_ADDRESS")
     ws_anonymous_subscriptions: int = Field(default=5, ge=0, alias="TURNERO_WS_ANONYMOUS_SUBSCRIPTIONS")
+
+    # issue 13, query cost (schema/cost.py): an operation whose static cost exceeds this is refused before it
+    # runs (QUERY_TOO_COSTLY); 0 turns the analysis off
+    max_query_cost: int = Field(default=10_000, ge=0, alias="TURNERO_MAX_QUERY_COST")
 
     @cached_property
     def secret_key(self) -> bytes:

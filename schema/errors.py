@@ -21,7 +21,9 @@ from core.errors import (
     ValidationFailed,
 )
 from resolvers.booking.records import SlotUnavailableError
+from resolvers.booking.seats import ALTERNATIVES
 from schema.agenda.types import Slot
+from schema.bounds import ListBound
 from schema.context import Info
 
 
@@ -75,7 +77,9 @@ class QueueEmpty(UserError):
 
 @strawberry.type
 class SlotUnavailable(UserError):
-    alternatives: list[Slot] = strawberry.field(description="Nearest free slots for the same service, soonest first.")
+    alternatives: list[Slot] = strawberry.field(
+        description="Nearest free slots for the same service, soonest first.", extensions=[ListBound(ALTERNATIVES)]
+    )
 
 
 def to_user_error(error: DomainError) -> UserError:

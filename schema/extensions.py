@@ -5,8 +5,16 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator
+from typing import Any
 
-from graphql import ASTValidationRule, FieldNode, GraphQLError, OperationDefinitionNode
+from graphql import (
+    ASTValidationRule,
+    DocumentNode,
+    FieldNode,
+    GraphQLError,
+    GraphQLSchema,
+    OperationDefinitionNode,
+)
 from strawberry.extensions import (
     AddValidationRules,
     MaskErrors,
@@ -17,10 +25,12 @@ from strawberry.extensions import (
 )
 from strawberry.extensions.max_aliases import create_validator as aliases_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
+from strawberry.schema.schema import validate_document
 
 from core.errors import AuthenticationFailed
 from core.health import is_unavailable
 from core.metrics import OPERATION_SECONDS, OPERATIONS, SLOW_OPERATIONS
+from schema.cost import COSTS
 from schema.introspection import IntrospectionGate
 from schema.ratelimit import RateLimits
 
@@ -41,6 +51,49 @@ class QueryLimits(AddValidationRules):
 
     def __init__(self) -> None:
         super().__init__(LIMIT_RULES)
+
+
+def too_costly(cost: int, budget: int) -> GraphQLError:
+    return GraphQLError(
+        f"This operation could cost {cost}, over the limit of {budget}: ask for fewer items (a smaller limit) "
+        "or fewer nested lists.",
+        extensions={"code": "QUERY_TOO_COSTLY", "cost": cost, "maxCost": budget},
+    )
+
+
+class QueryCost(SchemaExtension):
+    """The operation's static cost (schema/cost.py), after validation and before any resolver: over
+    TURNERO_MAX_QUERY_COST it is refused with QUERY_TOO_COSTLY. The figure goes into the context's
+    cost_report, and that very dict is answered as extensions.cost, so what others add to it during the
+    operation (the rate limiter's `remaining`) is answered too."""
+
+    def on_validate(self) -> Iterator[None]:
+        # before the yield: strawberry returns validation's errors as soon as its own validation step ends,
+        # so a refusal must be in place by then; ValidationCache (earlier in the list) has validated already
+        execution = self.execution_context
+        budget = getattr(getattr(getattr(execution.context, "state", None), "settings", None), "max_query_cost", 0)
+        document = execution.graphql_document
+        if budget and document is not None and execution.query is not None:
+            if execution.pre_execution_errors is None:
+                execution.pre_execution_errors = validate_document(
+                    execution.schema._schema, document, execution.validation_rules
+                )
+            if not execution.pre_execution_errors:
+                self._check(execution.schema._schema, execution.query, document, budget)
+        yield
+
+    def _check(self, graphql_schema: GraphQLSchema, query: str, document: DocumentNode, budget: int) -> None:
+        execution = self.execution_context
+        cost = COSTS.cost(graphql_schema, query, document, execution.operation_name, execution.variables)
+        report: dict[str, int] = execution.context.cost_report
+        report["requested"] = cost
+        report["maxCost"] = budget
+        if cost > budget:
+            execution.pre_execution_errors = [too_costly(cost, budget)]
+
+    def get_results(self) -> dict[str, Any]:
+        report = getattr(self.execution_context.context, "cost_report", None)
+        return {"cost": report} if report else {}
 
 
 class MaskFaults(MaskErrors):
@@ -139,6 +192,7 @@ def extensions() -> list[Callable[[], SchemaExtension]]:
         QueryLimits,
         IntrospectionGate,
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        QueryCost,
         MaskFaults,
         OperationMetrics,
         RateLimits,

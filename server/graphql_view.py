@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
 from cross_web import AsyncHTTPRequestAdapter
 from starlette.requests import HTTPConnection, Request
@@ -11,7 +11,7 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
-from strawberry.http import GraphQLRequestData
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.types.unset import UNSET, UnsetType
 
 from core.errors import AuthenticationFailed
@@ -65,6 +65,13 @@ def _error_response(status: int, message: str, code: str) -> JSONResponse:
     )
 
 
+def _refused_as_too_costly(response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse]) -> bool:
+    if not isinstance(response_data, dict) or response_data.get("data") is not None:
+        return False
+    errors = cast(list[dict[str, Any]], response_data.get("errors") or [])
+    return any((error.get("extensions") or {}).get("code") == "QUERY_TOO_COSTLY" for error in errors)
+
+
 class TurneroGraphQL(GraphQL[Context, None]):
     # queueEvents from shared feeds (TURNERO_QUEUE_SHARED_FEED); everything else as strawberry serves it
     graphql_transport_ws_handler_class = QueueFeedHandler
@@ -94,6 +101,14 @@ class TurneroGraphQL(GraphQL[Context, None]):
         for data in parsed if isinstance(parsed, list) else [parsed]:
             self.text_limits.check(data.query, data.variables)
         return parsed
+
+    def create_response(
+        self, response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse], sub_response: Response
+    ) -> Response:
+        response = super().create_response(response_data, sub_response)
+        if _refused_as_too_costly(response_data):
+            response.status_code = 400  # a request the client must change, as for any malformed one
+        return response
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         """The token comes in connection_init; a present but invalid one closes the socket with 4403.

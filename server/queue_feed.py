@@ -45,6 +45,7 @@ from resolvers.accounts.viewer import Viewer
 from resolvers.queue.access import may_watch
 from resolvers.queue.records import QueueEventRecord
 from schema.context import Context
+from schema.cost import COSTS
 from schema.extensions import LIMIT_RULES, MAX_TOKENS
 from schema.queue.types import QueueEvent
 from schema.root import schema
@@ -132,8 +133,11 @@ def audience(viewer: Viewer) -> Viewer:
     )
 
 
-def queue_plan(viewer: Viewer, query: object, variables: object, operation_name: object) -> QueuePlan | None:
-    """The plan for a subscription a shared feed may serve; None sends it the ordinary way."""
+def queue_plan(
+    viewer: Viewer, query: object, variables: object, operation_name: object, max_cost: int = 0
+) -> QueuePlan | None:
+    """The plan for a subscription a shared feed may serve; None sends it the ordinary way (which is also
+    how one over the cost budget is refused: strawberry's QUERY_TOO_COSTLY, from schema/extensions.py)."""
     if (
         not isinstance(query, str)
         or not isinstance(variables, dict | None)
@@ -146,6 +150,8 @@ def queue_plan(viewer: Viewer, query: object, variables: object, operation_name:
     executor = Executor.build(schema._schema, document.ast, None, None, variables, operation_name)
     if isinstance(executor, list):
         return None  # variables that do not fit: strawberry says so
+    if max_cost and COSTS.cost(schema._schema, query, document.ast, operation_name, variables) > max_cost:
+        return None
     subscription = schema._schema.subscription_type
     assert subscription is not None
     try:

@@ -40,9 +40,16 @@ class QueueFeedHandler(LimitedTransportWS):
             await self.cleanup_operation(operation_id)
 
     async def run_operation(self, operation: Operation[Context, None]) -> None:
+        settings = self.context.state.settings
         plan = (
-            queue_plan(self.context.viewer, operation.query, operation.variables, operation.operation_name)
-            if self.context.state.settings.queue_shared_feed
+            queue_plan(
+                self.context.viewer,
+                operation.query,
+                operation.variables,
+                operation.operation_name,
+                settings.max_query_cost,
+            )
+            if settings.queue_shared_feed
             else None
         )
         if plan is None:

@@ -16,6 +16,8 @@ from tests.processes import GENEROUS_RATES, serving, suite_environment
 from tests.servers import DATA_DIR, test_servers
 from tests.support import Api
 
+TESTS_MAX_QUERY_COST = 10**15
+
 
 @pytest.fixture(scope="session")
 def settings() -> Settings:
@@ -27,6 +29,9 @@ def settings() -> Settings:
         TURNERO_DATA_DIR=DATA_DIR,
         TURNERO_SECRET_KEY="test-secret-key-not-for-production",
         **GENEROUS_RATES,
+        # the suite checks relations through nested lists (a city-wide availability with each slot's office
+        # and service's offices) far over the default cost budget; tests/test_query_cost.py tests the default
+        TURNERO_MAX_QUERY_COST=TESTS_MAX_QUERY_COST,
     )
 
 

@@ -19,6 +19,9 @@ from resolvers.accounts.viewer import Grant, Viewer
 
 _USERNAME = re.compile(r"^[A-Za-z0-9._@-]{3,100}$")
 
+# roles of one staff user: far above any real post, and what StaffUser.roles is bounded by
+MAX_GRANTS = 50
+
 
 @dataclass(frozen=True, slots=True)
 class GrantRequest:
@@ -64,6 +67,8 @@ async def _existing_offices(conn: AsyncConnection, ids: set[int]) -> set[int]:
 async def _grants(conn: AsyncConnection, viewer: Viewer, requests: list[GrantRequest]) -> list[Grant]:
     if not requests:
         raise ValidationFailed("roles", "A staff user needs at least one role.")
+    if len(requests) > MAX_GRANTS:
+        raise ValidationFailed("roles", f"A staff user holds at most {MAX_GRANTS} roles.")
     grants: list[Grant] = []
     for index, request in enumerate(requests):
         field = f"roles.{index}.officeId"

@@ -19,6 +19,11 @@ from resolvers.catalogue.lookups import require_office, require_service
 MAX_CAPACITY = 1000
 
 
+# shorter slots are never needed (capacity gives a slot more seats), and this bounds a day's slots
+# (schema/bounds.py MAX_SLOTS_PER_DAY)
+MIN_SLOT_MINUTES = 5
+
+
 @dataclass(frozen=True, slots=True)
 class AgendaInput:
     office_id: str
@@ -50,8 +55,10 @@ async def add_agenda(conn: AsyncConnection, viewer: Viewer, data: AgendaInput) -
     if end <= start:
         raise ValidationFailed("endTime", "endTime must be later than startTime.")
     span = _minutes_between(start, end)
-    if not 1 <= data.slot_minutes <= span:
-        raise ValidationFailed("slotMinutes", f"slotMinutes must be between 1 and the agenda's length ({span}).")
+    if not MIN_SLOT_MINUTES <= data.slot_minutes <= span:
+        raise ValidationFailed(
+            "slotMinutes", f"slotMinutes must be between {MIN_SLOT_MINUTES} and the agenda's length ({span})."
+        )
     validation.integer_range("capacity", data.capacity, 1, MAX_CAPACITY)
     if data.valid_to is not None and data.valid_to < data.valid_from:
         raise ValidationFailed("validTo", "validTo must not be before validFrom.")

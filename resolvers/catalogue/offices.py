@@ -13,6 +13,9 @@ from core.errors import ValidationFailed
 from resolvers.accounts.viewer import Viewer
 from resolvers.catalogue.records import OFFICE_COLUMNS, OfficeRecord
 
+# a week's opening intervals: split days with room to spare, and what Office.openingHours is bounded by
+MAX_OPENING_INTERVALS = 50
+
 
 @dataclass(frozen=True, slots=True)
 class OpeningHoursInput:
@@ -38,6 +41,8 @@ class OfficeInput:
 
 
 def _opening_hours(hours: list[OpeningHoursInput]) -> list[tuple[int, time, time]]:
+    if len(hours) > MAX_OPENING_INTERVALS:
+        raise ValidationFailed("openingHours", f"At most {MAX_OPENING_INTERVALS} opening intervals a week.")
     intervals: list[tuple[int, time, time]] = []
     for index, entry in enumerate(hours):
         field = f"openingHours.{index}"

@@ -7,6 +7,7 @@ import strawberry
 from models.accounts import DeviceKind, Role
 from resolvers.accounts.records import DeviceTokenRecord, RevokedRecord, SessionRecord, StaffUserRecord
 from resolvers.accounts.viewer import Grant
+from schema.bounds import MAX_ROLE_GRANTS, ListBound
 from schema.catalogue.types import Office, load_office
 from schema.context import Info
 
@@ -33,7 +34,7 @@ class RoleGrant:
 class StaffUser:
     id: strawberry.ID
     username: str
-    roles: list[RoleGrant]
+    roles: list[RoleGrant] = strawberry.field(extensions=[ListBound(MAX_ROLE_GRANTS)])
     disabled_at: datetime | None = strawberry.field(
         default=None, description="When disableStaff took the user's access away; null while they may sign in."
     )

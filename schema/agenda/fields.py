@@ -12,7 +12,9 @@ from resolvers.accounts.viewer import ANONYMOUS
 from resolvers.agenda import agendas, closures, release
 from resolvers.analytics.unmet import Searcher
 from resolvers.availability import queries
+from resolvers.availability.queries import MAX_EARLIEST, MAX_RANGE_DAYS
 from schema.agenda.types import Agenda, AvailabilityDay, Closure, ReleaseReport, Slot
+from schema.bounds import MAX_AGENDAS_PER_OFFICE, MAX_OFFICES, Arguments, ListBound, days_between
 from schema.context import Info
 from schema.errors import NotAllowed, NotFound, ValidationError, run_mutation, run_query
 
@@ -54,10 +56,17 @@ def _searcher(info: Info) -> Searcher:
     return Searcher(context.state.redis, context.state.secret_key, context.client_address if anonymous else None)
 
 
+def availability_days(arguments: Arguments) -> int:
+    """One item per office and day asked: the days of the range, times one office or every office."""
+    days = days_between(arguments, "from", "to", MAX_RANGE_DAYS)
+    return days * (1 if arguments.get("officeId") is not None else MAX_OFFICES)
+
+
 @strawberry.type
 class AgendaQuery:
     @strawberry.field(
-        description="Free slots of one service between two dates, per office and day; officeId narrows to one office."
+        description="Free slots of one service between two dates, per office and day; officeId narrows to one office.",
+        extensions=[ListBound(MAX_RANGE_DAYS * MAX_OFFICES, size=availability_days)],
     )
     async def availability(
         self,
@@ -75,7 +84,8 @@ class AgendaQuery:
 
     @strawberry.field(
         description="The soonest free slots for a service across every office that offers it. With onePerOffice, "
-        "only each office's soonest; with near, each office's soonest, nearest office first."
+        "only each office's soonest; with near, each office's soonest, nearest office first.",
+        extensions=[ListBound.argument("limit", MAX_EARLIEST)],
     )
     async def earliest_slots(
         self,
@@ -95,7 +105,7 @@ class AgendaQuery:
         )
         return [Slot.from_record(slot) for slot in found]
 
-    @strawberry.field
+    @strawberry.field(extensions=[ListBound(MAX_AGENDAS_PER_OFFICE)])
     async def agendas(self, info: Info, office_id: strawberry.ID) -> list[Agenda]:
         number = parse_id(office_id)
         if number is None:

@@ -8,6 +8,7 @@ import strawberry
 
 from resolvers.agenda.records import AgendaRecord, ClosureRecord, ReleaseReportRecord, SlotRecord
 from resolvers.availability.queries import AvailabilityDayRecord
+from schema.bounds import MAX_SLOTS_PER_DAY, ListBound
 from schema.catalogue.types import Office, Service, load_office, load_service
 from schema.context import Info
 
@@ -54,7 +55,7 @@ class Slot:
 class AvailabilityDay:
     date: date
     remaining: int
-    slots: list[Slot]
+    slots: list[Slot] = strawberry.field(extensions=[ListBound(MAX_SLOTS_PER_DAY)])
     office_pk: strawberry.Private[int]
 
     @classmethod
@@ -74,7 +75,7 @@ class AvailabilityDay:
 @strawberry.type
 class Agenda:
     id: strawberry.ID
-    weekdays: list[int] = strawberry.field(description="ISO weekdays, 1 = Monday.")
+    weekdays: list[int] = strawberry.field(description="ISO weekdays, 1 = Monday.", extensions=[ListBound(7)])
     start_time: str = strawberry.field(description="Local times HH:MM in the office's time zone.")
     end_time: str
     slot_minutes: int

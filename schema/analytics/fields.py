@@ -10,7 +10,7 @@ from strawberry.types.nodes import SelectedField, Selection
 
 from resolvers.analytics import live, stats
 from resolvers.analytics.stats import Grouping, Scope
-from schema.analytics.types import OfficeLive, Stats, StatsFilterInput
+from schema.analytics.types import OfficeLive, Stats, StatsFilterInput, stats_rows
 from schema.context import Info
 from schema.errors import NotAllowed, ValidationError, run_read
 
@@ -76,7 +76,22 @@ class AnalyticsQuery:
         data = stats_filter(filter, group_by or [])
         engine = info.context.state.engine
         asked = percentiles_asked(info)
-        return await run_read(info, lambda conn: stats.stats(conn, viewer, data, engine, asked), Stats.from_records)
+        most = stats_rows(
+            {
+                "filter": {
+                    "from": data.date_from,
+                    "to": data.date_to,
+                    "officeIds": data.office_ids,
+                    "serviceIds": data.service_ids,
+                },
+                "groupBy": data.group_by,
+            }
+        )
+        return await run_read(
+            info,
+            lambda conn: stats.stats(conn, viewer, data, engine, asked),
+            lambda records: Stats.from_records(records, most),
+        )
 
     @strawberry.field(description="MANAGER of the office and ADMIN: the office's lines, desks and occupancy now.")
     async def office_live(self, info: Info, office_id: strawberry.ID) -> OfficeLiveResult:

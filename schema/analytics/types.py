@@ -7,7 +7,8 @@ from datetime import date, datetime
 import strawberry
 
 from resolvers.analytics.live import OfficeLiveRecord, ServiceLiveRecord
-from resolvers.analytics.stats import Grouping, StatsRowRecord
+from resolvers.analytics.stats import MAX_RANGE_DAYS, MAX_ROWS, Grouping, StatsRowRecord
+from schema.bounds import MAX_OFFICES, MAX_SERVICES, Arguments, ListBound, count_or, days_between
 from schema.catalogue.types import Office, Service, load_office, load_service
 from schema.context import Info
 
@@ -61,7 +62,7 @@ class StatsRow:
     lead_time_p90_days: float | None
     rating_count: int
     rating_average: float | None
-    ratings: list[int] = strawberry.field(description="How many gave 1, 2, 3, 4 and 5.")
+    ratings: list[int] = strawberry.field(description="How many gave 1, 2, 3, 4 and 5.", extensions=[ListBound(5)])
     estimate_count: int = strawberry.field(description="Tickets given an estimate at issue and since called.")
     estimate_mean_minutes: float | None = strawberry.field(description="The mean wait announced at issue.")
     actual_mean_minutes: float | None = strawberry.field(description="The mean wait from issue to first call.")
@@ -115,15 +116,43 @@ class StatsRow:
         )
 
 
+def stats_rows(arguments: Arguments) -> int:
+    """The most groups `stats(filter, groupBy)` can answer: each key's values in the filter, multiplied."""
+    period = arguments.get("filter") or {}
+    days = days_between(period, "from", "to", MAX_RANGE_DAYS)
+    start, end = period.get("from"), period.get("to")
+    months = 13
+    if isinstance(start, date) and isinstance(end, date) and days < MAX_RANGE_DAYS:
+        months = (end.year - start.year) * 12 + end.month - start.month + 1
+    values = {
+        Grouping.DAY: days,
+        Grouping.WEEK: days // 7 + 2,
+        Grouping.MONTH: months,
+        Grouping.WEEKDAY: 7,
+        Grouping.HOUR: 24,
+        # city-wide searches count under no office
+        Grouping.OFFICE: count_or(period.get("officeIds"), MAX_OFFICES) + 1,
+        Grouping.SERVICE: count_or(period.get("serviceIds"), MAX_SERVICES),
+    }
+    groups = 1
+    for key in set(arguments.get("groupBy") or ()):
+        groups *= values.get(key, MAX_ROWS)
+    return min(groups, MAX_ROWS)
+
+
 @strawberry.type
 class Stats:
-    rows: list[StatsRow] = strawberry.field(description="One per group, in the order of the keys.")
+    rows: list[StatsRow] = strawberry.field(
+        description="One per group, in the order of the keys.",
+        extensions=[ListBound(MAX_ROWS, parent_size=stats_rows)],
+    )
     totals: StatsRow
 
     @classmethod
-    def from_records(cls, records: list[StatsRowRecord]) -> Stats:
+    def from_records(cls, records: list[StatsRowRecord], most: int = MAX_ROWS) -> Stats:
+        """`most`: what the query's cost counted on (stats_rows of its arguments)."""
         rows = [StatsRow.from_record(r) for r in records]
-        return cls(rows=[r for r in rows if not r.total], totals=next(r for r in rows if r.total))
+        return cls(rows=[r for r in rows if not r.total][:most], totals=next(r for r in rows if r.total))
 
 
 @strawberry.type
@@ -153,7 +182,9 @@ class ServiceLive:
 class OfficeLive:
     office: Office
     at: datetime
-    services: list[ServiceLive] = strawberry.field(description="Services with someone in line, longest line first.")
+    services: list[ServiceLive] = strawberry.field(
+        description="Services with someone in line, longest line first.", extensions=[ListBound(MAX_SERVICES)]
+    )
     waiting: int
     longest_wait_minutes: float | None
     desks_open: int = strawberry.field(description="Desks with a citizen now or one in the last 30 minutes.")

@@ -6,13 +6,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from models.booking import BookingStatus, Channel
+from models.booking import PARTNER_SCOPES, BookingStatus, Channel
 from notifications.mail.compose import booking_calendar
 from notifications.mail.facts import booking_facts
 from notifications.mail.qr import qr_png
 from notifications.mail.render import language as mail_language
 from resolvers.booking.records import BookingEventRecord, BookingRecord, ConfirmationRecord
 from schema.agenda.types import Slot, zone
+from schema.bounds import MAX_BOOKING_EVENTS, ListBound
 from schema.catalogue.types import Office, Service, load_office, load_service
 from schema.context import Info
 from schema.errors import run_query
@@ -102,7 +103,7 @@ class Booking:
         record = await info.context.loaders.ticket_by_booking.load(self.record.id)
         return Ticket.from_record(record) if record else None
 
-    @strawberry.field
+    @strawberry.field(extensions=[ListBound(MAX_BOOKING_EVENTS)])
     async def history(self, info: Info) -> list[BookingEvent]:
         events = await info.context.loaders.events_by_booking.load(self.record.id)
         return [BookingEvent.from_record(event) for event in events]
@@ -142,5 +143,5 @@ class PartnerKey:
     token: str
     partner: str
     name: str
-    scopes: list[str]
+    scopes: list[str] = strawberry.field(extensions=[ListBound(len(PARTNER_SCOPES))])
     id: strawberry.ID = strawberry.field(description="The key's ID, for revokePartnerKey.")

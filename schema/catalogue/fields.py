@@ -8,6 +8,7 @@ import strawberry
 
 from core.validation import parse_id
 from resolvers.catalogue import desks, offices, services
+from schema.bounds import MAX_OFFICES, MAX_SERVICES, ListBound
 from schema.catalogue.types import Desk, Office, Service
 from schema.context import Info
 from schema.errors import NotAllowed, NotFound, ValidationError, run_mutation, run_query
@@ -74,7 +75,7 @@ class DeskInput:
 
 @strawberry.type
 class CatalogueQuery:
-    @strawberry.field
+    @strawberry.field(extensions=[ListBound(MAX_OFFICES)])
     async def offices(self, info: Info) -> list[Office]:
         return [Office.from_record(r) for r in await run_query(info, offices.list_offices)]
 
@@ -84,7 +85,7 @@ class CatalogueQuery:
         record = await info.context.loaders.offices_by_id.load(number) if number else None
         return Office.from_record(record) if record else None
 
-    @strawberry.field
+    @strawberry.field(extensions=[ListBound(MAX_SERVICES)])
     async def services(self, info: Info, search: str | None = None) -> list[Service]:
         found = await run_query(info, lambda conn: services.search_services(conn, search))
         return [Service.from_record(r) for r in found]

@@ -5,7 +5,9 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from resolvers.catalogue.records import DeskRecord, OfficeRecord, OpeningHoursRecord, ServiceRecord
+from resolvers.catalogue.services import MAX_DOCUMENTS
 from resolvers.queue.access import may_watch
+from schema.bounds import MAX_DESKS_PER_OFFICE, MAX_OFFICES, MAX_OPENING_INTERVALS, MAX_SERVICES, ListBound
 from schema.context import Info
 
 if TYPE_CHECKING:
@@ -61,15 +63,15 @@ class Office:
             pk=record.id,
         )
 
-    @strawberry.field
+    @strawberry.field(extensions=[ListBound(MAX_OPENING_INTERVALS)])
     async def opening_hours(self, info: Info) -> list[OpeningHours]:
         return [OpeningHours.from_record(r) for r in await info.context.loaders.opening_hours_by_office.load(self.pk)]
 
-    @strawberry.field
+    @strawberry.field(extensions=[ListBound(MAX_SERVICES)])
     async def services(self, info: Info) -> list[Service]:
         return [Service.from_record(r) for r in await info.context.loaders.services_by_office.load(self.pk)]
 
-    @strawberry.field
+    @strawberry.field(extensions=[ListBound(MAX_DESKS_PER_OFFICE)])
     async def desks(self, info: Info) -> list[Desk]:
         return [Desk.from_record(r) for r in await info.context.loaders.desks_by_office.load(self.pk)]
 
@@ -82,7 +84,7 @@ class Service:
     description: str | None
     category: str | None
     duration_minutes: int
-    required_documents: list[str]
+    required_documents: list[str] = strawberry.field(extensions=[ListBound(MAX_DOCUMENTS)])
     walk_in_allowed: bool
     booking_window_days: int = strawberry.field(description="How many days ahead citizens may book.")
     ticket_prefix: str = strawberry.field(description="The letters that start this service's ticket numbers.")
@@ -106,7 +108,7 @@ class Service:
             pk=record.id,
         )
 
-    @strawberry.field
+    @strawberry.field(extensions=[ListBound(MAX_OFFICES)])
     async def offices(self, info: Info) -> list[Office]:
         return [Office.from_record(r) for r in await info.context.loaders.offices_by_service.load(self.pk)]
 
@@ -126,7 +128,7 @@ class Desk:
     async def office(self, info: Info) -> Office:
         return await load_office(info, self.office_pk)
 
-    @strawberry.field
+    @strawberry.field(extensions=[ListBound(MAX_SERVICES)])
     async def services(self, info: Info) -> list[Service]:
         return [Service.from_record(r) for r in await info.context.loaders.services_by_desk.load(self.pk)]
 

@@ -8,7 +8,8 @@ from typing import Annotated, Any
 import strawberry
 
 from resolvers.outbox import admin
-from resolvers.outbox.admin import OutboxMessageRecord
+from resolvers.outbox.admin import MAX_LIMIT, OutboxMessageRecord
+from schema.bounds import ListBound
 from schema.context import Info
 from schema.errors import InvalidState, NotAllowed, NotFound, run_mutation, run_query
 
@@ -47,7 +48,10 @@ OutboxMessageResult = Annotated[
 
 @strawberry.type
 class OutboxQuery:
-    @strawberry.field(description="ADMIN: outbox messages by status, newest first (default: the FAILED ones).")
+    @strawberry.field(
+        description="ADMIN: outbox messages by status, newest first (default: the FAILED ones).",
+        extensions=[ListBound.argument("limit", MAX_LIMIT)],
+    )
     async def outbox_messages(self, info: Info, status: str = "FAILED", limit: int = 50) -> list[OutboxMessage]:
         viewer = info.context.viewer
         records = await run_query(info, lambda conn: admin.messages(conn, viewer, status, limit))

@@ -19,8 +19,10 @@ from realtime.stream import office_events
 from resolvers.queue import arrival, desk, kiosk, line, log
 from resolvers.queue.access import may_watch
 from resolvers.queue.board import board
+from resolvers.queue.line import MAX_LINE
 from resolvers.queue.public_id import parse_ticket_id
 from resolvers.queue.records import QueueChange
+from schema.bounds import ListBound
 from schema.context import Info
 from schema.errors import (
     InvalidState,
@@ -106,7 +108,8 @@ class QueueQuery:
 
     @strawberry.field(
         description="Desk staff of the office: the tickets waiting, first in line first; with deskId, those that "
-        "callNext at that desk would take, in the order it takes them."
+        "callNext at that desk would take, in the order it takes them.",
+        extensions=[ListBound.argument("limit", MAX_LINE)],
     )
     async def waiting_tickets(
         self, info: Info, office_id: strawberry.ID, desk_id: strawberry.ID | None = None, limit: int = 100

@@ -7,12 +7,13 @@ import strawberry
 from models.queue import PriorityClass, QueueEventType, TicketStatus
 from resolvers.booking.access import may_manage_without_token
 from resolvers.queue.access import is_desk_staff
-from resolvers.queue.board import BoardRecord, ServiceQueueRecord
+from resolvers.queue.board import RECENT_CALLS, BoardRecord, ServiceQueueRecord
 from resolvers.queue.kiosk import NumberBlockRecord
 from resolvers.queue.public_id import public_ticket_id
 from resolvers.queue.records import QueueEventRecord, TicketRecord
 from schema.agenda.types import zone
 from schema.booking.types import Booking
+from schema.bounds import MAX_SERVICES, ListBound
 from schema.catalogue.types import Desk, Office, Service, load_office, load_service
 from schema.context import Info
 
@@ -155,8 +156,10 @@ class ServiceQueue:
 @strawberry.type
 class Board:
     seq: int = strawberry.field(description="The seq of the last event the board reflects.")
-    recent_calls: list[Ticket] = strawberry.field(description="Most recent calls first.")
-    queues: list[ServiceQueue]
+    recent_calls: list[Ticket] = strawberry.field(
+        description="Most recent calls first.", extensions=[ListBound(RECENT_CALLS)]
+    )
+    queues: list[ServiceQueue] = strawberry.field(extensions=[ListBound(MAX_SERVICES)])
     office_pk: strawberry.Private[int]
 
     @classmethod

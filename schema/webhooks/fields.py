@@ -7,7 +7,9 @@ from typing import Annotated
 import strawberry
 
 from models.notifications import WebhookEventType
+from resolvers.outbox.admin import MAX_LIMIT
 from resolvers.webhooks import deliveries, endpoints
+from schema.bounds import MAX_WEBHOOK_ENDPOINTS, ListBound
 from schema.context import Info
 from schema.errors import InvalidState, NotAllowed, NotFound, ValidationError, run_mutation, run_query
 from schema.webhooks.types import WebhookDelivery, WebhookEndpoint, WebhookEndpointRegistration
@@ -33,13 +35,18 @@ class WebhookEndpointInput:
 
 @strawberry.type
 class WebhookQuery:
-    @strawberry.field(description="ADMIN: webhook endpoints, of one partner or of all.")
+    @strawberry.field(
+        description="ADMIN: webhook endpoints, of one partner or of all.", extensions=[ListBound(MAX_WEBHOOK_ENDPOINTS)]
+    )
     async def webhook_endpoints(self, info: Info, partner_id: strawberry.ID | None = None) -> list[WebhookEndpoint]:
         viewer = info.context.viewer
         records = await run_query(info, lambda conn: endpoints.endpoints(conn, viewer, partner_id))
         return [WebhookEndpoint.from_record(record) for record in records]
 
-    @strawberry.field(description="ADMIN: an endpoint's deliveries, newest first, each with every try it took.")
+    @strawberry.field(
+        description="ADMIN: an endpoint's deliveries, newest first, each with every try it took.",
+        extensions=[ListBound.argument("limit", MAX_LIMIT)],
+    )
     async def webhook_deliveries(
         self, info: Info, endpoint_id: strawberry.ID, status: str | None = None, limit: int = 50
     ) -> list[WebhookDelivery]:

@@ -11,6 +11,7 @@ from resolvers.webhooks.records import (
     WebhookDeliveryRecord,
     WebhookEndpointRecord,
 )
+from schema.bounds import MAX_WEBHOOK_ATTEMPTS, ListBound
 
 # the model's enum is the GraphQL enum: BOOKING_CREATED in GraphQL is "booking.created" on the wire
 strawberry.enum(WebhookEventType)
@@ -22,7 +23,7 @@ class WebhookEndpoint:
     partner_id: strawberry.ID
     partner: str
     url: str
-    event_types: list[WebhookEventType]
+    event_types: list[WebhookEventType] = strawberry.field(extensions=[ListBound(len(WebhookEventType))])
     active: bool = strawberry.field(
         description="False once an administrator deactivated it or its server answered 410 Gone: it gets nothing more."
     )
@@ -84,7 +85,7 @@ class WebhookDelivery:
     last_error: str | None
     created_at: datetime
     delivered_at: datetime | None
-    attempts: list[WebhookAttempt]
+    attempts: list[WebhookAttempt] = strawberry.field(extensions=[ListBound(MAX_WEBHOOK_ATTEMPTS)])
 
     @classmethod
     def from_record(cls, record: WebhookDeliveryRecord) -> WebhookDelivery:

@@ -23,7 +23,7 @@ const ME = `{ me { username roles { role office { id name } } } }`;
 const OFFICES = `{ offices { id name } }`;
 const OFFICE = `query($o: ID!) { office(id: $o) { id name timezone
   services { id name walkInAllowed }
-  desks { id name services { id } currentTicket { ${TICKET} } } } offices { id name } }`;
+  desks { id name currentTicket { ${TICKET} } } } offices { id name } }`;
 // what changes with queue events: each desk's current ticket
 const DESKS = `query($o: ID!) { office(id: $o) { desks { id name currentTicket { ${TICKET} } } } }`;
 const LINE = `query($o: ID!, $d: ID) { waitingTickets(officeId: $o, deskId: $d) { ${TICKET} } }`;
