@@ -26,6 +26,7 @@ from strawberry.extensions import (
 from strawberry.extensions.max_aliases import create_validator as aliases_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.schema.schema import validate_document
+from strawberry.types.graphql import OperationType
 
 from core.errors import AuthenticationFailed
 from core.health import is_unavailable
@@ -61,6 +62,10 @@ def too_costly(cost: int, budget: int) -> GraphQLError:
     )
 
 
+# what an operation's document and variables alone decide (the rate limiter adds the caller's `limit`, `remaining`)
+STATIC_COST_KEYS = ("requested", "maxCost")
+
+
 class QueryCost(SchemaExtension):
     """The operation's static cost (schema/cost.py), after validation and before any resolver: over
     TURNERO_MAX_QUERY_COST it is refused with QUERY_TOO_COSTLY. The figure goes into the context's
@@ -93,7 +98,13 @@ class QueryCost(SchemaExtension):
 
     def get_results(self) -> dict[str, Any]:
         report = getattr(self.execution_context.context, "cost_report", None)
-        return {"cost": report} if report else {}
+        if not report:
+            return {}
+        if self.execution_context.operation_type is OperationType.SUBSCRIPTION:
+            # each event carries what the subscription cost, never a caller's budget: one rendering of an
+            # event is shared by every subscriber of a queue feed, and a budget is the caller's own
+            return {"cost": {key: report[key] for key in STATIC_COST_KEYS if key in report}}
+        return {"cost": report}
 
 
 class MaskFaults(MaskErrors):

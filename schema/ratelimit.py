@@ -90,9 +90,3 @@ class RateLimits(SchemaExtension):
                     },
                 )
         yield
-
-    def get_results(self) -> dict[str, object]:
-        context = self.execution_context.context
-        report = context.cost_report if isinstance(context, Context) else None
-        # the same dict the cost extension answers: whichever answers it, it holds both parts
-        return {"cost": report} if report else {}

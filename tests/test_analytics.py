@@ -328,7 +328,7 @@ async def test_office_live(api: Api, admin_token: str, state: AppState) -> None:
                 "UPDATE tickets SET issued_at = now() - interval '7 minutes', due_at = due_at - interval '7 minutes'"
                 " WHERE id = :t"
             ),
-            {"t": int(first["id"])},
+            {"t": ticket_pk(first["id"])},
         )
     await front.call()  # the desk calls the earliest: the first dni ticket
     live = (await api.run(LIVE, {"o": front.office_id}, admin_token))["officeLive"]

@@ -88,7 +88,7 @@ async def test_an_operation_past_its_budget_is_cancelled_with_its_statement(
     async with httpx.AsyncClient(base_url=server, timeout=10) as http:
         answers = [await http.post("/graphql", json=OFFICES) for _ in range(2 * state.settings.db_pool_size + 2)]
     assert {a.status_code for a in answers} == {200}
-    assert all(a.json() == {"data": {"offices": []}} for a in answers)
+    assert all(a.json()["data"] == {"offices": []} for a in answers)
 
 
 async def _some_waiting(state: AppState) -> bool:
@@ -127,7 +127,7 @@ async def test_others_are_answered_at_once_while_slow_operations_run(server: str
         live = await bystander.get("/health/live")
         outcomes = await asyncio.gather(*stuck)
 
-    assert answer.json() == {"data": {"__typename": "Query"}}
+    assert answer.json()["data"] == {"__typename": "Query"}
     assert took < 1
     assert live.status_code == 200
     assert {o.status_code for o in outcomes} == {503}
@@ -215,4 +215,4 @@ def test_overlong_query_texts_and_variables_are_refused(server: str) -> None:
     assert codes == ["QUERY_TOO_LARGE", "VARIABLE_TOO_LARGE", "VARIABLE_TOO_LARGE"]
     assert "$search" in answers[1].json()["errors"][0]["message"]
     assert "$deep[0].x[0]" in answers[2].json()["errors"][0]["message"]
-    assert accepted.json() == {"data": {"services": []}}
+    assert accepted.json()["data"] == {"services": []}

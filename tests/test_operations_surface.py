@@ -58,9 +58,9 @@ def test_introspection_and_graphiql_are_off_unless_asked_for(production: str, de
     for answer in refused:
         assert answer["data"] is None
         assert "introspection" in answer["errors"][0]["message"].lower()
-    assert typename == {"data": {"__typename": "Query"}}
+    assert typename["data"] == {"__typename": "Query"}
     assert ide.status_code == 404
-    assert allowed == {"data": {"__schema": {"queryType": {"name": "Query"}}}}
+    assert allowed["data"] == {"__schema": {"queryType": {"name": "Query"}}}
     assert demo_ide.status_code == 200
     assert "graphiql" in demo_ide.text.lower()
 
