@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from bench.common import OFFICE_SERVICES, OFFICES
 from bench.hostile_net import bound_client, loopback
 from tests.queue_support import front_desk
 from tests.support import Api
@@ -68,8 +69,14 @@ async def prepare(base: str, admin_password: str, honest_services: int, bot_serv
         staff = {"username": victim, "password": victim_password, "roles": [grant]}
         created = await api.run(CREATE_STAFF, {"i": staff}, admin)
         assert created["createStaff"]["__typename"] == "StaffUser", created
-        offices: list[dict[str, Any]] = (await api.run("{ offices { id services { id } } }", {}, admin))["offices"]
-        offerings = [(o["id"], s["id"]) for o in offices if o["id"] != front.office_id for s in o["services"]]
+        # office by office, as any client under the cost budget asks (bench.common.offerings)
+        offices: list[dict[str, Any]] = (await api.run(OFFICES, {}, admin))["offices"]
+        offerings = [
+            (office["id"], service["id"])
+            for office in offices
+            if office["id"] != front.office_id
+            for service in (await api.run(OFFICE_SERVICES, {"o": office["id"]}, admin))["office"]["services"]
+        ]
         services = sorted({service for _, service in offerings})
         half = len(services) // 2
         honest, bot = await asyncio.gather(
