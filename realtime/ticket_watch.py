@@ -24,7 +24,7 @@ from models.queue import TicketStatus
 from realtime.buffer import Buffer, SubscriberDropped, drain
 from realtime.hub import QueueHub
 from resolvers.queue import log
-from resolvers.queue.records import TicketRecord
+from resolvers.queue.records import TicketRecord, Wait
 
 logger = logging.getLogger("turnero.realtime")
 
@@ -38,6 +38,9 @@ class Sighting:
     ticket: TicketRecord
     loaders: Loaders
 
+
+# what a follower is shown: the ticket, and its place and estimate while it waits
+Seen = tuple[TicketRecord, Wait | None]
 
 # what a follower's buffer carries: a sighting, or None once the watch is over (the ticket is final)
 Update = Sighting | None
@@ -131,6 +134,20 @@ class TicketWatches:
             if not watch.ready.is_set():
                 watch.ready.set()
 
+    async def _sight(self, watch: _Watch, ticket: TicketRecord, seen: Seen | None) -> Seen:
+        """Publishes the ticket when what its followers see changed; returns what they see now.
+
+        Most events of an office are other people's: the ticket, its place and its estimate stay as they
+        were, and its followers are sent nothing (each message is an execution and a send per follower).
+        The place and estimate are read through the sighting's loaders, so a follower asking them reads
+        the same value without a query of its own."""
+        loaders = Loaders.create(self._engine)
+        wait = await loaders.waits_by_ticket.load(ticket.id) if ticket.status is TicketStatus.WAITING else None
+        now = (ticket, wait)
+        if now != seen:
+            self._publish(watch, Sighting(ticket, loaders))
+        return now
+
     async def _watch_one(self, watch: _Watch, ticket: TicketRecord) -> TicketRecord | None:
         """Follows one ticket until it is final; the ticket a transfer carried the citizen on to, if any."""
         while True:
@@ -138,12 +155,12 @@ class TicketWatches:
                 async with self._hub.subscribe(ticket.office_id) as live:
                     # read again once listening, or an event between the last read and now would be missed
                     ticket = await self._ticket(ticket.id)
-                    self._publish(watch, Sighting(ticket, Loaders.create(self._engine)))
+                    seen = await self._sight(watch, ticket, None)
                     while ticket.status not in FINAL:
                         await live.get()
                         drain(live)  # a burst of events is one read
                         ticket = await self._ticket(ticket.id)
-                        self._publish(watch, Sighting(ticket, Loaders.create(self._engine)))
+                        seen = await self._sight(watch, ticket, seen)
             except SubscriberDropped:
                 continue  # fell behind the hub: listen again and read the ticket afresh
             if ticket.status is not TicketStatus.TRANSFERRED:

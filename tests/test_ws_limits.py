@@ -99,18 +99,20 @@ async def test_followers_of_one_ticket_share_one_read_per_event(state: AppState,
     await front.issue()
     mine = await front.issue()
 
-    async def follower() -> None:
+    async def follower(position: int) -> None:
         context = Context(state=state, viewer=ANONYMOUS, loaders=Loaders.create(state.engine))
         stream = await schema.subscribe(FOLLOW, variable_values={"t": mine["id"]}, context_value=context)
         streams.append(stream)
         first = await anext(stream)
         assert isinstance(first, ExecutionResult), first
         assert first.data is not None, first
-        assert first.data["ticketUpdates"]["position"] == 2
+        assert first.data["ticketUpdates"]["position"] == position
 
     async def statements_for_one_event(streams: list[Any]) -> list[str]:
         with statements(state) as seen:
-            await front.issue()  # through the other process: this one only hears the doorbell
+            # through the other process (this one only hears the doorbell); a priority arrival goes ahead of
+            # the followed ticket, so what its followers see changes (others' events send them nothing)
+            await front.issue(priority="PRIORITY")
             updates = await asyncio.wait_for(asyncio.gather(*(anext(stream) for stream in streams)), 15)
             await asyncio.sleep(0.3)  # anything late still counted
         assert all(isinstance(u, ExecutionResult) and not u.errors for u in updates), updates
@@ -119,10 +121,10 @@ async def test_followers_of_one_ticket_share_one_read_per_event(state: AppState,
 
     streams: list[Any] = []
     try:
-        await follower()
+        await follower(position=2)
         alone = await statements_for_one_event(streams)
         for _ in range(49):
-            await follower()
+            await follower(position=3)  # behind the priority arrival
         assert state.tickets.watched() == 1
         crowd = await statements_for_one_event(streams)
     finally:
