@@ -15,7 +15,7 @@ from core.embedded import embedded_redis_url, stop_embedded_redis
 from tests import test_processes
 from tests.live_support import socket
 from tests.processes import environment, main_py, serving, status, wait_for
-from tests.queue_support import front_desk
+from tests.queue_support import FrontDesk, front_desk
 from tests.support import ADMIN_PASSWORD, Api
 from tests.test_rate_limits import DEFAULT_RATES, SEARCH, from_address
 
@@ -35,10 +35,11 @@ def servers(data_dir: Path) -> Iterator[list[str]]:
         yield [first, second]
 
 
-async def searches(base: str, source: str, service_id: str, count: int) -> list[int]:
+async def searches(base: str, source: str, front: FrontDesk, count: int) -> list[int]:
     day = (date.today() + timedelta(days=1)).isoformat()
     async with from_address(base, source) as citizen:
-        return [(await citizen.post(SEARCH, {"s": service_id, "d": day})).status_code for _ in range(count)]
+        variables = {"s": front.services["dni"], "o": front.office_id, "d": day}
+        return [(await citizen.post(SEARCH, variables)).status_code for _ in range(count)]
 
 
 async def test_kiosks_desks_and_displays_work_through_a_redis_restart_and_addresses_stay_limited(
@@ -61,8 +62,8 @@ async def test_kiosks_desks_and_displays_work_through_a_redis_restart_and_addres
             kiosk_cost = (await api.post("{ me { username } }", token=front.kiosk)).json()["extensions"]["cost"]
             # without Redis each process counts an address on its own: 3 searches a minute here, 3 there
             outage = [
-                await searches(first, "127.0.0.7", front.services["dni"], 4),
-                await searches(second, "127.0.0.7", front.services["dni"], 4),
+                await searches(first, "127.0.0.7", front, 4),
+                await searches(second, "127.0.0.7", front, 4),
             ]
 
             embedded_redis_url(data_dir)  # the same server, started again
@@ -73,9 +74,7 @@ async def test_kiosks_desks_and_displays_work_through_a_redis_restart_and_addres
             again = await front.issue()
             back_cost = (await api.post("{ me { username } }", token=front.kiosk)).json()["extensions"]["cost"]
             # shared again: 3 a minute for the address across both processes together
-            after = await searches(first, "127.0.0.8", front.services["dni"], 2) + await searches(
-                second, "127.0.0.8", front.services["dni"], 2
-            )
+            after = await searches(first, "127.0.0.8", front, 2) + await searches(second, "127.0.0.8", front, 2)
             while (board := (await screen.next("b", seconds=20))["board"])["queues"][0]["waiting"] == 0:
                 pass
 
