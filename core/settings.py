@@ -61,7 +61,10 @@ class Settings(BaseSettings):
     rate_anonymous_cost_per_second: int = Field(default=1000, gt=0, alias="TURNERO_RATE_ANONYMOUS_COST_PER_SECOND")
     rate_staff_cost_per_second: int = Field(default=2000, gt=0, alias="TURNERO_RATE_STAFF_COST_PER_SECOND")
     rate_device_cost_per_second: int = Field(default=2000, gt=0, alias="TURNERO_RATE_DEVICE_COST_PER_SECOND")
-    rate_partner_cost_per_second: int = Field(default=1000, gt=0, alias="TURNERO_RATE_PARTNER_COST_PER_SECOND")
+    # shown as a GraphQL Int by setPartnerRateLimit: at most 2**31 - 1
+    rate_partner_cost_per_second: int = Field(
+        default=1000, gt=0, le=2**31 - 1, alias="TURNERO_RATE_PARTNER_COST_PER_SECOND"
+    )
     rate_login: str = Field(default="60/minute;600/hour", alias="TURNERO_RATE_LOGIN")
     rate_bookings: str = Field(default="5/10 minutes;20/day", alias="TURNERO_RATE_BOOKINGS")
     rate_searches: str = Field(default="120/minute;2000/hour", alias="TURNERO_RATE_SEARCHES")
