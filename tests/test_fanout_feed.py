@@ -24,7 +24,7 @@ from realtime.feed import QueueFeeds
 from realtime.hub import QueueHub
 from resolvers.queue.records import QueueEventRecord
 from tests.live_support import QUEUE_EVENTS, socket, websocket_url
-from tests.processes import environment, serving
+from tests.processes import serving, suite_environment
 from tests.queue_support import FrontDesk, booking_due_in, front_desk
 from tests.support import Api
 
@@ -50,11 +50,8 @@ HEAVY = (
 @pytest.fixture(scope="module")
 def feed_server(settings: Settings) -> Iterator[str]:
     """One API process serving queueEvents from shared feeds, with small buffers so a stall shows soon."""
-    env = environment(
-        DATABASE_URL=settings.database_url,
-        REDIS_URL=settings.redis_url,
-        TURNERO_DATA_DIR=str(settings.data_dir),
-        TURNERO_SECRET_KEY=settings.secret_key.decode(),
+    env = suite_environment(
+        settings,
         TURNERO_QUEUE_SHARED_FEED="1",
         TURNERO_QUEUE_BUFFER_LIMIT=str(BUFFER_LIMIT),
     )

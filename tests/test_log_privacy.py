@@ -19,7 +19,7 @@ from core.log_privacy import WithholdPersonalData
 from core.runtime import AppState
 from core.settings import Settings
 from tests.booking_support import BOOK, bookable_slots
-from tests.processes import environment, serving
+from tests.processes import serving, suite_environment
 from tests.support import Api
 
 pytestmark = pytest.mark.slow
@@ -35,11 +35,8 @@ KEY = "idem-7c1e4b1f-secret"
 def logged_server(settings: Settings, tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """`python main.py serve` with everything it writes, on both streams, kept in a file."""
     log = tmp_path / "serve.log"
-    env = environment(
-        DATABASE_URL=settings.database_url,
-        REDIS_URL=settings.redis_url,
-        TURNERO_DATA_DIR=str(settings.data_dir),
-        TURNERO_SECRET_KEY=settings.secret_key.decode(),
+    env = suite_environment(
+        settings,
         TURNERO_LOG_FORMAT="json",
     )
     with log.open("w") as output, serving(env, output=output) as base:
