@@ -338,7 +338,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--seconds", type=float, help="each phase of the honest mix (default 20; --quick 8)")
     parser.add_argument("--quick", action="store_true", help="shorter phases, 500 sockets, fewer cost rounds")
-    parser.add_argument("--attacks", default=",".join(ATTACK_ORDER), help="which, in this order")
+    parser.add_argument(
+        "--attacks", default=",".join(ATTACK_ORDER), help="which, in this order ('' for none: the cost and the mix)"
+    )
     parser.add_argument("--sockets", type=int, help="anonymous websockets (default 2000; --quick 500)")
     parser.add_argument("--login-rate", type=float, default=40.0, help="wrong sign-ins per second")
     parser.add_argument("--cyclic-clients", type=int, default=3)
@@ -350,7 +352,7 @@ def main() -> None:
     parser.add_argument("--recovery-seconds", type=float, default=45.0, help="how long to wait for a server to recover")
     parser.add_argument("--max-server-rss-mib", type=int, default=3072, help="the server is killed above this")
     args = parser.parse_args()
-    unknown = set(args.attacks.split(",")) - set(ATTACK_ORDER)
+    unknown = {kind for kind in args.attacks.split(",") if kind} - set(ATTACK_ORDER)
     if unknown:
         raise SystemExit(f"unknown attacks: {', '.join(sorted(unknown))}")
     open_files = raise_open_files()  # the server, started from here, inherits it

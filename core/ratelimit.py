@@ -26,6 +26,7 @@ from limits import RateLimitItem, RateLimitItemPerSecond, parse_many
 from redis.exceptions import RedisError
 
 from core.metrics import RATE_LIMITED, RATE_LOCAL
+from core.rate_batch import CostBatch
 from core.rate_windows import Charge, MemoryWindows, RedisWindows, Verdict, Window
 from core.settings import Settings
 from resolvers.accounts.viewer import Viewer
@@ -36,6 +37,10 @@ LOGIN_FIELDS = frozenset({"login"})
 BOOKING_FIELDS = frozenset({"book", "rescheduleBooking", "cancelBooking"})
 SEARCH_FIELDS = frozenset({"availability", "earliestSlots"})
 REDIS_TIMEOUT_SECONDS = 0.5
+# an address found with its cost bucket spent is refused outright for this long (then asks Redis again), and
+# at most this many such addresses are remembered
+SPENT_SECONDS = 1
+SPENT_ADDRESSES = 100_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,13 +113,23 @@ class RateLimiter:
         self.policy = RatePolicy(settings)
         self.shared = RedisWindows(settings.redis_url, REDIS_TIMEOUT_SECONDS)
         self.local = MemoryWindows()
+        self.batch = CostBatch(self.shared, settings.rate_cost_batch_seconds)
         self.retry_seconds = settings.rate_redis_retry_seconds
         self.redis_back_at = 0.0  # while in the future, Redis is not tried
+        # anonymous addresses whose cost bucket is spent, until when (time.monotonic()): their next requests
+        # are refused before a byte of GraphQL is parsed (server/limits_http.py)
+        self.spent: dict[str, float] = {}
 
     async def check(self, viewer: Viewer, address: str, cost: int, fields: Mapping[str, int]) -> Decision:
         caller = self.policy.caller(viewer, address)
         named = self.policy.charges(caller, address, max(cost, 0), fields)
         charges = [charge for _, charge in named]
+        if len(charges) == 1 and time.monotonic() >= self.redis_back_at:
+            # the cost charge alone, of a caller far from its limit: counted here, sent with the next batch
+            taken = self.batch.take(charges[0])
+            if taken is not None:
+                return Decision(True, 0, None, charges[0].item.amount, taken.remaining)
+        charges[0] = self.batch.with_waiting(charges[0])
         verdicts = await self._shared(charges)
         if verdicts is None:
             RATE_LOCAL.inc()
@@ -129,7 +144,22 @@ class RateLimiter:
         retry_after, refused = max(refusals) if refusals else (0, None)
         if refused is not None:
             RATE_LIMITED.labels(refused).inc()
+            if refused == "cost" and not caller.trusted and verdicts[0].remaining < caller.cost_per_second:
+                self._spend(address)
         return Decision(not refusals, retry_after, refused, named[0][1].item.amount, verdicts[0].remaining)
+
+    def _spend(self, address: str) -> None:
+        now = time.monotonic()
+        if len(self.spent) >= SPENT_ADDRESSES:
+            self.spent = {a: until for a, until in self.spent.items() if until > now}
+        if len(self.spent) < SPENT_ADDRESSES:
+            self.spent[address] = now + SPENT_SECONDS
+
+    def is_spent(self, address: str) -> bool:
+        """Whether this anonymous address's cost bucket was found spent (less than a second's refill left)
+        within the last SPENT_SECONDS: any operation of it would be refused, so none need be parsed."""
+        until = self.spent.get(address)
+        return until is not None and until > time.monotonic()
 
     async def _shared(self, charges: list[Charge]) -> list[Verdict] | None:
         if time.monotonic() < self.redis_back_at:
@@ -144,7 +174,9 @@ class RateLimiter:
         if self.redis_back_at:
             logger.warning("rate limits: Redis is back; limits are shared again")
             self.redis_back_at = 0.0
+        self.batch.learn(charges[0], verdicts[0])
         return verdicts
 
     async def close(self) -> None:
+        await self.batch.close()
         await self.shared.close()

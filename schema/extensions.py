@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 from graphql import (
@@ -33,7 +33,7 @@ from core.health import is_unavailable
 from core.metrics import OPERATION_SECONDS, OPERATIONS, SLOW_OPERATIONS
 from schema.cost import COSTS
 from schema.introspection import IntrospectionGate
-from schema.ratelimit import RateLimits
+from schema.ratelimit import RateLimits, charge
 
 logger = logging.getLogger("turnero.graphql")
 slow_log = logging.getLogger("turnero.slow")
@@ -72,7 +72,7 @@ class QueryCost(SchemaExtension):
     cost_report, and that very dict is answered as extensions.cost, so what others add to it during the
     operation (the rate limiter's `remaining`) is answered too."""
 
-    def on_validate(self) -> Iterator[None]:
+    async def on_validate(self) -> AsyncIterator[None]:
         # before the yield: strawberry returns validation's errors as soon as its own validation step ends,
         # so a refusal must be in place by then; ValidationCache (earlier in the list) has validated already
         execution = self.execution_context
@@ -84,17 +84,20 @@ class QueryCost(SchemaExtension):
                     execution.schema._schema, document, execution.validation_rules
                 )
             if not execution.pre_execution_errors:
-                self._check(execution.schema._schema, execution.query, document, budget)
+                await self._check(execution.schema._schema, execution.query, document, budget)
         yield
 
-    def _check(self, graphql_schema: GraphQLSchema, query: str, document: DocumentNode, budget: int) -> None:
+    async def _check(self, graphql_schema: GraphQLSchema, query: str, document: DocumentNode, budget: int) -> None:
         execution = self.execution_context
         cost = COSTS.cost(graphql_schema, query, document, execution.operation_name, execution.variables)
         report: dict[str, int] = execution.context.cost_report
         report["requested"] = cost
         report["maxCost"] = budget
         if cost > budget:
-            execution.pre_execution_errors = [too_costly(cost, budget)]
+            # a refusal is charged as if it had cost the budget: a client that keeps sending what is refused
+            # spends its rate like one that keeps sending the costliest allowed query, and is stopped alike
+            refusal = await charge(execution.context, budget, {})
+            execution.pre_execution_errors = [refusal or too_costly(cost, budget)]
 
     def get_results(self) -> dict[str, Any]:
         report = getattr(self.execution_context.context, "cost_report", None)

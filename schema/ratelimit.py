@@ -8,7 +8,7 @@ limit and what is left of it go into the cost report (answered as `extensions.co
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 
 from graphql import (
     DocumentNode,
@@ -61,32 +61,40 @@ def root_field_counts(document: DocumentNode | None, operation_name: str | None)
     return counts
 
 
+async def charge(context: object, cost: int, fields: Mapping[str, int]) -> GraphQLError | None:
+    """Charges the caller's buckets for an operation; the RATE_LIMITED error when a bucket refuses (on HTTP
+    the answer becomes 429 with Retry-After). Records the cost bucket's limit and what is left of it."""
+    limiter = context.state.limiter if isinstance(context, Context) else None
+    if limiter is None or not isinstance(context, Context):
+        return None
+    decision = await limiter.check(context.viewer, context.client_address, cost, fields)
+    report = context.cost_report
+    report["limit"] = decision.cost_limit
+    if decision.cost_remaining is not None:
+        report["remaining"] = decision.cost_remaining
+    if decision.allowed:
+        return None
+    if context.response is not None:
+        context.response.status_code = 429
+        context.response.headers["Retry-After"] = str(decision.retry_after)
+    message = MESSAGES.get(decision.refused or "cost", MESSAGES["cost"])
+    return GraphQLError(
+        f"{message} Try again in {decision.retry_after} s.",
+        extensions={"code": "RATE_LIMITED", "retryAfter": decision.retry_after, "bucket": decision.refused},
+    )
+
+
 class RateLimits(SchemaExtension):
     """Charges the caller's buckets in on_execute: after validation and after the cost extension has put
-    the operation's cost in `cost_report["requested"]` (so it must come after that one in the list)."""
+    the operation's cost in `cost_report["requested"]` (so it must come after that one in the list).
+    An operation refused for its cost never gets here: QueryCost charges it itself."""
 
     async def on_execute(self) -> AsyncIterator[None]:
         execution = self.execution_context
         context = execution.context
-        limiter = context.state.limiter if isinstance(context, Context) else None
-        if limiter is not None:
-            report = context.cost_report
+        if isinstance(context, Context) and context.state.limiter is not None:
             fields = root_field_counts(execution.graphql_document, execution.operation_name)
-            decision = await limiter.check(context.viewer, context.client_address, report.get("requested", 1), fields)
-            report["limit"] = decision.cost_limit
-            if decision.cost_remaining is not None:
-                report["remaining"] = decision.cost_remaining
-            if not decision.allowed:
-                if context.response is not None:
-                    context.response.status_code = 429
-                    context.response.headers["Retry-After"] = str(decision.retry_after)
-                message = MESSAGES.get(decision.refused or "cost", MESSAGES["cost"])
-                raise GraphQLError(
-                    f"{message} Try again in {decision.retry_after} s.",
-                    extensions={
-                        "code": "RATE_LIMITED",
-                        "retryAfter": decision.retry_after,
-                        "bucket": decision.refused,
-                    },
-                )
+            refusal = await charge(context, context.cost_report.get("requested", 1), fields)
+            if refusal is not None:
+                raise refusal
         yield

@@ -10,6 +10,9 @@ whether anyone is still waiting for the answer.
 - A query text over TURNERO_MAX_QUERY_CHARS, or a variable holding a string over TURNERO_MAX_VARIABLE_CHARS,
   is refused (413, QUERY_TOO_LARGE / VARIABLE_TOO_LARGE) before it is parsed (server/graphql_view.py asks).
 
+- An anonymous request from an address whose query-cost budget was just found spent is answered 429
+  RATE_LIMITED without being parsed (its operation would be refused anyway), after the Retry-After it names.
+
 Websockets are left alone here: uvicorn's ws_max_size bounds their messages, and a subscription is meant to
 last.
 """
@@ -25,12 +28,16 @@ from dataclasses import dataclass
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from core.metrics import CANCELLED_OPERATIONS
+from core.metrics import CANCELLED_OPERATIONS, RATE_LIMITED
+from core.ratelimit import SPENT_SECONDS
+from core.runtime import AppState
 from core.settings import Settings
+from schema.ratelimit import MESSAGES
 
 logger = logging.getLogger("turnero.limits")
 
 TIMEOUT_CODE = "OPERATION_TIMEOUT"
+HELD_AT_ONCE = 1024
 
 
 class RequestTooLarge(Exception):
@@ -119,6 +126,7 @@ class RequestLimits:
         self.max_body_bytes = max_body_bytes
         self.timeout = operation_timeout_seconds
         self.timed_paths = timed_paths
+        self.held = 0  # refusals of spent addresses waiting to be sent
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -138,7 +146,26 @@ class RequestLimits:
         if scope["path"] not in self.timed_paths:
             await self.app(scope, _replay(body, receive), send)
             return
+        if _spent(scope):
+            await self._refuse_spent(send)
+            return
         await self._run_timed(scope, body, receive, send)
+
+    async def _refuse_spent(self, send: Send) -> None:
+        """429 for an address whose budget is spent, sent only after the Retry-After it names: a client that
+        honours it loses nothing, and one that does not (a script in a loop) is held to one request per
+        connection and second instead of as many as the loop turns. At most HELD_AT_ONCE answers wait so;
+        past that (a client opening connections by the thousand) they are sent at once."""
+        RATE_LIMITED.labels("cost").inc()
+        if self.held < HELD_AT_ONCE:
+            self.held += 1
+            try:
+                await asyncio.sleep(SPENT_SECONDS)
+            finally:
+                self.held -= 1
+        message = f"{MESSAGES['cost']} Try again in {SPENT_SECONDS} s."
+        body = error_body("RATE_LIMITED", message, retryAfter=SPENT_SECONDS, bucket="cost")
+        await _answer(send, 429, body, [(b"retry-after", str(SPENT_SECONDS).encode())])
 
     async def _too_large(self, send: Send) -> None:
         # uvicorn closes the connection after this answer rather than read the rest of the body
@@ -199,6 +226,18 @@ class RequestLimits:
             logger.info("operation cancelled: the client hung up")
         finally:
             watcher.cancel()
+
+
+def _spent(scope: Scope) -> bool:
+    """An anonymous request (no Authorization header) from an address whose cost bucket was just found spent
+    (core/ratelimit.py): refused before its GraphQL is parsed, so a client hammering in a loop costs little."""
+    state: AppState | None = getattr(getattr(scope.get("app"), "state", None), "turnero", None)
+    client = scope.get("client")
+    if state is None or state.limiter is None or client is None:
+        return False
+    if any(name == b"authorization" for name, _ in scope["headers"]):
+        return False
+    return state.limiter.is_spent(client[0])
 
 
 def _replay(body: bytes, then: Receive | None = None) -> Receive:

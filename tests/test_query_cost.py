@@ -225,7 +225,10 @@ async def test_a_costly_operation_is_refused_before_anything_runs(
     assert response.status_code == 400, body
     assert body["data"] is None
     assert body["errors"][0]["extensions"] == {"code": "QUERY_TOO_COSTLY", "cost": figure, "maxCost": DEFAULT_BUDGET}
-    assert body["extensions"]["cost"] == {"requested": figure, "maxCost": DEFAULT_BUDGET}
+    report = body["extensions"]["cost"]
+    assert {key: report[key] for key in ("requested", "maxCost")} == {"requested": figure, "maxCost": DEFAULT_BUDGET}
+    # the refusal was charged to the caller's bucket as if it had cost the whole budget
+    assert report["remaining"] <= report["limit"] - DEFAULT_BUDGET
     async with state.engine.connect() as conn:
         assert (await conn.execute(text("SELECT count(*) FROM offices"))).scalar() == 0
 

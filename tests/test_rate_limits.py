@@ -304,6 +304,68 @@ async def test_a_spent_address_is_refused_over_http_and_websockets_and_a_trusted
     assert error_codes(refused) == ["RATE_LIMITED"]
 
 
+CYCLIC = "{ offices { services { offices { services { offices { id } } } } } }"
+
+
+async def test_a_client_repeating_a_refused_costly_query_spends_its_budget_then_is_refused_unparsed(
+    limited_servers: list[str], admin_token: str
+) -> None:
+    """Each QUERY_TOO_COSTLY refusal is charged as the whole budget (10,000 of an anonymous 60,000): the
+    seventh attempt is refused by the rate limit, and from then on, for a second, anything anonymous from that
+    address is answered 429 by that process before it is parsed (no `extensions.cost`: nothing was costed),
+    and only after the second it names, so a script in a loop is slowed to one request a second. A token
+    holder at the same address is served throughout."""
+    first, second = limited_servers
+    async with from_address(first, "127.0.0.41") as attacker, from_address(second, "127.0.0.41") as elsewhere:
+        costly = [await attacker.client.post("/graphql", json={"query": CYCLIC}) for _ in range(7)]
+        held = time.perf_counter()
+        unparsed, cheap = await asyncio.gather(
+            attacker.client.post("/graphql", json={"query": CYCLIC}), attacker.client.post("/graphql", json=PROBE)
+        )
+        held = time.perf_counter() - held
+        staff = await attacker.client.post("/graphql", json=PROBE, headers={"Authorization": f"Bearer {admin_token}"})
+        other_process = await elsewhere.client.post("/graphql", json=PROBE)
+        await asyncio.sleep(1.5)  # the refusal outright lasts a second
+        later = await attacker.client.post("/graphql", json=PROBE)
+
+    assert [r.status_code for r in costly[:6]] == [400] * 6
+    assert {r.json()["errors"][0]["extensions"]["code"] for r in costly[:6]} == {"QUERY_TOO_COSTLY"}
+    assert [r.json()["extensions"]["cost"]["remaining"] // 1000 for r in costly[:6]] == [50, 40, 30, 20, 10, 0]
+    assert refusal(costly[6])["extensions"]["bucket"] == "cost"
+    assert "cost" in costly[6].json()["extensions"]  # refused by the limiter, after costing
+    for answer in (unparsed, cheap):
+        assert refusal(answer)["extensions"]["bucket"] == "cost"
+        assert "extensions" not in answer.json()  # refused before parsing
+    assert held >= 1
+    assert staff.json()["data"] == {"__typename": "Query"}
+    # the bucket stays spent for most of its window: the other process, which has not refused the address
+    # itself, and this one once its second has passed, ask the limiter again, which refuses after costing
+    for answer in (other_process, later):
+        assert refusal(answer)["extensions"]["bucket"] == "cost"
+        assert answer.json()["extensions"]["cost"]["remaining"] == 0
+
+
+async def test_cheap_charges_of_a_caller_far_from_its_limit_reach_redis_in_batches(
+    limited_servers: list[str], settings: Settings
+) -> None:
+    """Requests of an address with most of its bucket left are counted in the process and sent to Redis
+    together (TURNERO_RATE_COST_BATCH_SECONDS): after a flush, Redis holds every one of them, from both
+    processes."""
+    async with from_address(limited_servers[0], "127.0.0.42") as a, from_address(limited_servers[1], "127.0.0.42") as b:
+        answers = [await (a if n % 2 else b).client.post("/graphql", json=PROBE) for n in range(40)]
+    assert all(answer.json()["data"] == {"__typename": "Query"} for answer in answers)
+    await asyncio.sleep(0.6)  # two flush intervals and then some
+    assert settings.redis_url
+    windows = RedisWindows(settings.redis_url, 0.5)
+    item = RateLimitItemPerSecond(1000 * 60, 60)  # the default anonymous bucket
+    try:
+        stats = await SlidingWindowCounterRateLimiter(windows.storage).get_window_stats(item, "cost/address:127.0.0.42")
+    finally:
+        await windows.close()
+    # a new address's window has not rolled over within the test: its count is exactly what was charged
+    assert item.amount - stats.remaining == 40
+
+
 async def test_sign_in_attempts_are_counted_per_address_before_any_password_is_checked(tight_server: str) -> None:
     login = """mutation { login(username: "nobody", password: "wrong guess") { __typename } }"""
     async with httpx.AsyncClient(base_url=tight_server, timeout=30) as proxy:
