@@ -1,0 +1,241 @@
+"""Fairness of a release of scarce seats: do they go to people, or to bots? (issue 14)
+
+    .venv/bin/python -m bench.fairness [--seats 1000] [--people 400] [--bots 10] [--identities 50]
+        [--bot-addresses 3] [--seconds 120] [--scenarios first_come,first_come_adaptive,draw]
+
+One `python main.py serve` with the protections as deployed (no test-suite rates), on a database of its own
+(TURNERO_BENCH_DATABASE). For each scenario a new office and procedure whose agenda holds `--seats` seats over
+ten days, released at once; then `--people` people (one identity and one address each; they arrive over the
+first 20 s, think 3-10 s before choosing a time and 2-4 s after losing one) and `--bots` bots (each with
+`--identities` invented identities on `--bot-addresses` addresses, in tight loops, in a process of their own
+so that their CPU time is measured) book it. Challenges are solved at their real cost with the `altcha`
+package, as the widget does.
+
+Scenarios: `first_come` (challengePolicy NEVER), `first_come_adaptive` (ADAPTIVE: a challenge beyond an
+address's free allowance), `draw` (releasePolicy DRAW). A scenario the server does not offer yet is reported
+as such. For each: bot seats' share ÷ bot identities' share of requesters (goal ≤ 1.0 under DRAW), the share of
+people with a seat (or a waitlist place, goal 100 % under DRAW), the bots' CPU seconds per seat won, and the
+database's own count (no slot over its capacity). Prints JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import secrets
+import subprocess
+import sys
+import time
+from dataclasses import asdict
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import asyncpg
+
+from bench.common import ROOT, bench_environment, server_process
+from bench.fairness_clients import Scenario, merged, person
+from bench.hostile_net import bound_client, loopback
+from tests.processes import GENEROUS_RATES, main_py
+from tests.support import Api
+
+ADMIN = "fairness-bench-admin"
+ZONE = "America/Argentina/Cordoba"
+DAYS = 10
+SLOTS_PER_DAY = 10
+POLICIES = {
+    "first_come": {"challengePolicy": "NEVER", "releasePolicy": "FIRST_COME"},
+    "first_come_adaptive": {"challengePolicy": "ADAPTIVE", "releasePolicy": "FIRST_COME"},
+    "draw": {"challengePolicy": "ADAPTIVE", "releasePolicy": "DRAW"},
+}
+SETUP_BLOCK = 2  # 127.2.x.x: the bench's own administration
+PEOPLE_BLOCKS = {"first_come": 30, "first_come_adaptive": 31, "draw": 32}  # an address block per scenario:
+BOT_BLOCKS = {"first_come": 60, "first_come_adaptive": 61, "draw": 62}  # no limit carries over between them
+ARRIVALS_SECONDS = 20
+UPSERT_SERVICE = """mutation($i: ServiceInput!) { upsertService(input: $i) { __typename ... on Service { id }
+    ... on UserError { message } } }"""
+
+
+async def offered(api: Api, admin: str, policy: dict[str, str]) -> tuple[bool, bool]:
+    """(challenge known, draw known): whether the server's schema has the policies at all."""
+    probe = {"slug": f"probe-{secrets.token_hex(3)}", "name": "Probe", "durationMinutes": 15}
+    answers = []
+    for field in ("challengePolicy", "releasePolicy"):
+        response = await api.client.post(
+            "/graphql",
+            json={"query": UPSERT_SERVICE, "variables": {"i": probe | {field: policy[field]}}},
+            headers={"Authorization": f"Bearer {admin}"},
+        )
+        answers.append(not response.json().get("errors"))
+    return answers[0], answers[1]
+
+
+async def release(
+    api: Api, admin: str, name: str, seats: int, policy: dict[str, str], known: tuple[bool, bool]
+) -> dict[str, str]:
+    """A new office and procedure with `seats` seats over ten days, released: the scenario's ids and days."""
+    tag = f"{name.replace('_', '-')}-{secrets.token_hex(3)}"
+    office = await api.office(admin, slug=f"fair-{tag}", timezone=ZONE)
+    extra = {key: value for key, value, on in zip(policy, policy.values(), known, strict=True) if on}
+    service = await api.service(admin, slug=f"fair-{tag}", bookingWindowDays=DAYS + 5, **extra)
+    first = datetime.now(ZoneInfo(ZONE)).date() + timedelta(days=1)
+    last = first + timedelta(days=DAYS - 1)
+    agenda = await api.agenda(
+        admin,
+        officeId=office,
+        serviceId=service,
+        weekdays=list(range(1, 8)),
+        startTime="09:00",
+        endTime=f"{9 + SLOTS_PER_DAY // 2:02d}:00",
+        slotMinutes=30,
+        capacity=max(1, seats // (DAYS * SLOTS_PER_DAY)),
+        validFrom=first.isoformat(),
+        validTo=last.isoformat(),
+    )
+    assert agenda["__typename"] == "Agenda", agenda
+    released = await api.release(admin, office)
+    assert released["__typename"] == "ReleaseReport", released
+    return {"office": office, "service": service, "first_day": first.isoformat(), "last_day": last.isoformat()}
+
+
+def run_bots(plan: dict[str, Any]) -> dict[str, Any]:
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.fairness_clients"],
+        cwd=ROOT,
+        input=json.dumps(plan),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise SystemExit(result.stderr)
+    report: dict[str, Any] = json.loads(result.stdout)
+    return report
+
+
+async def counted(database_url: str, service: str) -> dict[str, int]:
+    """The database's own figures for the scenario's procedure."""
+    conn = await asyncpg.connect(database_url)
+    try:
+        row = await conn.fetchrow(
+            """SELECT (SELECT count(*) FROM bookings WHERE service_id = $1 AND status = 'BOOKED') AS booked,
+                      (SELECT coalesce(sum(capacity), 0) FROM slots WHERE service_id = $1) AS seats,
+                      (SELECT count(*) FROM slots WHERE service_id = $1 AND booked > capacity) AS over""",
+            int(service),
+        )
+    finally:
+        await conn.close()
+    assert row is not None
+    return {"bookings": row["booked"], "seats": row["seats"], "slots_over_capacity": row["over"]}
+
+
+async def scenario(
+    name: str, base: str, admin_password: str, database_url: str, args: argparse.Namespace
+) -> dict[str, Any]:
+    policy = POLICIES[name]
+    async with bound_client(base, loopback(SETUP_BLOCK, 1), timeout=60) as http:
+        api = Api(http)
+        admin = await api.login(ADMIN, admin_password)
+        known = await offered(api, admin, policy)
+        if name == "draw" and not known[1]:
+            return {"available": False, "why": "this server has no releasePolicy DRAW (issue 14 part 4)"}
+        if name == "first_come_adaptive" and not known[0]:
+            return {"available": False, "why": "this server has no challengePolicy (issue 14 part 2)"}
+        ids = await release(api, admin, name, args.seats, policy, known)
+    started = time.time()
+    world = Scenario(base=base, challenge=known[0], deadline=started + args.seconds, **ids)
+    rng = random.Random(args.seed)
+    bots_plan = {
+        "scenario": asdict(world),
+        "block": BOT_BLOCKS[name],
+        "bots": args.bots,
+        "addresses": args.bot_addresses,
+        "identities": args.identities,
+    }
+    bots_task = asyncio.create_task(asyncio.to_thread(run_bots, bots_plan))
+    people = await asyncio.gather(
+        *(
+            person(world, n, PEOPLE_BLOCKS[name], rng.uniform(0, ARRIVALS_SECONDS), random.Random(rng.random()))
+            for n in range(args.people)
+        )
+    )
+    bots = await bots_task
+    elapsed = time.time() - started
+    humans = merged(list(people))
+    bot_identities = args.bots * args.identities
+    won = humans["seats"] + bots["seats"]
+    bot_share_of_requesters = bot_identities / (bot_identities + args.people)
+    bot_share_of_seats = bots["seats"] / won if won else 0.0
+    database = await counted(database_url, ids["service"])
+    return {
+        "available": True,
+        "policy": {key: value for (key, value), on in zip(policy.items(), known, strict=True) if on},
+        "seconds": round(elapsed, 1),
+        "seats_released": database["seats"],
+        "seats_won": {"people": humans["seats"], "bots": bots["seats"]},
+        "bot_seat_share_over_requester_share": round(bot_share_of_seats / bot_share_of_requesters, 3),
+        "people_with_a_seat_share": round(humans["with_a_seat"] / args.people, 3),
+        "people_waitlisted_share": 0.0,  # no waitlist yet (issue 14 part 5)
+        "bot_cpu_seconds_per_seat": round(bots["cpu_seconds"] / bots["seats"], 3) if bots["seats"] else None,
+        "bots": bots,
+        "people": humans,
+        "database": database,
+        "bookings_match": database["bookings"] == won,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--seats", type=int, default=1000)
+    parser.add_argument("--people", type=int, default=400)
+    parser.add_argument("--bots", type=int, default=10)
+    parser.add_argument("--identities", type=int, default=50, help="invented identities per bot")
+    parser.add_argument("--bot-addresses", type=int, default=3, help="addresses per bot")
+    parser.add_argument("--seconds", type=float, default=120, help="each scenario's limit")
+    parser.add_argument("--seed", type=int, default=14, help="the people's arrivals and choices")
+    parser.add_argument("--scenarios", default=",".join(POLICIES))
+    args = parser.parse_args()
+    chosen = [name for name in args.scenarios.split(",") if name]
+    unknown = set(chosen) - set(POLICIES)
+    if unknown:
+        raise SystemExit(f"unknown scenarios: {', '.join(sorted(unknown))}")
+
+    began = time.monotonic()
+    env = {k: v for k, v in bench_environment().items() if k not in GENEROUS_RATES}
+    result = main_py("migrate", env=env)
+    if result.returncode != 0:
+        raise SystemExit(result.stderr)
+    admin_password = secrets.token_urlsafe(24)
+    created = main_py("create-admin", ADMIN, env=env | {"TURNERO_ADMIN_PASSWORD": admin_password})
+    if created.returncode != 0:
+        raise SystemExit(created.stderr)
+    database_url = env["DATABASE_URL"].replace("postgresql+asyncpg://", "postgresql://")
+    report: dict[str, Any] = {
+        "benchmark": "fairness of a release",
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+        "setup": {
+            "seats": args.seats,
+            "people": args.people,
+            "bots": args.bots,
+            "identities_per_bot": args.identities,
+            "addresses_per_bot": args.bot_addresses,
+            "people_arrive_within_s": ARRIVALS_SECONDS,
+            "protections": "as deployed (rate limits at their defaults)",
+        },
+        "goals": {"draw": {"bot_seat_share_over_requester_share": "<= 1.0", "people_served_share": "1.0"}},
+        "scenarios": {},
+    }
+    with server_process(env, log_name="bench-fairness.log") as (base, _):
+        for name in chosen:
+            print(f"scenario: {name}", file=sys.stderr)
+            report["scenarios"][name] = asyncio.run(scenario(name, base, admin_password, database_url, args))
+    report["bench_seconds"] = round(time.monotonic() - began, 1)
+    json.dump(report, sys.stdout, indent=2)
+    print()
+
+
+if __name__ == "__main__":
+    main()
