@@ -34,7 +34,7 @@ from resolvers.accounts.viewer import Viewer
 logger = logging.getLogger("turnero.ratelimit")
 
 LOGIN_FIELDS = frozenset({"login"})
-BOOKING_FIELDS = frozenset({"book", "rescheduleBooking", "cancelBooking"})
+BOOKING_FIELDS = frozenset({"book", "rescheduleBooking", "cancelBooking", "joinWaitlist", "leaveWaitlist"})
 SEARCH_FIELDS = frozenset({"availability", "earliestSlots"})
 REDIS_TIMEOUT_SECONDS = 0.5
 # an address found with its cost bucket spent is refused outright for this long (then asks Redis again), and

@@ -1,6 +1,6 @@
 """The typed SQLAlchemy model: importing this package registers every table on Base.metadata."""
 
-from models import accounts, agenda, analytics, booking, catalogue, notifications, queue
+from models import accounts, agenda, analytics, booking, catalogue, notifications, queue, waitlist
 from models.base import Base
 
-__all__ = ["Base", "accounts", "agenda", "analytics", "booking", "catalogue", "notifications", "queue"]
+__all__ = ["Base", "accounts", "agenda", "analytics", "booking", "catalogue", "notifications", "queue", "waitlist"]

@@ -18,6 +18,7 @@ from schema.feedback.fields import FeedbackMutation
 from schema.inputs import check_text_inputs
 from schema.outbox.fields import OutboxMutation, OutboxQuery
 from schema.queue.fields import QueueMutation, QueueQuery, QueueSubscription
+from schema.waitlist.fields import WaitlistMutation, WaitlistQuery
 from schema.webhooks.fields import WebhookMutation, WebhookQuery
 
 SDL_PATH = Path(__file__).with_name("schema.graphql")
@@ -33,6 +34,7 @@ class Query(
     OutboxQuery,
     WebhookQuery,
     AnalyticsQuery,
+    WaitlistQuery,
 ):
     pass
 
@@ -48,6 +50,7 @@ class Mutation(
     FeedbackMutation,
     WebhookMutation,
     PartnerLimitMutation,
+    WaitlistMutation,
 ):
     pass
 

@@ -1,0 +1,65 @@
+"""The waitlist: people who want a procedure that has no free seat, in the order they asked."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, CheckConstraint, Date, DateTime, Enum, ForeignKey, Index, LargeBinary, String, text
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, created_at_column, id_column
+
+
+class WaitlistStatus(enum.StrEnum):
+    WAITING = "WAITING"
+    OFFERED = "OFFERED"
+    BOOKED = "BOOKED"
+    EXPIRED = "EXPIRED"
+    LEFT = "LEFT"
+
+
+LIVE_STATUSES = "('WAITING', 'OFFERED')"
+
+
+class WaitlistEntry(Base):
+    __tablename__ = "waitlist_entries"
+    __table_args__ = (
+        # one place in the line per person and procedure while it is live
+        Index(
+            "uq_waitlist_entries_live_person",
+            "service_id",
+            "document_hash",
+            unique=True,
+            postgresql_where=text(f"status IN {LIVE_STATUSES}"),
+        ),
+        # a freed seat looks for the first waiting entry of its procedure
+        Index("ix_waitlist_entries_waiting", "service_id", "id", postgresql_where=text("status = 'WAITING'")),
+        CheckConstraint("to_date >= from_date", name="dates_in_order"),
+        CheckConstraint("char_length(citizen_name) BETWEEN 1 AND 200", name="citizen_name_length"),
+    )
+
+    id: Mapped[int] = id_column()
+    service_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("services.id"))
+    # NULL: any office that offers the procedure
+    office_ids: Mapped[list[int] | None] = mapped_column(ARRAY(BigInteger))
+    # days as the office's calendar has them (a slot's local date)
+    from_date: Mapped[date] = mapped_column(Date)
+    to_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[WaitlistStatus] = mapped_column(
+        Enum(WaitlistStatus, name="waitlist_status"), server_default=WaitlistStatus.WAITING.value
+    )
+    citizen_name: Mapped[str] = mapped_column(String(200))
+    citizen_email: Mapped[str | None] = mapped_column(String(254))
+    citizen_phone: Mapped[str | None] = mapped_column(String(20))
+    citizen_locale: Mapped[str] = mapped_column(String(10), server_default="es")
+    document_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    document_hint: Mapped[str] = mapped_column(String(8))
+    # as a booking's: the token is derived from the nonce with the secret key; only its keyed hash is looked up
+    manage_nonce: Mapped[bytes] = mapped_column(LargeBinary(16))
+    manage_token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    offer_slot_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("slots.id"))
+    offer_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    booking_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("bookings.id"))
+    created_at: Mapped[datetime] = created_at_column()

@@ -1,0 +1,185 @@
+"""Joining, reading and leaving the waitlist of a procedure.
+
+An entry names the procedure, the offices the person can go to (none: any that offers it) and the days they
+can come; it keeps its place by id. The person is identified as on bookings (document as a keyed hash), and
+holds one live entry per procedure. Its manage token, like a booking's, is derived from a nonce with the secret
+key and returned once, by `joinWaitlist`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from core.errors import InvalidStateError, LimitExceededError, NotFoundError, ValidationFailed
+from core.validation import parse_id
+from models.waitlist import WaitlistStatus
+from resolvers.booking.citizen import CitizenInput, citizen
+from resolvers.booking.codes import manage_token, manage_token_hash, new_nonce
+
+MAX_OFFICES = 50  # an entry names a handful of offices; "any" is no list at all
+
+
+@dataclass(frozen=True, slots=True)
+class WaitlistRequest:
+    service_id: str
+    office_ids: list[str] | None
+    from_date: date
+    to_date: date
+    citizen: CitizenInput
+
+
+@dataclass(frozen=True, slots=True)
+class WaitlistRecord:
+    id: int
+    service_id: int
+    office_ids: list[int] | None
+    from_date: date
+    to_date: date
+    status: WaitlistStatus
+    position: int | None  # among those still waiting for the procedure, from 1; None once not waiting
+    offer_slot_id: int | None
+    offer_expires_at: datetime | None
+    manage_token: str | None = None  # only in joinWaitlist's answer
+
+    @classmethod
+    def from_row(cls, row: RowMapping, token: str | None = None) -> WaitlistRecord:
+        return cls(
+            id=row["id"],
+            service_id=row["service_id"],
+            office_ids=list(row["office_ids"]) if row["office_ids"] is not None else None,
+            from_date=row["from_date"],
+            to_date=row["to_date"],
+            status=WaitlistStatus(row["status"]),
+            position=row["position"],
+            offer_slot_id=row["offer_slot_id"],
+            offer_expires_at=row["offer_expires_at"],
+            manage_token=token,
+        )
+
+
+_COLUMNS = """w.id, w.service_id, w.office_ids, w.from_date, w.to_date, w.status::text AS status, w.offer_slot_id,
+    w.offer_expires_at,
+    CASE WHEN w.status = 'WAITING' THEN (
+        SELECT count(*) FROM waitlist_entries ahead
+        WHERE ahead.service_id = w.service_id AND ahead.status = 'WAITING' AND ahead.id <= w.id
+    ) END AS position"""
+
+_SERVICE = text("SELECT booking_window_days FROM services WHERE id = :id")
+_OFFERING = text("SELECT office_id FROM office_services WHERE service_id = :service_id AND office_id = ANY(:offices)")
+
+
+def _offices(values: list[str] | None) -> list[int] | None:
+    if values is None:
+        return None
+    if not values or len(values) > MAX_OFFICES:
+        raise ValidationFailed("input.officeIds", f"Name 1 to {MAX_OFFICES} offices, or none for any office.")
+    numbers = [parse_id(value) for value in values]
+    if any(number is None for number in numbers):
+        raise ValidationFailed("input.officeIds", "An office ID is not valid.")
+    return sorted({number for number in numbers if number is not None})
+
+
+# "today" where the day turns last among the offices the entry may go to: until then its days have not passed
+_TODAY = text("""
+    SELECT coalesce(min((now() AT TIME ZONE o.timezone)::date), current_date)
+    FROM offices o JOIN office_services os ON os.office_id = o.id
+    WHERE os.service_id = :service_id AND (CAST(:offices AS bigint[]) IS NULL OR o.id = ANY(:offices))
+""")
+
+
+async def _check_dates(
+    conn: AsyncConnection, request: WaitlistRequest, service_id: int, offices: list[int] | None, window_days: int
+) -> None:
+    values = {"service_id": service_id, "offices": offices}
+    today: date = (await conn.execute(_TODAY, values)).scalar_one()
+    if request.to_date < request.from_date:
+        raise ValidationFailed("input.to", "The last day comes before the first.")
+    if request.to_date < today:
+        raise ValidationFailed("input.to", "These days have passed.")
+    if (request.to_date - today).days > window_days:
+        raise ValidationFailed("input.to", f"This procedure is booked at most {window_days} days ahead.")
+
+
+async def join(conn: AsyncConnection, secret_key: bytes, request: WaitlistRequest) -> WaitlistRecord:
+    person = citizen(secret_key, request.citizen)
+    service_id = parse_id(request.service_id)
+    window = (await conn.execute(_SERVICE, {"id": service_id})).scalar() if service_id is not None else None
+    if service_id is None or window is None:
+        raise NotFoundError("No procedure has this ID.")
+    offices = _offices(request.office_ids)
+    if offices is not None:
+        offering = set((await conn.execute(_OFFERING, {"service_id": service_id, "offices": offices})).scalars())
+        if offering != set(offices):
+            raise ValidationFailed("input.officeIds", "Some of these offices do not offer this procedure.")
+    await _check_dates(conn, request, service_id, offices, int(window))
+    nonce = new_nonce()
+    token = manage_token(secret_key, nonce)
+    values: dict[str, Any] = {
+        "service_id": service_id,
+        "office_ids": offices,
+        "from_date": request.from_date,
+        "to_date": request.to_date,
+        "name": person.name,
+        "email": person.email,
+        "phone": person.phone,
+        "locale": person.locale,
+        "document_hash": person.document_hash,
+        "document_hint": person.document_hint,
+        "nonce": nonce,
+        "token_hash": manage_token_hash(secret_key, token),
+    }
+    inserted = (await conn.execute(_INSERT_ENTRY, values)).scalar()
+    if inserted is None:
+        raise LimitExceededError("This person is already on the waitlist for this procedure.")
+    return await _read(conn, int(inserted), token)
+
+
+# the partial unique index refuses a second live entry of the same person: nothing is inserted then
+_INSERT_ENTRY = text("""
+    INSERT INTO waitlist_entries (service_id, office_ids, from_date, to_date, citizen_name, citizen_email,
+        citizen_phone, citizen_locale, document_hash, document_hint, manage_nonce, manage_token_hash)
+    VALUES (:service_id, :office_ids, :from_date, :to_date, :name, :email, :phone, :locale, :document_hash,
+        :document_hint, :nonce, :token_hash)
+    ON CONFLICT (service_id, document_hash) WHERE status IN ('WAITING', 'OFFERED') DO NOTHING
+    RETURNING id
+""")
+_BY_ID = text(f"SELECT {_COLUMNS} FROM waitlist_entries w WHERE w.id = :id")
+_BY_TOKEN = text(f"SELECT {_COLUMNS} FROM waitlist_entries w WHERE w.id = :id AND w.manage_token_hash = :token_hash")
+_LOCK = text("SELECT status::text FROM waitlist_entries WHERE id = :id AND manage_token_hash = :token_hash FOR UPDATE")
+_LEAVE = text(
+    "UPDATE waitlist_entries SET status = 'LEFT', offer_slot_id = NULL, offer_expires_at = NULL WHERE id = :id"
+)
+
+
+async def _read(conn: AsyncConnection, entry_id: int, token: str | None = None) -> WaitlistRecord:
+    return WaitlistRecord.from_row((await conn.execute(_BY_ID, {"id": entry_id})).mappings().one(), token)
+
+
+async def by_token(conn: AsyncConnection, secret_key: bytes, entry_id: str, token: str) -> WaitlistRecord | None:
+    number = parse_id(entry_id)
+    if number is None:
+        return None
+    values = {"id": number, "token_hash": manage_token_hash(secret_key, token)}
+    row = (await conn.execute(_BY_TOKEN, values)).mappings().first()
+    return WaitlistRecord.from_row(row) if row is not None else None
+
+
+async def leave(conn: AsyncConnection, secret_key: bytes, entry_id: str, token: str) -> WaitlistRecord:
+    number = parse_id(entry_id)
+    status = (
+        (await conn.execute(_LOCK, {"id": number, "token_hash": manage_token_hash(secret_key, token)})).scalar()
+        if number is not None
+        else None
+    )
+    if number is None or status is None:
+        raise NotFoundError("No waitlist entry has this ID and manage token.")
+    if status not in (WaitlistStatus.WAITING, WaitlistStatus.OFFERED):
+        raise InvalidStateError(f"This entry is {status.lower()}: there is nothing to leave.")
+    await conn.execute(_LEAVE, {"id": number})
+    return await _read(conn, number)
