@@ -51,7 +51,8 @@ async def graphql(base: str, query: str, variables: dict[str, Any] | None = None
     async with httpx.AsyncClient(base_url=base, timeout=30) as client:
         response = await client.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers)
     body = response.json()
-    assert response.status_code == 200 and "errors" not in body, body
+    assert response.status_code == 200, body
+    assert "errors" not in body, body
     return next(iter(body["data"].values()))
 
 
@@ -98,7 +99,8 @@ async def test_always_asks_every_anonymous_booking_and_accepts_a_solution_once(
     reused = await book(first, slots[1], "30111002", solved)
     again = await book(first, slots[1], "30111002", solve(reused["challenge"]))
 
-    assert asked["__typename"] == "ChallengeRequired" and asked["code"] == "CHALLENGE_REQUIRED", asked
+    assert asked["__typename"] == "ChallengeRequired", asked
+    assert asked["code"] == "CHALLENGE_REQUIRED"
     assert asked["challenge"]["algorithm"] == "SHA-256"
     assert asked["challenge"]["maxNumber"] == DIFFICULTY[0][1]
     assert 0 < expires_at(asked["challenge"]) - time.time() <= CHALLENGE_SECONDS
