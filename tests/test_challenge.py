@@ -19,10 +19,20 @@ import httpx
 import pytest
 from altcha.v1 import Challenge as AltchaChallenge
 from altcha.v1 import ChallengeOptions, Payload, create_challenge, solve_challenge
+from redis.asyncio import Redis
 
 from core.runtime import AppState
 from core.settings import Settings
-from resolvers.booking.challenge import CHALLENGE_SECONDS, DIFFICULTY, hmac_key
+from models.catalogue import ChallengePolicy
+from resolvers.accounts.viewer import ANONYMOUS
+from resolvers.booking.challenge import (
+    CHALLENGE_SECONDS,
+    DIFFICULTY,
+    ChallengeRequiredError,
+    IssuedChallenge,
+    hmac_key,
+    require_challenge,
+)
 from tests.booking_support import bookable_slots, citizen, scalar
 from tests.processes import at_once, serving, suite_environment
 from tests.support import Api
@@ -77,6 +87,17 @@ def solve(challenge: dict[str, Any]) -> str:
     return Payload(found.algorithm, found.challenge, solution.number, found.salt, found.signature).to_base64()
 
 
+def as_given(made: AltchaChallenge | IssuedChallenge) -> dict[str, Any]:
+    """A challenge made here as the API would give it."""
+    return {
+        "algorithm": made.algorithm,
+        "challenge": made.challenge,
+        "salt": made.salt,
+        "signature": made.signature,
+        "maxNumber": made.max_number,
+    }
+
+
 def edited(payload: str, **changes: Any) -> str:
     data = json.loads(base64.b64decode(payload))
     return base64.b64encode(json.dumps(data | changes).encode()).decode()
@@ -121,15 +142,7 @@ async def test_forged_wrong_and_malformed_answers_are_refused_and_book_nothing(
     number = json.loads(base64.b64decode(genuine))["number"]
     signature = json.loads(base64.b64decode(genuine))["signature"]
     foreign = create_challenge(ChallengeOptions(max_number=1000, hmac_key=b"somebody else's key" * 2))
-    foreign_solution = solve(
-        {
-            "algorithm": foreign.algorithm,
-            "challenge": foreign.challenge,
-            "salt": foreign.salt,
-            "signature": foreign.signature,
-            "maxNumber": foreign.max_number,
-        }
-    )
+    foreign_solution = solve(as_given(foreign))
     answers = {
         "wrong number": edited(genuine, number=number + 1),
         "forged signature": edited(genuine, signature=("0" if signature[0] != "0" else "1") + signature[1:]),
@@ -137,6 +150,7 @@ async def test_forged_wrong_and_malformed_answers_are_refused_and_book_nothing(
         "number as text": edited(genuine, number=str(number)),
         "not base64": "this is not a payload!",
         "not an object": base64.b64encode(b"[1, 2, 3]").decode(),
+        "nested past reason": base64.b64encode(b"[" * 7000).decode(),
     }
 
     refused = {name: await book(base, slots[0], "30222001", answer) for name, answer in answers.items()}
@@ -165,15 +179,7 @@ async def test_an_expired_solution_is_refused(
             expires=datetime.now(UTC) - timedelta(seconds=1),
         )
     )
-    answer = solve(
-        {
-            "algorithm": expired.algorithm,
-            "challenge": expired.challenge,
-            "salt": expired.salt,
-            "signature": expired.signature,
-            "maxNumber": expired.max_number,
-        }
-    )
+    answer = solve(as_given(expired))
 
     result = await book(base, slots[0], "30333001", answer)
 
@@ -265,6 +271,25 @@ async def test_difficulty_grows_with_an_address_s_challenges(default_servers: li
     assert numbers[: DIFFICULTY[1][0]] == [DIFFICULTY[0][1]] * DIFFICULTY[1][0]
     assert numbers[-1] == DIFFICULTY[1][1]
     assert len({challenge["signature"] for challenge in handed}) == steps
+
+
+async def test_without_redis_adaptive_asks_everyone_and_a_solution_still_passes(settings: Settings) -> None:
+    away = Redis.from_url("redis://127.0.0.1:1", socket_connect_timeout=0.5)  # nothing listens there
+    key = settings.secret_key
+    try:
+        with pytest.raises(ChallengeRequiredError) as asked:
+            await require_challenge(away, key, ANONYMOUS, "192.0.2.1", ChallengePolicy.ADAPTIVE, None)
+        issued = asked.value.challenge
+        answer = solve(as_given(issued))
+        await require_challenge(away, key, ANONYMOUS, "192.0.2.1", ChallengePolicy.ADAPTIVE, answer)
+        with pytest.raises(ChallengeRequiredError):
+            await require_challenge(
+                away, key, ANONYMOUS, "192.0.2.1", ChallengePolicy.ALWAYS, edited(answer, number=-1)
+            )
+    finally:
+        await away.aclose()
+    assert issued.max_number == DIFFICULTY[0][1]
+    assert "cannot be counted" in asked.value.message
 
 
 async def test_an_upsert_without_a_policy_keeps_the_service_s_own(api: Api, admin_token: str) -> None:

@@ -138,7 +138,7 @@ def _payload(solution: str) -> PayloadType | None:
     """The ALTCHA payload (base64 of a JSON object) with each field of its type, else None."""
     try:
         data = json.loads(base64.b64decode(solution.strip(), validate=True))
-    except (ValueError, binascii.Error):  # not base64, not UTF-8, not JSON
+    except (ValueError, binascii.Error, RecursionError):  # not base64, not UTF-8, not JSON, nested past reason
         return None
     if not isinstance(data, dict):
         return None
