@@ -51,9 +51,9 @@ CHALLENGE_SECONDS = 300
 DEFAULT_FREE_BOOKINGS = 2
 FREE_WINDOW_SECONDS = 86_400
 VOLUME_WINDOW_SECONDS = 3_600
-# (challenges handed to the address in the last hour, maxNumber): a browser's Web Crypto workers try a few
-# hundred thousand numbers a second, so a person's first challenges take a fraction of a second and a loop's
-# hundredth takes seconds of CPU for each seat
+# (challenges handed to the address in the last hour, maxNumber): solving costs about maxNumber / 2 hashes (the
+# Python solver: 0.02 CPU s at 50,000, 0.5 s at 1,000,000), so a person's first challenges take a fraction of a
+# second and a loop's hundredth in an hour takes seconds of CPU for each attempt
 DIFFICULTY = ((0, 50_000), (10, 250_000), (30, 1_000_000), (100, 4_000_000))
 # past the last step counting more changes nothing: the set stays small whatever an address sends
 VOLUME_CAP = DIFFICULTY[-1][0]
