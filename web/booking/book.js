@@ -187,7 +187,8 @@ function refused(result) {
       return;
     }
   }
-  $("#error").textContent = result.__typename === "SlotUnavailable" ? t("slot_taken") : result.message;
+  const messages = { SlotUnavailable: t("slot_taken"), ChallengeRequired: t("challenge_failed") };
+  $("#error").textContent = messages[result.__typename] || result.message;
   if (result.__typename === "SlotUnavailable") {
     replace($("#chooser"), slotChooser({ service, onPick: pick }));
     $("#step-details").hidden = true;
