@@ -17,7 +17,8 @@ import httpx
 from bench.common import percentile
 
 # answers that turn a caller away on purpose: what the protections give instead of doing the work
-REFUSING_TYPES = frozenset({"LimitExceeded"})
+# a booking bot from one address is asked for a proof of work after its free bookings (resolvers/booking/challenge.py)
+REFUSING_TYPES = frozenset({"LimitExceeded", "ChallengeRequired"})
 # a GraphQL error with one of these codes is a failure of the server, not a refusal
 FAILING_CODES = frozenset({"INTERNAL_SERVER_ERROR", "SERVICE_UNAVAILABLE", None})
 

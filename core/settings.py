@@ -132,6 +132,10 @@ class Settings(BaseSettings):
     # runs (QUERY_TOO_COSTLY); 0 turns the analysis off
     max_query_cost: int = Field(default=10_000, ge=0, alias="TURNERO_MAX_QUERY_COST")
 
+    # issue 14 part 2 (resolvers/booking/challenge.py): anonymous bookings of an ADAPTIVE service one client address
+    # may make in a rolling day before each needs a solved proof-of-work challenge
+    challenge_free_bookings: int = Field(default=2, ge=0, alias="TURNERO_CHALLENGE_FREE_BOOKINGS")
+
     @cached_property
     def secret_key(self) -> bytes:
         """TURNERO_SECRET_KEY, else a key generated once into the data directory and kept there."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime, time
 
 from sqlalchemy import (
@@ -9,6 +10,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     DateTime,
+    Enum,
     Float,
     ForeignKey,
     Integer,
@@ -68,6 +70,14 @@ class OpeningHours(Base):
     closes: Mapped[time] = mapped_column(Time)
 
 
+class ChallengePolicy(enum.StrEnum):
+    """When an anonymous booking of a service needs a solved proof-of-work challenge (resolvers/booking/challenge)."""
+
+    NEVER = "NEVER"
+    ADAPTIVE = "ADAPTIVE"  # beyond the client address's free bookings a day (TURNERO_CHALLENGE_FREE_BOOKINGS)
+    ALWAYS = "ALWAYS"
+
+
 class Service(Base):
     __tablename__ = "services"
     __table_args__ = (
@@ -89,6 +99,9 @@ class Service(Base):
     booking_window_days: Mapped[int] = mapped_column(Integer, server_default="30")
     ticket_prefix: Mapped[str] = mapped_column(String(2))
     max_active_bookings_per_citizen: Mapped[int] = mapped_column(Integer, server_default="1")
+    challenge_policy: Mapped[ChallengePolicy] = mapped_column(
+        Enum(ChallengePolicy, name="challenge_policy"), server_default="ADAPTIVE"
+    )
     # lower-cased, accent-free name, category and description: what `services(search)` matches
     search_text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = created_at_column()

@@ -20,9 +20,11 @@ from core.errors import (
     QueueEmptyError,
     ValidationFailed,
 )
+from resolvers.booking.challenge import ChallengeRequiredError
 from resolvers.booking.records import SlotUnavailableError
 from resolvers.booking.seats import ALTERNATIVES
 from schema.agenda.types import Slot
+from schema.booking.challenge import Challenge
 from schema.bounds import ListBound
 from schema.context import Info
 
@@ -82,12 +84,25 @@ class SlotUnavailable(UserError):
     )
 
 
+@strawberry.type(
+    description="A solved proof-of-work challenge is needed (the service's challengePolicy), or the one sent was "
+    "forged, wrong, used before or expired (the message says which): solve `challenge` and send the request again "
+    "with its payload."
+)
+class ChallengeRequired(UserError):
+    challenge: Challenge
+
+
 def to_user_error(error: DomainError) -> UserError:
     if isinstance(error, ValidationFailed):
         return ValidationError(code=error.code, message=error.message, field=error.field)
     if isinstance(error, SlotUnavailableError):
         return SlotUnavailable(
             code=error.code, message=error.message, alternatives=[Slot.from_record(slot) for slot in error.alternatives]
+        )
+    if isinstance(error, ChallengeRequiredError):
+        return ChallengeRequired(
+            code=error.code, message=error.message, challenge=Challenge.from_issued(error.challenge)
         )
     if isinstance(error, InvalidStateError):
         return InvalidState(code=error.code, message=error.message, reason=error.reason, at=error.at)

@@ -11,6 +11,7 @@ from schema.accounts.fields import AccountsMutation, AccountsQuery
 from schema.accounts.partner_limits import PartnerLimitMutation
 from schema.agenda.fields import AgendaMutation, AgendaQuery
 from schema.analytics.fields import AnalyticsQuery
+from schema.booking.challenge import ChallengeQuery
 from schema.booking.fields import BookingMutation, BookingQuery
 from schema.catalogue.fields import CatalogueMutation, CatalogueQuery
 from schema.extensions import extensions
@@ -29,6 +30,7 @@ class Query(
     CatalogueQuery,
     AgendaQuery,
     BookingQuery,
+    ChallengeQuery,
     QueueQuery,
     AccountsQuery,
     OutboxQuery,

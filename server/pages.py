@@ -3,6 +3,8 @@ GraphQL API and nothing else. Served from the checkout (there is no build step).
 
 Every page and asset goes out with headers that shut what the pages never need: no inline or foreign
 script (CSP), no framing, no referrer (the manage page's URL carries the booking's token), no sniffing.
+Workers only from here too: the booking page's challenge solver (web/vendor/altcha) hashes in Web Workers,
+and older browsers would fall back from a missing worker-src to default-src 'none'.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
-        "connect-src 'self'; media-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'self'; "
+        "connect-src 'self'; media-src 'self'; manifest-src 'self'; worker-src 'self'; base-uri 'none'; "
+        "form-action 'self'; "
         "frame-ancestors 'none'"
     ),
     "X-Content-Type-Options": "nosniff",

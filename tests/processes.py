@@ -39,6 +39,9 @@ GENEROUS_RATES: dict[str, Any] = {
     "TURNERO_RATE_LOGIN": "10000/minute",
     "TURNERO_RATE_BOOKINGS": "10000/minute",
     "TURNERO_RATE_SEARCHES": "10000/minute",
+    # services are ADAPTIVE by default: the suite's anonymous bookings from one address never need a challenge
+    # (tests/test_challenge.py tests the default allowance and the policies with a server of its own)
+    "TURNERO_CHALLENGE_FREE_BOOKINGS": "1000000",
 }
 
 

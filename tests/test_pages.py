@@ -5,6 +5,7 @@ desk's waiting line, the booking's QR code and its calendar file."""
 from __future__ import annotations
 
 import base64
+import hashlib
 import re
 from html.parser import HTMLParser
 
@@ -58,6 +59,21 @@ async def test_assets_are_served_with_the_same_headers(client: httpx.AsyncClient
     assert "default-src 'none'" in script.headers["content-security-policy"]
     assert (await client.get("/web/shared/nothing-here.js")).status_code == 404
     assert (await client.get("/web/../server/pages.py")).status_code == 404
+
+
+async def test_the_challenge_widget_is_served_from_here_as_vendored(client: httpx.AsyncClient) -> None:
+    vendored = WEB_DIR / "vendor" / "altcha"
+    # the README's table of hashes: the files are the npm package's, unchanged
+    listed = dict(re.findall(r"\| `([\w.]+)` \| `([0-9a-f]{64})` \|", (vendored / "README.md").read_text()))
+    assert set(listed) == {"altcha.js", "worker.js", "altcha.css", "LICENSE.txt"}
+    for name, digest in listed.items():
+        assert hashlib.sha256((vendored / name).read_bytes()).hexdigest() == digest, name
+    for name in ("altcha.js", "worker.js"):
+        response = await client.get(f"/web/vendor/altcha/{name}")
+        assert response.status_code == 200
+        assert response.content == (vendored / name).read_bytes()
+        # the solver's Web Workers come from here, as scripts do
+        assert "worker-src 'self'" in response.headers["content-security-policy"]
 
 
 class _Markup(HTMLParser):

@@ -118,3 +118,19 @@ async def test_a_burst_of_joins_for_one_person_across_two_processes_makes_one_en
     assert kinds.count("WaitlistEntry") == 1
     assert kinds.count("LimitExceeded") == 19
     assert await scalar(state, "SELECT count(*) FROM waitlist_entries") == 1
+
+
+async def test_a_place_in_line_needs_a_solved_challenge_where_the_procedure_asks_for_one(
+    api: Api, admin_token: str, state: AppState
+) -> None:
+    _, service = await procedure(api, admin_token, state)
+    await api.service(admin_token, slug="dni", challengePolicy="ALWAYS")
+    join = JOIN.replace("... on UserError", "... on ChallengeRequired { challenge { maxNumber } } ... on UserError")
+    refused = (await api.run(join, {"i": wanted(service, "60000001")}))["joinWaitlist"]
+    assert refused["__typename"] == "ChallengeRequired"
+    assert refused["code"] == "CHALLENGE_REQUIRED"
+    assert refused["challenge"]["maxNumber"] > 0
+    # staff enter people on the line from the desk or the phone without one
+    by_staff = (await api.run(JOIN, {"i": wanted(service, "60000001")}, admin_token))["joinWaitlist"]
+    assert by_staff["__typename"] == "WaitlistEntry"
+    assert await scalar(state, "SELECT count(*) FROM waitlist_entries") == 1

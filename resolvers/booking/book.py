@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from sqlalchemy import text
@@ -21,6 +22,9 @@ from resolvers.booking.records import BOOKING_COLUMNS, BookingRecord, Confirmati
 
 CODE_ATTEMPTS = 10
 MAX_REASON = 500
+
+# asked with the slot's service before a seat is taken; raises to refuse (resolvers/booking/challenge.py ChallengeGate)
+Gate = Callable[[AsyncConnection, int], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +142,9 @@ async def _not_begun(conn: AsyncConnection, booking: BookingRecord) -> None:
         raise InvalidStateError("This appointment has already begun or passed.")
 
 
-async def book(conn: AsyncConnection, viewer: Viewer, secret_key: bytes, data: BookInput) -> ConfirmationRecord:
+async def book(
+    conn: AsyncConnection, viewer: Viewer, secret_key: bytes, data: BookInput, gate: Gate | None = None
+) -> ConfirmationRecord:
     person = citizen(secret_key, data.citizen)
     notes = optional_text("notes", data.notes, max_length=1000)
     slot = await _slot(conn, data.slot_id)
@@ -162,6 +168,9 @@ async def book(conn: AsyncConnection, viewer: Viewer, secret_key: bytes, data: B
         stored = await idempotency.claim(conn, scope, key, "book", fingerprint)
         if stored is not None:
             return await _replayed(conn, secret_key, stored)
+    if gate is not None:
+        # after a replay's answer (it takes no seat: a retry needs no new challenge), before any seat is taken
+        await gate(conn, slot.service_id)
     await _within_limit(conn, person, slot.service_id)
     taken = await seats.take_seat(conn, slot)
     confirmation = await _insert(conn, viewer, secret_key, taken, person, channel, notes)

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import time
 from typing import Any
 
+from models.catalogue import ChallengePolicy
+
 
 @dataclass(frozen=True, slots=True)
 class OfficeRecord:
@@ -60,6 +62,7 @@ class ServiceRecord:
     booking_window_days: int
     ticket_prefix: str
     max_active_bookings_per_citizen: int
+    challenge_policy: ChallengePolicy
 
     @classmethod
     def from_row(cls, row: Any) -> ServiceRecord:
@@ -75,6 +78,7 @@ class ServiceRecord:
             row["booking_window_days"],
             row["ticket_prefix"],
             row["max_active_bookings_per_citizen"],
+            ChallengePolicy(row["challenge_policy"]),
         )
 
 
@@ -95,5 +99,5 @@ OFFICE_COLUMNS = (
 )
 SERVICE_COLUMNS = (
     "s.id, s.slug, s.name, s.description, s.category, s.duration_minutes, s.required_documents, "
-    "s.walk_in_allowed, s.booking_window_days, s.ticket_prefix, s.max_active_bookings_per_citizen"
+    "s.walk_in_allowed, s.booking_window_days, s.ticket_prefix, s.max_active_bookings_per_citizen, s.challenge_policy"
 )

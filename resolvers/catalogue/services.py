@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core import validation
 from core.errors import ValidationFailed
+from models.catalogue import ChallengePolicy
 from resolvers.accounts.viewer import Viewer
 from resolvers.catalogue.records import SERVICE_COLUMNS, ServiceRecord
 
@@ -29,6 +30,8 @@ class ServiceInput:
     booking_window_days: int = 30
     ticket_prefix: str | None = None
     max_active_bookings_per_citizen: int = 1
+    # None keeps an existing service's policy; a new service starts ADAPTIVE (the column's default)
+    challenge_policy: ChallengePolicy | None = None
 
 
 def _prefix(value: str | None, name: str) -> str:
@@ -70,6 +73,7 @@ async def upsert_service(conn: AsyncConnection, viewer: Viewer, data: ServiceInp
         "window": data.booking_window_days,
         "prefix": _prefix(data.ticket_prefix, name),
         "max_active": data.max_active_bookings_per_citizen,
+        "challenge_policy": None if data.challenge_policy is None else data.challenge_policy.value,
         "search": validation.fold(" ".join(filter(None, [name, category, description]))),
     }
     row = (
@@ -77,9 +81,10 @@ async def upsert_service(conn: AsyncConnection, viewer: Viewer, data: ServiceInp
             await conn.execute(
                 text(f"""INSERT INTO services AS s (slug, name, description, category, duration_minutes,
                     required_documents, walk_in_allowed, booking_window_days, ticket_prefix,
-                    max_active_bookings_per_citizen, search_text)
+                    max_active_bookings_per_citizen, search_text, challenge_policy)
                  VALUES (:slug, :name, :description, :category, :duration, :documents, :walk_in, :window,
-                    :prefix, :max_active, :search)
+                    :prefix, :max_active, :search,
+                    COALESCE(CAST(:challenge_policy AS challenge_policy), 'ADAPTIVE'))
                  ON CONFLICT (slug) DO UPDATE SET
                     name = EXCLUDED.name, description = EXCLUDED.description, category = EXCLUDED.category,
                     duration_minutes = EXCLUDED.duration_minutes,
@@ -88,7 +93,9 @@ async def upsert_service(conn: AsyncConnection, viewer: Viewer, data: ServiceInp
                     booking_window_days = EXCLUDED.booking_window_days,
                     ticket_prefix = EXCLUDED.ticket_prefix,
                     max_active_bookings_per_citizen = EXCLUDED.max_active_bookings_per_citizen,
-                    search_text = EXCLUDED.search_text, updated_at = now()
+                    search_text = EXCLUDED.search_text,
+                    challenge_policy = COALESCE(CAST(:challenge_policy AS challenge_policy), s.challenge_policy),
+                    updated_at = now()
                  RETURNING {SERVICE_COLUMNS}"""),
                 values,
             )

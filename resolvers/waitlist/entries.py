@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from core.errors import InvalidStateError, LimitExceededError, NotFoundError, ValidationFailed
 from core.validation import parse_id
 from models.waitlist import WaitlistStatus
+from resolvers.booking.challenge import ChallengeGate
 from resolvers.booking.citizen import CitizenInput, citizen
 from resolvers.booking.codes import manage_token, manage_token_hash, new_nonce
 
@@ -106,7 +107,11 @@ async def _check_dates(
         raise ValidationFailed("input.to", f"This procedure is booked at most {window_days} days ahead.")
 
 
-async def join(conn: AsyncConnection, secret_key: bytes, request: WaitlistRequest) -> WaitlistRecord:
+async def join(
+    conn: AsyncConnection, secret_key: bytes, request: WaitlistRequest, gate: ChallengeGate | None = None
+) -> WaitlistRecord:
+    """A place at the back of the line; where the procedure's challenge policy asks, for a solved challenge
+    (a place in line is what a bot would hoard next, once seats need one)."""
     person = citizen(secret_key, request.citizen)
     service_id = parse_id(request.service_id)
     window = (await conn.execute(_SERVICE, {"id": service_id})).scalar() if service_id is not None else None
@@ -118,6 +123,8 @@ async def join(conn: AsyncConnection, secret_key: bytes, request: WaitlistReques
         if offering != set(offices):
             raise ValidationFailed("input.officeIds", "Some of these offices do not offer this procedure.")
     await _check_dates(conn, request, service_id, offices, int(window))
+    if gate is not None:
+        await gate(conn, service_id)
     nonce = new_nonce()
     token = manage_token(secret_key, nonce)
     values: dict[str, Any] = {

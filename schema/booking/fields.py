@@ -10,9 +10,11 @@ from models.booking import Channel
 from resolvers.accounts import partners
 from resolvers.booking import book, lookup
 from resolvers.booking.citizen import CitizenInput as CitizenData
+from schema.booking.challenge import challenge_gate
 from schema.booking.types import Booking, BookingConfirmation, PartnerKey
 from schema.context import Info
 from schema.errors import (
+    ChallengeRequired,
     InvalidState,
     LimitExceeded,
     NotAllowed,
@@ -25,7 +27,14 @@ from schema.errors import (
 
 # InvalidState is added to the contract's union: a past, cancelled or checked-in booking cannot be moved
 BookResult = Annotated[
-    BookingConfirmation | SlotUnavailable | LimitExceeded | ValidationError | NotFound | NotAllowed | InvalidState,
+    BookingConfirmation
+    | SlotUnavailable
+    | LimitExceeded
+    | ValidationError
+    | NotFound
+    | NotAllowed
+    | InvalidState
+    | ChallengeRequired,
     strawberry.union("BookResult"),
 ]
 CancelResult = Annotated[Booking | NotFound | NotAllowed | InvalidState, strawberry.union("CancelResult")]
@@ -48,6 +57,11 @@ class BookInput:
     channel: Channel | None = Channel.WEB
     notes: str | None = None
     idempotency_key: str | None = None
+    challenge: str | None = strawberry.field(
+        default=None,
+        description="A solved challenge (the base64 ALTCHA payload) where the procedure's challengePolicy asks for "
+        "one: from bookingChallenge or a ChallengeRequired answer.",
+    )
 
 
 @strawberry.type
@@ -83,8 +97,9 @@ class BookingMutation:
             idempotency_key=input.idempotency_key,
         )
         viewer, secret_key = info.context.viewer, info.context.state.secret_key
+        gate = challenge_gate(info, input.challenge)
         return await run_mutation(
-            info, lambda conn: book.book(conn, viewer, secret_key, data), BookingConfirmation.from_record
+            info, lambda conn: book.book(conn, viewer, secret_key, data, gate), BookingConfirmation.from_record
         )
 
     @strawberry.mutation(

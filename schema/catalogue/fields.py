@@ -7,6 +7,7 @@ from typing import Annotated
 import strawberry
 
 from core.validation import parse_id
+from models.catalogue import ChallengePolicy
 from resolvers.catalogue import desks, offices, services
 from schema.bounds import MAX_OFFICES, MAX_SERVICES, ListBound
 from schema.catalogue.types import Desk, Office, Service
@@ -64,6 +65,11 @@ class ServiceInput:
         default=None, description="One or two letters that start this service's ticket numbers."
     )
     max_active_bookings_per_citizen: int = 1
+    challenge_policy: ChallengePolicy | None = strawberry.field(
+        default=None,
+        description="When anonymous bookings need a solved proof-of-work challenge (bookingChallenge): a new "
+        "service gets ADAPTIVE; absent keeps an existing service's policy.",
+    )
 
 
 @strawberry.input
@@ -132,6 +138,7 @@ class CatalogueMutation:
             booking_window_days=input.booking_window_days,
             ticket_prefix=input.ticket_prefix,
             max_active_bookings_per_citizen=input.max_active_bookings_per_citizen,
+            challenge_policy=input.challenge_policy,
         )
         viewer = info.context.viewer
         return await run_mutation(info, lambda conn: services.upsert_service(conn, viewer, data), Service.from_record)

@@ -4,11 +4,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from models.catalogue import ChallengePolicy
 from resolvers.catalogue.records import DeskRecord, OfficeRecord, OpeningHoursRecord, ServiceRecord
 from resolvers.catalogue.services import MAX_DOCUMENTS
 from resolvers.queue.access import may_watch
 from schema.bounds import MAX_DESKS_PER_OFFICE, MAX_OFFICES, MAX_OPENING_INTERVALS, MAX_SERVICES, ListBound
 from schema.context import Info
+
+strawberry.enum(ChallengePolicy, description="When anonymous bookings of a service need a solved challenge.")
 
 if TYPE_CHECKING:
     from schema.queue.types import Ticket
@@ -89,6 +92,10 @@ class Service:
     booking_window_days: int = strawberry.field(description="How many days ahead citizens may book.")
     ticket_prefix: str = strawberry.field(description="The letters that start this service's ticket numbers.")
     max_active_bookings_per_citizen: int
+    challenge_policy: ChallengePolicy = strawberry.field(
+        description="NEVER; ADAPTIVE: an anonymous booking beyond its client address's free ones a day needs a solved "
+        "challenge; ALWAYS: every anonymous booking does. Staff, devices and partners never do."
+    )
     pk: strawberry.Private[int]
 
     @classmethod
@@ -105,6 +112,7 @@ class Service:
             booking_window_days=record.booking_window_days,
             ticket_prefix=record.ticket_prefix,
             max_active_bookings_per_citizen=record.max_active_bookings_per_citizen,
+            challenge_policy=record.challenge_policy,
             pk=record.id,
         )
 

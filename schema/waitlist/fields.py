@@ -9,13 +9,22 @@ import strawberry
 
 from resolvers.booking.citizen import CitizenInput as CitizenData
 from resolvers.waitlist import entries
+from schema.booking.challenge import challenge_gate
 from schema.booking.fields import CitizenInput
 from schema.context import Info
-from schema.errors import InvalidState, LimitExceeded, NotFound, ValidationError, run_mutation, run_query
+from schema.errors import (
+    ChallengeRequired,
+    InvalidState,
+    LimitExceeded,
+    NotFound,
+    ValidationError,
+    run_mutation,
+    run_query,
+)
 from schema.waitlist.types import WaitlistEntry
 
 WaitlistResult = Annotated[
-    WaitlistEntry | LimitExceeded | ValidationError | NotFound, strawberry.union("WaitlistResult")
+    WaitlistEntry | ChallengeRequired | LimitExceeded | ValidationError | NotFound, strawberry.union("WaitlistResult")
 ]
 LeaveWaitlistResult = Annotated[WaitlistEntry | NotFound | InvalidState, strawberry.union("LeaveWaitlistResult")]
 
@@ -29,6 +38,9 @@ class WaitlistInput:
     date_from: Annotated[date, strawberry.field(name="from")]
     date_to: Annotated[date, strawberry.field(name="to")]
     citizen: CitizenInput
+    challenge: str | None = strawberry.field(
+        default=None, description="A solved bookingChallenge, where the procedure's challengePolicy asks for one."
+    )
 
 
 @strawberry.type
@@ -56,7 +68,10 @@ class WaitlistMutation:
             to_date=input.date_to,
             citizen=CitizenData(person.name, person.document_id, person.email, person.phone, person.locale),
         )
-        return await run_mutation(info, lambda conn: entries.join(conn, secret_key, request), WaitlistEntry.from_record)
+        gate = challenge_gate(info, input.challenge)
+        return await run_mutation(
+            info, lambda conn: entries.join(conn, secret_key, request, gate), WaitlistEntry.from_record
+        )
 
     @strawberry.mutation(description="Leaves the waitlist: the entry's ID and manageToken.")
     async def leave_waitlist(self, info: Info, id: strawberry.ID, manage_token: str) -> LeaveWaitlistResult:

@@ -1,5 +1,7 @@
 // Booking a procedure: search it, see what to bring, choose where and when, give name, document and
 // e-mail, confirm. The confirmation shows the code, its QR code, a calendar file and the manage link.
+// Where the procedure asks for a proof-of-work challenge, the page solves it in the background: ahead of time
+// for an ALWAYS procedure while the citizen types, else when `book` answers ChallengeRequired; then it books.
 
 import {
   BOOK_RESULT,
@@ -10,6 +12,7 @@ import {
   slotChooser,
   whatToBring,
 } from "../shared/booking.js";
+import { BOOKING_CHALLENGE, solveChallenge } from "../shared/challenge.js";
 import { $, focusOn, h, replace } from "../shared/dom.js";
 import { dateAndTime } from "../shared/format.js";
 import { ApiError, gql } from "../shared/graphql.js";
@@ -18,16 +21,19 @@ import { MESSAGES } from "./messages.js";
 
 const SERVICES = `query($q: String) { services(search: $q) { id name category } }`;
 const SERVICE = `query($id: ID!) { service(id: $id) { id name description durationMinutes requiredDocuments
-  offices { id name address timezone } } }`;
+  challengePolicy offices { id name address timezone } } }`;
 const BOOK = `mutation($i: BookInput!) { book(input: $i) { ${BOOK_RESULT} } }`;
 const CALENDAR = `query($c: String!, $k: String!, $l: String) { booking(code: $c, manageToken: $k) { calendarFile(language: $l) } }`;
 const FIELDS = { name: "citizen-name", documentId: "citizen-document", email: "citizen-email" };
 const MAX_RESULTS = 30;
+// fresh challenges solved for one booking before giving up (a solution can expire while the citizen types)
+const MAX_CHALLENGES = 3;
 
 let service = null;
 let chosen = null;
 let submission = null; // the idempotency key of the booking being sent: a retry never books twice
 let confirmed = null; // { booking, token, calendar } once booked
+let prepared = null; // a challenge's solution being found ahead of time (a promise of the payload, or null)
 
 initI18n(MESSAGES);
 languageToggles();
@@ -96,9 +102,17 @@ function describeChoice() {
   });
 }
 
+// Solves a challenge while the citizen fills the form in; null when that fails (book asks again).
+function prepareChallenge() {
+  return gql(BOOKING_CHALLENGE)
+    .then((data) => solveChallenge($("#challenge"), data.bookingChallenge))
+    .catch(() => null);
+}
+
 function pick(slot) {
   chosen = slot;
   submission = null;
+  if (service.challengePolicy === "ALWAYS" && !prepared) prepared = prepareChallenge();
   describeChoice();
   $("#step-details").hidden = false;
   focusOn($("#details-title"));
@@ -145,12 +159,20 @@ async function confirm(event) {
         locale: language(),
       },
     };
-    const result = (await gql(BOOK, { i: input })).book;
+    const ahead = prepared ? await prepared : null;
+    prepared = null; // a solution is accepted once
+    if (ahead) input.challenge = ahead;
+    let result = (await gql(BOOK, { i: input })).book;
+    for (let tries = 0; result.__typename === "ChallengeRequired" && tries < MAX_CHALLENGES; tries += 1) {
+      input.challenge = await solveChallenge($("#challenge"), result.challenge);
+      result = (await gql(BOOK, { i: input })).book;
+    }
     if (result.__typename === "BookingConfirmation") await done(result);
     else refused(result);
   } catch (error) {
-    fail(error instanceof ApiError ? error : new ApiError(String(error), "ERROR"));
+    fail(error instanceof ApiError ? error : new ApiError(error.message || String(error), "ERROR"));
   } finally {
+    $("#challenge").hidden = true;
     button.disabled = false;
   }
 }
@@ -165,7 +187,8 @@ function refused(result) {
       return;
     }
   }
-  $("#error").textContent = result.__typename === "SlotUnavailable" ? t("slot_taken") : result.message;
+  const messages = { SlotUnavailable: t("slot_taken"), ChallengeRequired: t("challenge_failed") };
+  $("#error").textContent = messages[result.__typename] || result.message;
   if (result.__typename === "SlotUnavailable") {
     replace($("#chooser"), slotChooser({ service, onPick: pick }));
     $("#step-details").hidden = true;

@@ -1,6 +1,7 @@
 // What the citizen's pages and the call-centre console share about a booking: the fields they read, its
 // summary, what to bring, its calendar file, and a slot picker (soonest anywhere, or one office's days).
 
+import { CHALLENGE_FIELDS } from "./challenge.js";
 import { h } from "./dom.js";
 import { day, isoDate, time } from "./format.js";
 import { gql } from "./graphql.js";
@@ -16,7 +17,8 @@ export const BOOK_RESULT = `__typename
   ... on BookingConfirmation { manageToken booking { ${BOOKING_FIELDS} } }
   ... on UserError { code message }
   ... on ValidationError { field }
-  ... on SlotUnavailable { alternatives { id startsAt remaining office { id name address timezone } } }`;
+  ... on SlotUnavailable { alternatives { id startsAt remaining office { id name address timezone } } }
+  ... on ChallengeRequired { challenge { ${CHALLENGE_FIELDS} } }`;
 
 const EARLIEST = `query($s: ID!) { earliestSlots(serviceId: $s, limit: 12) {
   id startsAt remaining office { id name address timezone } } }`;
