@@ -8,9 +8,9 @@ import strawberry
 
 from models.booking import Channel
 from resolvers.accounts import partners
-from resolvers.booking import book, lookup
+from resolvers.booking import book, holds, lookup
 from resolvers.booking.citizen import CitizenInput as CitizenData
-from schema.booking.types import Booking, BookingConfirmation, PartnerKey
+from schema.booking.types import Booking, BookingConfirmation, PartnerKey, SlotHold
 from schema.context import Info
 from schema.errors import (
     InvalidState,
@@ -29,6 +29,10 @@ BookResult = Annotated[
     strawberry.union("BookResult"),
 ]
 CancelResult = Annotated[Booking | NotFound | NotAllowed | InvalidState, strawberry.union("CancelResult")]
+# the contract's union also has ChallengeRequired: added with the challenge for automation (issue 14, part 2)
+HoldResult = Annotated[
+    SlotHold | SlotUnavailable | LimitExceeded | ValidationError | NotFound, strawberry.union("HoldResult")
+]
 PartnerKeyResult = Annotated[PartnerKey | ValidationError | NotAllowed, strawberry.union("PartnerKeyResult")]
 
 
@@ -48,6 +52,9 @@ class BookInput:
     channel: Channel | None = Channel.WEB
     notes: str | None = None
     idempotency_key: str | None = None
+    hold_token: str | None = strawberry.field(
+        default=None, description="The token of a live hold on this slot (holdSlot): books the held seat."
+    )
 
 
 @strawberry.type
@@ -81,10 +88,27 @@ class BookingMutation:
             channel=input.channel or Channel.WEB,
             notes=input.notes,
             idempotency_key=input.idempotency_key,
+            hold_token=input.hold_token,
         )
         viewer, secret_key = info.context.viewer, info.context.state.secret_key
         return await run_mutation(
             info, lambda conn: book.book(conn, viewer, secret_key, data), BookingConfirmation.from_record
+        )
+
+    @strawberry.mutation(
+        description="Holds one seat of the slot for TURNERO_HOLD_MINUTES while the citizen fills in the form: "
+        "availability counts it as taken, and `book` with its token takes it whoever else is booking. At most "
+        "2 live holds per client address. challenge: the solved ALTCHA payload where the service asks for one."
+    )
+    async def hold_slot(self, info: Info, slot_id: strawberry.ID, challenge: str | None = None) -> HoldResult:
+        context = info.context
+        viewer, secret_key, address = context.viewer, context.state.secret_key, context.client_address
+        minutes = context.state.settings.hold_minutes
+        # issue 14 part 2 checks `challenge` here, before the hold is made (ChallengeRequired otherwise)
+        return await run_mutation(
+            info,
+            lambda conn: holds.hold_slot(conn, viewer, secret_key, address, slot_id, minutes),
+            SlotHold.from_record,
         )
 
     @strawberry.mutation(
