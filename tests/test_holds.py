@@ -13,6 +13,8 @@ from sqlalchemy import text
 
 from core.runtime import AppState
 from core.settings import Settings
+from jobs.context import JobContext
+from jobs.housekeeping import prune
 from resolvers.booking.holds import MAX_LIVE_HOLDS
 from tests.booking_support import BOOK, ZONE, bookable_slots, citizen, scalar
 from tests.hold_support import HOLD, hold, shown
@@ -85,6 +87,26 @@ async def test_an_expired_hold_gives_its_seat_back_by_itself(api: Api, admin_tok
     assert await scalar(state, "SELECT booked FROM slots WHERE id = :id", id=int(slot_id)) == 1
 
 
+async def test_the_nightly_prune_deletes_only_holds_expired_a_day_ago(
+    api: Api, admin_token: str, state: AppState
+) -> None:
+    slots = await bookable_slots(api, admin_token, capacity=1)
+    for slot_id in slots[:3]:
+        await hold(api, slot_id, admin_token)
+    async with state.engine.begin() as conn:
+        await conn.execute(
+            text("""UPDATE slot_holds SET expires_at = now() + CASE slot_id WHEN :old THEN interval '-25 hours'
+                    WHEN :recent THEN interval '-1 hour' ELSE interval '1 hour' END"""),
+            {"old": int(slots[0]), "recent": int(slots[1])},
+        )
+    context: JobContext = {"turnero_state": state}
+
+    assert (await prune(context))["slot_holds"] == 1
+
+    assert await scalar(state, "SELECT count(*) FROM slot_holds") == 2
+    assert await scalar(state, "SELECT count(*) FROM slot_holds WHERE expires_at > now()") == 1
+
+
 async def test_a_hold_books_only_its_own_slot_and_unknown_tokens_book_nothing(api: Api, admin_token: str) -> None:
     first, second = (await bookable_slots(api, admin_token, capacity=1))[:2]
     held = await hold(api, first)
@@ -111,6 +133,19 @@ async def test_an_address_holds_at_most_two_seats_at_once(api: Api, admin_token:
     assert (await hold(api, slots[0]))["__typename"] == "LimitExceeded"
     await expire(state, slots[1])
     assert (await hold(api, slots[0]))["__typename"] == "SlotHold"
+
+
+async def test_a_released_hold_gives_its_seat_back_at_once(api: Api, admin_token: str, state: AppState) -> None:
+    slot_id = (await bookable_slots(api, admin_token, capacity=1))[0]
+    held = await hold(api, slot_id)
+    release = "mutation($t: String!) { releaseHold(token: $t) }"
+
+    assert (await api.run(release, {"t": held["token"]}))["releaseHold"] is True
+
+    assert await shown(api, state, slot_id) == {"id": slot_id, "remaining": 1, "held": 0, "reserved": 0}
+    assert (await api.run(release, {"t": held["token"]}))["releaseHold"] is False
+    late = await book(api, slot_id, "20111222", held["token"])
+    assert (late["__typename"], late["field"]) == ("ValidationError", "holdToken"), late
 
 
 async def test_staff_holds_are_not_counted_by_address(api: Api, admin_token: str) -> None:

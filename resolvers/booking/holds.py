@@ -86,3 +86,12 @@ async def hold_slot(
     held = await seats.slot(conn, found.id)
     assert held is not None, "a slot with a seat just held exists"
     return HoldRecord(token=token, slot=held, expires_at=expires_at)
+
+
+async def release_hold(conn: AsyncConnection, secret_key: bytes, token: str) -> bool:
+    """Gives a held seat back before its time (the citizen picked another): whoever has the token may."""
+    result = await conn.execute(
+        text("DELETE FROM slot_holds WHERE token_hash = :token_hash AND expires_at > now() RETURNING id"),
+        {"token_hash": hold_token_hash(secret_key, token)},
+    )
+    return result.first() is not None

@@ -112,6 +112,14 @@ class BookingMutation:
         )
 
     @strawberry.mutation(
+        description="Gives a held seat back before its hold expires (the citizen picked another time); false when "
+        "the token holds nothing (used, expired or unknown)."
+    )
+    async def release_hold(self, info: Info, token: str) -> bool:
+        secret_key = info.context.state.secret_key
+        return bool(await run_mutation(info, lambda conn: holds.release_hold(conn, secret_key, token), bool))
+
+    @strawberry.mutation(
         description="Citizens pass code and manageToken; staff and partners with rights over the booking pass the "
         "code alone."
     )

@@ -1,5 +1,7 @@
 // Booking a procedure: search it, see what to bring, choose where and when, give name, document and
 // e-mail, confirm. The confirmation shows the code, its QR code, a calendar file and the manage link.
+// Choosing a time holds its seat (holdSlot) while the form is filled in, with the time left shown; the
+// booking then takes the held seat with its token.
 
 import {
   BOOK_RESULT,
@@ -20,6 +22,9 @@ const SERVICES = `query($q: String) { services(search: $q) { id name category } 
 const SERVICE = `query($id: ID!) { service(id: $id) { id name description durationMinutes requiredDocuments
   offices { id name address timezone } } }`;
 const BOOK = `mutation($i: BookInput!) { book(input: $i) { ${BOOK_RESULT} } }`;
+const HOLD = `mutation($s: ID!) { holdSlot(slotId: $s) { __typename ... on SlotHold { token expiresAt }
+  ... on UserError { code message } } }`;
+const RELEASE = `mutation($t: String!) { releaseHold(token: $t) }`;
 const CALENDAR = `query($c: String!, $k: String!, $l: String) { booking(code: $c, manageToken: $k) { calendarFile(language: $l) } }`;
 const FIELDS = { name: "citizen-name", documentId: "citizen-document", email: "citizen-email" };
 const MAX_RESULTS = 30;
@@ -28,13 +33,18 @@ let service = null;
 let chosen = null;
 let submission = null; // the idempotency key of the booking being sent: a retry never books twice
 let confirmed = null; // { booking, token, calendar } once booked
+let held = null; // { token, expiresAt (ms) } of the chosen time's seat while the form is filled in
+let countdown = null;
 
 initI18n(MESSAGES);
 languageToggles();
 onLanguage(() => {
   // what was built from data is built again in the new language; nothing chosen is lost
   if (confirmed) renderDone();
-  else if (chosen) describeChoice();
+  else if (chosen) {
+    describeChoice();
+    showTimeLeft();
+  }
   else if (service) showService(service.id, { focus: false });
 });
 
@@ -96,10 +106,61 @@ function describeChoice() {
   });
 }
 
-function pick(slot) {
+function showTimeLeft() {
+  if (!held) return;
+  const seconds = Math.max(0, Math.round((held.expiresAt - Date.now()) / 1000));
+  const left = `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;
+  $("#hold-time").textContent = t("hold_left", { left });
+  if (seconds === 0) holdExpired();
+}
+
+function stopHold() {
+  clearInterval(countdown);
+  countdown = null;
+  held = null;
+  $("#hold-time").textContent = "";
+}
+
+// Back to the times: the seat went back (expired) or was never ours (taken, too many held).
+function choiceLost(message) {
+  stopHold();
+  chosen = null;
+  submission = null;
+  $("#step-details").hidden = true;
+  $("#error").textContent = message;
+  replace($("#chooser"), slotChooser({ service, onPick: pick }));
+  focusOn($("#error"));
+}
+
+function holdExpired() {
+  choiceLost(t("hold_expired"));
+}
+
+async function pick(slot) {
+  $("#error").textContent = "";
+  if (held) {
+    // the time picked before goes back to everyone at once (and no longer counts towards this address's holds)
+    const previous = held.token;
+    stopHold();
+    gql(RELEASE, { t: previous }).catch(() => {});
+  }
+  let result;
+  try {
+    result = (await gql(HOLD, { s: slot.id })).holdSlot;
+  } catch (error) {
+    fail(error);
+    return;
+  }
+  if (result.__typename !== "SlotHold") {
+    choiceLost(result.__typename === "SlotUnavailable" ? t("slot_taken") : result.message);
+    return;
+  }
+  held = { token: result.token, expiresAt: Date.parse(result.expiresAt) };
+  countdown = setInterval(showTimeLeft, 1000);
   chosen = slot;
   submission = null;
   describeChoice();
+  showTimeLeft();
   $("#step-details").hidden = false;
   focusOn($("#details-title"));
 }
@@ -138,6 +199,7 @@ async function confirm(event) {
       slotId: chosen.id,
       channel: "WEB",
       idempotencyKey: submission,
+      holdToken: held ? held.token : null,
       citizen: {
         name: values.name.trim(),
         documentId: values.documentId.trim(),
@@ -157,6 +219,12 @@ async function confirm(event) {
 
 function refused(result) {
   submission = null; // the answer was a refusal: a corrected form is a new booking attempt
+  const holdLost =
+    result.__typename === "InvalidState" || (result.__typename === "ValidationError" && result.field === "holdToken");
+  if (holdLost) {
+    holdExpired(); // the seat went back while the form was open
+    return;
+  }
   if (result.__typename === "ValidationError" && result.field) {
     const field = Object.keys(FIELDS).find((name) => result.field.endsWith(name));
     if (field) {
@@ -167,13 +235,14 @@ function refused(result) {
   }
   $("#error").textContent = result.__typename === "SlotUnavailable" ? t("slot_taken") : result.message;
   if (result.__typename === "SlotUnavailable") {
-    replace($("#chooser"), slotChooser({ service, onPick: pick }));
-    $("#step-details").hidden = true;
+    choiceLost(t("slot_taken"));
+    return;
   }
   focusOn($("#error"));
 }
 
 async function done(confirmation) {
+  stopHold(); // the held seat is the booking's now
   const booking = confirmation.booking;
   const token = confirmation.manageToken;
   const calendar = (await gql(CALENDAR, { c: booking.code, k: token, l: language() })).booking.calendarFile;
