@@ -9,13 +9,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
+import pytest
 from sqlalchemy import text
 
+from core.errors import LimitExceededError
 from core.runtime import AppState
 from core.settings import Settings
 from jobs.context import JobContext
 from jobs.housekeeping import prune
-from resolvers.booking.holds import MAX_LIVE_HOLDS
+from resolvers.booking import seats
+from resolvers.booking.holds import MAX_LIVE_HOLDS, within_hold_limit
 from tests.booking_support import BOOK, ZONE, bookable_slots, citizen, scalar
 from tests.hold_support import HOLD, hold, shown
 from tests.processes import at_once, serving, suite_environment
@@ -146,6 +149,31 @@ async def test_a_released_hold_gives_its_seat_back_at_once(api: Api, admin_token
     assert (await api.run(release, {"t": held["token"]}))["releaseHold"] is False
     late = await book(api, slot_id, "20111222", held["token"])
     assert (late["__typename"], late["field"]) == ("ValidationError", "holdToken"), late
+
+
+async def test_holds_made_for_a_named_citizen_count_against_their_document(
+    api: Api, admin_token: str, state: AppState
+) -> None:
+    slots = await bookable_slots(api, admin_token, capacity=5)
+    document = b"d" * 32
+    async with state.engine.begin() as conn:
+        for n in range(MAX_LIVE_HOLDS):
+            found = await seats.slot(conn, int(slots[n]))
+            assert found is not None
+            await seats.hold_seat(
+                conn,
+                found,
+                token_hash=bytes([n]) * 32,
+                address_hash=None,
+                seconds=60,
+                with_reserved=False,
+                document_hash=document,
+            )
+
+    async with state.engine.begin() as conn:
+        await within_hold_limit(conn, None, b"e" * 32)  # another citizen holds nothing
+        with pytest.raises(LimitExceededError):
+            await within_hold_limit(conn, None, document)
 
 
 async def test_staff_holds_are_not_counted_by_address(api: Api, admin_token: str) -> None:

@@ -34,8 +34,8 @@ _TAKE = text(f"""
 """)
 
 _HOLD = text(f"""
-    INSERT INTO slot_holds (slot_id, token_hash, address_hash, expires_at)
-    SELECT sl.id, :token_hash, :address_hash, clock_timestamp() + make_interval(secs => :seconds)
+    INSERT INTO slot_holds (slot_id, token_hash, address_hash, document_hash, expires_at)
+    SELECT sl.id, :token_hash, :address_hash, :document_hash, clock_timestamp() + make_interval(secs => :seconds)
     {_LOCKED} AND sl.id = :slot_id
     RETURNING expires_at
 """)
@@ -137,8 +137,12 @@ async def hold_seat(
     address_hash: bytes | None,
     seconds: float,
     with_reserved: bool,
+    document_hash: bytes | None = None,
 ) -> datetime:
-    """Takes one seat for a hold of `seconds`; when it expires. SlotUnavailable as take_seat."""
+    """Takes one seat for a hold of `seconds`; when it expires. SlotUnavailable as take_seat.
+
+    document_hash: the citizen the hold is for, where known (an offer to a named citizen), counted by
+    holds.within_hold_limit."""
     await _lock(conn, found.id)
     params = {
         "slot_id": found.id,
@@ -146,6 +150,7 @@ async def hold_seat(
         "with_reserved": with_reserved,
         "token_hash": token_hash,
         "address_hash": address_hash,
+        "document_hash": document_hash,
         "seconds": seconds,
     }
     expires_at = (await conn.execute(_HOLD, params)).scalar()
