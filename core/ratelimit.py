@@ -35,7 +35,8 @@ logger = logging.getLogger("turnero.ratelimit")
 
 LOGIN_FIELDS = frozenset({"login"})
 BOOKING_FIELDS = frozenset({"book", "rescheduleBooking", "cancelBooking", "joinWaitlist", "leaveWaitlist"})
-SEARCH_FIELDS = frozenset({"availability", "earliestSlots"})
+# a hold is the pick of a time a search showed: counted with the searches, so booking budgets stay whole
+SEARCH_FIELDS = frozenset({"availability", "earliestSlots", "holdSlot"})
 REDIS_TIMEOUT_SECONDS = 0.5
 # an address found with its cost bucket spent is refused outright for this long (then asks Redis again), and
 # at most this many such addresses are remembered

@@ -36,6 +36,9 @@ _PRUNE = {
     " OR (status = 'FAILED' AND created_at < now() - interval '90 days')",
     "webhook_deliveries": "DELETE FROM webhook_deliveries WHERE status <> 'PENDING'"
     " AND created_at < now() - interval '30 days'",
+    # an expired hold counts for nothing already (resolvers/booking/seats.py); kept a day so that a late
+    # `book` with it is told it expired rather than that it never existed
+    "slot_holds": "DELETE FROM slot_holds WHERE expires_at < now() - interval '1 day'",
 }
 
 

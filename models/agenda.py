@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     SmallInteger,
     String,
     Time,
@@ -36,6 +37,8 @@ class Agenda(Base):
         CheckConstraint("slot_minutes > 0", name="slot_minutes_positive"),
         CheckConstraint("capacity > 0", name="capacity_positive"),
         CheckConstraint("valid_to IS NULL OR valid_to >= valid_from", name="validity_order"),
+        CheckConstraint("reserved_seats >= 0 AND reserved_seats <= capacity", name="reserved_within_capacity"),
+        CheckConstraint("reserved_until_hours >= 0", name="reserved_until_not_negative"),
         Index("ix_agendas_office_service", "office_id", "service_id"),
     )
 
@@ -49,6 +52,9 @@ class Agenda(Base):
     capacity: Mapped[int] = mapped_column(Integer)
     valid_from: Mapped[date] = mapped_column(Date)
     valid_to: Mapped[date | None] = mapped_column(Date)
+    # seats of each slot kept for the PHONE and DESK channels until reserved_until_hours before it starts
+    reserved_seats: Mapped[int] = mapped_column(Integer, server_default="0")
+    reserved_until_hours: Mapped[int] = mapped_column(Integer, server_default="24")
     created_at: Mapped[datetime] = created_at_column()
 
 
@@ -91,3 +97,28 @@ class Slot(Base):
     booked: Mapped[int] = mapped_column(Integer, server_default="0")
     # a closure added after release closes the day's slots instead of deleting them: bookings point here
     closed: Mapped[bool] = mapped_column(Boolean, server_default="false")
+
+
+class SlotHold(Base):
+    """A seat a citizen is holding while they fill in the booking form.
+
+    Only a live hold (expires_at in the future) counts as a taken seat: an expired one gives its seat back by
+    not being counted, whether or not the worker has deleted its row yet. Token and address are kept only as
+    keyed hashes.
+    """
+
+    __tablename__ = "slot_holds"
+    __table_args__ = (
+        Index("ix_slot_holds_slot_expires", "slot_id", "expires_at"),
+        Index("ix_slot_holds_address_expires", "address_hash", "expires_at"),
+        Index("ix_slot_holds_document_expires", "document_hash", "expires_at"),
+    )
+
+    id: Mapped[int] = id_column()
+    slot_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("slots.id", ondelete="CASCADE"))
+    token_hash: Mapped[bytes] = mapped_column(LargeBinary, unique=True)
+    address_hash: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # known for holds made for a named citizen (e.g. a waitlist offer); a citizen's holdSlot carries none
+    document_hash: Mapped[bytes | None] = mapped_column(LargeBinary)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = created_at_column()

@@ -48,9 +48,12 @@ async def bookable_slots(
     slots_per_day: int = 4,
     service_slug: str = "dni",
     office_slug: str = "centro",
+    reserved_seats: int = 0,
+    reserved_until_hours: int = 24,
     **service: Any,
 ) -> list[str]:
-    """Free slots of one service at one office, tomorrow (office time), soonest first."""
+    """Free slots of one service at one office, tomorrow (office time), soonest first (as staff see them: the
+    reserved seats count as free)."""
     office_id = await api.office(token, slug=office_slug)
     service_id = await api.service(token, slug=service_slug, **service)
     tomorrow = datetime.now(ZoneInfo(ZONE)).date() + timedelta(days=1)
@@ -65,6 +68,8 @@ async def bookable_slots(
         capacity=capacity,
         validFrom=tomorrow.isoformat(),
         validTo=tomorrow.isoformat(),
+        reservedSeats=reserved_seats,
+        reservedUntilHours=reserved_until_hours,
     )
     assert result["__typename"] == "Agenda", result
     await api.release(token, office_id)
@@ -72,6 +77,7 @@ async def bookable_slots(
         "query($s: ID!, $o: ID!, $d: Date!) { availability(serviceId: $s, officeId: $o, from: $d,"
         " to: $d) { slots { id } } }",
         {"s": service_id, "o": office_id, "d": tomorrow.isoformat()},
+        token,
     )
     return [slot["id"] for day in data["availability"] for slot in day["slots"]]
 

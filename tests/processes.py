@@ -118,9 +118,12 @@ def serving(env: dict[str, str], *extra: str, port: int | None = None, output: I
             process.kill()
 
 
-async def at_once(servers: list[str], bodies: list[dict[str, Any]], token: str | None = None) -> list[dict[str, Any]]:
+async def at_once(
+    servers: list[str], bodies: list[dict[str, Any]], token: str | None = None, addresses: list[str] | None = None
+) -> list[dict[str, Any]]:
     """Every request at the same moment, alternating between the servers, each on its own connection: the
-    data of each answer's one root field."""
+    data of each answer's one root field. `addresses`: each request's client address, as a trusted proxy
+    (127.0.0.1) says it in X-Forwarded-For."""
     limits = httpx.Limits(max_connections=len(bodies), max_keepalive_connections=0)
     async with httpx.AsyncClient(limits=limits, timeout=60) as client:
         gate = asyncio.Event()
@@ -128,6 +131,8 @@ async def at_once(servers: list[str], bodies: list[dict[str, Any]], token: str |
         async def send(number: int, body: dict[str, Any]) -> dict[str, Any]:
             await gate.wait()
             headers = {"Authorization": f"Bearer {token}"} if token else {}
+            if addresses is not None:
+                headers["X-Forwarded-For"] = addresses[number]
             response = await client.post(f"{servers[number % len(servers)]}/graphql", json=body, headers=headers)
             assert response.status_code == 200, response.text
             payload: dict[str, Any] = response.json()

@@ -301,3 +301,30 @@ async def test_an_upsert_without_a_policy_keeps_the_service_s_own(api: Api, admi
 
     assert same == service_id
     assert policies == ["ALWAYS", "ADAPTIVE"]
+
+
+HOLD = """mutation($s: ID!, $c: String) { holdSlot(slotId: $s, challenge: $c) { __typename
+    ... on SlotHold { token } ... on ChallengeRequired { challenge { algorithm challenge salt signature maxNumber } }
+    ... on UserError { code message } } }"""
+
+
+async def test_the_hold_is_what_asks_for_the_challenge_and_its_booking_asks_no_more(
+    api: Api, admin_token: str, state: AppState, default_servers: list[str]
+) -> None:
+    """Holding a seat takes it, so holdSlot asks for the solved challenge; `book` with the hold's token takes
+    that seat without a second one (a citizen pays the work once)."""
+    first, second = default_servers
+    slots = await bookable_slots(api, admin_token, capacity=5, challengePolicy="ALWAYS")
+
+    asked = await graphql(first, HOLD, {"s": slots[0]})
+    held = await graphql(second, HOLD, {"s": slots[0], "c": solve(asked["challenge"])})
+    fields = {"slotId": slots[0], "citizen": citizen("30111301"), "holdToken": held["token"]}
+    booked = await graphql(first, BOOK, {"i": fields})
+    without_hold = await book(first, slots[0], "30111302")
+
+    assert asked["__typename"] == "ChallengeRequired", asked
+    assert held["__typename"] == "SlotHold", held
+    assert booked["__typename"] == "BookingConfirmation", booked
+    assert without_hold["__typename"] == "ChallengeRequired"  # a booking without a hold still asks
+    assert await scalar(state, "SELECT count(*) FROM bookings") == 1
+    assert await scalar(state, "SELECT count(*) FROM slot_holds WHERE expires_at > now()") == 0

@@ -139,7 +139,7 @@ async def test_pruning_keeps_what_is_still_useful(state: AppState) -> None:
 
     pruned = await prune(context)
 
-    assert pruned == {"idempotency_keys": 1, "outbox": 3, "webhook_deliveries": 0}
+    assert pruned == {"idempotency_keys": 1, "outbox": 3, "webhook_deliveries": 0, "slot_holds": 0}
     # the FAILED row of 40 days stays for an admin to look at
     assert await scalar(state, "SELECT string_agg(status, ',') FROM outbox") == "FAILED"
     assert await scalar(state, "SELECT string_agg(key, ',') FROM idempotency_keys") == "new"

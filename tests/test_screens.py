@@ -16,7 +16,7 @@ from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 from core.runtime import AppState
 from core.settings import Settings
 from resolvers.feedback.request import request_feedback
-from tests.booking_support import book, bookable_slots
+from tests.booking_support import book, bookable_slots, scalar
 from tests.browser_support import PHONE, TV, check_page, ensure_axe, ensure_chromium
 from tests.processes import environment, free_port, serving
 from tests.queue_support import booking_due_in, front_desk, ticket_pk
@@ -67,7 +67,9 @@ async def _open(context: BrowserContext, url: str) -> Page:
     return page
 
 
-async def test_a_citizen_books_through_the_page(site: str, context: BrowserContext, api: Api, admin_token: str) -> None:
+async def test_a_citizen_books_through_the_page(
+    site: str, context: BrowserContext, api: Api, admin_token: str, state: AppState
+) -> None:
     await bookable_slots(api, admin_token, requiredDocuments=["DNI anterior", "Partida de nacimiento"])
     page = await _open(context, f"{site}/")
     await check_page(page, "booking-search")
@@ -75,6 +77,9 @@ async def test_a_citizen_books_through_the_page(site: str, context: BrowserConte
     await page.get_by_role("button", name=re.compile("Service dni")).click()
     await expect(page.get_by_text("Partida de nacimiento")).to_be_visible()
     await page.locator("button.slot").first.click()
+    # picking a time holds its seat while the form is filled in, and says for how long
+    await expect(page.locator("#hold-time")).to_contain_text(re.compile(r"Te guardamos este horario [45]:\d\d"))
+    assert await scalar(state, "SELECT count(*) FROM slot_holds WHERE expires_at > now()") == 1
     await page.get_by_role("button", name="Confirmar turno").click()
     # the form says what is missing, next to each field, and books nothing
     await expect(page.locator("#citizen-name-error")).to_be_visible()
@@ -84,6 +89,7 @@ async def test_a_citizen_books_through_the_page(site: str, context: BrowserConte
     await page.get_by_role("button", name="Confirmar turno").click()
     await expect(page.get_by_role("heading", name="¡Listo! Tu turno está reservado")).to_be_visible()
     code = await page.locator("#code").inner_text()
+    assert await scalar(state, "SELECT count(*) FROM slot_holds") == 0  # the booking took the held seat
     booked = await api.run(
         "query($c: String!) { bookingByCode(code: $c) { status channel citizen { name documentHint } } }",
         {"c": code},

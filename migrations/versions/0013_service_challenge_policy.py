@@ -1,7 +1,7 @@
 """catalogue: each service's challenge policy (NEVER, ADAPTIVE, ALWAYS), ADAPTIVE for every existing one
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-02 10:15:00
 
 Anonymous bookings of a service under ALWAYS, or under ADAPTIVE beyond the client address's free allowance,
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0013"
-down_revision: str | None = "0011"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -23,6 +23,9 @@ MAX_CAPACITY = 1000
 # (schema/bounds.py MAX_SLOTS_PER_DAY)
 MIN_SLOT_MINUTES = 5
 
+# seats kept for the phone line longer than a booking window makes sense are never opened to anyone else
+MAX_RESERVED_UNTIL_HOURS = 24 * 366
+
 
 @dataclass(frozen=True, slots=True)
 class AgendaInput:
@@ -35,6 +38,8 @@ class AgendaInput:
     capacity: int
     valid_from: date
     valid_to: date | None = None
+    reserved_seats: int = 0
+    reserved_until_hours: int = 24
 
 
 def _minutes_between(start: time, end: time) -> int:
@@ -60,6 +65,8 @@ async def add_agenda(conn: AsyncConnection, viewer: Viewer, data: AgendaInput) -
             "slotMinutes", f"slotMinutes must be between {MIN_SLOT_MINUTES} and the agenda's length ({span})."
         )
     validation.integer_range("capacity", data.capacity, 1, MAX_CAPACITY)
+    validation.integer_range("reservedSeats", data.reserved_seats, 0, data.capacity)
+    validation.integer_range("reservedUntilHours", data.reserved_until_hours, 0, MAX_RESERVED_UNTIL_HOURS)
     if data.valid_to is not None and data.valid_to < data.valid_from:
         raise ValidationFailed("validTo", "validTo must not be before validFrom.")
     # one agenda at a time per office, so that two overlapping ones cannot both pass the check below
@@ -74,6 +81,8 @@ async def add_agenda(conn: AsyncConnection, viewer: Viewer, data: AgendaInput) -
         "capacity": data.capacity,
         "valid_from": data.valid_from,
         "valid_to": data.valid_to,
+        "reserved_seats": data.reserved_seats,
+        "reserved_until_hours": data.reserved_until_hours,
     }
     overlapping = (
         await conn.execute(
@@ -93,9 +102,9 @@ async def add_agenda(conn: AsyncConnection, viewer: Viewer, data: AgendaInput) -
         (
             await conn.execute(
                 text(f"""INSERT INTO agendas AS a (office_id, service_id, weekdays, start_time, end_time, slot_minutes,
-                    capacity, valid_from, valid_to)
+                    capacity, valid_from, valid_to, reserved_seats, reserved_until_hours)
                  VALUES (:office_id, :service_id, :weekdays, :start, :end, :slot_minutes, :capacity,
-                    :valid_from, :valid_to)
+                    :valid_from, :valid_to, :reserved_seats, :reserved_until_hours)
                  RETURNING {AGENDA_COLUMNS}"""),
                 params,
             )

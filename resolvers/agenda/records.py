@@ -17,6 +17,8 @@ class AgendaRecord:
     capacity: int
     valid_from: date
     valid_to: date | None
+    reserved_seats: int
+    reserved_until_hours: int
 
     @classmethod
     def from_row(cls, row: Any) -> AgendaRecord:
@@ -31,6 +33,8 @@ class AgendaRecord:
             row["capacity"],
             row["valid_from"],
             row["valid_to"],
+            row["reserved_seats"],
+            row["reserved_until_hours"],
         )
 
 
@@ -54,10 +58,21 @@ class SlotRecord:
     capacity: int
     booked: int
     timezone: str
+    held: int
+    reserved: int
 
     @property
     def remaining(self) -> int:
-        return max(self.capacity - self.booked, 0)
+        """What anyone may still take: the seats kept for the phone line and the desk are not among them."""
+        return max(self.capacity - self.booked - self.held - self.reserved, 0)
+
+    @property
+    def remaining_with_reserved(self) -> int:
+        """What a PHONE or DESK booking may still take."""
+        return max(self.capacity - self.booked - self.held, 0)
+
+    def remaining_for(self, with_reserved: bool) -> int:
+        return self.remaining_with_reserved if with_reserved else self.remaining
 
     @classmethod
     def from_row(cls, row: Any) -> SlotRecord:
@@ -70,6 +85,8 @@ class SlotRecord:
             row["capacity"],
             row["booked"],
             row["timezone"],
+            row["held"],
+            row["reserved"],
         )
 
 
@@ -81,6 +98,25 @@ class ReleaseReportRecord:
 
 AGENDA_COLUMNS = (
     "a.id, a.office_id, a.service_id, a.weekdays, a.start_time, a.end_time, a.slot_minutes, a.capacity, "
-    "a.valid_from, a.valid_to"
+    "a.valid_from, a.valid_to, a.reserved_seats, a.reserved_until_hours"
 )
-SLOT_COLUMNS = "sl.id, sl.office_id, sl.service_id, sl.starts_at, sl.ends_at, sl.capacity, sl.booked, o.timezone"
+
+
+def held_seats(clock: str = "now()") -> str:
+    """Seats taken by live holds of slot `sl`: an expired hold gives its seat back by no longer being counted.
+
+    `clock` is now() for reads; where a seat is taken under the slot's row lock it is clock_timestamp(), so a
+    hold that expired while the lock was awaited is seen as expired by everyone after that moment.
+    """
+    return f"(SELECT count(*) FROM slot_holds h WHERE h.slot_id = sl.id AND h.expires_at > {clock})"
+
+
+# Seats of slot `sl` its agenda still keeps for PHONE and DESK bookings: none from reserved_until_hours before
+# the slot starts, when anyone may take them.
+RESERVED_SEATS = """coalesce((SELECT ag.reserved_seats FROM agendas ag WHERE ag.id = sl.agenda_id
+    AND sl.starts_at > now() + make_interval(hours => ag.reserved_until_hours)), 0)"""
+
+SLOT_COLUMNS = (
+    "sl.id, sl.office_id, sl.service_id, sl.starts_at, sl.ends_at, sl.capacity, sl.booked, o.timezone, "
+    f"{held_seats()} AS held, {RESERVED_SEATS} AS reserved"
+)

@@ -13,20 +13,32 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.errors import BadRequest
 from core.validation import parse_id
-from resolvers.agenda.records import SLOT_COLUMNS, SlotRecord
+from resolvers.agenda.records import RESERVED_SEATS, SLOT_COLUMNS, SlotRecord, held_seats
 from resolvers.analytics.unmet import Searcher, record_unmet_search
 
 MAX_RANGE_DAYS = 92
 MAX_EARLIEST = 100
 
-# A slot a citizen can book now: free, open, in the future and inside its service's booking window.
-BOOKABLE = """
+
+def bookable(clock: str = "now()") -> str:
+    """A slot a caller can book now: free, open, in the future and inside its service's booking window.
+
+    Free counts bookings and live holds (`clock`: see held_seats); the seats kept for the phone line and the
+    desk count as taken unless the statement's `:with_reserved` says the caller books by PHONE or DESK.
+    `booked < capacity` repeats what the sum says so that the partial index of free slots is used.
+    """
+    return f"""
     FROM slots sl
     JOIN offices o ON o.id = sl.office_id
     JOIN services s ON s.id = sl.service_id
     WHERE sl.service_id = :service_id AND sl.booked < sl.capacity AND NOT sl.closed
       AND sl.starts_at > now() AND sl.starts_at <= now() + make_interval(days => s.booking_window_days)
+      AND sl.booked + {held_seats(clock)}
+          + CASE WHEN CAST(:with_reserved AS boolean) THEN 0 ELSE {RESERVED_SEATS} END < sl.capacity
 """
+
+
+BOOKABLE = bookable()
 
 # The UTC bounds (a day wider on each side) let the index narrow the range; the local-date test is exact.
 _AVAILABILITY = text(f"""
@@ -66,10 +78,11 @@ class AvailabilityDayRecord:
     date: date
     office_id: int
     slots: tuple[SlotRecord, ...]
+    with_reserved: bool = False
 
     @property
     def remaining(self) -> int:
-        return sum(slot.remaining for slot in self.slots)
+        return sum(slot.remaining_for(self.with_reserved) for slot in self.slots)
 
 
 async def availability(
@@ -79,7 +92,10 @@ async def availability(
     date_from: date,
     date_to: date,
     office_id: str | None,
+    *,
+    with_reserved: bool = False,
 ) -> list[AvailabilityDayRecord]:
+    """with_reserved: the caller is staff, who book by PHONE or DESK and may take the seats kept for them."""
     if date_to < date_from:
         raise BadRequest("to", "`to` must not be before `from`.")
     if (date_to - date_from).days >= MAX_RANGE_DAYS:
@@ -90,7 +106,13 @@ async def availability(
         return []
     rows = await conn.execute(
         _AVAILABILITY,
-        {"service_id": service, "office_id": office, "date_from": date_from, "date_to": date_to},
+        {
+            "service_id": service,
+            "office_id": office,
+            "date_from": date_from,
+            "date_to": date_to,
+            "with_reserved": with_reserved,
+        },
     )
     days: dict[tuple[int, date], list[SlotRecord]] = {}
     for row in rows.mappings():
@@ -98,7 +120,7 @@ async def availability(
     if not days:
         await record_unmet_search(conn, searcher, service, office)
     return [
-        AvailabilityDayRecord(date=day, office_id=office_key, slots=tuple(slots))
+        AvailabilityDayRecord(date=day, office_id=office_key, slots=tuple(slots), with_reserved=with_reserved)
         for (office_key, day), slots in days.items()
     ]
 
@@ -111,6 +133,7 @@ async def earliest_slots(
     *,
     one_per_office: bool = False,
     near: tuple[float, float] | None = None,
+    with_reserved: bool = False,
 ) -> list[SlotRecord]:
     if not 1 <= limit <= MAX_EARLIEST:
         raise BadRequest("limit", f"limit must be between 1 and {MAX_EARLIEST}.")
@@ -121,7 +144,10 @@ async def earliest_slots(
     if near is not None and not (-90 <= near[0] <= 90 and -180 <= near[1] <= 180):
         raise BadRequest("near", "near must be a latitude in -90..90 and a longitude in -180..180.")
     query = _SOONEST_PER_OFFICE if one_per_office or near is not None else _EARLIEST
-    rows = await conn.execute(query, {"service_id": service, "limit": limit, "lat": latitude, "lon": longitude})
+    rows = await conn.execute(
+        query,
+        {"service_id": service, "limit": limit, "lat": latitude, "lon": longitude, "with_reserved": with_reserved},
+    )
     slots = [SlotRecord.from_row(row) for row in rows.mappings()]
     if not slots:
         await record_unmet_search(conn, searcher, service, None)

@@ -9,6 +9,8 @@ from resolvers.accounts.viewer import Viewer
 from resolvers.booking.records import BookingRecord
 
 CITIZEN_CHANNELS = (Channel.WEB, Channel.MOBILE)
+# the channels that may take the seats an agenda keeps (reservedSeats) until shortly before the slot
+RESERVED_CHANNELS = (Channel.PHONE, Channel.DESK)
 
 
 def booking_channel(viewer: Viewer, requested: Channel, office_id: int) -> Channel:
@@ -36,6 +38,11 @@ def booking_channel(viewer: Viewer, requested: Channel, office_id: int) -> Chann
     if requested not in CITIZEN_CHANNELS:
         raise NotAllowedError("Citizens book on the web or in the app.")
     return requested
+
+
+def may_use_reserved(viewer: Viewer, office_id: int) -> bool:
+    """Staff who may book at this office by PHONE or DESK (booking_channel) may take the seats kept for them."""
+    return viewer.is_staff and viewer.has_role(office_id, Role.OPERATOR, Role.CLERK, Role.MANAGER)
 
 
 def may_manage_without_token(viewer: Viewer, booking: BookingRecord, scope: str = BOOKINGS_READ) -> bool:

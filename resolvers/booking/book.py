@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from sqlalchemy import text
@@ -15,16 +14,14 @@ from models.booking import BookingStatus, Channel
 from resolvers.accounts.viewer import Viewer
 from resolvers.agenda.records import SlotRecord
 from resolvers.booking import history, idempotency, lookup, seats
-from resolvers.booking.access import booking_channel
+from resolvers.booking.access import RESERVED_CHANNELS, booking_channel, may_use_reserved
+from resolvers.booking.challenge import Gate
 from resolvers.booking.citizen import Citizen, CitizenInput, citizen
-from resolvers.booking.codes import manage_token, manage_token_hash, new_code, new_nonce
+from resolvers.booking.codes import hold_token_hash, manage_token, manage_token_hash, new_code, new_nonce
 from resolvers.booking.records import BOOKING_COLUMNS, BookingRecord, ConfirmationRecord
 
 CODE_ATTEMPTS = 10
 MAX_REASON = 500
-
-# asked with the slot's service before a seat is taken; raises to refuse (resolvers/booking/challenge.py ChallengeGate)
-Gate = Callable[[AsyncConnection, int], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +31,7 @@ class BookInput:
     channel: Channel = Channel.WEB
     notes: str | None = None
     idempotency_key: str | None = None
+    hold_token: str | None = None
 
 
 async def _slot(conn: AsyncConnection, slot_id: str) -> SlotRecord:
@@ -168,11 +166,15 @@ async def book(
         stored = await idempotency.claim(conn, scope, key, "book", fingerprint)
         if stored is not None:
             return await _replayed(conn, secret_key, stored)
-    if gate is not None:
-        # after a replay's answer (it takes no seat: a retry needs no new challenge), before any seat is taken
+    if gate is not None and data.hold_token is None:
+        # after a replay's answer (it takes no seat: a retry needs no new challenge), before any seat is taken;
+        # a held seat was taken by holdSlot, which asked for the challenge then
         await gate(conn, slot.service_id)
     await _within_limit(conn, person, slot.service_id)
-    taken = await seats.take_seat(conn, slot)
+    if data.hold_token is not None:
+        taken = await seats.take_held_seat(conn, slot, hold_token_hash(secret_key, data.hold_token))
+    else:
+        taken = await seats.take_seat(conn, slot, with_reserved=channel in RESERVED_CHANNELS)
     confirmation = await _insert(conn, viewer, secret_key, taken, person, channel, notes)
     if key is not None:
         await idempotency.remember(conn, scope, key, {"booking_id": confirmation.booking.id})
@@ -211,12 +213,13 @@ async def reschedule(
     if token is None and viewer.partner_id is None:
         booking_channel(viewer, Channel.WEB, target.office_id)  # staff need rights at the new office too
     # seats are locked in slot order, so two reschedules crossing the same two slots cannot deadlock
+    with_reserved = token is None and may_use_reserved(viewer, target.office_id)
     if target.id < booking.slot_id:
-        taken = await seats.take_seat(conn, target)
+        taken = await seats.take_seat(conn, target, with_reserved=with_reserved)
         await seats.give_back_seat(conn, booking.slot_id)
     else:
         await seats.give_back_seat(conn, booking.slot_id)
-        taken = await seats.take_seat(conn, target)
+        taken = await seats.take_seat(conn, target, with_reserved=with_reserved)
     await conn.execute(
         # a new time earns a new reminder
         text("""UPDATE bookings SET slot_id = :slot_id, office_id = :office_id, starts_at = :starts_at,

@@ -29,6 +29,7 @@ import json
 import logging
 import secrets
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import cast
@@ -71,6 +72,9 @@ redis.call('ZADD', KEYS[1], ARGV[1], ARGV[4])
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return {count, 1}
 """
+
+# asked with the slot's service before a seat is taken; raises to refuse (ChallengeGate is the one in use)
+Gate = Callable[[AsyncConnection, int], Awaitable[None]]
 
 ANSWER_HOW = "Solve the challenge given (ALTCHA) and send its payload as `challenge`."
 

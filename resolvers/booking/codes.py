@@ -34,3 +34,17 @@ def manage_token(secret_key: bytes, nonce: bytes) -> str:
 
 def manage_token_hash(secret_key: bytes, token: str) -> bytes:
     return hmac.new(secret_key, b"manage-hash:" + token.encode(), hashlib.sha256).digest()
+
+
+def new_hold_token() -> str:
+    """256 random bits: whoever has it books the held seat, so it is as strong as a manage token."""
+    return secrets.token_urlsafe(32)
+
+
+def hold_token_hash(secret_key: bytes, token: str) -> bytes:
+    return hmac.new(secret_key, b"hold-hash:" + token.encode(), hashlib.sha256).digest()
+
+
+def hold_address_hash(secret_key: bytes, address: str) -> bytes:
+    """Live holds are counted per client address without keeping the address."""
+    return hmac.new(secret_key, b"hold-address:" + address.encode(), hashlib.sha256).digest()

@@ -1,24 +1,51 @@
-"""Taking and giving back a seat on a slot: the one conditional UPDATE that makes double booking impossible."""
+"""Taking, holding and giving back a seat on a slot: every taker serialises on the slot's row, so a seat is
+never given twice.
+
+Seats taken = bookings (`slots.booked`) + live holds (rows of slot_holds whose expires_at is ahead). A seat is
+taken in two statements: the slot's row is locked first, then a statement of its own counts and takes. Under
+READ COMMITTED that second statement reads a fresh snapshot, so it sees every booking and hold committed
+before the lock was ours, and nobody else can add one until we commit. The CHECK on `booked <= capacity` is
+the last line.
+"""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from core.errors import InvalidStateError, ValidationFailed
 from resolvers.agenda.records import SLOT_COLUMNS, SlotRecord
-from resolvers.availability.queries import BOOKABLE
+from resolvers.availability.queries import BOOKABLE, bookable
 from resolvers.booking.records import SlotUnavailableError
 
 ALTERNATIVES = 5
 
-# Row-locked by the UPDATE: concurrent bookings of one slot queue here, and each re-checks
-# `booked < capacity` once the one before it commits. The CHECK constraint is the last line.
+# the clock of statements run under the slot's row lock (resolvers/agenda/records.py held_seats)
+_LOCKED = bookable("clock_timestamp()")
+
+_LOCK = text("SELECT id FROM slots WHERE id = :slot_id FOR UPDATE")
+
 _TAKE = text(f"""
-    UPDATE slots AS target SET booked = target.booked + 1
-    FROM (SELECT sl.id {BOOKABLE} AND sl.id = :slot_id) AS bookable
-    WHERE target.id = bookable.id AND target.booked < target.capacity
-    RETURNING target.id, target.office_id, target.service_id, target.starts_at, target.ends_at, target.capacity,
-              target.booked, (SELECT timezone FROM offices WHERE id = target.office_id) AS timezone
+    UPDATE slots SET booked = booked + 1
+    WHERE id = (SELECT sl.id {_LOCKED} AND sl.id = :slot_id)
+    RETURNING id
+""")
+
+_HOLD = text(f"""
+    INSERT INTO slot_holds (slot_id, token_hash, address_hash, document_hash, expires_at)
+    SELECT sl.id, :token_hash, :address_hash, :document_hash, clock_timestamp() + make_interval(secs => :seconds)
+    {_LOCKED} AND sl.id = :slot_id
+    RETURNING expires_at
+""")
+
+_HOLD_OF = text("SELECT slot_id FROM slot_holds WHERE token_hash = :token_hash")
+
+# the hold's seat becomes the booking's: the hold goes, `booked` grows, the sum stays
+_USE_HOLD = text("""
+    DELETE FROM slot_holds WHERE token_hash = :token_hash AND slot_id = :slot_id AND expires_at > clock_timestamp()
+    RETURNING id
 """)
 
 _GIVE_BACK = text("UPDATE slots SET booked = booked - 1 WHERE id = :slot_id AND booked > 0")
@@ -51,12 +78,12 @@ async def slot(conn: AsyncConnection, slot_id: int) -> SlotRecord | None:
     return SlotRecord.from_row(row) if row else None
 
 
-async def take_seat(conn: AsyncConnection, found: SlotRecord) -> SlotRecord:
-    """Takes one seat, or raises SlotUnavailable with the nearest free alternatives."""
-    slot_id = found.id
-    taken = (await conn.execute(_TAKE, {"slot_id": slot_id, "service_id": found.service_id})).mappings().first()
-    if taken is not None:
-        return SlotRecord.from_row(taken)
+async def _lock(conn: AsyncConnection, slot_id: int) -> None:
+    await conn.execute(_LOCK, {"slot_id": slot_id})
+
+
+async def _unavailable(conn: AsyncConnection, found: SlotRecord, with_reserved: bool) -> SlotUnavailableError:
+    """The refusal, with the nearest slots this caller could take instead."""
     alternatives = [
         SlotRecord.from_row(row)
         for row in (
@@ -64,22 +91,92 @@ async def take_seat(conn: AsyncConnection, found: SlotRecord) -> SlotRecord:
                 _ALTERNATIVES,
                 {
                     "service_id": found.service_id,
-                    "slot_id": slot_id,
+                    "slot_id": found.id,
                     "office_id": found.office_id,
                     "starts_at": found.starts_at,
                     "limit": ALTERNATIVES,
+                    "with_reserved": with_reserved,
                 },
             )
         ).mappings()
     ]
-    # read again: the slot as it was before the UPDATE waited on a concurrent booking may be stale
-    now = await slot(conn, slot_id)
-    full = now is not None and now.booked >= now.capacity
-    raise SlotUnavailableError(
-        "SLOT_FULL" if full else "SLOT_UNAVAILABLE",
-        "This slot has just been taken." if full else "This slot cannot be booked (past, closed or not open yet).",
-        alternatives,
+    # read again: the slot as it was before the lock was awaited may be stale
+    now = await slot(conn, found.id)
+    if now is not None and now.remaining_with_reserved == 0:
+        return SlotUnavailableError("SLOT_FULL", "This slot has just been taken.", alternatives)
+    if now is not None and not with_reserved and now.remaining == 0 and now.reserved > 0:
+        return SlotUnavailableError(
+            "SLOT_FULL",
+            "The last seats of this slot are kept for the phone line and the desk until shortly before it starts.",
+            alternatives,
+        )
+    return SlotUnavailableError(
+        "SLOT_UNAVAILABLE", "This slot cannot be booked (past, closed or not open yet).", alternatives
     )
+
+
+async def take_seat(conn: AsyncConnection, found: SlotRecord, *, with_reserved: bool) -> SlotRecord:
+    """Takes one seat for a booking, or raises SlotUnavailable with the nearest free alternatives.
+
+    with_reserved: a PHONE or DESK booking, which may take the seats its agenda keeps for those channels.
+    """
+    await _lock(conn, found.id)
+    params = {"slot_id": found.id, "service_id": found.service_id, "with_reserved": with_reserved}
+    if (await conn.execute(_TAKE, params)).first() is None:
+        raise await _unavailable(conn, found, with_reserved)
+    taken = await slot(conn, found.id)
+    assert taken is not None, "a slot with a seat just taken exists"
+    return taken
+
+
+async def hold_seat(
+    conn: AsyncConnection,
+    found: SlotRecord,
+    *,
+    token_hash: bytes,
+    address_hash: bytes | None,
+    seconds: float,
+    with_reserved: bool,
+    document_hash: bytes | None = None,
+) -> datetime:
+    """Takes one seat for a hold of `seconds`; when it expires. SlotUnavailable as take_seat.
+
+    document_hash: the citizen the hold is for, where known (an offer to a named citizen), counted by
+    holds.within_hold_limit."""
+    await _lock(conn, found.id)
+    params = {
+        "slot_id": found.id,
+        "service_id": found.service_id,
+        "with_reserved": with_reserved,
+        "token_hash": token_hash,
+        "address_hash": address_hash,
+        "document_hash": document_hash,
+        "seconds": seconds,
+    }
+    expires_at = (await conn.execute(_HOLD, params)).scalar()
+    if expires_at is None:
+        raise await _unavailable(conn, found, with_reserved)
+    assert isinstance(expires_at, datetime)
+    return expires_at
+
+
+async def take_held_seat(conn: AsyncConnection, found: SlotRecord, token_hash: bytes) -> SlotRecord:
+    """Turns a live hold on this slot into a booked seat: nobody else can have taken it, whatever the slot's
+    other seats and the seats kept for the phone line (the hold took its seat under their rules)."""
+    held_slot = (await conn.execute(_HOLD_OF, {"token_hash": token_hash})).scalar()
+    if held_slot is None:
+        raise ValidationFailed("holdToken", "No hold has this token: it was used already, or never given.")
+    if held_slot != found.id:
+        raise ValidationFailed("holdToken", "This hold is for another slot.")
+    await _lock(conn, found.id)
+    if (await conn.execute(_USE_HOLD, {"token_hash": token_hash, "slot_id": found.id})).first() is None:
+        raise InvalidStateError("This hold has expired: its seat went back. Pick a time again.", "HOLD_EXPIRED")
+    params = {"slot_id": found.id, "service_id": found.service_id, "with_reserved": True}
+    if (await conn.execute(_TAKE, params)).first() is None:
+        raise await _unavailable(conn, found, True)  # closed or begun meanwhile
+    taken = await slot(conn, found.id)
+    assert taken is not None, "a slot with a seat just taken exists"
+    return taken
 
 
 async def give_back_seat(conn: AsyncConnection, slot_id: int) -> None:

@@ -34,6 +34,14 @@ class AgendaInput:
     capacity: int
     valid_from: date
     valid_to: date | None = None
+    reserved_seats: int | None = strawberry.field(
+        default=0,
+        description="Seats of each slot kept for PHONE and DESK bookings (the 0800 line, the desk); default 0.",
+    )
+    reserved_until_hours: int | None = strawberry.field(
+        default=24,
+        description="From this many hours before a slot starts, anyone may book its reserved seats; default 24.",
+    )
 
 
 @strawberry.input(description="officeId null closes every office that day.")
@@ -77,8 +85,12 @@ class AgendaQuery:
         office_id: strawberry.ID | None = None,
     ) -> list[AvailabilityDay]:
         searcher = _searcher(info)
+        staff = info.context.viewer.is_staff
         days = await run_query(
-            info, lambda conn: queries.availability(conn, searcher, service_id, date_from, to, office_id)
+            info,
+            lambda conn: queries.availability(
+                conn, searcher, service_id, date_from, to, office_id, with_reserved=staff
+            ),
         )
         return [AvailabilityDay.from_record(day) for day in days]
 
@@ -97,13 +109,14 @@ class AgendaQuery:
     ) -> list[Slot]:
         point = (near.latitude, near.longitude) if near else None
         searcher = _searcher(info)
+        staff = info.context.viewer.is_staff
         found = await run_query(
             info,
             lambda conn: queries.earliest_slots(
-                conn, searcher, service_id, limit, one_per_office=one_per_office, near=point
+                conn, searcher, service_id, limit, one_per_office=one_per_office, near=point, with_reserved=staff
             ),
         )
-        return [Slot.from_record(slot) for slot in found]
+        return [Slot.from_record(slot, staff) for slot in found]
 
     @strawberry.field(extensions=[ListBound(MAX_AGENDAS_PER_OFFICE)])
     async def agendas(self, info: Info, office_id: strawberry.ID) -> list[Agenda]:
@@ -127,6 +140,8 @@ class AgendaMutation:
             capacity=input.capacity,
             valid_from=input.valid_from,
             valid_to=input.valid_to,
+            reserved_seats=0 if input.reserved_seats is None else input.reserved_seats,
+            reserved_until_hours=24 if input.reserved_until_hours is None else input.reserved_until_hours,
         )
         viewer = info.context.viewer
         return await run_mutation(info, lambda conn: agendas.add_agenda(conn, viewer, data), Agenda.from_record)

@@ -24,12 +24,22 @@ class Slot:
     starts_at: datetime
     ends_at: datetime
     capacity: int
-    remaining: int
+    remaining: int = strawberry.field(
+        description="Seats still free to anyone: bookings, live holds and the seats kept for the phone line and "
+        "the desk (reserved) count as taken. availability and earliestSlots answer staff with the reserved seats "
+        "counted as free."
+    )
+    held: int = strawberry.field(description="Seats taken by holds that have not expired (holdSlot).")
+    reserved: int = strawberry.field(
+        description="Seats the agenda still keeps for PHONE and DESK bookings (reservedSeats); 0 from "
+        "reservedUntilHours before the slot starts."
+    )
     office_pk: strawberry.Private[int]
     service_pk: strawberry.Private[int]
 
     @classmethod
-    def from_record(cls, record: SlotRecord) -> Slot:
+    def from_record(cls, record: SlotRecord, with_reserved: bool = False) -> Slot:
+        """with_reserved: the caller is staff, who may book the reserved seats."""
         # shown with the office's own offset, so that 09:00 reads as 09:00 wherever the client is
         office_zone = zone(record.timezone)
         return cls(
@@ -37,7 +47,9 @@ class Slot:
             starts_at=record.starts_at.astimezone(office_zone),
             ends_at=record.ends_at.astimezone(office_zone),
             capacity=record.capacity,
-            remaining=record.remaining,
+            remaining=record.remaining_for(with_reserved),
+            held=record.held,
+            reserved=record.reserved,
             office_pk=record.office_id,
             service_pk=record.service_id,
         )
@@ -63,7 +75,7 @@ class AvailabilityDay:
         return cls(
             date=record.date,
             remaining=record.remaining,
-            slots=[Slot.from_record(s) for s in record.slots],
+            slots=[Slot.from_record(s, record.with_reserved) for s in record.slots],
             office_pk=record.office_id,
         )
 
@@ -82,6 +94,10 @@ class Agenda:
     capacity: int
     valid_from: date
     valid_to: date | None
+    reserved_seats: int = strawberry.field(
+        description="Seats of each slot only PHONE and DESK bookings may take, until reservedUntilHours before it."
+    )
+    reserved_until_hours: int
     office_pk: strawberry.Private[int]
     service_pk: strawberry.Private[int]
 
@@ -96,6 +112,8 @@ class Agenda:
             capacity=record.capacity,
             valid_from=record.valid_from,
             valid_to=record.valid_to,
+            reserved_seats=record.reserved_seats,
+            reserved_until_hours=record.reserved_until_hours,
             office_pk=record.office_id,
             service_pk=record.service_id,
         )

@@ -8,10 +8,10 @@ import strawberry
 
 from models.booking import Channel
 from resolvers.accounts import partners
-from resolvers.booking import book, lookup
+from resolvers.booking import book, holds, lookup
 from resolvers.booking.citizen import CitizenInput as CitizenData
 from schema.booking.challenge import challenge_gate
-from schema.booking.types import Booking, BookingConfirmation, PartnerKey
+from schema.booking.types import Booking, BookingConfirmation, PartnerKey, SlotHold
 from schema.context import Info
 from schema.errors import (
     ChallengeRequired,
@@ -38,6 +38,11 @@ BookResult = Annotated[
     strawberry.union("BookResult"),
 ]
 CancelResult = Annotated[Booking | NotFound | NotAllowed | InvalidState, strawberry.union("CancelResult")]
+# the contract's union also has ChallengeRequired: added with the challenge for automation (issue 14, part 2)
+HoldResult = Annotated[
+    SlotHold | SlotUnavailable | ChallengeRequired | LimitExceeded | ValidationError | NotFound,
+    strawberry.union("HoldResult"),
+]
 PartnerKeyResult = Annotated[PartnerKey | ValidationError | NotAllowed, strawberry.union("PartnerKeyResult")]
 
 
@@ -61,6 +66,9 @@ class BookInput:
         default=None,
         description="A solved challenge (the base64 ALTCHA payload) where the procedure's challengePolicy asks for "
         "one: from bookingChallenge or a ChallengeRequired answer.",
+    )
+    hold_token: str | None = strawberry.field(
+        default=None, description="The token of a live hold on this slot (holdSlot): books the held seat."
     )
 
 
@@ -95,12 +103,37 @@ class BookingMutation:
             channel=input.channel or Channel.WEB,
             notes=input.notes,
             idempotency_key=input.idempotency_key,
+            hold_token=input.hold_token,
         )
         viewer, secret_key = info.context.viewer, info.context.state.secret_key
         gate = challenge_gate(info, input.challenge)
         return await run_mutation(
             info, lambda conn: book.book(conn, viewer, secret_key, data, gate), BookingConfirmation.from_record
         )
+
+    @strawberry.mutation(
+        description="Holds one seat of the slot for TURNERO_HOLD_MINUTES while the citizen fills in the form: "
+        "availability counts it as taken, and `book` with its token takes it whoever else is booking. At most "
+        "2 live holds per client address. challenge: the solved ALTCHA payload where the service asks for one."
+    )
+    async def hold_slot(self, info: Info, slot_id: strawberry.ID, challenge: str | None = None) -> HoldResult:
+        context = info.context
+        viewer, secret_key, address = context.viewer, context.state.secret_key, context.client_address
+        minutes = context.state.settings.hold_minutes
+        gate = challenge_gate(info, challenge)
+        return await run_mutation(
+            info,
+            lambda conn: holds.hold_slot(conn, viewer, secret_key, address, slot_id, minutes, gate),
+            SlotHold.from_record,
+        )
+
+    @strawberry.mutation(
+        description="Gives a held seat back before its hold expires (the citizen picked another time); false when "
+        "the token holds nothing (used, expired or unknown)."
+    )
+    async def release_hold(self, info: Info, token: str) -> bool:
+        secret_key = info.context.state.secret_key
+        return bool(await run_mutation(info, lambda conn: holds.release_hold(conn, secret_key, token), bool))
 
     @strawberry.mutation(
         description="Citizens pass code and manageToken; staff and partners with rights over the booking pass the "

@@ -11,6 +11,7 @@ from notifications.mail.compose import booking_calendar
 from notifications.mail.facts import booking_facts
 from notifications.mail.qr import qr_png
 from notifications.mail.render import language as mail_language
+from resolvers.booking.holds import HoldRecord
 from resolvers.booking.records import BookingEventRecord, BookingRecord, ConfirmationRecord
 from schema.agenda.types import Slot, zone
 from schema.bounds import MAX_BOOKING_EVENTS, ListBound
@@ -145,3 +146,21 @@ class PartnerKey:
     name: str
     scopes: list[str] = strawberry.field(extensions=[ListBound(len(PARTNER_SCOPES))])
     id: strawberry.ID = strawberry.field(description="The key's ID, for revokePartnerKey.")
+
+
+@strawberry.type(
+    description="A seat held while the citizen fills in the form: `book` with this token (BookInput.holdToken) "
+    "before expiresAt takes it; after that the seat goes back by itself. The token is returned once."
+)
+class SlotHold:
+    token: str
+    slot: Slot
+    expires_at: datetime
+
+    @classmethod
+    def from_record(cls, record: HoldRecord) -> SlotHold:
+        return cls(
+            token=record.token,
+            slot=Slot.from_record(record.slot),
+            expires_at=record.expires_at.astimezone(zone(record.slot.timezone)),
+        )

@@ -1,7 +1,9 @@
 // Booking a procedure: search it, see what to bring, choose where and when, give name, document and
 // e-mail, confirm. The confirmation shows the code, its QR code, a calendar file and the manage link.
-// Where the procedure asks for a proof-of-work challenge, the page solves it in the background: ahead of time
-// for an ALWAYS procedure while the citizen types, else when `book` answers ChallengeRequired; then it books.
+// Choosing a time holds its seat (holdSlot) while the form is filled in, with the time left shown; the
+// booking then takes the held seat with its token. Where the procedure asks for a proof-of-work challenge, the
+// page solves it in the background when the time is picked (the hold is what takes the seat): ahead of asking
+// for an ALWAYS procedure, else when holdSlot answers ChallengeRequired.
 
 import {
   BOOK_RESULT,
@@ -12,7 +14,7 @@ import {
   slotChooser,
   whatToBring,
 } from "../shared/booking.js";
-import { BOOKING_CHALLENGE, solveChallenge } from "../shared/challenge.js";
+import { BOOKING_CHALLENGE, CHALLENGE_FIELDS, solveChallenge } from "../shared/challenge.js";
 import { $, focusOn, h, replace } from "../shared/dom.js";
 import { dateAndTime } from "../shared/format.js";
 import { ApiError, gql } from "../shared/graphql.js";
@@ -23,24 +25,32 @@ const SERVICES = `query($q: String) { services(search: $q) { id name category } 
 const SERVICE = `query($id: ID!) { service(id: $id) { id name description durationMinutes requiredDocuments
   challengePolicy offices { id name address timezone } } }`;
 const BOOK = `mutation($i: BookInput!) { book(input: $i) { ${BOOK_RESULT} } }`;
+const HOLD = `mutation($s: ID!, $c: String) { holdSlot(slotId: $s, challenge: $c) { __typename
+  ... on SlotHold { token expiresAt } ... on ChallengeRequired { challenge { ${CHALLENGE_FIELDS} } }
+  ... on UserError { code message } } }`;
+const RELEASE = `mutation($t: String!) { releaseHold(token: $t) }`;
 const CALENDAR = `query($c: String!, $k: String!, $l: String) { booking(code: $c, manageToken: $k) { calendarFile(language: $l) } }`;
 const FIELDS = { name: "citizen-name", documentId: "citizen-document", email: "citizen-email" };
 const MAX_RESULTS = 30;
-// fresh challenges solved for one booking before giving up (a solution can expire while the citizen types)
+// fresh challenges solved for one seat before giving up (a solution can expire while the citizen waits)
 const MAX_CHALLENGES = 3;
 
 let service = null;
 let chosen = null;
 let submission = null; // the idempotency key of the booking being sent: a retry never books twice
 let confirmed = null; // { booking, token, calendar } once booked
-let prepared = null; // a challenge's solution being found ahead of time (a promise of the payload, or null)
+let held = null; // { token, expiresAt (ms) } of the chosen time's seat while the form is filled in
+let countdown = null;
 
 initI18n(MESSAGES);
 languageToggles();
 onLanguage(() => {
   // what was built from data is built again in the new language; nothing chosen is lost
   if (confirmed) renderDone();
-  else if (chosen) describeChoice();
+  else if (chosen) {
+    describeChoice();
+    showTimeLeft();
+  }
   else if (service) showService(service.id, { focus: false });
 });
 
@@ -102,18 +112,82 @@ function describeChoice() {
   });
 }
 
-// Solves a challenge while the citizen fills the form in; null when that fails (book asks again).
-function prepareChallenge() {
+function showTimeLeft() {
+  if (!held) return;
+  const seconds = Math.max(0, Math.round((held.expiresAt - Date.now()) / 1000));
+  const left = `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;
+  $("#hold-time").textContent = t("hold_left", { left });
+  if (seconds === 0) holdExpired();
+}
+
+function stopHold() {
+  clearInterval(countdown);
+  countdown = null;
+  held = null;
+  $("#hold-time").textContent = "";
+}
+
+// Back to the times: the seat went back (expired) or was never ours (taken, too many held).
+function choiceLost(message) {
+  stopHold();
+  chosen = null;
+  submission = null;
+  $("#step-details").hidden = true;
+  $("#error").textContent = message;
+  replace($("#chooser"), slotChooser({ service, onPick: pick }));
+  focusOn($("#error"));
+}
+
+function holdExpired() {
+  choiceLost(t("hold_expired"));
+}
+
+// A solved challenge for an ALWAYS procedure, found before asking; null when that fails (holdSlot asks again).
+function solvedAhead() {
   return gql(BOOKING_CHALLENGE)
     .then((data) => solveChallenge($("#challenge"), data.bookingChallenge))
     .catch(() => null);
 }
 
-function pick(slot) {
+// holdSlot, solving the challenge it asks for (at most MAX_CHALLENGES fresh ones) and asking again.
+async function holdSeat(slot) {
+  const ahead = service.challengePolicy === "ALWAYS" ? await solvedAhead() : null;
+  let result = (await gql(HOLD, { s: slot.id, c: ahead })).holdSlot;
+  for (let tries = 0; result.__typename === "ChallengeRequired" && tries < MAX_CHALLENGES; tries += 1) {
+    const solution = await solveChallenge($("#challenge"), result.challenge);
+    result = (await gql(HOLD, { s: slot.id, c: solution })).holdSlot;
+  }
+  return result;
+}
+
+async function pick(slot) {
+  $("#error").textContent = "";
+  if (held) {
+    // the time picked before goes back to everyone at once (and no longer counts towards this address's holds)
+    const previous = held.token;
+    stopHold();
+    gql(RELEASE, { t: previous }).catch(() => {});
+  }
+  let result;
+  try {
+    result = await holdSeat(slot);
+  } catch (error) {
+    fail(error instanceof ApiError ? error : new ApiError(error.message || String(error), "ERROR"));
+    return;
+  } finally {
+    $("#challenge").hidden = true;
+  }
+  if (result.__typename !== "SlotHold") {
+    const messages = { SlotUnavailable: t("slot_taken"), ChallengeRequired: t("challenge_failed") };
+    choiceLost(messages[result.__typename] || result.message);
+    return;
+  }
+  held = { token: result.token, expiresAt: Date.parse(result.expiresAt) };
+  countdown = setInterval(showTimeLeft, 1000);
   chosen = slot;
   submission = null;
-  if (service.challengePolicy === "ALWAYS" && !prepared) prepared = prepareChallenge();
   describeChoice();
+  showTimeLeft();
   $("#step-details").hidden = false;
   focusOn($("#details-title"));
 }
@@ -152,6 +226,7 @@ async function confirm(event) {
       slotId: chosen.id,
       channel: "WEB",
       idempotencyKey: submission,
+      holdToken: held ? held.token : null,
       citizen: {
         name: values.name.trim(),
         documentId: values.documentId.trim(),
@@ -159,26 +234,24 @@ async function confirm(event) {
         locale: language(),
       },
     };
-    const ahead = prepared ? await prepared : null;
-    prepared = null; // a solution is accepted once
-    if (ahead) input.challenge = ahead;
-    let result = (await gql(BOOK, { i: input })).book;
-    for (let tries = 0; result.__typename === "ChallengeRequired" && tries < MAX_CHALLENGES; tries += 1) {
-      input.challenge = await solveChallenge($("#challenge"), result.challenge);
-      result = (await gql(BOOK, { i: input })).book;
-    }
+    const result = (await gql(BOOK, { i: input })).book;
     if (result.__typename === "BookingConfirmation") await done(result);
     else refused(result);
   } catch (error) {
-    fail(error instanceof ApiError ? error : new ApiError(error.message || String(error), "ERROR"));
+    fail(error instanceof ApiError ? error : new ApiError(String(error), "ERROR"));
   } finally {
-    $("#challenge").hidden = true;
     button.disabled = false;
   }
 }
 
 function refused(result) {
   submission = null; // the answer was a refusal: a corrected form is a new booking attempt
+  const holdLost =
+    result.__typename === "InvalidState" || (result.__typename === "ValidationError" && result.field === "holdToken");
+  if (holdLost) {
+    holdExpired(); // the seat went back while the form was open
+    return;
+  }
   if (result.__typename === "ValidationError" && result.field) {
     const field = Object.keys(FIELDS).find((name) => result.field.endsWith(name));
     if (field) {
@@ -187,16 +260,16 @@ function refused(result) {
       return;
     }
   }
-  const messages = { SlotUnavailable: t("slot_taken"), ChallengeRequired: t("challenge_failed") };
-  $("#error").textContent = messages[result.__typename] || result.message;
+  $("#error").textContent = result.__typename === "SlotUnavailable" ? t("slot_taken") : result.message;
   if (result.__typename === "SlotUnavailable") {
-    replace($("#chooser"), slotChooser({ service, onPick: pick }));
-    $("#step-details").hidden = true;
+    choiceLost(t("slot_taken"));
+    return;
   }
   focusOn($("#error"));
 }
 
 async function done(confirmation) {
+  stopHold(); // the held seat is the booking's now
   const booking = confirmation.booking;
   const token = confirmation.manageToken;
   const calendar = (await gql(CALENDAR, { c: booking.code, k: token, l: language() })).booking.calendarFile;

@@ -1,0 +1,108 @@
+"""Holding a seat while the citizen fills in the form: `holdSlot` takes it, `book` with the token uses it.
+
+A hold lasts TURNERO_HOLD_MINUTES; an expired one is simply no longer counted (resolvers/booking/seats.py),
+so no job is needed for its seat to return: the nightly prune only deletes old rows (jobs/housekeeping.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from core.errors import LimitExceededError, NotFoundError
+from core.validation import parse_id
+from resolvers.accounts.viewer import Viewer
+from resolvers.agenda.records import SlotRecord
+from resolvers.booking import seats
+from resolvers.booking.access import may_use_reserved
+from resolvers.booking.challenge import Gate
+from resolvers.booking.codes import hold_address_hash, hold_token_hash, new_hold_token
+
+MAX_LIVE_HOLDS = 2
+
+
+@dataclass(frozen=True, slots=True)
+class HoldRecord:
+    token: str
+    slot: SlotRecord
+    expires_at: datetime
+
+
+# live holds of one address, or of one citizen's document (holds made for a named citizen carry it)
+_LIVE_HOLDS = text("""
+    SELECT count(*) FROM slot_holds
+    WHERE (address_hash = :address_hash OR document_hash = :document_hash) AND expires_at > clock_timestamp()
+""")
+
+
+async def within_hold_limit(conn: AsyncConnection, address_hash: bytes | None, document_hash: bytes | None) -> None:
+    """At most MAX_LIVE_HOLDS live holds per client address and per citizen document.
+
+    Serialised per address (or document) with an advisory lock held to the end of the transaction, so two
+    requests at once cannot both pass the count.
+    """
+    keys = [key for key in (address_hash, document_hash) if key is not None]
+    for key in keys:
+        await conn.execute(
+            text("SELECT pg_advisory_xact_lock(:key)"), {"key": int.from_bytes(key[:8], "big", signed=True)}
+        )
+    if not keys:
+        return
+    live = (
+        await conn.execute(_LIVE_HOLDS, {"address_hash": address_hash, "document_hash": document_hash})
+    ).scalar_one()
+    if live >= MAX_LIVE_HOLDS:
+        raise LimitExceededError(
+            f"At most {MAX_LIVE_HOLDS} seats may be held at once: book or let one of them expire first."
+        )
+
+
+def _counted_by_address(viewer: Viewer) -> bool:
+    """Citizens (and devices) are told apart by address; staff and partners by their own credentials, which
+    many callers behind one address (a call centre, a partner's server) share."""
+    return not viewer.is_staff and viewer.partner_id is None
+
+
+async def hold_slot(
+    conn: AsyncConnection,
+    viewer: Viewer,
+    secret_key: bytes,
+    client_address: str,
+    slot_id: str,
+    minutes: float,
+    gate: Gate | None = None,
+) -> HoldRecord:
+    """A seat kept for `minutes`; where the procedure's challenge policy asks, only for a solved challenge (the
+    hold is what takes the scarce seat: `book` with its token asks for none again)."""
+    number = parse_id(slot_id)
+    found = await seats.slot(conn, number) if number is not None else None
+    if found is None:
+        raise NotFoundError("No slot has this ID.")
+    address_hash = hold_address_hash(secret_key, client_address) if _counted_by_address(viewer) else None
+    await within_hold_limit(conn, address_hash, None)
+    if gate is not None:
+        await gate(conn, found.service_id)
+    token = new_hold_token()
+    expires_at = await seats.hold_seat(
+        conn,
+        found,
+        token_hash=hold_token_hash(secret_key, token),
+        address_hash=address_hash,
+        seconds=minutes * 60,
+        with_reserved=may_use_reserved(viewer, found.office_id),
+    )
+    held = await seats.slot(conn, found.id)
+    assert held is not None, "a slot with a seat just held exists"
+    return HoldRecord(token=token, slot=held, expires_at=expires_at)
+
+
+async def release_hold(conn: AsyncConnection, secret_key: bytes, token: str) -> bool:
+    """Gives a held seat back before its time (the citizen picked another): whoever has the token may."""
+    result = await conn.execute(
+        text("DELETE FROM slot_holds WHERE token_hash = :token_hash AND expires_at > now() RETURNING id"),
+        {"token_hash": hold_token_hash(secret_key, token)},
+    )
+    return result.first() is not None
