@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     public_url: str = Field(default="http://127.0.0.1:8000", alias="TURNERO_PUBLIC_URL")
     mail_from: str = Field(default="Turnero <turnos@turnero.localhost>", alias="TURNERO_MAIL_FROM")
     reminder_hours: int = Field(default=24, alias="TURNERO_REMINDER_HOURS")
+    # a PENDING booking (services with confirmation_required) not confirmed within this gives its seat back
+    confirm_minutes: int = Field(default=30, gt=0, alias="TURNERO_CONFIRM_MINUTES")
     # outbox and webhook retries: base delay doubles per attempt; after max attempts the row is FAILED
     outbox_max_attempts: int = Field(default=8, alias="TURNERO_OUTBOX_MAX_ATTEMPTS")
     webhook_max_attempts: int = Field(default=8, alias="TURNERO_WEBHOOK_MAX_ATTEMPTS")

@@ -89,6 +89,8 @@ class Service(Base):
     booking_window_days: Mapped[int] = mapped_column(Integer, server_default="30")
     ticket_prefix: Mapped[str] = mapped_column(String(2))
     max_active_bookings_per_citizen: Mapped[int] = mapped_column(Integer, server_default="1")
+    # citizens' bookings stay PENDING until confirmed from the mailed link (proof of a reachable person)
+    confirmation_required: Mapped[bool] = mapped_column(Boolean, server_default="false")
     # lower-cased, accent-free name, category and description: what `services(search)` matches
     search_text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = created_at_column()

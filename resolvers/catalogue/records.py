@@ -60,6 +60,7 @@ class ServiceRecord:
     booking_window_days: int
     ticket_prefix: str
     max_active_bookings_per_citizen: int
+    confirmation_required: bool
 
     @classmethod
     def from_row(cls, row: Any) -> ServiceRecord:
@@ -75,6 +76,7 @@ class ServiceRecord:
             row["booking_window_days"],
             row["ticket_prefix"],
             row["max_active_bookings_per_citizen"],
+            row["confirmation_required"],
         )
 
 
@@ -95,5 +97,6 @@ OFFICE_COLUMNS = (
 )
 SERVICE_COLUMNS = (
     "s.id, s.slug, s.name, s.description, s.category, s.duration_minutes, s.required_documents, "
-    "s.walk_in_allowed, s.booking_window_days, s.ticket_prefix, s.max_active_bookings_per_citizen"
+    "s.walk_in_allowed, s.booking_window_days, s.ticket_prefix, s.max_active_bookings_per_citizen, "
+    "s.confirmation_required"
 )

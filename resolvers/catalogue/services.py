@@ -29,6 +29,7 @@ class ServiceInput:
     booking_window_days: int = 30
     ticket_prefix: str | None = None
     max_active_bookings_per_citizen: int = 1
+    confirmation_required: bool = False
 
 
 def _prefix(value: str | None, name: str) -> str:
@@ -70,6 +71,7 @@ async def upsert_service(conn: AsyncConnection, viewer: Viewer, data: ServiceInp
         "window": data.booking_window_days,
         "prefix": _prefix(data.ticket_prefix, name),
         "max_active": data.max_active_bookings_per_citizen,
+        "confirmation_required": data.confirmation_required,
         "search": validation.fold(" ".join(filter(None, [name, category, description]))),
     }
     row = (
@@ -77,9 +79,9 @@ async def upsert_service(conn: AsyncConnection, viewer: Viewer, data: ServiceInp
             await conn.execute(
                 text(f"""INSERT INTO services AS s (slug, name, description, category, duration_minutes,
                     required_documents, walk_in_allowed, booking_window_days, ticket_prefix,
-                    max_active_bookings_per_citizen, search_text)
+                    max_active_bookings_per_citizen, confirmation_required, search_text)
                  VALUES (:slug, :name, :description, :category, :duration, :documents, :walk_in, :window,
-                    :prefix, :max_active, :search)
+                    :prefix, :max_active, :confirmation_required, :search)
                  ON CONFLICT (slug) DO UPDATE SET
                     name = EXCLUDED.name, description = EXCLUDED.description, category = EXCLUDED.category,
                     duration_minutes = EXCLUDED.duration_minutes,
@@ -88,6 +90,7 @@ async def upsert_service(conn: AsyncConnection, viewer: Viewer, data: ServiceInp
                     booking_window_days = EXCLUDED.booking_window_days,
                     ticket_prefix = EXCLUDED.ticket_prefix,
                     max_active_bookings_per_citizen = EXCLUDED.max_active_bookings_per_citizen,
+                    confirmation_required = EXCLUDED.confirmation_required,
                     search_text = EXCLUDED.search_text, updated_at = now()
                  RETURNING {SERVICE_COLUMNS}"""),
                 values,

@@ -8,7 +8,7 @@ import strawberry
 
 from models.booking import Channel
 from resolvers.accounts import partners
-from resolvers.booking import book, lookup
+from resolvers.booking import book, confirmation, lookup
 from resolvers.booking.citizen import CitizenInput as CitizenData
 from schema.booking.types import Booking, BookingConfirmation, PartnerKey
 from schema.context import Info
@@ -29,6 +29,8 @@ BookResult = Annotated[
     strawberry.union("BookResult"),
 ]
 CancelResult = Annotated[Booking | NotFound | NotAllowed | InvalidState, strawberry.union("CancelResult")]
+# InvalidState.reason: CONFIRMATION_EXPIRED (too late: the seat went back on sale) or NOT_PENDING
+ConfirmResult = Annotated[Booking | NotFound | InvalidState, strawberry.union("ConfirmResult")]
 PartnerKeyResult = Annotated[PartnerKey | ValidationError | NotAllowed, strawberry.union("PartnerKeyResult")]
 
 
@@ -83,8 +85,21 @@ class BookingMutation:
             idempotency_key=input.idempotency_key,
         )
         viewer, secret_key = info.context.viewer, info.context.state.secret_key
+        minutes = info.context.state.settings.confirm_minutes
         return await run_mutation(
-            info, lambda conn: book.book(conn, viewer, secret_key, data), BookingConfirmation.from_record
+            info,
+            lambda conn: book.book(conn, viewer, secret_key, data, confirm_minutes=minutes),
+            BookingConfirmation.from_record,
+        )
+
+    @strawberry.mutation(
+        description="A PENDING booking (its service asks for confirmation) becomes BOOKED: the code and the "
+        "manageToken from the mailed link, before the booking's confirmBy."
+    )
+    async def confirm_booking(self, info: Info, code: str, manage_token: str) -> ConfirmResult:
+        secret_key = info.context.state.secret_key
+        return await run_mutation(
+            info, lambda conn: confirmation.confirm(conn, secret_key, code, manage_token), Booking.from_record
         )
 
     @strawberry.mutation(

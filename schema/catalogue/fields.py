@@ -64,6 +64,9 @@ class ServiceInput:
         default=None, description="One or two letters that start this service's ticket numbers."
     )
     max_active_bookings_per_citizen: int = 1
+    confirmation_required: bool = strawberry.field(
+        default=False, description="Citizens' bookings stay PENDING until confirmed from the mailed link."
+    )
 
 
 @strawberry.input
@@ -132,6 +135,7 @@ class CatalogueMutation:
             booking_window_days=input.booking_window_days,
             ticket_prefix=input.ticket_prefix,
             max_active_bookings_per_citizen=input.max_active_bookings_per_citizen,
+            confirmation_required=input.confirmation_required,
         )
         viewer = info.context.viewer
         return await run_mutation(info, lambda conn: services.upsert_service(conn, viewer, data), Service.from_record)

@@ -89,6 +89,10 @@ class Service:
     booking_window_days: int = strawberry.field(description="How many days ahead citizens may book.")
     ticket_prefix: str = strawberry.field(description="The letters that start this service's ticket numbers.")
     max_active_bookings_per_citizen: int
+    confirmation_required: bool = strawberry.field(
+        description="Citizens' bookings stay PENDING until confirmed from the link mailed to them "
+        "(`confirmBooking`) within the confirmation time; unconfirmed ones give their seat back."
+    )
     pk: strawberry.Private[int]
 
     @classmethod
@@ -105,6 +109,7 @@ class Service:
             booking_window_days=record.booking_window_days,
             ticket_prefix=record.ticket_prefix,
             max_active_bookings_per_citizen=record.max_active_bookings_per_citizen,
+            confirmation_required=record.confirmation_required,
             pk=record.id,
         )
 
