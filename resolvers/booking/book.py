@@ -203,9 +203,11 @@ async def book(
         stored = await idempotency.claim(conn, scope, key, "book", fingerprint)
         if stored is not None:
             return await _replayed(conn, secret_key, stored)
-    pending = _asks_confirmation(viewer, await _within_limit(conn, person, slot.service_id), person)
-    # a seat whose PENDING booking has lapsed is free now, not at the sweep's next run
-    await confirmation.expire_lapsed(conn, slot_id=slot.id)
+    confirmation_required = await _within_limit(conn, person, slot.service_id)
+    pending = _asks_confirmation(viewer, confirmation_required, person)
+    if confirmation_required:
+        # a seat whose PENDING booking has lapsed is free now, not at the sweep's next run
+        await confirmation.expire_lapsed(conn, slot_id=slot.id)
     taken = await seats.take_seat(conn, slot)
     made = await _insert(conn, viewer, secret_key, taken, person, channel, notes, confirm_minutes if pending else None)
     if key is not None:
