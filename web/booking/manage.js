@@ -97,7 +97,8 @@ async function confirmBooking() {
 
 function render() {
   const open = booking.status === "BOOKED" && new Date(booking.startsAt) > new Date();
-  const pending = booking.status === "PENDING";
+  // past its deadline a PENDING booking only waits for the sweep: nothing left to confirm
+  const pending = booking.status === "PENDING" && new Date(booking.confirmBy) > new Date();
   replace(
     $("#booking"),
     h("p", { class: "code-line" }, `${t("your_code")} `, h("strong", { class: "code" }, booking.code)),
