@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     reminder_hours: int = Field(default=24, alias="TURNERO_REMINDER_HOURS")
     # how long holdSlot keeps a seat (fractions allowed: tests hold for seconds)
     hold_minutes: float = Field(default=5, gt=0, le=60, alias="TURNERO_HOLD_MINUTES")
+    # a PENDING booking (services with confirmation_required) not confirmed within this gives its seat back
+    confirm_minutes: int = Field(default=30, gt=0, alias="TURNERO_CONFIRM_MINUTES")
     # outbox and webhook retries: base delay doubles per attempt; after max attempts the row is FAILED
     outbox_max_attempts: int = Field(default=8, alias="TURNERO_OUTBOX_MAX_ATTEMPTS")
     webhook_max_attempts: int = Field(default=8, alias="TURNERO_WEBHOOK_MAX_ATTEMPTS")

@@ -10,7 +10,7 @@ from arq.connections import RedisSettings
 from arq.worker import Worker, create_worker
 
 from core.settings import Settings
-from jobs import analytics, context, housekeeping, outbox, slots, webhooks
+from jobs import analytics, confirmations, context, housekeeping, outbox, slots, webhooks
 from jobs.failures import counted
 from jobs.supervisor import supervise
 
@@ -26,6 +26,7 @@ PRUNE = counted(housekeeping.prune)
 DELIVER_WEBHOOKS = counted(webhooks.deliver_webhooks)
 REFRESH_RECENT_FACTS = counted(analytics.refresh_recent_facts)
 REFRESH_DEEP_FACTS = counted(analytics.refresh_deep_facts)
+EXPIRE_UNCONFIRMED = counted(confirmations.expire_unconfirmed)
 
 
 class WorkerSettings:
@@ -38,6 +39,7 @@ class WorkerSettings:
         DELIVER_WEBHOOKS,
         REFRESH_RECENT_FACTS,
         REFRESH_DEEP_FACTS,
+        EXPIRE_UNCONFIRMED,
     ]
     cron_jobs: ClassVar[list[Any]] = [
         cron(RELEASE_SLOTS, hour={2}, minute={15}, unique=True, run_at_startup=True),
@@ -46,6 +48,8 @@ class WorkerSettings:
         cron(PRUNE, hour={3}, minute={30}, unique=True),
         cron(REFRESH_RECENT_FACTS, minute=EVERY_5_MINUTES, unique=True, run_at_startup=True),
         cron(REFRESH_DEEP_FACTS, hour={3}, minute={45}, unique=True),
+        # availability shows a lapsed PENDING booking's seat again within this; booking that slot frees it at once
+        cron(EXPIRE_UNCONFIRMED, second=set(range(0, 60, confirmations.EVERY_SECONDS)), unique=True),
     ]
     # no on_startup/on_shutdown: the process's connections are opened once in run(), so that they outlive
     # the Workers that jobs/supervisor.py starts again after a Redis restart

@@ -77,6 +77,10 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "es": "Este turno ya no está activo (cancelado, vencido o atendido).",
         "en": "This appointment is no longer active (cancelled, missed or served).",
     },
+    "BOOKING_NOT_CONFIRMED": {
+        "es": "Este turno no fue confirmado: abra el enlace del correo que le enviamos o acérquese a informes.",
+        "en": "This appointment was never confirmed: open the link in our e-mail or go to the information desk.",
+    },
     "APPOINTMENT_REQUIRED": {
         "es": "Este trámite requiere turno previo: pídalo en la web o por teléfono.",
         "en": "This procedure needs an appointment: book one on the web or by phone.",

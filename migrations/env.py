@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from alembic import context
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
@@ -16,10 +17,17 @@ target_metadata = Base.metadata
 
 def _run(connection: Connection) -> None:
     context.configure(connection=connection, target_metadata=target_metadata, compare_type=True)
-    with context.begin_transaction():
-        # several `serve` processes may start at once: the first migrates, the others wait and find nothing to do
-        context.execute("SELECT pg_advisory_xact_lock(7391)")
-        context.run_migrations()
+    # several `serve` processes may start at once: the first migrates, the others wait and find nothing to do.
+    # A session lock, not a transaction's: a migration's autocommit block (ALTER TYPE ... ADD VALUE) commits
+    # mid-run, and the others must still wait for the whole run
+    connection.execute(text("SELECT pg_advisory_lock(7391)"))
+    connection.commit()
+    try:
+        with context.begin_transaction():
+            context.run_migrations()
+    finally:
+        connection.execute(text("SELECT pg_advisory_unlock(7391)"))
+        connection.commit()
 
 
 async def _run_async() -> None:

@@ -26,6 +26,8 @@ from models.base import Base, created_at_column, id_column
 
 
 class BookingStatus(enum.StrEnum):
+    # waiting for the citizen to confirm from the mailed link (services with confirmation_required)
+    PENDING = "PENDING"
     BOOKED = "BOOKED"
     CANCELLED = "CANCELLED"
     CHECKED_IN = "CHECKED_IN"
@@ -42,7 +44,9 @@ class Channel(enum.StrEnum):
     PARTNER = "PARTNER"
 
 
-OPEN_STATUSES = "('BOOKED', 'CHECKED_IN')"
+# a booking that holds its code (and, but for CHECKED_IN, counts against the citizen's limits)
+OPEN_STATUSES = "('PENDING', 'BOOKED', 'CHECKED_IN')"
+ACTIVE_STATUSES = "('PENDING', 'BOOKED')"
 
 
 class Booking(Base):
@@ -50,7 +54,27 @@ class Booking(Base):
     __table_args__ = (
         # a code is spoken over the phone and typed at kiosks: unique among the bookings still open
         Index("uq_bookings_open_code", "code", unique=True, postgresql_where=text(f"status IN {OPEN_STATUSES}")),
-        Index("ix_bookings_citizen_service", "document_hash", "service_id", postgresql_where=text("status = 'BOOKED'")),
+        # per-citizen limits: a booking matching the document, the e-mail or the phone counts
+        Index(
+            "ix_bookings_citizen_service",
+            "document_hash",
+            "service_id",
+            postgresql_where=text(f"status IN {ACTIVE_STATUSES}"),
+        ),
+        Index(
+            "ix_bookings_email_service",
+            "email_hash",
+            "service_id",
+            postgresql_where=text(f"status IN {ACTIVE_STATUSES}"),
+        ),
+        Index(
+            "ix_bookings_phone_service",
+            "phone_hash",
+            "service_id",
+            postgresql_where=text(f"status IN {ACTIVE_STATUSES}"),
+        ),
+        # the confirmation sweep's scan
+        Index("ix_bookings_confirm_due", "confirm_by", postgresql_where=text("status = 'PENDING'")),
         Index("ix_bookings_slot", "slot_id"),
         Index("ix_bookings_office_starts", "office_id", "starts_at"),
         # the analytics refresh reads bookings by appointment time, every office at once
@@ -81,6 +105,9 @@ class Booking(Base):
     # the document number is never stored: only a keyed hash (for limits) and its last characters
     document_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
     document_hint: Mapped[str] = mapped_column(String(8))
+    # keyed hashes of the normalised e-mail and phone (resolvers/booking/citizen.py), for the same limits
+    email_hash: Mapped[bytes | None] = mapped_column(LargeBinary(32))
+    phone_hash: Mapped[bytes | None] = mapped_column(LargeBinary(32))
     notes: Mapped[str | None] = mapped_column(Text)
     # the manage token is derived from this nonce with the secret key; only its keyed hash is looked up
     manage_nonce: Mapped[bytes] = mapped_column(LargeBinary(16))
@@ -90,6 +117,8 @@ class Booking(Base):
     created_at: Mapped[datetime] = created_at_column()
     # set when the reminder is put in the outbox: never twice
     reminder_queued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # a PENDING booking not confirmed by then is cancelled and its seat given back (jobs/confirmations.py)
+    confirm_by: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class BookingEvent(Base):

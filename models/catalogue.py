@@ -102,6 +102,8 @@ class Service(Base):
     challenge_policy: Mapped[ChallengePolicy] = mapped_column(
         Enum(ChallengePolicy, name="challenge_policy"), server_default="ADAPTIVE"
     )
+    # citizens' bookings stay PENDING until confirmed from the mailed link (proof of a reachable person)
+    confirmation_required: Mapped[bool] = mapped_column(Boolean, server_default="false")
     # lower-cased, accent-free name, category and description: what `services(search)` matches
     search_text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = created_at_column()

@@ -60,7 +60,8 @@ class InvalidState(UserError):
     reason: str | None = strawberry.field(
         default=None,
         description="Which state, in a stable word a kiosk can translate: CHECKIN_TOO_EARLY, CHECKIN_TOO_LATE, "
-        "WRONG_OFFICE, BOOKING_NOT_ACTIVE, APPOINTMENT_REQUIRED, ARRIVAL_OTHER_DAY, NUMBER_USED; null otherwise.",
+        "WRONG_OFFICE, BOOKING_NOT_ACTIVE, BOOKING_NOT_CONFIRMED, APPOINTMENT_REQUIRED, ARRIVAL_OTHER_DAY, "
+        "NUMBER_USED, CONFIRMATION_EXPIRED, NOT_PENDING, PENDING; null otherwise.",
     )
     at: datetime | None = strawberry.field(
         default=None, description="The moment the refusal refers to: when check-in opens, or when it closed."

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -9,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import text
 
 from core.runtime import AppState
+from resolvers.booking.citizen import normalise_document
 from tests.support import Api
 
 BOOK = """mutation($i: BookInput!) { book(input: $i) { __typename
@@ -30,14 +32,19 @@ RESCHEDULE = """mutation($c: String!, $s: ID!, $t: String, $k: String) {
 ZONE = "America/Argentina/Cordoba"
 
 
-def citizen(document: str = "30123456", **extra: Any) -> dict[str, Any]:
-    return {
-        "name": "Ana Pérez",
-        "documentId": document,
-        "email": "ana@example.org",
-        "phone": "351 555-1234",
-        "locale": "es",
-    } | extra
+ANA = "30123456"
+
+
+def citizen(document: str = ANA, **extra: Any) -> dict[str, Any]:
+    """Ana (her document however written), or with another document another person: with an e-mail of
+    their own (which does not spell the document out) and no phone, since limits know a person by e-mail and
+    phone too."""
+    contact = (
+        {"email": "ana@example.org", "phone": "351 555-1234"}
+        if normalise_document(document) == ANA
+        else {"email": f"person.{hashlib.sha256(document.encode()).hexdigest()[:10]}@example.org", "phone": None}
+    )
+    return {"name": "Ana Pérez", "documentId": document, "locale": "es"} | contact | extra
 
 
 async def bookable_slots(

@@ -160,6 +160,24 @@ async def test_the_manage_page_cancels_only_when_confirmed(
     await expect(page.get_by_role("button", name="Cancelar turno")).to_have_count(0)
 
 
+async def test_the_mailed_link_confirms_a_pending_booking(
+    site: str, context: BrowserContext, api: Api, admin_token: str
+) -> None:
+    slots = await bookable_slots(api, admin_token, confirmationRequired=True)
+    confirmation = await book(api, slots[0])
+    code, token = confirmation["booking"]["code"], confirmation["manageToken"]
+    status = "query($c: String!) { bookingByCode(code: $c) { status } }"
+    assert (await api.run(status, {"c": code}, admin_token))["bookingByCode"]["status"] == "PENDING"
+
+    page = await _open(context, f"{site}/booking/{code}#token={quote(token)}")
+
+    await expect(page.get_by_role("status")).to_contain_text("Tu turno quedó confirmado")
+    await expect(page.locator("#booking")).to_contain_text("Reservado")
+    assert (await api.run(status, {"c": code}, admin_token))["bookingByCode"]["status"] == "BOOKED"
+    await expect(page.get_by_role("button", name="Confirmar mi turno")).to_have_count(0)
+    await check_page(page, "manage-confirmed")
+
+
 async def test_a_check_in_and_a_console_call_reach_the_display(
     site: str, context: BrowserContext, api: Api, admin_token: str, state: AppState
 ) -> None:

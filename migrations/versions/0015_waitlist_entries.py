@@ -1,7 +1,7 @@
 """waitlist: people who want a procedure with no free seat, in the order they asked
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 Create Date: 2026-12-02 10:40:00
 
 One live entry (WAITING or OFFERED) per person and procedure; a freed seat looks for the first WAITING entry
@@ -17,7 +17,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0015"
-down_revision: str | None = "0013"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

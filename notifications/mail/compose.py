@@ -38,6 +38,8 @@ from resolvers.feedback.request import request_feedback
 # are for partners' webhooks only
 TEMPLATE_BY_KIND = {
     "booking.confirmation": "confirmation",
+    # a PENDING booking: the link to confirm it, by its deadline
+    "booking.confirmation_request": "confirmation_request",
     "booking.change": "change",
     "booking.reminder": "reminder",
     "booking.cancellation": "cancellation",
@@ -61,6 +63,8 @@ async def compose(conn: AsyncConnection, settings: Settings, row: OutboxRow) -> 
         return None  # no address to write to (a broken one is no better: it would fail every retry)
     if template in _UPCOMING and not _upcoming(facts):
         return None
+    if template == "confirmation_request" and not _awaiting_confirmation(facts):
+        return None  # confirmed, cancelled or lapsed before the mail left: a stale link helps nobody
     lang = language(facts.citizen_locale)
     values = _values(settings, facts, lang) | _from_payload(row.payload, facts.timezone, lang)
     image = None
@@ -72,6 +76,15 @@ async def compose(conn: AsyncConnection, settings: Settings, row: OutboxRow) -> 
         if token is None:
             return None
         values["feedback_url"] = f"{_base_url(settings)}/feedback#token={token}"
+    if template == "confirmation_request":
+        assert facts.confirm_by is not None
+        confirm_date, confirm_time = local_date_and_time(facts.confirm_by, facts.timezone, lang)
+        # the page opened from this link confirms the booking: no QR code, no manage link until it is
+        values |= {
+            "confirm_url": manage_url(settings, facts),
+            "confirm_date": confirm_date,
+            "confirm_time": confirm_time,
+        }
     calendar = None
     if template in _WITH_CALENDAR:
         calendar = CalendarAttachment(f"{facts.code}.ics", calendar_file(_appointment(settings, facts, lang, values)))
@@ -108,6 +121,12 @@ def _ticket_id(row: OutboxRow) -> int | None:
 
 def _upcoming(facts: BookingFacts) -> bool:
     return facts.status is BookingStatus.BOOKED and facts.starts_at > datetime.now(UTC)
+
+
+def _awaiting_confirmation(facts: BookingFacts) -> bool:
+    return (
+        facts.status is BookingStatus.PENDING and facts.confirm_by is not None and facts.confirm_by > datetime.now(UTC)
+    )
 
 
 def _values(settings: Settings, facts: BookingFacts, lang: str) -> dict[str, Any]:

@@ -28,6 +28,8 @@ class BookingFacts:
     timezone: str
     service_name: str
     required_documents: list[str]
+    # PENDING only: the confirmation deadline
+    confirm_by: datetime | None
     # reschedules so far: the calendar file's SEQUENCE, so calendars replace the event rather than add one
     revision: int
 
@@ -47,7 +49,8 @@ class BookingFacts:
 # A ticket, when given, names the office and service actually visited (a transfer may have moved the citizen).
 _FACTS = text("""
     SELECT b.id, b.code, b.status::text AS status, b.starts_at, b.ends_at, b.citizen_name, b.citizen_email,
-           b.citizen_locale, b.manage_nonce, o.name AS office_name, o.address AS office_address, o.timezone,
+           b.citizen_locale, b.manage_nonce, b.confirm_by, o.name AS office_name, o.address AS office_address,
+           o.timezone,
            s.name AS service_name, s.required_documents,
            (SELECT greatest(count(*) - 1, 0) FROM booking_events e
             WHERE e.booking_id = b.id AND e.status = 'BOOKED') AS revision

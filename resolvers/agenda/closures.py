@@ -30,7 +30,8 @@ _CLOSE_DAY = text("""
         -- one UPDATE per row: the seats of the bookings cancelled below come back here, since a statement's
         -- CTEs share one snapshot and a second UPDATE of the same slot would be ignored
         UPDATE slots sl SET closed = true,
-            booked = sl.booked - (SELECT count(*) FROM bookings b WHERE b.slot_id = sl.id AND b.status = 'BOOKED')
+            booked = sl.booked - (SELECT count(*) FROM bookings b
+                                  WHERE b.slot_id = sl.id AND b.status IN ('PENDING', 'BOOKED'))
         FROM offices o
         WHERE o.id = sl.office_id
           AND (CAST(:office_id AS bigint) IS NULL OR o.id = :office_id)
@@ -41,7 +42,7 @@ _CLOSE_DAY = text("""
     ),
     cancelled AS (
         UPDATE bookings b SET status = 'CANCELLED'
-        WHERE b.slot_id IN (SELECT id FROM closing) AND b.status = 'BOOKED'
+        WHERE b.slot_id IN (SELECT id FROM closing) AND b.status IN ('PENDING', 'BOOKED')
         RETURNING b.id, b.slot_id
     ),
     events AS (

@@ -10,10 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from core.errors import InvalidStateError, LimitExceededError, NotFoundError, ValidationFailed
 from core.validation import optional_text, parse_id
 from models.accounts import Role
-from models.booking import BookingStatus, Channel
+from models.booking import ACTIVE_STATUSES, OPEN_STATUSES, BookingStatus, Channel
 from resolvers.accounts.viewer import Viewer
 from resolvers.agenda.records import SlotRecord
-from resolvers.booking import history, idempotency, lookup, seats
+from resolvers.booking import confirmation, history, idempotency, identity, lookup, seats
 from resolvers.booking.access import RESERVED_CHANNELS, booking_channel, may_use_reserved
 from resolvers.booking.challenge import Gate
 from resolvers.booking.citizen import Citizen, CitizenInput, citizen
@@ -21,6 +21,7 @@ from resolvers.booking.codes import hold_token_hash, manage_token, manage_token_
 from resolvers.booking.records import BOOKING_COLUMNS, BookingRecord, ConfirmationRecord
 
 CODE_ATTEMPTS = 10
+DEFAULT_CONFIRM_MINUTES = 30
 MAX_REASON = 500
 
 
@@ -42,21 +43,33 @@ async def _slot(conn: AsyncConnection, slot_id: str) -> SlotRecord:
     return found
 
 
-async def _within_limit(conn: AsyncConnection, person: Citizen, service_id: int) -> None:
-    # one booking at a time per person: two requests for the same citizen cannot both pass the count
-    await conn.execute(
-        text("SELECT pg_advisory_xact_lock(:key)"),
-        {"key": int.from_bytes(person.document_hash[:8], "big", signed=True)},
-    )
+# A booking counts against a person when any of the three keys matches: a new document number does not
+# make a new person when the e-mail or phone is one already booked with.
+_LIMIT = text(f"""
+    SELECT s.max_active_bookings_per_citizen AS allowed, s.confirmation_required,
+           (SELECT count(*) FROM bookings b
+            WHERE b.service_id = s.id AND b.status IN {ACTIVE_STATUSES} AND b.ends_at > now()
+              AND (b.document_hash = :document_hash OR b.email_hash = :email_hash
+                   OR b.phone_hash = :phone_hash)) AS active
+    FROM services s WHERE s.id = :service_id
+""")
+
+
+async def _within_limit(conn: AsyncConnection, person: Citizen, service_id: int) -> bool:
+    """Refuses a person over the service's limit; answers whether the service asks for confirmation."""
+    # one booking at a time per person: two requests sharing any key cannot both pass the count
+    for key in identity.lock_keys(person.document_hash, person.email_hash, person.phone_hash):
+        await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
     row = (
         (
             await conn.execute(
-                text("""SELECT s.max_active_bookings_per_citizen AS allowed,
-                           (SELECT count(*) FROM bookings b
-                            WHERE b.document_hash = :hash AND b.service_id = s.id AND b.status = 'BOOKED'
-                              AND b.ends_at > now()) AS active
-                    FROM services s WHERE s.id = :service_id"""),
-                {"hash": person.document_hash, "service_id": service_id},
+                _LIMIT,
+                {
+                    "document_hash": person.document_hash,
+                    "email_hash": person.email_hash,
+                    "phone_hash": person.phone_hash,
+                    "service_id": service_id,
+                },
             )
         )
         .mappings()
@@ -66,18 +79,21 @@ async def _within_limit(conn: AsyncConnection, person: Citizen, service_id: int)
         raise LimitExceededError(
             f"This person already holds {row['active']} booking(s) for this procedure, the most allowed."
         )
+    return bool(row["confirmation_required"])
 
 
-# The booking, its first history event and its confirmation in the outbox, in one round trip.
+# The booking, its first history event and its mail in the outbox, in one round trip. A PENDING booking's
+# mail asks for the confirmation, by the deadline (never later than the appointment itself).
 _INSERT = text(f"""
     WITH booking AS (
         INSERT INTO bookings (code, status, slot_id, office_id, service_id, starts_at, ends_at, channel, citizen_name,
-            citizen_email, citizen_phone, citizen_locale, document_hash, document_hint, notes, manage_nonce,
-            manage_token_hash, staff_user_id, partner_id)
-        VALUES (:code, 'BOOKED', :slot_id, :office_id, :service_id, :starts_at, :ends_at, CAST(:channel AS channel),
-            :name, :email, :phone, :locale, :document_hash, :document_hint, :notes, :nonce, :token_hash,
-            :staff_user_id, :partner_id)
-        ON CONFLICT (code) WHERE status IN ('BOOKED', 'CHECKED_IN') DO NOTHING
+            citizen_email, citizen_phone, citizen_locale, document_hash, document_hint, email_hash, phone_hash, notes,
+            manage_nonce, manage_token_hash, staff_user_id, partner_id, confirm_by)
+        VALUES (:code, CAST(:status AS booking_status), :slot_id, :office_id, :service_id, :starts_at, :ends_at,
+            CAST(:channel AS channel), :name, :email, :phone, :locale, :document_hash, :document_hint, :email_hash,
+            :phone_hash, :notes, :nonce, :token_hash, :staff_user_id, :partner_id,
+            CASE WHEN :status = 'PENDING' THEN least(now() + make_interval(mins => :confirm_minutes), :starts_at) END)
+        ON CONFLICT (code) WHERE status IN {OPEN_STATUSES} DO NOTHING
         RETURNING *
     ),
     event AS (
@@ -85,7 +101,9 @@ _INSERT = text(f"""
         SELECT id, status, channel, :actor, notes FROM booking
     ),
     message AS (
-        INSERT INTO outbox (kind, booking_id) SELECT 'booking.confirmation', id FROM booking
+        INSERT INTO outbox (kind, booking_id)
+        SELECT CASE WHEN status = 'PENDING' THEN 'booking.confirmation_request' ELSE 'booking.confirmation' END, id
+        FROM booking
     )
     SELECT {BOOKING_COLUMNS} FROM booking b JOIN offices o ON o.id = b.office_id
 """)
@@ -99,7 +117,9 @@ async def _insert(
     person: Citizen,
     channel: Channel,
     notes: str | None,
+    confirm_minutes: int | None,
 ) -> ConfirmationRecord:
+    """confirm_minutes: the booking is PENDING for so long, awaiting confirmation; None: BOOKED at once."""
     nonce = new_nonce()
     token = manage_token(secret_key, nonce)
     values = {
@@ -115,6 +135,10 @@ async def _insert(
         "locale": person.locale,
         "document_hash": person.document_hash,
         "document_hint": person.document_hint,
+        "email_hash": person.email_hash,
+        "phone_hash": person.phone_hash,
+        "status": (BookingStatus.BOOKED if confirm_minutes is None else BookingStatus.PENDING).value,
+        "confirm_minutes": confirm_minutes or 0,
         "notes": notes,
         "nonce": nonce,
         "token_hash": manage_token_hash(secret_key, token),
@@ -140,8 +164,24 @@ async def _not_begun(conn: AsyncConnection, booking: BookingRecord) -> None:
         raise InvalidStateError("This appointment has already begun or passed.")
 
 
+def _asks_confirmation(viewer: Viewer, confirmation_required: bool, person: Citizen) -> bool:
+    """Only citizens' own bookings wait for confirmation: staff at the desk or on the phone line have the
+    person before them, and a partner answers for the people it books for."""
+    if not confirmation_required or viewer.is_staff or viewer.partner_id is not None:
+        return False
+    if person.email is None:
+        raise ValidationFailed("citizen.email", "This procedure sends a link to confirm the booking: give an e-mail.")
+    return True
+
+
 async def book(
-    conn: AsyncConnection, viewer: Viewer, secret_key: bytes, data: BookInput, gate: Gate | None = None
+    conn: AsyncConnection,
+    viewer: Viewer,
+    secret_key: bytes,
+    data: BookInput,
+    gate: Gate | None = None,
+    *,
+    confirm_minutes: int = DEFAULT_CONFIRM_MINUTES,
 ) -> ConfirmationRecord:
     person = citizen(secret_key, data.citizen)
     notes = optional_text("notes", data.notes, max_length=1000)
@@ -170,15 +210,19 @@ async def book(
         # after a replay's answer (it takes no seat: a retry needs no new challenge), before any seat is taken;
         # a held seat was taken by holdSlot, which asked for the challenge then
         await gate(conn, slot.service_id)
-    await _within_limit(conn, person, slot.service_id)
+    confirmation_required = await _within_limit(conn, person, slot.service_id)
+    pending = _asks_confirmation(viewer, confirmation_required, person)
+    if confirmation_required:
+        # a seat whose PENDING booking has lapsed is free now, not at the sweep's next run
+        await confirmation.expire_lapsed(conn, slot_id=slot.id)
     if data.hold_token is not None:
         taken = await seats.take_held_seat(conn, slot, hold_token_hash(secret_key, data.hold_token))
     else:
         taken = await seats.take_seat(conn, slot, with_reserved=channel in RESERVED_CHANNELS)
-    confirmation = await _insert(conn, viewer, secret_key, taken, person, channel, notes)
+    made = await _insert(conn, viewer, secret_key, taken, person, channel, notes, confirm_minutes if pending else None)
     if key is not None:
-        await idempotency.remember(conn, scope, key, {"booking_id": confirmation.booking.id})
-    return confirmation
+        await idempotency.remember(conn, scope, key, {"booking_id": made.booking.id})
+    return made
 
 
 async def reschedule(
@@ -202,6 +246,8 @@ async def reschedule(
         stored = await idempotency.claim(conn, scope, idempotency_key, "reschedule", fingerprint)
         if stored is not None:
             return await _replayed(conn, secret_key, stored)
+    if booking.status is BookingStatus.PENDING:
+        raise InvalidStateError("Confirm this booking from the link mailed to you before moving it.", reason="PENDING")
     if booking.status is not BookingStatus.BOOKED:
         raise InvalidStateError(f"A {booking.status.value.lower().replace('_', ' ')} booking cannot be moved.")
     await _not_begun(conn, booking)
@@ -257,7 +303,8 @@ async def cancel(
     booking = await lookup.for_change(conn, viewer, secret_key, code, token)
     # CancelResult has no ValidationError: an over-long reason is trimmed, not refused
     reason = (reason or "").strip()[:MAX_REASON] or None
-    if booking.status is not BookingStatus.BOOKED:
+    # a PENDING booking holds a seat too: its citizen may let it go without confirming first
+    if booking.status not in (BookingStatus.BOOKED, BookingStatus.PENDING):
         raise InvalidStateError(f"A {booking.status.value.lower().replace('_', ' ')} booking cannot be cancelled.")
     await _not_begun(conn, booking)
     await conn.execute(text("UPDATE bookings SET status = 'CANCELLED' WHERE id = :id"), {"id": booking.id})

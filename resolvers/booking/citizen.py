@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
 from dataclasses import dataclass
 
@@ -11,6 +9,7 @@ import phonenumbers
 
 from core import validation
 from core.errors import ValidationFailed
+from resolvers.booking import identity
 
 KNOWN_LOCALES = ("es", "en")
 DEFAULT_PHONE_REGION = "AR"
@@ -35,6 +34,8 @@ class Citizen:
     locale: str
     document_hash: bytes
     document_hint: str
+    email_hash: bytes | None = None
+    phone_hash: bytes | None = None
 
 
 def normalise_document(value: str) -> str:
@@ -43,7 +44,7 @@ def normalise_document(value: str) -> str:
 
 
 def document_hash(secret_key: bytes, document: str) -> bytes:
-    return hmac.new(secret_key, b"document:" + normalise_document(document).encode(), hashlib.sha256).digest()
+    return identity.keyed_hash(secret_key, "document", normalise_document(document))
 
 
 def _email(value: str | None) -> str | None:
@@ -82,11 +83,15 @@ def citizen(secret_key: bytes, data: CitizenInput) -> Citizen:
     document = normalise_document(data.document_id)
     if not _DOCUMENT.match(document):
         raise ValidationFailed("citizen.documentId", "documentId must be 4 to 20 letters or digits.")
+    email = _email(data.email)
+    phone = _phone(data.phone)
     return Citizen(
         name=name,
-        email=_email(data.email),
-        phone=_phone(data.phone),
+        email=email,
+        phone=phone,
         locale=_locale(data.locale),
         document_hash=document_hash(secret_key, document),
         document_hint="***" + document[-4:],
+        email_hash=identity.email_hash(secret_key, email) if email else None,
+        phone_hash=identity.phone_hash(secret_key, phone) if phone else None,
     )

@@ -6,7 +6,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.errors import NotAllowedError, NotFoundError
-from models.booking import BOOKINGS_WRITE
+from models.booking import BOOKINGS_WRITE, OPEN_STATUSES
 from resolvers.accounts.viewer import Viewer
 from resolvers.booking.access import may_manage_without_token
 from resolvers.booking.codes import manage_token_hash, normalise_code
@@ -16,7 +16,7 @@ NOT_FOUND = "No booking has this code and token."
 
 # the newest booking with the code: codes are unique among open bookings, and may come back once closed
 _BY_CODE = text(f"""SELECT {BOOKING_COLUMNS} FROM bookings b JOIN offices o ON o.id = b.office_id
-                    WHERE b.code = :code ORDER BY b.status IN ('BOOKED', 'CHECKED_IN') DESC, b.id DESC LIMIT 1""")
+                    WHERE b.code = :code ORDER BY b.status IN {OPEN_STATUSES} DESC, b.id DESC LIMIT 1""")
 _BY_ID = text(f"SELECT {BOOKING_COLUMNS} FROM bookings b JOIN offices o ON o.id = b.office_id WHERE b.id = :id")
 _LOCK = text("SELECT 1 FROM bookings WHERE id = :id FOR UPDATE")
 

@@ -30,6 +30,8 @@ class BookingRecord:
     partner_id: int | None
     manage_nonce: bytes
     timezone: str
+    # PENDING only: when its seat returns unless confirmed
+    confirm_by: datetime | None = None
 
     @classmethod
     def from_row(cls, row: Any) -> BookingRecord:
@@ -53,6 +55,7 @@ class BookingRecord:
             partner_id=row["partner_id"],
             manage_nonce=bytes(row["manage_nonce"]),
             timezone=row["timezone"],
+            confirm_by=row["confirm_by"],
         )
 
 
@@ -83,5 +86,5 @@ class SlotUnavailableError(DomainError):
 BOOKING_COLUMNS = (
     "b.id, b.code, b.status::text AS status, b.slot_id, b.office_id, b.service_id, b.starts_at, b.ends_at, "
     "b.channel::text AS channel, b.citizen_name, b.citizen_email, b.citizen_phone, b.citizen_locale, "
-    "b.document_hint, b.notes, b.created_at, b.partner_id, b.manage_nonce, o.timezone"
+    "b.document_hint, b.notes, b.created_at, b.partner_id, b.manage_nonce, o.timezone, b.confirm_by"
 )

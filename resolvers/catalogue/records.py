@@ -63,6 +63,7 @@ class ServiceRecord:
     ticket_prefix: str
     max_active_bookings_per_citizen: int
     challenge_policy: ChallengePolicy
+    confirmation_required: bool
 
     @classmethod
     def from_row(cls, row: Any) -> ServiceRecord:
@@ -79,6 +80,7 @@ class ServiceRecord:
             row["ticket_prefix"],
             row["max_active_bookings_per_citizen"],
             ChallengePolicy(row["challenge_policy"]),
+            row["confirmation_required"],
         )
 
 
@@ -99,5 +101,6 @@ OFFICE_COLUMNS = (
 )
 SERVICE_COLUMNS = (
     "s.id, s.slug, s.name, s.description, s.category, s.duration_minutes, s.required_documents, "
-    "s.walk_in_allowed, s.booking_window_days, s.ticket_prefix, s.max_active_bookings_per_citizen, s.challenge_policy"
+    "s.walk_in_allowed, s.booking_window_days, s.ticket_prefix, s.max_active_bookings_per_citizen, s.challenge_policy, "
+    "s.confirmation_required"
 )

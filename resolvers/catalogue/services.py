@@ -32,6 +32,7 @@ class ServiceInput:
     max_active_bookings_per_citizen: int = 1
     # None keeps an existing service's policy; a new service starts ADAPTIVE (the column's default)
     challenge_policy: ChallengePolicy | None = None
+    confirmation_required: bool = False
 
 
 def _prefix(value: str | None, name: str) -> str:
@@ -74,6 +75,7 @@ async def upsert_service(conn: AsyncConnection, viewer: Viewer, data: ServiceInp
         "prefix": _prefix(data.ticket_prefix, name),
         "max_active": data.max_active_bookings_per_citizen,
         "challenge_policy": None if data.challenge_policy is None else data.challenge_policy.value,
+        "confirmation_required": data.confirmation_required,
         "search": validation.fold(" ".join(filter(None, [name, category, description]))),
     }
     row = (
@@ -81,10 +83,10 @@ async def upsert_service(conn: AsyncConnection, viewer: Viewer, data: ServiceInp
             await conn.execute(
                 text(f"""INSERT INTO services AS s (slug, name, description, category, duration_minutes,
                     required_documents, walk_in_allowed, booking_window_days, ticket_prefix,
-                    max_active_bookings_per_citizen, search_text, challenge_policy)
+                    max_active_bookings_per_citizen, search_text, challenge_policy, confirmation_required)
                  VALUES (:slug, :name, :description, :category, :duration, :documents, :walk_in, :window,
                     :prefix, :max_active, :search,
-                    COALESCE(CAST(:challenge_policy AS challenge_policy), 'ADAPTIVE'))
+                    COALESCE(CAST(:challenge_policy AS challenge_policy), 'ADAPTIVE'), :confirmation_required)
                  ON CONFLICT (slug) DO UPDATE SET
                     name = EXCLUDED.name, description = EXCLUDED.description, category = EXCLUDED.category,
                     duration_minutes = EXCLUDED.duration_minutes,
@@ -95,6 +97,7 @@ async def upsert_service(conn: AsyncConnection, viewer: Viewer, data: ServiceInp
                     max_active_bookings_per_citizen = EXCLUDED.max_active_bookings_per_citizen,
                     search_text = EXCLUDED.search_text,
                     challenge_policy = COALESCE(CAST(:challenge_policy AS challenge_policy), s.challenge_policy),
+                    confirmation_required = EXCLUDED.confirmation_required,
                     updated_at = now()
                  RETURNING {SERVICE_COLUMNS}"""),
                 values,

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.errors import InvalidStateError, NotFoundError, ValidationFailed
 from core.validation import parse_id
-from models.booking import BookingStatus, Channel
+from models.booking import OPEN_STATUSES, BookingStatus, Channel
 from models.queue import PriorityClass, QueueEventType
 from resolvers.accounts.viewer import Viewer
 from resolvers.booking import history, idempotency
@@ -147,10 +147,10 @@ async def check_in(
     row = (
         (
             await conn.execute(
-                text("""SELECT b.id, b.status::text AS status, b.office_id, b.service_id, b.starts_at,
+                text(f"""SELECT b.id, b.status::text AS status, b.office_id, b.service_id, b.starts_at,
                        o.name AS office_name, s.ticket_prefix
                 FROM bookings b JOIN offices o ON o.id = b.office_id JOIN services s ON s.id = b.service_id
-                WHERE b.code = :code ORDER BY b.status IN ('BOOKED', 'CHECKED_IN') DESC, b.id DESC LIMIT 1
+                WHERE b.code = :code ORDER BY b.status IN {OPEN_STATUSES} DESC, b.id DESC LIMIT 1
                 FOR UPDATE OF b"""),
                 {"code": normalise_code(code)},
             )
@@ -174,6 +174,12 @@ async def check_in(
         found = await log.ticket(conn, existing)
         assert found is not None
         return QueueChange(ticket=found)
+    if status is BookingStatus.PENDING:
+        # the seat is only the citizen's once confirmed: a lapsed confirmation may already be someone else's
+        raise InvalidStateError(
+            "This booking was never confirmed. Open the link in the mail we sent you to confirm it first.",
+            reason="BOOKING_NOT_CONFIRMED",
+        )
     if status is not BookingStatus.BOOKED:
         raise InvalidStateError(
             f"This appointment was {status.value.lower().replace('_', ' ')}; it cannot be checked in.",

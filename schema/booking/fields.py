@@ -8,7 +8,7 @@ import strawberry
 
 from models.booking import Channel
 from resolvers.accounts import partners
-from resolvers.booking import book, holds, lookup
+from resolvers.booking import book, confirmation, holds, lookup
 from resolvers.booking.citizen import CitizenInput as CitizenData
 from schema.booking.challenge import challenge_gate
 from schema.booking.types import Booking, BookingConfirmation, PartnerKey, SlotHold
@@ -43,6 +43,8 @@ HoldResult = Annotated[
     SlotHold | SlotUnavailable | ChallengeRequired | LimitExceeded | ValidationError | NotFound,
     strawberry.union("HoldResult"),
 ]
+# InvalidState.reason: CONFIRMATION_EXPIRED (too late: the seat went back on sale) or NOT_PENDING
+ConfirmResult = Annotated[Booking | NotFound | InvalidState, strawberry.union("ConfirmResult")]
 PartnerKeyResult = Annotated[PartnerKey | ValidationError | NotAllowed, strawberry.union("PartnerKeyResult")]
 
 
@@ -107,8 +109,21 @@ class BookingMutation:
         )
         viewer, secret_key = info.context.viewer, info.context.state.secret_key
         gate = challenge_gate(info, input.challenge)
+        minutes = info.context.state.settings.confirm_minutes
         return await run_mutation(
-            info, lambda conn: book.book(conn, viewer, secret_key, data, gate), BookingConfirmation.from_record
+            info,
+            lambda conn: book.book(conn, viewer, secret_key, data, gate, confirm_minutes=minutes),
+            BookingConfirmation.from_record,
+        )
+
+    @strawberry.mutation(
+        description="A PENDING booking (its service asks for confirmation) becomes BOOKED: the code and the "
+        "manageToken from the mailed link, before the booking's confirmBy."
+    )
+    async def confirm_booking(self, info: Info, code: str, manage_token: str) -> ConfirmResult:
+        secret_key = info.context.state.secret_key
+        return await run_mutation(
+            info, lambda conn: confirmation.confirm(conn, secret_key, code, manage_token), Booking.from_record
         )
 
     @strawberry.mutation(

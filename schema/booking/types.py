@@ -61,6 +61,10 @@ class Booking:
     citizen: Citizen
     channel: Channel
     created_at: datetime
+    confirm_by: datetime | None = strawberry.field(
+        description="PENDING only: confirm (`confirmBooking`) before this, or the booking is cancelled and its "
+        "seat goes back on sale."
+    )
     record: strawberry.Private[BookingRecord]
 
     @classmethod
@@ -80,6 +84,7 @@ class Booking:
             ),
             channel=record.channel,
             created_at=record.created_at.astimezone(office_zone),
+            confirm_by=record.confirm_by.astimezone(office_zone) if record.confirm_by else None,
             record=record,
         )
 

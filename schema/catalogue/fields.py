@@ -70,6 +70,9 @@ class ServiceInput:
         description="When anonymous bookings need a solved proof-of-work challenge (bookingChallenge): a new "
         "service gets ADAPTIVE; absent keeps an existing service's policy.",
     )
+    confirmation_required: bool = strawberry.field(
+        default=False, description="Citizens' bookings stay PENDING until confirmed from the mailed link."
+    )
 
 
 @strawberry.input
@@ -139,6 +142,7 @@ class CatalogueMutation:
             ticket_prefix=input.ticket_prefix,
             max_active_bookings_per_citizen=input.max_active_bookings_per_citizen,
             challenge_policy=input.challenge_policy,
+            confirmation_required=input.confirmation_required,
         )
         viewer = info.context.viewer
         return await run_mutation(info, lambda conn: services.upsert_service(conn, viewer, data), Service.from_record)

@@ -96,6 +96,10 @@ class Service:
         description="NEVER; ADAPTIVE: an anonymous booking beyond its client address's free ones a day needs a solved "
         "challenge; ALWAYS: every anonymous booking does. Staff, devices and partners never do."
     )
+    confirmation_required: bool = strawberry.field(
+        description="Citizens' bookings stay PENDING until confirmed from the link mailed to them "
+        "(`confirmBooking`) within the confirmation time; unconfirmed ones give their seat back."
+    )
     pk: strawberry.Private[int]
 
     @classmethod
@@ -113,6 +117,7 @@ class Service:
             ticket_prefix=record.ticket_prefix,
             max_active_bookings_per_citizen=record.max_active_bookings_per_citizen,
             challenge_policy=record.challenge_policy,
+            confirmation_required=record.confirmation_required,
             pk=record.id,
         )
 

@@ -283,12 +283,20 @@ function renderDone() {
   const manage = `/manage?code=${encodeURIComponent(booking.code)}&token=${encodeURIComponent(token)}`;
   for (const id of ["step-search", "step-procedure", "step-details"]) $(`#${id}`).hidden = true;
   $("#code").textContent = booking.code;
-  replace($("#done-qr"), qrImage(booking));
+  const pending = booking.status === "PENDING";
+  // a PENDING booking is not the citizen's yet: no QR code or calendar until confirmed from the mail
+  $("#done-title").textContent = t(pending ? "pending_title" : "done_title");
+  replace(
+    $("#done-qr"),
+    pending
+      ? h("p", { class: "notice", role: "status" }, t("pending_hint", { when: dateAndTime(booking.confirmBy, booking.office.timezone) }))
+      : qrImage(booking),
+  );
   replace($("#done-summary"), bookingSummary(booking));
   replace($("#done-documents"), whatToBring(booking.service));
   replace(
     $("#done-actions"),
-    calendarLink(booking, calendar),
+    pending ? null : calendarLink(booking, calendar),
     h("a", { class: "button", href: manage, id: "manage-link" }, t("manage_link")),
   );
   $("#step-done").hidden = false;

@@ -1,6 +1,9 @@
 // A citizen's booking, from the link in the confirmation (/manage?code=…&token=…) or in the mail
 // (/booking/CODE#token=…). Opening it only reads: mail scanners follow links, so cancelling and
-// rescheduling each wait for a deliberate second step.
+// rescheduling each wait for a deliberate second step. The one exception is a PENDING booking, which the
+// page confirms as it opens: opening the mailed link is what the citizen was asked to do, and confirming
+// destroys nothing (a scanner that runs it has still proved the mailbox is real, which is all it proves).
+// Should that call fail (network), the page offers a Confirm button instead.
 
 import {
   BOOK_RESULT,
@@ -22,6 +25,8 @@ const READ = `query($c: String!, $k: String!, $l: String) { booking(code: $c, ma
   ${BOOKING_FIELDS} calendarFile(language: $l) service { offices { id name address timezone } } } }`;
 const CANCEL = `mutation($c: String!, $k: String!, $r: String) { cancelBooking(code: $c, manageToken: $k, reason: $r) {
   __typename ... on Booking { id status } ... on UserError { code message } } }`;
+const CONFIRM = `mutation($c: String!, $k: String!) { confirmBooking(code: $c, manageToken: $k) {
+  __typename ... on Booking { id status } ... on InvalidState { reason } ... on UserError { code message } } }`;
 const RESCHEDULE = `mutation($c: String!, $s: ID!, $k: String!, $i: String) {
   rescheduleBooking(code: $c, slotId: $s, manageToken: $k, idempotencyKey: $i) { ${BOOK_RESULT} } }`;
 
@@ -32,6 +37,7 @@ const code = query.get("code") || pathCode;
 let token = query.get("token") || hash.get("token");
 let booking = null;
 let newSlot = null;
+let triedConfirming = false;
 
 initI18n(MESSAGES);
 languageToggles();
@@ -64,20 +70,51 @@ async function load() {
     return;
   }
   render();
+  if (booking.status === "PENDING" && !triedConfirming) {
+    triedConfirming = true;
+    await confirmBooking();
+  }
+}
+
+async function confirmBooking() {
+  $("#error").textContent = "";
+  let result;
+  try {
+    result = (await gql(CONFIRM, { c: code, k: token })).confirmBooking;
+  } catch (error) {
+    fail(error);
+    return;
+  }
+  if (result.__typename === "InvalidState" && result.reason === "CONFIRMATION_EXPIRED") {
+    $("#error").textContent = t("confirm_expired");
+  } else if (result.__typename !== "Booking") {
+    $("#error").textContent = result.message;
+  }
+  await load();
+  if (result.__typename === "Booking") say(t("confirmed_now"));
+  focusOn($(result.__typename === "Booking" ? "#message" : "#error"));
 }
 
 function render() {
   const open = booking.status === "BOOKED" && new Date(booking.startsAt) > new Date();
+  // past its deadline a PENDING booking only waits for the sweep: nothing left to confirm
+  const pending = booking.status === "PENDING" && new Date(booking.confirmBy) > new Date();
   replace(
     $("#booking"),
     h("p", { class: "code-line" }, `${t("your_code")} `, h("strong", { class: "code" }, booking.code)),
     booking.status === "BOOKED" ? qrImage(booking) : null,
+    pending
+      ? h("p", { class: "notice" }, t("pending_manage", { when: dateAndTime(booking.confirmBy, booking.office.timezone) }))
+      : null,
     bookingSummary(booking),
     h("h2", {}, t("what_to_bring")),
     whatToBring(booking.service),
     h(
       "p",
       { class: "actions" },
+      pending
+        ? h("button", { type: "button", id: "confirm-booking", onclick: confirmBooking }, t("confirm_booking"))
+        : null,
       open ? calendarLink(booking, booking.calendarFile) : null,
       open
         ? h(
@@ -86,7 +123,7 @@ function render() {
             t("reschedule"),
           )
         : null,
-      open
+      open || pending
         ? h("button", { type: "button", id: "cancel-open", class: "danger", onclick: openCancel }, t("cancel"))
         : null,
       booking.ticket

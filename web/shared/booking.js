@@ -7,7 +7,7 @@ import { day, isoDate, time } from "./format.js";
 import { gql } from "./graphql.js";
 import { t } from "./i18n.js";
 
-export const BOOKING_FIELDS = `id code status startsAt endsAt qrCode
+export const BOOKING_FIELDS = `id code status confirmBy startsAt endsAt qrCode
   citizen { name email documentHint }
   service { id name description durationMinutes requiredDocuments }
   office { id name address timezone }

@@ -1,0 +1,106 @@
+"""Proof of a reachable person: a PENDING booking becomes BOOKED when the citizen confirms it from the mailed
+link before its deadline; otherwise it is cancelled and its seat goes back on sale.
+
+A lapsed booking becomes CANCELLED (actor "system", note "not confirmed") rather than a status of its own:
+to the citizen, the partner API, the code index and the statistics it is simply a booking that no longer
+holds its seat, and every reader of CANCELLED already does the right thing with it; the history says why.
+Nobody is mailed about it: the address never proved to be anyone's.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from core.errors import InvalidStateError, NotFoundError
+from models.booking import BookingStatus
+from resolvers.booking import history, lookup
+from resolvers.booking.records import BookingRecord
+
+NOT_CONFIRMED = "not confirmed"
+SWEEP_BATCH = 500
+
+# Lapsed PENDING bookings become CANCELLED and their seats come back, in one statement. SKIP LOCKED: two
+# workers (or a worker and a booking of the same slot) never take the same row, and a row being confirmed
+# right now is left to that confirmation. One slots UPDATE per slot with the count: a statement's CTEs share
+# one snapshot, so a second UPDATE of the same slot row would be lost.
+_EXPIRE = """
+    WITH lapsed AS (
+        SELECT id FROM bookings
+        WHERE status = 'PENDING' AND confirm_by <= now() {scope}
+        ORDER BY confirm_by LIMIT :batch
+        FOR UPDATE SKIP LOCKED
+    ),
+    expired AS (
+        UPDATE bookings b SET status = 'CANCELLED' FROM lapsed WHERE b.id = lapsed.id
+        RETURNING b.id, b.slot_id
+    ),
+    seats AS (
+        UPDATE slots sl SET booked = greatest(sl.booked - freed.n, 0)
+        FROM (SELECT slot_id, count(*) AS n FROM expired GROUP BY slot_id) AS freed
+        WHERE sl.id = freed.slot_id
+    ),
+    events AS (
+        INSERT INTO booking_events (booking_id, status, actor, note)
+        SELECT id, 'CANCELLED', 'system', :note FROM expired
+    )
+    SELECT count(*) FROM expired
+"""
+_EXPIRE_ALL = text(_EXPIRE.format(scope=""))
+_EXPIRE_SLOT = text(_EXPIRE.format(scope="AND slot_id = :slot_id"))
+
+
+async def expire_lapsed(conn: AsyncConnection, *, slot_id: int | None = None) -> int:
+    """Cancels the PENDING bookings past their deadline (of one slot, or a batch of all) and gives their seats
+    back. Idempotent: a second run, or a second worker, finds nothing more to do."""
+    if slot_id is None:
+        params: dict[str, object] = {"batch": SWEEP_BATCH, "note": NOT_CONFIRMED}
+        return int((await conn.execute(_EXPIRE_ALL, params)).scalar_one())
+    params = {"batch": SWEEP_BATCH, "note": NOT_CONFIRMED, "slot_id": slot_id}
+    return int((await conn.execute(_EXPIRE_SLOT, params)).scalar_one())
+
+
+_CONFIRM = text("""
+    UPDATE bookings SET status = 'BOOKED', confirm_by = NULL
+    WHERE id = :id AND status = 'PENDING' AND confirm_by > now()
+    RETURNING id
+""")
+
+
+async def confirm(conn: AsyncConnection, secret_key: bytes, code: str, token: str) -> BookingRecord:
+    """The citizen proves to read the mail: the code and the manage token it carried, before the deadline."""
+    found = await lookup.by_code_and_token(conn, secret_key, code, token)
+    if found is None:
+        raise NotFoundError(lookup.NOT_FOUND)
+    # the conditional UPDATE locks the row and re-checks it: a sweep that cancelled it first wins, and one
+    # that comes after finds it BOOKED
+    if (await conn.execute(_CONFIRM, {"id": found.id})).first() is None:
+        current = await lookup.by_id(conn, found.id)
+        if current.status is BookingStatus.PENDING:
+            raise InvalidStateError(
+                "The time to confirm this booking has passed; its seat is on sale again.",
+                reason="CONFIRMATION_EXPIRED",
+                at=current.confirm_by,
+            )
+        if current.status is BookingStatus.CANCELLED and await _lapsed(conn, current.id):
+            raise InvalidStateError(
+                "This booking was not confirmed in time and was cancelled; please book again.",
+                reason="CONFIRMATION_EXPIRED",
+            )
+        raise InvalidStateError(
+            f"This booking is {current.status.value.lower().replace('_', ' ')}, not waiting for a confirmation.",
+            reason="NOT_PENDING",
+        )
+    await history.record_event(conn, found.id, BookingStatus.BOOKED, None, "citizen", "confirmed")
+    # now the citizen gets the booking's real confirmation: the QR code to check in, the calendar file
+    await history.enqueue(conn, "booking.confirmation", found.id)
+    return await lookup.by_id(conn, found.id)
+
+
+async def _lapsed(conn: AsyncConnection, booking_id: int) -> bool:
+    last = (
+        await conn.execute(
+            text("SELECT note FROM booking_events WHERE booking_id = :id ORDER BY id DESC LIMIT 1"), {"id": booking_id}
+        )
+    ).scalar_one_or_none()
+    return bool(last == NOT_CONFIRMED)
