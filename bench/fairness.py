@@ -55,6 +55,8 @@ SETUP_BLOCK = 2  # 127.2.x.x: the bench's own administration
 PEOPLE_BLOCKS = {"first_come": 30, "first_come_adaptive": 31, "draw": 32}  # an address block per scenario:
 BOT_BLOCKS = {"first_come": 60, "first_come_adaptive": 61, "draw": 62}  # no limit carries over between them
 ARRIVALS_SECONDS = 20
+RUNS = 128  # address ranges per block: people take 500 addresses of a run's range, bots 3 each
+PEOPLE_PER_RUN = 500
 UPSERT_SERVICE = """mutation($i: ServiceInput!) { upsertService(input: $i) { __typename ... on Service { id }
     ... on UserError { message } } }"""
 
@@ -148,9 +150,13 @@ async def scenario(
     started = time.time()
     world = Scenario(base=base, challenge=known[0], deadline=started + args.seconds, **ids)
     rng = random.Random(args.seed)
+    # addresses of this run's own within the scenario's block: the rate limits an earlier run left in Redis
+    # (a day's bookings per address) do not fall on this one
+    run = secrets.randbelow(RUNS)
     bots_plan = {
         "scenario": asdict(world),
         "block": BOT_BLOCKS[name],
+        "first": run * args.bots,
         "bots": args.bots,
         "addresses": args.bot_addresses,
         "identities": args.identities,
@@ -158,7 +164,13 @@ async def scenario(
     bots_task = asyncio.create_task(asyncio.to_thread(run_bots, bots_plan))
     people = await asyncio.gather(
         *(
-            person(world, n, PEOPLE_BLOCKS[name], rng.uniform(0, ARRIVALS_SECONDS), random.Random(rng.random()))
+            person(
+                world,
+                run * PEOPLE_PER_RUN + n,
+                PEOPLE_BLOCKS[name],
+                rng.uniform(0, ARRIVALS_SECONDS),
+                random.Random(rng.random()),
+            )
             for n in range(args.people)
         )
     )
@@ -198,6 +210,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=14, help="the people's arrivals and choices")
     parser.add_argument("--scenarios", default=",".join(POLICIES))
     args = parser.parse_args()
+    if args.people > PEOPLE_PER_RUN:
+        raise SystemExit(f"at most {PEOPLE_PER_RUN} people (each has an address of its own)")
     chosen = [name for name in args.scenarios.split(",") if name]
     unknown = set(chosen) - set(POLICIES)
     if unknown:

@@ -226,7 +226,10 @@ def merged(outcomes: list[Outcome]) -> dict[str, Any]:
 async def run_bots(plan: dict[str, Any]) -> dict[str, Any]:
     scenario = Scenario(**plan["scenario"])
     outcomes = await asyncio.gather(
-        *(bot(scenario, n, plan["block"], plan["addresses"], plan["identities"]) for n in range(plan["bots"]))
+        *(
+            bot(scenario, plan["first"] + n, plan["block"], plan["addresses"], plan["identities"])
+            for n in range(plan["bots"])
+        )
     )
     return merged(list(outcomes))
 
