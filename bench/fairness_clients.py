@@ -85,13 +85,15 @@ def solve(challenge: dict[str, Any]) -> tuple[str, float]:
 
 
 def identity(kind: str, number: int) -> dict[str, Any]:
-    """A requester's citizen data: documents unique per identity, mails and phones too."""
-    document = f"{7 if kind == 'person' else 9}{number:07d}"
+    """A requester's citizen data: document, mail and phone unique per identity."""
+    # documents, mails and phones all apart between people and bots: the limits count a booking against a
+    # person when any of the three matches
+    digit = 7 if kind == "person" else 9
     return {
         "name": f"{kind.title()} {number}",
-        "documentId": document,
+        "documentId": f"{digit}{number:07d}",
         "email": f"{kind}{number}@example.org",
-        "phone": f"+54 351 5{number:06d}",
+        "phone": f"+54 351 {digit}{number:06d}",
         "locale": "es",
     }
 
