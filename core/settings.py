@@ -39,6 +39,11 @@ class Settings(BaseSettings):
     reminder_hours: int = Field(default=24, alias="TURNERO_REMINDER_HOURS")
     # how long holdSlot keeps a seat (fractions allowed: tests hold for seconds)
     hold_minutes: float = Field(default=5, gt=0, le=60, alias="TURNERO_HOLD_MINUTES")
+    # a freed seat offered to the waitlist is kept this long for the entry it is offered to; with nobody
+    # waiting, it returns to availability only after the re-release delay (0: at once), so that watching for
+    # cancellations wins nothing (fractions allowed, as for holds)
+    offer_minutes: float = Field(default=60, gt=0, le=7 * 24 * 60, alias="TURNERO_OFFER_MINUTES")
+    rerelease_delay_minutes: float = Field(default=10, ge=0, le=24 * 60, alias="TURNERO_RERELEASE_DELAY_MINUTES")
     # outbox and webhook retries: base delay doubles per attempt; after max attempts the row is FAILED
     outbox_max_attempts: int = Field(default=8, alias="TURNERO_OUTBOX_MAX_ATTEMPTS")
     webhook_max_attempts: int = Field(default=8, alias="TURNERO_WEBHOOK_MAX_ATTEMPTS")

@@ -19,6 +19,7 @@ from resolvers.booking.challenge import Gate
 from resolvers.booking.citizen import Citizen, CitizenInput, citizen
 from resolvers.booking.codes import hold_token_hash, manage_token, manage_token_hash, new_code, new_nonce
 from resolvers.booking.records import BOOKING_COLUMNS, BookingRecord, ConfirmationRecord
+from resolvers.waitlist.offers import OfferTiming, free_seat
 
 CODE_ATTEMPTS = 10
 MAX_REASON = 500
@@ -42,7 +43,7 @@ async def _slot(conn: AsyncConnection, slot_id: str) -> SlotRecord:
     return found
 
 
-async def _within_limit(conn: AsyncConnection, person: Citizen, service_id: int) -> None:
+async def within_limit(conn: AsyncConnection, person: Citizen, service_id: int) -> None:
     # one booking at a time per person: two requests for the same citizen cannot both pass the count
     await conn.execute(
         text("SELECT pg_advisory_xact_lock(:key)"),
@@ -91,7 +92,7 @@ _INSERT = text(f"""
 """)
 
 
-async def _insert(
+async def insert_booking(
     conn: AsyncConnection,
     viewer: Viewer,
     secret_key: bytes,
@@ -170,12 +171,12 @@ async def book(
         # after a replay's answer (it takes no seat: a retry needs no new challenge), before any seat is taken;
         # a held seat was taken by holdSlot, which asked for the challenge then
         await gate(conn, slot.service_id)
-    await _within_limit(conn, person, slot.service_id)
+    await within_limit(conn, person, slot.service_id)
     if data.hold_token is not None:
         taken = await seats.take_held_seat(conn, slot, hold_token_hash(secret_key, data.hold_token))
     else:
         taken = await seats.take_seat(conn, slot, with_reserved=channel in RESERVED_CHANNELS)
-    confirmation = await _insert(conn, viewer, secret_key, taken, person, channel, notes)
+    confirmation = await insert_booking(conn, viewer, secret_key, taken, person, channel, notes)
     if key is not None:
         await idempotency.remember(conn, scope, key, {"booking_id": confirmation.booking.id})
     return confirmation
@@ -189,8 +190,10 @@ async def reschedule(
     slot_id: str,
     token: str | None,
     idempotency_key: str | None,
+    timing: OfferTiming,
 ) -> ConfirmationRecord:
-    """The new seat is taken and the old one freed in one transaction: on any failure nothing moves.
+    """The new seat is taken and the old one freed in one transaction: on any failure nothing moves. The old
+    seat goes to the waitlist first (resolvers/waitlist/offers.py).
 
     The caller proves its right to the booking first (for_change, which also locks it: a concurrent
     request with the same key waits there); only then may a stored result be replayed.
@@ -216,9 +219,9 @@ async def reschedule(
     with_reserved = token is None and may_use_reserved(viewer, target.office_id)
     if target.id < booking.slot_id:
         taken = await seats.take_seat(conn, target, with_reserved=with_reserved)
-        await seats.give_back_seat(conn, booking.slot_id)
+        await free_seat(conn, booking.slot_id, timing)
     else:
-        await seats.give_back_seat(conn, booking.slot_id)
+        await free_seat(conn, booking.slot_id, timing)
         taken = await seats.take_seat(conn, target, with_reserved=with_reserved)
     await conn.execute(
         # a new time earns a new reminder
@@ -252,8 +255,15 @@ def _actor_channel(viewer: Viewer) -> Channel | None:
 
 
 async def cancel(
-    conn: AsyncConnection, viewer: Viewer, secret_key: bytes, code: str, token: str | None, reason: str | None
+    conn: AsyncConnection,
+    viewer: Viewer,
+    secret_key: bytes,
+    code: str,
+    token: str | None,
+    reason: str | None,
+    timing: OfferTiming,
 ) -> BookingRecord:
+    """The seat goes to the waitlist first, or back to everyone after the re-release delay (offers.py)."""
     booking = await lookup.for_change(conn, viewer, secret_key, code, token)
     # CancelResult has no ValidationError: an over-long reason is trimmed, not refused
     reason = (reason or "").strip()[:MAX_REASON] or None
@@ -261,7 +271,7 @@ async def cancel(
         raise InvalidStateError(f"A {booking.status.value.lower().replace('_', ' ')} booking cannot be cancelled.")
     await _not_begun(conn, booking)
     await conn.execute(text("UPDATE bookings SET status = 'CANCELLED' WHERE id = :id"), {"id": booking.id})
-    await seats.give_back_seat(conn, booking.slot_id)
+    await free_seat(conn, booking.slot_id, timing)
     await history.record_event(conn, booking.id, BookingStatus.CANCELLED, _actor_channel(viewer), viewer.caller, reason)
     await history.enqueue(conn, "booking.cancellation", booking.id, {"reason": reason})
     return await lookup.by_id(conn, booking.id)

@@ -10,6 +10,7 @@ from models.booking import Channel
 from resolvers.accounts import partners
 from resolvers.booking import book, holds, lookup
 from resolvers.booking.citizen import CitizenInput as CitizenData
+from resolvers.waitlist.offers import OfferTiming
 from schema.booking.challenge import challenge_gate
 from schema.booking.types import Booking, BookingConfirmation, PartnerKey, SlotHold
 from schema.context import Info
@@ -143,8 +144,11 @@ class BookingMutation:
         self, info: Info, code: str, manage_token: str | None = None, reason: str | None = None
     ) -> CancelResult:
         viewer, secret_key = info.context.viewer, info.context.state.secret_key
+        timing = OfferTiming.from_settings(info.context.state.settings)
         return await run_mutation(
-            info, lambda conn: book.cancel(conn, viewer, secret_key, code, manage_token, reason), Booking.from_record
+            info,
+            lambda conn: book.cancel(conn, viewer, secret_key, code, manage_token, reason, timing),
+            Booking.from_record,
         )
 
     @strawberry.mutation(
@@ -159,9 +163,12 @@ class BookingMutation:
         idempotency_key: str | None = None,
     ) -> BookResult:
         viewer, secret_key = info.context.viewer, info.context.state.secret_key
+        timing = OfferTiming.from_settings(info.context.state.settings)
         return await run_mutation(
             info,
-            lambda conn: book.reschedule(conn, viewer, secret_key, code, slot_id, manage_token, idempotency_key),
+            lambda conn: book.reschedule(
+                conn, viewer, secret_key, code, slot_id, manage_token, idempotency_key, timing
+            ),
             BookingConfirmation.from_record,
         )
 
