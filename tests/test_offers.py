@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from playwright.async_api import Browser, async_playwright, expect
 from sqlalchemy import text
 
 from core.runtime import AppState
@@ -21,6 +22,7 @@ from jobs.waitlist import expire_offers
 from notifications.mail.compose import compose
 from notifications.outbox import OutboxRow
 from tests.booking_support import CANCEL, ZONE, book, bookable_slots, citizen, scalar
+from tests.browser_support import PHONE, ensure_chromium
 from tests.conftest import TESTS_MAX_QUERY_COST
 from tests.hold_support import shown
 from tests.processes import at_once, serving, suite_environment
@@ -293,3 +295,37 @@ async def test_concurrent_cancels_and_accepts_across_two_processes_never_double_
     active = "SELECT count(*) FROM bookings WHERE slot_id = :id AND status = 'BOOKED'"
     assert await scalar(state, active, id=int(slot_id)) == WAITING
     assert await scalar(state, "SELECT count(*) FROM waitlist_entries WHERE status = 'BOOKED'") == WAITING
+
+
+@pytest.fixture(scope="module")
+async def browser() -> AsyncIterator[Browser]:
+    executable = ensure_chromium()
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(executable_path=executable)
+        yield launched
+        await launched.close()
+
+
+@pytest.mark.slow
+async def test_the_mails_link_opens_a_page_that_accepts_the_offer(
+    web: Api, state: AppState, servers: list[str], browser: Browser
+) -> None:
+    token = await web.make_admin(state)
+    slot_id, service_id, booked = await full_slot(web, token, state)
+    entry = await waiting(web, service_id, "26000001")
+    await cancel(web, booked)
+    context = await browser.new_context(locale="es-AR", timezone_id="America/Argentina/Cordoba", viewport=PHONE)
+    try:
+        page = await context.new_page()
+        blocked: list[str] = []
+        page.on("console", lambda message: blocked.append(message.text) if "Content Security" in message.text else None)
+        await page.goto(f"{servers[1]}/waitlist#id={entry['id']}&token={entry['manageToken']}")
+        await expect(page.get_by_role("status")).to_contain_text("Te lo guardamos hasta")
+        await page.get_by_role("button", name="Aceptar el turno").click()
+        await expect(page.get_by_role("status")).to_contain_text("¡Listo! Tu turno es el")
+        await expect(page.get_by_role("link", name="Ver el turno")).to_be_visible()
+    finally:
+        await context.close()
+    assert blocked == []
+    assert (await read(web, entry))["status"] == "BOOKED"
+    assert await scalar(state, "SELECT booked FROM slots WHERE id = :id", id=int(slot_id)) == 1
