@@ -21,7 +21,7 @@ from jobs.context import JobContext
 from jobs.waitlist import expire_offers
 from notifications.mail.compose import compose
 from notifications.outbox import OutboxRow
-from tests.booking_support import CANCEL, ZONE, book, bookable_slots, citizen, scalar
+from tests.booking_support import CANCEL, RESCHEDULE, ZONE, book, bookable_slots, citizen, scalar
 from tests.browser_support import PHONE, ensure_chromium
 from tests.conftest import TESTS_MAX_QUERY_COST
 from tests.hold_support import shown
@@ -248,6 +248,23 @@ async def test_an_expired_offer_passes_to_the_next_and_then_back_after_the_delay
     seen = await shown(web, state, slot_id)
     assert seen is not None
     assert seen["remaining"] == 1
+
+
+async def test_a_seat_left_by_a_reschedule_is_offered_too(web: Api, state: AppState) -> None:
+    token = await web.make_admin(state)
+    slot_ids = await bookable_slots(web, token, capacity=1)
+    booked = await book(web, slot_ids[0])
+    service_id = int(await scalar(state, "SELECT service_id FROM slots WHERE id = :id", id=int(slot_ids[0])))
+    entry = await waiting(web, service_id, "27000001")
+
+    variables = {"c": booked["booking"]["code"], "s": slot_ids[1], "t": booked["manageToken"]}
+    moved = (await web.run(RESCHEDULE, variables))["rescheduleBooking"]
+
+    assert moved["__typename"] == "BookingConfirmation", moved
+    assert (await read(web, entry))["status"] == "OFFERED"
+    offered = "SELECT offer_slot_id FROM waitlist_entries WHERE id = :id"
+    assert await scalar(state, offered, id=int(entry["id"])) == int(slot_ids[0])
+    assert await shown(web, state, slot_ids[0]) is None
 
 
 SEATS = 6
