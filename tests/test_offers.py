@@ -3,6 +3,7 @@ processes with the re-release delay on (the rest of the suite runs with it off).
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
@@ -265,6 +266,26 @@ async def test_a_seat_left_by_a_reschedule_is_offered_too(web: Api, state: AppSt
     offered = "SELECT offer_slot_id FROM waitlist_entries WHERE id = :id"
     assert await scalar(state, offered, id=int(entry["id"])) == int(slot_ids[0])
     assert await shown(web, state, slot_ids[0]) is None
+
+
+async def test_two_workers_expiring_at_once_pass_each_seat_on_once(web: Api, state: AppState) -> None:
+    token = await web.make_admin(state)
+    slot_id = (await bookable_slots(web, token, capacity=3))[0]
+    bookings = [await book(web, slot_id, citizen=citizen(f"2800000{n}")) for n in range(3)]
+    service_id = int(await scalar(state, "SELECT service_id FROM slots WHERE id = :id", id=int(slot_id)))
+    entries = [await waiting(web, service_id, f"2900000{n}") for n in range(6)]
+    for booked in bookings:
+        await cancel(web, booked)
+    for entry in entries[:3]:
+        await offer_ends(state, entry)
+
+    runs = await asyncio.gather(expire_offers(job_context(state)), expire_offers(job_context(state)))
+
+    assert sum(run["expired"] for run in runs) == 3
+    assert [(await read(web, entry))["status"] for entry in entries] == ["EXPIRED"] * 3 + ["OFFERED"] * 3
+    live = "SELECT count(*) FROM slot_holds WHERE slot_id = :id AND expires_at > now()"
+    assert await scalar(state, live, id=int(slot_id)) == 3
+    assert await shown(web, state, slot_id) is None
 
 
 SEATS = 6
