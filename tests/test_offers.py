@@ -108,7 +108,7 @@ async def delay_hold_ends(state: AppState, slot_id: str) -> None:
     async with state.engine.begin() as conn:
         result = await conn.execute(
             text("""UPDATE slot_holds SET expires_at = now() - interval '1 second'
-                    WHERE slot_id = :id AND document_hash IS NULL AND expires_at > now()"""),
+                    WHERE slot_id = :id AND rerelease AND expires_at > now()"""),
             {"id": int(slot_id)},
         )
     assert result.rowcount == 1
@@ -202,8 +202,7 @@ async def test_a_declined_offer_goes_to_the_next_then_back_to_everyone_after_the
     assert await shown(web, state, slot_id) is None
     delay = await scalar(
         state,
-        "SELECT expires_at - now() FROM slot_holds WHERE slot_id = :id AND document_hash IS NULL "
-        "AND expires_at > now()",
+        "SELECT expires_at - now() FROM slot_holds WHERE slot_id = :id AND rerelease AND expires_at > now()",
         id=int(slot_id),
     )
     assert timedelta(minutes=DELAY_MINUTES - 1) < delay <= timedelta(minutes=DELAY_MINUTES)
@@ -288,6 +287,27 @@ async def test_two_workers_expiring_at_once_pass_each_seat_on_once(web: Api, sta
     assert await shown(web, state, slot_id) is None
 
 
+async def test_who_joins_during_the_re_release_delay_is_offered_the_seat_kept_back(web: Api, state: AppState) -> None:
+    token = await web.make_admin(state)
+    slot_id, service_id, booked = await full_slot(web, token, state)
+    await cancel(web, booked)  # nobody waits yet: kept back for the delay
+    assert await shown(web, state, slot_id) is None
+
+    newcomer = await waiting(web, service_id, "30000001")
+
+    assert newcomer["status"] == "OFFERED"
+    assert newcomer["position"] is None
+    offered = "SELECT offer_slot_id FROM waitlist_entries WHERE id = :id"
+    assert await scalar(state, offered, id=int(newcomer["id"])) == int(slot_id)
+    kept = "SELECT count(*) FROM slot_holds WHERE slot_id = :id AND rerelease AND expires_at > now()"
+    assert await scalar(state, kept, id=int(slot_id)) == 0
+    assert await shown(web, state, slot_id) is None
+    # the next one finds nothing kept back: a place in line
+    assert (await waiting(web, service_id, "30000002"))["status"] == "WAITING"
+    accepted = (await web.run(ACCEPT, {"id": newcomer["id"], "t": newcomer["manageToken"]}))["acceptOffer"]
+    assert accepted["__typename"] == "BookingConfirmation", accepted
+
+
 SEATS = 6
 WAITING = 4
 
@@ -312,7 +332,7 @@ async def test_concurrent_cancels_and_accepts_across_two_processes_never_double_
     # each entry got one seat, each seat went to one entry; the others wait out the delay
     offers = await scalar(state, "SELECT count(DISTINCT offer_hold_id) FROM waitlist_entries WHERE status = 'OFFERED'")
     assert offers == WAITING
-    nobody = "SELECT count(*) FROM slot_holds WHERE document_hash IS NULL AND expires_at > now()"
+    nobody = "SELECT count(*) FROM slot_holds WHERE rerelease AND expires_at > now()"
     assert await scalar(state, nobody) == SEATS - WAITING
     assert await shown(web, state, slot_id) is None
 

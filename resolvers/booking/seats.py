@@ -34,8 +34,9 @@ _TAKE = text(f"""
 """)
 
 _HOLD = text(f"""
-    INSERT INTO slot_holds (slot_id, token_hash, address_hash, document_hash, expires_at)
-    SELECT sl.id, :token_hash, :address_hash, :document_hash, clock_timestamp() + make_interval(secs => :seconds)
+    INSERT INTO slot_holds (slot_id, token_hash, address_hash, document_hash, rerelease, expires_at)
+    SELECT sl.id, :token_hash, :address_hash, :document_hash, :rerelease,
+        clock_timestamp() + make_interval(secs => :seconds)
     {_LOCKED} AND sl.id = :slot_id
     RETURNING expires_at
 """)
@@ -139,11 +140,12 @@ async def hold_seat(
     seconds: float,
     with_reserved: bool,
     document_hash: bytes | None = None,
+    rerelease: bool = False,
 ) -> datetime:
     """Takes one seat for a hold of `seconds`; when it expires. SlotUnavailable as take_seat.
 
     document_hash: the citizen the hold is for, where known (an offer to a named citizen), counted by
-    holds.within_hold_limit."""
+    holds.within_hold_limit. rerelease: nobody's hold, keeping a freed seat back (resolvers/waitlist/offers.py)."""
     await lock_slot(conn, found.id)
     params = {
         "slot_id": found.id,
@@ -152,6 +154,7 @@ async def hold_seat(
         "token_hash": token_hash,
         "address_hash": address_hash,
         "document_hash": document_hash,
+        "rerelease": rerelease,
         "seconds": seconds,
     }
     expires_at = (await conn.execute(_HOLD, params)).scalar()

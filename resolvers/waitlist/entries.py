@@ -110,10 +110,15 @@ async def _check_dates(
 
 
 async def join(
-    conn: AsyncConnection, secret_key: bytes, request: WaitlistRequest, gate: ChallengeGate | None = None
+    conn: AsyncConnection,
+    secret_key: bytes,
+    request: WaitlistRequest,
+    timing: OfferTiming,
+    gate: ChallengeGate | None = None,
 ) -> WaitlistRecord:
     """A place at the back of the line; where the procedure's challenge policy asks, for a solved challenge
-    (a place in line is what a bot would hoard next, once seats need one)."""
+    (a place in line is what a bot would hoard next, once seats need one). A suitable seat kept back for its
+    re-release delay is offered at once (resolvers/waitlist/offers.py)."""
     person = citizen(secret_key, request.citizen)
     service_id = parse_id(request.service_id)
     window = (await conn.execute(_SERVICE, {"id": service_id})).scalar() if service_id is not None else None
@@ -146,6 +151,7 @@ async def join(
     inserted = (await conn.execute(_INSERT_ENTRY, values)).scalar()
     if inserted is None:
         raise LimitExceededError("This person is already on the waitlist for this procedure.")
+    await offers.offer_kept_back(conn, int(inserted), timing)
     return await read(conn, int(inserted), token)
 
 

@@ -90,7 +90,7 @@ async def pass_on(conn: AsyncConnection, slot_id: int, timing: OfferTiming) -> i
     token_hash = secrets.token_bytes(32)  # a token nobody is given: the entry's id leads to this hold
     if entry is None:
         if timing.rerelease_delay > timedelta(0):
-            await _hold(conn, found, token_hash, None, timing.rerelease_delay)
+            await _hold(conn, found, token_hash, None, timing.rerelease_delay, rerelease=True)
         return None
     held_until = await _hold(conn, found, token_hash, bytes(entry["document_hash"]), timing.offer + OFFER_GRACE)
     if held_until is None:
@@ -101,7 +101,13 @@ async def pass_on(conn: AsyncConnection, slot_id: int, timing: OfferTiming) -> i
 
 
 async def _hold(
-    conn: AsyncConnection, found: SlotRecord, token_hash: bytes, document_hash: bytes | None, length: timedelta
+    conn: AsyncConnection,
+    found: SlotRecord,
+    token_hash: bytes,
+    document_hash: bytes | None,
+    length: timedelta,
+    *,
+    rerelease: bool = False,
 ) -> datetime | None:
     try:
         return await seats.hold_seat(
@@ -112,6 +118,7 @@ async def _hold(
             seconds=length.total_seconds(),
             with_reserved=False,
             document_hash=document_hash,
+            rerelease=rerelease,
         )
     except SlotUnavailableError:
         return None
@@ -156,3 +163,33 @@ async def expire_one(conn: AsyncConnection, timing: OfferTiming) -> bool:
     await conn.execute(_EXPIRE, {"id": due["id"]})
     await withdraw(conn, int(due["offer_slot_id"]), due["offer_hold_id"], timing)
     return True
+
+
+# The soonest seat kept back for its re-release delay that suits this entry: the hold row is taken with SKIP
+# LOCKED (two newcomers never take one seat; nothing else locks a live re-release hold).
+_KEPT_BACK = text("""
+    SELECT h.id, h.slot_id FROM slot_holds h
+    JOIN slots sl ON sl.id = h.slot_id
+    JOIN offices o ON o.id = sl.office_id
+    JOIN waitlist_entries w ON w.id = :entry_id
+    WHERE h.rerelease AND h.expires_at > now() AND sl.service_id = w.service_id
+      AND (w.office_ids IS NULL OR sl.office_id = ANY(w.office_ids))
+      AND CAST(sl.starts_at AT TIME ZONE o.timezone AS date) BETWEEN w.from_date AND w.to_date
+      AND sl.starts_at > now()
+    ORDER BY sl.starts_at, h.id
+    LIMIT 1
+    FOR UPDATE OF h SKIP LOCKED
+""")
+
+
+async def offer_kept_back(conn: AsyncConnection, entry_id: int, timing: OfferTiming) -> int | None:
+    """Someone joins the waitlist while a seat that suits them is kept back for its re-release delay: it is
+    theirs to accept, not everyone's once the delay ends (whoever waits is offered a seat first). The slot the
+    seat was offered on, or None."""
+    kept = (await conn.execute(_KEPT_BACK, {"entry_id": entry_id})).mappings().first()
+    if kept is None:
+        return None
+    slot_id = int(kept["slot_id"])
+    await seats.lock_slot(conn, slot_id)
+    await conn.execute(_DROP_HOLD, {"hold_id": kept["id"]})
+    return slot_id if await pass_on(conn, slot_id, timing) is not None else None

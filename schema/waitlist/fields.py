@@ -71,8 +71,9 @@ class WaitlistMutation:
             citizen=CitizenData(person.name, person.document_id, person.email, person.phone, person.locale),
         )
         gate = challenge_gate(info, input.challenge)
+        timing = OfferTiming.from_settings(info.context.state.settings)
         return await run_mutation(
-            info, lambda conn: entries.join(conn, secret_key, request, gate), WaitlistEntry.from_record
+            info, lambda conn: entries.join(conn, secret_key, request, timing, gate), WaitlistEntry.from_record
         )
 
     @strawberry.mutation(
