@@ -34,7 +34,9 @@ from resolvers.accounts.viewer import Viewer
 logger = logging.getLogger("turnero.ratelimit")
 
 LOGIN_FIELDS = frozenset({"login"})
-BOOKING_FIELDS = frozenset({"book", "rescheduleBooking", "cancelBooking", "joinWaitlist", "leaveWaitlist"})
+BOOKING_FIELDS = frozenset(
+    {"book", "rescheduleBooking", "cancelBooking", "joinWaitlist", "leaveWaitlist", "acceptOffer"}
+)
 # a hold is the pick of a time a search showed: counted with the searches, so booking budgets stay whole
 SEARCH_FIELDS = frozenset({"availability", "earliestSlots", "holdSlot"})
 REDIS_TIMEOUT_SECONDS = 0.5

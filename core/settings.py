@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     hold_minutes: float = Field(default=5, gt=0, le=60, alias="TURNERO_HOLD_MINUTES")
     # a PENDING booking (services with confirmation_required) not confirmed within this gives its seat back
     confirm_minutes: int = Field(default=30, gt=0, alias="TURNERO_CONFIRM_MINUTES")
+    # a freed seat offered to the waitlist is kept this long for the entry it is offered to; with nobody
+    # waiting, it returns to availability only after the re-release delay (0: at once), so that watching for
+    # cancellations wins nothing (fractions allowed, as for holds)
+    offer_minutes: float = Field(default=60, gt=0, le=7 * 24 * 60, alias="TURNERO_OFFER_MINUTES")
+    rerelease_delay_minutes: float = Field(default=10, ge=0, le=24 * 60, alias="TURNERO_RERELEASE_DELAY_MINUTES")
     # outbox and webhook retries: base delay doubles per attempt; after max attempts the row is FAILED
     outbox_max_attempts: int = Field(default=8, alias="TURNERO_OUTBOX_MAX_ATTEMPTS")
     webhook_max_attempts: int = Field(default=8, alias="TURNERO_WEBHOOK_MAX_ATTEMPTS")

@@ -1,4 +1,5 @@
-"""The confirmation sweep: PENDING bookings past their deadline are cancelled and their seats go back on sale."""
+"""The confirmation sweep: PENDING bookings past their deadline are cancelled and their seats offered to the
+waitlist, or put back on sale after the re-release delay."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import logging
 
 from jobs.context import JobContext, state
 from resolvers.booking.confirmation import SWEEP_BATCH, expire_lapsed
+from resolvers.waitlist.offers import OfferTiming, pass_on
 
 logger = logging.getLogger("turnero.jobs")
 EVERY_SECONDS = 30
@@ -15,11 +17,14 @@ async def expire_unconfirmed(ctx: JobContext) -> dict[str, int]:
     """Batch by batch, each in its own short transaction (a bot's thousand lapsed bookings do not hold
     a thousand locks at once). Safe alongside another worker: SKIP LOCKED keeps them apart."""
     expired = 0
+    timing = OfferTiming.from_settings(state(ctx).settings)
     while True:
         async with state(ctx).engine.begin() as conn:
-            batch = await expire_lapsed(conn)
-        expired += batch
-        if batch < SWEEP_BATCH:
+            freed = await expire_lapsed(conn)
+            for slot_id in freed:  # each freed seat goes to the waitlist first, in the same transaction
+                await pass_on(conn, slot_id, timing)
+        expired += len(freed)
+        if len(freed) < SWEEP_BATCH:
             break
     if expired:
         logger.info("confirmation sweep: %d unconfirmed bookings cancelled, their seats given back", expired)

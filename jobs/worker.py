@@ -10,12 +10,14 @@ from arq.connections import RedisSettings
 from arq.worker import Worker, create_worker
 
 from core.settings import Settings
-from jobs import analytics, confirmations, context, housekeeping, outbox, slots, webhooks
+from jobs import analytics, confirmations, context, housekeeping, outbox, slots, waitlist, webhooks
 from jobs.failures import counted
 from jobs.supervisor import supervise
 
 QUEUE_NAME = "turnero:jobs"
 EVERY_5_MINUTES = set(range(0, 60, 5))
+# an expired offer's seat stays held for resolvers/waitlist/offers.py OFFER_GRACE (2 min): well above this
+EVERY_30_SECONDS = {0, 30}
 
 # every job counts its failed runs for /metrics
 RELEASE_SLOTS = counted(slots.release_slots)
@@ -27,6 +29,7 @@ DELIVER_WEBHOOKS = counted(webhooks.deliver_webhooks)
 REFRESH_RECENT_FACTS = counted(analytics.refresh_recent_facts)
 REFRESH_DEEP_FACTS = counted(analytics.refresh_deep_facts)
 EXPIRE_UNCONFIRMED = counted(confirmations.expire_unconfirmed)
+EXPIRE_OFFERS = counted(waitlist.expire_offers)
 
 
 class WorkerSettings:
@@ -40,6 +43,7 @@ class WorkerSettings:
         REFRESH_RECENT_FACTS,
         REFRESH_DEEP_FACTS,
         EXPIRE_UNCONFIRMED,
+        EXPIRE_OFFERS,
     ]
     cron_jobs: ClassVar[list[Any]] = [
         cron(RELEASE_SLOTS, hour={2}, minute={15}, unique=True, run_at_startup=True),
@@ -50,6 +54,7 @@ class WorkerSettings:
         cron(REFRESH_DEEP_FACTS, hour={3}, minute={45}, unique=True),
         # availability shows a lapsed PENDING booking's seat again within this; booking that slot frees it at once
         cron(EXPIRE_UNCONFIRMED, second=set(range(0, 60, confirmations.EVERY_SECONDS)), unique=True),
+        cron(EXPIRE_OFFERS, second=EVERY_30_SECONDS, unique=True, run_at_startup=True),
     ]
     # no on_startup/on_shutdown: the process's connections are opened once in run(), so that they outlive
     # the Workers that jobs/supervisor.py starts again after a Redis restart

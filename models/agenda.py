@@ -120,5 +120,7 @@ class SlotHold(Base):
     address_hash: Mapped[bytes | None] = mapped_column(LargeBinary)
     # known for holds made for a named citizen (e.g. a waitlist offer); a citizen's holdSlot carries none
     document_hash: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # nobody's: a freed seat kept back for the re-release delay, which a newcomer to the waitlist may be offered
+    rerelease: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = created_at_column()

@@ -36,6 +36,8 @@ class WaitlistEntry(Base):
         ),
         # a freed seat looks for the first waiting entry of its procedure
         Index("ix_waitlist_entries_waiting", "service_id", "id", postgresql_where=text("status = 'WAITING'")),
+        # the expiry job looks for offers whose time is up
+        Index("ix_waitlist_entries_offered", "offer_expires_at", postgresql_where=text("status = 'OFFERED'")),
         CheckConstraint("to_date >= from_date", name="dates_in_order"),
         CheckConstraint("char_length(citizen_name) BETWEEN 1 AND 200", name="citizen_name_length"),
     )
@@ -61,5 +63,7 @@ class WaitlistEntry(Base):
     manage_token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
     offer_slot_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("slots.id"))
     offer_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # the hold that keeps the offered seat (for OFFER_GRACE beyond offer_expires_at: resolvers/waitlist/offers.py)
+    offer_hold_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("slot_holds.id", ondelete="SET NULL"))
     booking_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("bookings.id"))
     created_at: Mapped[datetime] = created_at_column()

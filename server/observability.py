@@ -29,6 +29,7 @@ _ROUTES = (
     "/manage",
     "/booking/",
     "/feedback",
+    "/waitlist",
     "/web/",
 )
 _QUIET = ("/metrics", "/health/live", "/health/ready")

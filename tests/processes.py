@@ -42,6 +42,9 @@ GENEROUS_RATES: dict[str, Any] = {
     # services are ADAPTIVE by default: the suite's anonymous bookings from one address never need a challenge
     # (tests/test_challenge.py tests the default allowance and the policies with a server of its own)
     "TURNERO_CHALLENGE_FREE_BOOKINGS": "1000000",
+    # a cancelled seat nobody waits for shows again at once, as the suite's booking tests expect
+    # (tests/test_offers.py tests the re-release delay with servers of its own)
+    "TURNERO_RERELEASE_DELAY_MINUTES": "0",
 }
 
 

@@ -231,3 +231,35 @@ def test_email_normalisation() -> None:
     assert normalise_email("ana@googlemail.com") == "ana@gmail.com"
     assert normalise_email("Ana.Perez+turno@Outlook.com") == "ana.perez@outlook.com"
     assert normalise_email("ana+x@example.org") == "ana+x@example.org"
+
+
+JOIN_WAITLIST = """mutation($i: WaitlistInput!) { joinWaitlist(input: $i) { __typename
+    ... on WaitlistEntry { id manageToken } ... on UserError { code message } } }"""
+WAITLIST_ENTRY = "query($id: ID!, $t: String!) { waitlistEntry(id: $id, manageToken: $t) { status offerExpiresAt } }"
+
+
+async def test_a_lapsed_booking_s_seat_is_offered_to_the_waitlist_first(
+    served: Api, admin: str, state: AppState
+) -> None:
+    """An expired confirmation frees a seat like a cancellation: the first person waiting is offered it before
+    anyone can book it."""
+    service_id, office_id, (slot_id, *_) = await confirmed_service(served, admin)
+    made = await book(served, slot_id)
+    assert made["__typename"] == "BookingConfirmation", made
+    today = datetime.now(ZoneInfo(ZONE)).date()
+    request = {
+        "serviceId": service_id,
+        "from": today.isoformat(),
+        "to": (today + timedelta(days=7)).isoformat(),
+        "citizen": citizen("41000001", email="waiting@example.org"),
+    }
+    entry = (await served.run(JOIN_WAITLIST, {"i": request}))["joinWaitlist"]
+    assert entry["__typename"] == "WaitlistEntry", entry
+
+    await lapse(state, made["booking"]["code"])
+    assert await sweep(state) == 1
+
+    offered = (await served.run(WAITLIST_ENTRY, {"id": entry["id"], "t": entry["manageToken"]}))["waitlistEntry"]
+    assert offered["status"] == "OFFERED"
+    assert offered["offerExpiresAt"] is not None
+    assert slot_id not in await free_seats(served, service_id, office_id)  # kept for the one offered it

@@ -24,6 +24,7 @@ PAGE_URLS = [
     "/booking/ABC123",
     "/ticket/1",
     "/feedback",
+    "/waitlist",
     "/display/1",
     "/console",
     "/console/analytics",

@@ -30,12 +30,14 @@ from notifications.mail.message import (
 )
 from notifications.mail.qr import qr_png
 from notifications.mail.render import language, local_date_and_time, render, render_text
+from notifications.mail.waitlist import TEMPLATE_BY_KIND as WAITLIST_TEMPLATE_BY_KIND
+from notifications.mail.waitlist import compose_waitlist
 from notifications.outbox import OutboxRow
 from resolvers.booking.codes import manage_token
 from resolvers.feedback.request import request_feedback
 
 # outbox kinds that become a mail, and the template each uses; other kinds (ticket.called, booking.no_show)
-# are for partners' webhooks only
+# are for partners' webhooks only; the waitlist's kinds name an entry, not a booking (notifications/mail/waitlist.py)
 TEMPLATE_BY_KIND = {
     "booking.confirmation": "confirmation",
     # a PENDING booking: the link to confirm it, by its deadline
@@ -52,6 +54,8 @@ _WITH_CALENDAR = frozenset({"confirmation", "change"})
 
 
 async def compose(conn: AsyncConnection, settings: Settings, row: OutboxRow) -> EmailMessage | None:
+    if row.kind in WAITLIST_TEMPLATE_BY_KIND:
+        return await compose_waitlist(conn, settings, row)
     template = TEMPLATE_BY_KIND.get(row.kind)
     if template is None or row.booking_id is None:
         return None

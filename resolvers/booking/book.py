@@ -19,6 +19,7 @@ from resolvers.booking.challenge import Gate
 from resolvers.booking.citizen import Citizen, CitizenInput, citizen
 from resolvers.booking.codes import hold_token_hash, manage_token, manage_token_hash, new_code, new_nonce
 from resolvers.booking.records import BOOKING_COLUMNS, BookingRecord, ConfirmationRecord
+from resolvers.waitlist.offers import OfferTiming, free_seat, pass_on
 
 CODE_ATTEMPTS = 10
 DEFAULT_CONFIRM_MINUTES = 30
@@ -55,7 +56,7 @@ _LIMIT = text(f"""
 """)
 
 
-async def _within_limit(conn: AsyncConnection, person: Citizen, service_id: int) -> bool:
+async def within_limit(conn: AsyncConnection, person: Citizen, service_id: int) -> bool:
     """Refuses a person over the service's limit; answers whether the service asks for confirmation."""
     # one booking at a time per person: two requests sharing any key cannot both pass the count
     for key in identity.lock_keys(person.document_hash, person.email_hash, person.phone_hash):
@@ -109,7 +110,7 @@ _INSERT = text(f"""
 """)
 
 
-async def _insert(
+async def insert_booking(
     conn: AsyncConnection,
     viewer: Viewer,
     secret_key: bytes,
@@ -117,7 +118,7 @@ async def _insert(
     person: Citizen,
     channel: Channel,
     notes: str | None,
-    confirm_minutes: int | None,
+    confirm_minutes: int | None = None,
 ) -> ConfirmationRecord:
     """confirm_minutes: the booking is PENDING for so long, awaiting confirmation; None: BOOKED at once."""
     nonce = new_nonce()
@@ -181,6 +182,7 @@ async def book(
     data: BookInput,
     gate: Gate | None = None,
     *,
+    timing: OfferTiming,
     confirm_minutes: int = DEFAULT_CONFIRM_MINUTES,
 ) -> ConfirmationRecord:
     person = citizen(secret_key, data.citizen)
@@ -210,16 +212,20 @@ async def book(
         # after a replay's answer (it takes no seat: a retry needs no new challenge), before any seat is taken;
         # a held seat was taken by holdSlot, which asked for the challenge then
         await gate(conn, slot.service_id)
-    confirmation_required = await _within_limit(conn, person, slot.service_id)
+    confirmation_required = await within_limit(conn, person, slot.service_id)
     pending = _asks_confirmation(viewer, confirmation_required, person)
     if confirmation_required:
-        # a seat whose PENDING booking has lapsed is free now, not at the sweep's next run
-        await confirmation.expire_lapsed(conn, slot_id=slot.id)
+        # a seat whose PENDING booking has lapsed is freed now, not at the sweep's next run: offered to the
+        # waitlist first, as the sweep would (then this booking finds it held, as anyone would)
+        for freed in await confirmation.expire_lapsed(conn, slot_id=slot.id):
+            await pass_on(conn, freed, timing)
     if data.hold_token is not None:
         taken = await seats.take_held_seat(conn, slot, hold_token_hash(secret_key, data.hold_token))
     else:
         taken = await seats.take_seat(conn, slot, with_reserved=channel in RESERVED_CHANNELS)
-    made = await _insert(conn, viewer, secret_key, taken, person, channel, notes, confirm_minutes if pending else None)
+    made = await insert_booking(
+        conn, viewer, secret_key, taken, person, channel, notes, confirm_minutes if pending else None
+    )
     if key is not None:
         await idempotency.remember(conn, scope, key, {"booking_id": made.booking.id})
     return made
@@ -233,8 +239,10 @@ async def reschedule(
     slot_id: str,
     token: str | None,
     idempotency_key: str | None,
+    timing: OfferTiming,
 ) -> ConfirmationRecord:
-    """The new seat is taken and the old one freed in one transaction: on any failure nothing moves.
+    """The new seat is taken and the old one freed in one transaction: on any failure nothing moves. The old
+    seat goes to the waitlist first (resolvers/waitlist/offers.py).
 
     The caller proves its right to the booking first (for_change, which also locks it: a concurrent
     request with the same key waits there); only then may a stored result be replayed.
@@ -262,9 +270,9 @@ async def reschedule(
     with_reserved = token is None and may_use_reserved(viewer, target.office_id)
     if target.id < booking.slot_id:
         taken = await seats.take_seat(conn, target, with_reserved=with_reserved)
-        await seats.give_back_seat(conn, booking.slot_id)
+        await free_seat(conn, booking.slot_id, timing)
     else:
-        await seats.give_back_seat(conn, booking.slot_id)
+        await free_seat(conn, booking.slot_id, timing)
         taken = await seats.take_seat(conn, target, with_reserved=with_reserved)
     await conn.execute(
         # a new time earns a new reminder
@@ -298,8 +306,15 @@ def _actor_channel(viewer: Viewer) -> Channel | None:
 
 
 async def cancel(
-    conn: AsyncConnection, viewer: Viewer, secret_key: bytes, code: str, token: str | None, reason: str | None
+    conn: AsyncConnection,
+    viewer: Viewer,
+    secret_key: bytes,
+    code: str,
+    token: str | None,
+    reason: str | None,
+    timing: OfferTiming,
 ) -> BookingRecord:
+    """The seat goes to the waitlist first, or back to everyone after the re-release delay (offers.py)."""
     booking = await lookup.for_change(conn, viewer, secret_key, code, token)
     # CancelResult has no ValidationError: an over-long reason is trimmed, not refused
     reason = (reason or "").strip()[:MAX_REASON] or None
@@ -308,7 +323,7 @@ async def cancel(
         raise InvalidStateError(f"A {booking.status.value.lower().replace('_', ' ')} booking cannot be cancelled.")
     await _not_begun(conn, booking)
     await conn.execute(text("UPDATE bookings SET status = 'CANCELLED' WHERE id = :id"), {"id": booking.id})
-    await seats.give_back_seat(conn, booking.slot_id)
+    await free_seat(conn, booking.slot_id, timing)
     await history.record_event(conn, booking.id, BookingStatus.CANCELLED, _actor_channel(viewer), viewer.caller, reason)
     await history.enqueue(conn, "booking.cancellation", booking.id, {"reason": reason})
     return await lookup.by_id(conn, booking.id)

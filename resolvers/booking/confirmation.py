@@ -44,20 +44,21 @@ _EXPIRE = """
         INSERT INTO booking_events (booking_id, status, actor, note)
         SELECT id, 'CANCELLED', 'system', :note FROM expired
     )
-    SELECT count(*) FROM expired
+    SELECT slot_id FROM expired
 """
 _EXPIRE_ALL = text(_EXPIRE.format(scope=""))
 _EXPIRE_SLOT = text(_EXPIRE.format(scope="AND slot_id = :slot_id"))
 
 
-async def expire_lapsed(conn: AsyncConnection, *, slot_id: int | None = None) -> int:
+async def expire_lapsed(conn: AsyncConnection, *, slot_id: int | None = None) -> list[int]:
     """Cancels the PENDING bookings past their deadline (of one slot, or a batch of all) and gives their seats
-    back. Idempotent: a second run, or a second worker, finds nothing more to do."""
+    back: the slot of each, for the caller to offer to the waitlist (resolvers/waitlist/offers.pass_on).
+    Idempotent: a second run, or a second worker, finds nothing more to do."""
     if slot_id is None:
         params: dict[str, object] = {"batch": SWEEP_BATCH, "note": NOT_CONFIRMED}
-        return int((await conn.execute(_EXPIRE_ALL, params)).scalar_one())
+        return [int(freed) for freed in (await conn.execute(_EXPIRE_ALL, params)).scalars()]
     params = {"batch": SWEEP_BATCH, "note": NOT_CONFIRMED, "slot_id": slot_id}
-    return int((await conn.execute(_EXPIRE_SLOT, params)).scalar_one())
+    return [int(freed) for freed in (await conn.execute(_EXPIRE_SLOT, params)).scalars()]
 
 
 _CONFIRM = text("""

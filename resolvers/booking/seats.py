@@ -34,8 +34,9 @@ _TAKE = text(f"""
 """)
 
 _HOLD = text(f"""
-    INSERT INTO slot_holds (slot_id, token_hash, address_hash, document_hash, expires_at)
-    SELECT sl.id, :token_hash, :address_hash, :document_hash, clock_timestamp() + make_interval(secs => :seconds)
+    INSERT INTO slot_holds (slot_id, token_hash, address_hash, document_hash, rerelease, expires_at)
+    SELECT sl.id, :token_hash, :address_hash, :document_hash, :rerelease,
+        clock_timestamp() + make_interval(secs => :seconds)
     {_LOCKED} AND sl.id = :slot_id
     RETURNING expires_at
 """)
@@ -78,7 +79,8 @@ async def slot(conn: AsyncConnection, slot_id: int) -> SlotRecord | None:
     return SlotRecord.from_row(row) if row else None
 
 
-async def _lock(conn: AsyncConnection, slot_id: int) -> None:
+async def lock_slot(conn: AsyncConnection, slot_id: int) -> None:
+    """The slot's row, ours until commit: every taker and giver of its seats serialises on it."""
     await conn.execute(_LOCK, {"slot_id": slot_id})
 
 
@@ -120,7 +122,7 @@ async def take_seat(conn: AsyncConnection, found: SlotRecord, *, with_reserved: 
 
     with_reserved: a PHONE or DESK booking, which may take the seats its agenda keeps for those channels.
     """
-    await _lock(conn, found.id)
+    await lock_slot(conn, found.id)
     params = {"slot_id": found.id, "service_id": found.service_id, "with_reserved": with_reserved}
     if (await conn.execute(_TAKE, params)).first() is None:
         raise await _unavailable(conn, found, with_reserved)
@@ -138,12 +140,13 @@ async def hold_seat(
     seconds: float,
     with_reserved: bool,
     document_hash: bytes | None = None,
+    rerelease: bool = False,
 ) -> datetime:
     """Takes one seat for a hold of `seconds`; when it expires. SlotUnavailable as take_seat.
 
     document_hash: the citizen the hold is for, where known (an offer to a named citizen), counted by
-    holds.within_hold_limit."""
-    await _lock(conn, found.id)
+    holds.within_hold_limit. rerelease: nobody's hold, keeping a freed seat back (resolvers/waitlist/offers.py)."""
+    await lock_slot(conn, found.id)
     params = {
         "slot_id": found.id,
         "service_id": found.service_id,
@@ -151,6 +154,7 @@ async def hold_seat(
         "token_hash": token_hash,
         "address_hash": address_hash,
         "document_hash": document_hash,
+        "rerelease": rerelease,
         "seconds": seconds,
     }
     expires_at = (await conn.execute(_HOLD, params)).scalar()
@@ -168,7 +172,7 @@ async def take_held_seat(conn: AsyncConnection, found: SlotRecord, token_hash: b
         raise ValidationFailed("holdToken", "No hold has this token: it was used already, or never given.")
     if held_slot != found.id:
         raise ValidationFailed("holdToken", "This hold is for another slot.")
-    await _lock(conn, found.id)
+    await lock_slot(conn, found.id)
     if (await conn.execute(_USE_HOLD, {"token_hash": token_hash, "slot_id": found.id})).first() is None:
         raise InvalidStateError("This hold has expired: its seat went back. Pick a time again.", "HOLD_EXPIRED")
     params = {"slot_id": found.id, "service_id": found.service_id, "with_reserved": True}

@@ -22,6 +22,8 @@ from models.waitlist import WaitlistStatus
 from resolvers.booking.challenge import ChallengeGate
 from resolvers.booking.citizen import CitizenInput, citizen
 from resolvers.booking.codes import manage_token, manage_token_hash, new_nonce
+from resolvers.waitlist import offers
+from resolvers.waitlist.offers import OfferTiming
 
 MAX_OFFICES = 50  # an entry names a handful of offices; "any" is no list at all
 
@@ -108,10 +110,15 @@ async def _check_dates(
 
 
 async def join(
-    conn: AsyncConnection, secret_key: bytes, request: WaitlistRequest, gate: ChallengeGate | None = None
+    conn: AsyncConnection,
+    secret_key: bytes,
+    request: WaitlistRequest,
+    timing: OfferTiming,
+    gate: ChallengeGate | None = None,
 ) -> WaitlistRecord:
     """A place at the back of the line; where the procedure's challenge policy asks, for a solved challenge
-    (a place in line is what a bot would hoard next, once seats need one)."""
+    (a place in line is what a bot would hoard next, once seats need one). A suitable seat kept back for its
+    re-release delay is offered at once (resolvers/waitlist/offers.py)."""
     person = citizen(secret_key, request.citizen)
     service_id = parse_id(request.service_id)
     window = (await conn.execute(_SERVICE, {"id": service_id})).scalar() if service_id is not None else None
@@ -144,7 +151,8 @@ async def join(
     inserted = (await conn.execute(_INSERT_ENTRY, values)).scalar()
     if inserted is None:
         raise LimitExceededError("This person is already on the waitlist for this procedure.")
-    return await _read(conn, int(inserted), token)
+    await offers.offer_kept_back(conn, int(inserted), timing)
+    return await read(conn, int(inserted), token)
 
 
 # the partial unique index refuses a second live entry of the same person: nothing is inserted then
@@ -158,13 +166,15 @@ _INSERT_ENTRY = text("""
 """)
 _BY_ID = text(f"SELECT {_COLUMNS} FROM waitlist_entries w WHERE w.id = :id")
 _BY_TOKEN = text(f"SELECT {_COLUMNS} FROM waitlist_entries w WHERE w.id = :id AND w.manage_token_hash = :token_hash")
-_LOCK = text("SELECT status::text FROM waitlist_entries WHERE id = :id AND manage_token_hash = :token_hash FOR UPDATE")
+_LOCK = text("""SELECT status::text AS status, offer_slot_id, offer_hold_id FROM waitlist_entries
+    WHERE id = :id AND manage_token_hash = :token_hash FOR UPDATE""")
 _LEAVE = text(
-    "UPDATE waitlist_entries SET status = 'LEFT', offer_slot_id = NULL, offer_expires_at = NULL WHERE id = :id"
+    """UPDATE waitlist_entries SET status = 'LEFT', offer_slot_id = NULL, offer_expires_at = NULL,
+        offer_hold_id = NULL WHERE id = :id"""
 )
 
 
-async def _read(conn: AsyncConnection, entry_id: int, token: str | None = None) -> WaitlistRecord:
+async def read(conn: AsyncConnection, entry_id: int, token: str | None = None) -> WaitlistRecord:
     return WaitlistRecord.from_row((await conn.execute(_BY_ID, {"id": entry_id})).mappings().one(), token)
 
 
@@ -177,16 +187,26 @@ async def by_token(conn: AsyncConnection, secret_key: bytes, entry_id: str, toke
     return WaitlistRecord.from_row(row) if row is not None else None
 
 
-async def leave(conn: AsyncConnection, secret_key: bytes, entry_id: str, token: str) -> WaitlistRecord:
+async def locked(conn: AsyncConnection, secret_key: bytes, entry_id: str, token: str) -> tuple[int, RowMapping]:
+    """The entry's id and its status, offer_slot_id and offer_hold_id, locked to the end of the transaction;
+    NotFound unless the ID and the manage token go together."""
     number = parse_id(entry_id)
-    status = (
-        (await conn.execute(_LOCK, {"id": number, "token_hash": manage_token_hash(secret_key, token)})).scalar()
-        if number is not None
-        else None
-    )
-    if number is None or status is None:
+    values = {"id": number, "token_hash": manage_token_hash(secret_key, token)}
+    row = (await conn.execute(_LOCK, values)).mappings().first() if number is not None else None
+    if number is None or row is None:
         raise NotFoundError("No waitlist entry has this ID and manage token.")
+    return number, row
+
+
+async def leave(
+    conn: AsyncConnection, secret_key: bytes, entry_id: str, token: str, timing: OfferTiming
+) -> WaitlistRecord:
+    """Leaving while OFFERED declines the offer: its seat goes to the next matching entry at once."""
+    number, row = await locked(conn, secret_key, entry_id, token)
+    status = row["status"]
     if status not in (WaitlistStatus.WAITING, WaitlistStatus.OFFERED):
         raise InvalidStateError(f"This entry is {status.lower()}: there is nothing to leave.")
     await conn.execute(_LEAVE, {"id": number})
-    return await _read(conn, number)
+    if status == WaitlistStatus.OFFERED:
+        await offers.withdraw(conn, int(row["offer_slot_id"]), row["offer_hold_id"], timing)
+    return await read(conn, number)

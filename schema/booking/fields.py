@@ -10,6 +10,7 @@ from models.booking import Channel
 from resolvers.accounts import partners
 from resolvers.booking import book, confirmation, holds, lookup
 from resolvers.booking.citizen import CitizenInput as CitizenData
+from resolvers.waitlist.offers import OfferTiming
 from schema.booking.challenge import challenge_gate
 from schema.booking.types import Booking, BookingConfirmation, PartnerKey, SlotHold
 from schema.context import Info
@@ -109,10 +110,11 @@ class BookingMutation:
         )
         viewer, secret_key = info.context.viewer, info.context.state.secret_key
         gate = challenge_gate(info, input.challenge)
-        minutes = info.context.state.settings.confirm_minutes
+        settings = info.context.state.settings
+        minutes, timing = settings.confirm_minutes, OfferTiming.from_settings(settings)
         return await run_mutation(
             info,
-            lambda conn: book.book(conn, viewer, secret_key, data, gate, confirm_minutes=minutes),
+            lambda conn: book.book(conn, viewer, secret_key, data, gate, timing=timing, confirm_minutes=minutes),
             BookingConfirmation.from_record,
         )
 
@@ -158,8 +160,11 @@ class BookingMutation:
         self, info: Info, code: str, manage_token: str | None = None, reason: str | None = None
     ) -> CancelResult:
         viewer, secret_key = info.context.viewer, info.context.state.secret_key
+        timing = OfferTiming.from_settings(info.context.state.settings)
         return await run_mutation(
-            info, lambda conn: book.cancel(conn, viewer, secret_key, code, manage_token, reason), Booking.from_record
+            info,
+            lambda conn: book.cancel(conn, viewer, secret_key, code, manage_token, reason, timing),
+            Booking.from_record,
         )
 
     @strawberry.mutation(
@@ -174,9 +179,12 @@ class BookingMutation:
         idempotency_key: str | None = None,
     ) -> BookResult:
         viewer, secret_key = info.context.viewer, info.context.state.secret_key
+        timing = OfferTiming.from_settings(info.context.state.settings)
         return await run_mutation(
             info,
-            lambda conn: book.reschedule(conn, viewer, secret_key, code, slot_id, manage_token, idempotency_key),
+            lambda conn: book.reschedule(
+                conn, viewer, secret_key, code, slot_id, manage_token, idempotency_key, timing
+            ),
             BookingConfirmation.from_record,
         )
 

@@ -8,9 +8,11 @@ from typing import Annotated
 import strawberry
 
 from resolvers.booking.citizen import CitizenInput as CitizenData
-from resolvers.waitlist import entries
+from resolvers.waitlist import accept, entries
+from resolvers.waitlist.offers import OfferTiming
 from schema.booking.challenge import challenge_gate
-from schema.booking.fields import CitizenInput
+from schema.booking.fields import BookResult, CitizenInput
+from schema.booking.types import BookingConfirmation
 from schema.context import Info
 from schema.errors import (
     ChallengeRequired,
@@ -69,13 +71,32 @@ class WaitlistMutation:
             citizen=CitizenData(person.name, person.document_id, person.email, person.phone, person.locale),
         )
         gate = challenge_gate(info, input.challenge)
+        timing = OfferTiming.from_settings(info.context.state.settings)
         return await run_mutation(
-            info, lambda conn: entries.join(conn, secret_key, request, gate), WaitlistEntry.from_record
+            info, lambda conn: entries.join(conn, secret_key, request, timing, gate), WaitlistEntry.from_record
         )
 
-    @strawberry.mutation(description="Leaves the waitlist: the entry's ID and manageToken.")
+    @strawberry.mutation(
+        description="Leaves the waitlist: the entry's ID and manageToken. Leaving while OFFERED declines the offer: "
+        "the seat goes to the next person waiting."
+    )
     async def leave_waitlist(self, info: Info, id: strawberry.ID, manage_token: str) -> LeaveWaitlistResult:
         secret_key = info.context.state.secret_key
+        timing = OfferTiming.from_settings(info.context.state.settings)
         return await run_mutation(
-            info, lambda conn: entries.leave(conn, secret_key, str(id), manage_token), WaitlistEntry.from_record
+            info,
+            lambda conn: entries.leave(conn, secret_key, str(id), manage_token, timing),
+            WaitlistEntry.from_record,
+        )
+
+    @strawberry.mutation(
+        description="Books the seat offered to an OFFERED entry, for the person on the entry: the entry's ID and "
+        "manageToken. InvalidState once offerExpiresAt has passed (the seat went to the next person)."
+    )
+    async def accept_offer(self, info: Info, id: strawberry.ID, manage_token: str) -> BookResult:
+        viewer, secret_key = info.context.viewer, info.context.state.secret_key
+        return await run_mutation(
+            info,
+            lambda conn: accept.accept_offer(conn, viewer, secret_key, str(id), manage_token),
+            BookingConfirmation.from_record,
         )

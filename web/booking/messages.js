@@ -1,4 +1,4 @@
-// The citizens' pages: booking, managing a booking, following a ticket, giving feedback.
+// The citizens' pages: booking, managing a booking, following a ticket, giving feedback, the waitlist.
 
 export const MESSAGES = {
   es: {
@@ -69,6 +69,19 @@ export const MESSAGES = {
     confirm_booking: "Confirmar mi turno",
     confirmed_now: "¡Listo! Tu turno quedó confirmado. Te mandamos los datos por correo.",
     confirm_expired: "Pasó el plazo para confirmar y el turno quedó libre. Pedí uno nuevo, por favor.",
+    waitlist_title: "Tu lugar en la lista de espera",
+    waitlist_waiting: "Estás en la lista de espera de {service}: lugar {position}.",
+    offer_open: "Se liberó un turno de {service} para vos. Te lo guardamos hasta el {until}.",
+    offer_accept: "Aceptar el turno",
+    offer_decline: "No lo quiero: dejarlo para la próxima persona",
+    waitlist_leave: "Dejar la lista de espera",
+    offer_booked: "¡Listo! Tu turno es el {code}.",
+    offer_see: "Ver el turno",
+    waitlist_over: "Este lugar en la lista ya no está activo ({status}).",
+    waitlist_booked: "ya tenés el turno",
+    waitlist_expired: "la oferta venció",
+    waitlist_left: "dejaste la lista",
+    waitlist_not_found: "No encontramos este lugar en la lista de espera. Revisá el enlace del correo.",
   },
   en: {
     book_title: "Book an appointment",
@@ -138,5 +151,18 @@ export const MESSAGES = {
     confirm_booking: "Confirm my appointment",
     confirmed_now: "Done! Your appointment is confirmed. We sent you the details by e-mail.",
     confirm_expired: "The time to confirm has passed and the appointment was released. Please book a new one.",
+    waitlist_title: "Your place on the waitlist",
+    waitlist_waiting: "You are on the waitlist for {service}: place {position}.",
+    offer_open: "A seat for {service} has freed up for you. It is kept for you until {until}.",
+    offer_accept: "Accept the seat",
+    offer_decline: "I do not want it: leave it to the next person",
+    waitlist_leave: "Leave the waitlist",
+    offer_booked: "Done! Your booking is {code}.",
+    offer_see: "See the booking",
+    waitlist_over: "This place on the waitlist is no longer active ({status}).",
+    waitlist_booked: "you have the appointment",
+    waitlist_expired: "the offer ran out",
+    waitlist_left: "you left the waitlist",
+    waitlist_not_found: "We could not find this place on the waitlist. Check the link in the e-mail.",
   },
 };

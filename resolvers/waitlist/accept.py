@@ -1,0 +1,53 @@
+"""Accepting an offer: the seat held for the entry becomes the citizen's booking, as `book` makes one."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from core.errors import InvalidStateError
+from models.booking import Channel
+from resolvers.accounts.viewer import Viewer
+from resolvers.booking import seats
+from resolvers.booking.book import insert_booking, within_limit
+from resolvers.booking.citizen import Citizen
+from resolvers.booking.records import ConfirmationRecord
+from resolvers.waitlist.entries import locked
+
+_OFFER = text("""
+    SELECT w.offer_expires_at > now() AS in_time, h.token_hash, w.citizen_name, w.citizen_email, w.citizen_phone,
+           w.citizen_locale, w.document_hash, w.document_hint
+    FROM waitlist_entries w LEFT JOIN slot_holds h ON h.id = w.offer_hold_id
+    WHERE w.id = :id
+""")
+_BOOKED = text(
+    "UPDATE waitlist_entries SET status = 'BOOKED', booking_id = :booking_id, offer_hold_id = NULL WHERE id = :id"
+)
+
+
+async def accept_offer(
+    conn: AsyncConnection, viewer: Viewer, secret_key: bytes, entry_id: str, token: str
+) -> ConfirmationRecord:
+    """Books the offered seat for the entry's citizen (limits as for `book`); after offer_expires_at the seat is
+    no longer theirs, whether or not the expiry job has passed it on yet."""
+    number, entry = await locked(conn, secret_key, entry_id, token)
+    if entry["status"] != "OFFERED":
+        raise InvalidStateError(f"This entry is {entry['status'].lower()}: it has no offer to accept.", "NOT_OFFERED")
+    offer = (await conn.execute(_OFFER, {"id": number})).mappings().one()
+    if not offer["in_time"] or offer["token_hash"] is None:
+        raise InvalidStateError("This offer has expired: the seat went to the next person.", "OFFER_EXPIRED")
+    found = await seats.slot(conn, int(entry["offer_slot_id"]))
+    assert found is not None, "an offered seat's slot exists"
+    person = Citizen(
+        name=offer["citizen_name"],
+        email=offer["citizen_email"],
+        phone=offer["citizen_phone"],
+        locale=offer["citizen_locale"],
+        document_hash=bytes(offer["document_hash"]),
+        document_hint=offer["document_hint"],
+    )
+    await within_limit(conn, person, found.service_id)
+    taken = await seats.take_held_seat(conn, found, bytes(offer["token_hash"]))
+    confirmation = await insert_booking(conn, viewer, secret_key, taken, person, Channel.WEB, None)
+    await conn.execute(_BOOKED, {"id": number, "booking_id": confirmation.booking.id})
+    return confirmation
