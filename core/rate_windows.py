@@ -7,7 +7,9 @@ Two of the package's strategies, each where it fits:
   keeps one timestamp per hit, at most `limit` of them, which is cheap for limits in the tens.
 - SMOOTH (its sliding window counter) for the cost buckets: two counters per caller whatever the cost, so
   a charge of 5,000 points is one INCRBY, where a moving window would push 5,000 list entries. The previous
-  window's count decays linearly, which makes it behave as a bucket refilled at limit/window per second.
+  window's count decays linearly once the window has rolled over: over a steady load it behaves as a bucket
+  refilled at limit/window per second, but a bucket spent early in a fresh window stays spent until that window
+  rolls over (up to one window: a minute for the cost buckets).
 
 Every charge of a request, with the figures the answer reports (what is left, when to retry), goes to Redis
 in one pipeline: one round trip. The package's own calls would take two per charge (hit, then stats), so
