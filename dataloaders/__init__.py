@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from dataloaders.booking import EventsByBooking, SlotsById
+from dataloaders.booking import EventsByBooking, HoldKindsBySlot, SlotsById
 from dataloaders.catalogue import (
     DesksByOffice,
     OfficesById,
@@ -29,6 +29,7 @@ class Loaders:
     services_by_desk: ServicesByDesk
     opening_hours_by_office: OpeningHoursByOffice
     slots_by_id: SlotsById
+    hold_kinds_by_slot: HoldKindsBySlot
     events_by_booking: EventsByBooking
     desks_by_id: DesksById
     bookings_by_id: BookingsById
@@ -47,6 +48,7 @@ class Loaders:
             services_by_desk=ServicesByDesk(engine),
             opening_hours_by_office=OpeningHoursByOffice(engine),
             slots_by_id=SlotsById(engine),
+            hold_kinds_by_slot=HoldKindsBySlot(engine),
             events_by_booking=EventsByBooking(engine),
             desks_by_id=DesksById(engine),
             bookings_by_id=BookingsById(engine),

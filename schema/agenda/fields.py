@@ -9,7 +9,8 @@ import strawberry
 
 from core.validation import parse_id
 from resolvers.accounts.viewer import ANONYMOUS
-from resolvers.agenda import agendas, closures, release
+from resolvers.agenda import agendas, closures, office_day, release
+from resolvers.agenda.office_day import MAX_OFFICE_DAY_SLOTS
 from resolvers.analytics.unmet import Searcher
 from resolvers.availability import queries
 from resolvers.availability.queries import MAX_EARLIEST, MAX_RANGE_DAYS
@@ -117,6 +118,17 @@ class AgendaQuery:
             ),
         )
         return [Slot.from_record(slot, staff) for slot in found]
+
+    @strawberry.field(
+        description="Staff of the office: its slots of one local day, full ones too, each with its seats booked, "
+        "held, offered, kept back and reserved (the console's view).",
+        extensions=[ListBound.argument("limit", MAX_OFFICE_DAY_SLOTS)],
+    )
+    async def office_slots(self, info: Info, office_id: strawberry.ID, date: date, limit: int = 500) -> list[Slot]:
+        viewer = info.context.viewer
+        found = await run_query(info, lambda conn: office_day.office_slots(conn, viewer, office_id, date, limit))
+        # remaining as anyone sees it: the seats kept for the phone line and the desk are a column of their own
+        return [Slot.from_record(slot) for slot in found]
 
     @strawberry.field(extensions=[ListBound(MAX_AGENDAS_PER_OFFICE)])
     async def agendas(self, info: Info, office_id: strawberry.ID) -> list[Agenda]:

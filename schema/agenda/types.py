@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 import strawberry
 
+from resolvers.agenda.office_day import HoldKinds, sees_seats
 from resolvers.agenda.records import AgendaRecord, ClosureRecord, ReleaseReportRecord, SlotRecord
 from resolvers.availability.queries import AvailabilityDayRecord
 from schema.bounds import MAX_SLOTS_PER_DAY, ListBound
@@ -29,11 +30,16 @@ class Slot:
         "the desk (reserved) count as taken. availability and earliestSlots answer staff with the reserved seats "
         "counted as free."
     )
-    held: int = strawberry.field(description="Seats taken by holds that have not expired (holdSlot).")
+    held: int = strawberry.field(
+        description="Seats taken by holds that have not expired: citizens' (holdSlot), offers to the waitlist "
+        "(offered) and freed seats kept back (keptBack)."
+    )
     reserved: int = strawberry.field(
         description="Seats the agenda still keeps for PHONE and DESK bookings (reservedSeats); 0 from "
         "reservedUntilHours before the slot starts."
     )
+    booked: int = strawberry.field(description="Seats taken by bookings (confirmed or awaiting confirmation).")
+    pk: strawberry.Private[int]
     office_pk: strawberry.Private[int]
     service_pk: strawberry.Private[int]
 
@@ -50,6 +56,8 @@ class Slot:
             remaining=record.remaining_for(with_reserved),
             held=record.held,
             reserved=record.reserved,
+            booked=record.booked,
+            pk=record.id,
             office_pk=record.office_id,
             service_pk=record.service_id,
         )
@@ -61,6 +69,29 @@ class Slot:
     @strawberry.field
     async def service(self, info: Info) -> Service:
         return await load_service(info, self.service_pk)
+
+    @strawberry.field(
+        description="Of `held`, the seats offered to a waitlist entry until it accepts or its offer ends. Staff of "
+        "the slot's office only (null for anyone else)."
+    )
+    async def offered(self, info: Info) -> int | None:
+        kinds = await _hold_kinds(info, self)
+        return kinds.offered if kinds else None
+
+    @strawberry.field(
+        description="Of `held`, freed seats nobody on the waitlist wanted, kept back for "
+        "TURNERO_RERELEASE_DELAY_MINUTES before anyone may book them. Staff of the slot's office only (null for "
+        "anyone else: it would tell a watcher when a seat comes back)."
+    )
+    async def kept_back(self, info: Info) -> int | None:
+        kinds = await _hold_kinds(info, self)
+        return kinds.kept_back if kinds else None
+
+
+async def _hold_kinds(info: Info, slot: Slot) -> HoldKinds | None:
+    if not sees_seats(info.context.viewer, slot.office_pk):
+        return None
+    return await info.context.loaders.hold_kinds_by_slot.load(slot.pk)
 
 
 @strawberry.type

@@ -6,7 +6,7 @@
 
 import { BOOK_RESULT, BOOKING_FIELDS, bookingSummary, idempotencyKey, slotChooser } from "../shared/booking.js";
 import { $, focusOn, h, replace, replaceIfChanged } from "../shared/dom.js";
-import { dateAndTime, minutesSince, time } from "../shared/format.js";
+import { dateAndTime, isoDate, minutesSince, time } from "../shared/format.js";
 import { expect, gql } from "../shared/graphql.js";
 import { apply, initI18n, language, languageToggles, onLanguage, t } from "../shared/i18n.js";
 import { LiveConnection } from "../shared/live.js";
@@ -47,9 +47,11 @@ const RESCHEDULE = `mutation($c: String!, $s: ID!, $i: String) {
   rescheduleBooking(code: $c, slotId: $s, idempotencyKey: $i) { ${BOOK_RESULT} } }`;
 const BOOK = `mutation($i: BookInput!) { book(input: $i) { ${BOOK_RESULT} } }`;
 const SERVICE = `query($id: ID!) { service(id: $id) { id name offices { id name address timezone } } }`;
+const SLOTS = `query($o: ID!, $d: Date!) { officeSlots(officeId: $o, date: $d) {
+  id startsAt capacity booked held offered keptBack reserved remaining service { name } } }`;
 // which panels each role opens
-const PANELS = { CLERK: ["desk"], MANAGER: ["desk", "phone", "office"], OPERATOR: ["phone"] };
-const ALL_PANELS = ["desk", "phone", "office"];
+const PANELS = { CLERK: ["desk"], MANAGER: ["desk", "phone", "office", "slots"], OPERATOR: ["phone"] };
+const ALL_PANELS = ["desk", "phone", "office", "slots"];
 
 let token = sessionStorage.getItem(TOKEN_KEY);
 let me = null;
@@ -263,6 +265,7 @@ async function refresh() {
     const panel = activePanel();
     if (panel === "desk") await refreshDesk();
     if (panel === "office") await refreshOffice();
+    if (panel === "slots") await refreshSlots();
   } catch (error) {
     fail(error);
   }
@@ -646,6 +649,41 @@ async function refreshOffice() {
   );
   replace($("#office-line"), line.waitingTickets.map(waitRow));
 }
+
+// --- the day's slots -------------------------------------------------------------------------------
+
+// Where each seat of a slot is. `held` counts every live hold; the citizens' own are those that are neither
+// offered to the waitlist nor kept back.
+function slotRow(slot) {
+  const citizens = slot.held - slot.offered - slot.keptBack;
+  return h(
+    "tr",
+    { "data-slot": slot.id },
+    h("td", {}, time(slot.startsAt, office.timezone)),
+    h("td", {}, slot.service.name),
+    h("td", { "data-seats": "capacity" }, String(slot.capacity)),
+    h("td", { "data-seats": "booked" }, String(slot.booked)),
+    h("td", { "data-seats": "held" }, String(citizens)),
+    h("td", { "data-seats": "offered" }, String(slot.offered)),
+    h("td", { "data-seats": "kept-back" }, String(slot.keptBack)),
+    h("td", { "data-seats": "reserved" }, String(slot.reserved)),
+    h("td", { "data-seats": "free" }, String(slot.remaining)),
+  );
+}
+
+async function refreshSlots() {
+  const input = $("#slots-date");
+  if (!input.value) input.value = isoDate(0, office.timezone);
+  const slots = (await api(SLOTS, { o: office.id, d: input.value })).officeSlots;
+  replace($("#slots"), slots.map(slotRow));
+  $("#slots-empty").hidden = slots.length > 0;
+}
+
+$("#slots-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  clearError();
+  refresh();
+});
 
 apply();
 start();
