@@ -26,11 +26,26 @@ LIVE_STATUSES = "('WAITING', 'OFFERED')"
 class WaitlistEntry(Base):
     __tablename__ = "waitlist_entries"
     __table_args__ = (
-        # one place in the line per person and procedure while it is live
+        # one place in the line per person and procedure while it is live: a person is their document, their
+        # e-mail and their phone (resolvers/booking/identity.py), each unique among live entries (NULLs never clash)
         Index(
             "uq_waitlist_entries_live_person",
             "service_id",
             "document_hash",
+            unique=True,
+            postgresql_where=text(f"status IN {LIVE_STATUSES}"),
+        ),
+        Index(
+            "uq_waitlist_entries_live_email",
+            "service_id",
+            "email_hash",
+            unique=True,
+            postgresql_where=text(f"status IN {LIVE_STATUSES}"),
+        ),
+        Index(
+            "uq_waitlist_entries_live_phone",
+            "service_id",
+            "phone_hash",
             unique=True,
             postgresql_where=text(f"status IN {LIVE_STATUSES}"),
         ),
@@ -58,6 +73,9 @@ class WaitlistEntry(Base):
     citizen_locale: Mapped[str] = mapped_column(String(10), server_default="es")
     document_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
     document_hint: Mapped[str] = mapped_column(String(8))
+    # keyed hashes of the normalised e-mail and E.164 phone, as bookings keep them (NULL: none given)
+    email_hash: Mapped[bytes | None] = mapped_column(LargeBinary(32))
+    phone_hash: Mapped[bytes | None] = mapped_column(LargeBinary(32))
     # as a booking's: the token is derived from the nonce with the secret key; only its keyed hash is looked up
     manage_nonce: Mapped[bytes] = mapped_column(LargeBinary(16))
     manage_token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from core.errors import InvalidStateError
 from models.booking import Channel
 from resolvers.accounts.viewer import Viewer
-from resolvers.booking import seats
+from resolvers.booking import identity, seats
 from resolvers.booking.book import insert_booking, within_limit
 from resolvers.booking.citizen import Citizen
 from resolvers.booking.records import ConfirmationRecord
@@ -38,13 +38,18 @@ async def accept_offer(
         raise InvalidStateError("This offer has expired: the seat went to the next person.", "OFFER_EXPIRED")
     found = await seats.slot(conn, int(entry["offer_slot_id"]))
     assert found is not None, "an offered seat's slot exists"
+    email, phone = offer["citizen_email"], offer["citizen_phone"]
     person = Citizen(
         name=offer["citizen_name"],
-        email=offer["citizen_email"],
-        phone=offer["citizen_phone"],
+        email=email,
+        phone=phone,
         locale=offer["citizen_locale"],
         document_hash=bytes(offer["document_hash"]),
         document_hint=offer["document_hint"],
+        # the booking counts against the person by e-mail and phone too, as one made by `book` does (the entry
+        # keeps them as the citizen gave them: the phone already in E.164)
+        email_hash=identity.email_hash(secret_key, email) if email else None,
+        phone_hash=identity.phone_hash(secret_key, phone) if phone else None,
     )
     await within_limit(conn, person, found.service_id)
     taken = await seats.take_held_seat(conn, found, bytes(offer["token_hash"]))

@@ -1,9 +1,9 @@
 """Joining, reading and leaving the waitlist of a procedure.
 
 An entry names the procedure, the offices the person can go to (none: any that offers it) and the days they
-can come; it keeps its place by id. The person is identified as on bookings (document as a keyed hash), and
-holds one live entry per procedure. Its manage token, like a booking's, is derived from a nonce with the secret
-key and returned once, by `joinWaitlist`.
+can come; it keeps its place by id. The person is identified as on bookings (document, e-mail and phone as keyed
+hashes), and holds one live entry per procedure, whichever of the three is shared. Its manage token, like a
+booking's, is derived from a nonce with the secret key and returned once, by `joinWaitlist`.
 """
 
 from __future__ import annotations
@@ -145,23 +145,30 @@ async def join(
         "locale": person.locale,
         "document_hash": person.document_hash,
         "document_hint": person.document_hint,
+        "email_hash": person.email_hash,
+        "phone_hash": person.phone_hash,
         "nonce": nonce,
         "token_hash": manage_token_hash(secret_key, token),
     }
     inserted = (await conn.execute(_INSERT_ENTRY, values)).scalar()
     if inserted is None:
-        raise LimitExceededError("This person is already on the waitlist for this procedure.")
+        raise LimitExceededError(
+            "This person (by document, e-mail or phone) is already on the waitlist for this procedure."
+        )
     await offers.offer_kept_back(conn, int(inserted), timing)
     return await read(conn, int(inserted), token)
 
 
-# the partial unique index refuses a second live entry of the same person: nothing is inserted then
+# The partial unique indexes (document, e-mail, phone: models/waitlist.py) refuse a second live entry of the
+# same person, whichever key it shares: nothing is inserted then. With no conflict target every unique index is
+# an arbiter; a concurrent insert of the same person waits for the first to commit, then inserts nothing.
 _INSERT_ENTRY = text("""
     INSERT INTO waitlist_entries (service_id, office_ids, from_date, to_date, citizen_name, citizen_email,
-        citizen_phone, citizen_locale, document_hash, document_hint, manage_nonce, manage_token_hash)
+        citizen_phone, citizen_locale, document_hash, document_hint, email_hash, phone_hash, manage_nonce,
+        manage_token_hash)
     VALUES (:service_id, :office_ids, :from_date, :to_date, :name, :email, :phone, :locale, :document_hash,
-        :document_hint, :nonce, :token_hash)
-    ON CONFLICT (service_id, document_hash) WHERE status IN ('WAITING', 'OFFERED') DO NOTHING
+        :document_hint, :email_hash, :phone_hash, :nonce, :token_hash)
+    ON CONFLICT DO NOTHING
     RETURNING id
 """)
 _BY_ID = text(f"SELECT {_COLUMNS} FROM waitlist_entries w WHERE w.id = :id")
