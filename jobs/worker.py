@@ -30,6 +30,7 @@ REFRESH_RECENT_FACTS = counted(analytics.refresh_recent_facts)
 REFRESH_DEEP_FACTS = counted(analytics.refresh_deep_facts)
 EXPIRE_UNCONFIRMED = counted(confirmations.expire_unconfirmed)
 EXPIRE_OFFERS = counted(waitlist.expire_offers)
+PASS_ON_LAPSED_HOLDS = counted(waitlist.pass_on_lapsed_holds)
 
 
 class WorkerSettings:
@@ -44,6 +45,7 @@ class WorkerSettings:
         REFRESH_DEEP_FACTS,
         EXPIRE_UNCONFIRMED,
         EXPIRE_OFFERS,
+        PASS_ON_LAPSED_HOLDS,
     ]
     cron_jobs: ClassVar[list[Any]] = [
         cron(RELEASE_SLOTS, hour={2}, minute={15}, unique=True, run_at_startup=True),
@@ -55,6 +57,12 @@ class WorkerSettings:
         # availability shows a lapsed PENDING booking's seat again within this; booking that slot frees it at once
         cron(EXPIRE_UNCONFIRMED, second=set(range(0, 60, confirmations.EVERY_SECONDS)), unique=True),
         cron(EXPIRE_OFFERS, second=EVERY_30_SECONDS, unique=True, run_at_startup=True),
+        cron(
+            PASS_ON_LAPSED_HOLDS,
+            second=set(range(0, 60, waitlist.LAPSED_HOLDS_EVERY_SECONDS)),
+            unique=True,
+            run_at_startup=True,
+        ),
     ]
     # no on_startup/on_shutdown: the process's connections are opened once in run(), so that they outlive
     # the Workers that jobs/supervisor.py starts again after a Redis restart

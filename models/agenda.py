@@ -112,6 +112,8 @@ class SlotHold(Base):
         Index("ix_slot_holds_slot_expires", "slot_id", "expires_at"),
         Index("ix_slot_holds_address_expires", "address_hash", "expires_at"),
         Index("ix_slot_holds_document_expires", "document_hash", "expires_at"),
+        # citizens' and nobody's holds by end: the lapsed-holds pass (resolvers/waitlist/lapsed_holds.py)
+        Index("ix_slot_holds_lapsing", "expires_at", postgresql_where=text("document_hash IS NULL")),
     )
 
     id: Mapped[int] = id_column()

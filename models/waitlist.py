@@ -51,6 +51,8 @@ class WaitlistEntry(Base):
         ),
         # a freed seat looks for the first waiting entry of its procedure
         Index("ix_waitlist_entries_waiting", "service_id", "id", postgresql_where=text("status = 'WAITING'")),
+        # an offer by its hold: deleting a hold nulls the reference (and the console counts offered seats)
+        Index("ix_waitlist_entries_offer_hold", "offer_hold_id", postgresql_where=text("offer_hold_id IS NOT NULL")),
         # the expiry job looks for offers whose time is up
         Index("ix_waitlist_entries_offered", "offer_expires_at", postgresql_where=text("status = 'OFFERED'")),
         CheckConstraint("to_date >= from_date", name="dates_in_order"),

@@ -1,4 +1,4 @@
-"""waitlist entries: one live entry per person by e-mail and phone too
+"""waitlist entries: one live entry per person by e-mail and phone too; indexes for lapsed holds and offers
 
 Revision ID: 0019
 Revises: 0016
@@ -9,6 +9,9 @@ the entry keeps keyed hashes of the normalised e-mail and phone, and a partial u
 document's, which was there) lets one live entry per person and procedure in, whichever key is shared. Entries
 made before this migration have no contact hashes (it cannot read the secret key) and count by document only
 until they end.
+
+Citizens' holds that run out are found by their end (the lapsed-holds pass, resolvers/waitlist/lapsed_holds.py),
+and an offer by its hold (deleting a hold nulls the entry's reference; the console counts offered seats).
 """
 
 from __future__ import annotations
@@ -43,9 +46,20 @@ def upgrade() -> None:
         unique=True,
         postgresql_where=LIVE,
     )
+    op.create_index(
+        "ix_slot_holds_lapsing", "slot_holds", ["expires_at"], postgresql_where=sa.text("document_hash IS NULL")
+    )
+    op.create_index(
+        "ix_waitlist_entries_offer_hold",
+        "waitlist_entries",
+        ["offer_hold_id"],
+        postgresql_where=sa.text("offer_hold_id IS NOT NULL"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_waitlist_entries_offer_hold", table_name="waitlist_entries")
+    op.drop_index("ix_slot_holds_lapsing", table_name="slot_holds")
     op.drop_index("uq_waitlist_entries_live_phone", table_name="waitlist_entries")
     op.drop_index("uq_waitlist_entries_live_email", table_name="waitlist_entries")
     op.drop_column("waitlist_entries", "phone_hash")

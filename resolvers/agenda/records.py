@@ -102,13 +102,25 @@ AGENDA_COLUMNS = (
 )
 
 
+# resolvers/waitlist/lapsed_holds.py LAPSE_GRACE
+LAPSE_GRACE_SECONDS = 60
+
+
 def held_seats(clock: str = "now()") -> str:
     """Seats taken by live holds of slot `sl`: an expired hold gives its seat back by no longer being counted.
 
     `clock` is now() for reads; where a seat is taken under the slot's row lock it is clock_timestamp(), so a
     hold that expired while the lock was awaited is seen as expired by everyone after that moment.
+
+    One exception: while someone waits for the slot's procedure, a citizen's hold (no document, not a
+    re-release) that has just expired still counts for LAPSE_GRACE_SECONDS, until the lapsed-holds pass offers
+    its seat to the waitlist first (resolvers/waitlist/lapsed_holds.py). The waitlist probe runs only for holds
+    in that short window.
     """
-    return f"(SELECT count(*) FROM slot_holds h WHERE h.slot_id = sl.id AND h.expires_at > {clock})"
+    return f"""(SELECT count(*) FROM slot_holds h WHERE h.slot_id = sl.id
+        AND h.expires_at > {clock} - make_interval(secs => {LAPSE_GRACE_SECONDS})
+        AND (h.expires_at > {clock} OR (h.document_hash IS NULL AND NOT h.rerelease AND EXISTS (
+            SELECT 1 FROM waitlist_entries w WHERE w.service_id = sl.service_id AND w.status = 'WAITING'))))"""
 
 
 # Seats of slot `sl` its agenda still keeps for PHONE and DESK bookings: none from reserved_until_hours before
