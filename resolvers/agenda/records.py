@@ -108,7 +108,8 @@ def held_seats(clock: str = "now()") -> str:
     `clock` is now() for reads; where a seat is taken under the slot's row lock it is clock_timestamp(), so a
     hold that expired while the lock was awaited is seen as expired by everyone after that moment.
     """
-    return f"(SELECT count(*) FROM slot_holds h WHERE h.slot_id = sl.id AND h.expires_at > {clock})"
+    # a party's hold keeps several seats
+    return f"(SELECT coalesce(sum(h.seats), 0) FROM slot_holds h WHERE h.slot_id = sl.id AND h.expires_at > {clock})"
 
 
 # Seats of slot `sl` its agenda still keeps for PHONE and DESK bookings: none from reserved_until_hours before
