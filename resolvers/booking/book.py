@@ -48,16 +48,19 @@ async def _slot(conn: AsyncConnection, slot_id: str) -> SlotRecord:
 
 
 # A booking counts against a person when any of the three keys matches, the holder's or a companion's: a new
-# document number does not make a new person when the e-mail or phone is one already booked with.
+# document number does not make a new person when the e-mail or phone is one already booked with. Two branches
+# (not one OR over a subquery) so each reads its own indexes: the holders' three, the companions' three.
 _LIMIT = text(f"""
     SELECT s.max_active_bookings_per_citizen AS allowed, s.confirmation_required,
-           (SELECT count(*) FROM bookings b
-            WHERE b.service_id = s.id AND b.status IN {ACTIVE_STATUSES} AND b.ends_at > now()
-              AND (b.document_hash = :document_hash OR b.email_hash = :email_hash
-                   OR b.phone_hash = :phone_hash
-                   OR b.id IN (SELECT c.booking_id FROM booking_companions c
-                               WHERE c.document_hash = :document_hash OR c.email_hash = :email_hash
-                                  OR c.phone_hash = :phone_hash))) AS active
+           (SELECT count(*) FROM (
+                SELECT b.id FROM bookings b
+                WHERE b.service_id = s.id AND b.status IN {ACTIVE_STATUSES} AND b.ends_at > now()
+                  AND (b.document_hash = :document_hash OR b.email_hash = :email_hash OR b.phone_hash = :phone_hash)
+                UNION
+                SELECT b.id FROM booking_companions c JOIN bookings b ON b.id = c.booking_id
+                WHERE b.service_id = s.id AND b.status IN {ACTIVE_STATUSES} AND b.ends_at > now()
+                  AND (c.document_hash = :document_hash OR c.email_hash = :email_hash OR c.phone_hash = :phone_hash)
+            ) AS theirs) AS active
     FROM services s WHERE s.id = :service_id
 """)
 
