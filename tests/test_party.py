@@ -15,6 +15,9 @@ import pytest
 from sqlalchemy import text
 
 from core.runtime import AppState
+from core.settings import Settings
+from notifications.mail.compose import compose
+from notifications.outbox import OutboxRow
 from tests.booking_support import CANCEL, RESCHEDULE, ZONE, bookable_slots, citizen, scalar
 from tests.processes import at_once
 from tests.queue_support import front_desk
@@ -75,7 +78,9 @@ async def seats_of(state: AppState, slot_id: str) -> tuple[int, int, int]:
     return int(row.booked), int(row.people), int(row.companions)
 
 
-async def test_a_party_takes_a_seat_each_under_one_code(web: Api, admin_token: str, state: AppState) -> None:
+async def test_a_party_takes_a_seat_each_under_one_code(
+    web: Api, admin_token: str, state: AppState, settings: Settings
+) -> None:
     slot_id = (await bookable_slots(web, admin_token, capacity=4, maxPartySize=3))[0]
 
     made = await book_party(web, slot_id, [person("40111222", "Luz Pérez"), person("40333444", "Leo Pérez")])
@@ -93,6 +98,13 @@ async def test_a_party_takes_a_seat_each_under_one_code(web: Api, admin_token: s
     async with state.engine.connect() as conn:
         stored = (await conn.execute(text("SELECT document_hash FROM booking_companions"))).scalars().all()
     assert all(len(value) == 32 and b"40111222" not in value for value in stored)  # only keyed hashes
+    # the confirmation mail says how many people the appointment is for
+    async with state.engine.connect() as conn:
+        mail = await compose(conn, settings, OutboxRow(0, "booking.confirmation", int(booking["id"]), {}, 1))
+    assert mail is not None
+    plain = mail.get_body(preferencelist=("plain",))
+    assert plain is not None
+    assert "Personas: 3" in plain.get_content()
 
 
 async def test_a_party_larger_than_the_free_seats_is_refused_and_nothing_is_written(
