@@ -16,6 +16,7 @@ from sqlalchemy import text
 
 from core.runtime import AppState
 from core.settings import Settings
+from jobs.confirmations import expire_unconfirmed
 from notifications.mail.compose import compose
 from notifications.outbox import OutboxRow
 from tests.booking_support import CANCEL, RESCHEDULE, ZONE, bookable_slots, citizen, scalar
@@ -292,3 +293,33 @@ async def test_the_kiosk_checks_a_party_in_as_one_ticket(api: Api, admin_token: 
     assert again["__typename"] == "Ticket", again
     assert again["number"] == ticket["number"]  # one ticket for the party, not one each
     assert await scalar(state, "SELECT count(*) FROM tickets") == 1
+
+
+async def test_an_unconfirmed_party_gives_back_every_seat(web: Api, admin_token: str, state: AppState) -> None:
+    slot_id = (await bookable_slots(web, admin_token, capacity=3, maxPartySize=3, confirmationRequired=True))[0]
+    made = await book_party(web, slot_id, [person("40111222"), person("40333444")])
+    assert made["__typename"] == "BookingConfirmation", made
+    assert made["booking"]["status"] == "PENDING"
+    assert await seats_of(state, slot_id) == (3, 3, 2)
+    async with state.engine.begin() as conn:
+        await conn.execute(text("UPDATE bookings SET confirm_by = now() - interval '1 second'"))
+
+    swept = await expire_unconfirmed({"turnero_state": state})
+
+    assert swept == {"expired": 3}  # counted in seats: one per person
+    assert await seats_of(state, slot_id) == (0, 0, 2)
+    assert await scalar(state, "SELECT status::text FROM bookings") == "CANCELLED"
+
+
+async def test_a_party_sent_twice_with_one_key_is_booked_once(web: Api, admin_token: str, state: AppState) -> None:
+    slot_id = (await bookable_slots(web, admin_token, capacity=6, maxPartySize=3))[0]
+    family = [person("40111222"), person("40333444")]
+
+    first = await book_party(web, slot_id, family, idempotencyKey="family-1")
+    again = await book_party(web, slot_id, family, idempotencyKey="family-1")
+    other = await book_party(web, slot_id, family[:1], idempotencyKey="family-1")
+
+    assert first["__typename"] == again["__typename"] == "BookingConfirmation", (first, again)
+    assert again["booking"]["code"] == first["booking"]["code"]
+    assert (other["__typename"], other["field"]) == ("ValidationError", "idempotencyKey"), other
+    assert await seats_of(state, slot_id) == (3, 3, 2)

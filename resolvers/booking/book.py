@@ -215,7 +215,8 @@ async def book(
             locale=person.locale,
             channel=channel.value,
             notes=notes,
-            companions=[(c.document_hash.hex(), c.name) for c in companions],
+            # only a party's: a booking of one keeps the fingerprint it had before parties
+            **({"companions": [(c.document_hash.hex(), c.name) for c in companions]} if companions else {}),
         )
         stored = await idempotency.claim(conn, scope, key, "book", fingerprint)
         if stored is not None:
