@@ -202,7 +202,7 @@ async def test_a_held_party_books_with_as_many_people_as_the_hold_keeps(
 
     assert held["__typename"] == "SlotHold", held
     assert held["slot"] == {"id": slot_id, "remaining": 1, "held": 3}
-    assert (too_big["__typename"], too_big["field"]) == ("ValidationError", "companions"), too_big
+    assert (too_big["__typename"], too_big["field"]) == ("ValidationError", "partySize"), too_big
     assert (no_room["__typename"], no_room["code"]) == ("SlotUnavailable", "SLOT_FULL"), no_room
     short = await book_party(web, slot_id, [person("40111222")], holdToken=held["token"])
     assert (short["__typename"], short["field"]) == ("ValidationError", "companions"), short

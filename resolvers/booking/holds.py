@@ -83,7 +83,7 @@ async def hold_slot(
     found = await seats.slot(conn, number) if number is not None else None
     if found is None:
         raise NotFoundError("No slot has this ID.")
-    await party.within_party_size(conn, found.service_id, party_size)
+    await party.within_party_size(conn, found.service_id, party_size, "partySize")
     address_hash = hold_address_hash(secret_key, client_address) if _counted_by_address(viewer) else None
     await within_hold_limit(conn, address_hash, None)
     if gate is not None:

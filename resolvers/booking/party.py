@@ -41,10 +41,11 @@ def companions(secret_key: bytes, holder: Citizen, given: Sequence[CitizenInput]
 _MAX_PARTY = text("SELECT max_party_size FROM services WHERE id = :service_id")
 
 
-async def within_party_size(conn: AsyncConnection, service_id: int, size: int) -> None:
-    """Refuses a party larger than the procedure allows (ValidationError on `companions`, or `partySize`)."""
+async def within_party_size(conn: AsyncConnection, service_id: int, size: int, field: str = "companions") -> None:
+    """Refuses a party larger than the procedure allows: a ValidationError on `field`, the argument that said
+    how many (`book`'s companions, `holdSlot`'s partySize)."""
     if not 1 <= size <= MAX_PARTY_SIZE:
-        raise ValidationFailed("partySize", f"A party is 1 to {MAX_PARTY_SIZE} people.")
+        raise ValidationFailed(field, f"A party is 1 to {MAX_PARTY_SIZE} people.")
     if size == 1:
         return  # every procedure takes one person: no need to ask
     allowed = (await conn.execute(_MAX_PARTY, {"service_id": service_id})).scalar()
@@ -52,7 +53,7 @@ async def within_party_size(conn: AsyncConnection, service_id: int, size: int) -
         raise NotFoundError("No service has this ID.")
     if size > allowed:
         raise ValidationFailed(
-            "companions",
+            field,
             f"This procedure takes at most {allowed} person(s) per booking; book separately for the others.",
         )
 
