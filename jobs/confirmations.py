@@ -27,5 +27,6 @@ async def expire_unconfirmed(ctx: JobContext) -> dict[str, int]:
         if len(freed) < SWEEP_BATCH:
             break
     if expired:
-        logger.info("confirmation sweep: %d unconfirmed bookings cancelled, their seats given back", expired)
+        # counted in seats: a party's lapsed booking gives back one per person
+        logger.info("confirmation sweep: %d seats of unconfirmed bookings given back", expired)
     return {"expired": expired}

@@ -12,7 +12,9 @@ import httpx
 from websockets.asyncio.client import connect
 from websockets.exceptions import WebSocketException
 
-TICKET_FIELDS = "id number status issuedAt position estimatedWaitMinutes service { name } office { name timezone }"
+TICKET_FIELDS = (
+    "id number status issuedAt position estimatedWaitMinutes partySize service { name } office { name timezone }"
+)
 REFUSAL_FIELDS = "... on UserError { code message } ... on ValidationError { field } ... on InvalidState { reason at }"
 OFFICE = """query($o: ID!) { office(id: $o) { id name timezone
     services { id name ticketPrefix walkInAllowed } } }"""
@@ -70,6 +72,8 @@ class TicketInfo:
     estimated_wait_minutes: int | None
     service_name: str
     office_name: str
+    # a booking's whole party checks in together on this one ticket
+    party_size: int = 1
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> TicketInfo:
@@ -82,6 +86,7 @@ class TicketInfo:
             estimated_wait_minutes=data["estimatedWaitMinutes"],
             service_name=data["service"]["name"],
             office_name=data["office"]["name"],
+            party_size=data.get("partySize") or 1,  # servers older than parties do not say
         )
 
 

@@ -30,6 +30,7 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "your_number": {"es": "Su número", "en": "Your number"},
     "position": {"es": "Personas antes que usted: {n}", "en": "People ahead of you: {n}"},
     "first_in_line": {"es": "Usted es el próximo", "en": "You are next"},
+    "party": {"es": "Para {n} personas: pasen juntos", "en": "For {n} people: come together"},
     "wait": {"es": "Espera estimada: {m} min", "en": "Estimated wait: {m} min"},
     "wait_unknown": {"es": "Espera estimada: a calcular", "en": "Estimated wait: being worked out"},
     "watch_screens": {

@@ -35,7 +35,7 @@ def ticket_slip(
     ticket: TicketInfo, office_name: str, language: Language, ticket_url: str, local_time: datetime
 ) -> Slip:
     position = ticket.position
-    details = []
+    details = [say(language, "party", n=ticket.party_size)] if ticket.party_size > 1 else []
     if position is not None:
         details.append(say(language, "position", n=position - 1) if position > 1 else say(language, "first_in_line"))
     details.append(

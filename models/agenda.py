@@ -114,6 +114,7 @@ class SlotHold(Base):
         Index("ix_slot_holds_document_expires", "document_hash", "expires_at"),
         # citizens' and nobody's holds by end: the lapsed-holds pass (resolvers/waitlist/lapsed_holds.py)
         Index("ix_slot_holds_lapsing", "expires_at", postgresql_where=text("document_hash IS NULL")),
+        CheckConstraint("seats >= 1", name="seats_positive"),
     )
 
     id: Mapped[int] = id_column()
@@ -124,5 +125,7 @@ class SlotHold(Base):
     document_hash: Mapped[bytes | None] = mapped_column(LargeBinary)
     # nobody's: a freed seat kept back for the re-release delay, which a newcomer to the waitlist may be offered
     rerelease: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    # a party's hold keeps as many seats as people (resolvers/booking/party.py); counted by summing this
+    seats: Mapped[int] = mapped_column(Integer, server_default=text("1"))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = created_at_column()

@@ -87,6 +87,7 @@ class Booking(Base):
         ),
         CheckConstraint("code ~ '^[2-9A-HJKMNP-Z]{8}$'", name="code_alphabet"),
         CheckConstraint("char_length(citizen_name) BETWEEN 1 AND 200", name="citizen_name_length"),
+        CheckConstraint("party_size >= 1", name="party_size_positive"),
     )
 
     id: Mapped[int] = id_column()
@@ -119,6 +120,8 @@ class Booking(Base):
     reminder_queued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # a PENDING booking not confirmed by then is cancelled and its seat given back (jobs/confirmations.py)
     confirm_by: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # the holder and their companions (booking_companions): as many seats of the slot as people
+    party_size: Mapped[int] = mapped_column(Integer, server_default="1")
 
 
 class BookingEvent(Base):
@@ -200,3 +203,27 @@ class PartnerKey(Base):
     )
     created_at: Mapped[datetime] = created_at_column()
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class BookingCompanion(Base):
+    """A person booked together with the holder (one code, one seat each): a name for the desk, and for the
+    per-citizen limits only keyed hashes and the document's last characters, as for the holder."""
+
+    __tablename__ = "booking_companions"
+    __table_args__ = (
+        # per-citizen limits count a companion's bookings too (resolvers/booking/party.py)
+        Index("ix_booking_companions_document", "document_hash"),
+        Index("ix_booking_companions_email", "email_hash", postgresql_where=text("email_hash IS NOT NULL")),
+        Index("ix_booking_companions_phone", "phone_hash", postgresql_where=text("phone_hash IS NOT NULL")),
+        CheckConstraint("char_length(name) BETWEEN 1 AND 200", name="name_length"),
+    )
+
+    id: Mapped[int] = id_column()
+    booking_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("bookings.id", ondelete="CASCADE"), index=True)
+    # the order the citizen gave them in
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200))
+    document_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    document_hint: Mapped[str] = mapped_column(String(8))
+    email_hash: Mapped[bytes | None] = mapped_column(LargeBinary(32))
+    phone_hash: Mapped[bytes | None] = mapped_column(LargeBinary(32))

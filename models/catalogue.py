@@ -84,6 +84,7 @@ class Service(Base):
         CheckConstraint("duration_minutes BETWEEN 1 AND 1440", name="duration_range"),
         CheckConstraint("booking_window_days BETWEEN 1 AND 730", name="booking_window_range"),
         CheckConstraint("max_active_bookings_per_citizen >= 1", name="max_active_positive"),
+        CheckConstraint("max_party_size BETWEEN 1 AND 10", name="max_party_size_range"),
         CheckConstraint("ticket_prefix ~ '^[A-Z]{1,2}$'", name="ticket_prefix_format"),
         CheckConstraint("slug ~ '^[a-z0-9][a-z0-9-]*$'", name="slug_format"),
     )
@@ -104,6 +105,8 @@ class Service(Base):
     )
     # citizens' bookings stay PENDING until confirmed from the mailed link (proof of a reachable person)
     confirmation_required: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    # how many people one booking may bring: the holder and up to max_party_size - 1 companions
+    max_party_size: Mapped[int] = mapped_column(Integer, server_default="1")
     # lower-cased, accent-free name, category and description: what `services(search)` matches
     search_text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = created_at_column()

@@ -1,7 +1,7 @@
 """waitlist entries: one live entry per person by e-mail and phone too; indexes for lapsed holds and offers
 
 Revision ID: 0019
-Revises: 0016
+Revises: 0018
 Create Date: 2026-12-02 20:10:00
 
 A person is known by document, e-mail and phone on the waitlist as on bookings (resolvers/booking/identity.py):
@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0019"
-down_revision: str | None = "0016"
+down_revision: str | None = "0018"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

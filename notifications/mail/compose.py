@@ -143,6 +143,7 @@ def _values(settings: Settings, facts: BookingFacts, lang: str) -> dict[str, Any
         "office_name": facts.office_name,
         "office_address": facts.office_address,
         "service_name": facts.service_name,
+        "party_size": facts.party_size,
         "documents": facts.required_documents,
         "book_url": f"{_base_url(settings)}/",
         "qr_cid": None,

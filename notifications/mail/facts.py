@@ -32,6 +32,8 @@ class BookingFacts:
     confirm_by: datetime | None
     # reschedules so far: the calendar file's SEQUENCE, so calendars replace the event rather than add one
     revision: int
+    # the citizen and their companions: the mail says how many people the appointment is for
+    party_size: int = 1
 
     @classmethod
     def from_row(cls, row: Any) -> BookingFacts:
@@ -50,7 +52,7 @@ class BookingFacts:
 _FACTS = text("""
     SELECT b.id, b.code, b.status::text AS status, b.starts_at, b.ends_at, b.citizen_name, b.citizen_email,
            b.citizen_locale, b.manage_nonce, b.confirm_by, o.name AS office_name, o.address AS office_address,
-           o.timezone,
+           o.timezone, b.party_size,
            s.name AS service_name, s.required_documents,
            (SELECT greatest(count(*) - 1, 0) FROM booking_events e
             WHERE e.booking_id = b.id AND e.status = 'BOOKED') AS revision

@@ -30,7 +30,7 @@ _CLOSE_DAY = text("""
         -- one UPDATE per row: the seats of the bookings cancelled below come back here, since a statement's
         -- CTEs share one snapshot and a second UPDATE of the same slot would be ignored
         UPDATE slots sl SET closed = true,
-            booked = sl.booked - (SELECT count(*) FROM bookings b
+            booked = sl.booked - (SELECT coalesce(sum(b.party_size), 0) FROM bookings b
                                   WHERE b.slot_id = sl.id AND b.status IN ('PENDING', 'BOOKED'))
         FROM offices o
         WHERE o.id = sl.office_id

@@ -115,9 +115,9 @@ def held_seats(clock: str = "now()") -> str:
     One exception: while someone waits for the slot's procedure, a citizen's hold (no document, not a
     re-release) that has just expired still counts for LAPSE_GRACE_SECONDS, until the lapsed-holds pass offers
     its seat to the waitlist first (resolvers/waitlist/lapsed_holds.py). The waitlist probe runs only for holds
-    in that short window.
+    in that short window. A party's hold keeps several seats.
     """
-    return f"""(SELECT count(*) FROM slot_holds h WHERE h.slot_id = sl.id
+    return f"""(SELECT coalesce(sum(h.seats), 0) FROM slot_holds h WHERE h.slot_id = sl.id
         AND h.expires_at > {clock} - make_interval(secs => {LAPSE_GRACE_SECONDS})
         AND (h.expires_at > {clock} OR (h.document_hash IS NULL AND NOT h.rerelease AND EXISTS (
             SELECT 1 FROM waitlist_entries w WHERE w.service_id = sl.service_id AND w.status = 'WAITING'))))"""

@@ -20,13 +20,15 @@ MAX_RANGE_DAYS = 92
 MAX_EARLIEST = 100
 
 
-def bookable(clock: str = "now()") -> str:
+def bookable(clock: str = "now()", seats: str | None = None) -> str:
     """A slot a caller can book now: free, open, in the future and inside its service's booking window.
 
     Free counts bookings and live holds (`clock`: see held_seats); the seats kept for the phone line and the
     desk count as taken unless the statement's `:with_reserved` says the caller books by PHONE or DESK.
     `booked < capacity` repeats what the sum says so that the partial index of free slots is used.
+    `seats`: an SQL expression for how many seats must be free (a party's), else one.
     """
+    fits = "< sl.capacity" if seats is None else f"+ {seats} <= sl.capacity"
     return f"""
     FROM slots sl
     JOIN offices o ON o.id = sl.office_id
@@ -34,7 +36,7 @@ def bookable(clock: str = "now()") -> str:
     WHERE sl.service_id = :service_id AND sl.booked < sl.capacity AND NOT sl.closed
       AND sl.starts_at > now() AND sl.starts_at <= now() + make_interval(days => s.booking_window_days)
       AND sl.booked + {held_seats(clock)}
-          + CASE WHEN CAST(:with_reserved AS boolean) THEN 0 ELSE {RESERVED_SEATS} END < sl.capacity
+          + CASE WHEN CAST(:with_reserved AS boolean) THEN 0 ELSE {RESERVED_SEATS} END {fits}
 """
 
 

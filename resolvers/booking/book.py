@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import text
@@ -13,13 +14,13 @@ from models.accounts import Role
 from models.booking import ACTIVE_STATUSES, OPEN_STATUSES, BookingStatus, Channel
 from resolvers.accounts.viewer import Viewer
 from resolvers.agenda.records import SlotRecord
-from resolvers.booking import confirmation, history, idempotency, identity, lookup, seats
+from resolvers.booking import confirmation, history, idempotency, identity, lookup, party, seats
 from resolvers.booking.access import RESERVED_CHANNELS, booking_channel, may_use_reserved
 from resolvers.booking.challenge import Gate
-from resolvers.booking.citizen import Citizen, CitizenInput, citizen
+from resolvers.booking.citizen import Citizen, CitizenInput, citizen, columns
 from resolvers.booking.codes import hold_token_hash, manage_token, manage_token_hash, new_code, new_nonce
 from resolvers.booking.records import BOOKING_COLUMNS, BookingRecord, ConfirmationRecord
-from resolvers.waitlist.offers import OfferTiming, free_seat, pass_on
+from resolvers.waitlist.offers import OfferTiming, pass_on
 
 CODE_ATTEMPTS = 10
 DEFAULT_CONFIRM_MINUTES = 30
@@ -34,6 +35,8 @@ class BookInput:
     notes: str | None = None
     idempotency_key: str | None = None
     hold_token: str | None = None
+    # the people booked with the citizen, one seat each (resolvers/booking/party.py)
+    companions: tuple[CitizenInput, ...] = ()
 
 
 async def _slot(conn: AsyncConnection, slot_id: str) -> SlotRecord:
@@ -44,43 +47,50 @@ async def _slot(conn: AsyncConnection, slot_id: str) -> SlotRecord:
     return found
 
 
-# A booking counts against a person when any of the three keys matches: a new document number does not
-# make a new person when the e-mail or phone is one already booked with.
+# A booking counts against a person when any of the three keys matches, the holder's or a companion's: a new
+# document number does not make a new person when the e-mail or phone is one already booked with. Two branches
+# (not one OR over a subquery) so each reads its own indexes: the holders' three, the companions' three.
 _LIMIT = text(f"""
     SELECT s.max_active_bookings_per_citizen AS allowed, s.confirmation_required,
-           (SELECT count(*) FROM bookings b
-            WHERE b.service_id = s.id AND b.status IN {ACTIVE_STATUSES} AND b.ends_at > now()
-              AND (b.document_hash = :document_hash OR b.email_hash = :email_hash
-                   OR b.phone_hash = :phone_hash)) AS active
+           (SELECT count(*) FROM (
+                SELECT b.id FROM bookings b
+                WHERE b.service_id = s.id AND b.status IN {ACTIVE_STATUSES} AND b.ends_at > now()
+                  AND (b.document_hash = :document_hash OR b.email_hash = :email_hash OR b.phone_hash = :phone_hash)
+                UNION
+                SELECT b.id FROM booking_companions c JOIN bookings b ON b.id = c.booking_id
+                WHERE b.service_id = s.id AND b.status IN {ACTIVE_STATUSES} AND b.ends_at > now()
+                  AND (c.document_hash = :document_hash OR c.email_hash = :email_hash OR c.phone_hash = :phone_hash)
+            ) AS theirs) AS active
     FROM services s WHERE s.id = :service_id
 """)
 
 
-async def within_limit(conn: AsyncConnection, person: Citizen, service_id: int) -> bool:
-    """Refuses a person over the service's limit; answers whether the service asks for confirmation."""
-    # one booking at a time per person: two requests sharing any key cannot both pass the count
-    for key in identity.lock_keys(person.document_hash, person.email_hash, person.phone_hash):
+async def within_limit(
+    conn: AsyncConnection, person: Citizen, service_id: int, companions: Sequence[Citizen] = ()
+) -> bool:
+    """Refuses a party with anyone over the service's limit; answers whether the service asks for confirmation."""
+    people = (person, *companions)
+    # one booking at a time per person: two requests sharing any key of anyone cannot both pass the count, and
+    # every party takes its people's locks in one ascending order, so two overlapping parties cannot deadlock
+    keys = identity.lock_keys(*(h for p in people for h in (p.document_hash, p.email_hash, p.phone_hash)))
+    for key in keys:
         await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
-    row = (
-        (
-            await conn.execute(
-                _LIMIT,
-                {
-                    "document_hash": person.document_hash,
-                    "email_hash": person.email_hash,
-                    "phone_hash": person.phone_hash,
-                    "service_id": service_id,
-                },
+    confirmation_required = False
+    for index, someone in enumerate(people):
+        params = {
+            "document_hash": someone.document_hash,
+            "email_hash": someone.email_hash,
+            "phone_hash": someone.phone_hash,
+            "service_id": service_id,
+        }
+        row = (await conn.execute(_LIMIT, params)).mappings().one()
+        if row["active"] >= row["allowed"]:
+            who = "This person" if index == 0 else f"Companion {index} ({someone.name})"
+            raise LimitExceededError(
+                f"{who} already holds {row['active']} booking(s) for this procedure, the most allowed."
             )
-        )
-        .mappings()
-        .one()
-    )
-    if row["active"] >= row["allowed"]:
-        raise LimitExceededError(
-            f"This person already holds {row['active']} booking(s) for this procedure, the most allowed."
-        )
-    return bool(row["confirmation_required"])
+        confirmation_required = bool(row["confirmation_required"])
+    return confirmation_required
 
 
 # The booking, its first history event and its mail in the outbox, in one round trip. A PENDING booking's
@@ -89,11 +99,12 @@ _INSERT = text(f"""
     WITH booking AS (
         INSERT INTO bookings (code, status, slot_id, office_id, service_id, starts_at, ends_at, channel, citizen_name,
             citizen_email, citizen_phone, citizen_locale, document_hash, document_hint, email_hash, phone_hash, notes,
-            manage_nonce, manage_token_hash, staff_user_id, partner_id, confirm_by)
+            manage_nonce, manage_token_hash, staff_user_id, partner_id, confirm_by, party_size)
         VALUES (:code, CAST(:status AS booking_status), :slot_id, :office_id, :service_id, :starts_at, :ends_at,
             CAST(:channel AS channel), :name, :email, :phone, :locale, :document_hash, :document_hint, :email_hash,
             :phone_hash, :notes, :nonce, :token_hash, :staff_user_id, :partner_id,
-            CASE WHEN :status = 'PENDING' THEN least(now() + make_interval(mins => :confirm_minutes), :starts_at) END)
+            CASE WHEN :status = 'PENDING' THEN least(now() + make_interval(mins => :confirm_minutes), :starts_at) END,
+            :party_size)
         ON CONFLICT (code) WHERE status IN {OPEN_STATUSES} DO NOTHING
         RETURNING *
     ),
@@ -119,25 +130,20 @@ async def insert_booking(
     channel: Channel,
     notes: str | None,
     confirm_minutes: int | None = None,
+    companions: Sequence[Citizen] = (),
 ) -> ConfirmationRecord:
-    """confirm_minutes: the booking is PENDING for so long, awaiting confirmation; None: BOOKED at once."""
+    """confirm_minutes: the booking is PENDING for so long, awaiting confirmation; None: BOOKED at once.
+    companions: the party's other people, whose seats the caller took with the holder's."""
     nonce = new_nonce()
     token = manage_token(secret_key, nonce)
-    values = {
+    values = columns(person) | {
         "slot_id": slot.id,
         "office_id": slot.office_id,
         "service_id": slot.service_id,
         "starts_at": slot.starts_at,
         "ends_at": slot.ends_at,
         "channel": channel.value,
-        "name": person.name,
-        "email": person.email,
-        "phone": person.phone,
-        "locale": person.locale,
-        "document_hash": person.document_hash,
-        "document_hint": person.document_hint,
-        "email_hash": person.email_hash,
-        "phone_hash": person.phone_hash,
+        "party_size": 1 + len(companions),
         "status": (BookingStatus.BOOKED if confirm_minutes is None else BookingStatus.PENDING).value,
         "confirm_minutes": confirm_minutes or 0,
         "notes": notes,
@@ -150,7 +156,9 @@ async def insert_booking(
     for _ in range(CODE_ATTEMPTS):
         row = (await conn.execute(_INSERT, values | {"code": new_code()})).mappings().first()
         if row is not None:
-            return ConfirmationRecord(booking=BookingRecord.from_row(row), manage_token=token)
+            made = BookingRecord.from_row(row)
+            await party.insert_companions(conn, made.id, companions)
+            return ConfirmationRecord(booking=made, manage_token=token)
     raise RuntimeError("could not find a free booking code")  # 31^8 codes: practically unreachable
 
 
@@ -186,8 +194,11 @@ async def book(
     confirm_minutes: int = DEFAULT_CONFIRM_MINUTES,
 ) -> ConfirmationRecord:
     person = citizen(secret_key, data.citizen)
+    companions = party.companions(secret_key, person, data.companions)
+    size = 1 + len(companions)
     notes = optional_text("notes", data.notes, max_length=1000)
     slot = await _slot(conn, data.slot_id)
+    await party.within_party_size(conn, slot.service_id, size)
     channel = booking_channel(viewer, data.channel, slot.office_id)
     key = data.idempotency_key
     scope = idempotency.document_scope(viewer, secret_key, person.document_hash)
@@ -204,6 +215,8 @@ async def book(
             locale=person.locale,
             channel=channel.value,
             notes=notes,
+            # only a party's: a booking of one keeps the fingerprint it had before parties
+            **({"companions": [(c.document_hash.hex(), c.name) for c in companions]} if companions else {}),
         )
         stored = await idempotency.claim(conn, scope, key, "book", fingerprint)
         if stored is not None:
@@ -212,7 +225,7 @@ async def book(
         # after a replay's answer (it takes no seat: a retry needs no new challenge), before any seat is taken;
         # a held seat was taken by holdSlot, which asked for the challenge then
         await gate(conn, slot.service_id)
-    confirmation_required = await within_limit(conn, person, slot.service_id)
+    confirmation_required = await within_limit(conn, person, slot.service_id, companions)
     pending = _asks_confirmation(viewer, confirmation_required, person)
     if confirmation_required:
         # a seat whose PENDING booking has lapsed is freed now, not at the sweep's next run: offered to the
@@ -220,11 +233,11 @@ async def book(
         for freed in await confirmation.expire_lapsed(conn, slot_id=slot.id):
             await pass_on(conn, freed, timing)
     if data.hold_token is not None:
-        taken = await seats.take_held_seat(conn, slot, hold_token_hash(secret_key, data.hold_token))
+        taken = await seats.take_held_seat(conn, slot, hold_token_hash(secret_key, data.hold_token), size)
     else:
-        taken = await seats.take_seat(conn, slot, with_reserved=channel in RESERVED_CHANNELS)
+        taken = await seats.take_seat(conn, slot, with_reserved=channel in RESERVED_CHANNELS, seats=size)
     made = await insert_booking(
-        conn, viewer, secret_key, taken, person, channel, notes, confirm_minutes if pending else None
+        conn, viewer, secret_key, taken, person, channel, notes, confirm_minutes if pending else None, companions
     )
     if key is not None:
         await idempotency.remember(conn, scope, key, {"booking_id": made.booking.id})
@@ -268,12 +281,14 @@ async def reschedule(
         booking_channel(viewer, Channel.WEB, target.office_id)  # staff need rights at the new office too
     # seats are locked in slot order, so two reschedules crossing the same two slots cannot deadlock
     with_reserved = token is None and may_use_reserved(viewer, target.office_id)
+    # the whole party moves: all its seats on the new slot, or nothing
+    size = booking.party_size
     if target.id < booking.slot_id:
-        taken = await seats.take_seat(conn, target, with_reserved=with_reserved)
-        await free_seat(conn, booking.slot_id, timing)
+        taken = await seats.take_seat(conn, target, with_reserved=with_reserved, seats=size)
+        await party.free_seats(conn, booking.slot_id, size, timing)
     else:
-        await free_seat(conn, booking.slot_id, timing)
-        taken = await seats.take_seat(conn, target, with_reserved=with_reserved)
+        await party.free_seats(conn, booking.slot_id, size, timing)
+        taken = await seats.take_seat(conn, target, with_reserved=with_reserved, seats=size)
     await conn.execute(
         # a new time earns a new reminder
         text("""UPDATE bookings SET slot_id = :slot_id, office_id = :office_id, starts_at = :starts_at,
@@ -323,7 +338,7 @@ async def cancel(
         raise InvalidStateError(f"A {booking.status.value.lower().replace('_', ' ')} booking cannot be cancelled.")
     await _not_begun(conn, booking)
     await conn.execute(text("UPDATE bookings SET status = 'CANCELLED' WHERE id = :id"), {"id": booking.id})
-    await free_seat(conn, booking.slot_id, timing)
+    await party.free_seats(conn, booking.slot_id, booking.party_size, timing)
     await history.record_event(conn, booking.id, BookingStatus.CANCELLED, _actor_channel(viewer), viewer.caller, reason)
     await history.enqueue(conn, "booking.cancellation", booking.id, {"reason": reason})
     return await lookup.by_id(conn, booking.id)

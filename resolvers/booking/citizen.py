@@ -95,3 +95,17 @@ def citizen(secret_key: bytes, data: CitizenInput) -> Citizen:
         email_hash=identity.email_hash(secret_key, email) if email else None,
         phone_hash=identity.phone_hash(secret_key, phone) if phone else None,
     )
+
+
+def columns(person: Citizen) -> dict[str, object]:
+    """The person as the bookings (and waitlist) tables keep them: the contact as given, the keys as hashes."""
+    return {
+        "name": person.name,
+        "email": person.email,
+        "phone": person.phone,
+        "locale": person.locale,
+        "document_hash": person.document_hash,
+        "document_hint": person.document_hint,
+        "email_hash": person.email_hash,
+        "phone_hash": person.phone_hash,
+    }

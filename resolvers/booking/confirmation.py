@@ -33,18 +33,19 @@ _EXPIRE = """
     ),
     expired AS (
         UPDATE bookings b SET status = 'CANCELLED' FROM lapsed WHERE b.id = lapsed.id
-        RETURNING b.id, b.slot_id
+        RETURNING b.id, b.slot_id, b.party_size
     ),
     seats AS (
         UPDATE slots sl SET booked = greatest(sl.booked - freed.n, 0)
-        FROM (SELECT slot_id, count(*) AS n FROM expired GROUP BY slot_id) AS freed
+        FROM (SELECT slot_id, sum(party_size) AS n FROM expired GROUP BY slot_id) AS freed
         WHERE sl.id = freed.slot_id
     ),
     events AS (
         INSERT INTO booking_events (booking_id, status, actor, note)
         SELECT id, 'CANCELLED', 'system', :note FROM expired
     )
-    SELECT slot_id FROM expired
+    -- one row per seat freed (a party's several), each for the waitlist in turn
+    SELECT slot_id FROM expired, generate_series(1, expired.party_size)
 """
 _EXPIRE_ALL = text(_EXPIRE.format(scope=""))
 _EXPIRE_SLOT = text(_EXPIRE.format(scope="AND slot_id = :slot_id"))
@@ -52,7 +53,8 @@ _EXPIRE_SLOT = text(_EXPIRE.format(scope="AND slot_id = :slot_id"))
 
 async def expire_lapsed(conn: AsyncConnection, *, slot_id: int | None = None) -> list[int]:
     """Cancels the PENDING bookings past their deadline (of one slot, or a batch of all) and gives their seats
-    back: the slot of each, for the caller to offer to the waitlist (resolvers/waitlist/offers.pass_on).
+    back: the slot of each seat (a party's as often as it had seats), for the caller to offer to the waitlist
+    (resolvers/waitlist/offers.pass_on).
     Idempotent: a second run, or a second worker, finds nothing more to do."""
     if slot_id is None:
         params: dict[str, object] = {"batch": SWEEP_BATCH, "note": NOT_CONFIRMED}

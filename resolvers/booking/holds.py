@@ -16,7 +16,7 @@ from core.errors import LimitExceededError, NotFoundError
 from core.validation import parse_id
 from resolvers.accounts.viewer import Viewer
 from resolvers.agenda.records import SlotRecord
-from resolvers.booking import seats
+from resolvers.booking import party, seats
 from resolvers.booking.access import may_use_reserved
 from resolvers.booking.challenge import Gate
 from resolvers.booking.codes import hold_address_hash, hold_token_hash, new_hold_token
@@ -74,13 +74,16 @@ async def hold_slot(
     slot_id: str,
     minutes: float,
     gate: Gate | None = None,
+    party_size: int = 1,
 ) -> HoldRecord:
-    """A seat kept for `minutes`; where the procedure's challenge policy asks, only for a solved challenge (the
-    hold is what takes the scarce seat: `book` with its token asks for none again)."""
+    """A seat kept for `minutes` (a party's seats, all or none: `book` with the token brings as many people);
+    where the procedure's challenge policy asks, only for a solved challenge (the hold is what takes the scarce
+    seat: `book` with its token asks for none again). A party's hold counts as one hold to the limit."""
     number = parse_id(slot_id)
     found = await seats.slot(conn, number) if number is not None else None
     if found is None:
         raise NotFoundError("No slot has this ID.")
+    await party.within_party_size(conn, found.service_id, party_size, "partySize")
     address_hash = hold_address_hash(secret_key, client_address) if _counted_by_address(viewer) else None
     await within_hold_limit(conn, address_hash, None)
     if gate is not None:
@@ -93,6 +96,7 @@ async def hold_slot(
         address_hash=address_hash,
         seconds=minutes * 60,
         with_reserved=may_use_reserved(viewer, found.office_id),
+        seats=party_size,
     )
     held = await seats.slot(conn, found.id)
     assert held is not None, "a slot with a seat just held exists"

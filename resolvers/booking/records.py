@@ -32,6 +32,8 @@ class BookingRecord:
     timezone: str
     # PENDING only: when its seat returns unless confirmed
     confirm_by: datetime | None = None
+    # the holder and their companions: as many seats of the slot
+    party_size: int = 1
 
     @classmethod
     def from_row(cls, row: Any) -> BookingRecord:
@@ -56,6 +58,7 @@ class BookingRecord:
             manage_nonce=bytes(row["manage_nonce"]),
             timezone=row["timezone"],
             confirm_by=row["confirm_by"],
+            party_size=row["party_size"],
         )
 
 
@@ -86,5 +89,6 @@ class SlotUnavailableError(DomainError):
 BOOKING_COLUMNS = (
     "b.id, b.code, b.status::text AS status, b.slot_id, b.office_id, b.service_id, b.starts_at, b.ends_at, "
     "b.channel::text AS channel, b.citizen_name, b.citizen_email, b.citizen_phone, b.citizen_locale, "
-    "b.document_hint, b.notes, b.created_at, b.partner_id, b.manage_nonce, o.timezone, b.confirm_by"
+    "b.document_hint, b.notes, b.created_at, b.partner_id, b.manage_nonce, o.timezone, b.confirm_by, "
+    "b.party_size"
 )

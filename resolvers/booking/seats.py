@@ -17,55 +17,57 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.errors import InvalidStateError, ValidationFailed
 from resolvers.agenda.records import SLOT_COLUMNS, SlotRecord
-from resolvers.availability.queries import BOOKABLE, bookable
+from resolvers.availability.queries import bookable
 from resolvers.booking.records import SlotUnavailableError
 
 ALTERNATIVES = 5
 
-# the clock of statements run under the slot's row lock (resolvers/agenda/records.py held_seats)
-_LOCKED = bookable("clock_timestamp()")
+# the clock of statements run under the slot's row lock (resolvers/agenda/records.py held_seats); `:seats` must
+# fit, a party's as one (resolvers/booking/party.py)
+_LOCKED = bookable("clock_timestamp()", seats="CAST(:seats AS integer)")
 
 _LOCK = text("SELECT id FROM slots WHERE id = :slot_id FOR UPDATE")
 
 _TAKE = text(f"""
-    UPDATE slots SET booked = booked + 1
+    UPDATE slots SET booked = booked + :seats
     WHERE id = (SELECT sl.id {_LOCKED} AND sl.id = :slot_id)
     RETURNING id
 """)
 
 _HOLD = text(f"""
-    INSERT INTO slot_holds (slot_id, token_hash, address_hash, document_hash, rerelease, expires_at)
-    SELECT sl.id, :token_hash, :address_hash, :document_hash, :rerelease,
+    INSERT INTO slot_holds (slot_id, token_hash, address_hash, document_hash, rerelease, seats, expires_at)
+    SELECT sl.id, :token_hash, :address_hash, :document_hash, :rerelease, :seats,
         clock_timestamp() + make_interval(secs => :seconds)
     {_LOCKED} AND sl.id = :slot_id
     RETURNING expires_at
 """)
 
-_HOLD_OF = text("SELECT slot_id FROM slot_holds WHERE token_hash = :token_hash")
+_HOLD_OF = text("SELECT slot_id, seats FROM slot_holds WHERE token_hash = :token_hash")
 
-# the hold's seat becomes the booking's: the hold goes, `booked` grows, the sum stays
+# the hold's seats become the booking's: the hold goes, `booked` grows, the sum stays
 _USE_HOLD = text("""
     DELETE FROM slot_holds WHERE token_hash = :token_hash AND slot_id = :slot_id AND expires_at > clock_timestamp()
     RETURNING id
 """)
 
-_GIVE_BACK = text("UPDATE slots SET booked = booked - 1 WHERE id = :slot_id AND booked > 0")
+_GIVE_BACK = text("UPDATE slots SET booked = greatest(booked - :seats, 0) WHERE id = :slot_id")
 
 _SLOT = text(f"SELECT {SLOT_COLUMNS} FROM slots sl JOIN offices o ON o.id = sl.office_id WHERE sl.id = :slot_id")
 
 # The free slots of the same service nearest in time to the one asked for, same office first. Three
 # short index-ordered reads (this office after, this office before, other offices after) instead of
 # sorting every free slot of a busy procedure.
+_FITTING = bookable(seats="CAST(:seats AS integer)")
 _ALTERNATIVES = text(f"""
     SELECT * FROM (
         SELECT * FROM (
-            (SELECT {SLOT_COLUMNS} {BOOKABLE} AND sl.office_id = :office_id AND sl.starts_at >= :starts_at
+            (SELECT {SLOT_COLUMNS} {_FITTING} AND sl.office_id = :office_id AND sl.starts_at >= :starts_at
                 AND sl.id <> :slot_id ORDER BY sl.starts_at LIMIT :limit)
             UNION ALL
-            (SELECT {SLOT_COLUMNS} {BOOKABLE} AND sl.office_id = :office_id AND sl.starts_at < :starts_at
+            (SELECT {SLOT_COLUMNS} {_FITTING} AND sl.office_id = :office_id AND sl.starts_at < :starts_at
                 ORDER BY sl.starts_at DESC LIMIT :limit)
             UNION ALL
-            (SELECT {SLOT_COLUMNS} {BOOKABLE} AND sl.office_id <> :office_id AND sl.starts_at >= :starts_at
+            (SELECT {SLOT_COLUMNS} {_FITTING} AND sl.office_id <> :office_id AND sl.starts_at >= :starts_at
                 ORDER BY sl.starts_at LIMIT :limit)
         ) AS candidates
         ORDER BY (office_id = :office_id) DESC, abs(extract(epoch FROM starts_at - :starts_at)), id
@@ -84,8 +86,10 @@ async def lock_slot(conn: AsyncConnection, slot_id: int) -> None:
     await conn.execute(_LOCK, {"slot_id": slot_id})
 
 
-async def _unavailable(conn: AsyncConnection, found: SlotRecord, with_reserved: bool) -> SlotUnavailableError:
-    """The refusal, with the nearest slots this caller could take instead."""
+async def _unavailable(
+    conn: AsyncConnection, found: SlotRecord, with_reserved: bool, seats: int = 1
+) -> SlotUnavailableError:
+    """The refusal, with the nearest slots this caller (a party of `seats`) could take instead."""
     alternatives = [
         SlotRecord.from_row(row)
         for row in (
@@ -98,6 +102,7 @@ async def _unavailable(conn: AsyncConnection, found: SlotRecord, with_reserved: 
                     "starts_at": found.starts_at,
                     "limit": ALTERNATIVES,
                     "with_reserved": with_reserved,
+                    "seats": seats,
                 },
             )
         ).mappings()
@@ -112,20 +117,27 @@ async def _unavailable(conn: AsyncConnection, found: SlotRecord, with_reserved: 
             "The last seats of this slot are kept for the phone line and the desk until shortly before it starts.",
             alternatives,
         )
+    if now is not None and 0 < now.remaining_for(with_reserved) < seats:
+        return SlotUnavailableError(
+            "SLOT_FULL",
+            f"This slot has {now.remaining_for(with_reserved)} free seat(s), fewer than the party.",
+            alternatives,
+        )
     return SlotUnavailableError(
         "SLOT_UNAVAILABLE", "This slot cannot be booked (past, closed or not open yet).", alternatives
     )
 
 
-async def take_seat(conn: AsyncConnection, found: SlotRecord, *, with_reserved: bool) -> SlotRecord:
-    """Takes one seat for a booking, or raises SlotUnavailable with the nearest free alternatives.
+async def take_seat(conn: AsyncConnection, found: SlotRecord, *, with_reserved: bool, seats: int = 1) -> SlotRecord:
+    """Takes `seats` seats (a party's, all or none) for a booking, or raises SlotUnavailable with the nearest free
+    alternatives.
 
     with_reserved: a PHONE or DESK booking, which may take the seats its agenda keeps for those channels.
     """
     await lock_slot(conn, found.id)
-    params = {"slot_id": found.id, "service_id": found.service_id, "with_reserved": with_reserved}
+    params = {"slot_id": found.id, "service_id": found.service_id, "with_reserved": with_reserved, "seats": seats}
     if (await conn.execute(_TAKE, params)).first() is None:
-        raise await _unavailable(conn, found, with_reserved)
+        raise await _unavailable(conn, found, with_reserved, seats)
     taken = await slot(conn, found.id)
     assert taken is not None, "a slot with a seat just taken exists"
     return taken
@@ -141,8 +153,10 @@ async def hold_seat(
     with_reserved: bool,
     document_hash: bytes | None = None,
     rerelease: bool = False,
+    seats: int = 1,
 ) -> datetime:
-    """Takes one seat for a hold of `seconds`; when it expires. SlotUnavailable as take_seat.
+    """Takes `seats` seats (a party's, all or none) for a hold of `seconds`; when it expires. SlotUnavailable as
+    take_seat.
 
     document_hash: the citizen the hold is for, where known (an offer to a named citizen), counted by
     holds.within_hold_limit. rerelease: nobody's hold, keeping a freed seat back (resolvers/waitlist/offers.py)."""
@@ -156,32 +170,38 @@ async def hold_seat(
         "document_hash": document_hash,
         "rerelease": rerelease,
         "seconds": seconds,
+        "seats": seats,
     }
     expires_at = (await conn.execute(_HOLD, params)).scalar()
     if expires_at is None:
-        raise await _unavailable(conn, found, with_reserved)
+        raise await _unavailable(conn, found, with_reserved, seats)
     assert isinstance(expires_at, datetime)
     return expires_at
 
 
-async def take_held_seat(conn: AsyncConnection, found: SlotRecord, token_hash: bytes) -> SlotRecord:
-    """Turns a live hold on this slot into a booked seat: nobody else can have taken it, whatever the slot's
-    other seats and the seats kept for the phone line (the hold took its seat under their rules)."""
-    held_slot = (await conn.execute(_HOLD_OF, {"token_hash": token_hash})).scalar()
-    if held_slot is None:
+async def take_held_seat(conn: AsyncConnection, found: SlotRecord, token_hash: bytes, seats: int = 1) -> SlotRecord:
+    """Turns a live hold on this slot into booked seats: nobody else can have taken them, whatever the slot's
+    other seats and the seats kept for the phone line (the hold took its seats under their rules). `seats`: the
+    party's size, which must be the hold's."""
+    held = (await conn.execute(_HOLD_OF, {"token_hash": token_hash})).mappings().first()
+    if held is None:
         raise ValidationFailed("holdToken", "No hold has this token: it was used already, or never given.")
-    if held_slot != found.id:
+    if held["slot_id"] != found.id:
         raise ValidationFailed("holdToken", "This hold is for another slot.")
+    if held["seats"] != seats:
+        raise ValidationFailed(
+            "companions", f"This hold keeps {held['seats']} seat(s): bring as many people, or hold the slot again."
+        )
     await lock_slot(conn, found.id)
     if (await conn.execute(_USE_HOLD, {"token_hash": token_hash, "slot_id": found.id})).first() is None:
         raise InvalidStateError("This hold has expired: its seat went back. Pick a time again.", "HOLD_EXPIRED")
-    params = {"slot_id": found.id, "service_id": found.service_id, "with_reserved": True}
+    params = {"slot_id": found.id, "service_id": found.service_id, "with_reserved": True, "seats": seats}
     if (await conn.execute(_TAKE, params)).first() is None:
-        raise await _unavailable(conn, found, True)  # closed or begun meanwhile
+        raise await _unavailable(conn, found, True, seats)  # closed or begun meanwhile
     taken = await slot(conn, found.id)
     assert taken is not None, "a slot with a seat just taken exists"
     return taken
 
 
-async def give_back_seat(conn: AsyncConnection, slot_id: int) -> None:
-    await conn.execute(_GIVE_BACK, {"slot_id": slot_id})
+async def give_back_seat(conn: AsyncConnection, slot_id: int, seats: int = 1) -> None:
+    await conn.execute(_GIVE_BACK, {"slot_id": slot_id, "seats": seats})

@@ -64,6 +64,7 @@ class ServiceRecord:
     max_active_bookings_per_citizen: int
     challenge_policy: ChallengePolicy
     confirmation_required: bool
+    max_party_size: int = 1
 
     @classmethod
     def from_row(cls, row: Any) -> ServiceRecord:
@@ -81,6 +82,7 @@ class ServiceRecord:
             row["max_active_bookings_per_citizen"],
             ChallengePolicy(row["challenge_policy"]),
             row["confirmation_required"],
+            row["max_party_size"],
         )
 
 
@@ -102,5 +104,5 @@ OFFICE_COLUMNS = (
 SERVICE_COLUMNS = (
     "s.id, s.slug, s.name, s.description, s.category, s.duration_minutes, s.required_documents, "
     "s.walk_in_allowed, s.booking_window_days, s.ticket_prefix, s.max_active_bookings_per_citizen, s.challenge_policy, "
-    "s.confirmation_required"
+    "s.confirmation_required, s.max_party_size"
 )

@@ -16,6 +16,8 @@ from resolvers.catalogue.records import SERVICE_COLUMNS, ServiceRecord
 
 _PREFIX = re.compile(r"^[A-Z]{1,2}$")
 MAX_DOCUMENTS = 30
+# the most people one booking may bring (a family): the holder and up to nine companions
+MAX_PARTY_SIZE = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +35,8 @@ class ServiceInput:
     # None keeps an existing service's policy; a new service starts ADAPTIVE (the column's default)
     challenge_policy: ChallengePolicy | None = None
     confirmation_required: bool = False
+    # None keeps an existing service's; a new service takes one person per booking
+    max_party_size: int | None = None
 
 
 def _prefix(value: str | None, name: str) -> str:
@@ -63,6 +67,8 @@ async def upsert_service(conn: AsyncConnection, viewer: Viewer, data: ServiceInp
     validation.integer_range("durationMinutes", data.duration_minutes, 1, 1440)
     validation.integer_range("bookingWindowDays", data.booking_window_days, 1, 730)
     validation.integer_range("maxActiveBookingsPerCitizen", data.max_active_bookings_per_citizen, 1, 100)
+    if data.max_party_size is not None:
+        validation.integer_range("maxPartySize", data.max_party_size, 1, MAX_PARTY_SIZE)
     values = {
         "slug": slug,
         "name": name,
@@ -76,6 +82,7 @@ async def upsert_service(conn: AsyncConnection, viewer: Viewer, data: ServiceInp
         "max_active": data.max_active_bookings_per_citizen,
         "challenge_policy": None if data.challenge_policy is None else data.challenge_policy.value,
         "confirmation_required": data.confirmation_required,
+        "max_party_size": data.max_party_size,
         "search": validation.fold(" ".join(filter(None, [name, category, description]))),
     }
     row = (
@@ -83,10 +90,12 @@ async def upsert_service(conn: AsyncConnection, viewer: Viewer, data: ServiceInp
             await conn.execute(
                 text(f"""INSERT INTO services AS s (slug, name, description, category, duration_minutes,
                     required_documents, walk_in_allowed, booking_window_days, ticket_prefix,
-                    max_active_bookings_per_citizen, search_text, challenge_policy, confirmation_required)
+                    max_active_bookings_per_citizen, search_text, challenge_policy, confirmation_required,
+                    max_party_size)
                  VALUES (:slug, :name, :description, :category, :duration, :documents, :walk_in, :window,
                     :prefix, :max_active, :search,
-                    COALESCE(CAST(:challenge_policy AS challenge_policy), 'ADAPTIVE'), :confirmation_required)
+                    COALESCE(CAST(:challenge_policy AS challenge_policy), 'ADAPTIVE'), :confirmation_required,
+                    COALESCE(CAST(:max_party_size AS integer), 1))
                  ON CONFLICT (slug) DO UPDATE SET
                     name = EXCLUDED.name, description = EXCLUDED.description, category = EXCLUDED.category,
                     duration_minutes = EXCLUDED.duration_minutes,
@@ -98,6 +107,7 @@ async def upsert_service(conn: AsyncConnection, viewer: Viewer, data: ServiceInp
                     search_text = EXCLUDED.search_text,
                     challenge_policy = COALESCE(CAST(:challenge_policy AS challenge_policy), s.challenge_policy),
                     confirmation_required = EXCLUDED.confirmation_required,
+                    max_party_size = COALESCE(CAST(:max_party_size AS integer), s.max_party_size),
                     updated_at = now()
                  RETURNING {SERVICE_COLUMNS}"""),
                 values,

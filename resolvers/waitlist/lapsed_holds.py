@@ -42,18 +42,18 @@ _LAPSED = text("""
         LIMIT :batch
         FOR UPDATE SKIP LOCKED
     )
-    RETURNING slot_id, rerelease
+    RETURNING slot_id, rerelease, seats
 """)
 
 
 async def pass_on_lapsed(conn: AsyncConnection, timing: OfferTiming) -> tuple[int, int]:
-    """One batch: expired nobody's-and-citizens' holds deleted, each citizen's seat offered to the first
-    matching waiting entry. (holds deleted, seats offered)."""
+    """One batch: expired nobody's-and-citizens' holds deleted, each citizen's seat (a party's hold has several)
+    offered to the first matching waiting entry. (holds deleted, seats offered)."""
     rows = (await conn.execute(_LAPSED, {"batch": BATCH})).all()
     no_delay = dataclasses.replace(timing, rerelease_delay=timedelta(0))
     offered = 0
     # slots locked in ascending id, as a reschedule locks its two: two passes never wait on each other crosswise
-    for slot_id in sorted(row.slot_id for row in rows if not row.rerelease):
+    for slot_id in sorted(row.slot_id for row in rows if not row.rerelease for _ in range(row.seats)):
         await seats.lock_slot(conn, slot_id)  # the slot before the entry, as offers.py locks them
         if await pass_on(conn, slot_id, no_delay) is not None:
             offered += 1

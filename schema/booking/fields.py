@@ -73,6 +73,22 @@ class BookInput:
     hold_token: str | None = strawberry.field(
         default=None, description="The token of a live hold on this slot (holdSlot): books the held seat."
     )
+    companions: list[CitizenInput] | None = strawberry.field(
+        default=None,
+        description="People booked together with the citizen (a family), up to the service's maxPartySize - 1: one "
+        "code, a seat each of the same slot, all or none; each counts in the per-citizen limits. With a holdToken, "
+        "as many people as the hold keeps seats.",
+    )
+
+
+def _citizen(given: CitizenInput) -> CitizenData:
+    return CitizenData(
+        name=given.name,
+        document_id=given.document_id,
+        email=given.email,
+        phone=given.phone,
+        locale=given.locale,
+    )
 
 
 @strawberry.type
@@ -96,17 +112,12 @@ class BookingMutation:
     async def book(self, info: Info, input: BookInput) -> BookResult:
         data = book.BookInput(
             slot_id=input.slot_id,
-            citizen=CitizenData(
-                name=input.citizen.name,
-                document_id=input.citizen.document_id,
-                email=input.citizen.email,
-                phone=input.citizen.phone,
-                locale=input.citizen.locale,
-            ),
+            citizen=_citizen(input.citizen),
             channel=input.channel or Channel.WEB,
             notes=input.notes,
             idempotency_key=input.idempotency_key,
             hold_token=input.hold_token,
+            companions=tuple(_citizen(c) for c in input.companions or ()),
         )
         viewer, secret_key = info.context.viewer, info.context.state.secret_key
         gate = challenge_gate(info, input.challenge)
@@ -133,14 +144,27 @@ class BookingMutation:
         "availability counts it as taken, and `book` with its token takes it whoever else is booking. At most "
         "2 live holds per client address. challenge: the solved ALTCHA payload where the service asks for one."
     )
-    async def hold_slot(self, info: Info, slot_id: strawberry.ID, challenge: str | None = None) -> HoldResult:
+    async def hold_slot(
+        self,
+        info: Info,
+        slot_id: strawberry.ID,
+        challenge: str | None = None,
+        party_size: Annotated[
+            int | None,
+            strawberry.argument(
+                description="A party's seats, held together (default 1, at most the service's maxPartySize); "
+                "`book` with the token brings as many people."
+            ),
+        ] = None,
+    ) -> HoldResult:
         context = info.context
         viewer, secret_key, address = context.viewer, context.state.secret_key, context.client_address
         minutes = context.state.settings.hold_minutes
         gate = challenge_gate(info, challenge)
+        seats = 1 if party_size is None else party_size
         return await run_mutation(
             info,
-            lambda conn: holds.hold_slot(conn, viewer, secret_key, address, slot_id, minutes, gate),
+            lambda conn: holds.hold_slot(conn, viewer, secret_key, address, slot_id, minutes, gate, seats),
             SlotHold.from_record,
         )
 

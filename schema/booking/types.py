@@ -11,8 +11,10 @@ from notifications.mail.compose import booking_calendar
 from notifications.mail.facts import booking_facts
 from notifications.mail.qr import qr_png
 from notifications.mail.render import language as mail_language
+from resolvers.booking import party
 from resolvers.booking.holds import HoldRecord
 from resolvers.booking.records import BookingEventRecord, BookingRecord, ConfirmationRecord
+from resolvers.catalogue.services import MAX_PARTY_SIZE
 from schema.agenda.types import Slot, zone
 from schema.bounds import MAX_BOOKING_EVENTS, ListBound
 from schema.catalogue.types import Office, Service, load_office, load_service
@@ -35,6 +37,12 @@ class Citizen:
     document_hint: str = strawberry.field(
         description="Never the full document number: only its last characters, e.g. ***4567."
     )
+
+
+@strawberry.type(description="A person booked together with the citizen: one seat of the same slot.")
+class Companion:
+    name: str
+    document_hint: str = strawberry.field(description="Only the document's last characters, e.g. ***4567.")
 
 
 @strawberry.type
@@ -65,6 +73,9 @@ class Booking:
         description="PENDING only: confirm (`confirmBooking`) before this, or the booking is cancelled and its "
         "seat goes back on sale."
     )
+    party_size: int = strawberry.field(
+        description="How many people the booking is for (the citizen and the companions): as many seats of the slot."
+    )
     record: strawberry.Private[BookingRecord]
 
     @classmethod
@@ -85,6 +96,7 @@ class Booking:
             channel=record.channel,
             created_at=record.created_at.astimezone(office_zone),
             confirm_by=record.confirm_by.astimezone(office_zone) if record.confirm_by else None,
+            party_size=record.party_size,
             record=record,
         )
 
@@ -108,6 +120,16 @@ class Booking:
 
         record = await info.context.loaders.ticket_by_booking.load(self.record.id)
         return Ticket.from_record(record) if record else None
+
+    @strawberry.field(
+        description="The people booked with the citizen, in the order given.",
+        extensions=[ListBound(MAX_PARTY_SIZE)],
+    )
+    async def companions(self, info: Info) -> list[Companion]:
+        if self.record.party_size == 1:
+            return []  # no query for the usual booking of one
+        found = await run_query(info, lambda conn: party.companions_of(conn, self.record.id))
+        return [Companion(name=name, document_hint=hint) for name, hint in found]
 
     @strawberry.field(extensions=[ListBound(MAX_BOOKING_EVENTS)])
     async def history(self, info: Info) -> list[BookingEvent]:

@@ -73,6 +73,11 @@ class ServiceInput:
     confirmation_required: bool = strawberry.field(
         default=False, description="Citizens' bookings stay PENDING until confirmed from the mailed link."
     )
+    max_party_size: int | None = strawberry.field(
+        default=None,
+        description="How many people one booking may bring (the citizen and up to this many minus one "
+        "companions), 1 to 10: a new service gets 1; absent keeps an existing service's.",
+    )
 
 
 @strawberry.input
@@ -143,6 +148,7 @@ class CatalogueMutation:
             max_active_bookings_per_citizen=input.max_active_bookings_per_citizen,
             challenge_policy=input.challenge_policy,
             confirmation_required=input.confirmation_required,
+            max_party_size=input.max_party_size,
         )
         viewer = info.context.viewer
         return await run_mutation(info, lambda conn: services.upsert_service(conn, viewer, data), Service.from_record)

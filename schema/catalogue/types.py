@@ -100,6 +100,9 @@ class Service:
         description="Citizens' bookings stay PENDING until confirmed from the link mailed to them "
         "(`confirmBooking`) within the confirmation time; unconfirmed ones give their seat back."
     )
+    max_party_size: int = strawberry.field(
+        description="How many people one booking may bring: the citizen and up to this many minus one `companions`."
+    )
     pk: strawberry.Private[int]
 
     @classmethod
@@ -118,6 +121,7 @@ class Service:
             max_active_bookings_per_citizen=record.max_active_bookings_per_citizen,
             challenge_policy=record.challenge_policy,
             confirmation_required=record.confirmation_required,
+            max_party_size=record.max_party_size,
             pk=record.id,
         )
 

@@ -82,6 +82,15 @@ class Ticket:
             return None
         return Booking.from_record(record)
 
+    @strawberry.field(
+        description="How many people this ticket is for: a booking's whole party checks in and is served together."
+    )
+    async def party_size(self, info: Info) -> int:
+        if self.record.booking_id is None:
+            return 1
+        record = await info.context.loaders.bookings_by_id.load(self.record.booking_id)
+        return record.party_size if record else 1
+
     @strawberry.field
     async def desk(self, info: Info) -> Desk | None:
         return await load_desk(

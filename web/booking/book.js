@@ -3,7 +3,9 @@
 // Choosing a time holds its seat (holdSlot) while the form is filled in, with the time left shown; the
 // booking then takes the held seat with its token. Where the procedure asks for a proof-of-work challenge, the
 // page solves it in the background when the time is picked (the hold is what takes the seat): ahead of asking
-// for an ALWAYS procedure, else when holdSlot answers ChallengeRequired.
+// for an ALWAYS procedure, else when holdSlot answers ChallengeRequired. A procedure that takes parties
+// (maxPartySize > 1) asks how many people come: only times with room for all are shown, the hold keeps a seat
+// for each, and each companion gives a name and a document (one booking, one code for all).
 
 import {
   BOOK_RESULT,
@@ -23,9 +25,9 @@ import { MESSAGES } from "./messages.js";
 
 const SERVICES = `query($q: String) { services(search: $q) { id name category } }`;
 const SERVICE = `query($id: ID!) { service(id: $id) { id name description durationMinutes requiredDocuments
-  challengePolicy offices { id name address timezone } } }`;
+  challengePolicy maxPartySize offices { id name address timezone } } }`;
 const BOOK = `mutation($i: BookInput!) { book(input: $i) { ${BOOK_RESULT} } }`;
-const HOLD = `mutation($s: ID!, $c: String) { holdSlot(slotId: $s, challenge: $c) { __typename
+const HOLD = `mutation($s: ID!, $c: String, $n: Int) { holdSlot(slotId: $s, challenge: $c, partySize: $n) { __typename
   ... on SlotHold { token expiresAt } ... on ChallengeRequired { challenge { ${CHALLENGE_FIELDS} } }
   ... on UserError { code message } } }`;
 const RELEASE = `mutation($t: String!) { releaseHold(token: $t) }`;
@@ -41,6 +43,7 @@ let submission = null; // the idempotency key of the booking being sent: a retry
 let confirmed = null; // { booking, token, calendar } once booked
 let held = null; // { token, expiresAt (ms) } of the chosen time's seat while the form is filled in
 let countdown = null;
+let party = 1; // how many people the booking is for: the citizen and party - 1 companions
 
 initI18n(MESSAGES);
 languageToggles();
@@ -50,6 +53,7 @@ onLanguage(() => {
   else if (chosen) {
     describeChoice();
     showTimeLeft();
+    renderCompanions();
   }
   else if (service) showService(service.id, { focus: false });
 });
@@ -86,6 +90,7 @@ async function search(text) {
 }
 
 async function showService(id, { focus = true } = {}) {
+  if (!service || service.id !== id) party = 1; // a language change keeps the party chosen
   try {
     service = (await gql(SERVICE, { id })).service;
   } catch (error) {
@@ -95,11 +100,12 @@ async function showService(id, { focus = true } = {}) {
   chosen = null;
   $("#step-details").hidden = true;
   $("#procedure-title").textContent = `2. ${service.name}`;
+  showPartyChoice();
   $("#procedure-description").textContent = [service.description, t("duration", { n: service.durationMinutes })]
     .filter(Boolean)
     .join(" · ");
   replace($("#procedure-documents"), whatToBring(service));
-  replace($("#chooser"), slotChooser({ service, onPick: pick }));
+  replace($("#chooser"), slotChooser({ service, onPick: pick, seats: party }));
   $("#step-procedure").hidden = false;
   if (focus) focusOn($("#procedure-title"));
 }
@@ -134,7 +140,7 @@ function choiceLost(message) {
   submission = null;
   $("#step-details").hidden = true;
   $("#error").textContent = message;
-  replace($("#chooser"), slotChooser({ service, onPick: pick }));
+  replace($("#chooser"), slotChooser({ service, onPick: pick, seats: party }));
   focusOn($("#error"));
 }
 
@@ -152,22 +158,87 @@ function solvedAhead() {
 // holdSlot, solving the challenge it asks for (at most MAX_CHALLENGES fresh ones) and asking again.
 async function holdSeat(slot) {
   const ahead = service.challengePolicy === "ALWAYS" ? await solvedAhead() : null;
-  let result = (await gql(HOLD, { s: slot.id, c: ahead })).holdSlot;
+  let result = (await gql(HOLD, { s: slot.id, c: ahead, n: party })).holdSlot;
   for (let tries = 0; result.__typename === "ChallengeRequired" && tries < MAX_CHALLENGES; tries += 1) {
     const solution = await solveChallenge($("#challenge"), result.challenge);
-    result = (await gql(HOLD, { s: slot.id, c: solution })).holdSlot;
+    result = (await gql(HOLD, { s: slot.id, c: solution, n: party })).holdSlot;
   }
   return result;
 }
 
+// The time picked before goes back to everyone at once (and no longer counts towards this address's holds).
+function releaseHeld() {
+  if (!held) return;
+  const previous = held.token;
+  stopHold();
+  gql(RELEASE, { t: previous }).catch(() => {});
+}
+
+// "How many people?" for a procedure that takes parties; changing it asks for a time again (with room for all).
+function showPartyChoice() {
+  const most = service.maxPartySize || 1;
+  $("#party").hidden = most < 2;
+  const select = $("#party-size");
+  replace(
+    select,
+    Array.from({ length: most }, (_, index) =>
+      h("option", { value: index + 1, selected: index + 1 === party }, index ? t("party_option", { n: index + 1 }) : t("party_alone")),
+    ),
+  );
+  select.onchange = () => {
+    party = Number(select.value);
+    releaseHeld();
+    chosen = null;
+    submission = null;
+    $("#step-details").hidden = true;
+    replace($("#chooser"), slotChooser({ service, onPick: pick, seats: party }));
+  };
+}
+
+// A name and a document for each companion; what was typed is kept when the fields are built again.
+function renderCompanions() {
+  const typed = (id) => ($(`#${id}`) ? $(`#${id}`).value : "");
+  replace(
+    $("#companions"),
+    Array.from({ length: party - 1 }, (_, index) => {
+      const n = index + 2;
+      const field = (kind, label, attributes) => {
+        const id = `companion-${index}-${kind}`;
+        return h(
+          "div",
+          { class: "field" },
+          h("label", { for: id }, t(label, { n })),
+          h("input", { id, name: id, required: true, value: typed(id), "aria-describedby": `${id}-error`, ...attributes }),
+          h("p", { id: `${id}-error`, class: "field-error", hidden: true }),
+        );
+      };
+      return h(
+        "fieldset",
+        { class: "companion" },
+        h("legend", {}, t("companion_legend", { n })),
+        field("name", "companion_name", { autocomplete: "off" }),
+        field("documentId", "companion_document", { inputmode: "numeric", autocomplete: "off" }),
+      );
+    }),
+  );
+}
+
+function companionValues() {
+  return Array.from({ length: party - 1 }, (_, index) => ({
+    name: $(`#companion-${index}-name`).value.trim(),
+    documentId: $(`#companion-${index}-documentId`).value.trim(),
+  }));
+}
+
+function showInputError(id, message) {
+  $(`#${id}`).setAttribute("aria-invalid", message ? "true" : "false");
+  $(`#${id}-error`).textContent = message || "";
+  $(`#${id}-error`).hidden = !message;
+}
+
 async function pick(slot) {
   $("#error").textContent = "";
-  if (held) {
-    // the time picked before goes back to everyone at once (and no longer counts towards this address's holds)
-    const previous = held.token;
-    stopHold();
-    gql(RELEASE, { t: previous }).catch(() => {});
-  }
+  releaseHeld();
   let result;
   try {
     result = await holdSeat(slot);
@@ -188,6 +259,7 @@ async function pick(slot) {
   submission = null;
   describeChoice();
   showTimeLeft();
+  renderCompanions();
   $("#step-details").hidden = false;
   focusOn($("#details-title"));
 }
@@ -207,9 +279,21 @@ function checkForm(values) {
     email: /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(values.email.trim()) ? null : t("required_email"),
   };
   for (const [field, message] of Object.entries(problems)) showFieldError(field, message);
-  const first = Object.keys(problems).find((field) => problems[field]);
-  if (first) $(`#${FIELDS[first]}`).focus();
-  return !first;
+  const wrong = Object.keys(problems)
+    .filter((field) => problems[field])
+    .map((field) => FIELDS[field]);
+  companionValues().forEach((companion, index) => {
+    const checks = {
+      name: companion.name ? null : t("required_companion_name"),
+      documentId: /^[0-9A-Za-z.\- ]{4,}$/.test(companion.documentId) ? null : t("required_companion_document"),
+    };
+    for (const [kind, message] of Object.entries(checks)) {
+      showInputError(`companion-${index}-${kind}`, message);
+      if (message) wrong.push(`companion-${index}-${kind}`);
+    }
+  });
+  if (wrong.length) $(`#${wrong[0]}`).focus();
+  return !wrong.length;
 }
 
 async function confirm(event) {
@@ -233,6 +317,7 @@ async function confirm(event) {
         email: values.email.trim(),
         locale: language(),
       },
+      companions: party > 1 ? companionValues() : null,
     };
     const result = (await gql(BOOK, { i: input })).book;
     if (result.__typename === "BookingConfirmation") await done(result);
@@ -250,6 +335,13 @@ function refused(result) {
     result.__typename === "InvalidState" || (result.__typename === "ValidationError" && result.field === "holdToken");
   if (holdLost) {
     holdExpired(); // the seat went back while the form was open
+    return;
+  }
+  const companion = result.__typename === "ValidationError" && /^companions\.(\d+)\.(name|documentId)$/.exec(result.field || "");
+  if (companion && $(`#companion-${companion[1]}-${companion[2]}`)) {
+    const id = `companion-${companion[1]}-${companion[2]}`;
+    showInputError(id, result.message);
+    $(`#${id}`).focus();
     return;
   }
   if (result.__typename === "ValidationError" && result.field) {

@@ -14,7 +14,7 @@ import { MESSAGES } from "./messages.js";
 
 const TOKEN_KEY = "turnero.staffToken";
 const DESK_KEY = "turnero.desk";
-const TICKET = `id number status priority issuedAt calledAt position estimatedWaitMinutes service { id name } desk { id name }`;
+const TICKET = `id number status priority issuedAt calledAt position estimatedWaitMinutes partySize service { id name } desk { id name }`;
 const RESULT = `__typename ... on Ticket { ${TICKET} } ... on UserError { code message }`;
 const LOGIN = `mutation($u: String!, $p: String!) { login(username: $u, password: $p) {
   __typename ... on Session { token } ... on UserError { code message } } }`;
@@ -277,6 +277,11 @@ function deskId() {
   return $("#desk").value;
 }
 
+// a booking's party is served together, as one ticket: the clerk sees how many people come to the desk
+function partyMark(ticket) {
+  return ticket.partySize > 1 ? h("span", { class: "party" }, ` · ${t("party_of", { n: ticket.partySize })}`) : null;
+}
+
 function waitRow(ticket) {
   return h(
     "tr",
@@ -286,6 +291,7 @@ function waitRow(ticket) {
       {},
       ticket.number,
       ticket.priority === "PRIORITY" ? h("span", { class: "priority" }, ` ${t("priority_mark")}`) : null,
+      partyMark(ticket),
     ),
     h("td", {}, ticket.service.name),
     h("td", {}, t("minutes", { n: minutesSince(ticket.issuedAt) })),
@@ -313,7 +319,7 @@ function renderCurrent() {
       box,
       `${current.id}:${current.status}:${current.calledAt}:${language()}`,
       h("p", { class: "number" }, current.number),
-      h("p", {}, `${current.service.name} · ${t(`status_${current.status}`)}`),
+      h("p", {}, `${current.service.name} · ${t(`status_${current.status}`)}`, partyMark(current)),
       current.calledAt
         ? h("p", { class: "hint" }, t("called_at", { time: time(current.calledAt, office.timezone) }))
         : null,

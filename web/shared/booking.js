@@ -7,8 +7,8 @@ import { day, isoDate, time } from "./format.js";
 import { gql } from "./graphql.js";
 import { t } from "./i18n.js";
 
-export const BOOKING_FIELDS = `id code status confirmBy startsAt endsAt qrCode
-  citizen { name email documentHint }
+export const BOOKING_FIELDS = `id code status confirmBy startsAt endsAt qrCode partySize
+  citizen { name email documentHint } companions { name documentHint }
   service { id name description durationMinutes requiredDocuments }
   office { id name address timezone }
   ticket { id }`;
@@ -41,12 +41,16 @@ export function bookingSummary(booking) {
     [t("time"), time(booking.startsAt, zone)],
     [t("name"), booking.citizen.name],
     [t("document"), booking.citizen.documentHint],
+    // a party: everyone booked, as the desk will see them
+    booking.partySize > 1
+      ? [t("people"), [booking.citizen.name, ...booking.companions.map((c) => `${c.name} (${c.documentHint})`)].join(", ")]
+      : null,
     [t("status"), t(`booking_${booking.status}`)],
   ];
   return h(
     "dl",
     { class: "summary" },
-    rows.map(([term, value]) => [h("dt", {}, term), h("dd", {}, value)]),
+    rows.filter(Boolean).map(([term, value]) => [h("dt", {}, term), h("dd", {}, value)]),
   );
 }
 
@@ -99,12 +103,12 @@ function slotButton(slot, office, onPick, withOffice) {
   );
 }
 
-// Fills `container` with free slots; officeId null means the soonest anywhere.
-export async function showSlots(container, { serviceId, officeId, onPick, token = null }) {
+// Fills `container` with free slots (with room for `seats` people); officeId null means the soonest anywhere.
+export async function showSlots(container, { serviceId, officeId, onPick, token = null, seats = 1 }) {
   container.replaceChildren(h("p", { role: "status" }, t("loading")));
   if (!officeId) {
     const data = await gql(EARLIEST, { s: serviceId }, token);
-    const slots = data.earliestSlots;
+    const slots = data.earliestSlots.filter((slot) => slot.remaining >= seats);
     container.replaceChildren(
       slots.length
         ? h(
@@ -117,7 +121,7 @@ export async function showSlots(container, { serviceId, officeId, onPick, token 
     return;
   }
   const data = await gql(AVAILABILITY, { s: serviceId, f: isoDate(0), t: isoDate(DAYS_SHOWN - 1), o: officeId }, token);
-  const days = data.availability.filter((entry) => entry.slots.some((slot) => slot.remaining > 0));
+  const days = data.availability.filter((entry) => entry.slots.some((slot) => slot.remaining >= seats));
   if (!days.length) {
     container.replaceChildren(h("p", { role: "status" }, t("no_slots_office", { days: DAYS_SHOWN })));
     return;
@@ -135,7 +139,7 @@ export async function showSlots(container, { serviceId, officeId, onPick, token 
             "div",
             { class: "slot-times" },
             entry.slots
-              .filter((slot) => slot.remaining > 0)
+              .filter((slot) => slot.remaining >= seats)
               .map((slot) => slotButton(slot, entry.office, onPick, false)),
           ),
         ),
@@ -146,7 +150,7 @@ export async function showSlots(container, { serviceId, officeId, onPick, token 
 
 // "Where?": the soonest anywhere, or one of the service's offices; then the free slots there.
 // `preferOffice` starts with that office chosen (a reschedule stays where it was unless asked).
-export function slotChooser({ service, onPick, token = null, preferOffice = null, idPrefix = "where" }) {
+export function slotChooser({ service, onPick, token = null, preferOffice = null, idPrefix = "where", seats = 1 }) {
   const slots = h("div", { class: "slot-area", "aria-live": "polite" });
   const select = h(
     "select",
@@ -158,7 +162,7 @@ export function slotChooser({ service, onPick, token = null, preferOffice = null
   const refresh = () => {
     const officeId = anywhere.checked ? null : select.value;
     select.disabled = anywhere.checked;
-    showSlots(slots, { serviceId: service.id, officeId, onPick, token }).catch((error) => {
+    showSlots(slots, { serviceId: service.id, officeId, onPick, token, seats }).catch((error) => {
       slots.replaceChildren(h("p", { class: "alert", role: "alert" }, t("error_generic", { message: error.message })));
     });
   };

@@ -1,0 +1,99 @@
+"""A family in one booking: the holder and up to the service's max_party_size - 1 companions take as many seats
+of one slot under one code, all or none.
+
+Each companion is a person to the per-citizen limits (book.within_limit counts the bookings a person holds or
+is a companion in), so a party cannot carry someone past their limit. Companions are kept as a name for the
+desk and keyed hashes for the limits (booking_companions); their e-mail and phone, if given, only as hashes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from core.errors import NotFoundError, ValidationFailed
+from resolvers.booking.citizen import Citizen, CitizenInput, citizen
+from resolvers.catalogue.services import MAX_PARTY_SIZE
+from resolvers.waitlist.offers import OfferTiming, free_seat
+
+
+def companions(secret_key: bytes, holder: Citizen, given: Sequence[CitizenInput] | None) -> tuple[Citizen, ...]:
+    """The companions validated like the holder (errors name `companions.<i>.<field>`); nobody twice."""
+    people: list[Citizen] = []
+    seen = {holder.document_hash}
+    for index, data in enumerate(given or ()):
+        try:
+            person = citizen(secret_key, data)
+        except ValidationFailed as error:
+            field = error.field.removeprefix("citizen.")
+            raise ValidationFailed(f"companions.{index}.{field}", str(error)) from error
+        if person.document_hash in seen:
+            raise ValidationFailed(
+                f"companions.{index}.documentId", "This person is already in the party: each person comes once."
+            )
+        seen.add(person.document_hash)
+        people.append(person)
+    return tuple(people)
+
+
+_MAX_PARTY = text("SELECT max_party_size FROM services WHERE id = :service_id")
+
+
+async def within_party_size(conn: AsyncConnection, service_id: int, size: int, field: str = "companions") -> None:
+    """Refuses a party larger than the procedure allows: a ValidationError on `field`, the argument that said
+    how many (`book`'s companions, `holdSlot`'s partySize)."""
+    if not 1 <= size <= MAX_PARTY_SIZE:
+        raise ValidationFailed(field, f"A party is 1 to {MAX_PARTY_SIZE} people.")
+    if size == 1:
+        return  # every procedure takes one person: no need to ask
+    allowed = (await conn.execute(_MAX_PARTY, {"service_id": service_id})).scalar()
+    if allowed is None:
+        raise NotFoundError("No service has this ID.")
+    if size > allowed:
+        raise ValidationFailed(
+            field,
+            f"This procedure takes at most {allowed} person(s) per booking; book separately for the others.",
+        )
+
+
+_INSERT = text("""
+    INSERT INTO booking_companions (booking_id, position, name, document_hash, document_hint, email_hash, phone_hash)
+    SELECT :booking_id, position, name, document_hash, document_hint, email_hash, phone_hash
+    FROM unnest(CAST(:positions AS integer[]), CAST(:names AS text[]), CAST(:document_hashes AS bytea[]),
+                CAST(:document_hints AS text[]), CAST(:email_hashes AS bytea[]), CAST(:phone_hashes AS bytea[]))
+        AS c(position, name, document_hash, document_hint, email_hash, phone_hash)
+""")
+
+
+async def insert_companions(conn: AsyncConnection, booking_id: int, people: Sequence[Citizen]) -> None:
+    if not people:
+        return
+    await conn.execute(
+        _INSERT,
+        {
+            "booking_id": booking_id,
+            "positions": list(range(1, len(people) + 1)),
+            "names": [p.name for p in people],
+            "document_hashes": [p.document_hash for p in people],
+            "document_hints": [p.document_hint for p in people],
+            "email_hashes": [p.email_hash for p in people],
+            "phone_hashes": [p.phone_hash for p in people],
+        },
+    )
+
+
+_OF_BOOKING = text("SELECT name, document_hint FROM booking_companions WHERE booking_id = :id ORDER BY position")
+
+
+async def companions_of(conn: AsyncConnection, booking_id: int) -> list[tuple[str, str]]:
+    """A booking's companions as the desk and the citizen see them: name and the document's last characters."""
+    rows = await conn.execute(_OF_BOOKING, {"id": booking_id})
+    return [(row.name, row.document_hint) for row in rows]
+
+
+async def free_seats(conn: AsyncConnection, slot_id: int, seats: int, timing: OfferTiming) -> None:
+    """A party's seats given back: the waitlist is offered them seat by seat (each may go to another entry)."""
+    for _ in range(seats):
+        await free_seat(conn, slot_id, timing)
