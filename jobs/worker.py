@@ -10,9 +10,10 @@ from arq.connections import RedisSettings
 from arq.worker import Worker, create_worker
 
 from core.settings import Settings
-from jobs import analytics, confirmations, context, housekeeping, outbox, slots, waitlist, webhooks
+from jobs import analytics, confirmations, context, draws, housekeeping, outbox, slots, waitlist, webhooks
 from jobs.failures import counted
 from jobs.supervisor import supervise
+from resolvers.draws.windows import NIGHTLY_RELEASE
 
 QUEUE_NAME = "turnero:jobs"
 EVERY_5_MINUTES = set(range(0, 60, 5))
@@ -30,6 +31,7 @@ REFRESH_RECENT_FACTS = counted(analytics.refresh_recent_facts)
 REFRESH_DEEP_FACTS = counted(analytics.refresh_deep_facts)
 EXPIRE_UNCONFIRMED = counted(confirmations.expire_unconfirmed)
 EXPIRE_OFFERS = counted(waitlist.expire_offers)
+RUN_DRAWS = counted(draws.run_draws)
 
 
 class WorkerSettings:
@@ -44,9 +46,16 @@ class WorkerSettings:
         REFRESH_DEEP_FACTS,
         EXPIRE_UNCONFIRMED,
         EXPIRE_OFFERS,
+        RUN_DRAWS,
     ]
     cron_jobs: ClassVar[list[Any]] = [
-        cron(RELEASE_SLOTS, hour={2}, minute={15}, unique=True, run_at_startup=True),
+        cron(
+            RELEASE_SLOTS,
+            hour={NIGHTLY_RELEASE.hour},
+            minute={NIGHTLY_RELEASE.minute},
+            unique=True,
+            run_at_startup=True,
+        ),
         cron(SWEEP_NO_SHOWS, minute=EVERY_5_MINUTES, unique=True),
         cron(QUEUE_REMINDERS, minute=EVERY_5_MINUTES, unique=True, run_at_startup=True),
         cron(PRUNE, hour={3}, minute={30}, unique=True),
@@ -55,6 +64,8 @@ class WorkerSettings:
         # availability shows a lapsed PENDING booking's seat again within this; booking that slot frees it at once
         cron(EXPIRE_UNCONFIRMED, second=set(range(0, 60, confirmations.EVERY_SECONDS)), unique=True),
         cron(EXPIRE_OFFERS, second=EVERY_30_SECONDS, unique=True, run_at_startup=True),
+        # a draw runs within 30 s of its window's close (releaseCalendar's drawClosesAt)
+        cron(RUN_DRAWS, second=EVERY_30_SECONDS, unique=True, run_at_startup=True),
     ]
     # no on_startup/on_shutdown: the process's connections are opened once in run(), so that they outlive
     # the Workers that jobs/supervisor.py starts again after a Redis restart
