@@ -34,19 +34,37 @@ _ENTRIES = text("""
 """)
 
 
-async def replay(conn: AsyncConnection, draw_id: int) -> ReplayRecord:
+@dataclass(frozen=True, slots=True)
+class DrawInputs:
+    seed: bytes
+    entrants: list[Entrant]
+    seats: list[Seat]
+    recorded: dict[int, int | None]
+
+
+async def inputs(conn: AsyncConnection, draw_id: int) -> DrawInputs:
+    """What the draw was run on, as stored: NotFound, or InvalidState before it has run."""
     draw = (await conn.execute(_DRAW, {"id": draw_id})).mappings().first()
     if draw is None:
         raise NotFoundError("No draw has this ID.")
     if draw["status"] != "DRAWN" or draw["seed"] is None:
         raise InvalidStateError("This draw has not been drawn yet.")
     rows = list((await conn.execute(_ENTRIES, {"id": draw_id})).mappings())
-    entrants = [Entrant(row["id"], Preferences.from_row(row), eligible=row["status"] != "INELIGIBLE") for row in rows]
-    seats = [Seat.from_json(value) for value in draw["seats"] or []]
-    seed = bytes(draw["seed"])
+    return DrawInputs(
+        seed=bytes(draw["seed"]),
+        entrants=[
+            Entrant(row["id"], Preferences.from_row(row), eligible=row["status"] != "INELIGIBLE") for row in rows
+        ],
+        seats=[Seat.from_json(value) for value in draw["seats"] or []],
+        recorded={row["id"]: row["slot_id"] for row in rows},
+    )
+
+
+async def replay(conn: AsyncConnection, draw_id: int) -> ReplayRecord:
+    given = await inputs(conn, draw_id)
     return ReplayRecord(
         draw_id=draw_id,
-        seed=seed,
-        replayed=assign(seed, entrants, seats),
-        recorded={row["id"]: row["slot_id"] for row in rows},
+        seed=given.seed,
+        replayed=assign(given.seed, given.entrants, given.seats),
+        recorded=given.recorded,
     )

@@ -2,10 +2,11 @@
 
 A seat that frees up (a cancellation, a reschedule away, and whatever else gives a booked seat back: call
 `free_seat` instead of seats.give_back_seat) is held at once, in the same transaction, for the first WAITING
-entry that matches it: same procedure, an office the entry accepts, the slot's local day, weekday and start within
-the entry's (resolvers/availability/preferences.py), the slot still ahead. The entry becomes OFFERED until
-`offer_expires_at` (TURNERO_OFFER_MINUTES); the hold lasts OFFER_GRACE longer, so that between the offer's end
-and the expiry job's next run (every 30 s) the seat stays hidden. A decline (leaveWaitlist) or the expiry passes the seat to the next matching entry the same way.
+entry that matches it: same procedure, an office the entry accepts, the slot's local day, weekday and start
+within the entry's (resolvers/availability/preferences.py), the slot still ahead. The entry becomes OFFERED
+until `offer_expires_at` (TURNERO_OFFER_MINUTES); the hold lasts OFFER_GRACE longer, so that between the
+offer's end and the expiry job's next run (every 30 s) the seat stays hidden. A decline (leaveWaitlist) or
+the expiry passes the seat to the next matching entry the same way.
 With nobody waiting, the seat is held by nobody for TURNERO_RERELEASE_DELAY_MINUTES: that hold frees itself in
 SQL, as every hold does, so a bot watching for cancellations sees the seat only when anyone may.
 
