@@ -16,8 +16,9 @@ address's free allowance), `draw` (releasePolicy DRAW: people and bots `enterDra
 after reading the page, bots with every identity as fast as answered, solving challenges where asked and
 refused beyond TURNERO_DRAW_ENTRIES_PER_ADDRESS; then the window is closed and a real `python main.py worker`
 runs the draw). A scenario the server does not offer yet is reported as such. For each: bot seats' share ÷
-bot identities' share of requesters (goal ≤ 1.0 under DRAW), the share of people with a seat (or a waitlist place, goal 100 % under DRAW), the bots' CPU seconds per seat won, and the
-database's own count (no slot over its capacity). Prints JSON.
+bot identities' share of requesters (goal ≤ 1.0 under DRAW), the share of people with a seat (or a waitlist
+place, goal 100 % under DRAW), the bots' CPU seconds per seat won, and the database's own count (no slot over
+its capacity). Prints JSON.
 """
 
 from __future__ import annotations
