@@ -152,7 +152,9 @@ async def scenario(
             return {"available": False, "why": "this server has no challengePolicy (issue 14 part 2)"}
         ids = await release(api, admin, name, args.seats, policy, known)
     started = time.time()
-    world = Scenario(base=base, challenge=known[0], deadline=started + args.seconds, draw=name == "draw", **ids)
+    world = Scenario(
+        base=base, challenge=known[0], deadline=started + args.seconds, mode="draw" if name == "draw" else "book", **ids
+    )
     rng = random.Random(args.seed)
     # addresses of this run's own within the scenario's block: the rate limits an earlier run left in Redis
     # (a day's bookings per address) do not fall on this one

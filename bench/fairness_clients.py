@@ -51,7 +51,11 @@ class Scenario:
     last_day: str
     challenge: bool  # whether the server's schema knows ChallengeRequired
     deadline: float  # time.time() by which every requester gives up
-    draw: bool = False  # releasePolicy DRAW: everyone enters the draw instead of booking
+    mode: str = "book"  # "draw" under releasePolicy DRAW: everyone enters the draw instead of booking
+
+    @property
+    def draw(self) -> bool:
+        return self.mode == "draw"
 
 
 @dataclass

@@ -23,7 +23,7 @@ async def run_draws(ctx: JobContext) -> dict[str, int]:
     drawn = 0
     while drawn < DRAW_BATCH:
         async with app.engine.begin() as conn:
-            report = await run_due(conn, app.settings.secret_key)
+            report = await run_due(conn, app.settings.secret_key, app.settings.confirm_minutes)
         if report is None:
             break
         logger.info(

@@ -120,10 +120,10 @@ class City:
         } | preferences
 
 
-async def draw_city(web: Api, state: AppState, *, release: bool = True) -> City:
+async def draw_city(web: Api, state: AppState, *, release: bool = True, **service: Any) -> City:
     token = await web.make_admin(state)
     offices = {slug: await web.office(token, slug=slug) for slug in ("centro", "norte")}
-    service_id = await web.service(token, slug="pasaporte", releasePolicy="DRAW", drawMinutes=5)
+    service_id = await web.service(token, slug="pasaporte", releasePolicy="DRAW", drawMinutes=5, **service)
     today = datetime.now(ZoneInfo(ZONE)).date()
     days = [today + timedelta(days=1), today + timedelta(days=2)]
     for office_id in offices.values():
@@ -431,3 +431,36 @@ async def test_a_freed_seat_goes_to_the_first_waiting_entry_it_suits(
         found = await web.run(WAITLIST_ENTRY, {"id": entry["id"], "t": entry["manageToken"]})
         statuses.append(found["waitlistEntry"]["status"])
     assert statuses == ["WAITING", "WAITING", "OFFERED"]
+
+
+async def test_where_the_procedure_asks_for_confirmation_a_won_seat_waits_for_it(
+    web: Api, state: AppState, entrants: Entrants, settings: Settings
+) -> None:
+    """An invented e-mail confirms nothing: the seat won is PENDING, as any citizen's booking of the procedure
+    (the confirmation sweep gives it back if never confirmed)."""
+    city = await draw_city(web, state, confirmationRequired=True)
+    no_mail = await entrants.enter(city.request(person(1, email=None)), "10.5.0.1")
+    assert no_mail == {
+        "__typename": "ValidationError",
+        "code": "INVALID_INPUT",
+        "field": "input.citizen.email",
+        "message": "This procedure sends a link to confirm the seat won: give an e-mail.",
+    }
+    entered = await entrants.enter(city.request(person(2, locale="en")), "10.5.0.1")
+    assert entered["__typename"] == "DrawEntry"
+    await close_window(state)
+    await run_job(state)
+    seen = (await web.run(ENTRY, {"id": entered["id"], "t": entered["manageToken"]}))["drawEntry"]
+    assert seen["status"] == "WON"
+    status = "SELECT status::text FROM bookings WHERE code = :c"
+    assert await scalar(state, status, c=seen["bookingCode"]) == "PENDING"
+    requests = "SELECT count(*) FROM outbox WHERE kind = 'booking.confirmation_request'"
+    assert await scalar(state, requests) == 1
+    async with state.engine.connect() as conn:
+        row = OutboxRow(0, "draw.result", None, {"draw_entry_id": int(entered["id"])}, 1)
+        mail = await compose(conn, settings, row)
+    assert mail is not None
+    assert "You won a seat in the draw" in str(mail["Subject"])
+    body = mail.get_body(("plain",))
+    assert body is not None
+    assert "Confirm it from the link" in body.get_content()

@@ -22,7 +22,8 @@ TEMPLATE_BY_STATUS = {"WON": "draw_won", "WAITLISTED": "draw_waitlisted"}
 
 _ENTRY = text("""
     SELECT e.status::text AS status, e.citizen_name, e.citizen_email, e.citizen_locale, e.manage_nonce,
-           e.waitlist_entry_id, b.code, sl.starts_at, o.name AS office_name, o.address AS office_address,
+           e.waitlist_entry_id, b.code, b.status::text AS booking_status,
+           sl.starts_at, o.name AS office_name, o.address AS office_address,
            o.timezone, s.name AS service_name
     FROM draw_entries e
     JOIN draws d ON d.id = e.draw_id
@@ -54,6 +55,7 @@ async def compose_draw_result(conn: AsyncConnection, settings: Settings, row: Ou
         date, time = local_date_and_time(entry["starts_at"], entry["timezone"], lang)
         values |= {
             "code": entry["code"],
+            "pending": entry["booking_status"] == "PENDING",
             "office_name": entry["office_name"],
             "office_address": entry["office_address"],
             "date": date,

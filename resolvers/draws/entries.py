@@ -79,7 +79,8 @@ _COLUMNS = """e.id, e.draw_id, d.service_id, e.status::text AS status, e.from_da
 _BY_ID = text(f"SELECT {_COLUMNS} WHERE e.id = :id")
 _BY_TOKEN = text(f"SELECT {_COLUMNS} WHERE e.id = :id AND e.manage_token_hash = :token_hash")
 
-_SERVICE = text("SELECT release_policy::text AS policy, booking_window_days, now() AS now FROM services WHERE id = :id")
+_SERVICE = text("""SELECT release_policy::text AS policy, booking_window_days, confirmation_required, now() AS now
+    FROM services WHERE id = :id""")
 _OFFERING = text("SELECT office_id FROM office_services WHERE service_id = :service_id AND office_id = ANY(:offices)")
 # the open draw, shared-locked so that it is not drawn while this entry goes in (the draw job locks it FOR UPDATE)
 _OPEN_DRAW = text("""
@@ -162,6 +163,10 @@ async def enter(
     if service_id is None or service is None:
         raise NotFoundError("No procedure has this ID.")
     wanted = await _check(conn, request, service_id, int(service["booking_window_days"]))
+    if service["confirmation_required"] and person.email is None and cap.address_hash is not None:
+        raise ValidationFailed(
+            "input.citizen.email", "This procedure sends a link to confirm the seat won: give an e-mail."
+        )
     draw_id = await _open_draw(conn, service_id, ReleasePolicy(service["policy"]), service["now"])
     if gate is not None:
         await gate(conn, service_id)

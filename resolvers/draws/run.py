@@ -31,9 +31,10 @@ from resolvers.draws.assignment import Entrant, Seat, assign
 logger = logging.getLogger("turnero.draws")
 
 _DUE = text("""
-    SELECT id, service_id FROM draws WHERE status = 'OPEN' AND closes_at <= now()
-    ORDER BY closes_at, id LIMIT 1
-    FOR UPDATE SKIP LOCKED
+    SELECT d.id, d.service_id, s.confirmation_required FROM draws d JOIN services s ON s.id = d.service_id
+    WHERE d.status = 'OPEN' AND d.closes_at <= now()
+    ORDER BY d.closes_at, d.id LIMIT 1
+    FOR UPDATE OF d SKIP LOCKED
 """)
 
 # every slot of the draw still ahead and open, locked: the seats anyone (web) could take, as availability counts
@@ -120,12 +121,15 @@ def _person(row: Any) -> Citizen:
     )
 
 
-async def run_due(conn: AsyncConnection, secret_key: bytes) -> DrawReport | None:
-    """Draws the oldest due draw nobody else is drawing; None when none is due."""
+async def run_due(conn: AsyncConnection, secret_key: bytes, confirm_minutes: int) -> DrawReport | None:
+    """Draws the oldest due draw nobody else is drawing; None when none is due. Where the procedure asks for
+    confirmation, a won seat is PENDING for `confirm_minutes` as any citizen's booking (an invented e-mail
+    confirms nothing: the seat then goes to the waitlist, resolvers/booking/confirmation.py)."""
     due = (await conn.execute(_DUE)).mappings().first()
     if due is None:
         return None
     draw_id, service_id = int(due["id"]), int(due["service_id"])
+    pending = confirm_minutes if due["confirmation_required"] else None
     seats = [
         Seat(row["id"], row["office_id"], row["starts_at"], row["local_start"], int(row["seats"]))
         for row in (await conn.execute(_SEATS, {"draw_id": draw_id})).mappings()
@@ -149,7 +153,7 @@ async def run_due(conn: AsyncConnection, secret_key: bytes) -> DrawReport | None
     for entry_id, slot_id in assignment:
         row = rows[entry_id]
         if slot_id is not None:
-            await _book(conn, secret_key, row, slot_id)
+            await _book(conn, secret_key, row, slot_id, pending)
             won += 1
         elif not row["eligible"]:
             await conn.execute(_INELIGIBLE, {"id": entry_id})
@@ -160,12 +164,14 @@ async def run_due(conn: AsyncConnection, secret_key: bytes) -> DrawReport | None
     return DrawReport(draw_id, seed, len(rows), sum(seat.seats for seat in seats), won, waitlisted)
 
 
-async def _book(conn: AsyncConnection, secret_key: bytes, row: Any, slot_id: int) -> None:
+async def _book(conn: AsyncConnection, secret_key: bytes, row: Any, slot_id: int, pending: int | None) -> None:
     """The seat as a web booking of the person's own: the seats kept for the phone line are not drawn."""
     found = await seat_store.slot(conn, slot_id)
     assert found is not None, "a drawn slot exists (its row is locked)"
     taken = await seat_store.take_seat(conn, found, with_reserved=False)
-    made = await insert_booking(conn, ANONYMOUS, secret_key, taken, _person(row), Channel.WEB, None)
+    person = _person(row)
+    confirm = pending if person.email is not None else None  # staff may have entered a caller without one
+    made = await insert_booking(conn, ANONYMOUS, secret_key, taken, person, Channel.WEB, None, confirm)
     await conn.execute(_WON, {"id": row["id"], "slot_id": slot_id, "booking_id": made.booking.id})
 
 
