@@ -120,7 +120,9 @@ class City:
         } | preferences
 
 
-async def draw_city(web: Api, state: AppState, *, release: bool = True, **service: Any) -> City:
+async def draw_city(
+    web: Api, state: AppState, *, release: bool = True, agenda: dict[str, Any] | None = None, **service: Any
+) -> City:
     token = await web.make_admin(state)
     offices = {slug: await web.office(token, slug=slug) for slug in ("centro", "norte")}
     service_id = await web.service(token, slug="pasaporte", releasePolicy="DRAW", drawMinutes=5, **service)
@@ -135,9 +137,9 @@ async def draw_city(web: Api, state: AppState, *, release: bool = True, **servic
             startTime="09:00",
             endTime="14:00",
             slotMinutes=60,
-            capacity=1,
             validFrom=days[0].isoformat(),
             validTo=days[-1].isoformat(),
+            **({"capacity": 1} | (agenda or {})),
         )
         assert added["__typename"] == "Agenda", added
     if release:
@@ -464,3 +466,15 @@ async def test_where_the_procedure_asks_for_confirmation_a_won_seat_waits_for_it
     body = mail.get_body(("plain",))
     assert body is not None
     assert "Confirm it from the link" in body.get_content()
+
+
+async def test_the_seats_kept_for_the_phone_line_are_not_drawn(web: Api, state: AppState, entrants: Entrants) -> None:
+    city = await draw_city(web, state, agenda={"capacity": 2, "reservedSeats": 1, "reservedUntilHours": 1})
+    for number in range(25):
+        entered = await entrants.enter(city.request(person(number)), f"10.6.{number // PER_ADDRESS}.1")
+        assert entered["__typename"] == "DrawEntry", entered
+    await close_window(state)
+    await run_job(state)
+    assert await scalar(state, "SELECT count(*) FROM draw_entries WHERE status = 'WON'") == 20
+    assert await scalar(state, "SELECT count(*) FROM draw_entries WHERE status = 'WAITLISTED'") == 5
+    assert await scalar(state, "SELECT max(booked) FROM slots") == 1  # the second seat is still the phone line's

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from models.booking import ACTIVE_STATUSES, Channel
 from resolvers.accounts.viewer import ANONYMOUS
+from resolvers.agenda.records import RESERVED_SEATS, held_seats
 from resolvers.availability.preferences import Preferences
 from resolvers.booking import seats as seat_store
 from resolvers.booking.book import insert_booking
@@ -38,13 +39,10 @@ _DUE = text("""
 """)
 
 # every slot of the draw still ahead and open, locked: the seats anyone (web) could take, as availability counts
-_SEATS = text("""
+# them (live holds and the seats still kept for the phone line and the desk are not drawn)
+_SEATS = text(f"""
     SELECT sl.id, sl.office_id, sl.starts_at, sl.starts_at AT TIME ZONE o.timezone AS local_start,
-           greatest(sl.capacity - sl.booked
-                    - (SELECT count(*) FROM slot_holds h WHERE h.slot_id = sl.id AND h.expires_at > now())
-                    - coalesce((SELECT ag.reserved_seats FROM agendas ag WHERE ag.id = sl.agenda_id
-                                AND sl.starts_at > now() + make_interval(hours => ag.reserved_until_hours)), 0),
-                    0) AS seats
+           greatest(sl.capacity - sl.booked - {held_seats()} - {RESERVED_SEATS}, 0) AS seats
     FROM slots sl JOIN offices o ON o.id = sl.office_id
     WHERE sl.draw_id = :draw_id AND NOT sl.closed AND sl.starts_at > now()
     ORDER BY sl.id
