@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC
 from typing import Any, ClassVar
 
 from arq import cron
@@ -70,6 +71,8 @@ class WorkerSettings:
     # no on_startup/on_shutdown: the process's connections are opened once in run(), so that they outlive
     # the Workers that jobs/supervisor.py starts again after a Redis restart
     queue_name = QUEUE_NAME
+    # cron hours in UTC whatever the host's zone: releaseCalendar announces the nightly release at 02:15 UTC
+    timezone = UTC
 
 
 def redis_settings(url: str) -> RedisSettings:
