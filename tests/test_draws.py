@@ -4,6 +4,7 @@ seat that suits them, the rest go to the waitlist with the same preferences, and
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections import Counter
@@ -26,7 +27,7 @@ from resolvers.draws.replay import inputs, replay
 from tests.booking_support import BOOK, ZONE, scalar
 from tests.conftest import TESTS_MAX_QUERY_COST
 from tests.hold_support import HOLD
-from tests.processes import main_py, serving, suite_environment
+from tests.processes import at_once, main_py, serving, suite_environment
 from tests.support import Api
 
 PER_ADDRESS = 4
@@ -478,3 +479,20 @@ async def test_the_seats_kept_for_the_phone_line_are_not_drawn(web: Api, state: 
     assert await scalar(state, "SELECT count(*) FROM draw_entries WHERE status = 'WON'") == 20
     assert await scalar(state, "SELECT count(*) FROM draw_entries WHERE status = 'WAITLISTED'") == 5
     assert await scalar(state, "SELECT max(booked) FROM slots") == 1  # the second seat is still the phone line's
+
+
+async def test_entries_at_once_from_one_address_and_two_workers_drawing_at_once(
+    web: Api, state: AppState, servers: list[str]
+) -> None:
+    """The address cap holds when a bot's entries arrive together on both servers; two draw jobs at once draw
+    the draw once."""
+    city = await draw_city(web, state)
+    bodies = [{"query": ENTER, "variables": {"i": city.request(person(200 + n))}} for n in range(12)]
+    answers = await at_once(servers, bodies, addresses=["10.7.0.1"] * 12)
+    kinds = Counter(answer["__typename"] for answer in answers)
+    assert kinds == {"DrawEntry": PER_ADDRESS, "LimitExceeded": 12 - PER_ADDRESS}
+
+    await close_window(state)
+    runs = await asyncio.gather(run_job(state), run_job(state))
+    assert sorted(run["drawn"] for run in runs) == [0, 1]
+    assert await scalar(state, "SELECT count(*) FROM bookings") == PER_ADDRESS
