@@ -121,6 +121,12 @@ def cmd_export_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_replay_draw(args: argparse.Namespace) -> int:
+    from jobs.draws import replay_draw
+
+    return asyncio.run(replay_draw(_settings(), args.draw_id))
+
+
 def cmd_stop_embedded(args: argparse.Namespace) -> int:
     from core.embedded import stop_embedded_postgres, stop_embedded_redis
 
@@ -165,6 +171,8 @@ def parser() -> argparse.ArgumentParser:
     admin.add_argument("username")
     export = add("export-schema", cmd_export_schema, "write the GraphQL SDL (default schema/schema.graphql)")
     export.add_argument("--output")
+    replay = add("replay-draw", cmd_replay_draw, "replay a past draw from its stored seed; exit 1 if it differs")
+    replay.add_argument("draw_id", type=int)
     add("stop-embedded", cmd_stop_embedded, "stop the embedded PostgreSQL and Redis of the data directory")
     return root
 

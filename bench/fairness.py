@@ -12,10 +12,13 @@ so that their CPU time is measured) book it. Challenges are solved at their real
 package, as the widget does.
 
 Scenarios: `first_come` (challengePolicy NEVER), `first_come_adaptive` (ADAPTIVE: a challenge beyond an
-address's free allowance), `draw` (releasePolicy DRAW). A scenario the server does not offer yet is reported
-as such. For each: bot seats' share ÷ bot identities' share of requesters (goal ≤ 1.0 under DRAW), the share of
-people with a seat (or a waitlist place, goal 100 % under DRAW), the bots' CPU seconds per seat won, and the
-database's own count (no slot over its capacity). Prints JSON.
+address's free allowance), `draw` (releasePolicy DRAW: people and bots `enterDraw` during the window, people
+after reading the page, bots with every identity as fast as answered, solving challenges where asked and
+refused beyond TURNERO_DRAW_ENTRIES_PER_ADDRESS; then the window is closed and a real `python main.py worker`
+runs the draw). A scenario the server does not offer yet is reported as such. For each: bot seats' share ÷
+bot identities' share of requesters (goal ≤ 1.0 under DRAW), the share of people with a seat (or a waitlist
+place, goal 100 % under DRAW), the bots' CPU seconds per seat won, and the database's own count (no slot over
+its capacity). Prints JSON.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 
-from bench.common import ROOT, bench_environment, server_process
+from bench.common import ROOT, bench_environment, server_process, stop_process
 from bench.fairness_clients import Scenario, merged, person
 from bench.hostile_net import bound_client, loopback
 from tests.processes import GENEROUS_RATES, main_py
@@ -51,6 +54,7 @@ POLICIES = {
     "first_come_adaptive": {"challengePolicy": "ADAPTIVE", "releasePolicy": "FIRST_COME"},
     "draw": {"challengePolicy": "ADAPTIVE", "releasePolicy": "DRAW"},
 }
+DRAW_TIMEOUT_SECONDS = 120  # a worker's start-up and the draw job's first run
 SETUP_BLOCK = 2  # 127.2.x.x: the bench's own administration
 PEOPLE_BLOCKS = {"first_come": 30, "first_come_adaptive": 31, "draw": 32}  # an address block per scenario:
 BOT_BLOCKS = {"first_come": 60, "first_come_adaptive": 61, "draw": 62}  # no limit carries over between them
@@ -135,7 +139,7 @@ async def counted(database_url: str, service: str) -> dict[str, int]:
 
 
 async def scenario(
-    name: str, base: str, admin_password: str, database_url: str, args: argparse.Namespace
+    name: str, base: str, admin_password: str, database_url: str, args: argparse.Namespace, env: dict[str, str]
 ) -> dict[str, Any]:
     policy = POLICIES[name]
     async with bound_client(base, loopback(SETUP_BLOCK, 1), timeout=60) as http:
@@ -148,7 +152,9 @@ async def scenario(
             return {"available": False, "why": "this server has no challengePolicy (issue 14 part 2)"}
         ids = await release(api, admin, name, args.seats, policy, known)
     started = time.time()
-    world = Scenario(base=base, challenge=known[0], deadline=started + args.seconds, **ids)
+    world = Scenario(
+        base=base, challenge=known[0], deadline=started + args.seconds, mode="draw" if name == "draw" else "book", **ids
+    )
     rng = random.Random(args.seed)
     # addresses of this run's own within the scenario's block: the rate limits an earlier run left in Redis
     # (a day's bookings per address) do not fall on this one
@@ -175,8 +181,10 @@ async def scenario(
         )
     )
     bots = await bots_task
-    elapsed = time.time() - started
     humans = merged(list(people))
+    if world.draw:
+        return await drawn(world, env, database_url, args, bots, humans, started)
+    elapsed = time.time() - started
     bot_identities = args.bots * args.identities
     won = humans["seats"] + bots["seats"]
     bot_share_of_requesters = bot_identities / (bot_identities + args.people)
@@ -190,8 +198,99 @@ async def scenario(
         "seats_won": {"people": humans["seats"], "bots": bots["seats"]},
         "bot_seat_share_over_requester_share": round(bot_share_of_seats / bot_share_of_requesters, 3),
         "people_with_a_seat_share": round(humans["with_a_seat"] / args.people, 3),
-        "people_waitlisted_share": 0.0,  # no waitlist yet (issue 14 part 5)
+        "people_waitlisted_share": 0.0,  # first come: nobody is put on the waitlist
         "bot_cpu_seconds_per_seat": round(bots["cpu_seconds"] / bots["seats"], 3) if bots["seats"] else None,
+        "bots": bots,
+        "people": humans,
+        "database": database,
+        "bookings_match": database["bookings"] == won,
+    }
+
+
+async def run_draw(env: dict[str, str], database_url: str, service: str) -> float:
+    """The window closed now (as if drawMinutes had passed) and a real worker started to draw it: its seconds."""
+    conn = await asyncpg.connect(database_url)
+    try:
+        await conn.execute(
+            """UPDATE draws SET opens_at = least(opens_at, now() - interval '1 minute'), closes_at = now()
+               WHERE service_id = $1 AND status = 'OPEN'""",
+            int(service),
+        )
+        began = time.monotonic()
+        worker = subprocess.Popen(  # noqa: ASYNC220 (started once, outside the measured part)
+            [sys.executable, "main.py", "worker"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            while await conn.fetchval(
+                "SELECT count(*) FROM draws WHERE service_id = $1 AND status = 'OPEN'", int(service)
+            ):
+                if time.monotonic() - began > DRAW_TIMEOUT_SECONDS:
+                    raise SystemExit("the worker did not run the draw in time")
+                await asyncio.sleep(0.5)
+        finally:
+            stop_process(worker)
+        return time.monotonic() - began
+    finally:
+        await conn.close()
+
+
+async def draw_results(database_url: str, service: str) -> dict[str, dict[str, int]]:
+    """Entries by requester kind (people's and bots' names say which) and by status after the draw."""
+    conn = await asyncpg.connect(database_url)
+    try:
+        rows = await conn.fetch(
+            """SELECT CASE WHEN e.citizen_name LIKE 'Bot %' THEN 'bots' ELSE 'people' END AS kind,
+                      e.status::text AS status, count(*) AS entries
+               FROM draw_entries e JOIN draws d ON d.id = e.draw_id WHERE d.service_id = $1
+               GROUP BY 1, 2""",
+            int(service),
+        )
+    finally:
+        await conn.close()
+    results: dict[str, dict[str, int]] = {"people": {}, "bots": {}}
+    for row in rows:
+        results[row["kind"]][row["status"]] = row["entries"]
+    return results
+
+
+async def drawn(
+    world: Scenario,
+    env: dict[str, str],
+    database_url: str,
+    args: argparse.Namespace,
+    bots: dict[str, Any],
+    humans: dict[str, Any],
+    started: float,
+) -> dict[str, Any]:
+    """The draw scenario's figures, once the draw has run: who won, who is on the waitlist, at what bot cost."""
+    entering_seconds = time.time() - started
+    draw_seconds = await run_draw(env, database_url, world.service)
+    results = await draw_results(database_url, world.service)
+    people, robots = results["people"], results["bots"]
+    bot_identities = args.bots * args.identities
+    won_people, won_bots = people.get("WON", 0), robots.get("WON", 0)
+    won = won_people + won_bots
+    bot_share_of_requesters = bot_identities / (bot_identities + args.people)
+    database = await counted(database_url, world.service)
+    return {
+        "available": True,
+        "policy": POLICIES["draw"],
+        "seconds": round(entering_seconds + draw_seconds, 1),
+        "entering_seconds": round(entering_seconds, 1),
+        "draw_seconds_with_worker_start": round(draw_seconds, 1),
+        "seats_released": database["seats"],
+        "entries": {"people": sum(people.values()), "bots": sum(robots.values())},
+        "seats_won": {"people": won_people, "bots": won_bots},
+        "seats_left_for_first_come": database["seats"] - won,
+        "bot_seat_share_over_requester_share": round((won_bots / won if won else 0.0) / bot_share_of_requesters, 3),
+        "people_with_a_seat_share": round(won_people / args.people, 3),
+        "people_waitlisted_share": round(people.get("WAITLISTED", 0) / args.people, 3),
+        "people_served_share": round((won_people + people.get("WAITLISTED", 0)) / args.people, 3),
+        "bot_cpu_seconds_per_seat": round(bots["cpu_seconds"] / won_bots, 3) if won_bots else None,
         "bots": bots,
         "people": humans,
         "database": database,
@@ -245,7 +344,7 @@ def main() -> None:
     with server_process(env, log_name="bench-fairness.log") as (base, _):
         for name in chosen:
             print(f"scenario: {name}", file=sys.stderr)
-            report["scenarios"][name] = asyncio.run(scenario(name, base, admin_password, database_url, args))
+            report["scenarios"][name] = asyncio.run(scenario(name, base, admin_password, database_url, args, env))
     report["bench_seconds"] = round(time.monotonic() - began, 1)
     json.dump(report, sys.stdout, indent=2)
     print()

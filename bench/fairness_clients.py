@@ -29,10 +29,17 @@ BOOK = """mutation($i: BookInput!) { book(input: $i) { __typename
     ... on SlotUnavailable { alternatives { id } }
     ... on ChallengeRequired { challenge { algorithm challenge salt signature maxNumber } }
     ... on UserError { code message } } }"""
+ENTER = """mutation($i: DrawEntryInput!) { enterDraw(input: $i) { __typename
+    ... on DrawEntry { id status }
+    ... on ChallengeRequired { challenge { algorithm challenge salt signature maxNumber } }
+    ... on UserError { code message } } }"""
 # the same without the challenge, for a server that has none yet (the answer's type names what happened)
 BOOK_PLAIN = BOOK.replace(
     "... on ChallengeRequired { challenge { algorithm challenge salt signature maxNumber } }\n", ""
 )
+
+
+SHORT_WAIT_SECONDS = 5
 
 
 @dataclass(frozen=True)
@@ -44,6 +51,11 @@ class Scenario:
     last_day: str
     challenge: bool  # whether the server's schema knows ChallengeRequired
     deadline: float  # time.time() by which every requester gives up
+    mode: str = "book"  # "draw" under releasePolicy DRAW: everyone enters the draw instead of booking
+
+    @property
+    def draw(self) -> bool:
+        return self.mode == "draw"
 
 
 @dataclass
@@ -133,15 +145,34 @@ async def attempt(
 ) -> tuple[str, dict[str, Any]]:
     """One `book`, solving the challenge and booking again when the server asks for it: (type, answer)."""
     document = BOOK if scenario.challenge else BOOK_PLAIN
+    return await solving(client, document, "book", {"slotId": slot, "citizen": citizen}, outcome)
+
+
+async def enter(
+    client: httpx.AsyncClient, scenario: Scenario, citizen: dict[str, Any], outcome: Outcome
+) -> tuple[str, dict[str, Any]]:
+    """One `enterDraw` for the scenario's office and days, solving the challenge where asked: (type, answer)."""
+    request = {
+        "serviceId": scenario.service,
+        "officeIds": [scenario.office],
+        "from": scenario.first_day,
+        "to": scenario.last_day,
+        "citizen": citizen,
+    }
+    return await solving(client, ENTER, "enterDraw", request, outcome)
+
+
+async def solving(
+    client: httpx.AsyncClient, document: str, name: str, request: dict[str, Any], outcome: Outcome
+) -> tuple[str, dict[str, Any]]:
+    """The mutation `name` with `request` as its input, solved and sent again on ChallengeRequired."""
     payload: str | None = None
     for _ in range(3):
-        booking: dict[str, Any] = {"slotId": slot, "citizen": citizen}
-        if payload is not None:
-            booking["challenge"] = payload
-        data = await post(client, document, {"i": booking}, outcome)
+        sent = request if payload is None else request | {"challenge": payload}
+        data = await post(client, document, {"i": sent}, outcome)
         if "refused" in data:
             return "refused", data
-        answer = data.get("book") or {}
+        answer = data.get(name) or {}
         kind = str(answer.get("__typename", "failed"))
         outcome.count(kind)
         if kind != "ChallengeRequired":
@@ -153,11 +184,20 @@ async def attempt(
 
 
 async def person(scenario: Scenario, number: int, block: int, arrival: float, rng: random.Random) -> Outcome:
-    """Arrives, searches, thinks, picks a time and books; tries again after a refusal or a lost race."""
+    """Arrives, searches, thinks, picks a time and books; tries again after a refusal or a lost race. Under a
+    draw: arrives, reads the page and enters (once entered, the draw decides)."""
     outcome = Outcome()
     await asyncio.sleep(arrival)
     citizen = identity("person", number)
     async with bound_client(scenario.base, loopback(block, number), timeout=60, connections=1) as client:
+        if scenario.draw:
+            await asyncio.sleep(rng.uniform(3, 10))  # reading the procedure's page and filling in the form
+            for _ in range(8):
+                kind, answer = await enter(client, scenario, citizen, outcome)
+                if kind != "refused":
+                    return outcome
+                await asyncio.sleep(float(answer["refused"]))
+            return outcome
         tries = 0
         while tries < 8 and time.time() < scenario.deadline:
             slots = await free_slots(client, scenario, outcome)
@@ -185,6 +225,9 @@ async def bot(scenario: Scenario, number: int, block: int, addresses: int, ident
     sources = [loopback(block, number * addresses + n) for n in range(addresses)]
     clients = [bound_client(scenario.base, source, timeout=60, connections=1) for source in sources]
     try:
+        if scenario.draw:
+            await bot_entries(scenario, clients, number, identities, outcome)
+            return outcome
         used, turn = 0, 0
         while used < identities and time.time() < scenario.deadline:
             client = clients[turn % len(clients)]
@@ -207,6 +250,26 @@ async def bot(scenario: Scenario, number: int, block: int, addresses: int, ident
         for client in clients:
             await client.aclose()
     return outcome
+
+
+async def bot_entries(
+    scenario: Scenario, clients: list[httpx.AsyncClient], number: int, identities: int, outcome: Outcome
+) -> None:
+    """Every invented identity enters the draw, round-robin over the addresses, as fast as answered; an address
+    refused for its entries (LimitExceeded) is dropped, and so is a rate-limited one (429) unless its wait is
+    short: a bot does not sit out minutes."""
+    live = list(clients)
+    used = 0
+    while used < identities and live and time.time() < scenario.deadline:
+        client = live[used % len(live)]
+        kind, answer = await enter(client, scenario, identity("bot", number * identities + used), outcome)
+        if kind == "refused" and float(answer["refused"]) <= SHORT_WAIT_SECONDS:
+            await asyncio.sleep(float(answer["refused"]))
+            continue
+        if kind in ("refused", "LimitExceeded"):
+            live.remove(client)  # this address has made all the entries it may; the identity tries another
+            continue
+        used += 1
 
 
 def merged(outcomes: list[Outcome]) -> dict[str, Any]:

@@ -35,7 +35,16 @@ logger = logging.getLogger("turnero.ratelimit")
 
 LOGIN_FIELDS = frozenset({"login"})
 BOOKING_FIELDS = frozenset(
-    {"book", "rescheduleBooking", "cancelBooking", "joinWaitlist", "leaveWaitlist", "acceptOffer"}
+    {
+        "book",
+        "rescheduleBooking",
+        "cancelBooking",
+        "joinWaitlist",
+        "leaveWaitlist",
+        "acceptOffer",
+        "enterDraw",
+        "withdrawDrawEntry",
+    }
 )
 # a hold is the pick of a time a search showed: counted with the searches, so booking budgets stay whole
 SEARCH_FIELDS = frozenset({"availability", "earliestSlots", "holdSlot"})

@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     # cancellations wins nothing (fractions allowed, as for holds)
     offer_minutes: float = Field(default=60, gt=0, le=7 * 24 * 60, alias="TURNERO_OFFER_MINUTES")
     rerelease_delay_minutes: float = Field(default=10, ge=0, le=24 * 60, alias="TURNERO_RERELEASE_DELAY_MINUTES")
+    # release draws: entries a client address may make to one draw (staff and partners are not counted by address)
+    draw_entries_per_address: int = Field(default=4, ge=1, le=1000, alias="TURNERO_DRAW_ENTRIES_PER_ADDRESS")
     # outbox and webhook retries: base delay doubles per attempt; after max attempts the row is FAILED
     outbox_max_attempts: int = Field(default=8, alias="TURNERO_OUTBOX_MAX_ATTEMPTS")
     webhook_max_attempts: int = Field(default=8, alias="TURNERO_WEBHOOK_MAX_ATTEMPTS")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC
 from typing import Any, ClassVar
 
 from arq import cron
@@ -10,9 +11,10 @@ from arq.connections import RedisSettings
 from arq.worker import Worker, create_worker
 
 from core.settings import Settings
-from jobs import analytics, confirmations, context, housekeeping, outbox, slots, waitlist, webhooks
+from jobs import analytics, confirmations, context, draws, housekeeping, outbox, slots, waitlist, webhooks
 from jobs.failures import counted
 from jobs.supervisor import supervise
+from resolvers.draws.windows import NIGHTLY_RELEASE
 
 QUEUE_NAME = "turnero:jobs"
 EVERY_5_MINUTES = set(range(0, 60, 5))
@@ -31,6 +33,7 @@ REFRESH_DEEP_FACTS = counted(analytics.refresh_deep_facts)
 EXPIRE_UNCONFIRMED = counted(confirmations.expire_unconfirmed)
 EXPIRE_OFFERS = counted(waitlist.expire_offers)
 PASS_ON_LAPSED_HOLDS = counted(waitlist.pass_on_lapsed_holds)
+RUN_DRAWS = counted(draws.run_draws)
 
 
 class WorkerSettings:
@@ -46,9 +49,16 @@ class WorkerSettings:
         EXPIRE_UNCONFIRMED,
         EXPIRE_OFFERS,
         PASS_ON_LAPSED_HOLDS,
+        RUN_DRAWS,
     ]
     cron_jobs: ClassVar[list[Any]] = [
-        cron(RELEASE_SLOTS, hour={2}, minute={15}, unique=True, run_at_startup=True),
+        cron(
+            RELEASE_SLOTS,
+            hour={NIGHTLY_RELEASE.hour},
+            minute={NIGHTLY_RELEASE.minute},
+            unique=True,
+            run_at_startup=True,
+        ),
         cron(SWEEP_NO_SHOWS, minute=EVERY_5_MINUTES, unique=True),
         cron(QUEUE_REMINDERS, minute=EVERY_5_MINUTES, unique=True, run_at_startup=True),
         cron(PRUNE, hour={3}, minute={30}, unique=True),
@@ -63,10 +73,14 @@ class WorkerSettings:
             unique=True,
             run_at_startup=True,
         ),
+        # a draw runs within 30 s of its window's close (releaseCalendar's drawClosesAt)
+        cron(RUN_DRAWS, second=EVERY_30_SECONDS, unique=True, run_at_startup=True),
     ]
     # no on_startup/on_shutdown: the process's connections are opened once in run(), so that they outlive
     # the Workers that jobs/supervisor.py starts again after a Redis restart
     queue_name = QUEUE_NAME
+    # cron hours in UTC whatever the host's zone: releaseCalendar announces the nightly release at 02:15 UTC
+    timezone = UTC
 
 
 def redis_settings(url: str) -> RedisSettings:

@@ -1,6 +1,17 @@
 """The typed SQLAlchemy model: importing this package registers every table on Base.metadata."""
 
-from models import accounts, agenda, analytics, booking, catalogue, notifications, queue, waitlist
+from models import accounts, agenda, analytics, booking, catalogue, draws, notifications, queue, waitlist
 from models.base import Base
 
-__all__ = ["Base", "accounts", "agenda", "analytics", "booking", "catalogue", "notifications", "queue", "waitlist"]
+__all__ = [
+    "Base",
+    "accounts",
+    "agenda",
+    "analytics",
+    "booking",
+    "catalogue",
+    "draws",
+    "notifications",
+    "queue",
+    "waitlist",
+]

@@ -85,6 +85,8 @@ class Slot(Base):
             "starts_at",
             postgresql_where=text("booked < capacity AND NOT closed"),
         ),
+        # the draw job finds a draw's slots
+        Index("ix_slots_draw", "draw_id", postgresql_where=text("draw_id IS NOT NULL")),
     )
 
     id: Mapped[int] = id_column()
@@ -97,6 +99,9 @@ class Slot(Base):
     booked: Mapped[int] = mapped_column(Integer, server_default="0")
     # a closure added after release closes the day's slots instead of deleting them: bookings point here
     closed: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    # released under a DRAW policy and not drawn yet: no one may take its seats until the draw has run
+    # (resolvers/draws); NULL once drawn, so availability's test stays one column
+    draw_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("draws.id"))
 
 
 class SlotHold(Base):

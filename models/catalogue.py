@@ -78,6 +78,13 @@ class ChallengePolicy(enum.StrEnum):
     ALWAYS = "ALWAYS"
 
 
+class ReleasePolicy(enum.StrEnum):
+    """How a service's newly released seats are given out (resolvers/draws)."""
+
+    FIRST_COME = "FIRST_COME"
+    DRAW = "DRAW"  # entries during drawMinutes after the release, then a seeded draw; what is left, first come
+
+
 class Service(Base):
     __tablename__ = "services"
     __table_args__ = (
@@ -85,6 +92,7 @@ class Service(Base):
         CheckConstraint("booking_window_days BETWEEN 1 AND 730", name="booking_window_range"),
         CheckConstraint("max_active_bookings_per_citizen >= 1", name="max_active_positive"),
         CheckConstraint("max_party_size BETWEEN 1 AND 10", name="max_party_size_range"),
+        CheckConstraint("draw_minutes BETWEEN 5 AND 10080", name="draw_minutes_range"),
         CheckConstraint("ticket_prefix ~ '^[A-Z]{1,2}$'", name="ticket_prefix_format"),
         CheckConstraint("slug ~ '^[a-z0-9][a-z0-9-]*$'", name="slug_format"),
     )
@@ -107,6 +115,11 @@ class Service(Base):
     confirmation_required: Mapped[bool] = mapped_column(Boolean, server_default="false")
     # how many people one booking may bring: the holder and up to max_party_size - 1 companions
     max_party_size: Mapped[int] = mapped_column(Integer, server_default="1")
+    release_policy: Mapped[ReleasePolicy] = mapped_column(
+        Enum(ReleasePolicy, name="release_policy"), server_default="FIRST_COME"
+    )
+    # under DRAW: how long entries are taken after a release, before the draw
+    draw_minutes: Mapped[int] = mapped_column(Integer, server_default="60")
     # lower-cased, accent-free name, category and description: what `services(search)` matches
     search_text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = created_at_column()

@@ -3,9 +3,22 @@
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime
+from datetime import date, datetime, time
 
-from sqlalchemy import BigInteger, CheckConstraint, Date, DateTime, Enum, ForeignKey, Index, LargeBinary, String, text
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    SmallInteger,
+    String,
+    Time,
+    text,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -66,6 +79,10 @@ class WaitlistEntry(Base):
     # days as the office's calendar has them (a slot's local date)
     from_date: Mapped[date] = mapped_column(Date)
     to_date: Mapped[date] = mapped_column(Date)
+    # optional: the ISO weekdays (1..7) and the local wall-clock window a slot's start must fall in
+    weekdays: Mapped[list[int] | None] = mapped_column(ARRAY(SmallInteger))
+    earliest: Mapped[time | None] = mapped_column(Time)
+    latest: Mapped[time | None] = mapped_column(Time)
     status: Mapped[WaitlistStatus] = mapped_column(
         Enum(WaitlistStatus, name="waitlist_status"), server_default=WaitlistStatus.WAITING.value
     )

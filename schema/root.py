@@ -14,6 +14,7 @@ from schema.analytics.fields import AnalyticsQuery
 from schema.booking.challenge import ChallengeQuery
 from schema.booking.fields import BookingMutation, BookingQuery
 from schema.catalogue.fields import CatalogueMutation, CatalogueQuery
+from schema.draws.fields import DrawMutation, DrawQuery
 from schema.extensions import extensions
 from schema.feedback.fields import FeedbackMutation
 from schema.inputs import check_text_inputs
@@ -37,6 +38,7 @@ class Query(
     WebhookQuery,
     AnalyticsQuery,
     WaitlistQuery,
+    DrawQuery,
 ):
     pass
 
@@ -53,6 +55,7 @@ class Mutation(
     WebhookMutation,
     PartnerLimitMutation,
     WaitlistMutation,
+    DrawMutation,
 ):
     pass
 

@@ -1,7 +1,7 @@
 """a family in one booking: party sizes, companions, holds of several seats
 
 Revision ID: 0018
-Revises: 0016
+Revises: 0017
 Create Date: 2026-12-02 20:15:00
 
 A service says how many people one booking may bring (max_party_size); a booking records how many seats it
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0018"
-down_revision: str | None = "0016"
+down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

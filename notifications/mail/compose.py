@@ -19,6 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from core.settings import Settings
 from core.validation import control_character
 from models.booking import BookingStatus
+from notifications.mail.draws import KIND as DRAW_RESULT
+from notifications.mail.draws import compose_draw_result
 from notifications.mail.facts import BookingFacts, booking_facts
 from notifications.mail.ics import Appointment, calendar_file
 from notifications.mail.message import (
@@ -56,6 +58,8 @@ _WITH_CALENDAR = frozenset({"confirmation", "change"})
 async def compose(conn: AsyncConnection, settings: Settings, row: OutboxRow) -> EmailMessage | None:
     if row.kind in WAITLIST_TEMPLATE_BY_KIND:
         return await compose_waitlist(conn, settings, row)
+    if row.kind == DRAW_RESULT:
+        return await compose_draw_result(conn, settings, row)
     template = TEMPLATE_BY_KIND.get(row.kind)
     if template is None or row.booking_id is None:
         return None

@@ -2,7 +2,8 @@
 
 One INSERT … SELECT does it all in the database: days from generate_series, wall-clock starts
 converted with AT TIME ZONE, and ON CONFLICT DO NOTHING on (office, service, start), so running it
-again, or twice at once, creates nothing new.
+again, or twice at once, creates nothing new. A service whose releasePolicy is DRAW gets an open draw first,
+and its new slots are marked with it: hidden until drawn (resolvers/draws).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from models.accounts import Role
 from resolvers.accounts.viewer import Viewer
 from resolvers.agenda.records import ReleaseReportRecord
 from resolvers.catalogue.lookups import require_office
+from resolvers.draws import windows
 
 _RELEASE = text("""
 WITH wanted AS (
@@ -50,9 +52,12 @@ WITH wanted AS (
       AND (CAST(:from_day AS date) IS NOT NULL OR t.local_start AT TIME ZONE o.timezone > now())
 ),
 inserted AS (
-    INSERT INTO slots (office_id, service_id, agenda_id, starts_at, ends_at, capacity)
+    INSERT INTO slots (office_id, service_id, agenda_id, starts_at, ends_at, capacity, draw_id)
     SELECT office_id, service_id, agenda_id, local_start AT TIME ZONE timezone,
-           (local_start AT TIME ZONE timezone) + make_interval(mins => slot_minutes), capacity
+           (local_start AT TIME ZONE timezone) + make_interval(mins => slot_minutes), capacity,
+           -- a DRAW service's new seats go to its open draw (resolvers/draws/windows.py opened it)
+           CASE WHEN CAST(:from_day AS date) IS NULL THEN
+               (SELECT d.id FROM draws d WHERE d.service_id = wanted.service_id AND d.status = 'OPEN') END
     FROM wanted
     ON CONFLICT (office_id, service_id, starts_at) DO NOTHING
     RETURNING 1
@@ -67,7 +72,9 @@ async def release(
     """Slots up to `until` (else each service's window). `from_day` makes past days' slots too: only the
     demo's simulated history (demo/history.py) asks for it."""
     params = {"office_id": office_id, "until": until, "from_day": from_day}
+    opened = await windows.open_draws(conn, office_id) if from_day is None else []
     row = (await conn.execute(_RELEASE, params)).mappings().one()
+    await windows.drop_empty(conn, opened)
     return ReleaseReportRecord(created=row["created"], unchanged=row["wanted"] - row["created"])
 
 

@@ -26,14 +26,15 @@ def bookable(clock: str = "now()", seats: str | None = None) -> str:
     Free counts bookings and live holds (`clock`: see held_seats); the seats kept for the phone line and the
     desk count as taken unless the statement's `:with_reserved` says the caller books by PHONE or DESK.
     `booked < capacity` repeats what the sum says so that the partial index of free slots is used.
-    `seats`: an SQL expression for how many seats must be free (a party's), else one.
+    `seats`: an SQL expression for how many seats must be free (a party's), else one. A slot
+    released to a draw (`draw_id`) is nobody's to take until the draw has run (resolvers/draws/run.py).
     """
     fits = "< sl.capacity" if seats is None else f"+ {seats} <= sl.capacity"
     return f"""
     FROM slots sl
     JOIN offices o ON o.id = sl.office_id
     JOIN services s ON s.id = sl.service_id
-    WHERE sl.service_id = :service_id AND sl.booked < sl.capacity AND NOT sl.closed
+    WHERE sl.service_id = :service_id AND sl.booked < sl.capacity AND NOT sl.closed AND sl.draw_id IS NULL
       AND sl.starts_at > now() AND sl.starts_at <= now() + make_interval(days => s.booking_window_days)
       AND sl.booked + {held_seats(clock)}
           + CASE WHEN CAST(:with_reserved AS boolean) THEN 0 ELSE {RESERVED_SEATS} END {fits}

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import time
 from typing import Any
 
-from models.catalogue import ChallengePolicy
+from models.catalogue import ChallengePolicy, ReleasePolicy
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +64,8 @@ class ServiceRecord:
     max_active_bookings_per_citizen: int
     challenge_policy: ChallengePolicy
     confirmation_required: bool
+    release_policy: ReleasePolicy
+    draw_minutes: int
     max_party_size: int = 1
 
     @classmethod
@@ -82,6 +84,8 @@ class ServiceRecord:
             row["max_active_bookings_per_citizen"],
             ChallengePolicy(row["challenge_policy"]),
             row["confirmation_required"],
+            ReleasePolicy(row["release_policy"]),
+            row["draw_minutes"],
             row["max_party_size"],
         )
 
@@ -104,5 +108,5 @@ OFFICE_COLUMNS = (
 SERVICE_COLUMNS = (
     "s.id, s.slug, s.name, s.description, s.category, s.duration_minutes, s.required_documents, "
     "s.walk_in_allowed, s.booking_window_days, s.ticket_prefix, s.max_active_bookings_per_citizen, s.challenge_policy, "
-    "s.confirmation_required, s.max_party_size"
+    "s.confirmation_required, s.release_policy, s.draw_minutes, s.max_party_size"
 )

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core import validation
 from core.errors import ValidationFailed
-from models.catalogue import ChallengePolicy
+from models.catalogue import ChallengePolicy, ReleasePolicy
 from resolvers.accounts.viewer import Viewer
 from resolvers.catalogue.records import SERVICE_COLUMNS, ServiceRecord
 
@@ -37,6 +37,13 @@ class ServiceInput:
     confirmation_required: bool = False
     # None keeps an existing service's; a new service takes one person per booking
     max_party_size: int | None = None
+    # None keeps an existing service's; a new one starts FIRST_COME, with 60-minute draws
+    release_policy: ReleasePolicy | None = None
+    draw_minutes: int | None = None
+
+
+MIN_DRAW_MINUTES = 5
+MAX_DRAW_MINUTES = 7 * 24 * 60
 
 
 def _prefix(value: str | None, name: str) -> str:
@@ -69,6 +76,8 @@ async def upsert_service(conn: AsyncConnection, viewer: Viewer, data: ServiceInp
     validation.integer_range("maxActiveBookingsPerCitizen", data.max_active_bookings_per_citizen, 1, 100)
     if data.max_party_size is not None:
         validation.integer_range("maxPartySize", data.max_party_size, 1, MAX_PARTY_SIZE)
+    if data.draw_minutes is not None:
+        validation.integer_range("drawMinutes", data.draw_minutes, MIN_DRAW_MINUTES, MAX_DRAW_MINUTES)
     values = {
         "slug": slug,
         "name": name,
@@ -83,6 +92,8 @@ async def upsert_service(conn: AsyncConnection, viewer: Viewer, data: ServiceInp
         "challenge_policy": None if data.challenge_policy is None else data.challenge_policy.value,
         "confirmation_required": data.confirmation_required,
         "max_party_size": data.max_party_size,
+        "release_policy": None if data.release_policy is None else data.release_policy.value,
+        "draw_minutes": data.draw_minutes,
         "search": validation.fold(" ".join(filter(None, [name, category, description]))),
     }
     row = (
@@ -91,11 +102,13 @@ async def upsert_service(conn: AsyncConnection, viewer: Viewer, data: ServiceInp
                 text(f"""INSERT INTO services AS s (slug, name, description, category, duration_minutes,
                     required_documents, walk_in_allowed, booking_window_days, ticket_prefix,
                     max_active_bookings_per_citizen, search_text, challenge_policy, confirmation_required,
-                    max_party_size)
+                    max_party_size, release_policy, draw_minutes)
                  VALUES (:slug, :name, :description, :category, :duration, :documents, :walk_in, :window,
                     :prefix, :max_active, :search,
                     COALESCE(CAST(:challenge_policy AS challenge_policy), 'ADAPTIVE'), :confirmation_required,
-                    COALESCE(CAST(:max_party_size AS integer), 1))
+                    COALESCE(CAST(:max_party_size AS integer), 1),
+                    COALESCE(CAST(:release_policy AS release_policy), 'FIRST_COME'),
+                    COALESCE(CAST(:draw_minutes AS integer), 60))
                  ON CONFLICT (slug) DO UPDATE SET
                     name = EXCLUDED.name, description = EXCLUDED.description, category = EXCLUDED.category,
                     duration_minutes = EXCLUDED.duration_minutes,
@@ -108,6 +121,8 @@ async def upsert_service(conn: AsyncConnection, viewer: Viewer, data: ServiceInp
                     challenge_policy = COALESCE(CAST(:challenge_policy AS challenge_policy), s.challenge_policy),
                     confirmation_required = EXCLUDED.confirmation_required,
                     max_party_size = COALESCE(CAST(:max_party_size AS integer), s.max_party_size),
+                    release_policy = COALESCE(CAST(:release_policy AS release_policy), s.release_policy),
+                    draw_minutes = COALESCE(CAST(:draw_minutes AS integer), s.draw_minutes),
                     updated_at = now()
                  RETURNING {SERVICE_COLUMNS}"""),
                 values,

@@ -9,7 +9,7 @@ booking's, is derived from a nonce with the secret key and returned once, by `jo
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import text
@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from core.errors import InvalidStateError, LimitExceededError, NotFoundError, ValidationFailed
 from core.validation import parse_id
 from models.waitlist import WaitlistStatus
+from resolvers.availability import preferences
 from resolvers.booking.challenge import ChallengeGate
 from resolvers.booking.citizen import CitizenInput, citizen
 from resolvers.booking.codes import manage_token, manage_token_hash, new_nonce
@@ -35,6 +36,10 @@ class WaitlistRequest:
     from_date: date
     to_date: date
     citizen: CitizenInput
+    # optional, as a draw entry's (resolvers/availability/preferences.py)
+    weekdays: list[int] | None = None
+    earliest: time | None = None
+    latest: time | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +135,8 @@ async def join(
         if offering != set(offices):
             raise ValidationFailed("input.officeIds", "Some of these offices do not offer this procedure.")
     await _check_dates(conn, request, service_id, offices, int(window))
+    weekdays = preferences.weekdays(request.weekdays)
+    preferences.time_window(request.earliest, request.latest)
     if gate is not None:
         await gate(conn, service_id)
     nonce = new_nonce()
@@ -139,6 +146,9 @@ async def join(
         "office_ids": offices,
         "from_date": request.from_date,
         "to_date": request.to_date,
+        "weekdays": weekdays,
+        "earliest": request.earliest,
+        "latest": request.latest,
         "name": person.name,
         "email": person.email,
         "phone": person.phone,
@@ -163,11 +173,11 @@ async def join(
 # same person, whichever key it shares: nothing is inserted then. With no conflict target every unique index is
 # an arbiter; a concurrent insert of the same person waits for the first to commit, then inserts nothing.
 _INSERT_ENTRY = text("""
-    INSERT INTO waitlist_entries (service_id, office_ids, from_date, to_date, citizen_name, citizen_email,
-        citizen_phone, citizen_locale, document_hash, document_hint, email_hash, phone_hash, manage_nonce,
-        manage_token_hash)
-    VALUES (:service_id, :office_ids, :from_date, :to_date, :name, :email, :phone, :locale, :document_hash,
-        :document_hint, :email_hash, :phone_hash, :nonce, :token_hash)
+    INSERT INTO waitlist_entries (service_id, office_ids, from_date, to_date, weekdays, earliest, latest,
+        citizen_name, citizen_email, citizen_phone, citizen_locale, document_hash, document_hint, email_hash,
+        phone_hash, manage_nonce, manage_token_hash)
+    VALUES (:service_id, :office_ids, :from_date, :to_date, :weekdays, :earliest, :latest, :name, :email, :phone,
+        :locale, :document_hash, :document_hint, :email_hash, :phone_hash, :nonce, :token_hash)
     ON CONFLICT DO NOTHING
     RETURNING id
 """)

@@ -2,10 +2,11 @@
 
 A seat that frees up (a cancellation, a reschedule away, and whatever else gives a booked seat back: call
 `free_seat` instead of seats.give_back_seat) is held at once, in the same transaction, for the first WAITING
-entry that matches it: same procedure, an office the entry accepts, the slot's local day within the entry's
-days, the slot still ahead. The entry becomes OFFERED until `offer_expires_at` (TURNERO_OFFER_MINUTES); the hold
-lasts OFFER_GRACE longer, so that between the offer's end and the expiry job's next run (every 30 s) the seat
-stays hidden. A decline (leaveWaitlist) or the expiry passes the seat to the next matching entry the same way.
+entry that matches it: same procedure, an office the entry accepts, the slot's local day, weekday and start
+within the entry's (resolvers/availability/preferences.py), the slot still ahead. The entry becomes OFFERED
+until `offer_expires_at` (TURNERO_OFFER_MINUTES); the hold lasts OFFER_GRACE longer, so that between the
+offer's end and the expiry job's next run (every 30 s) the seat stays hidden. A decline (leaveWaitlist) or
+the expiry passes the seat to the next matching entry the same way.
 With nobody waiting, the seat is held by nobody for TURNERO_RERELEASE_DELAY_MINUTES: that hold frees itself in
 SQL, as every hold does, so a bot watching for cancellations sees the seat only when anyone may.
 
@@ -25,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.settings import Settings
 from resolvers.agenda.records import SlotRecord
+from resolvers.availability.preferences import slot_suits
 from resolvers.booking import seats
 from resolvers.booking.records import SlotUnavailableError
 
@@ -49,13 +51,11 @@ class OfferTiming:
 # The first entry still waiting that this seat suits. The slot's row is ours already (its seat was just given
 # back, or hold_seat will lock it before anything is taken); SKIP LOCKED passes over an entry another
 # transaction is offering a seat to right now.
-_FIRST_MATCH = text("""
+_FIRST_MATCH = text(f"""
     SELECT w.id, w.document_hash FROM waitlist_entries w
     JOIN slots sl ON sl.id = :slot_id
     JOIN offices o ON o.id = sl.office_id
-    WHERE w.service_id = sl.service_id AND w.status = 'WAITING'
-      AND (w.office_ids IS NULL OR sl.office_id = ANY(w.office_ids))
-      AND CAST(sl.starts_at AT TIME ZONE o.timezone AS date) BETWEEN w.from_date AND w.to_date
+    WHERE w.service_id = sl.service_id AND w.status = 'WAITING' AND {slot_suits("w")}
       AND sl.starts_at > now()
     ORDER BY w.id
     LIMIT 1
@@ -167,14 +167,12 @@ async def expire_one(conn: AsyncConnection, timing: OfferTiming) -> bool:
 
 # The soonest seat kept back for its re-release delay that suits this entry: the hold row is taken with SKIP
 # LOCKED (two newcomers never take one seat; nothing else locks a live re-release hold).
-_KEPT_BACK = text("""
+_KEPT_BACK = text(f"""
     SELECT h.id, h.slot_id FROM slot_holds h
     JOIN slots sl ON sl.id = h.slot_id
     JOIN offices o ON o.id = sl.office_id
     JOIN waitlist_entries w ON w.id = :entry_id
-    WHERE h.rerelease AND h.expires_at > now() AND sl.service_id = w.service_id
-      AND (w.office_ids IS NULL OR sl.office_id = ANY(w.office_ids))
-      AND CAST(sl.starts_at AT TIME ZONE o.timezone AS date) BETWEEN w.from_date AND w.to_date
+    WHERE h.rerelease AND h.expires_at > now() AND sl.service_id = w.service_id AND {slot_suits("w")}
       AND sl.starts_at > now()
     ORDER BY sl.starts_at, h.id
     LIMIT 1

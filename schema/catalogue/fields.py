@@ -7,7 +7,7 @@ from typing import Annotated
 import strawberry
 
 from core.validation import parse_id
-from models.catalogue import ChallengePolicy
+from models.catalogue import ChallengePolicy, ReleasePolicy
 from resolvers.catalogue import desks, offices, services
 from schema.bounds import MAX_OFFICES, MAX_SERVICES, ListBound
 from schema.catalogue.types import Desk, Office, Service
@@ -77,6 +77,14 @@ class ServiceInput:
         default=None,
         description="How many people one booking may bring (the citizen and up to this many minus one "
         "companions), 1 to 10: a new service gets 1; absent keeps an existing service's.",
+    )
+    release_policy: ReleasePolicy | None = strawberry.field(
+        default=None, description="FIRST_COME or DRAW: a new service gets FIRST_COME; absent keeps an existing one's."
+    )
+    draw_minutes: int | None = strawberry.field(
+        default=None,
+        description="Under DRAW: minutes entries are taken after a release (5 to 10080); a new service gets 60; "
+        "absent keeps an existing one's.",
     )
 
 
@@ -149,6 +157,8 @@ class CatalogueMutation:
             challenge_policy=input.challenge_policy,
             confirmation_required=input.confirmation_required,
             max_party_size=input.max_party_size,
+            release_policy=input.release_policy,
+            draw_minutes=input.draw_minutes,
         )
         viewer = info.context.viewer
         return await run_mutation(info, lambda conn: services.upsert_service(conn, viewer, data), Service.from_record)

@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from models.catalogue import ChallengePolicy
+from models.catalogue import ChallengePolicy, ReleasePolicy
 from resolvers.catalogue.records import DeskRecord, OfficeRecord, OpeningHoursRecord, ServiceRecord
 from resolvers.catalogue.services import MAX_DOCUMENTS
 from resolvers.queue.access import may_watch
@@ -12,6 +12,11 @@ from schema.bounds import MAX_DESKS_PER_OFFICE, MAX_OFFICES, MAX_OPENING_INTERVA
 from schema.context import Info
 
 strawberry.enum(ChallengePolicy, description="When anonymous bookings of a service need a solved challenge.")
+strawberry.enum(
+    ReleasePolicy,
+    description="How newly released seats are given out: FIRST_COME to the first requests; DRAW by a seeded draw "
+    "among the entries of the drawMinutes after the release (enterDraw), the rest first come after it.",
+)
 
 if TYPE_CHECKING:
     from schema.queue.types import Ticket
@@ -103,6 +108,11 @@ class Service:
     max_party_size: int = strawberry.field(
         description="How many people one booking may bring: the citizen and up to this many minus one `companions`."
     )
+    release_policy: ReleasePolicy = strawberry.field(
+        description="FIRST_COME, or DRAW: newly released seats go by a draw among those who enterDraw "
+        "during the drawMinutes after the release (releaseCalendar says when)."
+    )
+    draw_minutes: int = strawberry.field(description="Under DRAW: how long entries are taken after a release.")
     pk: strawberry.Private[int]
 
     @classmethod
@@ -122,6 +132,8 @@ class Service:
             challenge_policy=record.challenge_policy,
             confirmation_required=record.confirmation_required,
             max_party_size=record.max_party_size,
+            release_policy=record.release_policy,
+            draw_minutes=record.draw_minutes,
             pk=record.id,
         )
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 from typing import Annotated
 
 import strawberry
@@ -43,6 +43,15 @@ class WaitlistInput:
     challenge: str | None = strawberry.field(
         default=None, description="A solved bookingChallenge, where the procedure's challengePolicy asks for one."
     )
+    weekdays: list[int] | None = strawberry.field(
+        default=None, description="ISO weekdays the person can come, 1 (Monday) to 7; none: any."
+    )
+    earliest: time | None = strawberry.field(
+        default=None, description="The earliest start, on the office's wall clock; none: any."
+    )
+    latest: time | None = strawberry.field(
+        default=None, description="The latest start, on the office's wall clock; none: any."
+    )
 
 
 @strawberry.type
@@ -69,6 +78,9 @@ class WaitlistMutation:
             from_date=input.date_from,
             to_date=input.date_to,
             citizen=CitizenData(person.name, person.document_id, person.email, person.phone, person.locale),
+            weekdays=input.weekdays,
+            earliest=input.earliest,
+            latest=input.latest,
         )
         gate = challenge_gate(info, input.challenge)
         timing = OfferTiming.from_settings(info.context.state.settings)

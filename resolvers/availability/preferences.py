@@ -1,0 +1,83 @@
+"""Which seats suit a person: the offices they can go to, their days, weekdays and the local wall-clock window a
+slot's start must fall in. A waitlist entry and a draw entry both carry them; every part is optional but the days.
+
+The same rule twice, once in SQL (the waitlist matches a freed seat in the database) and once in Python (a draw
+is computed, and replayed, from a snapshot of its seats): `slot_suits` and `Preferences.suits` must agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any
+
+from core.errors import ValidationFailed
+from core.validation import parse_id
+
+MAX_OFFICES = 50  # a handful of offices; "any" is no list at all
+
+
+@dataclass(frozen=True, slots=True)
+class Preferences:
+    office_ids: tuple[int, ...] | None
+    from_date: date
+    to_date: date
+    weekdays: tuple[int, ...] | None = None  # ISO, 1 (Monday) to 7
+    earliest: time | None = None
+    latest: time | None = None
+
+    def suits(self, office_id: int, local_start: datetime) -> bool:
+        """A slot at this office starting at this wall-clock time (the office's own)."""
+        day, clock = local_start.date(), local_start.time()
+        return (
+            (self.office_ids is None or office_id in self.office_ids)
+            and self.from_date <= day <= self.to_date
+            and (self.weekdays is None or local_start.isoweekday() in self.weekdays)
+            and (self.earliest is None or clock >= self.earliest)
+            and (self.latest is None or clock <= self.latest)
+        )
+
+    @classmethod
+    def from_row(cls, row: Any) -> Preferences:
+        return cls(
+            office_ids=tuple(row["office_ids"]) if row["office_ids"] is not None else None,
+            from_date=row["from_date"],
+            to_date=row["to_date"],
+            weekdays=tuple(row["weekdays"]) if row["weekdays"] is not None else None,
+            earliest=row["earliest"],
+            latest=row["latest"],
+        )
+
+
+def slot_suits(entry: str) -> str:
+    """SQL: slot `sl` (of office `o`) suits the preferences of the row aliased `entry`."""
+    local = "(sl.starts_at AT TIME ZONE o.timezone)"
+    return f"""({entry}.office_ids IS NULL OR sl.office_id = ANY({entry}.office_ids))
+      AND CAST({local} AS date) BETWEEN {entry}.from_date AND {entry}.to_date
+      AND ({entry}.weekdays IS NULL OR CAST(extract(isodow FROM {local}) AS smallint) = ANY({entry}.weekdays))
+      AND ({entry}.earliest IS NULL OR CAST({local} AS time) >= {entry}.earliest)
+      AND ({entry}.latest IS NULL OR CAST({local} AS time) <= {entry}.latest)"""
+
+
+def office_ids(values: list[str] | None, field: str = "input.officeIds") -> list[int] | None:
+    if values is None:
+        return None
+    if not values or len(values) > MAX_OFFICES:
+        raise ValidationFailed(field, f"Name 1 to {MAX_OFFICES} offices, or none for any office.")
+    numbers = [parse_id(value) for value in values]
+    if any(number is None for number in numbers):
+        raise ValidationFailed(field, "An office ID is not valid.")
+    return sorted({number for number in numbers if number is not None})
+
+
+def weekdays(values: list[int] | None, field: str = "input.weekdays") -> list[int] | None:
+    if values is None:
+        return None
+    if not values or any(not 1 <= value <= 7 for value in values):
+        raise ValidationFailed(field, "Name 1 to 7 ISO weekdays, 1 (Monday) to 7 (Sunday), or none for any day.")
+    return sorted(set(values))
+
+
+def time_window(earliest: time | None, latest: time | None, field: str = "input.latest") -> None:
+    if earliest is not None and latest is not None and latest < earliest:
+        raise ValidationFailed(field, "The latest start comes before the earliest.")
