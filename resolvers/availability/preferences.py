@@ -11,8 +11,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from core.errors import ValidationFailed
 from core.validation import parse_id
+from resolvers.booking.citizen import CitizenInput
 
 MAX_OFFICES = 50  # a handful of offices; "any" is no list at all
 
@@ -81,3 +85,53 @@ def weekdays(values: list[int] | None, field: str = "input.weekdays") -> list[in
 def time_window(earliest: time | None, latest: time | None, field: str = "input.latest") -> None:
     if earliest is not None and latest is not None and latest < earliest:
         raise ValidationFailed(field, "The latest start comes before the earliest.")
+
+
+@dataclass(frozen=True, slots=True)
+class EntryRequest:
+    """What a waitlist or a draw entry asks for: the procedure, the person, and the seats that suit them."""
+
+    service_id: str
+    office_ids: list[str] | None
+    from_date: date
+    to_date: date
+    citizen: CitizenInput
+    weekdays: list[int] | None = None
+    earliest: time | None = None
+    latest: time | None = None
+
+
+_OFFERING = text("SELECT office_id FROM office_services WHERE service_id = :service_id AND office_id = ANY(:offices)")
+
+# "today" where the day turns last among the offices the entry may go to: until then its days have not passed
+_TODAY = text("""
+    SELECT coalesce(min((now() AT TIME ZONE o.timezone)::date), current_date)
+    FROM offices o JOIN office_services os ON os.office_id = o.id
+    WHERE os.service_id = :service_id AND (CAST(:offices AS bigint[]) IS NULL OR o.id = ANY(:offices))
+""")
+
+
+async def wanted(conn: AsyncConnection, request: EntryRequest, service_id: int, window_days: int) -> dict[str, Any]:
+    """The entry's preferences checked (offices that offer the procedure, days not passed and within its booking
+    window, weekdays, a time window the right way round), as the entry tables' columns."""
+    offices = office_ids(request.office_ids)
+    if offices is not None:
+        offering = set((await conn.execute(_OFFERING, {"service_id": service_id, "offices": offices})).scalars())
+        if offering != set(offices):
+            raise ValidationFailed("input.officeIds", "Some of these offices do not offer this procedure.")
+    today: date = (await conn.execute(_TODAY, {"service_id": service_id, "offices": offices})).scalar_one()
+    if request.to_date < request.from_date:
+        raise ValidationFailed("input.to", "The last day comes before the first.")
+    if request.to_date < today:
+        raise ValidationFailed("input.to", "These days have passed.")
+    if (request.to_date - today).days > window_days:
+        raise ValidationFailed("input.to", f"This procedure is booked at most {window_days} days ahead.")
+    time_window(request.earliest, request.latest)
+    return {
+        "office_ids": offices,
+        "from_date": request.from_date,
+        "to_date": request.to_date,
+        "weekdays": weekdays(request.weekdays),
+        "earliest": request.earliest,
+        "latest": request.latest,
+    }

@@ -98,7 +98,7 @@ def citizen(secret_key: bytes, data: CitizenInput) -> Citizen:
 
 
 def columns(person: Citizen) -> dict[str, object]:
-    """The person as the bookings (and waitlist) tables keep them: the contact as given, the keys as hashes."""
+    """The person as bookings, waitlist and draw entries keep them: the contact as given, the keys as hashes."""
     return {
         "name": person.name,
         "email": person.email,

@@ -10,8 +10,7 @@ address, so that invented identities do not make a bot many people. The manage t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
-from typing import Any
+from datetime import date, datetime
 
 from sqlalchemy import text
 from sqlalchemy.engine import RowMapping
@@ -22,24 +21,13 @@ from core.validation import parse_id
 from models.catalogue import ReleasePolicy
 from models.draws import DrawEntryStatus
 from resolvers.availability import preferences
+from resolvers.availability.preferences import EntryRequest
 from resolvers.booking import identity
 from resolvers.booking.book import within_limit
 from resolvers.booking.challenge import ChallengeGate
-from resolvers.booking.citizen import CitizenInput, citizen
+from resolvers.booking.citizen import citizen, columns
 from resolvers.booking.codes import manage_token, manage_token_hash, new_nonce
 from resolvers.draws.windows import next_release
-
-
-@dataclass(frozen=True, slots=True)
-class DrawEntryRequest:
-    service_id: str
-    office_ids: list[str] | None
-    from_date: date
-    to_date: date
-    citizen: CitizenInput
-    weekdays: list[int] | None = None
-    earliest: time | None = None
-    latest: time | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +69,6 @@ _BY_TOKEN = text(f"SELECT {_COLUMNS} WHERE e.id = :id AND e.manage_token_hash = 
 
 _SERVICE = text("""SELECT release_policy::text AS policy, booking_window_days, confirmation_required, now() AS now
     FROM services WHERE id = :id""")
-_OFFERING = text("SELECT office_id FROM office_services WHERE service_id = :service_id AND office_id = ANY(:offices)")
 # the open draw, shared-locked so that it is not drawn while this entry goes in (the draw job locks it FOR UPDATE)
 _OPEN_DRAW = text("""
     SELECT id FROM draws WHERE service_id = :service_id AND status = 'OPEN' AND closes_at > now() FOR SHARE
@@ -129,31 +116,10 @@ async def _open_draw(conn: AsyncConnection, service_id: int, policy: ReleasePoli
     )
 
 
-async def _check(conn: AsyncConnection, request: DrawEntryRequest, service_id: int, window_days: int) -> dict[str, Any]:
-    offices = preferences.office_ids(request.office_ids)
-    if offices is not None:
-        offering = set((await conn.execute(_OFFERING, {"service_id": service_id, "offices": offices})).scalars())
-        if offering != set(offices):
-            raise ValidationFailed("input.officeIds", "Some of these offices do not offer this procedure.")
-    if request.to_date < request.from_date:
-        raise ValidationFailed("input.to", "The last day comes before the first.")
-    if (request.to_date - request.from_date).days > window_days:
-        raise ValidationFailed("input.to", f"This procedure is booked at most {window_days} days ahead.")
-    preferences.time_window(request.earliest, request.latest)
-    return {
-        "office_ids": offices,
-        "from_date": request.from_date,
-        "to_date": request.to_date,
-        "weekdays": preferences.weekdays(request.weekdays),
-        "earliest": request.earliest,
-        "latest": request.latest,
-    }
-
-
 async def enter(
     conn: AsyncConnection,
     secret_key: bytes,
-    request: DrawEntryRequest,
+    request: EntryRequest,
     cap: AddressCap,
     gate: ChallengeGate | None = None,
 ) -> DrawEntryRecord:
@@ -162,7 +128,7 @@ async def enter(
     service = (await conn.execute(_SERVICE, {"id": service_id})).mappings().first() if service_id else None
     if service_id is None or service is None:
         raise NotFoundError("No procedure has this ID.")
-    wanted = await _check(conn, request, service_id, int(service["booking_window_days"]))
+    wishes = await preferences.wanted(conn, request, service_id, int(service["booking_window_days"]))
     if service["confirmation_required"] and person.email is None and cap.address_hash is not None:
         raise ValidationFailed(
             "input.citizen.email", "This procedure sends a link to confirm the seat won: give an e-mail."
@@ -180,16 +146,9 @@ async def enter(
             raise LimitExceededError(f"At most {cap.per_address} entries to a draw come from one address.")
     nonce = new_nonce()
     token = manage_token(secret_key, nonce)
-    values = wanted | {
+    values = wishes | {
         "draw_id": draw_id,
-        "name": person.name,
-        "email": person.email,
-        "phone": person.phone,
-        "locale": person.locale,
-        "document_hash": person.document_hash,
-        "document_hint": person.document_hint,
-        "email_hash": person.email_hash,
-        "phone_hash": person.phone_hash,
+        **columns(person),
         "address_hash": cap.address_hash,
         "nonce": nonce,
         "token_hash": manage_token_hash(secret_key, token),

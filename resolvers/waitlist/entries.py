@@ -9,37 +9,23 @@ booking's, is derived from a nonce with the secret key and returned once, by `jo
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from core.errors import InvalidStateError, LimitExceededError, NotFoundError, ValidationFailed
+from core.errors import InvalidStateError, LimitExceededError, NotFoundError
 from core.validation import parse_id
 from models.waitlist import WaitlistStatus
 from resolvers.availability import preferences
+from resolvers.availability.preferences import EntryRequest
 from resolvers.booking.challenge import ChallengeGate
-from resolvers.booking.citizen import CitizenInput, citizen
+from resolvers.booking.citizen import citizen, columns
 from resolvers.booking.codes import manage_token, manage_token_hash, new_nonce
 from resolvers.waitlist import offers
 from resolvers.waitlist.offers import OfferTiming
-
-MAX_OFFICES = 50  # an entry names a handful of offices; "any" is no list at all
-
-
-@dataclass(frozen=True, slots=True)
-class WaitlistRequest:
-    service_id: str
-    office_ids: list[str] | None
-    from_date: date
-    to_date: date
-    citizen: CitizenInput
-    # optional, as a draw entry's (resolvers/availability/preferences.py)
-    weekdays: list[int] | None = None
-    earliest: time | None = None
-    latest: time | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,45 +65,12 @@ _COLUMNS = """w.id, w.service_id, w.office_ids, w.from_date, w.to_date, w.status
     ) END AS position"""
 
 _SERVICE = text("SELECT booking_window_days FROM services WHERE id = :id")
-_OFFERING = text("SELECT office_id FROM office_services WHERE service_id = :service_id AND office_id = ANY(:offices)")
-
-
-def _offices(values: list[str] | None) -> list[int] | None:
-    if values is None:
-        return None
-    if not values or len(values) > MAX_OFFICES:
-        raise ValidationFailed("input.officeIds", f"Name 1 to {MAX_OFFICES} offices, or none for any office.")
-    numbers = [parse_id(value) for value in values]
-    if any(number is None for number in numbers):
-        raise ValidationFailed("input.officeIds", "An office ID is not valid.")
-    return sorted({number for number in numbers if number is not None})
-
-
-# "today" where the day turns last among the offices the entry may go to: until then its days have not passed
-_TODAY = text("""
-    SELECT coalesce(min((now() AT TIME ZONE o.timezone)::date), current_date)
-    FROM offices o JOIN office_services os ON os.office_id = o.id
-    WHERE os.service_id = :service_id AND (CAST(:offices AS bigint[]) IS NULL OR o.id = ANY(:offices))
-""")
-
-
-async def _check_dates(
-    conn: AsyncConnection, request: WaitlistRequest, service_id: int, offices: list[int] | None, window_days: int
-) -> None:
-    values = {"service_id": service_id, "offices": offices}
-    today: date = (await conn.execute(_TODAY, values)).scalar_one()
-    if request.to_date < request.from_date:
-        raise ValidationFailed("input.to", "The last day comes before the first.")
-    if request.to_date < today:
-        raise ValidationFailed("input.to", "These days have passed.")
-    if (request.to_date - today).days > window_days:
-        raise ValidationFailed("input.to", f"This procedure is booked at most {window_days} days ahead.")
 
 
 async def join(
     conn: AsyncConnection,
     secret_key: bytes,
-    request: WaitlistRequest,
+    request: EntryRequest,
     timing: OfferTiming,
     gate: ChallengeGate | None = None,
 ) -> WaitlistRecord:
@@ -129,34 +82,15 @@ async def join(
     window = (await conn.execute(_SERVICE, {"id": service_id})).scalar() if service_id is not None else None
     if service_id is None or window is None:
         raise NotFoundError("No procedure has this ID.")
-    offices = _offices(request.office_ids)
-    if offices is not None:
-        offering = set((await conn.execute(_OFFERING, {"service_id": service_id, "offices": offices})).scalars())
-        if offering != set(offices):
-            raise ValidationFailed("input.officeIds", "Some of these offices do not offer this procedure.")
-    await _check_dates(conn, request, service_id, offices, int(window))
-    weekdays = preferences.weekdays(request.weekdays)
-    preferences.time_window(request.earliest, request.latest)
+    wishes = await preferences.wanted(conn, request, service_id, int(window))
     if gate is not None:
         await gate(conn, service_id)
     nonce = new_nonce()
     token = manage_token(secret_key, nonce)
     values: dict[str, Any] = {
         "service_id": service_id,
-        "office_ids": offices,
-        "from_date": request.from_date,
-        "to_date": request.to_date,
-        "weekdays": weekdays,
-        "earliest": request.earliest,
-        "latest": request.latest,
-        "name": person.name,
-        "email": person.email,
-        "phone": person.phone,
-        "locale": person.locale,
-        "document_hash": person.document_hash,
-        "document_hint": person.document_hint,
-        "email_hash": person.email_hash,
-        "phone_hash": person.phone_hash,
+        **wishes,
+        **columns(person),
         "nonce": nonce,
         "token_hash": manage_token_hash(secret_key, token),
     }

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date, time
 from typing import Annotated
 
 import strawberry
 
 from core.validation import parse_id
-from resolvers.booking.citizen import CitizenInput as CitizenData
 from resolvers.draws import entries, windows
 from schema.booking.challenge import challenge_gate
-from schema.booking.fields import CitizenInput
 from schema.bounds import ListBound
 from schema.context import Info
 from schema.draws.types import DrawEntry, ReleaseWindow
+from schema.entry_input import EntryInput
 from schema.errors import (
     ChallengeRequired,
     InvalidState,
@@ -33,26 +31,8 @@ WithdrawDrawEntryResult = Annotated[DrawEntry | NotFound | InvalidState, strawbe
 
 
 @strawberry.input
-class DrawEntryInput:
-    service_id: strawberry.ID
-    office_ids: list[strawberry.ID] | None = strawberry.field(
-        default=None, description="The offices the person can go to; none: any office that offers the procedure."
-    )
-    date_from: Annotated[date, strawberry.field(name="from")]
-    date_to: Annotated[date, strawberry.field(name="to")]
-    weekdays: list[int] | None = strawberry.field(
-        default=None, description="ISO weekdays the person can come, 1 (Monday) to 7; none: any."
-    )
-    earliest: time | None = strawberry.field(
-        default=None, description="The earliest start, on the office's wall clock; none: any."
-    )
-    latest: time | None = strawberry.field(
-        default=None, description="The latest start, on the office's wall clock; none: any."
-    )
-    citizen: CitizenInput
-    challenge: str | None = strawberry.field(
-        default=None, description="A solved bookingChallenge, where the procedure's challengePolicy asks for one."
-    )
+class DrawEntryInput(EntryInput):
+    """An entry to a procedure's open release draw: where and when suits the person, and who they are."""
 
 
 @strawberry.type
@@ -86,17 +66,7 @@ class DrawMutation:
     async def enter_draw(self, info: Info, input: DrawEntryInput) -> DrawEntryResult:
         context = info.context
         secret_key = context.state.secret_key
-        person = input.citizen
-        request = entries.DrawEntryRequest(
-            service_id=str(input.service_id),
-            office_ids=[str(office) for office in input.office_ids] if input.office_ids is not None else None,
-            from_date=input.date_from,
-            to_date=input.date_to,
-            citizen=CitizenData(person.name, person.document_id, person.email, person.phone, person.locale),
-            weekdays=input.weekdays,
-            earliest=input.earliest,
-            latest=input.latest,
-        )
+        request = input.request()
         viewer = context.viewer
         counted = not viewer.is_staff and viewer.partner_id is None
         cap = entries.AddressCap(

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date, time
 from typing import Annotated
 
 import strawberry
 
-from resolvers.booking.citizen import CitizenInput as CitizenData
 from resolvers.waitlist import accept, entries
 from resolvers.waitlist.offers import OfferTiming
 from schema.booking.challenge import challenge_gate
-from schema.booking.fields import BookResult, CitizenInput
+from schema.booking.fields import BookResult
 from schema.booking.types import BookingConfirmation
 from schema.context import Info
+from schema.entry_input import EntryInput
 from schema.errors import (
     ChallengeRequired,
     InvalidState,
@@ -32,26 +31,8 @@ LeaveWaitlistResult = Annotated[WaitlistEntry | NotFound | InvalidState, strawbe
 
 
 @strawberry.input
-class WaitlistInput:
-    service_id: strawberry.ID
-    office_ids: list[strawberry.ID] | None = strawberry.field(
-        default=None, description="The offices the person can go to; none: any office that offers the procedure."
-    )
-    date_from: Annotated[date, strawberry.field(name="from")]
-    date_to: Annotated[date, strawberry.field(name="to")]
-    citizen: CitizenInput
-    challenge: str | None = strawberry.field(
-        default=None, description="A solved bookingChallenge, where the procedure's challengePolicy asks for one."
-    )
-    weekdays: list[int] | None = strawberry.field(
-        default=None, description="ISO weekdays the person can come, 1 (Monday) to 7; none: any."
-    )
-    earliest: time | None = strawberry.field(
-        default=None, description="The earliest start, on the office's wall clock; none: any."
-    )
-    latest: time | None = strawberry.field(
-        default=None, description="The latest start, on the office's wall clock; none: any."
-    )
+class WaitlistInput(EntryInput):
+    """A place on a procedure's waitlist: where and when suits the person, and who they are."""
 
 
 @strawberry.type
@@ -71,17 +52,7 @@ class WaitlistMutation:
     )
     async def join_waitlist(self, info: Info, input: WaitlistInput) -> WaitlistResult:
         secret_key = info.context.state.secret_key
-        person = input.citizen
-        request = entries.WaitlistRequest(
-            service_id=str(input.service_id),
-            office_ids=[str(office) for office in input.office_ids] if input.office_ids is not None else None,
-            from_date=input.date_from,
-            to_date=input.date_to,
-            citizen=CitizenData(person.name, person.document_id, person.email, person.phone, person.locale),
-            weekdays=input.weekdays,
-            earliest=input.earliest,
-            latest=input.latest,
-        )
+        request = input.request()
         gate = challenge_gate(info, input.challenge)
         timing = OfferTiming.from_settings(info.context.state.settings)
         return await run_mutation(
