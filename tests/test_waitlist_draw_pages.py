@@ -7,17 +7,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Iterator
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.async_api import Browser, BrowserContext, Locator, Page, async_playwright, expect
 
 from core.runtime import AppState
 from core.settings import Settings
-from tests.booking_support import book, bookable_slots, scalar
+from tests.booking_support import ZONE, book, bookable_slots, scalar
 from tests.browser_support import PHONE, check_page, ensure_axe, ensure_chromium
 from tests.processes import serving, suite_environment
 from tests.support import Api
-from tests.test_draws import close_window, draw_city, run_job
+from tests.test_draws import City, close_window, draw_city, run_job
 
 pytestmark = pytest.mark.slow
 
@@ -91,7 +92,8 @@ async def test_a_person_without_a_free_time_joins_the_waitlist_from_the_booking_
     assert list(row) == [2, 4]
     assert await scalar(state, "SELECT earliest::text FROM waitlist_entries") == "08:30:00"
     link = await done.get_by_role("link", name="Ver mi lugar en la lista de espera").get_attribute("href")
-    assert link and re.fullmatch(rf"{re.escape(site)}/waitlist#id=\d+&token=[^&]+", link), link
+    assert link is not None
+    assert re.fullmatch(rf"{re.escape(site)}/waitlist#id=\d+&token=[^&]+", link), link
     await check_page(page, "booking-waitlist-joined")
 
     # the link kept opens the place on the waitlist
@@ -102,15 +104,28 @@ async def test_a_person_without_a_free_time_joins_the_waitlist_from_the_booking_
 
 
 async def test_a_draw_is_entered_from_the_booking_page_and_its_result_shown_on_draw(
-    site: str, context: BrowserContext, api: Api, state: AppState
+    site: str, browser: Browser, api: Api, state: AppState
 ) -> None:
     city = await draw_city(api, state)
+    # a visitor whose own clock is far from the office's: times are still said on the office's clock
+    context = await browser.new_context(locale="es-AR", timezone_id="Asia/Tokyo", viewport=PHONE)
+    await context.add_init_script(path=str(ensure_axe()))
+    try:
+        await _enter_and_follow(site, context, city, state)
+    finally:
+        await context.close()
+
+
+async def _enter_and_follow(site: str, context: BrowserContext, city: City, state: AppState) -> None:
+    closes = await scalar(state, "SELECT closes_at FROM draws WHERE status = 'OPEN'")
+    closes_on_the_office_clock = closes.astimezone(ZoneInfo(ZONE)).strftime("%H:%M")
     page, blocked = await _page(context, f"{site}/")
     await page.get_by_label("Buscar trámite").fill("pasaporte")
     await page.get_by_role("button", name=re.compile("Service pasaporte")).click()
     # the calendar says until when entries are taken, on the office's clock; the seats stay hidden meanwhile,
     # and the waitlist does not push itself forward while the draw is the way to them
     await expect(page.locator("#draw-calendar")).to_contain_text("Sorteo abierto: anotate hasta el")
+    await expect(page.locator("#draw-calendar")).to_contain_text(closes_on_the_office_clock)
     await expect(page.locator("#waitlist-open")).to_be_visible()
     await expect(page.locator("#waitlist-form")).to_have_count(0)
     form = page.locator("#draw-form")
@@ -124,7 +139,8 @@ async def test_a_draw_is_entered_from_the_booking_page_and_its_result_shown_on_d
     await expect(done).to_contain_text("estás en el sorteo")
     assert await scalar(state, "SELECT status::text FROM draw_entries") == "ENTERED"
     link = await done.get_by_role("link", name="Ver mi participación en el sorteo").get_attribute("href")
-    assert link and re.fullmatch(rf"{re.escape(site)}/draw#id=\d+&token=[^&]+", link), link
+    assert link is not None
+    assert re.fullmatch(rf"{re.escape(site)}/draw#id=\d+&token=[^&]+", link), link
 
     await page.goto(link)
     status = page.locator("#status")
@@ -141,6 +157,9 @@ async def test_a_draw_is_entered_from_the_booking_page_and_its_result_shown_on_d
     await expect(status).to_contain_text(code)
     await expect(page.get_by_role("button", name="Retirarme del sorteo")).to_be_hidden()
     await check_page(page, "draw-won")
+    await page.get_by_role("button", name="English").click()
+    await expect(status).to_contain_text("You won a seat for Service pasaporte in the draw!")
+    await expect(status).to_contain_text("Booking code")
     assert blocked == []
 
 

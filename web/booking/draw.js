@@ -55,8 +55,17 @@ function said() {
       const place = entry.waitlistEntry;
       const waiting = place && place.status === "WAITING";
       return [
-        h("p", { class: "notice" }, waiting ? t("draw_status_waitlisted", { service, position: place.position }) : t("draw_status_waitlisted_moved", { service })),
-        place ? h("p", {}, h("a", { class: "button", href: entryLink("waitlist", place.id, variables.t) }, t("draw_waitlist_link"))) : null,
+        h(
+          "p",
+          { class: "notice" },
+          waiting
+            ? t("draw_status_waitlisted", { service, position: place.position })
+            : t("draw_status_waitlisted_moved", { service }),
+        ),
+        // the draw entry's token manages the place it became
+        place
+          ? h("p", {}, h("a", { class: "button", href: entryLink("waitlist", place.id, variables.t) }, t("draw_waitlist_link")))
+          : null,
       ];
     }
     default:

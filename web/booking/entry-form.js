@@ -9,7 +9,9 @@ import { apply, language, t } from "../shared/i18n.js";
 import { citizenProblems } from "./citizen.js";
 
 const WEEKDAYS = [1, 2, 3, 4, 5, 6, 7]; // ISO: Monday first
+// the API's name of a refused input -> the field that shows it
 const CITIZEN = { name: "name", documentId: "documentId", email: "email" };
+const FIELDS = { officeIds: "offices", weekdays: "weekdays", from: "from", to: "to", earliest: "earliest", latest: "latest" };
 
 function errorFor(id) {
   return h("p", { id: `${id}-error`, class: "field-error", hidden: true });
@@ -27,12 +29,14 @@ function field(id, label, attributes, hint = null) {
   );
 }
 
+// `label`: a message's name (translated), or { text } for a name from data
 function checkbox(id, label, attributes = {}) {
+  const named = typeof label === "string";
   return h(
     "div",
     { class: "choice" },
     h("input", { type: "checkbox", id, ...attributes }),
-    h("label", { for: id, ...(typeof label === "string" ? { "data-i18n": label } : {}) }, typeof label === "string" ? null : label.text),
+    h("label", { for: id, "data-i18n": named ? label : null }, named ? null : label.text),
   );
 }
 
@@ -42,7 +46,7 @@ function group(id, legend, hint, choices) {
     { id, "aria-describedby": `${id}-hint ${id}-error` },
     h("legend", { "data-i18n": legend }),
     h("p", { id: `${id}-hint`, class: "hint", "data-i18n": hint }),
-    choices,
+    h("div", { class: "choices" }, choices),
     errorFor(id),
   );
 }
@@ -138,7 +142,7 @@ export function entryForm({ prefix, service, office = null, from, to, min = from
   // a refusal naming a field (input.to, input.citizen.email…) is said next to it; anything else above the button
   const refused = (result) => {
     const name = (result.field || "").split(".").pop();
-    const target = { ...CITIZEN, officeIds: "offices", weekdays: "weekdays", from: "from", to: "to", earliest: "earliest", latest: "latest" }[name];
+    const target = { ...FIELDS, ...CITIZEN }[name];
     if (result.__typename === "ValidationError" && target && showError(id(target), result.message)) {
       const element = $(`#${id(target)}`, form);
       if (element.tagName === "FIELDSET") focusOn(element);
