@@ -18,7 +18,7 @@ from tests.booking_support import ZONE, book, bookable_slots, scalar
 from tests.browser_support import PHONE, check_page, ensure_axe, ensure_chromium
 from tests.processes import serving, suite_environment
 from tests.support import Api
-from tests.test_draws import City, close_window, draw_city, run_job
+from tests.test_draws import ENTER, City, close_window, draw_city, person, run_job
 
 pytestmark = pytest.mark.slow
 
@@ -179,3 +179,21 @@ async def test_a_draw_entry_is_withdrawn_from_its_page(
     await page.get_by_role("button", name="Retirarme del sorteo").click()
     await expect(page.locator("#status")).to_contain_text("Te retiraste del sorteo")
     assert await scalar(state, "SELECT status::text FROM draw_entries") == "WITHDRAWN"
+
+
+async def test_a_draw_entry_that_found_no_seat_links_to_its_place_on_the_waitlist(
+    site: str, context: BrowserContext, api: Api, state: AppState
+) -> None:
+    city = await draw_city(api, state)
+    # every seat starts at 09:00 or later: nothing suits someone who can come only before 08:00
+    request = city.request(person(7), latest="08:00")
+    entered = (await api.run(ENTER, {"i": request}))["enterDraw"]
+    assert entered["__typename"] == "DrawEntry", entered
+    await close_window(state)
+    assert await run_job(state) == {"drawn": 1}
+    page, blocked = await _page(context, f"{site}/draw#id={entered['id']}&token={entered['manageToken']}")
+    await expect(page.locator("#status")).to_contain_text("Estás en la lista de espera, en el lugar 1")
+    await check_page(page, "draw-waitlisted")
+    await page.get_by_role("link", name="Ver mi lugar en la lista de espera").click()
+    await expect(page.get_by_role("status")).to_contain_text("lugar 1")
+    assert blocked == []
