@@ -95,11 +95,15 @@ async def test_a_person_without_a_free_time_joins_the_waitlist_from_the_booking_
     assert link is not None
     assert re.fullmatch(rf"{re.escape(site)}/waitlist#id=\d+&token=[^&]+", link), link
     await check_page(page, "booking-waitlist-joined")
+    # in English, what the page said stays, in the new language
+    await page.get_by_role("button", name="English").click()
+    await expect(done).to_contain_text("you are on the waitlist for Service dni, at place 1")
+    await expect(done.get_by_role("link", name="See my place on the waitlist")).to_have_attribute("href", link)
 
     # the link kept opens the place on the waitlist
     await page.goto(link)
-    await expect(page.get_by_role("status")).to_contain_text("lugar 1")
-    await expect(page.get_by_role("button", name="Dejar la lista de espera")).to_be_visible()
+    await expect(page.get_by_role("status")).to_contain_text("place 1")
+    await expect(page.get_by_role("button", name="Leave the waitlist")).to_be_visible()
     assert blocked == []
 
 

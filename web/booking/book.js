@@ -59,9 +59,9 @@ onLanguage(() => {
     showTimeLeft();
     renderCompanions();
   }
+  else if (service) showService(service.id, { focus: false });
   if (waitlist) waitlist.render();
   if (draw) draw.render();
-  else if (service) showService(service.id, { focus: false });
 });
 
 function fail(error) {
