@@ -58,8 +58,7 @@ onLanguage(() => {
     describeChoice();
     showTimeLeft();
     renderCompanions();
-  }
-  else if (service) showService(service.id, { focus: false });
+  } else if (service) showService(service.id, { focus: false });
   if (waitlist) waitlist.render();
   if (draw) draw.render();
 });
@@ -210,7 +209,11 @@ function showPartyChoice() {
   replace(
     select,
     Array.from({ length: most }, (_, index) =>
-      h("option", { value: index + 1, selected: index + 1 === party }, index ? t("party_option", { n: index + 1 }) : t("party_alone")),
+      h(
+        "option",
+        { value: index + 1, selected: index + 1 === party },
+        index ? t("party_option", { n: index + 1 }) : t("party_alone"),
+      ),
     ),
   );
   select.onchange = () => {
@@ -236,7 +239,14 @@ function renderCompanions() {
           "div",
           { class: "field" },
           h("label", { for: id }, t(label, { n })),
-          h("input", { id, name: id, required: true, value: typed(id), "aria-describedby": `${id}-error`, ...attributes }),
+          h("input", {
+            id,
+            name: id,
+            required: true,
+            value: typed(id),
+            "aria-describedby": `${id}-error`,
+            ...attributes,
+          }),
           h("p", { id: `${id}-error`, class: "field-error", hidden: true }),
         );
       };
@@ -361,7 +371,8 @@ function refused(result) {
     holdExpired(); // the seat went back while the form was open
     return;
   }
-  const companion = result.__typename === "ValidationError" && /^companions\.(\d+)\.(name|documentId)$/.exec(result.field || "");
+  const companion =
+    result.__typename === "ValidationError" && /^companions\.(\d+)\.(name|documentId)$/.exec(result.field || "");
   if (companion && $(`#companion-${companion[1]}-${companion[2]}`)) {
     const id = `companion-${companion[1]}-${companion[2]}`;
     showInputError(id, result.message);
@@ -405,7 +416,11 @@ function renderDone() {
   replace(
     $("#done-qr"),
     pending
-      ? h("p", { class: "notice", role: "status" }, t("pending_hint", { when: dateAndTime(booking.confirmBy, booking.office.timezone) }))
+      ? h(
+          "p",
+          { class: "notice", role: "status" },
+          t("pending_hint", { when: dateAndTime(booking.confirmBy, booking.office.timezone) }),
+        )
       : qrImage(booking),
   );
   replace($("#done-summary"), bookingSummary(booking));

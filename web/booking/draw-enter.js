@@ -30,8 +30,7 @@ export function daysSpan(from, to) {
 
 function windowText(window, zone) {
   const days = window.from && window.to ? daysSpan(window.from, window.to) : null;
-  if (window.entriesOpen)
-    return t("draw_open", { closes: dateAndTime(window.drawClosesAt, zone), days: days || "" });
+  if (window.entriesOpen) return t("draw_open", { closes: dateAndTime(window.drawClosesAt, zone), days: days || "" });
   if (window.policy === "DRAW")
     return t("draw_next", {
       releases: dateAndTime(window.releasesAt, zone),
@@ -86,7 +85,11 @@ export class DrawEnter {
     replace(
       $("#draw-calendar"),
       this.calendar.length
-        ? h("ul", { class: "calendar" }, this.calendar.map((window) => h("li", {}, windowText(window, this.zone))))
+        ? h(
+            "ul",
+            { class: "calendar" },
+            this.calendar.map((window) => h("li", {}, windowText(window, this.zone))),
+          )
         : h("p", {}, t("draw_none")),
     );
     if (!this.entry) return;

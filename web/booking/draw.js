@@ -23,7 +23,8 @@ initI18n(MESSAGES);
 languageToggles();
 
 function problem(error) {
-  $("#error").textContent = error.code === "NETWORK" ? t("error_network") : t("error_generic", { message: error.message });
+  $("#error").textContent =
+    error.code === "NETWORK" ? t("error_network") : t("error_generic", { message: error.message });
 }
 
 function said() {
@@ -64,7 +65,11 @@ function said() {
         ),
         // the draw entry's token manages the place it became
         place
-          ? h("p", {}, h("a", { class: "button", href: entryLink("waitlist", place.id, variables.t) }, t("draw_waitlist_link")))
+          ? h(
+              "p",
+              {},
+              h("a", { class: "button", href: entryLink("waitlist", place.id, variables.t) }, t("draw_waitlist_link")),
+            )
           : null,
       ];
     }

@@ -11,7 +11,14 @@ import { citizenProblems } from "./citizen.js";
 const WEEKDAYS = [1, 2, 3, 4, 5, 6, 7]; // ISO: Monday first
 // the API's name of a refused input -> the field that shows it
 const CITIZEN = { name: "name", documentId: "documentId", email: "email" };
-const FIELDS = { officeIds: "offices", weekdays: "weekdays", from: "from", to: "to", earliest: "earliest", latest: "latest" };
+const FIELDS = {
+  officeIds: "offices",
+  weekdays: "weekdays",
+  from: "from",
+  to: "to",
+  earliest: "earliest",
+  latest: "latest",
+};
 
 function errorFor(id) {
   return h("p", { id: `${id}-error`, class: "field-error", hidden: true });
@@ -64,12 +71,34 @@ function showError(id, message) {
 // A form for `service` (with its offices). `office`: the office ticked at first (none: any). `from`/`to`: the
 // days offered, `min`/`max` their bounds. `send(input, solution)` makes the request and answers its result
 // union; `expected` is the typename of success, handed to `onDone`.
-export function entryForm({ prefix, service, office = null, from, to, min = from, max = null, submit, send, expected, onDone }) {
+export function entryForm({
+  prefix,
+  service,
+  office = null,
+  from,
+  to,
+  min = from,
+  max = null,
+  submit,
+  send,
+  expected,
+  onDone,
+}) {
   const id = (name) => `${prefix}-${name}`;
   const offices = service.offices.map((each) =>
-    checkbox(id(`office-${each.id}`), { text: each.name }, { value: each.id, checked: each.id === office, "data-office": "" }),
+    checkbox(
+      id(`office-${each.id}`),
+      { text: each.name },
+      { value: each.id, checked: each.id === office, "data-office": "" },
+    ),
   );
-  const challenge = h("div", { id: id("challenge"), class: "challenge", role: "status", "aria-live": "polite", hidden: true });
+  const challenge = h("div", {
+    id: id("challenge"),
+    class: "challenge",
+    role: "status",
+    "aria-live": "polite",
+    hidden: true,
+  });
   const failure = h("p", { id: id("error"), class: "alert", role: "alert" });
   const button = h("button", { type: "submit", "data-i18n": submit });
   const form = h(
@@ -166,7 +195,8 @@ export function entryForm({ prefix, service, office = null, from, to, min = from
       else refused(result);
     } catch (error) {
       const problem = error instanceof ApiError ? error : new ApiError(error.message || String(error), "ERROR");
-      failure.textContent = problem.code === "NETWORK" ? t("error_network") : t("error_generic", { message: problem.message });
+      failure.textContent =
+        problem.code === "NETWORK" ? t("error_network") : t("error_generic", { message: problem.message });
       focusOn(failure);
     } finally {
       challenge.hidden = true;

@@ -43,7 +43,10 @@ export function bookingSummary(booking) {
     [t("document"), booking.citizen.documentHint],
     // a party: everyone booked, as the desk will see them
     booking.partySize > 1
-      ? [t("people"), [booking.citizen.name, ...booking.companions.map((c) => `${c.name} (${c.documentHint})`)].join(", ")]
+      ? [
+          t("people"),
+          [booking.citizen.name, ...booking.companions.map((c) => `${c.name} (${c.documentHint})`)].join(", "),
+        ]
       : null,
     [t("status"), t(`booking_${booking.status}`)],
   ];
@@ -105,7 +108,10 @@ function slotButton(slot, office, onPick, withOffice) {
 
 // Fills `container` with free slots (with room for `seats` people); officeId null means the soonest anywhere.
 // `onShown(n)` hears how many slots (anywhere) or days (at the office) were shown: 0 when none.
-export async function showSlots(container, { serviceId, officeId, onPick, token = null, seats = 1, onShown = () => {} }) {
+export async function showSlots(
+  container,
+  { serviceId, officeId, onPick, token = null, seats = 1, onShown = () => {} },
+) {
   container.replaceChildren(h("p", { role: "status" }, t("loading")));
   if (!officeId) {
     const data = await gql(EARLIEST, { s: serviceId }, token);
@@ -154,7 +160,15 @@ export async function showSlots(container, { serviceId, officeId, onPick, token 
 
 // "Where?": the soonest anywhere, or one of the service's offices; then the free slots there.
 // `preferOffice` starts with that office chosen (a reschedule stays where it was unless asked).
-export function slotChooser({ service, onPick, token = null, preferOffice = null, idPrefix = "where", seats = 1, onShown }) {
+export function slotChooser({
+  service,
+  onPick,
+  token = null,
+  preferOffice = null,
+  idPrefix = "where",
+  seats = 1,
+  onShown,
+}) {
   const slots = h("div", { class: "slot-area", "aria-live": "polite" });
   const select = h(
     "select",
