@@ -107,6 +107,25 @@ async def test_a_person_without_a_free_time_joins_the_waitlist_from_the_booking_
     assert blocked == []
 
 
+async def test_the_waitlist_form_solves_the_challenge_the_procedure_asks_for(
+    site: str, context: BrowserContext, api: Api, admin_token: str, state: AppState
+) -> None:
+    slots = await bookable_slots(api, admin_token, slots_per_day=1, challengePolicy="ALWAYS")
+    taken = await book(api, slots[0], admin_token)  # staff are never asked for a challenge
+    assert taken["__typename"] == "BookingConfirmation", taken
+    page, blocked = await _page(context, f"{site}/")
+    await page.get_by_label("Buscar trámite").fill("dni")
+    await page.get_by_role("button", name=re.compile("Service dni")).click()
+    form = page.locator("#waitlist-form")
+    await _fill_citizen(form, "Dora Ruiz", "33444555", "dora@example.org")
+    await form.get_by_role("button", name="Anotarme").click()
+    # joinWaitlist answers ChallengeRequired; the page solves it and sends the same request again
+    await expect(page.locator("#waitlist-done")).to_contain_text("en el lugar 1", timeout=60_000)
+    assert await scalar(state, "SELECT count(*) FROM waitlist_entries") == 1
+    assert len(await state.redis.keys("turnero:challenge:used:*")) == 1
+    assert blocked == []
+
+
 async def test_a_draw_is_entered_from_the_booking_page_and_its_result_shown_on_draw(
     site: str, browser: Browser, api: Api, state: AppState
 ) -> None:
