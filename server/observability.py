@@ -30,6 +30,7 @@ _ROUTES = (
     "/booking/",
     "/feedback",
     "/waitlist",
+    "/draw",
     "/web/",
 )
 _QUIET = ("/metrics", "/health/live", "/health/ready")

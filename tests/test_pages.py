@@ -25,6 +25,7 @@ PAGE_URLS = [
     "/ticket/1",
     "/feedback",
     "/waitlist",
+    "/draw",
     "/display/1",
     "/console",
     "/console/analytics",

@@ -16,16 +16,19 @@ import {
   slotChooser,
   whatToBring,
 } from "../shared/booking.js";
-import { BOOKING_CHALLENGE, CHALLENGE_FIELDS, solveChallenge } from "../shared/challenge.js";
+import { BOOKING_CHALLENGE, CHALLENGE_FIELDS, solveChallenge, withChallenge } from "../shared/challenge.js";
 import { $, focusOn, h, replace } from "../shared/dom.js";
 import { dateAndTime } from "../shared/format.js";
 import { ApiError, gql } from "../shared/graphql.js";
 import { apply, initI18n, language, languageToggles, onLanguage, t } from "../shared/i18n.js";
+import { citizenProblems } from "./citizen.js";
+import { DrawEnter, RELEASE_CALENDAR } from "./draw-enter.js";
 import { MESSAGES } from "./messages.js";
+import { WaitlistJoin } from "./waitlist-join.js";
 
 const SERVICES = `query($q: String) { services(search: $q) { id name category } }`;
 const SERVICE = `query($id: ID!) { service(id: $id) { id name description durationMinutes requiredDocuments
-  challengePolicy maxPartySize offices { id name address timezone } } }`;
+  challengePolicy maxPartySize bookingWindowDays releasePolicy offices { id name address timezone } } }`;
 const BOOK = `mutation($i: BookInput!) { book(input: $i) { ${BOOK_RESULT} } }`;
 const HOLD = `mutation($s: ID!, $c: String, $n: Int) { holdSlot(slotId: $s, challenge: $c, partySize: $n) { __typename
   ... on SlotHold { token expiresAt } ... on ChallengeRequired { challenge { ${CHALLENGE_FIELDS} } }
@@ -34,8 +37,6 @@ const RELEASE = `mutation($t: String!) { releaseHold(token: $t) }`;
 const CALENDAR = `query($c: String!, $k: String!, $l: String) { booking(code: $c, manageToken: $k) { calendarFile(language: $l) } }`;
 const FIELDS = { name: "citizen-name", documentId: "citizen-document", email: "citizen-email" };
 const MAX_RESULTS = 30;
-// fresh challenges solved for one seat before giving up (a solution can expire while the citizen waits)
-const MAX_CHALLENGES = 3;
 
 let service = null;
 let chosen = null;
@@ -44,6 +45,9 @@ let confirmed = null; // { booking, token, calendar } once booked
 let held = null; // { token, expiresAt (ms) } of the chosen time's seat while the form is filled in
 let countdown = null;
 let party = 1; // how many people the booking is for: the citizen and party - 1 companions
+// the procedure's other ways to a seat, built once per procedure (a language change keeps what was typed)
+let waitlist = null;
+let draw = null;
 
 initI18n(MESSAGES);
 languageToggles();
@@ -54,8 +58,9 @@ onLanguage(() => {
     describeChoice();
     showTimeLeft();
     renderCompanions();
-  }
-  else if (service) showService(service.id, { focus: false });
+  } else if (service) showService(service.id, { focus: false });
+  if (waitlist) waitlist.render();
+  if (draw) draw.render();
 });
 
 function fail(error) {
@@ -90,13 +95,19 @@ async function search(text) {
 }
 
 async function showService(id, { focus = true } = {}) {
-  if (!service || service.id !== id) party = 1; // a language change keeps the party chosen
+  const another = !service || service.id !== id;
+  if (another) party = 1; // a language change keeps the party chosen
+  let calendar;
   try {
-    service = (await gql(SERVICE, { id })).service;
+    [service, calendar] = await Promise.all([
+      gql(SERVICE, { id }).then((data) => data.service),
+      gql(RELEASE_CALENDAR, { s: id }).then((data) => data.releaseCalendar),
+    ]);
   } catch (error) {
     fail(error);
     return;
   }
+  if (another || !waitlist) showOtherWays(calendar);
   chosen = null;
   $("#step-details").hidden = true;
   $("#procedure-title").textContent = `2. ${service.name}`;
@@ -105,9 +116,29 @@ async function showService(id, { focus = true } = {}) {
     .filter(Boolean)
     .join(" · ");
   replace($("#procedure-documents"), whatToBring(service));
-  replace($("#chooser"), slotChooser({ service, onPick: pick, seats: party }));
+  replace($("#chooser"), chooser());
   $("#step-procedure").hidden = false;
   if (focus) focusOn($("#procedure-title"));
+}
+
+// The free times, for as many seats as people come; none found opens the waitlist's form (unless a draw is
+// open: the seats are hidden until it runs, and its entry form is the way to them).
+function chooser() {
+  const none = (shown) => waitlist && !(draw && draw.open) && waitlist.noTimes(shown === 0);
+  return slotChooser({ service, onPick: pick, seats: party, onShown: none });
+}
+
+// The office the person looks at in the chooser, or null when "the soonest, anywhere".
+function officeLookedAt() {
+  const one = $("#where-one");
+  return one && one.checked ? $("#where-office").value : null;
+}
+
+function showOtherWays(calendar) {
+  draw = null;
+  $("#draw").hidden = true;
+  if (service.releasePolicy === "DRAW") draw = new DrawEnter(service, calendar);
+  waitlist = new WaitlistJoin(service, officeLookedAt);
 }
 
 function describeChoice() {
@@ -140,7 +171,7 @@ function choiceLost(message) {
   submission = null;
   $("#step-details").hidden = true;
   $("#error").textContent = message;
-  replace($("#chooser"), slotChooser({ service, onPick: pick, seats: party }));
+  replace($("#chooser"), chooser());
   focusOn($("#error"));
 }
 
@@ -155,15 +186,11 @@ function solvedAhead() {
     .catch(() => null);
 }
 
-// holdSlot, solving the challenge it asks for (at most MAX_CHALLENGES fresh ones) and asking again.
+// holdSlot, solving the challenge it asks for and asking again.
 async function holdSeat(slot) {
   const ahead = service.challengePolicy === "ALWAYS" ? await solvedAhead() : null;
-  let result = (await gql(HOLD, { s: slot.id, c: ahead, n: party })).holdSlot;
-  for (let tries = 0; result.__typename === "ChallengeRequired" && tries < MAX_CHALLENGES; tries += 1) {
-    const solution = await solveChallenge($("#challenge"), result.challenge);
-    result = (await gql(HOLD, { s: slot.id, c: solution, n: party })).holdSlot;
-  }
-  return result;
+  const send = async (solution) => (await gql(HOLD, { s: slot.id, c: solution, n: party })).holdSlot;
+  return withChallenge($("#challenge"), send, ahead);
 }
 
 // The time picked before goes back to everyone at once (and no longer counts towards this address's holds).
@@ -182,7 +209,11 @@ function showPartyChoice() {
   replace(
     select,
     Array.from({ length: most }, (_, index) =>
-      h("option", { value: index + 1, selected: index + 1 === party }, index ? t("party_option", { n: index + 1 }) : t("party_alone")),
+      h(
+        "option",
+        { value: index + 1, selected: index + 1 === party },
+        index ? t("party_option", { n: index + 1 }) : t("party_alone"),
+      ),
     ),
   );
   select.onchange = () => {
@@ -191,7 +222,7 @@ function showPartyChoice() {
     chosen = null;
     submission = null;
     $("#step-details").hidden = true;
-    replace($("#chooser"), slotChooser({ service, onPick: pick, seats: party }));
+    replace($("#chooser"), chooser());
   };
 }
 
@@ -208,7 +239,14 @@ function renderCompanions() {
           "div",
           { class: "field" },
           h("label", { for: id }, t(label, { n })),
-          h("input", { id, name: id, required: true, value: typed(id), "aria-describedby": `${id}-error`, ...attributes }),
+          h("input", {
+            id,
+            name: id,
+            required: true,
+            value: typed(id),
+            "aria-describedby": `${id}-error`,
+            ...attributes,
+          }),
           h("p", { id: `${id}-error`, class: "field-error", hidden: true }),
         );
       };
@@ -273,11 +311,7 @@ function showFieldError(field, message) {
 }
 
 function checkForm(values) {
-  const problems = {
-    name: values.name.trim() ? null : t("required_name"),
-    documentId: /^[0-9A-Za-z.\- ]{5,}$/.test(values.documentId.trim()) ? null : t("required_document"),
-    email: /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(values.email.trim()) ? null : t("required_email"),
-  };
+  const problems = citizenProblems(values);
   for (const [field, message] of Object.entries(problems)) showFieldError(field, message);
   const wrong = Object.keys(problems)
     .filter((field) => problems[field])
@@ -337,7 +371,8 @@ function refused(result) {
     holdExpired(); // the seat went back while the form was open
     return;
   }
-  const companion = result.__typename === "ValidationError" && /^companions\.(\d+)\.(name|documentId)$/.exec(result.field || "");
+  const companion =
+    result.__typename === "ValidationError" && /^companions\.(\d+)\.(name|documentId)$/.exec(result.field || "");
   if (companion && $(`#companion-${companion[1]}-${companion[2]}`)) {
     const id = `companion-${companion[1]}-${companion[2]}`;
     showInputError(id, result.message);
@@ -381,7 +416,11 @@ function renderDone() {
   replace(
     $("#done-qr"),
     pending
-      ? h("p", { class: "notice", role: "status" }, t("pending_hint", { when: dateAndTime(booking.confirmBy, booking.office.timezone) }))
+      ? h(
+          "p",
+          { class: "notice", role: "status" },
+          t("pending_hint", { when: dateAndTime(booking.confirmBy, booking.office.timezone) }),
+        )
       : qrImage(booking),
   );
   replace($("#done-summary"), bookingSummary(booking));

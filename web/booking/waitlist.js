@@ -2,12 +2,13 @@
 // changes nothing: accepting the offered seat or leaving the line is a deliberate press.
 
 import { $, h, replace } from "../shared/dom.js";
+import { dateAndTime } from "../shared/format.js";
 import { expect, gql } from "../shared/graphql.js";
-import { apply, initI18n, language, languageToggles, onLanguage, t } from "../shared/i18n.js";
+import { apply, initI18n, languageToggles, onLanguage, t } from "../shared/i18n.js";
 import { MESSAGES } from "./messages.js";
 
 const ENTRY = `query($id: ID!, $t: String!) { waitlistEntry(id: $id, manageToken: $t) {
-  status position offerExpiresAt service { name } } }`;
+  status position offerExpiresAt service { name offices { timezone } } } }`;
 const ACCEPT = `mutation($id: ID!, $t: String!) { acceptOffer(id: $id, manageToken: $t) { __typename
   ... on BookingConfirmation { manageToken booking { code } } ... on UserError { code message } } }`;
 const LEAVE = `mutation($id: ID!, $t: String!) { leaveWaitlist(id: $id, manageToken: $t) { __typename
@@ -19,8 +20,10 @@ let entry = null;
 initI18n(MESSAGES);
 languageToggles();
 
+// on the office's clock, as the booking pages say times (not the visitor's)
 function when(value) {
-  return new Intl.DateTimeFormat(language(), { dateStyle: "full", timeStyle: "short" }).format(new Date(value));
+  const offices = entry.service.offices;
+  return dateAndTime(value, offices.length ? offices[0].timezone : undefined);
 }
 
 function show() {

@@ -43,7 +43,10 @@ export function bookingSummary(booking) {
     [t("document"), booking.citizen.documentHint],
     // a party: everyone booked, as the desk will see them
     booking.partySize > 1
-      ? [t("people"), [booking.citizen.name, ...booking.companions.map((c) => `${c.name} (${c.documentHint})`)].join(", ")]
+      ? [
+          t("people"),
+          [booking.citizen.name, ...booking.companions.map((c) => `${c.name} (${c.documentHint})`)].join(", "),
+        ]
       : null,
     [t("status"), t(`booking_${booking.status}`)],
   ];
@@ -104,7 +107,11 @@ function slotButton(slot, office, onPick, withOffice) {
 }
 
 // Fills `container` with free slots (with room for `seats` people); officeId null means the soonest anywhere.
-export async function showSlots(container, { serviceId, officeId, onPick, token = null, seats = 1 }) {
+// `onShown(n)` hears how many slots (anywhere) or days (at the office) were shown: 0 when none.
+export async function showSlots(
+  container,
+  { serviceId, officeId, onPick, token = null, seats = 1, onShown = () => {} },
+) {
   container.replaceChildren(h("p", { role: "status" }, t("loading")));
   if (!officeId) {
     const data = await gql(EARLIEST, { s: serviceId }, token);
@@ -118,12 +125,14 @@ export async function showSlots(container, { serviceId, officeId, onPick, token 
           )
         : h("p", { role: "status" }, t("no_slots")),
     );
+    onShown(slots.length);
     return;
   }
   const data = await gql(AVAILABILITY, { s: serviceId, f: isoDate(0), t: isoDate(DAYS_SHOWN - 1), o: officeId }, token);
   const days = data.availability.filter((entry) => entry.slots.some((slot) => slot.remaining >= seats));
   if (!days.length) {
     container.replaceChildren(h("p", { role: "status" }, t("no_slots_office", { days: DAYS_SHOWN })));
+    onShown(0);
     return;
   }
   container.replaceChildren(
@@ -146,11 +155,20 @@ export async function showSlots(container, { serviceId, officeId, onPick, token 
       ),
     ),
   );
+  onShown(days.length);
 }
 
 // "Where?": the soonest anywhere, or one of the service's offices; then the free slots there.
 // `preferOffice` starts with that office chosen (a reschedule stays where it was unless asked).
-export function slotChooser({ service, onPick, token = null, preferOffice = null, idPrefix = "where", seats = 1 }) {
+export function slotChooser({
+  service,
+  onPick,
+  token = null,
+  preferOffice = null,
+  idPrefix = "where",
+  seats = 1,
+  onShown,
+}) {
   const slots = h("div", { class: "slot-area", "aria-live": "polite" });
   const select = h(
     "select",
@@ -162,7 +180,7 @@ export function slotChooser({ service, onPick, token = null, preferOffice = null
   const refresh = () => {
     const officeId = anywhere.checked ? null : select.value;
     select.disabled = anywhere.checked;
-    showSlots(slots, { serviceId: service.id, officeId, onPick, token, seats }).catch((error) => {
+    showSlots(slots, { serviceId: service.id, officeId, onPick, token, seats, onShown }).catch((error) => {
       slots.replaceChildren(h("p", { class: "alert", role: "alert" }, t("error_generic", { message: error.message })));
     });
   };

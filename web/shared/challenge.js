@@ -49,3 +49,16 @@ export async function solveChallenge(container, challenge) {
     widget.verify();
   });
 }
+
+// fresh challenges solved for one request before giving up (a solution can expire while the citizen waits)
+const MAX_CHALLENGES = 3;
+
+// `send(solution)` (a request whose answer may be ChallengeRequired), solving the challenge it asks for in
+// `container` and sending it again, at most MAX_CHALLENGES times; `first` is a solution found ahead, or null.
+export async function withChallenge(container, send, first = null) {
+  let result = await send(first);
+  for (let tries = 0; result.__typename === "ChallengeRequired" && tries < MAX_CHALLENGES; tries += 1) {
+    result = await send(await solveChallenge(container, result.challenge));
+  }
+  return result;
+}
