@@ -183,6 +183,10 @@ async def _enter_and_follow(site: str, context: BrowserContext, city: City, stat
     await page.get_by_role("button", name="English").click()
     await expect(status).to_contain_text("You won a seat for Service pasaporte in the draw!")
     await expect(status).to_contain_text("Booking code")
+    # the entry's token manages the booking it won
+    await page.get_by_role("link", name="See, change or cancel the booking").click()
+    await expect(page.locator("main")).to_contain_text(code)
+    await expect(page.get_by_role("button", name=re.compile(r"^(Cancel booking|Cancelar turno)$"))).to_be_visible()
     assert blocked == []
 
 

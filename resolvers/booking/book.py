@@ -131,10 +131,12 @@ async def insert_booking(
     notes: str | None,
     confirm_minutes: int | None = None,
     companions: Sequence[Citizen] = (),
+    nonce: bytes | None = None,
 ) -> ConfirmationRecord:
     """confirm_minutes: the booking is PENDING for so long, awaiting confirmation; None: BOOKED at once.
-    companions: the party's other people, whose seats the caller took with the holder's."""
-    nonce = new_nonce()
+    companions: the party's other people, whose seats the caller took with the holder's. nonce: the manage
+    token's, where a token the person already holds is to manage the booking too (a draw entry's); else new."""
+    nonce = nonce if nonce is not None else new_nonce()
     token = manage_token(secret_key, nonce)
     values = columns(person) | {
         "slot_id": slot.id,

@@ -178,7 +178,9 @@ async def _book(conn: AsyncConnection, secret_key: bytes, row: Any, slot_id: int
     taken = await seat_store.take_seat(conn, found, with_reserved=False)
     person = _person(row)
     confirm = pending if person.email is not None else None  # staff may have entered a caller without one
-    made = await insert_booking(conn, ANONYMOUS, secret_key, taken, person, Channel.WEB, None, confirm)
+    # the entry's manage token manages the booking too: the /draw page links to it with the token it has
+    nonce = bytes(row["manage_nonce"])
+    made = await insert_booking(conn, ANONYMOUS, secret_key, taken, person, Channel.WEB, None, confirm, nonce=nonce)
     await conn.execute(_WON, {"id": row["id"], "slot_id": slot_id, "booking_id": made.booking.id})
 
 

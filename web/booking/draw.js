@@ -49,6 +49,19 @@ function said() {
             [t("draw_code"), entry.bookingCode],
           ].map(([term, value]) => [h("dt", {}, term), h("dd", {}, value)]),
         ),
+        // the draw entry's token manages the booking it won
+        h(
+          "p",
+          {},
+          h(
+            "a",
+            {
+              class: "button",
+              href: `/booking/${encodeURIComponent(entry.bookingCode)}#token=${encodeURIComponent(variables.t)}`,
+            },
+            t("draw_manage_link"),
+          ),
+        ),
         h("p", { class: "hint" }, t("draw_status_won_mail")),
       ];
     }
