@@ -5,6 +5,7 @@ from typing import Any
 
 import httpx
 import pytest
+from playwright.async_api import Browser, BrowserContext, async_playwright
 from sqlalchemy import text
 
 from core.db import migrate
@@ -12,6 +13,7 @@ from core.runtime import AppState, open_state
 from core.settings import Settings
 from models import Base
 from server.app import create_app
+from tests.browser_support import PHONE, ensure_axe, ensure_chromium
 from tests.processes import GENEROUS_RATES, serving, suite_environment
 from tests.servers import DATA_DIR, test_servers
 from tests.support import Api
@@ -106,3 +108,23 @@ def one_server(settings: Settings) -> Iterator[str]:
 
 def pytest_configure(config: Any) -> None:
     config.addinivalue_line("markers", "slow: starts processes or loads the demo city")
+
+
+@pytest.fixture(scope="module")
+async def browser() -> AsyncIterator[Browser]:
+    """Debian's Chromium, with the axe scanner at hand, once per test module of the pages."""
+    executable = ensure_chromium()
+    ensure_axe()
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(executable_path=executable)
+        yield launched
+        await launched.close()
+
+
+@pytest.fixture
+async def context(browser: Browser) -> AsyncIterator[BrowserContext]:
+    """A phone in Córdoba, in Spanish, with axe loaded in every page."""
+    opened = await browser.new_context(locale="es-AR", timezone_id="America/Argentina/Cordoba", viewport=PHONE)
+    await opened.add_init_script(path=str(ensure_axe()))
+    yield opened
+    await opened.close()

@@ -11,12 +11,12 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from playwright.async_api import Browser, async_playwright, expect
+from playwright.async_api import Browser, expect
 
 from core.runtime import AppState
 from core.settings import Settings
 from tests.booking_support import ZONE, book, bookable_slots, citizen, scalar
-from tests.browser_support import PHONE, check_page, ensure_axe, ensure_chromium
+from tests.browser_support import PHONE, check_page, ensure_axe
 from tests.hold_support import hold
 from tests.processes import serving, suite_environment
 from tests.support import STAFF_PASSWORD, Api
@@ -39,16 +39,6 @@ def site(settings: Settings) -> Iterator[str]:
 async def web(site: str) -> AsyncIterator[Api]:
     async with httpx.AsyncClient(base_url=site, timeout=30) as http:
         yield Api(http)
-
-
-@pytest.fixture(scope="module")
-async def browser() -> AsyncIterator[Browser]:
-    executable = ensure_chromium()
-    ensure_axe()
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=executable)
-        yield launched
-        await launched.close()
 
 
 def tomorrow() -> str:

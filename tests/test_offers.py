@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from playwright.async_api import Browser, async_playwright, expect
+from playwright.async_api import Browser, expect
 from sqlalchemy import text
 
 from core.runtime import AppState
@@ -23,7 +23,7 @@ from jobs.waitlist import expire_offers
 from notifications.mail.compose import compose
 from notifications.outbox import OutboxRow
 from tests.booking_support import CANCEL, RESCHEDULE, ZONE, book, bookable_slots, citizen, scalar
-from tests.browser_support import PHONE, ensure_chromium
+from tests.browser_support import PHONE
 from tests.conftest import TESTS_MAX_QUERY_COST
 from tests.hold_support import shown
 from tests.processes import at_once, serving, suite_environment
@@ -353,15 +353,6 @@ async def test_concurrent_cancels_and_accepts_across_two_processes_never_double_
     active = "SELECT count(*) FROM bookings WHERE slot_id = :id AND status = 'BOOKED'"
     assert await scalar(state, active, id=int(slot_id)) == WAITING
     assert await scalar(state, "SELECT count(*) FROM waitlist_entries WHERE status = 'BOOKED'") == WAITING
-
-
-@pytest.fixture(scope="module")
-async def browser() -> AsyncIterator[Browser]:
-    executable = ensure_chromium()
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=executable)
-        yield launched
-        await launched.close()
 
 
 @pytest.mark.slow

@@ -5,15 +5,15 @@ document, and books them under one code."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 
 import pytest
-from playwright.async_api import Browser, BrowserContext, async_playwright, expect
+from playwright.async_api import BrowserContext, expect
 
 from core.runtime import AppState
 from core.settings import Settings
 from tests.booking_support import bookable_slots, scalar
-from tests.browser_support import PHONE, check_page, ensure_axe, ensure_chromium
+from tests.browser_support import check_page
 from tests.processes import serving, suite_environment
 from tests.support import Api
 
@@ -24,24 +24,6 @@ pytestmark = pytest.mark.slow
 def site(settings: Settings) -> Iterator[str]:
     with serving(suite_environment(settings)) as base:
         yield base
-
-
-@pytest.fixture(scope="module")
-async def browser() -> AsyncIterator[Browser]:
-    executable = ensure_chromium()
-    ensure_axe()
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=executable)
-        yield launched
-        await launched.close()
-
-
-@pytest.fixture
-async def context(browser: Browser) -> AsyncIterator[BrowserContext]:
-    opened = await browser.new_context(locale="es-AR", timezone_id="America/Argentina/Cordoba", viewport=PHONE)
-    await opened.add_init_script(path=str(ensure_axe()))
-    yield opened
-    await opened.close()
 
 
 async def test_a_family_books_one_appointment_through_the_page(

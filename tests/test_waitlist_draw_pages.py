@@ -6,16 +6,16 @@ once the draw has run. Each page gets an axe-core scan at phone and TV sizes."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.async_api import Browser, BrowserContext, Locator, Page, async_playwright, expect
+from playwright.async_api import Browser, BrowserContext, Locator, Page, expect
 
 from core.runtime import AppState
 from core.settings import Settings
 from tests.booking_support import ZONE, book, bookable_slots, scalar
-from tests.browser_support import PHONE, check_page, ensure_axe, ensure_chromium
+from tests.browser_support import PHONE, check_page, ensure_axe
 from tests.processes import serving, suite_environment
 from tests.support import Api
 from tests.test_draws import ENTER, City, close_window, draw_city, person, run_job
@@ -27,24 +27,6 @@ pytestmark = pytest.mark.slow
 def site(settings: Settings) -> Iterator[str]:
     with serving(suite_environment(settings)) as base:
         yield base
-
-
-@pytest.fixture(scope="module")
-async def browser() -> AsyncIterator[Browser]:
-    executable = ensure_chromium()
-    ensure_axe()
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=executable)
-        yield launched
-        await launched.close()
-
-
-@pytest.fixture
-async def context(browser: Browser) -> AsyncIterator[BrowserContext]:
-    opened = await browser.new_context(locale="es-AR", timezone_id="America/Argentina/Cordoba", viewport=PHONE)
-    await opened.add_init_script(path=str(ensure_axe()))
-    yield opened
-    await opened.close()
 
 
 async def _page(context: BrowserContext, url: str) -> tuple[Page, list[str]]:
