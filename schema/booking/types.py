@@ -19,7 +19,7 @@ from schema.agenda.types import Slot, zone
 from schema.bounds import MAX_BOOKING_EVENTS, ListBound
 from schema.catalogue.types import Office, Service, load_office, load_service
 from schema.context import Info
-from schema.errors import run_query
+from schema.operation import run_query
 
 if TYPE_CHECKING:
     from schema.queue.types import Ticket
