@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from core.manage_tokens import manage_token
 from core.settings import Settings
 from core.validation import control_character
 from models.booking import BookingStatus
@@ -35,7 +36,6 @@ from notifications.mail.render import language, local_date_and_time, render, ren
 from notifications.mail.waitlist import TEMPLATE_BY_KIND as WAITLIST_TEMPLATE_BY_KIND
 from notifications.mail.waitlist import compose_waitlist
 from notifications.outbox import OutboxRow
-from resolvers.booking.codes import manage_token
 from resolvers.feedback.request import request_feedback
 
 # outbox kinds that become a mail, and the template each uses; other kinds (ticket.called, booking.no_show)

@@ -11,12 +11,12 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from core.manage_tokens import manage_token
 from core.settings import Settings
 from core.validation import control_character
 from notifications.mail.message import build_message
 from notifications.mail.render import language, local_date_and_time, render
 from notifications.outbox import OutboxRow
-from resolvers.booking.codes import manage_token
 
 TEMPLATE_BY_KIND = {"waitlist.offer": "offer", "waitlist.offer_expired": "offer_expired"}
 

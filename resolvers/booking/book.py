@@ -9,6 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.errors import InvalidStateError, LimitExceededError, NotFoundError, ValidationFailed
+from core.manage_tokens import manage_token, manage_token_hash, new_nonce
 from core.validation import optional_text, parse_id
 from models.accounts import Role
 from models.booking import ACTIVE_STATUSES, OPEN_STATUSES, BookingStatus, Channel
@@ -18,7 +19,7 @@ from resolvers.booking import confirmation, history, idempotency, identity, look
 from resolvers.booking.access import RESERVED_CHANNELS, booking_channel, may_use_reserved
 from resolvers.booking.challenge import Gate
 from resolvers.booking.citizen import Citizen, CitizenInput, citizen, columns
-from resolvers.booking.codes import hold_token_hash, manage_token, manage_token_hash, new_code, new_nonce
+from resolvers.booking.codes import hold_token_hash, new_code
 from resolvers.booking.records import BOOKING_COLUMNS, BookingRecord, ConfirmationRecord
 from resolvers.waitlist.offers import OfferTiming, pass_on
 
