@@ -16,9 +16,9 @@ from datetime import timedelta
 from core.runtime import AppState
 from jobs.context import JobContext, state
 from notifications import outbox
-from notifications.mail.compose import compose
 from notifications.mail.transport import Mailer, mailer
 from notifications.webhooks.fanout import fan_out
+from resolvers.outbox.mail import compose
 
 logger = logging.getLogger("turnero.jobs")
 
