@@ -75,7 +75,9 @@ async def compose(conn: AsyncConnection, settings: Settings, row: OutboxRow) -> 
         return compose_waitlist(settings, row, waitlist_id, await _entry(conn, _WAITLIST_ENTRY, waitlist_id))
     if row.kind == DRAW_RESULT:
         draw_id = draw_entry_id(row)
-        return compose_draw_result(settings, await _entry(conn, _DRAW_ENTRY, draw_id)) if draw_id is not None else None
+        if draw_id is None:
+            return None
+        return compose_draw_result(settings, await _entry(conn, _DRAW_ENTRY, draw_id))
     mail = booking_mail(row)
     if mail is None:
         return None
