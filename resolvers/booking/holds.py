@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import text
+from sqlalchemy import BigInteger, bindparam, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from core.errors import LimitExceededError, NotFoundError
-from core.validation import parse_id
+from core.errors import LimitExceededError
+from models.agenda import slot_holds
 from resolvers.accounts.viewer import Viewer
 from resolvers.agenda.records import SlotRecord
 from resolvers.booking import party, seats
@@ -32,10 +32,14 @@ class HoldRecord:
 
 
 # live holds of one address, or of one citizen's document (holds made for a named citizen carry it)
-_LIVE_HOLDS = text("""
-    SELECT count(*) FROM slot_holds
-    WHERE (address_hash = :address_hash OR document_hash = :document_hash) AND expires_at > clock_timestamp()
-""")
+_LIVE_HOLDS = select(func.count()).where(
+    or_(
+        slot_holds.c.address_hash == bindparam("address_hash"),
+        slot_holds.c.document_hash == bindparam("document_hash"),
+    ),
+    slot_holds.c.expires_at > func.clock_timestamp(),
+)
+_LOCK_HOLDER = select(func.pg_advisory_xact_lock(bindparam("key", type_=BigInteger)))
 
 
 async def within_hold_limit(conn: AsyncConnection, address_hash: bytes | None, document_hash: bytes | None) -> None:
@@ -46,9 +50,7 @@ async def within_hold_limit(conn: AsyncConnection, address_hash: bytes | None, d
     """
     keys = [key for key in (address_hash, document_hash) if key is not None]
     for key in keys:
-        await conn.execute(
-            text("SELECT pg_advisory_xact_lock(:key)"), {"key": int.from_bytes(key[:8], "big", signed=True)}
-        )
+        await conn.execute(_LOCK_HOLDER, {"key": int.from_bytes(key[:8], "big", signed=True)})
     if not keys:
         return
     live = (
@@ -79,10 +81,7 @@ async def hold_slot(
     """A seat kept for `minutes` (a party's seats, all or none: `book` with the token brings as many people);
     where the procedure's challenge policy asks, only for a solved challenge (the hold is what takes the scarce
     seat: `book` with its token asks for none again). A party's hold counts as one hold to the limit."""
-    number = parse_id(slot_id)
-    found = await seats.slot(conn, number) if number is not None else None
-    if found is None:
-        raise NotFoundError("No slot has this ID.")
+    found = await seats.find_slot(conn, slot_id)
     await party.within_party_size(conn, found.service_id, party_size, "partySize")
     address_hash = hold_address_hash(secret_key, client_address) if _counted_by_address(viewer) else None
     await within_hold_limit(conn, address_hash, None)
@@ -103,10 +102,14 @@ async def hold_slot(
     return HoldRecord(token=token, slot=held, expires_at=expires_at)
 
 
+_RELEASE = (
+    delete(slot_holds)
+    .where(slot_holds.c.token_hash == bindparam("token_hash"), slot_holds.c.expires_at > func.now())
+    .returning(slot_holds.c.id)
+)
+
+
 async def release_hold(conn: AsyncConnection, secret_key: bytes, token: str) -> bool:
     """Gives a held seat back before its time (the citizen picked another): whoever has the token may."""
-    result = await conn.execute(
-        text("DELETE FROM slot_holds WHERE token_hash = :token_hash AND expires_at > now() RETURNING id"),
-        {"token_hash": hold_token_hash(secret_key, token)},
-    )
+    result = await conn.execute(_RELEASE, {"token_hash": hold_token_hash(secret_key, token)})
     return result.first() is not None
