@@ -159,4 +159,5 @@ class DeskService(Base):
 
 
 offices = table_of(Office)
+office_services = table_of(OfficeService)
 services = table_of(Service)

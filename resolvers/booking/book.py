@@ -97,8 +97,8 @@ _INSERT = text(f"""
             citizen_email, citizen_phone, citizen_locale, document_hash, document_hint, email_hash, phone_hash, notes,
             manage_nonce, manage_token_hash, staff_user_id, partner_id, confirm_by, party_size)
         VALUES (:code, CAST(:status AS booking_status), :slot_id, :office_id, :service_id, :starts_at, :ends_at,
-            CAST(:channel AS channel), :name, :email, :phone, :locale, :document_hash, :document_hint, :email_hash,
-            :phone_hash, :notes, :nonce, :token_hash, :staff_user_id, :partner_id,
+            CAST(:channel AS channel), :citizen_name, :citizen_email, :citizen_phone, :citizen_locale, :document_hash,
+            :document_hint, :email_hash, :phone_hash, :notes, :nonce, :token_hash, :staff_user_id, :partner_id,
             CASE WHEN :status = 'PENDING' THEN least(now() + make_interval(mins => :confirm_minutes), :starts_at) END,
             :party_size)
         ON CONFLICT (code) WHERE status IN {OPEN_STATUSES} DO NOTHING
