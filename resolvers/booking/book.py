@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import BigInteger, bindparam, func, select, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.errors import LimitExceededError, ValidationFailed
@@ -57,8 +57,6 @@ _LIMIT = text(f"""
     FROM services s WHERE s.id = :service_id
 """)
 
-_LOCK_PERSON = select(func.pg_advisory_xact_lock(bindparam("key", type_=BigInteger)))
-
 
 async def within_limit(
     conn: AsyncConnection, person: Citizen, service_id: int, companions: Sequence[Citizen] = ()
@@ -67,9 +65,7 @@ async def within_limit(
     people = (person, *companions)
     # one booking at a time per person: two requests sharing any key of anyone cannot both pass the count, and
     # every party takes its people's locks in one ascending order, so two overlapping parties cannot deadlock
-    keys = identity.lock_keys(*(h for p in people for h in (p.document_hash, p.email_hash, p.phone_hash)))
-    for key in keys:
-        await conn.execute(_LOCK_PERSON, {"key": key})
+    await identity.lock_people(conn, *(h for p in people for h in (p.document_hash, p.email_hash, p.phone_hash)))
     confirmation_required = False
     for index, someone in enumerate(people):
         params = {

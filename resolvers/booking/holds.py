@@ -9,14 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import BigInteger, bindparam, delete, func, or_, select
+from sqlalchemy import bindparam, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.errors import LimitExceededError
 from models.agenda import slot_holds
 from resolvers.accounts.viewer import Viewer
 from resolvers.agenda.records import SlotRecord
-from resolvers.booking import party, seats
+from resolvers.booking import identity, party, seats
 from resolvers.booking.access import may_use_reserved
 from resolvers.booking.challenge import Gate
 from resolvers.booking.codes import hold_address_hash, hold_token_hash, new_hold_token
@@ -39,7 +39,6 @@ _LIVE_HOLDS = select(func.count()).where(
     ),
     slot_holds.c.expires_at > func.clock_timestamp(),
 )
-_LOCK_HOLDER = select(func.pg_advisory_xact_lock(bindparam("key", type_=BigInteger)))
 
 
 async def within_hold_limit(conn: AsyncConnection, address_hash: bytes | None, document_hash: bytes | None) -> None:
@@ -48,11 +47,9 @@ async def within_hold_limit(conn: AsyncConnection, address_hash: bytes | None, d
     Serialised per address (or document) with an advisory lock held to the end of the transaction, so two
     requests at once cannot both pass the count.
     """
-    keys = [key for key in (address_hash, document_hash) if key is not None]
-    for key in keys:
-        await conn.execute(_LOCK_HOLDER, {"key": int.from_bytes(key[:8], "big", signed=True)})
-    if not keys:
+    if address_hash is None and document_hash is None:
         return
+    await identity.lock_people(conn, address_hash, document_hash)
     live = (
         await conn.execute(_LIVE_HOLDS, {"address_hash": address_hash, "document_hash": document_hash})
     ).scalar_one()

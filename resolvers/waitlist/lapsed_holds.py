@@ -24,7 +24,6 @@ from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from models.agenda import slot_holds
-
 from resolvers.agenda.records import LAPSE_GRACE_SECONDS
 from resolvers.booking import seats
 from resolvers.waitlist.offers import OfferTiming, pass_on
