@@ -136,5 +136,6 @@ class SlotHold(Base):
     created_at: Mapped[datetime] = created_at_column()
 
 
+agendas = table_of(Agenda)
 slots = table_of(Slot)
 slot_holds = table_of(SlotHold)

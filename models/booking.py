@@ -233,5 +233,6 @@ class BookingCompanion(Base):
 
 
 bookings = table_of(Booking)
+outbox = table_of(OutboxMessage)
 booking_events = table_of(BookingEvent)
 booking_companions = table_of(BookingCompanion)

@@ -43,17 +43,6 @@ class Preferences:
             and (self.latest is None or clock <= self.latest)
         )
 
-    @classmethod
-    def from_row(cls, row: Any) -> Preferences:
-        return cls(
-            office_ids=tuple(row["office_ids"]) if row["office_ids"] is not None else None,
-            from_date=row["from_date"],
-            to_date=row["to_date"],
-            weekdays=tuple(row["weekdays"]) if row["weekdays"] is not None else None,
-            earliest=row["earliest"],
-            latest=row["latest"],
-        )
-
 
 def slot_suits(entry: str) -> str:
     """SQL: slot `sl` (of office `o`) suits the preferences of the row aliased `entry`."""
