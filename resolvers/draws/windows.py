@@ -40,6 +40,7 @@ _OPEN = (
     insert(draws)
     .from_select(
         ["service_id", "opens_at", "closes_at"],
+        # make_interval(years, months, weeks, days, hours, mins): the service's draw minutes from now
         select(
             services.c.id, func.now(), func.now() + func.make_interval(0, 0, 0, 0, 0, services.c.draw_minutes)
         ).where(
