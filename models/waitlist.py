@@ -22,7 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, created_at_column, id_column
+from models.base import Base, created_at_column, id_column, table_of
 
 
 class WaitlistStatus(enum.StrEnum):
@@ -104,3 +104,6 @@ class WaitlistEntry(Base):
     offer_hold_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("slot_holds.id", ondelete="SET NULL"))
     booking_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("bookings.id"))
     created_at: Mapped[datetime] = created_at_column()
+
+
+waitlist_entries = table_of(WaitlistEntry)

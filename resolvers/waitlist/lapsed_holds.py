@@ -20,9 +20,10 @@ from __future__ import annotations
 import dataclasses
 from datetime import timedelta
 
-from sqlalchemy import text
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from models.agenda import slot_holds
 from resolvers.agenda.records import LAPSE_GRACE_SECONDS
 from resolvers.booking import seats
 from resolvers.waitlist.offers import OfferTiming, pass_on
@@ -34,16 +35,18 @@ LAPSE_GRACE = timedelta(seconds=LAPSE_GRACE_SECONDS)
 
 # The batch's rows are ours (SKIP LOCKED: a second worker takes others); a hold's own token lookups (book,
 # releaseHold) only touch live holds, so nothing waits on these rows while holding a slot.
-_LAPSED = text("""
-    DELETE FROM slot_holds WHERE id IN (
-        SELECT id FROM slot_holds
-        WHERE document_hash IS NULL AND expires_at <= now()
-        ORDER BY expires_at, id
-        LIMIT :batch
-        FOR UPDATE SKIP LOCKED
-    )
-    RETURNING slot_id, rerelease, seats
-""")
+_BATCH = (
+    select(slot_holds.c.id)
+    .where(slot_holds.c.document_hash.is_(None), slot_holds.c.expires_at <= func.now())
+    .order_by(slot_holds.c.expires_at, slot_holds.c.id)
+    .limit(bindparam("batch"))
+    .with_for_update(skip_locked=True)
+)
+_LAPSED = (
+    delete(slot_holds)
+    .where(slot_holds.c.id.in_(_BATCH.scalar_subquery()))
+    .returning(slot_holds.c.slot_id, slot_holds.c.rerelease, slot_holds.c.seats)
+)
 
 
 async def pass_on_lapsed(conn: AsyncConnection, timing: OfferTiming) -> tuple[int, int]:

@@ -8,7 +8,7 @@ import strawberry
 
 from models.booking import Channel
 from resolvers.accounts import partners
-from resolvers.booking import book, confirmation, holds, lookup
+from resolvers.booking import book, cancel, confirmation, holds, lookup, reschedule
 from resolvers.booking.citizen import CitizenInput as CitizenData
 from resolvers.waitlist.offers import OfferTiming
 from schema.booking.challenge import challenge_gate
@@ -186,7 +186,7 @@ class BookingMutation:
         timing = OfferTiming.from_settings(info.context.state.settings)
         return await run_mutation(
             info,
-            lambda conn: book.cancel(conn, viewer, secret_key, code, manage_token, reason, timing),
+            lambda conn: cancel.cancel(conn, viewer, secret_key, code, manage_token, reason, timing),
             Booking.from_record,
         )
 
@@ -205,7 +205,7 @@ class BookingMutation:
         timing = OfferTiming.from_settings(info.context.state.settings)
         return await run_mutation(
             info,
-            lambda conn: book.reschedule(
+            lambda conn: reschedule.reschedule(
                 conn, viewer, secret_key, code, slot_id, manage_token, idempotency_key, timing
             ),
             BookingConfirmation.from_record,
