@@ -31,7 +31,7 @@ h, w = slot_holds, waitlist_entries
 
 class HoldKindsBySlot(DataLoader[int, HoldKinds]):
     """Of each slot's live holds, those offering a seat to a waitlist entry and those keeping a freed seat back
-    for its re-release delay (resolvers/waitlist/offers.py); the rest are citizens' own (holdSlot). One query
+    for its re-release delay (resolvers/booking/freed_seats.py); the rest are citizens' own (holdSlot). One query
     for every slot of the answer."""
 
     query = (

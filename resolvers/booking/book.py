@@ -21,9 +21,9 @@ from resolvers.booking.access import RESERVED_CHANNELS, booking_channel
 from resolvers.booking.challenge import Gate
 from resolvers.booking.citizen import Citizen, CitizenInput, citizen, columns
 from resolvers.booking.codes import hold_token_hash, new_code
+from resolvers.booking.freed_seats import OfferTiming, pass_on
 from resolvers.booking.records import BookingRecord, ConfirmationRecord
 from resolvers.rows import record_from_row
-from resolvers.waitlist.offers import OfferTiming, pass_on
 
 CODE_ATTEMPTS = 10
 DEFAULT_CONFIRM_MINUTES = 30

@@ -10,9 +10,9 @@ from models.booking import BookingStatus, bookings
 from resolvers.accounts.viewer import Viewer
 from resolvers.booking import history, lookup, party
 from resolvers.booking.access import actor_channel, ensure_not_begun
+from resolvers.booking.freed_seats import OfferTiming
 from resolvers.booking.records import BookingRecord
 from resolvers.outbox.enqueue import enqueue
-from resolvers.waitlist.offers import OfferTiming
 
 MAX_REASON = 500
 

@@ -56,7 +56,7 @@ _EXPIRE_SLOT = text(_EXPIRE.format(scope="AND slot_id = :slot_id"))
 async def expire_lapsed(conn: AsyncConnection, *, slot_id: int | None = None) -> list[int]:
     """Cancels the PENDING bookings past their deadline (of one slot, or a batch of all) and gives their seats
     back: the slot of each seat (a party's as often as it had seats), for the caller to offer to the waitlist
-    (resolvers/waitlist/offers.pass_on).
+    (resolvers/booking/freed_seats.pass_on).
     Idempotent: a second run, or a second worker, finds nothing more to do."""
     if slot_id is None:
         params: dict[str, object] = {"batch": SWEEP_BATCH, "note": NOT_CONFIRMED}

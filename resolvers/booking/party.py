@@ -17,8 +17,8 @@ from core.errors import NotFoundError, ValidationFailed
 from models.booking import booking_companions
 from models.catalogue import services
 from resolvers.booking.citizen import Citizen, CitizenInput, citizen
+from resolvers.booking.freed_seats import OfferTiming, free_seat
 from resolvers.catalogue.services import MAX_PARTY_SIZE
-from resolvers.waitlist.offers import OfferTiming, free_seat
 
 
 def companions(secret_key: bytes, holder: Citizen, given: Sequence[CitizenInput] | None) -> tuple[Citizen, ...]:

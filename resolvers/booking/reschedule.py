@@ -11,9 +11,9 @@ from resolvers import idempotency
 from resolvers.accounts.viewer import Viewer
 from resolvers.booking import history, lookup, party, seats
 from resolvers.booking.access import actor_channel, booking_channel, ensure_not_begun, may_use_reserved
+from resolvers.booking.freed_seats import OfferTiming
 from resolvers.booking.records import ConfirmationRecord
 from resolvers.outbox.enqueue import enqueue
-from resolvers.waitlist.offers import OfferTiming
 
 # a new time earns a new reminder
 _MOVE = (
@@ -40,7 +40,7 @@ async def reschedule(
     timing: OfferTiming,
 ) -> ConfirmationRecord:
     """The new seat is taken and the old one freed in one transaction: on any failure nothing moves. The old
-    seat goes to the waitlist first (resolvers/waitlist/offers.py).
+    seat goes to the waitlist first (resolvers/booking/freed_seats.py).
 
     The caller proves its right to the booking first (for_change, which also locks it: a concurrent
     request with the same key waits there); only then may a stored result be replayed.

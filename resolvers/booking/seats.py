@@ -176,7 +176,7 @@ async def hold_seat(
     take_seat.
 
     document_hash: the citizen the hold is for, where known (an offer to a named citizen), counted by
-    holds.within_hold_limit. rerelease: nobody's hold, keeping a freed seat back (resolvers/waitlist/offers.py)."""
+    holds.within_hold_limit. rerelease: nobody's hold, keeping a freed seat back (resolvers/booking/freed_seats.py)."""
     await lock_slot(conn, found.id)
     params = {
         "slot_id": found.id,

@@ -25,11 +25,11 @@ from models.catalogue import services
 from models.waitlist import WaitlistStatus, waitlist_entries
 from resolvers.availability import preferences
 from resolvers.availability.preferences import EntryRequest
+from resolvers.booking import freed_seats
 from resolvers.booking.challenge import ChallengeGate
 from resolvers.booking.citizen import citizen, columns
+from resolvers.booking.freed_seats import OfferTiming
 from resolvers.rows import record_from_row
-from resolvers.waitlist import offers
-from resolvers.waitlist.offers import OfferTiming
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +78,7 @@ async def join(
 ) -> WaitlistRecord:
     """A place at the back of the line; where the procedure's challenge policy asks, for a solved challenge
     (a place in line is what a bot would hoard next, once seats need one). A suitable seat kept back for its
-    re-release delay is offered at once (resolvers/waitlist/offers.py)."""
+    re-release delay is offered at once (resolvers/booking/freed_seats.py)."""
     person = citizen(secret_key, request.citizen)
     service_id = parse_id(request.service_id)
     window = (await conn.execute(_SERVICE, {"service_id": service_id})).scalar() if service_id is not None else None
@@ -101,7 +101,7 @@ async def join(
         raise LimitExceededError(
             "This person (by document, e-mail or phone) is already on the waitlist for this procedure."
         )
-    await offers.offer_kept_back(conn, int(inserted), timing)
+    await freed_seats.offer_kept_back(conn, int(inserted), timing)
     return await read(conn, int(inserted), token)
 
 
@@ -157,5 +157,5 @@ async def leave(
         raise InvalidStateError(f"This entry is {status.lower()}: there is nothing to leave.")
     await conn.execute(_LEAVE, {"entry_id": number})
     if status == WaitlistStatus.OFFERED:
-        await offers.withdraw(conn, int(row["offer_slot_id"]), row["offer_hold_id"], timing)
+        await freed_seats.withdraw(conn, int(row["offer_slot_id"]), row["offer_hold_id"], timing)
     return await read(conn, number)

@@ -10,7 +10,7 @@ No re-release delay for these seats: the delay hides *when* a seat frees up from
 cancellations, but a hold's end was set when it was taken and its maker knows it, so holding the seat back
 longer would hide nothing from them and only keep it from everyone else.
 
-Expired re-release holds (nobody's, resolvers/waitlist/offers.py) are deleted too: their seats went back when
+Expired re-release holds (nobody's, resolvers/booking/freed_seats.py) are deleted too: their seats went back when
 they expired, and the rows only weigh on the table until the nightly prune. Holds for a named citizen (offers)
 are the offer expiry's business and are left alone.
 """
@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from models.agenda import slot_holds
 from resolvers.agenda.records import LAPSE_GRACE_SECONDS
 from resolvers.booking import seats
-from resolvers.waitlist.offers import OfferTiming, pass_on
+from resolvers.booking.freed_seats import OfferTiming, pass_on
 
 BATCH = 100
 # how long past its end an expired citizen's hold still hides its seat while someone waits for the procedure:

@@ -10,7 +10,7 @@ from models.booking import Channel
 from resolvers.accounts import partners
 from resolvers.booking import book, cancel, confirmation, holds, lookup, reschedule
 from resolvers.booking.citizen import CitizenInput as CitizenData
-from resolvers.waitlist.offers import OfferTiming
+from resolvers.booking.freed_seats import OfferTiming
 from schema.booking.challenge import challenge_gate
 from schema.booking.types import Booking, BookingConfirmation, PartnerKey, SlotHold
 from schema.context import Info
