@@ -20,7 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from realtime.buffer import Buffer
-from realtime.library_internals import broadcast_alive
+from realtime.library_internals import broadcast_alive, redis_broadcast
 from resolvers.queue import log
 from resolvers.queue.records import QueueEventRecord
 
@@ -72,7 +72,7 @@ class QueueHub:
         await self._disconnect()
 
     async def _connect(self) -> None:
-        broadcast = Broadcast(self._redis_url)
+        broadcast = redis_broadcast(self._redis_url)
         await broadcast.connect()
         self._broadcast = broadcast
 

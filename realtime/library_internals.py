@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from broadcaster import Broadcast
+from broadcaster._backends.redis import RedisBackend
 from graphql import GraphQLField, GraphQLResolveInfo, GraphQLSchema
 from strawberry import Schema
 from strawberry.schema.schema_converter import GraphQLCoreConverter
@@ -46,6 +47,14 @@ def strawberry_field(field: GraphQLField) -> StrawberryField | None:
     leads from a graphql-core field back to its definition."""
     definition = (field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
     return definition if isinstance(definition, StrawberryField) else None
+
+
+def redis_broadcast(redis_url: str) -> Broadcast:
+    """A broadcaster over Redis pub/sub at any URL redis-py takes.
+
+    `Broadcast(url)` picks its backend by the URL's scheme and knows only redis:// and rediss://, not the
+    unix:// socket of the embedded Redis; its Redis backend is importable only from a private module."""
+    return Broadcast(backend=RedisBackend(redis_url))
 
 
 def broadcast_alive(broadcast: Broadcast) -> bool:

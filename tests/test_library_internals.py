@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 import strawberry
-from broadcaster import Broadcast
 from graphql import GraphQLObjectType, GraphQLResolveInfo, GraphQLSchema
 
 from core.runtime import redis_client
@@ -23,6 +22,7 @@ from realtime.library_internals import (
     broadcast_alive,
     graphql_core_schema,
     raw_info,
+    redis_broadcast,
     strawberry_field,
 )
 from realtime.sharing import READS_NO_VIEWER
@@ -97,7 +97,7 @@ def test_a_graphql_core_field_leads_back_to_its_strawberry_definition() -> None:
 
 async def test_a_broadcast_tells_when_its_redis_subscription_died(settings: Settings) -> None:
     assert settings.redis_url
-    broadcast = Broadcast(settings.redis_url)
+    broadcast = redis_broadcast(settings.redis_url)
     await broadcast.connect()
     subscription = broadcast.subscribe("turnero:test:internals")
     await subscription.__aenter__()
