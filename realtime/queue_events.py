@@ -9,8 +9,8 @@ from differs (`source`).
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Callable
-from contextlib import AbstractAsyncContextManager, aclosing
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, aclosing, asynccontextmanager
 
 from graphql import GraphQLError
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -52,17 +52,20 @@ def watched_or_refused(viewer: Viewer, office_id: object) -> int:
     return number
 
 
+@asynccontextmanager
 async def queue_event_stream(
     engine: AsyncEngine, viewer: Viewer, office_id: object, after_seq: int | None, source: Source[Live]
-) -> AsyncGenerator[QueueEventRecord | Live, None]:
+) -> AsyncIterator[AsyncIterator[QueueEventRecord | Live]]:
     """The office's events in seq order, replayed from afterSeq first; NOT_ALLOWED for a caller who may not
-    watch it, SUBSCRIBER_DROPPED (and the end) for one whose buffer overflowed."""
+    watch it, SUBSCRIBER_DROPPED (and the end) for one whose buffer overflowed.
+
+    A context around the iterator rather than a generator of its own: the subscriber reads `office_events`
+    directly, with no extra hop per event (a thousand displays take each event a thousand times)."""
     office = watched_or_refused(viewer, office_id)
     try:
         async with source(office) as live:
             events = office_events(engine, office, after_seq, live)
             async with aclosing(events):
-                async for item in events:
-                    yield item
+                yield events
     except SubscriberDropped:
         raise dropped_error() from None

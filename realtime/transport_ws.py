@@ -15,7 +15,7 @@ in front of its own limits and hands in the schema's part as `queue_feed`.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from contextlib import aclosing, suppress
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
@@ -102,7 +102,7 @@ class QueueFeedTransport(BaseGraphQLTransportWSHandler[Caller, None]):
 
         # the message strawberry would send, {"id":…,"type":"next","payload":…}, with the payload spliced in
         head = '{"id":' + encode(operation.id) + ',"type":"next","payload":'
-        events = queue_event_stream(
+        stream = queue_event_stream(
             live.engine,
             context.viewer,
             plan.office_id,
@@ -110,7 +110,7 @@ class QueueFeedTransport(BaseGraphQLTransportWSHandler[Caller, None]):
             lambda office: live.feeds.member(plan.key, office, render),
         )
         try:
-            async with aclosing(events):
+            async with stream as events:
                 async for item in events:
                     # replayed and gap-filling events are this subscriber's own; live ones the feed's
                     text = item.text if isinstance(item, Rendered) else await render(item)

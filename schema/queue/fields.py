@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Awaitable, Callable
-from contextlib import aclosing
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -227,8 +226,8 @@ class QueueSubscription:
         self, info: Info, office_id: strawberry.ID, after_seq: int | None = None
     ) -> AsyncGenerator[QueueEvent, None]:
         live = info.context.live
-        events = queue_event_stream(live.engine, info.context.viewer, office_id, after_seq, live.hub.subscribe)
-        async with aclosing(events):
+        viewer = info.context.viewer
+        async with queue_event_stream(live.engine, viewer, office_id, after_seq, live.hub.subscribe) as events:
             async for event in events:
                 _fresh(info)
                 yield QueueEvent.from_record(event)
