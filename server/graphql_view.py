@@ -34,6 +34,7 @@ from schema.extensions import LIMIT_RULES, MAX_TOKENS
 from schema.queue.types import QueueEvent
 from schema.root import schema
 from server import ws_sessions
+from server.errors_http import Unavailable, refusal
 from server.limits_http import RequestTooLarge, TextLimits
 from server.ws_limits import LegacyProtocolRefused, LimitedTransportWS, connection_authorization
 
@@ -41,10 +42,6 @@ from server.ws_limits import LegacyProtocolRefused, LimitedTransportWS, connecti
 def client_address(connection: HTTPConnection) -> str:
     """The caller's address: the TCP peer, or what a trusted proxy said (uvicorn's FORWARDED_ALLOW_IPS)."""
     return connection.client.host if connection.client is not None else "unknown"
-
-
-class Unavailable(Exception):
-    pass
 
 
 def bearer_token(value: str | None) -> str | None:
@@ -135,18 +132,13 @@ class TurneroGraphQL(GraphQL[Context, None]):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
             await super().__call__(scope, receive, send)
-        except AuthenticationFailed as error:
+        except (AuthenticationFailed, Unavailable) as error:
             if scope["type"] != "http":
                 raise
-            await _error_response(401, str(error), "UNAUTHENTICATED")(scope, receive, send)
+            answer = refusal(error)
+            await _error_response(answer.status, answer.message, answer.code)(scope, receive, send)
         except RequestTooLarge as error:
             await _error_response(error.status, error.message, error.code)(scope, receive, send)
-        except Unavailable:
-            if scope["type"] != "http":
-                raise
-            await _error_response(
-                503, "The database is not reachable right now; try again shortly.", "SERVICE_UNAVAILABLE"
-            )(scope, receive, send)
 
     async def parse_http_body(self, request: AsyncHTTPRequestAdapter) -> GraphQLRequestData | list[GraphQLRequestData]:
         parsed = await super().parse_http_body(request)
