@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import text
+from sqlalchemy import Date, cast, func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.errors import NotFoundError
+from models.catalogue import Office
+from models.queue import Ticket
 from resolvers.queue import log
-from resolvers.queue.records import TICKET_COLUMNS, TicketRecord
+from resolvers.queue.records import TicketRecord
+from resolvers.queue.tickets import select_tickets
 from resolvers.queue.waits import RECENT, estimate
+from resolvers.rows import records_from_rows
 
 RECENT_CALLS = 10
 
@@ -31,15 +35,19 @@ class BoardRecord:
 
 
 # Calls of the office's current day, newest first (a recall counts as a new call).
-_RECENT_CALLS = text(f"""
-    SELECT {TICKET_COLUMNS} FROM tickets t JOIN offices o ON o.id = t.office_id
-    WHERE t.office_id = :office_id AND t.called_at IS NOT NULL
-      AND t.day = CAST(now() AT TIME ZONE o.timezone AS date)
-    ORDER BY t.called_at DESC, t.id DESC
-    LIMIT :limit
-""")
+_RECENT_CALLS = (
+    select_tickets()
+    .where(
+        Ticket.called_at.is_not(None),
+        Ticket.day == cast(func.timezone(Office.timezone, func.now()), Date),
+    )
+    .order_by(Ticket.called_at.desc(), Ticket.id.desc())
+    .limit(RECENT_CALLS)
+)
 
 # Every service the office serves at a desk or has people waiting for, with the wait of a newcomer.
+# Native: per service, three correlated aggregates (the median of the last RECENT service times as
+# waits.py takes it) in one statement that every board redraw runs.
 _QUEUES = text(f"""
     SELECT s.id, s.duration_minutes,
            (SELECT count(*) FROM tickets w WHERE w.office_id = :office_id AND w.service_id = s.id
@@ -58,16 +66,12 @@ _QUEUES = text(f"""
 
 async def board(conn: AsyncConnection, office_id: int, *, known: bool = False) -> BoardRecord:
     """`known`: the caller already made sure the office exists (a subscription's later redraws)."""
-    if (
-        not known
-        and (await conn.execute(text("SELECT 1 FROM offices WHERE id = :id"), {"id": office_id})).first() is None
-    ):
+    if not known and (await conn.execute(select(Office.id).where(Office.id == office_id))).first() is None:
         raise NotFoundError("No office has this ID.")
     seq = await log.last_seq(conn, office_id)
-    calls = [
-        TicketRecord.from_row(row)
-        for row in (await conn.execute(_RECENT_CALLS, {"office_id": office_id, "limit": RECENT_CALLS})).mappings()
-    ]
+    calls = records_from_rows(
+        TicketRecord, (await conn.execute(_RECENT_CALLS.where(Ticket.office_id == office_id))).mappings()
+    )
     queues = [
         ServiceQueueRecord(
             service_id=row["id"],

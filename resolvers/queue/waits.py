@@ -15,6 +15,8 @@ RECENT = 20
 
 # A ticket's line: the waiting tickets, at its office, of the services that the desks able to call it
 # serve (a ticket sent to one desk: that desk's services). Ahead = earlier (due_at, id).
+# Native: one CTE with row comparisons and a median per ticket, for a whole batch in one round trip
+# (every issue and every place-in-line read runs it).
 _WAITS = text(f"""
     WITH target AS (
         SELECT t.id, t.office_id, t.service_id, t.due_at, t.target_desk_id
