@@ -16,9 +16,10 @@ from models.queue import Ticket, TicketStatus
 from resolvers.booking.records import BOOKING_COLUMNS, BookingRecord
 from resolvers.catalogue.records import DeskRecord
 from resolvers.queue.records import TicketRecord, Wait
-from resolvers.queue.tickets import any_id, select_tickets
+from resolvers.queue.tickets import select_tickets
 from resolvers.queue.waits import waits
 from resolvers.rows import record_from_row
+from resolvers.sql import any_id
 
 Record = TypeVar("Record")
 

@@ -3,10 +3,9 @@ waiting line share it), one ticket by ID, a transfer's successor."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ARRAY, BigInteger, ColumnElement, Select, and_, any_, literal, or_, select
+from sqlalchemy import ColumnElement, Select, and_, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import QueryableAttribute
 
@@ -38,12 +37,6 @@ TICKET_FIELDS = (
 def select_tickets(*extra: ColumnElement[Any] | QueryableAttribute[Any]) -> Select[*tuple[Any, ...]]:
     """Tickets as TicketRecords read them (and the `extra` columns, labelled apart from the fields)."""
     return select(*TICKET_FIELDS, *extra).join_from(Ticket, Office, Office.id == Ticket.office_id)
-
-
-def any_id(ids: Sequence[int]) -> ColumnElement[Any]:
-    """`= ANY(:ids)`: one array parameter, so a batch of any length is the same statement (IN would be one
-    statement per length, each prepared on its own)."""
-    return any_(literal(list(ids), ARRAY(BigInteger)))
 
 
 def status_in(*statuses: TicketStatus) -> ColumnElement[bool]:
