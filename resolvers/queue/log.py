@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import bindparam, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from models.queue import OfficeQueueCounter, PriorityClass, QueueEvent, QueueEventType, Ticket, TicketStatus
@@ -109,21 +109,25 @@ async def append(
     return QueueEventRecord(office_id=office_id, seq=row.seq, type=kind, ticket=current, desk_id=desk_id, at=row.at)
 
 
+# built once: the hub reads the log after every change of an office
+_EVENTS_AFTER = (
+    select_tickets(
+        QueueEvent.office_id.label("event_office_id"),
+        QueueEvent.seq,
+        QueueEvent.type,
+        QueueEvent.desk_id.label("event_desk_id"),
+        QueueEvent.at,
+    )
+    .join(QueueEvent, QueueEvent.ticket_id == Ticket.id)
+    .where(QueueEvent.office_id == bindparam("office_id"), QueueEvent.seq > bindparam("after"))
+    .order_by(QueueEvent.seq)
+    .limit(bindparam("limit"))
+)
+
+
 async def events_after(conn: AsyncConnection, office_id: int, after: int, limit: int = 1000) -> list[QueueEventRecord]:
     """The log from seq `after` on, in order, each with its ticket as it is now (what replay shows)."""
-    found = (
-        select_tickets(
-            QueueEvent.office_id.label("event_office_id"),
-            QueueEvent.seq,
-            QueueEvent.type,
-            QueueEvent.desk_id.label("event_desk_id"),
-            QueueEvent.at,
-        )
-        .join(QueueEvent, QueueEvent.ticket_id == Ticket.id)
-        .where(QueueEvent.office_id == office_id, QueueEvent.seq > after)
-        .order_by(QueueEvent.seq)
-        .limit(limit)
-    )
+    rows = await conn.execute(_EVENTS_AFTER, {"office_id": office_id, "after": after, "limit": limit})
     return [
         QueueEventRecord(
             office_id=row["event_office_id"],
@@ -133,7 +137,7 @@ async def events_after(conn: AsyncConnection, office_id: int, after: int, limit:
             desk_id=row["event_desk_id"],
             at=row["at"],
         )
-        for row in (await conn.execute(found)).mappings()
+        for row in rows.mappings()
     ]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, literal, or_, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import QueryableAttribute
 
@@ -57,8 +57,12 @@ def callable_at(desk_id: int) -> ColumnElement[bool]:
 LINE_ORDER = (Ticket.due_at, Ticket.id)
 
 
+# built once: every queue change reads its ticket back (log.append)
+_BY_ID = select_tickets().where(Ticket.id == bindparam("ticket_id"))
+
+
 async def ticket(conn: AsyncConnection, ticket_id: int) -> TicketRecord | None:
-    row = (await conn.execute(select_tickets().where(Ticket.id == ticket_id))).mappings().first()
+    row = (await conn.execute(_BY_ID, {"ticket_id": ticket_id})).mappings().first()
     return record_from_row(TicketRecord, row) if row else None
 
 
