@@ -13,7 +13,7 @@ from models.queue import Ticket
 from resolvers.queue import log
 from resolvers.queue.records import TicketRecord
 from resolvers.queue.tickets import select_tickets
-from resolvers.queue.waits import RECENT, estimate
+from resolvers.queue.waits import estimate, recent_median_seconds
 from resolvers.rows import records_from_rows
 
 RECENT_CALLS = 10
@@ -54,11 +54,7 @@ _QUEUES = text(f"""
               AND w.status = 'WAITING') AS waiting,
            (SELECT count(DISTINCT ds.desk_id) FROM desk_services ds JOIN desks d ON d.id = ds.desk_id
             WHERE d.office_id = :office_id AND ds.service_id = s.id) AS desks,
-           (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM r.finished_at - r.started_at))
-            FROM (SELECT d.finished_at, d.started_at FROM tickets d
-                  WHERE d.office_id = :office_id AND d.service_id = s.id AND d.status = 'DONE'
-                    AND d.started_at IS NOT NULL
-                  ORDER BY d.finished_at DESC LIMIT {RECENT}) AS r) AS median_seconds
+           {recent_median_seconds(":office_id", "s.id")} AS median_seconds
     FROM services s JOIN office_services os ON os.service_id = s.id AND os.office_id = :office_id
     ORDER BY s.name, s.id
 """)
