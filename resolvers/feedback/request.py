@@ -6,9 +6,9 @@ from sqlalchemy import LargeBinary, literal, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from core.manage_tokens import new_nonce
 from models.notifications import Feedback
 from models.queue import Ticket
-from resolvers.booking.codes import new_nonce
 from resolvers.feedback.tokens import feedback_token, feedback_token_hash
 
 

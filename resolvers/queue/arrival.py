@@ -14,8 +14,9 @@ from core.validation import parse_id
 from models.booking import Booking, BookingStatus, Channel
 from models.catalogue import Office, OfficeService, Service
 from models.queue import PriorityClass, QueueEventType, Ticket, TicketStatus
+from resolvers import idempotency
 from resolvers.accounts.viewer import Viewer
-from resolvers.booking import history, idempotency
+from resolvers.booking import history
 from resolvers.booking.codes import normalise_code
 from resolvers.queue import kiosk, log, tickets
 from resolvers.queue.access import require_arrival_point
