@@ -16,8 +16,8 @@ from models.queue import Ticket, TicketStatus
 from resolvers.accounts.viewer import Viewer
 from resolvers.catalogue.lookups import require_office
 from resolvers.catalogue.records import OfficeRecord
-from resolvers.queue.tickets import status_in
 from resolvers.rows import records_from_rows
+from resolvers.sql import written_in
 
 # a desk that called or served someone this recently is at work, even between two citizens
 DESK_ACTIVE_MINUTES = 30
@@ -87,7 +87,7 @@ _SERVICES = (
     )
     .join_from(Ticket, Office, Office.id == Ticket.office_id)
     .outerjoin(Booking, Booking.id == Ticket.booking_id)
-    .where(status_in(TicketStatus.WAITING, TicketStatus.CALLED, TicketStatus.SERVING), _today())
+    .where(written_in(Ticket.status, TicketStatus.WAITING, TicketStatus.CALLED, TicketStatus.SERVING), _today())
     .group_by(Ticket.service_id)
     .order_by(_WAITING.desc(), Ticket.service_id)
 )
@@ -98,7 +98,7 @@ _AT_WORK = exists().where(
     _today(),
     Ticket.desk_id == Desk.id,
     or_(
-        status_in(TicketStatus.CALLED, TicketStatus.SERVING),
+        written_in(Ticket.status, TicketStatus.CALLED, TicketStatus.SERVING),
         func.coalesce(Ticket.finished_at, Ticket.called_at) > func.now() - timedelta(minutes=DESK_ACTIVE_MINUTES),
     ),
 )

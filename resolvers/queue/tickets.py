@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, literal, or_, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import QueryableAttribute
 
@@ -13,6 +13,7 @@ from models.catalogue import DeskService, Office
 from models.queue import Ticket, TicketStatus
 from resolvers.queue.records import TicketRecord
 from resolvers.rows import record_from_row
+from resolvers.sql import written_in
 
 # the columns of a TicketRecord, by its field names; the office's zone says which local day a ticket is on
 TICKET_FIELDS = (
@@ -40,11 +41,8 @@ def select_tickets(*extra: ColumnElement[Any] | QueryableAttribute[Any]) -> Sele
 
 
 def status_in(*statuses: TicketStatus) -> ColumnElement[bool]:
-    """The statuses written into the SQL, not sent as parameters: a partial index on status
-    (ix_tickets_waiting, ix_tickets_recent_service) serves a prepared statement's generic plan only if its
-    value is in the text."""
-    values = [literal(status, Ticket.status.type, literal_execute=True) for status in statuses]
-    return Ticket.status == values[0] if len(values) == 1 else Ticket.status.in_(values)
+    """Tickets in these statuses, written into the SQL so the partial indexes on status serve it."""
+    return written_in(Ticket.status, *statuses)
 
 
 def callable_at(desk_id: int) -> ColumnElement[bool]:
