@@ -5,14 +5,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import Date, Select, String, and_, cast, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.errors import ValidationFailed
 from core.validation import parse_id
 from models.accounts import Role
+from models.booking import Booking, BookingStatus
+from models.catalogue import Desk, DeskService, Office, Service
+from models.queue import Ticket
 from resolvers.accounts.viewer import Viewer
+from resolvers.rows import records_from_rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,47 +43,49 @@ class DaySheet:
     entries: tuple[SheetEntry, ...]
 
 
-_DESK = text("""
-    SELECT d.id, d.name, o.id AS office_id, o.name AS office_name, o.address, o.timezone
-    FROM desks d JOIN offices o ON o.id = d.office_id WHERE d.id = :desk
-""")
+_DESK = select(
+    Desk.id, Desk.name, Office.id.label("office_id"), Office.name.label("office_name"), Office.address, Office.timezone
+).join_from(Desk, Office, Office.id == Desk.office_id)
 
-# the day's bounds in the office's zone, a day wider in UTC so the index on (office, start) narrows it
-_ENTRIES = text("""
-    SELECT b.id, b.starts_at, b.ends_at, s.name AS service_name, b.code, b.citizen_name, b.document_hint,
-           CAST(b.status AS text) AS status, t.number AS ticket_number
-    FROM bookings b
-    JOIN services s ON s.id = b.service_id
-    JOIN offices o ON o.id = b.office_id
-    LEFT JOIN tickets t ON t.booking_id = b.id AND t.previous_ticket_id IS NULL
-    WHERE b.office_id = :office
-      AND b.service_id IN (SELECT ds.service_id FROM desk_services ds WHERE ds.desk_id = :desk)
-      AND b.status <> 'CANCELLED'
-      AND b.starts_at >= CAST(:day AS date) - 1 AND b.starts_at < CAST(:day AS date) + 2
-      AND CAST(b.starts_at AT TIME ZONE o.timezone AS date) = :day
-    ORDER BY b.starts_at, b.id
-""")
+
+def _entries(office_id: int, desk_id: int, day: date) -> Select[*tuple[Any, ...]]:
+    """The day's appointments of the desk's services; the day's bounds in the office's zone, a day wider in
+    UTC so the index on (office, start) narrows it."""
+    on_day = literal(day, Date)
+    return (
+        select(
+            Booking.id.label("booking_id"),
+            Booking.starts_at,
+            Booking.ends_at,
+            Service.name.label("service_name"),
+            Booking.code,
+            Booking.citizen_name,
+            Booking.document_hint,
+            cast(Booking.status, String).label("status"),
+            Ticket.number.label("ticket_number"),
+        )
+        .join_from(Booking, Service, Service.id == Booking.service_id)
+        .join(Office, Office.id == Booking.office_id)
+        .outerjoin(Ticket, and_(Ticket.booking_id == Booking.id, Ticket.previous_ticket_id.is_(None)))
+        .where(
+            Booking.office_id == office_id,
+            Booking.service_id.in_(select(DeskService.service_id).where(DeskService.desk_id == desk_id)),
+            Booking.status != BookingStatus.CANCELLED,
+            Booking.starts_at >= on_day - 1,
+            Booking.starts_at < on_day + 2,
+            cast(func.timezone(Office.timezone, Booking.starts_at), Date) == day,
+        )
+        .order_by(Booking.starts_at, Booking.id)
+    )
 
 
 async def day_sheet(conn: AsyncConnection, viewer: Viewer, desk_id: str, day: date) -> DaySheet:
     desk_number = parse_id(desk_id)
-    desk = (await conn.execute(_DESK, {"desk": desk_number})).mappings().one_or_none() if desk_number else None
+    found = _DESK.where(Desk.id == desk_number)
+    desk = (await conn.execute(found)).mappings().one_or_none() if desk_number else None
     if desk is None:
         raise ValidationFailed("deskId", "No desk has this ID.")
     viewer.require_role(desk["office_id"], Role.CLERK, Role.MANAGER)
-    rows = await conn.execute(_ENTRIES, {"office": desk["office_id"], "desk": desk["id"], "day": day})
-    entries = tuple(
-        SheetEntry(
-            booking_id=row["id"],
-            starts_at=row["starts_at"],
-            ends_at=row["ends_at"],
-            service_name=row["service_name"],
-            code=row["code"],
-            citizen_name=row["citizen_name"],
-            document_hint=row["document_hint"],
-            status=row["status"],
-            ticket_number=row["ticket_number"],
-        )
-        for row in rows.mappings()
-    )
+    rows = await conn.execute(_entries(desk["office_id"], desk["id"], day))
+    entries = tuple(records_from_rows(SheetEntry, rows.mappings()))
     return DaySheet(desk["name"], desk["office_name"], desk["address"], desk["timezone"], day, entries)

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 # one refresh at a time: two would upsert the same rows and could deadlock on their order
@@ -45,6 +45,8 @@ FIGURES = (
 )
 _COLUMNS = ("kind", "source_id", "office_id", "service_id", "at", "local_date", "local_hour", *FIGURES)
 
+# Native: data-modifying CTEs (an upsert that writes only the rows whose figures changed, and reports the
+# office-days it touched) in one statement over every booking and ticket of the period.
 _REFRESH = text(f"""
 WITH first_calls AS (
     SELECT e.ticket_id, min(e.at) AS at
@@ -148,6 +150,7 @@ _COUNTED = {
 COUNT_COLUMNS = tuple(_COUNTED)
 COUNTS_OF_FACTS = ", ".join(f"{counted} AS {column}" for column, counted in _COUNTED.items())
 _DAYS = "unnest(CAST(:office_ids AS bigint[]), CAST(:local_dates AS date[])) AS d(office_id, local_date)"
+# Native: the office-days as two unnested arrays, and the counts as FILTER aggregates shared with stats_sql.
 _CLEAR_COUNTS = text(f"""
 DELETE FROM visit_counts c USING {_DAYS} WHERE c.office_id = d.office_id AND c.local_date = d.local_date
 """)
@@ -167,7 +170,7 @@ async def refresh_facts(
 
     Run it inside a transaction: the advisory lock is held until that transaction ends.
     """
-    await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": REFRESH_LOCK})
+    await conn.execute(select(func.pg_advisory_xact_lock(REFRESH_LOCK)))
     result = (await conn.execute(_REFRESH, {"since": since, "until": until, "offices": office_ids})).one()
     if result.changed:
         # the hourly counts of every office-day a changed fact is or was on, counted again from its facts

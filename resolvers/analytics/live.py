@@ -4,15 +4,20 @@ the desks at work, and the people inside against the premises' maximum occupancy
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import text
+from sqlalchemy import ColumnElement, Date, Float, Interval, cast, exists, extract, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from models.accounts import Role
+from models.booking import Booking
+from models.catalogue import Desk, Office
+from models.queue import Ticket, TicketStatus
 from resolvers.accounts.viewer import Viewer
 from resolvers.catalogue.lookups import require_office
 from resolvers.catalogue.records import OfficeRecord
+from resolvers.rows import records_from_rows
+from resolvers.sql import written_in
 
 # a desk that called or served someone this recently is at work, even between two citizens
 DESK_ACTIVE_MINUTES = 30
@@ -55,52 +60,58 @@ class OfficeLiveRecord:
         return self.people_inside / maximum if maximum else None
 
 
-# The wait so far counts as in stats: from arrival, or from the appointment's start if they came early.
-_SERVICES = text("""
-    SELECT t.service_id,
-           count(*) FILTER (WHERE t.status = 'WAITING') AS waiting,
-           count(*) FILTER (WHERE t.status = 'CALLED') AS called,
-           count(*) FILTER (WHERE t.status = 'SERVING') AS serving,
-           CAST(extract(epoch FROM max(greatest(now() - greatest(t.issued_at, coalesce(b.starts_at, t.issued_at)),
-                                                interval '0'))
-                                   FILTER (WHERE t.status = 'WAITING')) / 60 AS float8) AS longest_wait_minutes
-    FROM tickets t
-    JOIN offices o ON o.id = t.office_id
-    LEFT JOIN bookings b ON b.id = t.booking_id
-    WHERE t.office_id = :office AND t.status IN ('WAITING', 'CALLED', 'SERVING')
-      AND t.day = CAST(now() AT TIME ZONE o.timezone AS date)
-    GROUP BY t.service_id
-    ORDER BY waiting DESC, t.service_id
-""")
+def _today() -> ColumnElement[bool]:
+    """The office's tickets of its own current day (the unique index on office, day, number finds them)."""
+    return Ticket.day == cast(func.timezone(Office.timezone, func.now()), Date)
 
-# today's tickets of the office (the unique index on office, day, number finds them)
-_DESKS = text(f"""
-    SELECT count(*) AS total,
-           count(*) FILTER (WHERE EXISTS (
-               SELECT 1 FROM tickets t
-               WHERE t.office_id = d.office_id AND t.day = CAST(now() AT TIME ZONE o.timezone AS date)
-                 AND t.desk_id = d.id
-                 AND (t.status IN ('CALLED', 'SERVING')
-                      OR coalesce(t.finished_at, t.called_at) > now() - interval '{DESK_ACTIVE_MINUTES} minutes')))
-           AS open
-    FROM desks d JOIN offices o ON o.id = d.office_id
-    WHERE d.office_id = :office
-""")
+
+def _counted(status: TicketStatus) -> ColumnElement[int]:
+    return func.count().filter(Ticket.status == status)
+
+
+# The wait so far counts as in stats: from arrival, or from the appointment's start if they came early.
+_WAITED = func.greatest(
+    func.now() - func.greatest(Ticket.issued_at, func.coalesce(Booking.starts_at, Ticket.issued_at)),
+    literal(timedelta(0), Interval),
+)
+_WAITING = _counted(TicketStatus.WAITING).label("waiting")
+_SERVICES = (
+    select(
+        Ticket.service_id,
+        _WAITING,
+        _counted(TicketStatus.CALLED).label("called"),
+        _counted(TicketStatus.SERVING).label("serving"),
+        cast(extract("epoch", func.max(_WAITED).filter(Ticket.status == TicketStatus.WAITING)) / 60, Float).label(
+            "longest_wait_minutes"
+        ),
+    )
+    .join_from(Ticket, Office, Office.id == Ticket.office_id)
+    .outerjoin(Booking, Booking.id == Ticket.booking_id)
+    .where(written_in(Ticket.status, TicketStatus.WAITING, TicketStatus.CALLED, TicketStatus.SERVING), _today())
+    .group_by(Ticket.service_id)
+    .order_by(_WAITING.desc(), Ticket.service_id)
+)
+
+# a desk is at work with a ticket at it now, or one it called or finished in the last DESK_ACTIVE_MINUTES
+_AT_WORK = exists().where(
+    Ticket.office_id == Desk.office_id,
+    _today(),
+    Ticket.desk_id == Desk.id,
+    or_(
+        written_in(Ticket.status, TicketStatus.CALLED, TicketStatus.SERVING),
+        func.coalesce(Ticket.finished_at, Ticket.called_at) > func.now() - timedelta(minutes=DESK_ACTIVE_MINUTES),
+    ),
+)
+_DESKS = select(func.count().label("total"), func.count().filter(_AT_WORK).label("open")).join_from(
+    Desk, Office, Office.id == Desk.office_id
+)
 
 
 async def office_live(conn: AsyncConnection, viewer: Viewer, office_id: str) -> OfficeLiveRecord:
     office = await require_office(conn, "officeId", office_id)
     viewer.require_role(office.id, Role.MANAGER)
-    services = tuple(
-        ServiceLiveRecord(
-            service_id=row["service_id"],
-            waiting=row["waiting"],
-            called=row["called"],
-            serving=row["serving"],
-            longest_wait_minutes=row["longest_wait_minutes"],
-        )
-        for row in (await conn.execute(_SERVICES, {"office": office.id})).mappings()
-    )
-    desks = (await conn.execute(_DESKS, {"office": office.id})).mappings().one()
-    now = (await conn.execute(text("SELECT now()"))).scalar_one()
+    rows = await conn.execute(_SERVICES.where(Ticket.office_id == office.id))
+    services = tuple(records_from_rows(ServiceLiveRecord, rows.mappings()))
+    desks = (await conn.execute(_DESKS.where(Desk.office_id == office.id))).mappings().one()
+    now = (await conn.execute(select(func.now()))).scalar_one()
     return OfficeLiveRecord(office, now, services, desks["open"], desks["total"])

@@ -16,13 +16,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from core.errors import NotAllowedError, ValidationFailed
 from core.validation import parse_id
 from models.accounts import Role
 from models.analytics import MEASURES
+from models.catalogue import Office, Service
 from resolvers.accounts.viewer import Viewer
 from resolvers.analytics.facts import refresh_facts
 from resolvers.analytics.stats_sql import (
@@ -35,6 +36,7 @@ from resolvers.analytics.stats_sql import (
     percentiles_sql,
     period_starts,
 )
+from resolvers.sql import any_id
 
 __all__ = [
     "EVERY_MEASURE",
@@ -135,11 +137,11 @@ def _ids(field: str, values: Sequence[str] | None) -> list[int] | None:
     return sorted(set(ids))
 
 
-async def _require_known(conn: AsyncConnection, field: str, table: str, ids: list[int]) -> None:
-    found = {row[0] for row in await conn.execute(text(f"SELECT id FROM {table} WHERE id = ANY(:ids)"), {"ids": ids})}
+async def _require_known(conn: AsyncConnection, field: str, model: type[Office | Service], ids: list[int]) -> None:
+    found = set((await conn.execute(select(model.id).where(model.id == any_id(ids)))).scalars())
     unknown = [str(i) for i in ids if i not in found]
     if unknown:
-        raise ValidationFailed(field, f"Unknown {table} in {field}: {', '.join(unknown)}.")
+        raise ValidationFailed(field, f"Unknown {model.__tablename__} in {field}: {', '.join(unknown)}.")
 
 
 def managed_offices(viewer: Viewer) -> list[int] | None:
@@ -166,22 +168,26 @@ async def check_filter(conn: AsyncConnection, viewer: Viewer, data: StatsFilter)
     office_ids = _ids("filter.officeIds", data.office_ids)
     service_ids = _ids("filter.serviceIds", data.service_ids)
     if office_ids:
-        await _require_known(conn, "filter.officeIds", "offices", office_ids)
+        await _require_known(conn, "filter.officeIds", Office, office_ids)
         if allowed is not None and not set(office_ids) <= set(allowed):
             raise NotAllowedError("You may read the figures of the offices you manage only.")
     if service_ids:
-        await _require_known(conn, "filter.serviceIds", "services", service_ids)
+        await _require_known(conn, "filter.serviceIds", Service, service_ids)
     if office_ids is None or not office_ids:
         office_ids = allowed
     return StatsQuery(data.date_from, data.date_to, office_ids, service_ids or None, group_by)
 
 
-async def _refresh_today(conn: AsyncConnection, query: StatsQuery) -> None:
-    """A period that reaches today reads today's facts as they are now, not as the last job left them."""
+async def _refresh_today(engine: AsyncEngine, query: StatsQuery) -> None:
+    """A period that reaches today reads today's facts as they are now, not as the last job left them.
+
+    A write of its own, committed before the figures are read (never the caller's read transaction): the
+    percentiles run on connections of their own, which see only committed facts, and the refresh's lock
+    is let go at once rather than held for the whole read."""
     now = datetime.now(UTC)
     if query.date_to >= now.date() - timedelta(days=1) and query.date_from <= now.date() + timedelta(days=1):
-        await refresh_facts(conn, now - timedelta(hours=36), now + timedelta(hours=36), query.office_ids)
-        await conn.commit()
+        async with engine.begin() as conn:
+            await refresh_facts(conn, now - timedelta(hours=36), now + timedelta(hours=36), query.office_ids)
 
 
 def _parameters(query: StatsQuery) -> dict[str, Any]:
@@ -237,14 +243,15 @@ def _record(
 
 
 # For this transaction only (set_config's `true`: SET LOCAL), on each connection, in one round trip.
-_SETTINGS = text("""SELECT
-    -- the sorts (by group key, and of each measure for its percentiles) stay in memory up to this
-    set_config('work_mem', '64MB', true),
-    -- read through a cursor, but every row is wanted: plan for the whole result, not for the first rows
-    set_config('cursor_tuple_fraction', '1.0', true),
-    -- the planner cannot know how many days a week or month joins to, and a compiled plan for the rows it
-    -- guesses costs more than these statements take
-    set_config('jit', 'off', true)""")
+_SETTINGS = select(
+    # the sorts (by group key, and of each measure for its percentiles) stay in memory up to this
+    func.set_config("work_mem", "64MB", True),
+    # read through a cursor, but every row is wanted: plan for the whole result, not for the first rows
+    func.set_config("cursor_tuple_fraction", "1.0", True),
+    # the planner cannot know how many days a week or month joins to, and a compiled plan for the rows it
+    # guesses costs more than these statements take
+    func.set_config("jit", "off", True),
+)
 
 
 async def _prepare(conn: AsyncConnection) -> None:
@@ -255,7 +262,8 @@ async def _rows(
     conn: AsyncConnection, sql: str, parameters: dict[str, Any], stream: bool
 ) -> AsyncGenerator[Mapping[Any, Any], None]:
     """A statement's rows: streamed through a cursor (any number, but PostgreSQL plans a cursor without
-    parallel workers), or read at once (bounded by a LIMIT)."""
+    parallel workers), or read at once (bounded by a LIMIT). Native: stats_sql's statements (GROUPING SETS,
+    percentile arrays, gathered groups, each measure over its own partial index) are SQL by design."""
     await _prepare(conn)
     if stream:
         result = await conn.stream(text(sql), parameters)
@@ -334,7 +342,7 @@ async def stats_rows(
     The counts run on `conn`, each measure's percentiles on a connection of its own from `engine`, all at
     the same time (stats_sql says why).
     """
-    await _refresh_today(conn, query)
+    await _refresh_today(engine, query)
     parameters = {**_parameters(query), "period_starts": period_starts(query.group_by, query.date_from, query.date_to)}
     stream = limit is None
     async with contextlib.AsyncExitStack() as stack:

@@ -1,7 +1,8 @@
 """Unmet demand: a search that found no free slot adds one to its (office, service, hour) counter.
 
-One upsert of a small row, in its own short transaction after the answer is known: a release storm of
-empty searches serialises only on that row's lock for the length of one UPDATE.
+One upsert of a small row, in the search's transaction once the answer is known, which the edge commits
+at once (schema/agenda/fields.py): a release storm of empty searches serialises only on that row's lock
+for the length of one UPDATE.
 
 An anonymous address counts once per procedure and day, however often it searches (a script refreshing
 every second is one citizen, not thousands). What is remembered is a keyed hash of the address, in Redis
@@ -27,7 +28,9 @@ logger = logging.getLogger("turnero.analytics")
 SEEN_SECONDS = 2 * 86400  # a UTC day, and the one after, so a key never outlives the day it covers by much
 _ADDRESS_HASH_BYTES = 16
 
-# the SELECT makes unknown ids insert nothing (the search already answered "nothing" for them)
+# the SELECT makes unknown ids insert nothing (the search already answered "nothing" for them).
+# Native: the conflict target is the expression index (coalesce(office_id, 0), ...), and bench.analytics
+# times this very text on its own.
 _RECORD = text("""
     INSERT INTO unmet_searches AS u (office_id, service_id, hour_start, searches)
     SELECT CAST(:office_id AS bigint), s.id, date_trunc('hour', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', 1
@@ -64,8 +67,7 @@ class Searcher:
 async def record_unmet_search(
     conn: AsyncConnection, searcher: Searcher, service_id: int, office_id: int | None
 ) -> None:
-    """Counts one search with no result and commits it (the connection's read is over by then)."""
+    """Counts one search with no result, in the caller's transaction (the edge commits it)."""
     if not await searcher.first_today(service_id):
         return
     await conn.execute(_RECORD, {"service_id": service_id, "office_id": office_id})
-    await conn.commit()

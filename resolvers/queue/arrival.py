@@ -6,31 +6,41 @@ import logging
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import text
+from sqlalchemy import exists, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.errors import InvalidStateError, NotFoundError, ValidationFailed
 from core.validation import parse_id
-from models.booking import OPEN_STATUSES, BookingStatus, Channel
-from models.queue import PriorityClass, QueueEventType
+from models.booking import Booking, BookingStatus, Channel
+from models.catalogue import Office, OfficeService, Service
+from models.queue import PriorityClass, QueueEventType, Ticket, TicketStatus
 from resolvers import idempotency
 from resolvers.accounts.viewer import Viewer
 from resolvers.booking import history
 from resolvers.booking.codes import normalise_code
-from resolvers.queue import kiosk, log
+from resolvers.queue import kiosk, log, tickets
 from resolvers.queue.access import require_arrival_point
 from resolvers.queue.records import QueueChange, QueueEventRecord
+from resolvers.queue.tickets import status_in
 from resolvers.queue.waits import waits
 
 logger = logging.getLogger("turnero.queue")
 
-_OFFICE = text("""SELECT id, name, timezone, checkin_opens_minutes, checkin_closes_minutes, priority_head_start_minutes
-                  FROM offices WHERE id = :id""")
+_OFFICE = select(
+    Office.id,
+    Office.name,
+    Office.timezone,
+    Office.checkin_opens_minutes,
+    Office.checkin_closes_minutes,
+    Office.priority_head_start_minutes,
+)
+# a booking's code is unique among the open ones; of the others, the latest shows why it cannot check in
+_OPEN_FIRST = Booking.status.in_((BookingStatus.PENDING, BookingStatus.BOOKED, BookingStatus.CHECKED_IN)).desc()
 
 
 async def _office(conn: AsyncConnection, office_id: str) -> dict[str, object]:
     number = parse_id(office_id)
-    row = (await conn.execute(_OFFICE, {"id": number})).mappings().first() if number else None
+    row = (await conn.execute(_OFFICE.where(Office.id == number))).mappings().first() if number else None
     if row is None:
         raise NotFoundError("No office has this ID.")
     return dict(row)
@@ -40,8 +50,9 @@ async def _announce(conn: AsyncConnection, ticket_id: int, office_id: int) -> Qu
     """Stores the estimate given at issue (to compare later with the real wait), logs ISSUED."""
     estimate = (await waits(conn, [ticket_id])).get(ticket_id)
     await conn.execute(
-        text("UPDATE tickets SET estimated_wait_minutes = :m WHERE id = :id"),
-        {"m": estimate.minutes if estimate else None, "id": ticket_id},
+        update(Ticket)
+        .where(Ticket.id == ticket_id)
+        .values(estimated_wait_minutes=estimate.minutes if estimate else None)
     )
     event = await log.append(conn, office_id, QueueEventType.ISSUED, ticket_id)
     return QueueChange(ticket=event.ticket, events=[event])
@@ -58,16 +69,9 @@ async def _replay(
         event = await _renumber(conn, viewer, office_id, ticket_id, block_number)
         if event is not None:
             return QueueChange(ticket=event.ticket, events=[event])
-    found = await log.ticket(conn, ticket_id)
+    found = await tickets.ticket(conn, ticket_id)
     assert found is not None
     return QueueChange(ticket=found)
-
-
-_WAITING_TICKET = text("""
-    SELECT t.day, t.day_number, s.ticket_prefix FROM tickets t JOIN services s ON s.id = t.service_id
-    WHERE t.id = :id AND t.status = 'WAITING'
-    FOR UPDATE OF t
-""")
 
 
 async def _renumber(
@@ -76,7 +80,13 @@ async def _renumber(
     """Gives the ticket the kiosk's block number and logs RENUMBERED; None when it keeps its number (it has
     it already, it was called meanwhile, or the number is not the kiosk's to give: the slip is then wrong
     and the kiosk says so in its log)."""
-    row = (await conn.execute(_WAITING_TICKET, {"id": ticket_id})).mappings().first()
+    waiting = (
+        select(Ticket.day, Ticket.day_number, Service.ticket_prefix)
+        .join_from(Ticket, Service, Service.id == Ticket.service_id)
+        .where(Ticket.id == ticket_id, status_in(TicketStatus.WAITING))
+        .with_for_update(of=Ticket)
+    )
+    row = (await conn.execute(waiting)).mappings().first()
     if row is None or row["day_number"] == block_number:
         return None
     try:
@@ -85,8 +95,9 @@ async def _renumber(
         logger.warning("ticket %s keeps its number: block number %s refused (%s)", ticket_id, block_number, refused)
         return None
     await conn.execute(
-        text("UPDATE tickets SET day_number = :n, number = :number WHERE id = :id"),
-        {"n": number, "number": log.ticket_number(row["ticket_prefix"], number), "id": ticket_id},
+        update(Ticket)
+        .where(Ticket.id == ticket_id)
+        .values(day_number=number, number=log.ticket_number(row["ticket_prefix"], number))
     )
     return await log.append(conn, office_id, QueueEventType.RENUMBERED, ticket_id)
 
@@ -145,20 +156,24 @@ async def check_in(
         stored = await idempotency.claim(conn, viewer.caller, idempotency_key, "checkIn", fingerprint)
         if stored is not None:
             return await _replay(conn, viewer, here, stored, block_number)
-    row = (
-        (
-            await conn.execute(
-                text(f"""SELECT b.id, b.status::text AS status, b.office_id, b.service_id, b.starts_at,
-                       o.name AS office_name, s.ticket_prefix
-                FROM bookings b JOIN offices o ON o.id = b.office_id JOIN services s ON s.id = b.service_id
-                WHERE b.code = :code ORDER BY b.status IN {OPEN_STATUSES} DESC, b.id DESC LIMIT 1
-                FOR UPDATE OF b"""),
-                {"code": normalise_code(code)},
-            )
+    booking = (
+        select(
+            Booking.id,
+            Booking.status,
+            Booking.office_id,
+            Booking.service_id,
+            Booking.starts_at,
+            Office.name.label("office_name"),
+            Service.ticket_prefix,
         )
-        .mappings()
-        .first()
+        .join_from(Booking, Office, Office.id == Booking.office_id)
+        .join(Service, Service.id == Booking.service_id)
+        .where(Booking.code == normalise_code(code))
+        .order_by(_OPEN_FIRST, Booking.id.desc())
+        .limit(1)
+        .with_for_update(of=Booking)
     )
+    row = (await conn.execute(booking)).mappings().first()
     if row is None:
         raise NotFoundError("No booking has this code. Check the code on your confirmation.")
     if row["office_id"] != here:
@@ -169,10 +184,10 @@ async def check_in(
     if status is BookingStatus.CHECKED_IN:
         existing = (
             await conn.execute(
-                text("SELECT id FROM tickets WHERE booking_id = :b ORDER BY id DESC LIMIT 1"), {"b": row["id"]}
+                select(Ticket.id).where(Ticket.booking_id == row["id"]).order_by(Ticket.id.desc()).limit(1)
             )
         ).scalar_one()
-        found = await log.ticket(conn, existing)
+        found = await tickets.ticket(conn, existing)
         assert found is not None
         return QueueChange(ticket=found)
     if status is BookingStatus.PENDING:
@@ -210,7 +225,7 @@ async def check_in(
         booking_id=row["id"],
         day_number=await _day_number(conn, viewer, office, now, block_number),
     )
-    await conn.execute(text("UPDATE bookings SET status = 'CHECKED_IN' WHERE id = :id"), {"id": row["id"]})
+    await conn.execute(update(Booking).where(Booking.id == row["id"]).values(status=BookingStatus.CHECKED_IN))
     channel = Channel.KIOSK if viewer.device_kind is not None else Channel.DESK
     await history.record_event(conn, row["id"], BookingStatus.CHECKED_IN, channel, viewer.caller)
     change = await _announce(conn, ticket_id, here)
@@ -235,21 +250,11 @@ async def issue_ticket(
     here = int(str(office["id"]))
     require_arrival_point(viewer, here)
     service = parse_id(service_id)
-    row = (
-        (
-            await conn.execute(
-                text("""SELECT s.id, s.walk_in_allowed, s.ticket_prefix, s.name,
-                       EXISTS (SELECT 1 FROM office_services os WHERE os.office_id = :office AND os.service_id = s.id)
-                           AS offered
-                FROM services s WHERE s.id = :id"""),
-                {"id": service, "office": here},
-            )
-        )
-        .mappings()
-        .first()
-        if service
-        else None
-    )
+    offered = exists().where(OfficeService.office_id == here, OfficeService.service_id == Service.id)
+    found = select(
+        Service.id, Service.walk_in_allowed, Service.ticket_prefix, Service.name, offered.label("offered")
+    ).where(Service.id == service)
+    row = (await conn.execute(found)).mappings().first() if service else None
     if row is None:
         raise NotFoundError("No service has this ID.")
     if not row["offered"]:

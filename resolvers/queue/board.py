@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import text
+from sqlalchemy import Date, cast, func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.errors import NotFoundError
+from models.catalogue import Office
+from models.queue import Ticket
 from resolvers.queue import log
-from resolvers.queue.records import TICKET_COLUMNS, TicketRecord
-from resolvers.queue.waits import RECENT, estimate
+from resolvers.queue.records import TicketRecord
+from resolvers.queue.tickets import select_tickets
+from resolvers.queue.waits import estimate, recent_median_seconds
+from resolvers.rows import records_from_rows
 
 RECENT_CALLS = 10
 
@@ -31,26 +35,26 @@ class BoardRecord:
 
 
 # Calls of the office's current day, newest first (a recall counts as a new call).
-_RECENT_CALLS = text(f"""
-    SELECT {TICKET_COLUMNS} FROM tickets t JOIN offices o ON o.id = t.office_id
-    WHERE t.office_id = :office_id AND t.called_at IS NOT NULL
-      AND t.day = CAST(now() AT TIME ZONE o.timezone AS date)
-    ORDER BY t.called_at DESC, t.id DESC
-    LIMIT :limit
-""")
+_RECENT_CALLS = (
+    select_tickets()
+    .where(
+        Ticket.called_at.is_not(None),
+        Ticket.day == cast(func.timezone(Office.timezone, func.now()), Date),
+    )
+    .order_by(Ticket.called_at.desc(), Ticket.id.desc())
+    .limit(RECENT_CALLS)
+)
 
 # Every service the office serves at a desk or has people waiting for, with the wait of a newcomer.
+# Native: per service, three correlated aggregates (the median of the last RECENT service times as
+# waits.py takes it) in one statement that every board redraw runs.
 _QUEUES = text(f"""
     SELECT s.id, s.duration_minutes,
            (SELECT count(*) FROM tickets w WHERE w.office_id = :office_id AND w.service_id = s.id
               AND w.status = 'WAITING') AS waiting,
            (SELECT count(DISTINCT ds.desk_id) FROM desk_services ds JOIN desks d ON d.id = ds.desk_id
             WHERE d.office_id = :office_id AND ds.service_id = s.id) AS desks,
-           (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM r.finished_at - r.started_at))
-            FROM (SELECT d.finished_at, d.started_at FROM tickets d
-                  WHERE d.office_id = :office_id AND d.service_id = s.id AND d.status = 'DONE'
-                    AND d.started_at IS NOT NULL
-                  ORDER BY d.finished_at DESC LIMIT {RECENT}) AS r) AS median_seconds
+           {recent_median_seconds(":office_id", "s.id")} AS median_seconds
     FROM services s JOIN office_services os ON os.service_id = s.id AND os.office_id = :office_id
     ORDER BY s.name, s.id
 """)
@@ -58,16 +62,12 @@ _QUEUES = text(f"""
 
 async def board(conn: AsyncConnection, office_id: int, *, known: bool = False) -> BoardRecord:
     """`known`: the caller already made sure the office exists (a subscription's later redraws)."""
-    if (
-        not known
-        and (await conn.execute(text("SELECT 1 FROM offices WHERE id = :id"), {"id": office_id})).first() is None
-    ):
+    if not known and (await conn.execute(select(Office.id).where(Office.id == office_id))).first() is None:
         raise NotFoundError("No office has this ID.")
     seq = await log.last_seq(conn, office_id)
-    calls = [
-        TicketRecord.from_row(row)
-        for row in (await conn.execute(_RECENT_CALLS, {"office_id": office_id, "limit": RECENT_CALLS})).mappings()
-    ]
+    calls = records_from_rows(
+        TicketRecord, (await conn.execute(_RECENT_CALLS.where(Ticket.office_id == office_id))).mappings()
+    )
     queues = [
         ServiceQueueRecord(
             service_id=row["id"],

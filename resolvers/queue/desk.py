@@ -7,31 +7,23 @@ WAITING -> CANCELLED; WAITING/CALLED/SERVING -> TRANSFERRED (a new ticket carrie
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.errors import InvalidStateError, NotFoundError, QueueEmptyError, ValidationFailed
 from core.validation import optional_text, parse_id
-from models.booking import BookingStatus, Channel
-from models.queue import QueueEventType, TicketStatus
+from models.booking import Booking, BookingStatus, Channel
+from models.catalogue import Desk, Office, OfficeService, Service
+from models.queue import QueueEventType, Ticket, TicketStatus
 from resolvers.accounts.viewer import Viewer
 from resolvers.booking import history
 from resolvers.outbox.enqueue import enqueue
-from resolvers.queue import log
+from resolvers.queue import log, tickets
 from resolvers.queue.access import require_desk_staff
 from resolvers.queue.records import QueueChange, TicketRecord
-
-_NEXT = text("""
-    SELECT t.id FROM tickets t
-    WHERE t.office_id = :office_id AND t.status = 'WAITING'
-      AND (t.target_desk_id = :desk_id
-           OR (t.target_desk_id IS NULL
-               AND t.service_id IN (SELECT service_id FROM desk_services WHERE desk_id = :desk_id)))
-    ORDER BY t.due_at, t.id
-    LIMIT 1
-    FOR UPDATE SKIP LOCKED
-""")
+from resolvers.queue.tickets import LINE_ORDER, callable_at, status_in
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,15 +34,8 @@ class DeskRow:
 
 async def _desk(conn: AsyncConnection, desk_id: str, *, lock: bool = False) -> DeskRow:
     number = parse_id(desk_id)
-    row = (
-        (
-            await conn.execute(
-                text(f"SELECT id, office_id FROM desks WHERE id = :id{' FOR UPDATE' if lock else ''}"), {"id": number}
-            )
-        ).first()
-        if number
-        else None
-    )
+    found = select(Desk.id, Desk.office_id).where(Desk.id == number)
+    row = (await conn.execute(found.with_for_update() if lock else found)).first() if number else None
     if row is None:
         raise NotFoundError("No desk has this ID.")
     return DeskRow(row.id, row.office_id)
@@ -60,11 +45,11 @@ async def _ticket(conn: AsyncConnection, viewer: Viewer, ticket_id: int | None) 
     """`ticket_id`: the row number the ticket's public ID proved (resolvers/queue/public_id.py), None if it
     proved nothing."""
     locked = (
-        (await conn.execute(text("SELECT id FROM tickets WHERE id = :id FOR UPDATE"), {"id": ticket_id})).scalar()
+        (await conn.execute(select(Ticket.id).where(Ticket.id == ticket_id).with_for_update())).scalar()
         if ticket_id
         else None
     )
-    found = await log.ticket(conn, locked) if locked else None
+    found = await tickets.ticket(conn, locked) if locked else None
     if found is None:
         raise NotFoundError("No ticket has this ID.")
     require_desk_staff(viewer, found.office_id)
@@ -81,13 +66,13 @@ async def _move(
     conn: AsyncConnection,
     ticket: TicketRecord,
     kind: QueueEventType,
-    assignments: str,
-    desk_id: int | None = None,
-    **params: object,
+    event_desk_id: int | None = None,
+    **changes: Any,
 ) -> QueueChange:
-    await conn.execute(text(f"UPDATE tickets SET {assignments} WHERE id = :id"), {"id": ticket.id, **params})
+    """Sets the ticket's columns named in `changes` and logs `kind`."""
+    await conn.execute(update(Ticket).where(Ticket.id == ticket.id).values(**changes))
     event = await log.append(
-        conn, ticket.office_id, kind, ticket.id, desk_id if desk_id is not None else ticket.desk_id
+        conn, ticket.office_id, kind, ticket.id, event_desk_id if event_desk_id is not None else ticket.desk_id
     )
     return QueueChange(ticket=event.ticket, events=[event])
 
@@ -97,10 +82,7 @@ async def _close_booking(
 ) -> None:
     if ticket.booking_id is None:
         return
-    await conn.execute(
-        text("UPDATE bookings SET status = CAST(:s AS booking_status) WHERE id = :id"),
-        {"s": status.value, "id": ticket.booking_id},
-    )
+    await conn.execute(update(Booking).where(Booking.id == ticket.booking_id).values(status=status))
     await history.record_event(conn, ticket.booking_id, status, Channel.DESK, viewer.caller, note)
 
 
@@ -110,24 +92,27 @@ async def call_next(conn: AsyncConnection, viewer: Viewer, desk_id: str) -> Queu
     require_desk_staff(viewer, desk.office_id)
     busy = (
         await conn.execute(
-            text("SELECT number FROM tickets WHERE desk_id = :d AND status IN ('CALLED', 'SERVING') LIMIT 1"),
-            {"d": desk.id},
+            select(Ticket.number)
+            .where(Ticket.desk_id == desk.id, status_in(TicketStatus.CALLED, TicketStatus.SERVING))
+            .limit(1)
         )
     ).scalar()
     if busy is not None:
         raise InvalidStateError(f"Ticket {busy} is still at this desk: finish it or mark it a no-show first.")
-    ticket_id = (await conn.execute(_NEXT, {"office_id": desk.office_id, "desk_id": desk.id})).scalar()
+    first_in_line = (
+        select(Ticket.id)
+        .where(Ticket.office_id == desk.office_id, status_in(TicketStatus.WAITING), callable_at(desk.id))
+        .order_by(*LINE_ORDER)
+        .limit(1)
+        .with_for_update(skip_locked=True)  # a ticket another desk is calling right now is not this desk's
+    )
+    ticket_id = (await conn.execute(first_in_line)).scalar()
     if ticket_id is None:
         raise QueueEmptyError("Nobody is waiting for this desk's services.")
-    found = await log.ticket(conn, ticket_id)
+    found = await tickets.ticket(conn, ticket_id)
     assert found is not None
     change = await _move(
-        conn,
-        found,
-        QueueEventType.CALLED,
-        "status = 'CALLED', called_at = now(), desk_id = :desk",
-        desk.id,
-        desk=desk.id,
+        conn, found, QueueEventType.CALLED, desk.id, status=TicketStatus.CALLED, called_at=func.now(), desk_id=desk.id
     )
     if found.booking_id is not None:
         await enqueue(conn, "ticket.called", found.booking_id, {"ticket_id": found.id}, partner_only=True)
@@ -137,22 +122,20 @@ async def call_next(conn: AsyncConnection, viewer: Viewer, desk_id: str) -> Queu
 async def recall(conn: AsyncConnection, viewer: Viewer, ticket_id: int | None) -> QueueChange:
     ticket = await _ticket(conn, viewer, ticket_id)
     _expect(ticket, TicketStatus.CALLED)
-    return await _move(conn, ticket, QueueEventType.RECALLED, "recalls = recalls + 1, called_at = now()")
+    return await _move(conn, ticket, QueueEventType.RECALLED, recalls=Ticket.recalls + 1, called_at=func.now())
 
 
 async def start_service(conn: AsyncConnection, viewer: Viewer, ticket_id: int | None) -> QueueChange:
     ticket = await _ticket(conn, viewer, ticket_id)
     _expect(ticket, TicketStatus.CALLED)
-    return await _move(conn, ticket, QueueEventType.SERVING, "status = 'SERVING', started_at = now()")
+    return await _move(conn, ticket, QueueEventType.SERVING, status=TicketStatus.SERVING, started_at=func.now())
 
 
 async def complete(conn: AsyncConnection, viewer: Viewer, ticket_id: int | None, note: str | None) -> QueueChange:
     ticket = await _ticket(conn, viewer, ticket_id)
     _expect(ticket, TicketStatus.SERVING)
     note = optional_text("note", note, max_length=1000)
-    change = await _move(
-        conn, ticket, QueueEventType.DONE, "status = 'DONE', finished_at = now(), note = :note", note=note
-    )
+    change = await _move(conn, ticket, QueueEventType.DONE, status=TicketStatus.DONE, finished_at=func.now(), note=note)
     await _close_booking(conn, viewer, ticket, BookingStatus.COMPLETED)
     if ticket.booking_id is not None:
         await enqueue(conn, "ticket.completed", ticket.booking_id, {"ticket_id": ticket.id})
@@ -162,7 +145,7 @@ async def complete(conn: AsyncConnection, viewer: Viewer, ticket_id: int | None,
 async def mark_no_show(conn: AsyncConnection, viewer: Viewer, ticket_id: int | None) -> QueueChange:
     ticket = await _ticket(conn, viewer, ticket_id)
     _expect(ticket, TicketStatus.CALLED)
-    change = await _move(conn, ticket, QueueEventType.NO_SHOW, "status = 'NO_SHOW', finished_at = now()")
+    change = await _move(conn, ticket, QueueEventType.NO_SHOW, status=TicketStatus.NO_SHOW, finished_at=func.now())
     await _close_booking(conn, viewer, ticket, BookingStatus.NO_SHOW, f"did not come when {ticket.number} was called")
     if ticket.booking_id is not None:
         await enqueue(conn, "booking.no_show", ticket.booking_id, {"ticket_id": ticket.id}, partner_only=True)
@@ -172,7 +155,7 @@ async def mark_no_show(conn: AsyncConnection, viewer: Viewer, ticket_id: int | N
 async def cancel_ticket(conn: AsyncConnection, viewer: Viewer, ticket_id: int | None) -> QueueChange:
     ticket = await _ticket(conn, viewer, ticket_id)
     _expect(ticket, TicketStatus.WAITING)
-    return await _move(conn, ticket, QueueEventType.CANCELLED, "status = 'CANCELLED', finished_at = now()")
+    return await _move(conn, ticket, QueueEventType.CANCELLED, status=TicketStatus.CANCELLED, finished_at=func.now())
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,15 +175,13 @@ async def transfer(conn: AsyncConnection, viewer: Viewer, ticket_id: int | None,
     office_id = ticket.office_id
     if target.office_id is not None:
         office_id = parse_id(target.office_id) or 0
-    office = (await conn.execute(text("SELECT id, timezone FROM offices WHERE id = :id"), {"id": office_id})).first()
+    office = (await conn.execute(select(Office.id, Office.timezone).where(Office.id == office_id))).first()
     if office is None:
         raise ValidationFailed("officeId", "No office has this ID.")
     desk_id = None
     if target.desk_id is not None:
         desk = (
-            await conn.execute(
-                text("SELECT id, office_id FROM desks WHERE id = :id"), {"id": parse_id(target.desk_id) or 0}
-            )
+            await conn.execute(select(Desk.id, Desk.office_id).where(Desk.id == (parse_id(target.desk_id) or 0)))
         ).first()
         if desk is None or desk.office_id != office.id:
             raise ValidationFailed("deskId", "No desk with this ID at the target office.")
@@ -211,14 +192,14 @@ async def transfer(conn: AsyncConnection, viewer: Viewer, ticket_id: int | None,
     service_id = parse_id(target.service_id) if target.service_id is not None else ticket.service_id
     service = (
         await conn.execute(
-            text("""SELECT s.id, s.ticket_prefix FROM services s JOIN office_services os ON os.service_id = s.id
-                WHERE s.id = :id AND os.office_id = :office"""),
-            {"id": service_id or 0, "office": office.id},
+            select(Service.id, Service.ticket_prefix)
+            .join(OfficeService, OfficeService.service_id == Service.id)
+            .where(Service.id == (service_id or 0), OfficeService.office_id == office.id)
         )
     ).first()
     if service is None:
         raise ValidationFailed("serviceId", "The target office does not offer this service.")
-    now = (await conn.execute(text("SELECT now()"))).scalar_one()
+    now = (await conn.execute(select(func.now()))).scalar_one()
     new_id = await log.new_ticket(
         conn,
         office_id=office.id,
@@ -232,6 +213,8 @@ async def transfer(conn: AsyncConnection, viewer: Viewer, ticket_id: int | None,
         target_desk_id=desk_id,
         previous_ticket_id=ticket.id,
     )
-    moved = await _move(conn, ticket, QueueEventType.TRANSFERRED, "status = 'TRANSFERRED', finished_at = now()")
+    moved = await _move(
+        conn, ticket, QueueEventType.TRANSFERRED, status=TicketStatus.TRANSFERRED, finished_at=func.now()
+    )
     issued = await log.append(conn, office.id, QueueEventType.ISSUED, new_id)
     return QueueChange(ticket=issued.ticket, events=[*moved.events, issued])

@@ -7,11 +7,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import text
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.errors import InvalidStateError, LimitExceededError, NotAllowedError, ValidationFailed
 from models.accounts import DeviceKind
+from models.catalogue import Office, OpeningHours
+from models.queue import OfficeQueueCounter, Ticket, TicketNumberBlock
 from resolvers.accounts.viewer import Viewer
 from resolvers.queue.log import local_day
 
@@ -38,11 +40,12 @@ def _require_kiosk(viewer: Viewer, what: str) -> tuple[int, int]:
 
 
 async def now(conn: AsyncConnection) -> datetime:
-    value: datetime = (await conn.execute(text("SELECT now()"))).scalar_one()
+    value: datetime = (await conn.execute(select(func.now()))).scalar_one()
     return value
 
 
-# the same day rule as log._NEXT_NUMBER: a counter still on an earlier day starts the new day at 1
+# the same day rule as log._NEXT_NUMBER: a counter still on an earlier day starts the new day at 1.
+# Native like that one: the counter's upsert with its day rule, one statement under the row lock.
 _RESERVE = text("""
     INSERT INTO office_queue_counters (office_id, ticket_day, last_ticket_number) VALUES (:office_id, :day, :count)
     ON CONFLICT (office_id) DO UPDATE SET
@@ -58,15 +61,16 @@ async def reserve_numbers(conn: AsyncConnection, viewer: Viewer, count: int) -> 
     device_id, office_id = _require_kiosk(viewer, "reserve ticket numbers")
     if not 1 <= count <= MAX_BLOCK:
         raise ValidationFailed("count", f"count must be 1 to {MAX_BLOCK}.")
-    timezone = (await conn.execute(text("SELECT timezone FROM offices WHERE id = :id"), {"id": office_id})).scalar_one()
+    timezone = (await conn.execute(select(Office.timezone).where(Office.id == office_id))).scalar_one()
     day = local_day(await now(conn), timezone)
     last = (await conn.execute(_RESERVE, {"office_id": office_id, "day": day, "count": count})).scalar_one()
     # counted under the counter's row lock (just taken), so two reservations at once cannot both slip under
+    block_size = TicketNumberBlock.last_number - TicketNumberBlock.first_number + 1
     already = (
         await conn.execute(
-            text("""SELECT coalesce(sum(last_number - first_number + 1), 0) FROM ticket_number_blocks
-                    WHERE device_id = :device AND day = :day"""),
-            {"device": device_id, "day": day},
+            select(func.coalesce(func.sum(block_size), 0)).where(
+                TicketNumberBlock.device_id == device_id, TicketNumberBlock.day == day
+            )
         )
     ).scalar_one()
     if already + count > MAX_RESERVED_PER_DAY:
@@ -75,16 +79,16 @@ async def reserve_numbers(conn: AsyncConnection, viewer: Viewer, count: int) -> 
         )
     block_id = (
         await conn.execute(
-            text("""INSERT INTO ticket_number_blocks (device_id, office_id, day, first_number, last_number)
-                    VALUES (:device, :office, :day, :first, :last) RETURNING id"""),
-            {"device": device_id, "office": office_id, "day": day, "first": last - count + 1, "last": last},
+            insert(TicketNumberBlock)
+            .values(device_id=device_id, office_id=office_id, day=day, first_number=last - count + 1, last_number=last)
+            .returning(TicketNumberBlock.id)
         )
     ).scalar_one()
     return NumberBlockRecord(id=block_id, office_id=office_id, day=day, first_number=last - count + 1, last_number=last)
 
 
 # the office's first opening on a weekday: the earliest anyone can have stood at its kiosk that day
-_OPENS = text("SELECT min(opens) FROM opening_hours WHERE office_id = :office AND weekday = :weekday")
+_OPENS = select(func.min(OpeningHours.opens))
 
 
 async def arrival_time(
@@ -120,7 +124,9 @@ async def arrival_time(
         raise ValidationFailed(
             "arrivedAt", f"arrivedAt is more than {max_offline} ago, longer than a kiosk may hold an arrival."
         )
-    opens = (await conn.execute(_OPENS, {"office": office_id, "weekday": day.isoweekday()})).scalar()
+    opens = (
+        await conn.execute(_OPENS.where(OpeningHours.office_id == office_id, OpeningHours.weekday == day.isoweekday()))
+    ).scalar()
     if opens is not None and arrived_at < datetime.combine(day, opens, tzinfo=ZoneInfo(timezone)):
         raise ValidationFailed("arrivedAt", f"arrivedAt is before the office opened today ({opens:%H:%M}).")
     return arrived_at
@@ -130,13 +136,18 @@ async def claim_block_number(conn: AsyncConnection, viewer: Viewer, office_id: i
     """A number from this kiosk's own block for this office and day, not used yet. Holds the office's counter
     row, as every numbering does, so two replays of one number cannot both pass."""
     device_id, _ = _require_kiosk(viewer, "use reserved ticket numbers")
-    await conn.execute(text("SELECT 1 FROM office_queue_counters WHERE office_id = :o FOR UPDATE"), {"o": office_id})
+    await conn.execute(
+        select(OfficeQueueCounter.office_id).where(OfficeQueueCounter.office_id == office_id).with_for_update()
+    )
     reserved = (
         await conn.execute(
-            text("""SELECT 1 FROM ticket_number_blocks
-                    WHERE device_id = :device AND office_id = :office AND day = :day
-                      AND :number BETWEEN first_number AND last_number"""),
-            {"device": device_id, "office": office_id, "day": day, "number": number},
+            select(TicketNumberBlock.id).where(
+                TicketNumberBlock.device_id == device_id,
+                TicketNumberBlock.office_id == office_id,
+                TicketNumberBlock.day == day,
+                TicketNumberBlock.first_number <= number,
+                TicketNumberBlock.last_number >= number,
+            )
         )
     ).scalar()
     if not reserved:
@@ -145,8 +156,7 @@ async def claim_block_number(conn: AsyncConnection, viewer: Viewer, office_id: i
         )
     used = (
         await conn.execute(
-            text("SELECT number FROM tickets WHERE office_id = :office AND day = :day AND day_number = :number"),
-            {"office": office_id, "day": day, "number": number},
+            select(Ticket.number).where(Ticket.office_id == office_id, Ticket.day == day, Ticket.day_number == number)
         )
     ).scalar()
     if used is not None:

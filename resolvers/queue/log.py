@@ -1,16 +1,24 @@
 """Ticket numbers and the office's event log. Both come from one counter row per office, updated in the
-change's own transaction: its row lock makes numbers unique and seq gapless under any concurrency."""
+change's own transaction: its row lock makes numbers unique and seq gapless under any concurrency.
+Reading tickets is resolvers/queue/tickets.py."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import text
+from sqlalchemy import bindparam, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from models.queue import PriorityClass, QueueEventType
-from resolvers.queue.records import TICKET_COLUMNS, QueueEventRecord, TicketRecord
+from models.queue import OfficeQueueCounter, PriorityClass, QueueEvent, QueueEventType, Ticket, TicketStatus
+from resolvers.queue.records import QueueEventRecord, TicketRecord
+
+# `ticket` and `successor` are also read through this module by realtime/ and schema/queue until they
+# import resolvers.queue.tickets (issue 15: the live queue moves to realtime/ at the same time)
+from resolvers.queue.tickets import select_tickets
+from resolvers.queue.tickets import successor as successor
+from resolvers.queue.tickets import ticket as ticket
+from resolvers.rows import record_from_row
 
 
 def local_day(at: datetime, timezone: str) -> date:
@@ -22,6 +30,7 @@ def ticket_number(prefix: str, number: int) -> str:
     return f"{prefix}-{number:03d}"
 
 
+# Native: the counter's upsert with its day rule is one statement under the row lock (the numbering hot path).
 _NEXT_NUMBER = text("""
     INSERT INTO office_queue_counters (office_id, ticket_day, last_ticket_number) VALUES (:office_id, :day, 1)
     ON CONFLICT (office_id) DO UPDATE SET
@@ -31,14 +40,7 @@ _NEXT_NUMBER = text("""
     RETURNING last_ticket_number
 """)
 
-_INSERT_TICKET = text("""
-    INSERT INTO tickets (office_id, service_id, booking_id, number, day, day_number, priority, status, due_at,
-                         issued_at, target_desk_id, previous_ticket_id)
-    VALUES (:office_id, :service_id, :booking_id, :number, :day, :day_number, CAST(:priority AS priority_class),
-            'WAITING', :due_at, :at, :target_desk_id, :previous_ticket_id)
-    RETURNING id
-""")
-
+# Native: the counter's next seq and the event's insert in one round trip (every queue change runs it).
 _APPEND = text("""
     WITH counter AS (
         INSERT INTO office_queue_counters (office_id, last_seq) VALUES (:office_id, 1)
@@ -49,23 +51,6 @@ _APPEND = text("""
     SELECT :office_id, last_seq, CAST(:type AS queue_event_type), :ticket_id, :desk_id FROM counter
     RETURNING seq, at
 """)
-
-_TICKET = text(f"SELECT {TICKET_COLUMNS} FROM tickets t JOIN offices o ON o.id = t.office_id WHERE t.id = :id")
-
-
-async def ticket(conn: AsyncConnection, ticket_id: int) -> TicketRecord | None:
-    row = (await conn.execute(_TICKET, {"id": ticket_id})).mappings().first()
-    return TicketRecord.from_row(row) if row else None
-
-
-async def successor(conn: AsyncConnection, ticket_id: int) -> TicketRecord | None:
-    """The ticket a transfer created from this one, if any."""
-    found = (
-        await conn.execute(
-            text("SELECT id FROM tickets WHERE previous_ticket_id = :id ORDER BY id LIMIT 1"), {"id": ticket_id}
-        )
-    ).scalar()
-    return await ticket(conn, found) if found is not None else None
 
 
 async def new_ticket(
@@ -90,26 +75,25 @@ async def new_ticket(
         if day_number is not None
         else (await conn.execute(_NEXT_NUMBER, {"office_id": office_id, "day": day})).scalar_one()
     )
-    return int(
-        (
-            await conn.execute(
-                _INSERT_TICKET,
-                {
-                    "office_id": office_id,
-                    "service_id": service_id,
-                    "booking_id": booking_id,
-                    "number": ticket_number(prefix, number),
-                    "day": day,
-                    "day_number": number,
-                    "priority": priority.value,
-                    "due_at": due_at,
-                    "at": at,
-                    "target_desk_id": target_desk_id,
-                    "previous_ticket_id": previous_ticket_id,
-                },
-            )
-        ).scalar_one()
+    issued = (
+        insert(Ticket)
+        .values(
+            office_id=office_id,
+            service_id=service_id,
+            booking_id=booking_id,
+            number=ticket_number(prefix, number),
+            day=day,
+            day_number=number,
+            priority=priority,
+            status=TicketStatus.WAITING,
+            due_at=due_at,
+            issued_at=at,
+            target_desk_id=target_desk_id,
+            previous_ticket_id=previous_ticket_id,
+        )
+        .returning(Ticket.id)
     )
+    return int((await conn.execute(issued)).scalar_one())
 
 
 async def append(
@@ -125,34 +109,38 @@ async def append(
     return QueueEventRecord(office_id=office_id, seq=row.seq, type=kind, ticket=current, desk_id=desk_id, at=row.at)
 
 
-_EVENTS_AFTER = text(f"""
-    SELECT e.office_id AS event_office_id, e.seq, e.type::text AS type, e.desk_id AS event_desk_id, e.at,
-           {TICKET_COLUMNS}
-    FROM queue_events e JOIN tickets t ON t.id = e.ticket_id JOIN offices o ON o.id = t.office_id
-    WHERE e.office_id = :office_id AND e.seq > :after
-    ORDER BY e.seq
-    LIMIT :limit
-""")
+# built once: the hub reads the log after every change of an office
+_EVENTS_AFTER = (
+    select_tickets(
+        QueueEvent.office_id.label("event_office_id"),
+        QueueEvent.seq,
+        QueueEvent.type,
+        QueueEvent.desk_id.label("event_desk_id"),
+        QueueEvent.at,
+    )
+    .join(QueueEvent, QueueEvent.ticket_id == Ticket.id)
+    .where(QueueEvent.office_id == bindparam("office_id"), QueueEvent.seq > bindparam("after"))
+    .order_by(QueueEvent.seq)
+    .limit(bindparam("limit"))
+)
 
 
 async def events_after(conn: AsyncConnection, office_id: int, after: int, limit: int = 1000) -> list[QueueEventRecord]:
     """The log from seq `after` on, in order, each with its ticket as it is now (what replay shows)."""
-    rows = (await conn.execute(_EVENTS_AFTER, {"office_id": office_id, "after": after, "limit": limit})).mappings()
+    rows = await conn.execute(_EVENTS_AFTER, {"office_id": office_id, "after": after, "limit": limit})
     return [
         QueueEventRecord(
             office_id=row["event_office_id"],
             seq=row["seq"],
             type=QueueEventType(row["type"]),
-            ticket=TicketRecord.from_row(row),
+            ticket=record_from_row(TicketRecord, row),
             desk_id=row["event_desk_id"],
             at=row["at"],
         )
-        for row in rows
+        for row in rows.mappings()
     ]
 
 
 async def last_seq(conn: AsyncConnection, office_id: int) -> int:
-    value = (
-        await conn.execute(text("SELECT last_seq FROM office_queue_counters WHERE office_id = :id"), {"id": office_id})
-    ).scalar()
-    return int(value or 0)
+    found = select(OfficeQueueCounter.last_seq).where(OfficeQueueCounter.office_id == office_id)
+    return int((await conn.execute(found)).scalar() or 0)

@@ -1,8 +1,10 @@
+"""What the front-desk operations return: tickets, log events, changes, places in line (records read
+from rows by field name: resolvers/rows.py)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from models.queue import PriorityClass, QueueEventType, TicketStatus
 
@@ -24,26 +26,6 @@ class TicketRecord:
     recalls: int
     estimated_wait_minutes: int | None
     timezone: str
-
-    @classmethod
-    def from_row(cls, row: Any) -> TicketRecord:
-        return cls(
-            id=row["id"],
-            office_id=row["office_id"],
-            service_id=row["service_id"],
-            booking_id=row["booking_id"],
-            number=row["number"],
-            status=TicketStatus(row["status"]),
-            priority=PriorityClass(row["priority"]),
-            due_at=row["due_at"],
-            issued_at=row["issued_at"],
-            called_at=row["called_at"],
-            desk_id=row["desk_id"],
-            target_desk_id=row["target_desk_id"],
-            recalls=row["recalls"],
-            estimated_wait_minutes=row["estimated_wait_minutes"],
-            timezone=row["timezone"],
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,10 +50,3 @@ class QueueChange:
 class Wait:
     position: int
     minutes: int
-
-
-TICKET_COLUMNS = (
-    "t.id, t.office_id, t.service_id, t.booking_id, t.number, t.status::text AS status, "
-    "t.priority::text AS priority, t.due_at, t.issued_at, t.called_at, t.desk_id, t.target_desk_id, t.recalls, "
-    "t.estimated_wait_minutes, o.timezone"
-)

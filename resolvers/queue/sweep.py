@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+# Native: a data-modifying CTE (the bookings, their history and their partners' messages in one statement).
 _SWEEP = text("""
     WITH missed AS (
         UPDATE bookings b SET status = 'NO_SHOW'

@@ -13,8 +13,21 @@ from resolvers.queue.records import Wait
 
 RECENT = 20
 
+
+def recent_median_seconds(office_id: str, service_id: str) -> str:
+    """SQL: the median of the last RECENT service times of a service at an office (SQL expressions for
+    both; ix_tickets_recent_service serves it)."""
+    return f"""(SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM r.finished_at - r.started_at))
+            FROM (SELECT d.finished_at, d.started_at FROM tickets d
+                  WHERE d.office_id = {office_id} AND d.service_id = {service_id} AND d.status = 'DONE'
+                    AND d.started_at IS NOT NULL
+                  ORDER BY d.finished_at DESC LIMIT {RECENT}) AS r)"""
+
+
 # A ticket's line: the waiting tickets, at its office, of the services that the desks able to call it
 # serve (a ticket sent to one desk: that desk's services). Ahead = earlier (due_at, id).
+# Native: one CTE with row comparisons and a median per ticket, for a whole batch in one round trip
+# (every issue and every place-in-line read runs it).
 _WAITS = text(f"""
     WITH target AS (
         SELECT t.id, t.office_id, t.service_id, t.due_at, t.target_desk_id
@@ -36,11 +49,7 @@ _WAITS = text(f"""
                   AND (w.service_id = tg.service_id
                        OR w.service_id IN (SELECT l.service_id FROM line l WHERE l.ticket_id = tg.id))) AS position,
            (SELECT count(*) FROM callers c WHERE c.ticket_id = tg.id) AS desks,
-           (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM r.finished_at - r.started_at))
-            FROM (SELECT d.finished_at, d.started_at FROM tickets d
-                  WHERE d.office_id = tg.office_id AND d.service_id = tg.service_id AND d.status = 'DONE'
-                    AND d.started_at IS NOT NULL
-                  ORDER BY d.finished_at DESC LIMIT {RECENT}) AS r) AS median_seconds,
+           {recent_median_seconds("tg.office_id", "tg.service_id")} AS median_seconds,
            s.duration_minutes
     FROM target tg JOIN services s ON s.id = tg.service_id
 """)
