@@ -23,7 +23,7 @@ from dataloaders import Loaders
 from models.queue import TicketStatus
 from realtime.buffer import Buffer, SubscriberDropped
 from realtime.hub import QueueHub
-from resolvers.queue import log
+from resolvers.queue import tickets
 from resolvers.queue.records import TicketRecord, Wait
 
 logger = logging.getLogger("turnero.realtime")
@@ -102,7 +102,7 @@ class TicketWatches:
 
     async def _ticket(self, ticket_id: int) -> TicketRecord:
         async with self._engine.connect() as conn:
-            found = await log.ticket(conn, ticket_id)
+            found = await tickets.ticket(conn, ticket_id)
         assert found is not None, "tickets are never deleted"
         return found
 
@@ -117,7 +117,7 @@ class TicketWatches:
     async def _run(self, ticket_id: int, watch: _Watch) -> None:
         try:
             async with self._engine.connect() as conn:
-                current = await log.ticket(conn, ticket_id)
+                current = await tickets.ticket(conn, ticket_id)
             while current is not None:
                 current = await self._watch_one(watch, current)
         except asyncio.CancelledError:
@@ -167,7 +167,7 @@ class TicketWatches:
                 self._publish(watch, None)
                 return None
             async with self._engine.connect() as conn:
-                successor = await log.successor(conn, ticket.id)
+                successor = await tickets.successor(conn, ticket.id)
             if successor is None:
                 self._publish(watch, None)
             return successor

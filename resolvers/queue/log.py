@@ -15,9 +15,7 @@ from resolvers.queue.records import QueueEventRecord, TicketRecord
 
 # `ticket` and `successor` are also read through this module by realtime/ and schema/queue until they
 # import resolvers.queue.tickets (issue 15: the live queue moves to realtime/ at the same time)
-from resolvers.queue.tickets import select_tickets
-from resolvers.queue.tickets import successor as successor
-from resolvers.queue.tickets import ticket as ticket
+from resolvers.queue.tickets import select_tickets, ticket
 from resolvers.rows import record_from_row
 
 

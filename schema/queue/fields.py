@@ -15,7 +15,7 @@ from dataloaders import Loaders
 from models.queue import PriorityClass
 from realtime.buffer import SubscriberDropped
 from realtime.queue_events import dropped_error, queue_event_stream, watched_or_refused
-from resolvers.queue import arrival, desk, kiosk, line, log
+from resolvers.queue import arrival, desk, kiosk, line, tickets
 from resolvers.queue.board import board
 from resolvers.queue.line import MAX_LINE
 from resolvers.queue.public_id import parse_ticket_id
@@ -77,7 +77,7 @@ class QueueQuery:
     @strawberry.field
     async def ticket(self, info: Info, id: strawberry.ID) -> Ticket | None:
         number = _ticket_pk(info, id)
-        found = await run_query(info, lambda conn: log.ticket(conn, number)) if number else None
+        found = await run_query(info, lambda conn: tickets.ticket(conn, number)) if number else None
         return Ticket.from_record(found) if found else None
 
     @strawberry.field(
