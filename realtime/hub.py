@@ -16,7 +16,6 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 from broadcaster import Broadcast
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from realtime.buffer import Buffer
@@ -174,14 +173,11 @@ class QueueHub:
     async def _check(self) -> None:
         if self._offices:
             async with self._engine.connect() as conn:
-                rows = await conn.execute(
-                    text("SELECT office_id, last_seq FROM office_queue_counters WHERE office_id = ANY(:ids)"),
-                    {"ids": list(self._offices)},
-                )
+                latest = await log.last_seqs(conn, list(self._offices))
                 behind = [
-                    row.office_id
-                    for row in rows
-                    if row.office_id in self._offices and row.last_seq > self._offices[row.office_id].last_seq
+                    office_id
+                    for office_id, seq in latest.items()
+                    if office_id in self._offices and seq > self._offices[office_id].last_seq
                 ]
             for office_id in behind:
                 await self._catch_up(office_id)

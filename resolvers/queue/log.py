@@ -17,6 +17,7 @@ from resolvers.queue.records import QueueEventRecord, TicketRecord
 # import resolvers.queue.tickets (issue 15: the live queue moves to realtime/ at the same time)
 from resolvers.queue.tickets import select_tickets, ticket
 from resolvers.rows import record_from_row
+from resolvers.sql import any_id
 
 
 def local_day(at: datetime, timezone: str) -> date:
@@ -137,6 +138,14 @@ async def events_after(conn: AsyncConnection, office_id: int, after: int, limit:
         )
         for row in rows.mappings()
     ]
+
+
+async def last_seqs(conn: AsyncConnection, office_ids: list[int]) -> dict[int, int]:
+    """Each office's latest event number (offices without events are absent): the hub's poll."""
+    found = select(OfficeQueueCounter.office_id, OfficeQueueCounter.last_seq).where(
+        OfficeQueueCounter.office_id == any_id(office_ids)
+    )
+    return {row.office_id: row.last_seq for row in await conn.execute(found)}
 
 
 async def last_seq(conn: AsyncConnection, office_id: int) -> int:
