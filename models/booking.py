@@ -23,7 +23,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.naming import conv
 
-from models.base import Base, created_at_column, id_column
+from models.base import Base, created_at_column, id_column, table_of
 
 
 class BookingStatus(enum.StrEnum):
@@ -232,3 +232,10 @@ class BookingCompanion(Base):
     document_hint: Mapped[str] = mapped_column(String(8))
     email_hash: Mapped[bytes | None] = mapped_column(LargeBinary(32))
     phone_hash: Mapped[bytes | None] = mapped_column(LargeBinary(32))
+
+
+bookings = table_of(Booking)
+booking_events = table_of(BookingEvent)
+outbox = table_of(OutboxMessage)
+partners = table_of(Partner)
+partner_keys = table_of(PartnerKey)

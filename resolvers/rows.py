@@ -17,6 +17,8 @@ from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any, TypeVar
 
+from sqlalchemy import ColumnElement, FromClause
+
 RecordT = TypeVar("RecordT")
 
 _MISSING = object()
@@ -56,7 +58,7 @@ def _plan(cls: type[Any]) -> tuple[tuple[str, Callable[[Any], Any], bool], ...]:
     return tuple(plan)
 
 
-def record_from_row(cls: type[RecordT], row: Mapping[str, Any]) -> RecordT:
+def record_from_row(cls: type[RecordT], row: Mapping[Any, Any]) -> RecordT:
     """The record `cls` holding the row's columns of the same names (see the module's docstring)."""
     values: dict[str, Any] = {}
     plan = _plan(cls)  # type: ignore[arg-type]  # classes are hashable; mypy reads type[T] as maybe not
@@ -70,5 +72,11 @@ def record_from_row(cls: type[RecordT], row: Mapping[str, Any]) -> RecordT:
     return cls(**values)
 
 
-def records_from_rows(cls: type[RecordT], rows: typing.Iterable[Mapping[str, Any]]) -> list[RecordT]:
+def records_from_rows(cls: type[RecordT], rows: typing.Iterable[Mapping[Any, Any]]) -> list[RecordT]:
     return [record_from_row(cls, row) for row in rows]
+
+
+def record_columns(cls: type[Any], table: FromClause) -> list[ColumnElement[Any]]:
+    """The columns of `table` that `cls` has fields of the same name for, in the fields' order: what a select
+    of the record lists (`.label()` the fields another table gives)."""
+    return [table.c[field.name] for field in dataclasses.fields(cls) if field.name in table.c]
