@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, any_, bindparam, select
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.errors import ValidationFailed
@@ -11,6 +10,7 @@ from core.validation import id_field, parse_id
 from models.catalogue import offices, services
 from resolvers.catalogue.records import OFFICE, SERVICE, OfficeRecord, ServiceRecord
 from resolvers.rows import record_from_row
+from resolvers.sql import any_id
 
 
 async def find_office(conn: AsyncConnection, office_id: str) -> OfficeRecord | None:
@@ -45,13 +45,7 @@ async def require_service(conn: AsyncConnection, field: str, service_id: str) ->
 
 async def require_services(conn: AsyncConnection, field: str, service_ids: list[str]) -> list[int]:
     ids = list(dict.fromkeys(id_field(f"{field}.{i}", value) for i, value in enumerate(service_ids)))
-    found = set(
-        (
-            await conn.execute(
-                select(services.c.id).where(services.c.id == any_(bindparam("ids", ids, type_=ARRAY(BigInteger))))
-            )
-        ).scalars()
-    )
+    found = set((await conn.execute(select(services.c.id).where(services.c.id == any_id(ids)))).scalars())
     for index, number in enumerate(ids):
         if number not in found:
             raise ValidationFailed(f"{field}.{index}", "No service has this ID.")
