@@ -22,9 +22,8 @@ from schema.errors import (
     NotFound,
     SlotUnavailable,
     ValidationError,
-    run_mutation,
-    run_query,
 )
+from schema.operation import run_mutation, run_query
 
 # InvalidState is added to the contract's union: a past, cancelled or checked-in booking cannot be moved
 BookResult = Annotated[

@@ -13,15 +13,8 @@ from schema.bounds import ListBound
 from schema.context import Info
 from schema.draws.types import DrawEntry, ReleaseWindow
 from schema.entry_input import EntryInput
-from schema.errors import (
-    ChallengeRequired,
-    InvalidState,
-    LimitExceeded,
-    NotFound,
-    ValidationError,
-    run_mutation,
-    run_query,
-)
+from schema.errors import ChallengeRequired, InvalidState, LimitExceeded, NotFound, ValidationError
+from schema.operation import run_mutation, run_query
 
 DrawEntryResult = Annotated[
     DrawEntry | ChallengeRequired | LimitExceeded | ValidationError | NotFound | InvalidState,

@@ -13,15 +13,8 @@ from schema.booking.fields import BookResult
 from schema.booking.types import BookingConfirmation
 from schema.context import Info
 from schema.entry_input import EntryInput
-from schema.errors import (
-    ChallengeRequired,
-    InvalidState,
-    LimitExceeded,
-    NotFound,
-    ValidationError,
-    run_mutation,
-    run_query,
-)
+from schema.errors import ChallengeRequired, InvalidState, LimitExceeded, NotFound, ValidationError
+from schema.operation import run_mutation, run_query
 from schema.waitlist.types import WaitlistEntry
 
 WaitlistResult = Annotated[

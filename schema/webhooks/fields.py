@@ -11,7 +11,8 @@ from resolvers.outbox.admin import MAX_LIMIT
 from resolvers.webhooks import deliveries, endpoints
 from schema.bounds import MAX_WEBHOOK_ENDPOINTS, ListBound
 from schema.context import Info
-from schema.errors import InvalidState, NotAllowed, NotFound, ValidationError, run_mutation, run_query
+from schema.errors import InvalidState, NotAllowed, NotFound, ValidationError
+from schema.operation import run_mutation, run_query
 from schema.webhooks.types import WebhookDelivery, WebhookEndpoint, WebhookEndpointRegistration
 
 WebhookEndpointResult = Annotated[
