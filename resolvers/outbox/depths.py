@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, literal, select, union_all
+from sqlalchemy import func, literal, literal_column, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from models.booking import outbox
@@ -15,8 +15,9 @@ STATUSES = ("PENDING", "SENT", "FAILED")
 _DEPTHS = union_all(
     select(literal("outbox").label("source"), outbox.c.status, func.count().label("n")).group_by(outbox.c.status),
     select(literal("webhooks"), webhook_deliveries.c.status, func.count()).group_by(webhook_deliveries.c.status),
+    # the status written into the SQL, not sent as a parameter: a generic plan still uses ix_outbox_due
     select(literal("due"), literal("PENDING"), func.count()).where(
-        outbox.c.status == "PENDING", outbox.c.next_attempt_at <= func.now()
+        outbox.c.status == literal_column("'PENDING'"), outbox.c.next_attempt_at <= func.now()
     ),
 )
 
