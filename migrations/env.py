@@ -16,7 +16,16 @@ target_metadata = Base.metadata
 
 
 def _run(connection: Connection) -> None:
-    context.configure(connection=connection, target_metadata=target_metadata, compare_type=True)
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        # `alembic check` (and tests/test_models_match_migrations.py, which runs it) should also see a column
+        # type or a server default that the model and the migrations disagree on. What autogenerate cannot
+        # compare at all (CHECK constraints' text and names, partial indexes' WHERE, enum labels) that test
+        # compares in PostgreSQL's own catalogue instead, between the migrated database and one built from models/
+        compare_type=True,
+        compare_server_default=True,
+    )
     # several `serve` processes may start at once: the first migrates, the others wait and find nothing to do.
     # A session lock, not a transaction's: a migration's autocommit block (ALTER TYPE ... ADD VALUE) commits
     # mid-run, and the others must still wait for the whole run

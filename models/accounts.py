@@ -18,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, created_at_column, id_column
+from models.base import Base, created_at_column, id_column, table_of
 
 
 class Role(enum.StrEnum):
@@ -78,3 +78,9 @@ class DeviceToken(Base):
     office_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("offices.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = created_at_column()
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+staff_users = table_of(StaffUser)
+role_grants = table_of(RoleGrant)
+staff_sessions = table_of(StaffSession)
+device_tokens = table_of(DeviceToken)

@@ -139,3 +139,4 @@ class SlotHold(Base):
 agendas = table_of(Agenda)
 slots = table_of(Slot)
 slot_holds = table_of(SlotHold)
+closures = table_of(Closure)

@@ -21,6 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.naming import conv
 
 from models.base import Base, created_at_column, id_column, table_of
 
@@ -218,7 +219,11 @@ class BookingCompanion(Base):
         Index("ix_booking_companions_document", "document_hash"),
         Index("ix_booking_companions_email", "email_hash", postgresql_where=text("email_hash IS NOT NULL")),
         Index("ix_booking_companions_phone", "phone_hash", postgresql_where=text("phone_hash IS NOT NULL")),
-        CheckConstraint("char_length(name) BETWEEN 1 AND 200", name="name_length"),
+        # 0018 passed the name already prefixed and the naming convention prefixed it again: conv() keeps the
+        # name the database has (tests/test_models_match_migrations.py compares it)
+        CheckConstraint(
+            "char_length(name) BETWEEN 1 AND 200", name=conv("ck_booking_companions_ck_booking_companions_name_length")
+        ),
     )
 
     id: Mapped[int] = id_column()
@@ -236,3 +241,5 @@ bookings = table_of(Booking)
 outbox = table_of(OutboxMessage)
 booking_events = table_of(BookingEvent)
 booking_companions = table_of(BookingCompanion)
+partners = table_of(Partner)
+partner_keys = table_of(PartnerKey)

@@ -161,3 +161,6 @@ class DeskService(Base):
 offices = table_of(Office)
 office_services = table_of(OfficeService)
 services = table_of(Service)
+opening_hours = table_of(OpeningHours)
+desks = table_of(Desk)
+desk_services = table_of(DeskService)

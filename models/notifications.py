@@ -28,7 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, created_at_column, id_column
+from models.base import Base, created_at_column, id_column, table_of
 
 
 class WebhookEventType(enum.StrEnum):
@@ -121,3 +121,8 @@ class Feedback(Base):
     comment: Mapped[str | None] = mapped_column(String(2000))
     created_at: Mapped[datetime] = created_at_column()
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+webhook_endpoints = table_of(WebhookEndpoint)
+webhook_deliveries = table_of(WebhookDelivery)
+webhook_attempts = table_of(WebhookAttempt)

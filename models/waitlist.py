@@ -21,6 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.naming import conv
 
 from models.base import Base, created_at_column, id_column, table_of
 
@@ -68,8 +69,13 @@ class WaitlistEntry(Base):
         Index("ix_waitlist_entries_offer_hold", "offer_hold_id", postgresql_where=text("offer_hold_id IS NOT NULL")),
         # the expiry job looks for offers whose time is up
         Index("ix_waitlist_entries_offered", "offer_expires_at", postgresql_where=text("status = 'OFFERED'")),
-        CheckConstraint("to_date >= from_date", name="dates_in_order"),
-        CheckConstraint("char_length(citizen_name) BETWEEN 1 AND 200", name="citizen_name_length"),
+        # 0015 passed these names already prefixed and the naming convention prefixed them again: conv() keeps
+        # the names the database has (tests/test_models_match_migrations.py compares them)
+        CheckConstraint("to_date >= from_date", name=conv("ck_waitlist_entries_ck_waitlist_entries_dates_in_order")),
+        CheckConstraint(
+            "char_length(citizen_name) BETWEEN 1 AND 200",
+            name=conv("ck_waitlist_entries_ck_waitlist_entries_citizen_name_length"),
+        ),
     )
 
     id: Mapped[int] = id_column()

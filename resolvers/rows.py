@@ -17,6 +17,8 @@ from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any, TypeVar
 
+from sqlalchemy import ColumnElement, FromClause
+
 RecordT = TypeVar("RecordT")
 
 _MISSING = object()
@@ -72,3 +74,9 @@ def record_from_row(cls: type[RecordT], row: Mapping[Any, Any]) -> RecordT:
 
 def records_from_rows(cls: type[RecordT], rows: typing.Iterable[Mapping[Any, Any]]) -> list[RecordT]:
     return [record_from_row(cls, row) for row in rows]
+
+
+def record_columns(cls: type[Any], table: FromClause) -> list[ColumnElement[Any]]:
+    """The columns of `table` that `cls` has fields of the same name for, in the fields' order: what a select
+    of the record lists (`.label()` the fields another table gives)."""
+    return [table.c[field.name] for field in dataclasses.fields(cls) if field.name in table.c]

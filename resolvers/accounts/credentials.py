@@ -13,6 +13,7 @@ from resolvers.accounts.viewer import Viewer
 # a credential as _ENDED names it: ("session" | "device" | "partner_key", row id)
 Credential = tuple[str, int]
 
+# Native SQL: three id arrays unnested and checked in one statement, each kind against its own table
 _ENDED = text("""
     SELECT 'session' AS kind, c.id FROM unnest(CAST(:sessions AS bigint[])) AS c(id)
     WHERE NOT EXISTS (

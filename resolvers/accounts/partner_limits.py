@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import text
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core import validation
 from core.errors import NotFoundError
+from models.booking import partners
 from resolvers.accounts.viewer import Viewer
 
 # a hundred times the default: higher is a typing mistake, not a plan
@@ -31,8 +32,10 @@ async def set_partner_rate_limit(
         validation.integer_range("costPerSecond", cost_per_second, 1, MAX_COST_PER_SECOND)
     name = (
         await conn.execute(
-            text("UPDATE partners SET cost_per_second = :rate WHERE name = :name RETURNING name"),
-            {"rate": cost_per_second, "name": partner},
+            update(partners)
+            .where(partners.c.name == partner)
+            .values(cost_per_second=cost_per_second)
+            .returning(partners.c.name)
         )
     ).scalar_one_or_none()
     if name is None:

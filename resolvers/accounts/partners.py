@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import text
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core import validation
 from core.errors import ValidationFailed
 from core.security import new_token, token_hash
-from models.booking import PARTNER_SCOPES
+from models.booking import PARTNER_SCOPES, partner_keys, partners
 from resolvers.accounts.viewer import Viewer
 
 
@@ -49,19 +49,12 @@ async def issue_partner_key(
     partner = validation.text_field("partner", partner, max_length=100)
     name = validation.text_field("name", name, max_length=100)
     granted = _scopes(scopes)
-    partner_id = (
-        await conn.execute(
-            text("""INSERT INTO partners (name) VALUES (:name)
-                    ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name RETURNING id"""),
-            {"name": partner},
-        )
-    ).scalar_one()
+    upsert = insert(partners).values(name=partner)
+    upsert = upsert.on_conflict_do_update(index_elements=[partners.c.name], set_={"name": upsert.excluded.name})
+    partner_id = (await conn.execute(upsert.returning(partners.c.id))).scalar_one()
     token = new_token("tp_")
-    key_id = (
-        await conn.execute(
-            text("""INSERT INTO partner_keys (partner_id, name, token_hash, scopes)
-                    VALUES (:partner_id, :name, :hash, CAST(:scopes AS varchar[])) RETURNING id"""),
-            {"partner_id": partner_id, "name": name, "hash": token_hash(secret_key, token), "scopes": list(granted)},
-        )
-    ).scalar_one()
+    issued = insert(partner_keys).values(
+        partner_id=partner_id, name=name, token_hash=token_hash(secret_key, token), scopes=list(granted)
+    )
+    key_id = (await conn.execute(issued.returning(partner_keys.c.id))).scalar_one()
     return PartnerKeyRecord(id=key_id, token=token, partner_id=partner_id, partner=partner, name=name, scopes=granted)

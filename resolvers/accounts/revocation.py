@@ -3,15 +3,29 @@ reads the row on every request) and on open websockets within seconds (server/ws
 
 from __future__ import annotations
 
-from sqlalchemy import text
+from datetime import datetime
+
+from sqlalchemy import Table, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.dml import ReturningUpdate
 
 from core.errors import NotAllowedError, NotFoundError
 from core.validation import parse_id
-from models.accounts import Role
+from models.accounts import Role, device_tokens, staff_sessions, staff_users
+from models.booking import partner_keys
 from resolvers.accounts.records import RevokedRecord, StaffUserRecord
 from resolvers.accounts.sessions import staff_user
 from resolvers.accounts.viewer import Viewer
+
+
+def _revoke(credentials: Table, number: int) -> ReturningUpdate[datetime]:
+    """Revoking twice keeps the first moment."""
+    return (
+        update(credentials)
+        .where(credentials.c.id == number)
+        .values(revoked_at=func.coalesce(credentials.c.revoked_at, func.now()))
+        .returning(credentials.c.revoked_at)
+    )
 
 
 async def revoke_device_token(conn: AsyncConnection, viewer: Viewer, device_id: str) -> RevokedRecord:
@@ -20,18 +34,12 @@ async def revoke_device_token(conn: AsyncConnection, viewer: Viewer, device_id: 
     office_id = (
         None
         if number is None
-        else (await conn.execute(text("SELECT office_id FROM device_tokens WHERE id = :id"), {"id": number})).scalar()
+        else (await conn.execute(select(device_tokens.c.office_id).where(device_tokens.c.id == number))).scalar()
     )
     if number is None or office_id is None:
         raise NotFoundError("No device token has this ID.")
     viewer.require_role(office_id, Role.MANAGER)
-    revoked_at = (
-        await conn.execute(
-            text("""UPDATE device_tokens SET revoked_at = coalesce(revoked_at, now()) WHERE id = :id
-                    RETURNING revoked_at"""),
-            {"id": number},
-        )
-    ).scalar_one()
+    revoked_at = (await conn.execute(_revoke(device_tokens, number))).scalar_one()
     return RevokedRecord(id=number, revoked_at=revoked_at)
 
 
@@ -39,17 +47,7 @@ async def revoke_partner_key(conn: AsyncConnection, viewer: Viewer, key_id: str)
     """ADMIN only, as issuing is."""
     viewer.require_admin()
     number = parse_id(key_id)
-    revoked_at = (
-        None
-        if number is None
-        else (
-            await conn.execute(
-                text("""UPDATE partner_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = :id
-                        RETURNING revoked_at"""),
-                {"id": number},
-            )
-        ).scalar()
-    )
+    revoked_at = None if number is None else (await conn.execute(_revoke(partner_keys, number))).scalar()
     if number is None or revoked_at is None:
         raise NotFoundError("No partner key has this ID.")
     return RevokedRecord(id=number, revoked_at=revoked_at)
@@ -77,14 +75,16 @@ async def disable_staff(conn: AsyncConnection, viewer: Viewer, user_id: str) -> 
     # FOR UPDATE: a grant given at the same moment cannot slip past the manager's check
     exists = (
         number is not None
-        and (await conn.execute(text("SELECT 1 FROM staff_users WHERE id = :id FOR UPDATE"), {"id": number})).first()
+        and (await conn.execute(select(staff_users.c.id).where(staff_users.c.id == number).with_for_update())).first()
         is not None
     )
     if number is None or not exists:
         raise NotFoundError("No staff user has this ID.")
     _may_disable(viewer, await staff_user(conn, number))
     await conn.execute(
-        text("UPDATE staff_users SET disabled_at = coalesce(disabled_at, now()) WHERE id = :id"), {"id": number}
+        update(staff_users)
+        .where(staff_users.c.id == number)
+        .values(disabled_at=func.coalesce(staff_users.c.disabled_at, func.now()))
     )
-    await conn.execute(text("DELETE FROM staff_sessions WHERE staff_user_id = :id"), {"id": number})
+    await conn.execute(delete(staff_sessions).where(staff_sessions.c.staff_user_id == number))
     return await staff_user(conn, number)

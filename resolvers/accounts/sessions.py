@@ -5,40 +5,59 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from redis.asyncio import Redis
-from sqlalchemy import text
+from sqlalchemy import bindparam, delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from core.errors import AuthenticationFailed, NotAllowedError
 from core.security import new_token, token_hash, verify_password_off_loop
-from models.accounts import DeviceKind, Role
+from models.accounts import DeviceKind, Role, device_tokens, role_grants, staff_sessions, staff_users
+from models.booking import partner_keys, partners
 from resolvers.accounts.records import SessionRecord, StaffUserRecord
 from resolvers.accounts.throttle import LoginLimits, attempt_succeeded, reserve_attempt
 from resolvers.accounts.viewer import Grant, Viewer
 
-_STAFF_BY_TOKEN = text("""
-    SELECT s.id AS session_id, u.id, u.username,
-           coalesce(array_agg(g.role::text) FILTER (WHERE g.id IS NOT NULL), '{}') AS roles,
-           coalesce(array_agg(g.office_id) FILTER (WHERE g.id IS NOT NULL), '{}') AS office_ids
-    FROM staff_sessions s
-    JOIN staff_users u ON u.id = s.staff_user_id
-    LEFT JOIN role_grants g ON g.staff_user_id = u.id
-    WHERE s.token_hash = :hash AND s.expires_at > now() AND u.disabled_at IS NULL
-    GROUP BY s.id, u.id
-""")
+_GRANTED = role_grants.c.id.is_not(None)
 
-_DEVICE_BY_TOKEN = text("""
-    SELECT id, kind::text AS kind, office_id FROM device_tokens WHERE token_hash = :hash AND revoked_at IS NULL
-""")
+# a session's user with every grant of theirs: one row, roles and offices aggregated side by side (in the same
+# order); a user without grants has NULL for both
+_STAFF_BY_TOKEN = (
+    select(
+        staff_sessions.c.id.label("session_id"),
+        staff_users.c.id,
+        staff_users.c.username,
+        func.array_agg(role_grants.c.role).filter(_GRANTED).label("roles"),
+        func.array_agg(role_grants.c.office_id).filter(_GRANTED).label("office_ids"),
+    )
+    .join_from(staff_sessions, staff_users, staff_users.c.id == staff_sessions.c.staff_user_id)
+    .outerjoin(role_grants, role_grants.c.staff_user_id == staff_users.c.id)
+    .where(
+        staff_sessions.c.token_hash == bindparam("hash"),
+        staff_sessions.c.expires_at > func.now(),
+        staff_users.c.disabled_at.is_(None),
+    )
+    .group_by(staff_sessions.c.id, staff_users.c.id)
+)
 
-_PARTNER_BY_TOKEN = text("""
-    SELECT k.id, k.partner_id, k.scopes, p.cost_per_second
-    FROM partner_keys k JOIN partners p ON p.id = k.partner_id
-    WHERE k.token_hash = :hash AND k.revoked_at IS NULL
-""")
+_DEVICE_BY_TOKEN = select(device_tokens.c.id, device_tokens.c.kind, device_tokens.c.office_id).where(
+    device_tokens.c.token_hash == bindparam("hash"), device_tokens.c.revoked_at.is_(None)
+)
+
+_PARTNER_BY_TOKEN = (
+    select(partner_keys.c.id, partner_keys.c.partner_id, partner_keys.c.scopes, partners.c.cost_per_second)
+    .join_from(partner_keys, partners, partners.c.id == partner_keys.c.partner_id)
+    .where(partner_keys.c.token_hash == bindparam("hash"), partner_keys.c.revoked_at.is_(None))
+)
+
+_STAFF_USER = (
+    select(staff_users.c.username, staff_users.c.disabled_at, role_grants.c.role, role_grants.c.office_id)
+    .outerjoin_from(staff_users, role_grants, role_grants.c.staff_user_id == staff_users.c.id)
+    .where(staff_users.c.id == bindparam("id"))
+    .order_by(role_grants.c.id)
+)
 
 
-def _grants(roles: list[str], office_ids: list[int | None]) -> tuple[Grant, ...]:
-    return tuple(Grant(Role(role), office_id) for role, office_id in zip(roles, office_ids, strict=True))
+def _grants(roles: list[Role] | None, office_ids: list[int | None] | None) -> tuple[Grant, ...]:
+    return tuple(Grant(Role(role), office_id) for role, office_id in zip(roles or (), office_ids or (), strict=True))
 
 
 async def authenticate(conn: AsyncConnection, secret_key: bytes, token: str) -> Viewer:
@@ -70,18 +89,7 @@ async def authenticate(conn: AsyncConnection, secret_key: bytes, token: str) -> 
 
 
 async def staff_user(conn: AsyncConnection, user_id: int) -> StaffUserRecord:
-    rows = (
-        (
-            await conn.execute(
-                text("""SELECT u.username, u.disabled_at, g.role::text AS role, g.office_id
-                FROM staff_users u LEFT JOIN role_grants g ON g.staff_user_id = u.id
-                WHERE u.id = :id ORDER BY g.id"""),
-                {"id": user_id},
-            )
-        )
-        .mappings()
-        .all()
-    )
+    rows = (await conn.execute(_STAFF_USER, {"id": user_id})).mappings().all()
     grants = tuple(Grant(Role(row["role"]), row["office_id"]) for row in rows if row["role"] is not None)
     return StaffUserRecord(id=user_id, username=rows[0]["username"], grants=grants, disabled_at=rows[0]["disabled_at"])
 
@@ -105,17 +113,10 @@ async def login(
     """
     await reserve_attempt(redis, username, client_address, limits)
     async with engine.connect() as conn:
-        row = (
-            (
-                await conn.execute(
-                    text("""SELECT id, password_hash FROM staff_users
-                            WHERE lower(username) = lower(:username) AND disabled_at IS NULL"""),
-                    {"username": username},
-                )
-            )
-            .mappings()
-            .first()
+        signing_in = select(staff_users.c.id, staff_users.c.password_hash).where(
+            func.lower(staff_users.c.username) == func.lower(username), staff_users.c.disabled_at.is_(None)
         )
+        row = (await conn.execute(signing_in)).mappings().first()
     # an unknown or disabled user is verified against a dummy hash: it costs what a wrong password costs
     if not await verify_password_off_loop(row["password_hash"] if row else None, password) or row is None:
         raise NotAllowedError("Wrong username or password.")
@@ -124,14 +125,15 @@ async def login(
     expires_at = datetime.now(UTC) + timedelta(hours=session_hours)
     async with engine.begin() as conn:
         await conn.execute(
-            text("""INSERT INTO staff_sessions (token_hash, staff_user_id, expires_at)
-                    VALUES (:hash, :user_id, :expires_at)"""),
-            {"hash": token_hash(secret_key, token), "user_id": row["id"], "expires_at": expires_at},
+            insert(staff_sessions).values(
+                token_hash=token_hash(secret_key, token), staff_user_id=row["id"], expires_at=expires_at
+            )
         )
         # expired sessions of this user are no use to anybody
         await conn.execute(
-            text("DELETE FROM staff_sessions WHERE staff_user_id = :user_id AND expires_at < now()"),
-            {"user_id": row["id"]},
+            delete(staff_sessions).where(
+                staff_sessions.c.staff_user_id == row["id"], staff_sessions.c.expires_at < func.now()
+            )
         )
         user = await staff_user(conn, row["id"])
     return SessionRecord(token=token, expires_at=expires_at, user=user)
@@ -146,5 +148,5 @@ async def logout(conn: AsyncConnection, viewer: Viewer) -> bool:
     """
     if viewer.session_id is None:
         return False
-    ended = await conn.execute(text("DELETE FROM staff_sessions WHERE id = :id"), {"id": viewer.session_id})
+    ended = await conn.execute(delete(staff_sessions).where(staff_sessions.c.id == viewer.session_id))
     return ended.rowcount > 0

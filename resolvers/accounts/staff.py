@@ -5,17 +5,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import text
+from sqlalchemy import delete, literal_column, select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.errors import NotFoundError, ValidationFailed
 from core.security import new_token, token_hash
 from core.validation import id_field, parse_id, text_field
-from models.accounts import DeviceKind, Role
+from models.accounts import DeviceKind, Role, device_tokens, role_grants, staff_sessions, staff_users
+from models.catalogue import offices
 from resolvers.accounts.passwords import new_password_hash
 from resolvers.accounts.records import DeviceTokenRecord, StaffUserRecord
 from resolvers.accounts.sessions import staff_user
 from resolvers.accounts.viewer import Grant, Viewer
+from resolvers.sql import any_id
 
 _USERNAME = re.compile(r"^[A-Za-z0-9._@-]{3,100}$")
 
@@ -35,6 +38,10 @@ class NewStaff:
 
     username: str
     password_hash: str
+
+
+# usernames are unique whatever their case
+_ONE_USERNAME = next(index for index in staff_users.indexes if index.name == "uq_staff_users_username")
 
 
 def _username(value: str) -> str:
@@ -60,8 +67,7 @@ async def new_staff(viewer: Viewer, username: str, password: str) -> NewStaff:
 async def _existing_offices(conn: AsyncConnection, ids: set[int]) -> set[int]:
     if not ids:
         return set()
-    rows = await conn.execute(text("SELECT id FROM offices WHERE id = ANY(:ids)"), {"ids": list(ids)})
-    return {row[0] for row in rows}
+    return set((await conn.execute(select(offices.c.id).where(offices.c.id == any_id(list(ids))))).scalars())
 
 
 async def _grants(conn: AsyncConnection, viewer: Viewer, requests: list[GrantRequest]) -> list[Grant]:
@@ -96,21 +102,18 @@ async def create_staff(
     conn: AsyncConnection, viewer: Viewer, new: NewStaff, roles: list[GrantRequest]
 ) -> StaffUserRecord:
     grants = await _grants(conn, viewer, roles)
-    user_id = (
-        await conn.execute(
-            text("""INSERT INTO staff_users (username, password_hash) VALUES (:username, :hash)
-                ON CONFLICT (lower(username)) DO NOTHING RETURNING id"""),
-            {"username": new.username, "hash": new.password_hash},
-        )
-    ).scalar()
+    created = (
+        insert(staff_users)
+        .values(username=new.username, password_hash=new.password_hash)
+        .on_conflict_do_nothing(index_elements=_ONE_USERNAME.expressions)
+        .returning(staff_users.c.id)
+    )
+    user_id = (await conn.execute(created)).scalar()
     if user_id is None:
         raise ValidationFailed("username", "This username is taken.")
     await conn.execute(
-        text(
-            "INSERT INTO role_grants (staff_user_id, role, office_id) "
-            "VALUES (:user_id, CAST(:role AS role), :office_id)"
-        ),
-        [{"user_id": user_id, "role": g.role.value, "office_id": g.office_id} for g in grants],
+        insert(role_grants),
+        [{"staff_user_id": user_id, "role": g.role, "office_id": g.office_id} for g in grants],
     )
     return await staff_user(conn, user_id)
 
@@ -120,25 +123,19 @@ async def ensure_admin(conn: AsyncConnection, username: str, password: str) -> t
     how an installation recovers its administrators), and makes sure it holds ADMIN."""
     username = _username(username)
     password_hash = await new_password_hash(password, username)
-    row = (
-        (
-            await conn.execute(
-                text("""INSERT INTO staff_users (username, password_hash) VALUES (:username, :hash)
-                ON CONFLICT (lower(username)) DO UPDATE SET password_hash = EXCLUDED.password_hash, disabled_at = NULL
-                RETURNING id, (xmax = 0) AS created"""),
-                {"username": username, "hash": password_hash},
-            )
-        )
-        .mappings()
-        .one()
+    upsert = insert(staff_users).values(username=username, password_hash=password_hash)
+    upsert = upsert.on_conflict_do_update(
+        index_elements=_ONE_USERNAME.expressions,
+        set_={"password_hash": upsert.excluded.password_hash, "disabled_at": None},
     )
+    # PostgreSQL's xmax is 0 on a row the statement inserted, and not on one it updated
+    upserted = upsert.returning(staff_users.c.id, (literal_column("xmax") == literal_column("0")).label("created"))
+    row = (await conn.execute(upserted)).mappings().one()
     await conn.execute(
-        text("""INSERT INTO role_grants (staff_user_id, role, office_id) VALUES (:user_id, 'ADMIN', NULL)
-                ON CONFLICT DO NOTHING"""),
-        {"user_id": row["id"]},
+        insert(role_grants).values(staff_user_id=row["id"], role=Role.ADMIN, office_id=None).on_conflict_do_nothing()
     )
     # a reset password ends every open session of that user
-    await conn.execute(text("DELETE FROM staff_sessions WHERE staff_user_id = :id"), {"id": row["id"]})
+    await conn.execute(delete(staff_sessions).where(staff_sessions.c.staff_user_id == row["id"]))
     return await staff_user(conn, row["id"]), bool(row["created"])
 
 
@@ -155,7 +152,7 @@ async def issue_device_token(
     office = parse_id(office_id)
     exists = (
         office is not None
-        and (await conn.execute(text("SELECT 1 FROM offices WHERE id = :id"), {"id": office})).first() is not None
+        and (await conn.execute(select(offices.c.id).where(offices.c.id == office))).first() is not None
     )
     if office is None or not exists:
         raise NotFoundError("No office has this ID.")
@@ -164,12 +161,9 @@ async def issue_device_token(
     token = token or new_token("td_")
     digest = token_hash(secret_key, token)
     # a given token (the demo's) issued again is the same device
-    device_id = (
-        await conn.execute(
-            text("""INSERT INTO device_tokens (token_hash, kind, name, office_id)
-                VALUES (:hash, CAST(:kind AS device_kind), :name, :office_id)
-                ON CONFLICT (token_hash) DO UPDATE SET token_hash = EXCLUDED.token_hash RETURNING id"""),
-            {"hash": digest, "kind": kind.value, "name": name, "office_id": office},
-        )
-    ).scalar_one()
+    issued = insert(device_tokens).values(token_hash=digest, kind=kind, name=name, office_id=office)
+    issued = issued.on_conflict_do_update(
+        index_elements=[device_tokens.c.token_hash], set_={"token_hash": issued.excluded.token_hash}
+    )
+    device_id = (await conn.execute(issued.returning(device_tokens.c.id))).scalar_one()
     return DeviceTokenRecord(id=device_id, token=token, kind=kind, name=name, office_id=office)

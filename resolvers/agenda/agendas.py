@@ -5,16 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, time
 
-from sqlalchemy import text
+from sqlalchemy import insert, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core import validation
 from core.errors import ValidationFailed
 from models.accounts import Role
+from models.agenda import agendas
+from models.catalogue import offices
 from resolvers.accounts.viewer import Viewer
-from resolvers.agenda.records import AGENDA_COLUMNS, AgendaRecord
+from resolvers.agenda.records import AGENDA, AgendaRecord
 from resolvers.catalogue.desks import offer_services
 from resolvers.catalogue.lookups import require_office, require_service
+from resolvers.rows import record_from_row, records_from_rows
 
 MAX_CAPACITY = 1000
 
@@ -70,55 +73,49 @@ async def add_agenda(conn: AsyncConnection, viewer: Viewer, data: AgendaInput) -
     if data.valid_to is not None and data.valid_to < data.valid_from:
         raise ValidationFailed("validTo", "validTo must not be before validFrom.")
     # one agenda at a time per office, so that two overlapping ones cannot both pass the check below
-    await conn.execute(text("SELECT 1 FROM offices WHERE id = :id FOR UPDATE"), {"id": office.id})
-    params = {
-        "office_id": office.id,
-        "service_id": service.id,
-        "weekdays": weekdays,
-        "start": start,
-        "end": end,
-        "slot_minutes": data.slot_minutes,
-        "capacity": data.capacity,
-        "valid_from": data.valid_from,
-        "valid_to": data.valid_to,
-        "reserved_seats": data.reserved_seats,
-        "reserved_until_hours": data.reserved_until_hours,
-    }
+    await conn.execute(select(offices.c.id).where(offices.c.id == office.id).with_for_update())
     overlapping = (
         await conn.execute(
-            text("""SELECT id FROM agendas
-                WHERE office_id = :office_id AND service_id = :service_id
-                  AND weekdays && CAST(:weekdays AS smallint[])
-                  AND start_time < :end AND :start < end_time
-                  AND valid_from <= coalesce(CAST(:valid_to AS date), 'infinity')
-                  AND :valid_from <= coalesce(valid_to, 'infinity')
-                LIMIT 1"""),
-            params,
+            select(agendas.c.id)
+            .where(
+                agendas.c.office_id == office.id,
+                agendas.c.service_id == service.id,
+                agendas.c.weekdays.overlap(weekdays),
+                agendas.c.start_time < end,
+                agendas.c.end_time > start,
+                # an open end (valid_to NULL) reaches every later day
+                true() if data.valid_to is None else agendas.c.valid_from <= data.valid_to,
+                or_(agendas.c.valid_to.is_(None), agendas.c.valid_to >= data.valid_from),
+            )
+            .limit(1)
         )
     ).scalar()
     if overlapping is not None:
         raise ValidationFailed("startTime", f"This agenda overlaps agenda {overlapping} of the same service.")
-    row = (
-        (
-            await conn.execute(
-                text(f"""INSERT INTO agendas AS a (office_id, service_id, weekdays, start_time, end_time, slot_minutes,
-                    capacity, valid_from, valid_to, reserved_seats, reserved_until_hours)
-                 VALUES (:office_id, :service_id, :weekdays, :start, :end, :slot_minutes, :capacity,
-                    :valid_from, :valid_to, :reserved_seats, :reserved_until_hours)
-                 RETURNING {AGENDA_COLUMNS}"""),
-                params,
-            )
+    added = (
+        insert(agendas)
+        .values(
+            office_id=office.id,
+            service_id=service.id,
+            weekdays=weekdays,
+            start_time=start,
+            end_time=end,
+            slot_minutes=data.slot_minutes,
+            capacity=data.capacity,
+            valid_from=data.valid_from,
+            valid_to=data.valid_to,
+            reserved_seats=data.reserved_seats,
+            reserved_until_hours=data.reserved_until_hours,
         )
-        .mappings()
-        .one()
+        .returning(*AGENDA.selected_columns)
     )
+    row = (await conn.execute(added)).mappings().one()
     await offer_services(conn, office.id, [service.id])
-    return AgendaRecord.from_row(row)
+    return record_from_row(AgendaRecord, row)
 
 
 async def list_agendas(conn: AsyncConnection, office_id: int) -> list[AgendaRecord]:
     rows = await conn.execute(
-        text(f"SELECT {AGENDA_COLUMNS} FROM agendas a WHERE a.office_id = :id ORDER BY a.service_id, a.id"),
-        {"id": office_id},
+        AGENDA.where(agendas.c.office_id == office_id).order_by(agendas.c.service_id, agendas.c.id)
     )
-    return [AgendaRecord.from_row(row) for row in rows.mappings()]
+    return records_from_rows(AgendaRecord, rows.mappings())

@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import text
+from sqlalchemy import Date, cast, func, select, text
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core import validation
 from core.errors import ValidationFailed
 from models.accounts import Role
+from models.agenda import closures
 from resolvers.accounts.viewer import Viewer
 from resolvers.agenda.records import ClosureRecord
 from resolvers.catalogue.lookups import require_office
@@ -24,7 +26,8 @@ class ClosureInput:
 
 
 # The office's local day as a UTC range. Slots close; their bookings are cancelled with the seats given
-# back, a history event and a cancellation in the outbox, all in the closure's transaction.
+# back, a history event and a cancellation in the outbox, all in the closure's transaction. Native SQL: one
+# statement of writable CTEs, whose shared snapshot the seat count below relies on.
 _CLOSE_DAY = text("""
     WITH closing AS (
         -- one UPDATE per row: the seats of the bookings cancelled below come back here, since a statement's
@@ -59,6 +62,10 @@ _CLOSE_DAY = text("""
 """)
 
 
+# one closure a day for each office, and one for all of them (office_id NULL)
+_ONE_A_DAY = next(index for index in closures.indexes if index.name == "uq_closures_office_date")
+
+
 async def add_closure(conn: AsyncConnection, viewer: Viewer, data: ClosureInput) -> ClosureRecord:
     office_id = None
     if data.office_id is None:
@@ -67,17 +74,14 @@ async def add_closure(conn: AsyncConnection, viewer: Viewer, data: ClosureInput)
         office_id = (await require_office(conn, "officeId", data.office_id)).id
         viewer.require_role(office_id, Role.MANAGER)
     reason = validation.optional_text("reason", data.reason, max_length=300)
-    today = (await conn.execute(text("SELECT CAST(now() AS date) - 1"))).scalar_one()
+    today = (await conn.execute(select(cast(func.now(), Date) - 1))).scalar_one()
     if data.date < today:
         raise ValidationFailed("date", "A closure cannot be in the past.")
-    row = (
-        await conn.execute(
-            text("""INSERT INTO closures (office_id, date, reason) VALUES (:office_id, :day, :reason)
-                ON CONFLICT (coalesce(office_id, 0), date) DO UPDATE SET reason = EXCLUDED.reason
-                RETURNING id"""),
-            {"office_id": office_id, "day": data.date, "reason": reason},
-        )
-    ).scalar_one()
+    upsert = insert(closures).values(office_id=office_id, date=data.date, reason=reason)
+    upsert = upsert.on_conflict_do_update(
+        index_elements=_ONE_A_DAY.expressions, set_={"reason": upsert.excluded.reason}
+    )
+    row = (await conn.execute(upsert.returning(closures.c.id))).scalar_one()
     note = f"Office closed that day: {reason}" if reason else "Office closed that day"
     closed = (
         (

@@ -19,11 +19,13 @@ from core.validation import parse_id
 from models.accounts import Role
 from resolvers.accounts.viewer import Viewer
 from resolvers.agenda.records import SLOT_COLUMNS, SlotRecord
+from resolvers.rows import records_from_rows
 
 MAX_OFFICE_DAY_SLOTS = 2_000
 
 # The UTC bounds (a day wider on each side) let the (office, service, starts_at) index narrow the range; the
-# local-date test is exact.
+# local-date test is exact. Native SQL: a slot's held and reserved seats are SQL rules shared with the seat-taking
+# statements (resolvers/agenda/records.py SLOT_COLUMNS).
 _OFFICE_DAY = text(f"""
     SELECT {SLOT_COLUMNS} FROM slots sl JOIN offices o ON o.id = sl.office_id
     WHERE sl.office_id = :office_id
@@ -59,4 +61,4 @@ async def office_slots(
     if not 1 <= limit <= MAX_OFFICE_DAY_SLOTS:
         raise BadRequest("limit", f"limit must be between 1 and {MAX_OFFICE_DAY_SLOTS}.")
     rows = await conn.execute(_OFFICE_DAY, {"office_id": office, "day": day, "limit": limit})
-    return [SlotRecord.from_row(row) for row in rows.mappings()]
+    return records_from_rows(SlotRecord, rows.mappings())

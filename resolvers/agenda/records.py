@@ -4,6 +4,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
+from sqlalchemy import select
+
+from models.agenda import agendas
+from resolvers.rows import record_columns, record_from_row
+
 
 @dataclass(frozen=True, slots=True)
 class AgendaRecord:
@@ -19,23 +24,6 @@ class AgendaRecord:
     valid_to: date | None
     reserved_seats: int
     reserved_until_hours: int
-
-    @classmethod
-    def from_row(cls, row: Any) -> AgendaRecord:
-        return cls(
-            row["id"],
-            row["office_id"],
-            row["service_id"],
-            tuple(row["weekdays"]),
-            row["start_time"],
-            row["end_time"],
-            row["slot_minutes"],
-            row["capacity"],
-            row["valid_from"],
-            row["valid_to"],
-            row["reserved_seats"],
-            row["reserved_until_hours"],
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,18 +64,9 @@ class SlotRecord:
 
     @classmethod
     def from_row(cls, row: Any) -> SlotRecord:
-        return cls(
-            row["id"],
-            row["office_id"],
-            row["service_id"],
-            row["starts_at"],
-            row["ends_at"],
-            row["capacity"],
-            row["booked"],
-            row["timezone"],
-            row["held"],
-            row["reserved"],
-        )
+        # kept only for the readers of other domains (booking, availability, dataloaders/booking.py) until they
+        # use record_from_row; drop at merge
+        return record_from_row(cls, row)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,10 +75,7 @@ class ReleaseReportRecord:
     unchanged: int
 
 
-AGENDA_COLUMNS = (
-    "a.id, a.office_id, a.service_id, a.weekdays, a.start_time, a.end_time, a.slot_minutes, a.capacity, "
-    "a.valid_from, a.valid_to, a.reserved_seats, a.reserved_until_hours"
-)
+AGENDA = select(*record_columns(AgendaRecord, agendas))
 
 
 # resolvers/waitlist/lapsed_holds.py LAPSE_GRACE

@@ -20,6 +20,7 @@ from resolvers.agenda import release_windows
 from resolvers.agenda.records import ReleaseReportRecord
 from resolvers.catalogue.lookups import require_office
 
+# Native SQL: one INSERT … SELECT over generate_series and AT TIME ZONE is the release (see above)
 _RELEASE = text("""
 WITH wanted AS (
     SELECT a.id AS agenda_id, a.office_id, a.service_id, a.capacity, a.slot_minutes, o.timezone,

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import text
+from sqlalchemy import delete
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core import validation
 from core.errors import ValidationFailed
 from models.accounts import Role
+from models.catalogue import desk_services, desks, office_services
 from resolvers.accounts.viewer import Viewer
 from resolvers.catalogue.lookups import require_office, require_services
 from resolvers.catalogue.records import DeskRecord
+from resolvers.rows import record_columns, record_from_row
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,27 +32,19 @@ async def upsert_desk(conn: AsyncConnection, viewer: Viewer, data: DeskInput) ->
     if not data.service_ids:
         raise ValidationFailed("serviceIds", "A desk serves at least one service.")
     service_ids = await require_services(conn, "serviceIds", data.service_ids)
-    row = (
-        (
-            await conn.execute(
-                text("""INSERT INTO desks (office_id, name) VALUES (:office_id, :name)
-                ON CONFLICT (office_id, name) DO UPDATE SET name = EXCLUDED.name
-                RETURNING id, office_id, name"""),
-                {"office_id": office.id, "name": name},
-            )
-        )
-        .mappings()
-        .one()
+    upsert = insert(desks).values(office_id=office.id, name=name)
+    upsert = upsert.on_conflict_do_update(
+        index_elements=[desks.c.office_id, desks.c.name], set_={"name": upsert.excluded.name}
     )
-    desk = DeskRecord.from_row(row)
+    row = (await conn.execute(upsert.returning(*record_columns(DeskRecord, desks)))).mappings().one()
+    desk = record_from_row(DeskRecord, row)
     await conn.execute(
-        text("DELETE FROM desk_services WHERE desk_id = :desk_id AND NOT service_id = ANY(:ids)"),
-        {"desk_id": desk.id, "ids": service_ids},
+        delete(desk_services).where(desk_services.c.desk_id == desk.id, desk_services.c.service_id.not_in(service_ids))
     )
     await conn.execute(
-        text("""INSERT INTO desk_services (desk_id, service_id) SELECT :desk_id, unnest(CAST(:ids AS bigint[]))
-                ON CONFLICT DO NOTHING"""),
-        {"desk_id": desk.id, "ids": service_ids},
+        insert(desk_services)
+        .values([{"desk_id": desk.id, "service_id": service_id} for service_id in service_ids])
+        .on_conflict_do_nothing()
     )
     await offer_services(conn, office.id, service_ids)
     return desk
@@ -58,7 +53,7 @@ async def upsert_desk(conn: AsyncConnection, viewer: Viewer, data: DeskInput) ->
 async def offer_services(conn: AsyncConnection, office_id: int, service_ids: list[int]) -> None:
     """An office offers a service once it has an agenda or a desk for it."""
     await conn.execute(
-        text("""INSERT INTO office_services (office_id, service_id)
-                SELECT :office_id, unnest(CAST(:ids AS bigint[])) ON CONFLICT DO NOTHING"""),
-        {"office_id": office_id, "ids": service_ids},
+        insert(office_services)
+        .values([{"office_id": office_id, "service_id": service_id} for service_id in service_ids])
+        .on_conflict_do_nothing()
     )

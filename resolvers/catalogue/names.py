@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import text
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
+
+from models.catalogue import offices, services
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,6 +17,6 @@ class CatalogueNames:
 
 
 async def catalogue_names(conn: AsyncConnection) -> CatalogueNames:
-    offices = {row.id: row.name for row in await conn.execute(text("SELECT id, name FROM offices"))}
-    services = {row.id: row.name for row in await conn.execute(text("SELECT id, name FROM services"))}
-    return CatalogueNames(offices, services)
+    office_names = {row.id: row.name for row in await conn.execute(select(offices.c.id, offices.c.name))}
+    service_names = {row.id: row.name for row in await conn.execute(select(services.c.id, services.c.name))}
+    return CatalogueNames(office_names, service_names)

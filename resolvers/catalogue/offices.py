@@ -5,13 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import time
 
-from sqlalchemy import text
+from sqlalchemy import delete, func
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core import validation
 from core.errors import ValidationFailed
+from models.catalogue import offices, opening_hours
 from resolvers.accounts.viewer import Viewer
-from resolvers.catalogue.records import OFFICE_COLUMNS, OfficeRecord
+from resolvers.catalogue.records import OFFICE, OfficeRecord
+from resolvers.rows import record_from_row, records_from_rows
 
 # a week's opening intervals: split days with room to spare, and what Office.openingHours is bounded by
 MAX_OPENING_INTERVALS = 50
@@ -77,65 +80,50 @@ async def upsert_office(conn: AsyncConnection, viewer: Viewer, data: OfficeInput
     if (data.latitude is None) != (data.longitude is None):
         raise ValidationFailed("longitude", "Give both latitude and longitude, or neither.")
     hours = _opening_hours(data.opening_hours) if data.opening_hours is not None else None
-    rules = {
-        field: _minutes(field, value)
-        for field, value in (
-            ("checkinOpensMinutes", data.checkin_opens_minutes),
-            ("checkinClosesMinutes", data.checkin_closes_minutes),
-            ("priorityHeadStartMinutes", data.priority_head_start_minutes),
+    # an absent front-desk rule keeps its current value (a new office: the column's default), as does an
+    # absent maxOccupancy; maxOccupancy 0 clears it
+    given: dict[str, int | None] = {
+        column: value
+        for column, field, value in (
+            ("checkin_opens_minutes", "checkinOpensMinutes", data.checkin_opens_minutes),
+            ("checkin_closes_minutes", "checkinClosesMinutes", data.checkin_closes_minutes),
+            ("priority_head_start_minutes", "priorityHeadStartMinutes", data.priority_head_start_minutes),
         )
+        if _minutes(field, value) is not None
     }
     if data.max_occupancy is not None:
         validation.integer_range("maxOccupancy", data.max_occupancy, 0, 100_000)
-    row = (
-        (
-            await conn.execute(
-                # an absent front-desk rule keeps its current value (or the column default for a new office)
-                text(f"""INSERT INTO offices AS o (slug, name, timezone, address, latitude, longitude,
-                                          checkin_opens_minutes, checkin_closes_minutes, priority_head_start_minutes,
-                                          max_occupancy)
-                 VALUES (:slug, :name, :timezone, :address, :latitude, :longitude,
-                         coalesce(:opens, 60), coalesce(:closes, 15), coalesce(:head_start, 15),
-                         nullif(:occupancy, 0))
-                 ON CONFLICT (slug) DO UPDATE SET
-                    name = EXCLUDED.name, timezone = EXCLUDED.timezone, address = EXCLUDED.address,
-                    latitude = EXCLUDED.latitude, longitude = EXCLUDED.longitude,
-                    checkin_opens_minutes = coalesce(:opens, o.checkin_opens_minutes),
-                    checkin_closes_minutes = coalesce(:closes, o.checkin_closes_minutes),
-                    priority_head_start_minutes = coalesce(:head_start, o.priority_head_start_minutes),
-                    max_occupancy = CASE WHEN CAST(:occupancy AS integer) IS NULL THEN o.max_occupancy
-                                         ELSE nullif(:occupancy, 0) END,
-                    updated_at = now()
-                 RETURNING {OFFICE_COLUMNS}"""),
-                {
-                    "slug": slug,
-                    "name": name,
-                    "timezone": timezone,
-                    "address": address,
-                    "latitude": data.latitude,
-                    "longitude": data.longitude,
-                    "opens": rules["checkinOpensMinutes"],
-                    "closes": rules["checkinClosesMinutes"],
-                    "head_start": rules["priorityHeadStartMinutes"],
-                    "occupancy": data.max_occupancy,
-                },
-            )
-        )
-        .mappings()
-        .one()
+        given["max_occupancy"] = data.max_occupancy or None
+    upsert = insert(offices).values(
+        slug=slug,
+        name=name,
+        timezone=timezone,
+        address=address,
+        latitude=data.latitude,
+        longitude=data.longitude,
+        **given,
     )
-    office = OfficeRecord.from_row(row)
+    upsert = upsert.on_conflict_do_update(
+        index_elements=[offices.c.slug],
+        set_={
+            **{column: upsert.excluded[column] for column in ("name", "timezone", "address", "latitude", "longitude")},
+            **{column: upsert.excluded[column] for column in given},
+            "updated_at": func.now(),
+        },
+    )
+    row = (await conn.execute(upsert.returning(*OFFICE.selected_columns))).mappings().one()
+    office = record_from_row(OfficeRecord, row)
     if hours is not None:
         # absent openingHours leaves them as they are; a list replaces them
-        await conn.execute(text("DELETE FROM opening_hours WHERE office_id = :id"), {"id": office.id})
+        await conn.execute(delete(opening_hours).where(opening_hours.c.office_id == office.id))
         if hours:
             await conn.execute(
-                text("INSERT INTO opening_hours (office_id, weekday, opens, closes) VALUES (:id, :w, :o, :c)"),
-                [{"id": office.id, "w": w, "o": o, "c": c} for w, o, c in hours],
+                insert(opening_hours),
+                [{"office_id": office.id, "weekday": w, "opens": o, "closes": c} for w, o, c in hours],
             )
     return office
 
 
 async def list_offices(conn: AsyncConnection) -> list[OfficeRecord]:
-    rows = await conn.execute(text(f"SELECT {OFFICE_COLUMNS} FROM offices o ORDER BY o.name, o.id"))
-    return [OfficeRecord.from_row(row) for row in rows.mappings()]
+    rows = await conn.execute(OFFICE.order_by(offices.c.name, offices.c.id))
+    return records_from_rows(OfficeRecord, rows.mappings())

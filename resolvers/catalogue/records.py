@@ -6,7 +6,10 @@ from dataclasses import dataclass
 from datetime import time
 from typing import Any
 
-from models.catalogue import ChallengePolicy, ReleasePolicy
+from sqlalchemy import select
+
+from models.catalogue import ChallengePolicy, ReleasePolicy, offices, services
+from resolvers.rows import record_columns, record_from_row
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,22 +26,6 @@ class OfficeRecord:
     priority_head_start_minutes: int
     # how many people the premises may hold at once (fire safety); None: not set
     max_occupancy: int | None
-
-    @classmethod
-    def from_row(cls, row: Any) -> OfficeRecord:
-        return cls(
-            row["id"],
-            row["slug"],
-            row["name"],
-            row["address"],
-            row["timezone"],
-            row["latitude"],
-            row["longitude"],
-            row["checkin_opens_minutes"],
-            row["checkin_closes_minutes"],
-            row["priority_head_start_minutes"],
-            row["max_occupancy"],
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,27 +55,6 @@ class ServiceRecord:
     draw_minutes: int
     max_party_size: int = 1
 
-    @classmethod
-    def from_row(cls, row: Any) -> ServiceRecord:
-        return cls(
-            row["id"],
-            row["slug"],
-            row["name"],
-            row["description"],
-            row["category"],
-            row["duration_minutes"],
-            tuple(row["required_documents"]),
-            row["walk_in_allowed"],
-            row["booking_window_days"],
-            row["ticket_prefix"],
-            row["max_active_bookings_per_citizen"],
-            ChallengePolicy(row["challenge_policy"]),
-            row["confirmation_required"],
-            ReleasePolicy(row["release_policy"]),
-            row["draw_minutes"],
-            row["max_party_size"],
-        )
-
 
 @dataclass(frozen=True, slots=True)
 class DeskRecord:
@@ -98,15 +64,10 @@ class DeskRecord:
 
     @classmethod
     def from_row(cls, row: Any) -> DeskRecord:
-        return cls(row["id"], row["office_id"], row["name"])
+        # kept only for dataloaders/queue.py (helper sqlqueue's file) until it uses record_from_row; drop at merge
+        return record_from_row(cls, row)
 
 
-OFFICE_COLUMNS = (
-    "o.id, o.slug, o.name, o.address, o.timezone, o.latitude, o.longitude, "
-    "o.checkin_opens_minutes, o.checkin_closes_minutes, o.priority_head_start_minutes, o.max_occupancy"
-)
-SERVICE_COLUMNS = (
-    "s.id, s.slug, s.name, s.description, s.category, s.duration_minutes, s.required_documents, "
-    "s.walk_in_allowed, s.booking_window_days, s.ticket_prefix, s.max_active_bookings_per_citizen, s.challenge_policy, "
-    "s.confirmation_required, s.release_policy, s.draw_minutes, s.max_party_size"
-)
+# an office or a service as every reader selects it: the record's columns of its table
+OFFICE = select(*record_columns(OfficeRecord, offices))
+SERVICE = select(*record_columns(ServiceRecord, services))

@@ -5,14 +5,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import text
+from sqlalchemy import func
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core import validation
 from core.errors import ValidationFailed
-from models.catalogue import ChallengePolicy, ReleasePolicy
+from models.catalogue import ChallengePolicy, ReleasePolicy, services
 from resolvers.accounts.viewer import Viewer
-from resolvers.catalogue.records import SERVICE_COLUMNS, ServiceRecord
+from resolvers.catalogue.records import SERVICE, ServiceRecord
+from resolvers.rows import record_from_row, records_from_rows
 
 _PREFIX = re.compile(r"^[A-Z]{1,2}$")
 MAX_DOCUMENTS = 30
@@ -83,66 +85,42 @@ async def upsert_service(conn: AsyncConnection, viewer: Viewer, data: ServiceInp
         "name": name,
         "description": description,
         "category": category,
-        "duration": data.duration_minutes,
-        "documents": _documents(data.required_documents),
-        "walk_in": data.walk_in_allowed,
-        "window": data.booking_window_days,
-        "prefix": _prefix(data.ticket_prefix, name),
-        "max_active": data.max_active_bookings_per_citizen,
-        "challenge_policy": None if data.challenge_policy is None else data.challenge_policy.value,
+        "duration_minutes": data.duration_minutes,
+        "required_documents": _documents(data.required_documents),
+        "walk_in_allowed": data.walk_in_allowed,
+        "booking_window_days": data.booking_window_days,
+        "ticket_prefix": _prefix(data.ticket_prefix, name),
+        "max_active_bookings_per_citizen": data.max_active_bookings_per_citizen,
         "confirmation_required": data.confirmation_required,
-        "max_party_size": data.max_party_size,
-        "release_policy": None if data.release_policy is None else data.release_policy.value,
-        "draw_minutes": data.draw_minutes,
-        "search": validation.fold(" ".join(filter(None, [name, category, description]))),
+        "search_text": validation.fold(" ".join(filter(None, [name, category, description]))),
     }
-    row = (
-        (
-            await conn.execute(
-                text(f"""INSERT INTO services AS s (slug, name, description, category, duration_minutes,
-                    required_documents, walk_in_allowed, booking_window_days, ticket_prefix,
-                    max_active_bookings_per_citizen, search_text, challenge_policy, confirmation_required,
-                    max_party_size, release_policy, draw_minutes)
-                 VALUES (:slug, :name, :description, :category, :duration, :documents, :walk_in, :window,
-                    :prefix, :max_active, :search,
-                    COALESCE(CAST(:challenge_policy AS challenge_policy), 'ADAPTIVE'), :confirmation_required,
-                    COALESCE(CAST(:max_party_size AS integer), 1),
-                    COALESCE(CAST(:release_policy AS release_policy), 'FIRST_COME'),
-                    COALESCE(CAST(:draw_minutes AS integer), 60))
-                 ON CONFLICT (slug) DO UPDATE SET
-                    name = EXCLUDED.name, description = EXCLUDED.description, category = EXCLUDED.category,
-                    duration_minutes = EXCLUDED.duration_minutes,
-                    required_documents = EXCLUDED.required_documents,
-                    walk_in_allowed = EXCLUDED.walk_in_allowed,
-                    booking_window_days = EXCLUDED.booking_window_days,
-                    ticket_prefix = EXCLUDED.ticket_prefix,
-                    max_active_bookings_per_citizen = EXCLUDED.max_active_bookings_per_citizen,
-                    search_text = EXCLUDED.search_text,
-                    challenge_policy = COALESCE(CAST(:challenge_policy AS challenge_policy), s.challenge_policy),
-                    confirmation_required = EXCLUDED.confirmation_required,
-                    max_party_size = COALESCE(CAST(:max_party_size AS integer), s.max_party_size),
-                    release_policy = COALESCE(CAST(:release_policy AS release_policy), s.release_policy),
-                    draw_minutes = COALESCE(CAST(:draw_minutes AS integer), s.draw_minutes),
-                    updated_at = now()
-                 RETURNING {SERVICE_COLUMNS}"""),
-                values,
-            )
+    # an absent policy, party size or draw length keeps the service's own (a new service: the column's default)
+    given = {
+        column: value
+        for column, value in (
+            ("challenge_policy", data.challenge_policy),
+            ("max_party_size", data.max_party_size),
+            ("release_policy", data.release_policy),
+            ("draw_minutes", data.draw_minutes),
         )
-        .mappings()
-        .one()
+        if value is not None
+    }
+    upsert = insert(services).values(**values, **given)
+    upsert = upsert.on_conflict_do_update(
+        index_elements=[services.c.slug],
+        set_={
+            **{column: upsert.excluded[column] for column in values if column != "slug"},
+            **{column: upsert.excluded[column] for column in given},
+            "updated_at": func.now(),
+        },
     )
-    return ServiceRecord.from_row(row)
+    row = (await conn.execute(upsert.returning(*SERVICE.selected_columns))).mappings().one()
+    return record_from_row(ServiceRecord, row)
 
 
 async def search_services(conn: AsyncConnection, search: str | None) -> list[ServiceRecord]:
     """Every word of the search must appear in the name, category or description, accents ignored."""
     words = validation.fold(search or "").split()[:10]
-    conditions = " AND ".join(f"s.search_text LIKE :w{i}" for i in range(len(words))) or "TRUE"
-    params = {
-        f"w{i}": "%" + w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        for i, w in enumerate(words)
-    }
-    rows = await conn.execute(
-        text(f"SELECT {SERVICE_COLUMNS} FROM services s WHERE {conditions} ORDER BY s.name, s.id"), params
-    )
-    return [ServiceRecord.from_row(row) for row in rows.mappings()]
+    found = SERVICE.where(*(services.c.search_text.contains(word, autoescape=True) for word in words))
+    rows = await conn.execute(found.order_by(services.c.name, services.c.id))
+    return records_from_rows(ServiceRecord, rows.mappings())

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.errors import BadRequest, InvalidStateError, NotFoundError
 from core.validation import parse_id
+from models.booking import outbox
 from resolvers.accounts.viewer import Viewer
+from resolvers.rows import record_columns, record_from_row, records_from_rows
 
 STATUSES = ("PENDING", "SENT", "FAILED")
 MAX_LIMIT = 200
@@ -29,12 +30,8 @@ class OutboxMessageRecord:
     created_at: datetime
     sent_at: datetime | None
 
-    @classmethod
-    def from_row(cls, row: Any) -> OutboxMessageRecord:
-        return cls(**{name: row[name] for name in cls.__slots__})
 
-
-_COLUMNS = "id, kind, booking_id, status, attempts, next_attempt_at, last_error, created_at, sent_at"
+_MESSAGE = record_columns(OutboxMessageRecord, outbox)
 
 
 async def messages(conn: AsyncConnection, viewer: Viewer, status: str, limit: int) -> list[OutboxMessageRecord]:
@@ -44,10 +41,12 @@ async def messages(conn: AsyncConnection, viewer: Viewer, status: str, limit: in
     if not 1 <= limit <= MAX_LIMIT:
         raise BadRequest("limit", f"limit must be between 1 and {MAX_LIMIT}.")
     rows = await conn.execute(
-        text(f"SELECT {_COLUMNS} FROM outbox WHERE status = :s ORDER BY created_at DESC, id DESC LIMIT :n"),
-        {"s": status, "n": limit},
+        select(*_MESSAGE)
+        .where(outbox.c.status == status)
+        .order_by(outbox.c.created_at.desc(), outbox.c.id.desc())
+        .limit(limit)
     )
-    return [OutboxMessageRecord.from_row(row) for row in rows.mappings()]
+    return records_from_rows(OutboxMessageRecord, rows.mappings())
 
 
 async def retry(conn: AsyncConnection, viewer: Viewer, message_id: str) -> OutboxMessageRecord:
@@ -55,7 +54,7 @@ async def retry(conn: AsyncConnection, viewer: Viewer, message_id: str) -> Outbo
     viewer.require_admin()
     number = parse_id(message_id)
     current = (
-        (await conn.execute(text("SELECT status FROM outbox WHERE id = :id FOR UPDATE"), {"id": number})).scalar()
+        (await conn.execute(select(outbox.c.status).where(outbox.c.id == number).with_for_update())).scalar()
         if number
         else None
     )
@@ -63,15 +62,10 @@ async def retry(conn: AsyncConnection, viewer: Viewer, message_id: str) -> Outbo
         raise NotFoundError("No outbox message has this ID.")
     if current != "FAILED":
         raise InvalidStateError(f"Only a FAILED message can be retried; this one is {current}.")
-    row = (
-        (
-            await conn.execute(
-                text(f"""UPDATE outbox SET status = 'PENDING', attempts = 0, next_attempt_at = now()
-                     WHERE id = :id RETURNING {_COLUMNS}"""),
-                {"id": number},
-            )
-        )
-        .mappings()
-        .one()
+    requeued = (
+        update(outbox)
+        .where(outbox.c.id == number)
+        .values(status="PENDING", attempts=0, next_attempt_at=func.now())
+        .returning(*_MESSAGE)
     )
-    return OutboxMessageRecord.from_row(row)
+    return record_from_row(OutboxMessageRecord, (await conn.execute(requeued)).mappings().one())

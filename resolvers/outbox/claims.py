@@ -12,9 +12,10 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from sqlalchemy import text
+from sqlalchemy import func, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from models.booking import outbox
 from notifications.outbox import OutboxRow, retry_or_give_up
 
 LEASE = timedelta(minutes=5)
@@ -31,6 +32,7 @@ def claim_sql(table: str, returning: str) -> str:
 """
 
 
+# Native SQL: FOR UPDATE SKIP LOCKED in a subquery of the UPDATE, one statement shared with the webhook queue
 _CLAIM = text(claim_sql("outbox", "id, kind, booking_id, payload, attempts"))
 
 
@@ -51,7 +53,7 @@ async def claim(conn: AsyncConnection, limit: int, lease: timedelta = LEASE) -> 
 
 async def mark_sent(conn: AsyncConnection, row_id: int) -> None:
     await conn.execute(
-        text("UPDATE outbox SET status = 'SENT', sent_at = now(), last_error = NULL WHERE id = :id"), {"id": row_id}
+        update(outbox).where(outbox.c.id == row_id).values(status="SENT", sent_at=func.now(), last_error=None)
     )
 
 
@@ -61,8 +63,8 @@ async def mark_failed(
     """Retry later, or give up: FAILED with its last error, for an admin to see. The status it now has."""
     status, delay = retry_or_give_up(row.attempts, max_attempts, base)
     await conn.execute(
-        text("""UPDATE outbox SET status = :status, last_error = :error, next_attempt_at = now() + :delay
-                WHERE id = :id"""),
-        {"status": status, "error": error[:2000], "delay": delay, "id": row.id},
+        update(outbox)
+        .where(outbox.c.id == row.id)
+        .values(status=status, last_error=error[:2000], next_attempt_at=func.now() + delay)
     )
     return status

@@ -4,28 +4,26 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from sqlalchemy import text
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.errors import BadRequest, NotFoundError
 from core.validation import parse_id
+from models.notifications import webhook_attempts, webhook_deliveries, webhook_endpoints
 from resolvers.accounts.viewer import Viewer
 from resolvers.outbox.admin import MAX_LIMIT, STATUSES
+from resolvers.rows import record_columns, record_from_row
+from resolvers.sql import any_id
 from resolvers.webhooks.records import WebhookAttemptRecord, WebhookDeliveryRecord
 
-_DELIVERIES = text("""
-    SELECT id, endpoint_id, event_type, message_id, status, next_attempt_at, last_status_code, last_error,
-           created_at, delivered_at
-    FROM webhook_deliveries
-    WHERE endpoint_id = :endpoint_id AND (CAST(:status AS varchar) IS NULL OR status = :status)
-    ORDER BY created_at DESC, id DESC
-    LIMIT :limit
-""")
+# a delivery's `attempts` column counts its tries; the record's are the tries themselves (_ATTEMPTS)
+_DELIVERIES = select(
+    *(column for column in record_columns(WebhookDeliveryRecord, webhook_deliveries) if column.name != "attempts")
+).order_by(webhook_deliveries.c.created_at.desc(), webhook_deliveries.c.id.desc())
 
-_ATTEMPTS = text("""
-    SELECT delivery_id, attempt, at, status_code, latency_ms, error FROM webhook_attempts
-    WHERE delivery_id = ANY(CAST(:ids AS bigint[])) ORDER BY delivery_id, attempt, id
-""")
+_ATTEMPTS = select(webhook_attempts.c.delivery_id, *record_columns(WebhookAttemptRecord, webhook_attempts)).order_by(
+    webhook_attempts.c.delivery_id, webhook_attempts.c.attempt, webhook_attempts.c.id
+)
 
 
 async def deliveries(
@@ -39,16 +37,19 @@ async def deliveries(
         raise BadRequest("limit", f"limit must be between 1 and {MAX_LIMIT}.")
     number = parse_id(endpoint_id)
     exists = (
-        (await conn.execute(text("SELECT 1 FROM webhook_endpoints WHERE id = :id"), {"id": number})).scalar()
+        (await conn.execute(select(webhook_endpoints.c.id).where(webhook_endpoints.c.id == number))).scalar()
         if number
         else None
     )
     if exists is None:
         raise NotFoundError("No webhook endpoint has this ID.")
-    rows = (await conn.execute(_DELIVERIES, {"endpoint_id": number, "status": status, "limit": limit})).mappings().all()
+    listed = _DELIVERIES.where(webhook_deliveries.c.endpoint_id == number).limit(limit)
+    if status is not None:
+        listed = listed.where(webhook_deliveries.c.status == status)
+    rows = (await conn.execute(listed)).mappings().all()
     tries: defaultdict[int, list[WebhookAttemptRecord]] = defaultdict(list)
     if rows:
-        for attempt in (await conn.execute(_ATTEMPTS, {"ids": [row["id"] for row in rows]})).mappings():
-            values = dict(attempt)
-            tries[values.pop("delivery_id")].append(WebhookAttemptRecord(**values))
-    return [WebhookDeliveryRecord(**dict(row), attempts=tuple(tries[row["id"]])) for row in rows]
+        attempts = _ATTEMPTS.where(webhook_attempts.c.delivery_id == any_id([row["id"] for row in rows]))
+        for attempt in (await conn.execute(attempts)).mappings():
+            tries[attempt["delivery_id"]].append(record_from_row(WebhookAttemptRecord, attempt))
+    return [WebhookDeliveryRecord(**row, attempts=tuple(tries[row["id"]])) for row in rows]

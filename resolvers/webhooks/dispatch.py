@@ -20,6 +20,7 @@ from resolvers.webhooks.stop import stop_endpoint
 
 logger = logging.getLogger("turnero.webhooks")
 
+# Native SQL: the outbox's claim (FOR UPDATE SKIP LOCKED, resolvers/outbox/claims.py) joined to the endpoint
 _CLAIM = text(f"""
     WITH claimed AS ({claim_sql("webhook_deliveries", "id, endpoint_id, message_id, payload, attempts")})
     SELECT c.id, c.endpoint_id, c.message_id, c.payload, c.attempts, e.url, e.secret_nonce,
@@ -29,7 +30,8 @@ _CLAIM = text(f"""
 """)
 
 # the try goes in the log and the delivery is settled, in one statement; a retry for an endpoint stopped
-# while this try was under way ends FAILED instead, as its other pending deliveries did
+# while this try was under way ends FAILED instead, as its other pending deliveries did (native SQL: a writable
+# CTE and an UPDATE … FROM in one statement)
 _SETTLE = text("""
     WITH logged AS (
         INSERT INTO webhook_attempts (delivery_id, attempt, status_code, latency_ms, error)

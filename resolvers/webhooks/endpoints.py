@@ -6,16 +6,18 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import FromClause, Select, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.errors import InvalidStateError, NotFoundError, ValidationFailed
 from core.manage_tokens import new_nonce
 from core.validation import parse_id
-from models.notifications import WEBHOOK_EVENT_TYPES
+from models.booking import partners
+from models.notifications import WEBHOOK_EVENT_TYPES, webhook_endpoints
 from notifications.webhooks.signing import endpoint_key, shown_secret
 from notifications.webhooks.urls import checked_url
 from resolvers.accounts.viewer import Viewer
+from resolvers.rows import record_columns, record_from_row, records_from_rows
 from resolvers.webhooks.records import RegistrationRecord, WebhookEndpointRecord
 from resolvers.webhooks.stop import stop_endpoint
 
@@ -23,7 +25,15 @@ from resolvers.webhooks.stop import stop_endpoint
 # deploy the new secret without a delivery failing its check meanwhile
 ROTATION_OVERLAP = timedelta(hours=24)
 
-_COLUMNS = "e.id, e.partner_id, p.name AS partner, e.url, e.event_types, e.active, e.created_at"
+
+def _with_partner(endpoints: FromClause) -> Select[Any]:
+    """Endpoints as their record has them: their own columns and their partner's name."""
+    return select(*record_columns(WebhookEndpointRecord, endpoints), partners.c.name.label("partner")).join_from(
+        endpoints, partners, partners.c.id == endpoints.c.partner_id
+    )
+
+
+ENDPOINT = _with_partner(webhook_endpoints)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,14 +59,10 @@ async def _partner_id(conn: AsyncConnection, data: EndpointInput) -> int:
         raise ValidationFailed("partnerId", "Name the partner by partnerId or by partner (its name), not both.")
     if data.partner_id is not None:
         number = parse_id(data.partner_id)
-        found = (
-            (await conn.execute(text("SELECT id FROM partners WHERE id = :id"), {"id": number})).scalar()
-            if number
-            else None
-        )
+        found = (await conn.execute(select(partners.c.id).where(partners.c.id == number))).scalar() if number else None
     else:
         name = (data.partner or "").strip()
-        found = (await conn.execute(text("SELECT id FROM partners WHERE name = :name"), {"name": name})).scalar()
+        found = (await conn.execute(select(partners.c.id).where(partners.c.name == name))).scalar()
     if found is None:
         raise NotFoundError("No such partner; issuePartnerKey creates partners.")
     return int(found)
@@ -65,7 +71,7 @@ async def _partner_id(conn: AsyncConnection, data: EndpointInput) -> int:
 def _registration(row: Any, secret_key: bytes, nonce: bytes) -> RegistrationRecord:
     """The endpoint with the secret its nonce gives: shown in this answer and never again."""
     return RegistrationRecord(
-        endpoint=WebhookEndpointRecord.from_row(row), secret=shown_secret(endpoint_key(secret_key, nonce))
+        endpoint=record_from_row(WebhookEndpointRecord, row), secret=shown_secret(endpoint_key(secret_key, nonce))
     )
 
 
@@ -77,19 +83,13 @@ async def register(conn: AsyncConnection, viewer: Viewer, secret_key: bytes, dat
     # resolves the host name (a few seconds at most): admins register endpoints rarely
     url = await checked_url(data.url)
     nonce = new_nonce()
-    row = (
-        (
-            await conn.execute(
-                text(f"""WITH e AS (
-                        INSERT INTO webhook_endpoints (partner_id, url, event_types, secret_nonce)
-                        VALUES (:partner_id, :url, CAST(:event_types AS varchar[]), :nonce) RETURNING *)
-                    SELECT {_COLUMNS} FROM e JOIN partners p ON p.id = e.partner_id"""),
-                {"partner_id": partner_id, "url": url, "event_types": event_types, "nonce": nonce},
-            )
-        )
-        .mappings()
-        .one()
+    added = (
+        insert(webhook_endpoints)
+        .values(partner_id=partner_id, url=url, event_types=event_types, secret_nonce=nonce)
+        .returning(*webhook_endpoints.c)
+        .cte("added")
     )
+    row = (await conn.execute(_with_partner(added))).mappings().one()
     return _registration(row, secret_key, nonce)
 
 
@@ -101,22 +101,18 @@ async def rotate_secret(
     viewer.require_admin()
     number = parse_id(endpoint_id)
     nonce = new_nonce()
-    row = (
-        (
-            await conn.execute(
-                text(f"""WITH e AS (
-                        UPDATE webhook_endpoints SET previous_secret_nonce = secret_nonce,
-                            previous_secret_until = now() + :overlap, secret_nonce = :nonce
-                        WHERE id = :id RETURNING *)
-                    SELECT {_COLUMNS} FROM e JOIN partners p ON p.id = e.partner_id"""),
-                {"id": number, "nonce": nonce, "overlap": ROTATION_OVERLAP},
-            )
+    rotated = (
+        update(webhook_endpoints)
+        .where(webhook_endpoints.c.id == number)
+        .values(
+            previous_secret_nonce=webhook_endpoints.c.secret_nonce,
+            previous_secret_until=func.now() + ROTATION_OVERLAP,
+            secret_nonce=nonce,
         )
-        .mappings()
-        .first()
-        if number
-        else None
+        .returning(*webhook_endpoints.c)
+        .cte("rotated")
     )
+    row = (await conn.execute(_with_partner(rotated))).mappings().first() if number else None
     if row is None:
         raise NotFoundError("No webhook endpoint has this ID.")
     if not row["active"]:
@@ -130,18 +126,8 @@ async def deactivate(conn: AsyncConnection, viewer: Viewer, endpoint_id: str) ->
     number = parse_id(endpoint_id)
     if number is None or not await stop_endpoint(conn, number, "endpoint deactivated"):
         raise NotFoundError("No webhook endpoint has this ID.")
-    row = (
-        (
-            await conn.execute(
-                text(f"""SELECT {_COLUMNS} FROM webhook_endpoints e JOIN partners p ON p.id = e.partner_id
-                         WHERE e.id = :id"""),
-                {"id": number},
-            )
-        )
-        .mappings()
-        .one()
-    )
-    return WebhookEndpointRecord.from_row(row)
+    row = (await conn.execute(ENDPOINT.where(webhook_endpoints.c.id == number))).mappings().one()
+    return record_from_row(WebhookEndpointRecord, row)
 
 
 async def endpoints(conn: AsyncConnection, viewer: Viewer, partner_id: str | None) -> list[WebhookEndpointRecord]:
@@ -149,10 +135,6 @@ async def endpoints(conn: AsyncConnection, viewer: Viewer, partner_id: str | Non
     partner = parse_id(partner_id) if partner_id is not None else None
     if partner_id is not None and partner is None:
         return []
-    rows = await conn.execute(
-        text(f"""SELECT {_COLUMNS} FROM webhook_endpoints e JOIN partners p ON p.id = e.partner_id
-                 WHERE CAST(:partner AS bigint) IS NULL OR e.partner_id = :partner
-                 ORDER BY p.name, e.id"""),
-        {"partner": partner},
-    )
-    return [WebhookEndpointRecord.from_row(row) for row in rows.mappings()]
+    listed = ENDPOINT if partner is None else ENDPOINT.where(webhook_endpoints.c.partner_id == partner)
+    rows = await conn.execute(listed.order_by(partners.c.name, webhook_endpoints.c.id))
+    return records_from_rows(WebhookEndpointRecord, rows.mappings())

@@ -8,19 +8,26 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import text
+from sqlalchemy import String, any_, bindparam, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from models.booking import bookings
+from models.notifications import webhook_endpoints
 from notifications.outbox import OutboxRow
 from notifications.webhooks.events import event_type, payload
 from notifications.webhooks.signing import new_message_id
 
 # most bookings have no partner: this one indexed look-up is all such a row costs
-_SUBSCRIBED = text("""
-    SELECT e.id FROM bookings b JOIN webhook_endpoints e ON e.partner_id = b.partner_id
-    WHERE b.id = :booking_id AND e.active AND CAST(:event AS varchar) = ANY(e.event_types)
-    ORDER BY e.id
-""")
+_SUBSCRIBED = (
+    select(webhook_endpoints.c.id)
+    .join_from(bookings, webhook_endpoints, webhook_endpoints.c.partner_id == bookings.c.partner_id)
+    .where(
+        bookings.c.id == bindparam("booking_id"),
+        webhook_endpoints.c.active,
+        bindparam("event", type_=String) == any_(webhook_endpoints.c.event_types),
+    )
+    .order_by(webhook_endpoints.c.id)
+)
 
 # the event as it stands when it is fanned out; the outbox row's own time is when it happened
 _FACTS = text("""
@@ -36,6 +43,7 @@ _FACTS = text("""
     WHERE x.id = :outbox_id
 """)
 
+# Native SQL: every endpoint's delivery in one INSERT, the two id arrays unnested side by side into rows
 _INSERT = text("""
     INSERT INTO webhook_deliveries (endpoint_id, outbox_id, event_type, message_id, payload)
     SELECT endpoint_id, :outbox_id, :event, message_id, CAST(:payload AS jsonb)

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -14,10 +13,6 @@ class WebhookEndpointRecord:
     event_types: tuple[str, ...]
     active: bool
     created_at: datetime
-
-    @classmethod
-    def from_row(cls, row: Any) -> WebhookEndpointRecord:
-        return cls(**(dict(row) | {"event_types": tuple(row["event_types"])}))
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-# one statement, so no delivery can be added or settled between the two halves
+# one statement, so no delivery can be added or settled between the two halves (native SQL: writable CTEs)
 _STOP = text("""
     WITH stopped AS (UPDATE webhook_endpoints SET active = false WHERE id = :id RETURNING id),
     ended AS (
