@@ -5,15 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import RowMapping, Select, select
+from sqlalchemy import Select, select
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry.dataloader import DataLoader
 
-from dataloaders.catalogue import _ByIdLoader
+from dataloaders.catalogue import _IDS, _ByIdLoader
+from models.booking import bookings
 from models.catalogue import Desk
 from models.queue import Ticket, TicketStatus
-from resolvers.booking.records import BOOKING_COLUMNS, BookingRecord
+from resolvers.booking.records import BOOKING, BookingRecord
 from resolvers.catalogue.records import DeskRecord
 from resolvers.queue.records import TicketRecord, Wait
 from resolvers.queue.tickets import select_tickets
@@ -52,10 +53,8 @@ class DesksById(_ByKeyLoader[DeskRecord]):
 
 
 class BookingsById(_ByIdLoader[BookingRecord]):
-    query = f"SELECT {BOOKING_COLUMNS} FROM bookings b JOIN offices o ON o.id = b.office_id WHERE b.id = ANY(:ids)"
-
-    def record(self, row: RowMapping) -> BookingRecord:
-        return BookingRecord.from_row(row)
+    record_type = BookingRecord
+    query = BOOKING.where(bookings.c.id == _IDS)
 
 
 class CurrentTicketByDesk(_ByKeyLoader[TicketRecord]):

@@ -2,15 +2,17 @@
 
 A record is a frozen dataclass whose field names are the row's column labels (select the model's
 columns, `.label()` the joined ones). The converters are worked out once per record class from its
-annotations: an `Enum` field takes the row's value through the enum, a `tuple[...]` field takes the
-row's array as a tuple; everything else is taken as asyncpg returns it. A column the row lacks
-leaves the field at its default (an error if it has none), so a narrower select stays honest.
+annotations: an `Enum` field takes the row's value through the enum, a `tuple[...]` or `list[...]` field
+takes the row's array as one, a `dict` field its JSON, a `bytes` field its bytes; everything else is taken as
+asyncpg returns it. A column the row lacks leaves the field at its default (an error if it has none), so a
+narrower select stays honest.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import enum
+import json
 import types
 import typing
 from collections.abc import Callable, Mapping
@@ -41,6 +43,13 @@ def _converter(annotation: Any) -> Callable[[Any], Any]:
         return _identity
     if origin is tuple:
         return lambda value: tuple(value or ())
+    if origin is list:
+        return lambda value: list(value or ())
+    if origin is dict:
+        # jsonb selected through SQL text arrives as its JSON text
+        return lambda value: json.loads(value) if isinstance(value, str | bytes) else value
+    if annotation is bytes:
+        return bytes
     if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
         return annotation
     return _identity

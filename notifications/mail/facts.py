@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from models.booking import BookingStatus
 
@@ -32,15 +31,3 @@ class BookingFacts:
     revision: int
     # the citizen and their companions: the mail says how many people the appointment is for
     party_size: int = 1
-
-    @classmethod
-    def from_row(cls, row: Any) -> BookingFacts:
-        values = {name: row[name] for name in cls.__slots__}
-        return cls(
-            **values
-            | {
-                "status": BookingStatus(row["status"]),
-                "manage_nonce": bytes(row["manage_nonce"]),
-                "required_documents": list(row["required_documents"] or []),
-            }
-        )

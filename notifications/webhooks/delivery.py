@@ -38,20 +38,6 @@ class DueDelivery:
         """The current secret's, then while a rotation lasts the previous one's: a signature for each."""
         return [self.secret_nonce, *([self.previous_secret_nonce] if self.previous_secret_nonce else [])]
 
-    @classmethod
-    def from_row(cls, row: Any) -> DueDelivery:
-        payload = row["payload"]
-        return cls(
-            id=row["id"],
-            endpoint_id=row["endpoint_id"],
-            message_id=row["message_id"],
-            payload=payload if isinstance(payload, dict) else json.loads(payload),
-            attempts=row["attempts"],
-            url=row["url"],
-            secret_nonce=bytes(row["secret_nonce"]),
-            previous_secret_nonce=bytes(row["previous_secret_nonce"]) if row["previous_secret_nonce"] else None,
-        )
-
 
 @dataclass(frozen=True, slots=True)
 class Outcome:

@@ -2,12 +2,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import Any
 
 from sqlalchemy import select
 
 from models.agenda import agendas
-from resolvers.rows import record_columns, record_from_row
+from resolvers.rows import record_columns
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,12 +60,6 @@ class SlotRecord:
 
     def remaining_for(self, with_reserved: bool) -> int:
         return self.remaining_with_reserved if with_reserved else self.remaining
-
-    @classmethod
-    def from_row(cls, row: Any) -> SlotRecord:
-        # kept only for the readers of other domains (booking, availability, dataloaders/booking.py) until they
-        # use record_from_row; drop at merge
-        return record_from_row(cls, row)
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,6 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 
@@ -11,7 +10,6 @@ from core.errors import DomainError
 from models.booking import BookingStatus, Channel, bookings
 from models.catalogue import offices
 from resolvers.agenda.records import SlotRecord
-from resolvers.rows import record_from_row
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,11 +37,6 @@ class BookingRecord:
     confirm_by: datetime | None = None
     # the holder and their companions: as many seats of the slot
     party_size: int = 1
-
-    @classmethod
-    def from_row(cls, row: Any) -> BookingRecord:
-        # kept only for dataloaders/queue.py (helper sqlqueue's file) until it selects BOOKING; drop at merge
-        return record_from_row(cls, row)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,11 +68,3 @@ BOOKING = select(
     *(bookings.c[field.name] for field in dataclasses.fields(BookingRecord) if field.name != "timezone"),
     offices.c.timezone,
 ).select_from(bookings.join(offices, offices.c.id == bookings.c.office_id))
-
-# kept only for dataloaders/queue.py (helper sqlqueue's file) until it selects BOOKING; drop at merge
-BOOKING_COLUMNS = (
-    "b.id, b.code, b.status::text AS status, b.slot_id, b.office_id, b.service_id, b.starts_at, b.ends_at, "
-    "b.channel::text AS channel, b.citizen_name, b.citizen_email, b.citizen_phone, b.citizen_locale, "
-    "b.document_hint, b.notes, b.created_at, b.partner_id, b.manage_nonce, o.timezone, b.confirm_by, "
-    "b.party_size"
-)

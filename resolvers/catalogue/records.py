@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import time
-from typing import Any
 
 from sqlalchemy import select
 
 from models.catalogue import ChallengePolicy, ReleasePolicy, offices, services
-from resolvers.rows import record_columns, record_from_row
+from resolvers.rows import record_columns
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,11 +60,6 @@ class DeskRecord:
     id: int
     office_id: int
     name: str
-
-    @classmethod
-    def from_row(cls, row: Any) -> DeskRecord:
-        # kept only for dataloaders/queue.py (helper sqlqueue's file) until it uses record_from_row; drop at merge
-        return record_from_row(cls, row)
 
 
 # an office or a service as every reader selects it: the record's columns of its table

@@ -17,6 +17,7 @@ from notifications.mail.waitlist import TEMPLATE_BY_KIND as WAITLIST_TEMPLATE_BY
 from notifications.mail.waitlist import compose_waitlist, waitlist_entry_id
 from notifications.outbox import OutboxRow
 from resolvers.feedback.request import request_feedback
+from resolvers.rows import record_from_row
 
 # A ticket, when given, names the office and service actually visited (a transfer may have moved the citizen).
 _FACTS = text("""
@@ -36,7 +37,7 @@ _FACTS = text("""
 
 async def booking_facts(conn: AsyncConnection, booking_id: int, ticket_id: int | None = None) -> BookingFacts | None:
     row = (await conn.execute(_FACTS, {"booking_id": booking_id, "ticket_id": ticket_id})).mappings().first()
-    return BookingFacts.from_row(row) if row is not None else None
+    return record_from_row(BookingFacts, row) if row is not None else None
 
 
 _WAITLIST_ENTRY = text("""

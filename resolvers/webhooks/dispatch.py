@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from notifications.outbox import retry_or_give_up
 from notifications.webhooks.delivery import GONE, GONE_ERROR, DueDelivery, Outcome
 from resolvers.outbox.claims import claim_sql
+from resolvers.rows import records_from_rows
 from resolvers.webhooks.stop import stop_endpoint
 
 logger = logging.getLogger("turnero.webhooks")
@@ -51,7 +52,7 @@ _SETTLE = text("""
 
 async def claim_due(conn: AsyncConnection, limit: int, lease: timedelta) -> list[DueDelivery]:
     rows = await conn.execute(_CLAIM, {"limit": limit, "lease": lease})
-    return [DueDelivery.from_row(row) for row in rows.mappings()]
+    return records_from_rows(DueDelivery, rows.mappings())
 
 
 async def settle(
