@@ -240,6 +240,7 @@ class BookingCompanion(Base):
 bookings = table_of(Booking)
 outbox = table_of(OutboxMessage)
 booking_events = table_of(BookingEvent)
+idempotency_keys = table_of(IdempotencyKey)
 booking_companions = table_of(BookingCompanion)
 partners = table_of(Partner)
 partner_keys = table_of(PartnerKey)

@@ -17,15 +17,24 @@ import hmac
 import json
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.errors import ValidationFailed
+from models.booking import idempotency_keys
 from resolvers.accounts.viewer import ANONYMOUS, Viewer
 
 MAX_KEY_LENGTH = 100
 # the scope column holds 60 characters: 20 bytes of a keyed hash are plenty to keep documents apart
 _DOCUMENT_SCOPE_BYTES = 20
+
+_k = idempotency_keys.c
+_THIS_KEY = (_k.caller == bindparam("this_caller"), _k.key == bindparam("this_key"))
+# the values come from the parameters, by column name
+_CLAIM = insert(idempotency_keys).on_conflict_do_nothing().returning(_k.caller)
+_STORED = select(_k.operation, _k.request_hash, _k.result).where(*_THIS_KEY)
+_REMEMBER = update(idempotency_keys).where(*_THIS_KEY)
 
 
 def document_scope(viewer: Viewer, secret_key: bytes, document_hash: bytes) -> str:
@@ -57,17 +66,16 @@ async def claim(
         raise ValidationFailed("idempotencyKey", f"idempotencyKey must be 1 to {MAX_KEY_LENGTH} characters.")
     owned = (
         await conn.execute(
-            text("""INSERT INTO idempotency_keys (caller, key, operation, request_hash)
-                    VALUES (:caller, :key, :operation, :hash) ON CONFLICT DO NOTHING RETURNING 1"""),
-            {"caller": caller, "key": key, "operation": operation, "hash": fingerprint},
+            _CLAIM,
+            {"caller": caller, "key": key, "operation": operation, "request_hash": fingerprint},
         )
     ).scalar()
     if owned:
         return None
     row = (
         await conn.execute(
-            text("SELECT operation, request_hash, result FROM idempotency_keys WHERE caller = :caller AND key = :key"),
-            {"caller": caller, "key": key},
+            _STORED,
+            {"this_caller": caller, "this_key": key},
         )
     ).one()
     if row.operation != operation or bytes(row.request_hash) != fingerprint:
@@ -78,6 +86,6 @@ async def claim(
 
 async def remember(conn: AsyncConnection, caller: str, key: str, result: dict[str, Any]) -> None:
     await conn.execute(
-        text("UPDATE idempotency_keys SET result = CAST(:result AS jsonb) WHERE caller = :caller AND key = :key"),
-        {"caller": caller, "key": key, "result": json.dumps(result)},
+        _REMEMBER,
+        {"this_caller": caller, "this_key": key, "result": result},
     )

@@ -3,16 +3,24 @@ webhooks), in the change's own transaction; jobs/outbox.py delivers them."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-_ENQUEUE = text("INSERT INTO outbox (kind, booking_id, payload) VALUES (:kind, :booking_id, CAST(:payload AS jsonb))")
+from models.booking import bookings, outbox
+
+# the values come from the parameters, by column name
+_ENQUEUE = insert(outbox)
 # events only partners' webhooks hear about (a ticket called, a no-show): nothing is written for the rest
-_ENQUEUE_FOR_PARTNER = text("""INSERT INTO outbox (kind, booking_id, payload)
-    SELECT :kind, id, CAST(:payload AS jsonb) FROM bookings WHERE id = :booking_id AND partner_id IS NOT NULL""")
+_ENQUEUE_FOR_PARTNER = insert(outbox).from_select(
+    ["kind", "booking_id", "payload"],
+    select(
+        bindparam("event_kind", type_=outbox.c.kind.type),
+        bookings.c.id,
+        bindparam("event_payload", type_=outbox.c.payload.type),
+    ).where(bookings.c.id == bindparam("event_booking_id"), bookings.c.partner_id.is_not(None)),
+)
 
 
 async def enqueue(
@@ -25,7 +33,8 @@ async def enqueue(
 ) -> None:
     """Written in the change's own transaction: a rolled-back change never notifies, a committed one always can.
     `partner_only`: only when a partner made the booking."""
-    await conn.execute(
-        _ENQUEUE_FOR_PARTNER if partner_only else _ENQUEUE,
-        {"kind": kind, "booking_id": booking_id, "payload": json.dumps(payload or {})},
-    )
+    if partner_only:
+        values = {"event_kind": kind, "event_booking_id": booking_id, "event_payload": payload or {}}
+        await conn.execute(_ENQUEUE_FOR_PARTNER, values)
+    else:
+        await conn.execute(_ENQUEUE, {"kind": kind, "booking_id": booking_id, "payload": payload or {}})
