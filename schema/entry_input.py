@@ -9,7 +9,6 @@ from typing import Annotated
 import strawberry
 
 from resolvers.availability.preferences import EntryRequest
-from resolvers.booking.citizen import CitizenInput as CitizenData
 from schema.booking.fields import CitizenInput
 
 
@@ -36,13 +35,12 @@ class EntryInput:
     )
 
     def request(self) -> EntryRequest:
-        person = self.citizen
         return EntryRequest(
             service_id=str(self.service_id),
             office_ids=[str(office) for office in self.office_ids] if self.office_ids is not None else None,
             from_date=self.date_from,
             to_date=self.date_to,
-            citizen=CitizenData(person.name, person.document_id, person.email, person.phone, person.locale),
+            citizen=self.citizen.data(),
             weekdays=self.weekdays,
             earliest=self.earliest,
             latest=self.latest,

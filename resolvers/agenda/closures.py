@@ -10,15 +10,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core import validation
 from core.errors import ValidationFailed
+from core.inputs import Id
 from models.accounts import Role
 from resolvers.accounts.viewer import Viewer
 from resolvers.agenda.records import ClosureRecord
 from resolvers.catalogue.lookups import require_office
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ClosureInput:
-    office_id: str | None
+    office_id: Id | None = None
     date: date
     reason: str | None = None
 

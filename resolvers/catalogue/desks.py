@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core import validation
 from core.errors import ValidationFailed
+from core.inputs import Id
 from models.accounts import Role
 from resolvers.accounts.viewer import Viewer
 from resolvers.catalogue.lookups import require_office, require_services
@@ -17,9 +18,9 @@ from resolvers.catalogue.records import DeskRecord
 
 @dataclass(frozen=True, slots=True)
 class DeskInput:
-    office_id: str
+    office_id: Id
     name: str
-    service_ids: list[str]
+    service_ids: list[Id]
 
 
 async def upsert_desk(conn: AsyncConnection, viewer: Viewer, data: DeskInput) -> DeskRecord:
