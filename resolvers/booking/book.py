@@ -9,7 +9,7 @@ from typing import Annotated
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from core.errors import InvalidStateError, LimitExceededError, NotFoundError, ValidationFailed
+from core.errors import InvalidStateError, InvalidStateReason, LimitExceededError, NotFoundError, ValidationFailed
 from core.inputs import Doc, Id, Mark
 from core.validation import optional_text, parse_id
 from models.accounts import Role
@@ -289,7 +289,9 @@ async def reschedule(
         if stored is not None:
             return await _replayed(conn, secret_key, stored)
     if booking.status is BookingStatus.PENDING:
-        raise InvalidStateError("Confirm this booking from the link mailed to you before moving it.", reason="PENDING")
+        raise InvalidStateError(
+            "Confirm this booking from the link mailed to you before moving it.", reason=InvalidStateReason.PENDING
+        )
     if booking.status is not BookingStatus.BOOKED:
         raise InvalidStateError(f"A {booking.status.value.lower().replace('_', ' ')} booking cannot be moved.")
     await _not_begun(conn, booking)

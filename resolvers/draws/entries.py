@@ -16,7 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from core.errors import InvalidStateError, LimitExceededError, NotFoundError, ValidationFailed
+from core.errors import InvalidStateError, InvalidStateReason, LimitExceededError, NotFoundError, ValidationFailed
 from core.validation import parse_id
 from models.catalogue import ReleasePolicy
 from models.draws import DrawEntryStatus
@@ -107,11 +107,13 @@ async def _open_draw(conn: AsyncConnection, service_id: int, policy: ReleasePoli
     if draw_id is not None:
         return int(draw_id)
     if policy is not ReleasePolicy.DRAW:
-        raise InvalidStateError("This procedure's seats are not drawn: book a free one.", reason="NOT_DRAWN", at=None)
+        raise InvalidStateError(
+            "This procedure's seats are not drawn: book a free one.", reason=InvalidStateReason.NOT_DRAWN, at=None
+        )
     opens = next_release(now)
     raise InvalidStateError(
         f"No draw is open for this procedure: the next opens at the release of {opens.isoformat()}.",
-        reason="DRAW_CLOSED",
+        reason=InvalidStateReason.DRAW_CLOSED,
         at=opens,
     )
 
