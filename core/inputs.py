@@ -26,4 +26,11 @@ class Doc:
     text: str
 
 
+@dataclass(frozen=True, slots=True)
+class Named:
+    """The field's name in the API, where it is not the field's own name camelCased."""
+
+    name: str
+
+
 Id = Annotated[str, Mark.ID]

@@ -1,11 +1,13 @@
 """GraphQL inputs derived from the operations' input dataclasses, so that each input is declared once (resolvers/).
 
     class OfficeInput(InputOf[offices.OfficeInput], description="..."):
-        "The GraphQL input of upsertOffice."
+        pass
 
-makes a strawberry input named like the class, with the dataclass's fields in its order, their types, defaults and
-descriptions (core/inputs.py `Doc`): `Id` becomes ID, a nested dataclass the input derived from it (derive it first),
-and a field marked NULL_MEANS_DEFAULT also takes null. A mutation hands its operation `input.data()`, the dataclass.
+makes a strawberry input named like the class, with the dataclass's fields in their order, types and defaults, and
+the marks of core/inputs.py: `Doc` a field's description, `Named` its name where not its own camelCased, `Id` the
+ID type, NULL_MEANS_DEFAULT a field that also takes null. A dataclass nested in a field (a citizen) becomes an input
+of its own, derived once and named like it. A mutation hands its operation `input.data()`: the dataclass, as the
+client gave it.
 """
 
 from __future__ import annotations
@@ -19,12 +21,12 @@ from typing import Annotated, Any, ClassVar, Generic, TypeVar, get_args, get_ori
 
 import strawberry
 
-from core.inputs import Doc, Mark
+from core.inputs import Doc, Mark, Named
 
 Data = TypeVar("Data")
 
-# each operation input's derived GraphQL input, for the fields of other inputs that nest it
-_DERIVED: dict[type, type[InputOf[Any]]] = {}
+# the inputs derived for dataclasses that other inputs nest (a citizen, opening hours), one for each, named like it
+_NESTED: dict[type, type[InputOf[Any]]] = {}
 
 
 class InputOf(Generic[Data]):
@@ -41,19 +43,17 @@ class InputOf(Generic[Data]):
             graphql_type = _graphql_type(hint)
             marks = _marks(hint)[1]
             doc = next((mark.text for mark in marks if isinstance(mark, Doc)), None)
+            name = next((mark.name for mark in marks if isinstance(mark, Named)), None)
             if Mark.NULL_MEANS_DEFAULT in marks:
                 graphql_type = graphql_type | None
                 cls._nulls_mean_default |= {field.name}
             annotations[field.name] = graphql_type
-            if field.default is not dataclasses.MISSING:
-                setattr(cls, field.name, strawberry.field(default=field.default, description=doc))
-            elif field.default_factory is not dataclasses.MISSING:
-                setattr(cls, field.name, strawberry.field(default_factory=field.default_factory, description=doc))
-            elif doc is not None:
-                setattr(cls, field.name, strawberry.field(description=doc))
+            default, factory = field.default, field.default_factory
+            setattr(
+                cls, field.name, strawberry.field(default=default, default_factory=factory, description=doc, name=name)
+            )
         cls.__annotations__ = annotations
         strawberry.input(cls, description=description)
-        _DERIVED[data_class] = cls
 
     def data(self) -> Data:
         """The operation's input, as the client gave it (a null that means the default left out)."""
@@ -101,11 +101,15 @@ def _graphql_type(hint: object) -> Any:
         (item,) = get_args(bare)
         return list[_graphql_type(item)]  # type: ignore[misc]
     if isinstance(bare, type) and dataclasses.is_dataclass(bare):
-        derived = _DERIVED.get(bare)
-        if derived is None:
-            raise TypeError(f"derive the input of {bare.__name__} before the inputs that hold it")
-        return derived
+        return _nested(bare)
     return bare
+
+
+def _nested(data_class: type[Any]) -> type[InputOf[Any]]:
+    if data_class not in _NESTED:
+        generic: Any = InputOf  # subscripted by a runtime class, which type checkers cannot follow
+        _NESTED[data_class] = types.new_class(data_class.__name__, (generic[data_class],))
+    return _NESTED[data_class]
 
 
 def _plain(value: object) -> object:

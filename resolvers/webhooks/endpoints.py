@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Annotated, Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.errors import InvalidStateError, NotFoundError, ValidationFailed
+from core.inputs import Doc, Id
 from core.validation import parse_id
-from models.notifications import WEBHOOK_EVENT_TYPES
+from models.notifications import WEBHOOK_EVENT_TYPES, WebhookEventType
 from notifications.webhooks.endpoints import stop_endpoint
 from notifications.webhooks.signing import endpoint_key, shown_secret
 from notifications.webhooks.urls import checked_url
@@ -28,14 +30,14 @@ _COLUMNS = "e.id, e.partner_id, p.name AS partner, e.url, e.event_types, e.activ
 
 @dataclass(frozen=True, slots=True)
 class EndpointInput:
-    url: str
-    event_types: list[str]
+    url: Annotated[str, Doc("http(s); never link-local or cloud-metadata addresses.")]
+    event_types: list[WebhookEventType]
     # the partner by ID or by the name issuePartnerKey gave it: one of the two
-    partner_id: str | None = None
-    partner: str | None = None
+    partner_id: Annotated[Id | None, Doc("This, or partner.")] = None
+    partner: Annotated[str | None, Doc("The partner's name as issuePartnerKey gave it.")] = None
 
 
-def _event_types(requested: list[str]) -> list[str]:
+def _event_types(requested: Sequence[str]) -> list[str]:
     unknown = sorted(set(requested) - set(WEBHOOK_EVENT_TYPES))
     if unknown:
         raise ValidationFailed("eventTypes", f"Unknown event type {unknown[0]!r}.")

@@ -7,7 +7,7 @@ from typing import Annotated
 import strawberry
 
 from resolvers.accounts import partners
-from resolvers.booking import book, citizen, confirmation, holds, lookup
+from resolvers.booking import book, confirmation, holds, lookup
 from resolvers.waitlist.offers import OfferTiming
 from schema.booking.challenge import challenge_gate
 from schema.booking.types import Booking, BookingConfirmation, PartnerKey, SlotHold
@@ -46,10 +46,6 @@ HoldResult = Annotated[
 # InvalidState.reason: CONFIRMATION_EXPIRED (too late: the seat went back on sale) or NOT_PENDING
 ConfirmResult = Annotated[Booking | NotFound | InvalidState, strawberry.union("ConfirmResult")]
 PartnerKeyResult = Annotated[PartnerKey | ValidationError | NotAllowed, strawberry.union("PartnerKeyResult")]
-
-
-class CitizenInput(InputOf[citizen.CitizenInput]):
-    pass
 
 
 class BookInput(InputOf[book.BookInput]):

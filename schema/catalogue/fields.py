@@ -19,10 +19,6 @@ ServiceResult = Annotated[Service | ValidationError | NotAllowed, strawberry.uni
 DeskResult = Annotated[Desk | ValidationError | NotFound | NotAllowed, strawberry.union("DeskResult")]
 
 
-class OpeningHoursInput(InputOf[offices.OpeningHoursInput]):
-    pass
-
-
 class OfficeInput(
     InputOf[offices.OfficeInput],
     description="Offices and services are upserted by slug: the same input twice changes nothing.",
