@@ -2,7 +2,7 @@
 """The two commands of the README, on a machine with nothing but Python 3.11+:
 
     python3 dev.py demo    # set up, load the demo city, serve it at http://127.0.0.1:8000/graphql
-    python3 dev.py test    # set up, then lint, type-check and run the whole test suite
+    python3 dev.py test    # set up, then lint, type-check, check the layers and run the whole test suite
 
 Set-up is a virtual environment in .venv with the project installed (`pip install -e ".[dev]"`),
 redone only when pyproject.toml changes. Extra arguments go to `main.py demo` or to pytest.
@@ -55,12 +55,14 @@ def test(extra: list[str]) -> int:
         [PYTHON, "-m", "ruff", "check", "."],
         [PYTHON, "-m", "ruff", "format", "--check", "."],
         [PYTHON, "-m", "mypy", "."],
+        [VENV / "bin" / "lint-imports"],  # the layers and no import cycles (pyproject.toml [tool.importlinter])
         [PYTHON, "-m", "pytest", *extra],
     ]
     if extra:  # a chosen subset of tests: skip the linters
         steps = steps[-1:]
     for step in steps:
-        print("+", " ".join(str(part) for part in step[1:]), flush=True)
+        shown = step[1:] if step[0] == PYTHON else [Path(step[0]).name, *step[1:]]
+        print("+", " ".join(str(part) for part in shown), flush=True)
         code = subprocess.run([str(part) for part in step], cwd=ROOT, check=False).returncode
         if code != 0:
             return code

@@ -21,6 +21,7 @@ import logging
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 from limits import RateLimitItem, RateLimitItemPerSecond, parse_many
 from redis.exceptions import RedisError
@@ -29,9 +30,22 @@ from core.metrics import RATE_LIMITED, RATE_LOCAL
 from core.rate_batch import CostBatch
 from core.rate_windows import Charge, MemoryWindows, RedisWindows, Verdict, Window
 from core.settings import Settings
-from resolvers.accounts.viewer import Viewer
 
 logger = logging.getLogger("turnero.ratelimit")
+
+
+class Credential(Protocol):
+    """What the limits need to know of the caller: the resolvers' Viewer, which this layer does not import."""
+
+    @property
+    def staff_user_id(self) -> int | None: ...
+    @property
+    def partner_id(self) -> int | None: ...
+    @property
+    def partner_cost_per_second(self) -> int | None: ...
+    @property
+    def device_id(self) -> int | None: ...
+
 
 LOGIN_FIELDS = frozenset({"login"})
 BOOKING_FIELDS = frozenset(
@@ -87,7 +101,7 @@ class RatePolicy:
         self.searches = parse_many(settings.rate_searches)
         self.cost_items: dict[int, RateLimitItem] = {}
 
-    def caller(self, viewer: Viewer, address: str) -> Caller:
+    def caller(self, viewer: Credential, address: str) -> Caller:
         if viewer.staff_user_id is not None:
             return Caller(f"staff:{viewer.staff_user_id}", True, self.rates["staff"])
         if viewer.partner_id is not None:
@@ -132,7 +146,7 @@ class RateLimiter:
         # are refused before a byte of GraphQL is parsed (server/limits_http.py)
         self.spent: dict[str, float] = {}
 
-    async def check(self, viewer: Viewer, address: str, cost: int, fields: Mapping[str, int]) -> Decision:
+    async def check(self, viewer: Credential, address: str, cost: int, fields: Mapping[str, int]) -> Decision:
         caller = self.policy.caller(viewer, address)
         named = self.policy.charges(caller, address, max(cost, 0), fields)
         charges = [charge for _, charge in named]

@@ -1,6 +1,6 @@
 """Telling people what happened: the outbox delivery job.
 
-Delivery claims a batch (notifications/outbox.py), fans each row out to the partner's webhook
+Delivery claims a batch (resolvers/outbox/claims.py), fans each row out to the partner's webhook
 deliveries in the claim's own transaction, then sends the mails concurrently, each settled on its own:
 one unreachable address or a dead SMTP server never holds up the rest of the queue.
 """
@@ -15,10 +15,11 @@ from datetime import timedelta
 
 from core.runtime import AppState
 from jobs.context import JobContext, state
-from notifications import outbox
-from notifications.mail.compose import compose
 from notifications.mail.transport import Mailer, mailer
-from notifications.webhooks.fanout import fan_out
+from notifications.outbox import OutboxRow
+from resolvers.outbox import claims
+from resolvers.outbox.mail import compose
+from resolvers.webhooks.fanout import fan_out
 
 logger = logging.getLogger("turnero.jobs")
 
@@ -29,7 +30,7 @@ CONCURRENT_SENDS = 8
 RUN_SECONDS = 60
 
 
-async def _deliver(app: AppState, out: Mailer, row: outbox.OutboxRow, gate: asyncio.Semaphore) -> str:
+async def _deliver(app: AppState, out: Mailer, row: OutboxRow, gate: asyncio.Semaphore) -> str:
     settings = app.settings
     async with gate:
         try:
@@ -39,7 +40,7 @@ async def _deliver(app: AppState, out: Mailer, row: outbox.OutboxRow, gate: asyn
                 await out.send(message)
         except Exception as error:  # any failure is retried: the row is the record, nothing is lost
             async with app.engine.begin() as conn:
-                status = await outbox.mark_failed(
+                status = await claims.mark_failed(
                     conn,
                     row,
                     f"{type(error).__name__}: {error}",
@@ -49,7 +50,7 @@ async def _deliver(app: AppState, out: Mailer, row: outbox.OutboxRow, gate: asyn
             logger.warning("outbox %s (%s) attempt %d failed: %r", row.id, row.kind, row.attempts, error)
             return status
         async with app.engine.begin() as conn:
-            await outbox.mark_sent(conn, row.id)
+            await claims.mark_sent(conn, row.id)
         return "SENT"
 
 
@@ -71,7 +72,7 @@ async def deliver_outbox(ctx: JobContext) -> dict[str, int]:
 async def _deliver_batch(app: AppState, out: Mailer, gate: asyncio.Semaphore, report: Counter[str]) -> bool:
     """Claims and sends one batch; whether a full batch was claimed (more may be due)."""
     async with app.engine.begin() as conn:
-        rows = await outbox.claim(conn, BATCH, timedelta(seconds=app.settings.delivery_lease_seconds))
+        rows = await claims.claim(conn, BATCH, timedelta(seconds=app.settings.delivery_lease_seconds))
         for row in rows:
             report["webhooks"] += await fan_out(conn, row)
     for status in await asyncio.gather(*(_deliver(app, out, row, gate) for row in rows)):

@@ -4,7 +4,7 @@ action also by keyboard (Tab/Enter, Escape goes back); any screen but the start 
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from textual import on
 from textual.app import ComposeResult
@@ -24,10 +24,8 @@ class KioskScreen(Screen[None]):
 
     @property
     def kiosk(self) -> KioskApp:
-        from kiosk_client.app import KioskApp
-
-        assert isinstance(self.app, KioskApp)
-        return self.app
+        # only KioskApp pushes these screens; app.py imports this module, so no import back at run time
+        return cast("KioskApp", self.app)
 
     def t(self, key: str, **values: object) -> str:
         return self.kiosk.t(key, **values)

@@ -1,17 +1,13 @@
-"""The contract's UserError types, and the one place where domain errors become them."""
+"""The contract's UserError types, and the one place where domain errors become them (the runners in
+schema/operation.py call `to_user_error`)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any, TypeVar
 
 import strawberry
-from graphql import GraphQLError
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.errors import (
-    BadRequest,
     DomainError,
     InvalidStateError,
     InvalidStateReason,
@@ -27,7 +23,6 @@ from resolvers.booking.seats import ALTERNATIVES
 from schema.agenda.types import Slot
 from schema.booking.challenge import Challenge
 from schema.bounds import ListBound
-from schema.context import Info
 
 # the contract has no InvalidState.reason, so the schema may name its words; UserError.code stays a String there
 strawberry.enum(InvalidStateReason, description="Which state an InvalidState refers to.")
@@ -115,55 +110,3 @@ def to_user_error(error: DomainError) -> UserError:
         QueueEmptyError: QueueEmpty,
     }
     return kinds[type(error)](code=error.code, message=error.message)
-
-
-Record = TypeVar("Record")
-
-
-async def run_mutation(
-    info: Info,
-    operation: Callable[[AsyncConnection], Awaitable[Record]],
-    present: Callable[[Record], Any],
-    after: Callable[[Record], Awaitable[None]] | None = None,
-) -> Any:
-    """One transaction per mutation, committed at the edge; a domain error rolls it all back.
-
-    Returns the presented record or the UserError; `Any` because each mutation's union names the
-    errors its operation may raise, which the type system cannot follow through the callable.
-    """
-    try:
-        async with info.context.state.engine.begin() as conn:
-            record = await operation(conn)
-    except DomainError as error:
-        return to_user_error(error)
-    if after is not None:
-        await after(record)  # after commit only: a rolled-back change never announces anything
-    return present(record)
-
-
-Read = TypeVar("Read")
-
-
-async def run_query(info: Info, operation: Callable[[AsyncConnection], Awaitable[Read]]) -> Read:
-    """A read on its own pooled connection; a meaningless argument or a refusal becomes a top-level error
-    (queries have no result unions to carry them)."""
-    try:
-        async with info.context.state.engine.connect() as conn:
-            return await operation(conn)
-    except BadRequest as error:
-        raise GraphQLError(str(error), extensions={"code": "BAD_REQUEST", "field": error.field}) from None
-    except DomainError as error:
-        raise GraphQLError(str(error), extensions={"code": error.code}) from None
-
-
-async def run_read(
-    info: Info, operation: Callable[[AsyncConnection], Awaitable[Read]], present: Callable[[Read], Any]
-) -> Any:
-    """A read whose field has a result union: a refusal or bad filter becomes its UserError (ValidationError
-    naming the field, NotAllowed), like a mutation's, instead of a top-level error."""
-    try:
-        async with info.context.state.engine.connect() as conn:
-            record = await operation(conn)
-    except DomainError as error:
-        return to_user_error(error)
-    return present(record)

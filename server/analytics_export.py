@@ -18,18 +18,19 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import text
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
-from core.errors import AuthenticationFailed, DomainError, NotAllowedError, ValidationFailed
+from core.errors import AuthenticationFailed, DomainError, ValidationFailed
 from core.runtime import AppState
 from notifications.mail.ics import Appointment, calendar_of
 from resolvers.accounts.viewer import Viewer
 from resolvers.analytics.day_sheet import DaySheet, day_sheet
 from resolvers.analytics.stats import Grouping, StatsFilter, StatsRowRecord, check_filter, stats_rows
-from server.graphql_view import Unavailable, viewer_for
+from resolvers.catalogue.names import catalogue_names
+from server.errors_http import Unavailable, refusal
+from server.graphql_view import viewer_for
 
 COLUMNS = (
     "total",
@@ -70,11 +71,12 @@ COLUMNS = (
 )
 
 
-def _error(status: int, code: str, message: str, field: str | None = None) -> JSONResponse:
-    body: dict[str, Any] = {"error": {"code": code, "message": message}}
-    if field:
-        body["error"]["field"] = field
-    return JSONResponse(body, status_code=status)
+def _error(error: AuthenticationFailed | Unavailable | DomainError) -> JSONResponse:
+    answer = refusal(error)
+    body: dict[str, Any] = {"error": {"code": answer.code, "message": answer.message}}
+    if answer.field:
+        body["error"]["field"] = answer.field
+    return JSONResponse(body, status_code=answer.status)
 
 
 def _safe(value: object) -> object:
@@ -124,16 +126,8 @@ async def _guarded(request: Request, handle: Callable[[AppState, Viewer], Awaita
     try:
         viewer = await viewer_for(state, request.headers.get("authorization"))
         return await handle(state, viewer)
-    except AuthenticationFailed as error:
-        return _error(401, "UNAUTHENTICATED", str(error))
-    except Unavailable:
-        return _error(503, "SERVICE_UNAVAILABLE", "The database is not reachable right now; try again shortly.")
-    except ValidationFailed as error:
-        return _error(400, error.code, error.message, error.field)
-    except NotAllowedError as error:
-        return _error(403, error.code, error.message)
-    except DomainError as error:
-        return _error(400, error.code, error.message)
+    except (AuthenticationFailed, Unavailable, DomainError) as error:
+        return _error(error)
 
 
 def _row(record: StatsRowRecord, offices: dict[int, str], services: dict[int, str]) -> list[object]:
@@ -177,8 +171,7 @@ async def stats_csv(request: Request) -> Response:
         data = _stats_filter(request)
         async with state.engine.connect() as conn:
             query = await check_filter(conn, viewer, data)  # refusals before the first byte is sent
-            offices: dict[int, str] = {r[0]: r[1] for r in await conn.execute(text("SELECT id, name FROM offices"))}
-            services: dict[int, str] = {r[0]: r[1] for r in await conn.execute(text("SELECT id, name FROM services"))}
+            names = await catalogue_names(conn)
 
         async def lines() -> AsyncIterator[str]:
             yield _csv_line(COLUMNS)
@@ -187,7 +180,7 @@ async def stats_csv(request: Request) -> Response:
                 contextlib.aclosing(stats_rows(conn, query, state.engine)) as records,
             ):
                 async for record in records:
-                    yield _csv_line(_row(record, offices, services))
+                    yield _csv_line(_row(record, names.offices, names.services))
 
         name = f"turnero-stats-{data.date_from}-{data.date_to}.csv"
         return StreamingResponse(

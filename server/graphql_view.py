@@ -21,6 +21,7 @@ from dataloaders import Loaders
 from resolvers.accounts.sessions import authenticate
 from resolvers.accounts.viewer import ANONYMOUS, Viewer
 from schema.context import Context
+from server.errors_http import Unavailable, refusal
 from server.limits_http import RequestTooLarge, TextLimits
 from server.transport_ws import QueueFeedHandler
 from server.ws_limits import LegacyProtocolRefused, connection_authorization
@@ -29,10 +30,6 @@ from server.ws_limits import LegacyProtocolRefused, connection_authorization
 def client_address(connection: HTTPConnection) -> str:
     """The caller's address: the TCP peer, or what a trusted proxy said (uvicorn's FORWARDED_ALLOW_IPS)."""
     return connection.client.host if connection.client is not None else "unknown"
-
-
-class Unavailable(Exception):
-    pass
 
 
 def bearer_token(value: str | None) -> str | None:
@@ -83,18 +80,13 @@ class TurneroGraphQL(GraphQL[Context, None]):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
             await super().__call__(scope, receive, send)
-        except AuthenticationFailed as error:
+        except (AuthenticationFailed, Unavailable) as error:
             if scope["type"] != "http":
                 raise
-            await _error_response(401, str(error), "UNAUTHENTICATED")(scope, receive, send)
+            answer = refusal(error)
+            await _error_response(answer.status, answer.message, answer.code)(scope, receive, send)
         except RequestTooLarge as error:
             await _error_response(error.status, error.message, error.code)(scope, receive, send)
-        except Unavailable:
-            if scope["type"] != "http":
-                raise
-            await _error_response(
-                503, "The database is not reachable right now; try again shortly.", "SERVICE_UNAVAILABLE"
-            )(scope, receive, send)
 
     async def parse_http_body(self, request: AsyncHTTPRequestAdapter) -> GraphQLRequestData | list[GraphQLRequestData]:
         parsed = await super().parse_http_body(request)

@@ -21,39 +21,26 @@ from collections.abc import AsyncIterator, Awaitable
 from typing import Any, cast
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy import text
 from starlette.requests import Request
 from starlette.responses import Response
 
 from core.metrics import JOB_FAILURES, JOB_FAILURES_KEY, OUTBOX, OUTBOX_DUE, POOL, REGISTRY, SUBSCRIBERS, WEBHOOKS
 from core.runtime import AppState
+from resolvers.outbox.depths import depths
 from server.graphql_view import client_address
 
 logger = logging.getLogger("turnero.metrics")
-
-_DEPTHS = text("""
-    SELECT 'outbox' AS source, status, count(*) AS n FROM outbox GROUP BY status
-    UNION ALL
-    SELECT 'webhooks', status, count(*) FROM webhook_deliveries GROUP BY status
-    UNION ALL
-    SELECT 'due', 'PENDING', count(*) FROM outbox WHERE status = 'PENDING' AND next_attempt_at <= now()
-""")
 
 
 async def refresh_shared_gauges(state: AppState) -> None:
     """The gauges every process reports alike, read from PostgreSQL and Redis."""
     async with state.engine.connect() as conn:
-        rows = (await conn.execute(_DEPTHS)).mappings().all()
-    for status in ("PENDING", "SENT", "FAILED"):
-        OUTBOX.labels(status).set(0)
-        WEBHOOKS.labels(status).set(0)
-    for row in rows:
-        if row["source"] == "outbox":
-            OUTBOX.labels(row["status"]).set(row["n"])
-        elif row["source"] == "webhooks":
-            WEBHOOKS.labels(row["status"]).set(row["n"])
-        else:
-            OUTBOX_DUE.set(row["n"])
+        found = await depths(conn)
+    for status, count in found.outbox.items():
+        OUTBOX.labels(status).set(count)
+    for status, count in found.webhooks.items():
+        WEBHOOKS.labels(status).set(count)
+    OUTBOX_DUE.set(found.outbox_due)
     # redis-py's stubs type hgetall for sync and async clients at once
     failures: dict[Any, Any] = await cast(Awaitable[dict[Any, Any]], state.redis.hgetall(JOB_FAILURES_KEY))
     for job, count in failures.items():

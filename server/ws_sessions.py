@@ -17,11 +17,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from typing import Protocol
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry.http.async_base_view import AsyncWebSocketAdapter
 
-from resolvers.accounts.viewer import Viewer
+from resolvers.accounts.credentials import Credential, credential, ended_credentials
 from schema.context import Context
 
 CHECK_EVERY_SECONDS = 2.0
@@ -42,34 +41,7 @@ class Handler(Protocol):
         """Cancels its running operations, so that none sends on the socket once it is closed."""
 
 
-# a credential as the statement below names it: ("session" | "device" | "partner_key", row id)
-Credential = tuple[str, int]
-
-_ENDED = text("""
-    SELECT 'session' AS kind, c.id FROM unnest(CAST(:sessions AS bigint[])) AS c(id)
-    WHERE NOT EXISTS (
-        SELECT 1 FROM staff_sessions s JOIN staff_users u ON u.id = s.staff_user_id
-        WHERE s.id = c.id AND s.expires_at > now() AND u.disabled_at IS NULL)
-    UNION ALL
-    SELECT 'device', c.id FROM unnest(CAST(:devices AS bigint[])) AS c(id)
-    WHERE NOT EXISTS (SELECT 1 FROM device_tokens d WHERE d.id = c.id AND d.revoked_at IS NULL)
-    UNION ALL
-    SELECT 'partner_key', c.id FROM unnest(CAST(:partner_keys AS bigint[])) AS c(id)
-    WHERE NOT EXISTS (SELECT 1 FROM partner_keys k WHERE k.id = c.id AND k.revoked_at IS NULL)
-""")
-
 logger = logging.getLogger("turnero.ws_sessions")
-
-
-def credential(viewer: Viewer) -> Credential | None:
-    """What a socket's viewer authenticated with; None for anonymous callers, who have nothing to end."""
-    if viewer.session_id is not None:
-        return ("session", viewer.session_id)
-    if viewer.device_id is not None:
-        return ("device", viewer.device_id)
-    if viewer.partner_key_id is not None:
-        return ("partner_key", viewer.partner_key_id)
-    return None
 
 
 class SocketWatcher:
@@ -106,16 +78,9 @@ class SocketWatcher:
                 held.setdefault(found, []).append(handler)
         if not held:
             return 0
-        ids: dict[str, list[int]] = {"session": [], "device": [], "partner_key": []}
-        for kind, number in held:
-            ids[kind].append(number)
         async with self.engine.connect() as conn:
-            ended = (
-                await conn.execute(
-                    _ENDED, {"sessions": ids["session"], "devices": ids["device"], "partner_keys": ids["partner_key"]}
-                )
-            ).all()
-        closing = [handler for kind, number in ended for handler in held[(kind, number)]]
+            ended = await ended_credentials(conn, held)
+        closing = [handler for found in ended for handler in held[found]]
         for handler in closing:
             await _close(handler)
         return len(closing)

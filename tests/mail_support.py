@@ -10,8 +10,8 @@ from sqlalchemy import text
 
 from core.runtime import AppState
 from core.settings import Settings
-from notifications.mail.compose import compose
 from notifications.outbox import OutboxRow
+from resolvers.outbox.mail import compose
 
 
 async def outbox_rows(state: AppState, kind: str) -> list[OutboxRow]:

@@ -20,10 +20,10 @@ from sqlalchemy import text
 from core.runtime import AppState
 from core.settings import Settings
 from jobs.draws import run_draws
-from notifications.mail.compose import compose
 from notifications.outbox import OutboxRow
 from resolvers.draws.assignment import assign
 from resolvers.draws.replay import inputs, replay
+from resolvers.outbox.mail import compose
 from tests.booking_support import BOOK, ZONE, scalar
 from tests.conftest import TESTS_MAX_QUERY_COST
 from tests.hold_support import HOLD

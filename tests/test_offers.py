@@ -20,8 +20,8 @@ from core.runtime import AppState
 from core.settings import Settings
 from jobs.context import JobContext
 from jobs.waitlist import expire_offers
-from notifications.mail.compose import compose
 from notifications.outbox import OutboxRow
+from resolvers.outbox.mail import compose
 from tests.booking_support import CANCEL, RESCHEDULE, ZONE, book, bookable_slots, citizen, scalar
 from tests.browser_support import PHONE
 from tests.conftest import TESTS_MAX_QUERY_COST

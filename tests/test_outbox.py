@@ -10,7 +10,8 @@ from sqlalchemy import text
 from core.runtime import AppState
 from jobs.context import JobContext
 from jobs.housekeeping import prune, queue_reminders
-from notifications import outbox
+from notifications.outbox import backoff
+from resolvers.outbox import claims as outbox
 from tests.booking_support import CANCEL, RESCHEDULE, book, bookable_slots, scalar
 from tests.support import Api
 
@@ -76,8 +77,8 @@ async def test_failures_back_off_then_give_up_with_the_last_error(state: AppStat
     async with state.engine.begin() as conn:
         await conn.execute(text("UPDATE outbox SET next_attempt_at = now()"))
         assert await outbox.claim(conn, 1) == []  # FAILED stays for an admin, never retried by itself
-    assert [outbox.backoff(n).total_seconds() for n in (1, 2, 3, 4)] == [30, 60, 120, 240]
-    assert outbox.backoff(40) == timedelta(hours=6)
+    assert [backoff(n).total_seconds() for n in (1, 2, 3, 4)] == [30, 60, 120, 240]
+    assert backoff(40) == timedelta(hours=6)
 
 
 async def test_reminders_are_queued_once_for_open_bookings_entering_the_window(

@@ -17,8 +17,8 @@ from sqlalchemy import text
 from core.runtime import AppState
 from core.settings import Settings
 from jobs.confirmations import expire_unconfirmed
-from notifications.mail.compose import compose
 from notifications.outbox import OutboxRow
+from resolvers.outbox.mail import compose
 from tests.booking_support import CANCEL, RESCHEDULE, ZONE, bookable_slots, citizen, scalar
 from tests.processes import at_once
 from tests.queue_support import front_desk

@@ -15,11 +15,12 @@ from sqlalchemy import text
 
 from core.runtime import AppState
 from jobs import webhooks
-from notifications import outbox
-from notifications.webhooks.delivery import DeliveryReport, deliver_due
-from notifications.webhooks.fanout import fan_out
+from jobs.webhooks import deliver_due
+from notifications.webhooks.delivery import DeliveryReport
 from notifications.webhooks.retry_after import retry_after
+from resolvers.outbox import claims as outbox
 from resolvers.queue.sweep import sweep_no_shows
+from resolvers.webhooks.fanout import fan_out
 from tests.booking_support import CANCEL, book, bookable_slots, citizen, scalar
 from tests.queue_support import booking_due_in, front_desk, ticket_pk
 from tests.support import Api

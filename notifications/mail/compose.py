@@ -1,4 +1,5 @@
-"""From an outbox row to the citizen's e-mail, or None when the row tells the citizen nothing by mail.
+"""From an outbox row and what it is about to the citizen's e-mail, or None when the row tells the citizen
+nothing by mail. resolvers/outbox/mail.py reads what a mail says and hands it over here.
 
 A mail describes the booking as it is when the mail is composed, not as it was when the row was written:
 a retried row never sends stale times. Mails about an appointment still to come (confirmation, change,
@@ -9,19 +10,17 @@ browsers never send to a server.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
+from core.manage_tokens import manage_token
 from core.settings import Settings
 from core.validation import control_character
 from models.booking import BookingStatus
-from notifications.mail.draws import KIND as DRAW_RESULT
-from notifications.mail.draws import compose_draw_result
-from notifications.mail.facts import BookingFacts, booking_facts
+from notifications.mail.facts import BookingFacts
 from notifications.mail.ics import Appointment, calendar_file
 from notifications.mail.message import (
     CalendarAttachment,
@@ -32,11 +31,7 @@ from notifications.mail.message import (
 )
 from notifications.mail.qr import qr_png
 from notifications.mail.render import language, local_date_and_time, render, render_text
-from notifications.mail.waitlist import TEMPLATE_BY_KIND as WAITLIST_TEMPLATE_BY_KIND
-from notifications.mail.waitlist import compose_waitlist
 from notifications.outbox import OutboxRow
-from resolvers.booking.codes import manage_token
-from resolvers.feedback.request import request_feedback
 
 # outbox kinds that become a mail, and the template each uses; other kinds (ticket.called, booking.no_show)
 # are for partners' webhooks only; the waitlist's kinds name an entry, not a booking (notifications/mail/waitlist.py)
@@ -55,35 +50,49 @@ _UPCOMING = frozenset({"confirmation", "change", "reminder"})
 _WITH_CALENDAR = frozenset({"confirmation", "change"})
 
 
-async def compose(conn: AsyncConnection, settings: Settings, row: OutboxRow) -> EmailMessage | None:
-    if row.kind in WAITLIST_TEMPLATE_BY_KIND:
-        return await compose_waitlist(conn, settings, row)
-    if row.kind == DRAW_RESULT:
-        return await compose_draw_result(conn, settings, row)
+@dataclass(frozen=True, slots=True)
+class BookingMail:
+    """Which mail an outbox row about a booking asks for; ticket_id for the feedback mail of a visit."""
+
+    template: str
+    booking_id: int
+    ticket_id: int | None
+
+
+def booking_mail(row: OutboxRow) -> BookingMail | None:
     template = TEMPLATE_BY_KIND.get(row.kind)
     if template is None or row.booking_id is None:
         return None
     ticket_id = _ticket_id(row) if template == "feedback" else None
     if template == "feedback" and ticket_id is None:
         return None
-    facts = await booking_facts(conn, row.booking_id, ticket_id)
-    if facts is None or not facts.citizen_email or control_character(facts.citizen_email):
-        return None  # no address to write to (a broken one is no better: it would fail every retry)
-    if template in _UPCOMING and not _upcoming(facts):
-        return None
-    if template == "confirmation_request" and not _awaiting_confirmation(facts):
-        return None  # confirmed, cancelled or lapsed before the mail left: a stale link helps nobody
+    return BookingMail(template, row.booking_id, ticket_id)
+
+
+def still_worth_sending(mail: BookingMail, facts: BookingFacts) -> bool:
+    """Whether the booking, as it is now, still warrants the mail."""
+    if not facts.citizen_email or control_character(facts.citizen_email):
+        return False  # no address to write to (a broken one is no better: it would fail every retry)
+    if mail.template in _UPCOMING and not _upcoming(facts):
+        return False
+    # confirmed, cancelled or lapsed before the mail left: a stale link helps nobody
+    return mail.template != "confirmation_request" or _awaiting_confirmation(facts)
+
+
+def compose_booking(
+    settings: Settings, mail: BookingMail, row: OutboxRow, facts: BookingFacts, feedback_token: str | None
+) -> EmailMessage:
+    """A mail still worth sending; feedback_token for the feedback mail, the visit's link."""
+    template = mail.template
+    assert facts.citizen_email is not None, "still_worth_sending checked the address"
     lang = language(facts.citizen_locale)
     values = _values(settings, facts, lang) | _from_payload(row.payload, facts.timezone, lang)
     image = None
     if template in _UPCOMING:
         image = InlineImage(new_content_id(settings), qr_png(facts.code))
         values |= {"qr_cid": image.content_id, "manage_url": manage_url(settings, facts)}
-    if ticket_id is not None:
-        token = await request_feedback(conn, settings.secret_key, ticket_id)
-        if token is None:
-            return None
-        values["feedback_url"] = f"{_base_url(settings)}/feedback#token={token}"
+    if feedback_token is not None:
+        values["feedback_url"] = f"{_base_url(settings)}/feedback#token={feedback_token}"
     if template == "confirmation_request":
         assert facts.confirm_by is not None
         confirm_date, confirm_time = local_date_and_time(facts.confirm_by, facts.timezone, lang)

@@ -4,11 +4,9 @@ names the entry in its payload (`draw_entry_id`)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from email.message import EmailMessage
 from typing import Any
-
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.settings import Settings
 from core.validation import control_character
@@ -20,26 +18,14 @@ from notifications.outbox import OutboxRow
 KIND = "draw.result"
 TEMPLATE_BY_STATUS = {"WON": "draw_won", "WAITLISTED": "draw_waitlisted"}
 
-_ENTRY = text("""
-    SELECT e.status::text AS status, e.citizen_name, e.citizen_email, e.citizen_locale, e.manage_nonce,
-           e.waitlist_entry_id, b.code, b.status::text AS booking_status,
-           sl.starts_at, o.name AS office_name, o.address AS office_address,
-           o.timezone, s.name AS service_name
-    FROM draw_entries e
-    JOIN draws d ON d.id = e.draw_id
-    JOIN services s ON s.id = d.service_id
-    LEFT JOIN bookings b ON b.id = e.booking_id
-    LEFT JOIN slots sl ON sl.id = e.slot_id
-    LEFT JOIN offices o ON o.id = sl.office_id
-    WHERE e.id = :id
-""")
 
-
-async def compose_draw_result(conn: AsyncConnection, settings: Settings, row: OutboxRow) -> EmailMessage | None:
+def draw_entry_id(row: OutboxRow) -> int | None:
     entry_id = row.payload.get("draw_entry_id")
-    if not isinstance(entry_id, int):
-        return None
-    entry = (await conn.execute(_ENTRY, {"id": entry_id})).mappings().first()
+    return entry_id if isinstance(entry_id, int) else None
+
+
+def compose_draw_result(settings: Settings, entry: Mapping[Any, Any] | None) -> EmailMessage | None:
+    """entry: the draw entry as it is now (resolvers/outbox/mail.py reads it), None when it is gone."""
     if entry is None or not entry["citizen_email"] or control_character(entry["citizen_email"]):
         return None
     template = TEMPLATE_BY_STATUS.get(entry["status"])

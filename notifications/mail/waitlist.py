@@ -4,32 +4,19 @@ in its payload (`waitlist_entry_id`); like booking mails, the mail says what the
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from typing import Any
 
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection
-
+from core.manage_tokens import manage_token
 from core.settings import Settings
 from core.validation import control_character
 from notifications.mail.message import build_message
 from notifications.mail.render import language, local_date_and_time, render
 from notifications.outbox import OutboxRow
-from resolvers.booking.codes import manage_token
 
 TEMPLATE_BY_KIND = {"waitlist.offer": "offer", "waitlist.offer_expired": "offer_expired"}
-
-_ENTRY = text("""
-    SELECT w.id, w.status::text AS status, w.citizen_name, w.citizen_email, w.citizen_locale, w.manage_nonce,
-           w.offer_expires_at, sl.starts_at, o.name AS office_name, o.address AS office_address, o.timezone,
-           s.name AS service_name
-    FROM waitlist_entries w
-    JOIN services s ON s.id = w.service_id
-    LEFT JOIN slots sl ON sl.id = w.offer_slot_id
-    LEFT JOIN offices o ON o.id = sl.office_id
-    WHERE w.id = :id
-""")
 
 
 def waitlist_url(settings: Settings, entry_id: int, nonce: bytes) -> str:
@@ -38,12 +25,16 @@ def waitlist_url(settings: Settings, entry_id: int, nonce: bytes) -> str:
     return f"{settings.public_url.rstrip('/')}/waitlist#id={entry_id}&token={token}"
 
 
-async def compose_waitlist(conn: AsyncConnection, settings: Settings, row: OutboxRow) -> EmailMessage | None:
-    template = TEMPLATE_BY_KIND[row.kind]
+def waitlist_entry_id(row: OutboxRow) -> int | None:
     entry_id = row.payload.get("waitlist_entry_id")
-    if not isinstance(entry_id, int):
-        return None
-    entry = (await conn.execute(_ENTRY, {"id": entry_id})).mappings().first()
+    return entry_id if isinstance(entry_id, int) else None
+
+
+def compose_waitlist(
+    settings: Settings, row: OutboxRow, entry_id: int, entry: Mapping[Any, Any] | None
+) -> EmailMessage | None:
+    """entry: the entry as it is now (resolvers/outbox/mail.py reads it), None when it is gone."""
+    template = TEMPLATE_BY_KIND[row.kind]
     if entry is None or not entry["citizen_email"] or control_character(entry["citizen_email"]):
         return None
     if entry["starts_at"] is None:

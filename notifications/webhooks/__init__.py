@@ -1,8 +1,8 @@
-"""Signed webhooks to partner systems (Standard Webhooks).
+"""Signed webhooks to partner systems (Standard Webhooks): what partners are told and how it is sent.
 
-The outbox job fans each outbox row out into webhook deliveries (`fanout.py`, in the claim's transaction);
-`delivery.py` sends them, signed (`signing.py`), and logs every try. `urls.py` keeps endpoints away from
-link-local and cloud-metadata addresses, at registration and again at each send. `endpoints.py` stops an
-endpoint (an administrator's decision, or its server answering 410 Gone); `retry_after.py` reads the delay
-an endpoint asks for when it is overloaded.
+`events.py` says which outbox kinds partners hear about and builds the body; `delivery.py` posts one delivery,
+signed (`signing.py`), within one deadline; `urls.py` keeps endpoints away from link-local and cloud-metadata
+addresses, at registration and again at each send; `retry_after.py` reads the delay an endpoint asks for
+when it is overloaded. The rows behind them (fanning an outbox row out into deliveries, claiming and
+settling them, stopping an endpoint) are in resolvers/webhooks/; the job that sends them is jobs/webhooks.py.
 """

@@ -11,17 +11,20 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.errors import InvalidStateError, InvalidStateReason, LimitExceededError, NotFoundError, ValidationFailed
 from core.inputs import Doc, Id, Mark
+from core.manage_tokens import manage_token, manage_token_hash, new_nonce
 from core.validation import optional_text, parse_id
 from models.accounts import Role
 from models.booking import ACTIVE_STATUSES, OPEN_STATUSES, BookingStatus, Channel
+from resolvers import idempotency
 from resolvers.accounts.viewer import Viewer
 from resolvers.agenda.records import SlotRecord
-from resolvers.booking import confirmation, history, idempotency, identity, lookup, party, seats
+from resolvers.booking import confirmation, history, identity, lookup, party, seats
 from resolvers.booking.access import RESERVED_CHANNELS, booking_channel, may_use_reserved
 from resolvers.booking.challenge import Gate
 from resolvers.booking.citizen import Citizen, CitizenInput, citizen, columns
-from resolvers.booking.codes import hold_token_hash, manage_token, manage_token_hash, new_code, new_nonce
+from resolvers.booking.codes import hold_token_hash, new_code
 from resolvers.booking.records import BOOKING_COLUMNS, BookingRecord, ConfirmationRecord
+from resolvers.outbox.enqueue import enqueue
 from resolvers.waitlist.offers import OfferTiming, pass_on
 
 CODE_ATTEMPTS = 10
@@ -326,7 +329,7 @@ async def reschedule(
     )
     note = f"moved from {booking.starts_at.isoformat()} (office {booking.office_id}) to {taken.starts_at.isoformat()}"
     await history.record_event(conn, booking.id, BookingStatus.BOOKED, _actor_channel(viewer), viewer.caller, note)
-    await history.enqueue(conn, "booking.change", booking.id, {"previous_starts_at": booking.starts_at.isoformat()})
+    await enqueue(conn, "booking.change", booking.id, {"previous_starts_at": booking.starts_at.isoformat()})
     if idempotency_key is not None:
         await idempotency.remember(conn, scope, idempotency_key, {"booking_id": booking.id})
     return ConfirmationRecord(
@@ -363,5 +366,5 @@ async def cancel(
     await conn.execute(text("UPDATE bookings SET status = 'CANCELLED' WHERE id = :id"), {"id": booking.id})
     await party.free_seats(conn, booking.slot_id, booking.party_size, timing)
     await history.record_event(conn, booking.id, BookingStatus.CANCELLED, _actor_channel(viewer), viewer.caller, reason)
-    await history.enqueue(conn, "booking.cancellation", booking.id, {"reason": reason})
+    await enqueue(conn, "booking.cancellation", booking.id, {"reason": reason})
     return await lookup.by_id(conn, booking.id)

@@ -1,8 +1,8 @@
-"""Booking codes people can read over the phone, and manage tokens only the citizen holds."""
+"""Booking codes people can read over the phone, and the hold tokens of held seats (manage tokens:
+core/manage_tokens.py)."""
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import secrets
@@ -10,7 +10,6 @@ import secrets
 # no 0/O, 1/I/L: a code read aloud or typed at a kiosk has one reading
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 8
-NONCE_BYTES = 16
 
 
 def new_code() -> str:
@@ -20,20 +19,6 @@ def new_code() -> str:
 def normalise_code(value: str) -> str:
     """Codes are typed by hand: case, spaces and dashes do not matter."""
     return value.strip().upper().replace(" ", "").replace("-", "")
-
-
-def new_nonce() -> bytes:
-    return secrets.token_bytes(NONCE_BYTES)
-
-
-def manage_token(secret_key: bytes, nonce: bytes) -> str:
-    """256 bits derived from the booking's random nonce: re-derivable for idempotent replays, never stored."""
-    digest = hmac.new(secret_key, b"manage:" + nonce, hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
-
-
-def manage_token_hash(secret_key: bytes, token: str) -> bytes:
-    return hmac.new(secret_key, b"manage-hash:" + token.encode(), hashlib.sha256).digest()
 
 
 def new_hold_token() -> str:

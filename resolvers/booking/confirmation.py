@@ -16,6 +16,7 @@ from core.errors import InvalidStateError, InvalidStateReason, NotFoundError
 from models.booking import BookingStatus
 from resolvers.booking import history, lookup
 from resolvers.booking.records import BookingRecord
+from resolvers.outbox.enqueue import enqueue
 
 NOT_CONFIRMED = "not confirmed"
 SWEEP_BATCH = 500
@@ -96,7 +97,7 @@ async def confirm(conn: AsyncConnection, secret_key: bytes, code: str, token: st
         )
     await history.record_event(conn, found.id, BookingStatus.BOOKED, None, "citizen", "confirmed")
     # now the citizen gets the booking's real confirmation: the QR code to check in, the calendar file
-    await history.enqueue(conn, "booking.confirmation", found.id)
+    await enqueue(conn, "booking.confirmation", found.id)
     return await lookup.by_id(conn, found.id)
 
 

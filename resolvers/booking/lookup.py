@@ -6,10 +6,11 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.errors import NotAllowedError, NotFoundError
+from core.manage_tokens import manage_token_hash
 from models.booking import BOOKINGS_WRITE, OPEN_STATUSES
 from resolvers.accounts.viewer import Viewer
 from resolvers.booking.access import may_manage_without_token
-from resolvers.booking.codes import manage_token_hash, normalise_code
+from resolvers.booking.codes import normalise_code
 from resolvers.booking.records import BOOKING_COLUMNS, BookingRecord
 
 NOT_FOUND = "No booking has this code and token."

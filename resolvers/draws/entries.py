@@ -17,6 +17,7 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.errors import InvalidStateError, InvalidStateReason, LimitExceededError, NotFoundError, ValidationFailed
+from core.manage_tokens import manage_token, manage_token_hash, new_nonce
 from core.validation import parse_id
 from models.catalogue import ReleasePolicy
 from models.draws import DrawEntryStatus
@@ -26,7 +27,6 @@ from resolvers.booking import identity
 from resolvers.booking.book import within_limit
 from resolvers.booking.challenge import ChallengeGate
 from resolvers.booking.citizen import citizen, columns
-from resolvers.booking.codes import manage_token, manage_token_hash, new_nonce
 from resolvers.draws.windows import next_release
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from resolvers.booking.codes import new_nonce
+from core.manage_tokens import new_nonce
 from resolvers.feedback.tokens import feedback_token, feedback_token_hash
 
 # One row per ticket: a resent mail (a retried outbox row) finds the first row and derives the same token.

@@ -13,8 +13,9 @@ from core.errors import InvalidStateError, InvalidStateReason, NotFoundError, Va
 from core.validation import parse_id
 from models.booking import OPEN_STATUSES, BookingStatus, Channel
 from models.queue import PriorityClass, QueueEventType
+from resolvers import idempotency
 from resolvers.accounts.viewer import Viewer
-from resolvers.booking import history, idempotency
+from resolvers.booking import history
 from resolvers.booking.codes import normalise_code
 from resolvers.queue import kiosk, log
 from resolvers.queue.access import require_arrival_point

@@ -17,6 +17,7 @@ from models.booking import BookingStatus, Channel
 from models.queue import QueueEventType, TicketStatus
 from resolvers.accounts.viewer import Viewer
 from resolvers.booking import history
+from resolvers.outbox.enqueue import enqueue
 from resolvers.queue import log
 from resolvers.queue.access import require_desk_staff
 from resolvers.queue.records import QueueChange, TicketRecord
@@ -129,7 +130,7 @@ async def call_next(conn: AsyncConnection, viewer: Viewer, desk_id: str) -> Queu
         desk=desk.id,
     )
     if found.booking_id is not None:
-        await history.enqueue(conn, "ticket.called", found.booking_id, {"ticket_id": found.id}, partner_only=True)
+        await enqueue(conn, "ticket.called", found.booking_id, {"ticket_id": found.id}, partner_only=True)
     return change
 
 
@@ -154,7 +155,7 @@ async def complete(conn: AsyncConnection, viewer: Viewer, ticket_id: int | None,
     )
     await _close_booking(conn, viewer, ticket, BookingStatus.COMPLETED)
     if ticket.booking_id is not None:
-        await history.enqueue(conn, "ticket.completed", ticket.booking_id, {"ticket_id": ticket.id})
+        await enqueue(conn, "ticket.completed", ticket.booking_id, {"ticket_id": ticket.id})
     return change
 
 
@@ -164,7 +165,7 @@ async def mark_no_show(conn: AsyncConnection, viewer: Viewer, ticket_id: int | N
     change = await _move(conn, ticket, QueueEventType.NO_SHOW, "status = 'NO_SHOW', finished_at = now()")
     await _close_booking(conn, viewer, ticket, BookingStatus.NO_SHOW, f"did not come when {ticket.number} was called")
     if ticket.booking_id is not None:
-        await history.enqueue(conn, "booking.no_show", ticket.booking_id, {"ticket_id": ticket.id}, partner_only=True)
+        await enqueue(conn, "booking.no_show", ticket.booking_id, {"ticket_id": ticket.id}, partner_only=True)
     return change
 
 

@@ -17,13 +17,13 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.errors import InvalidStateError, LimitExceededError, NotFoundError
+from core.manage_tokens import manage_token, manage_token_hash, new_nonce
 from core.validation import parse_id
 from models.waitlist import WaitlistStatus
 from resolvers.availability import preferences
 from resolvers.availability.preferences import EntryRequest
 from resolvers.booking.challenge import ChallengeGate
 from resolvers.booking.citizen import citizen, columns
-from resolvers.booking.codes import manage_token, manage_token_hash, new_nonce
 from resolvers.waitlist import offers
 from resolvers.waitlist.offers import OfferTiming
 

@@ -12,14 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.errors import InvalidStateError, NotFoundError, ValidationFailed
 from core.inputs import Doc, Id
+from core.manage_tokens import new_nonce
 from core.validation import parse_id
 from models.notifications import WEBHOOK_EVENT_TYPES, WebhookEventType
-from notifications.webhooks.endpoints import stop_endpoint
 from notifications.webhooks.signing import endpoint_key, shown_secret
 from notifications.webhooks.urls import checked_url
 from resolvers.accounts.viewer import Viewer
-from resolvers.booking.codes import new_nonce
 from resolvers.webhooks.records import RegistrationRecord, WebhookEndpointRecord
+from resolvers.webhooks.stop import stop_endpoint
 
 # how long deliveries after a rotation carry the previous secret's signature too: a day for the partner to
 # deploy the new secret without a delivery failing its check meanwhile

@@ -12,16 +12,9 @@ from resolvers.accounts import revocation, sessions, staff
 from resolvers.accounts.throttle import LoginLimits
 from schema.accounts.types import DeviceToken, Revoked, Session, StaffUser
 from schema.context import Info
-from schema.errors import (
-    LimitExceeded,
-    NotAllowed,
-    NotFound,
-    ValidationError,
-    run_mutation,
-    run_query,
-    to_user_error,
-)
+from schema.errors import LimitExceeded, NotAllowed, NotFound, ValidationError, to_user_error
 from schema.input_types import InputOf
+from schema.operation import run_mutation, run_query
 
 LoginResult = Annotated[Session | NotAllowed | LimitExceeded, strawberry.union("LoginResult")]
 StaffResult = Annotated[StaffUser | ValidationError | NotAllowed, strawberry.union("StaffResult")]

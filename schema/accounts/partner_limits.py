@@ -8,7 +8,8 @@ import strawberry
 
 from resolvers.accounts.partner_limits import PartnerRateLimitRecord, set_partner_rate_limit
 from schema.context import Info
-from schema.errors import NotAllowed, NotFound, ValidationError, run_mutation
+from schema.errors import NotAllowed, NotFound, ValidationError
+from schema.operation import run_mutation
 
 
 @strawberry.type(description="A partner's cost budget: the points its bucket refills per second.")

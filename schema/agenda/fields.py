@@ -17,8 +17,9 @@ from resolvers.availability.queries import MAX_EARLIEST, MAX_RANGE_DAYS
 from schema.agenda.types import Agenda, AvailabilityDay, Closure, ReleaseReport, Slot
 from schema.bounds import MAX_AGENDAS_PER_OFFICE, MAX_OFFICES, Arguments, ListBound, days_between
 from schema.context import Info
-from schema.errors import NotAllowed, NotFound, ValidationError, run_mutation, run_query
+from schema.errors import NotAllowed, NotFound, ValidationError
 from schema.input_types import InputOf
+from schema.operation import run_mutation, run_query
 
 AgendaResult = Annotated[Agenda | ValidationError | NotFound | NotAllowed, strawberry.union("AgendaResult")]
 ClosureResult = Annotated[Closure | ValidationError | NotFound | NotAllowed, strawberry.union("ClosureResult")]

@@ -12,7 +12,8 @@ from resolvers.analytics import live, stats
 from resolvers.analytics.stats import Grouping, Scope
 from schema.analytics.types import OfficeLive, Stats, StatsFilterInput, stats_rows
 from schema.context import Info
-from schema.errors import NotAllowed, ValidationError, run_read
+from schema.errors import NotAllowed, ValidationError
+from schema.operation import run_read
 
 StatsResult = Annotated[Stats | ValidationError | NotAllowed, strawberry.union("StatsResult")]
 OfficeLiveResult = Annotated[OfficeLive | ValidationError | NotAllowed, strawberry.union("OfficeLiveResult")]

@@ -20,10 +20,9 @@ from schema.errors import (
     NotFound,
     SlotUnavailable,
     ValidationError,
-    run_mutation,
-    run_query,
 )
 from schema.input_types import InputOf
+from schema.operation import run_mutation, run_query
 
 # InvalidState is added to the contract's union: a past, cancelled or checked-in booking cannot be moved
 BookResult = Annotated[

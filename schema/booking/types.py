@@ -8,18 +8,18 @@ import strawberry
 
 from models.booking import PARTNER_SCOPES, BookingStatus, Channel
 from notifications.mail.compose import booking_calendar
-from notifications.mail.facts import booking_facts
 from notifications.mail.qr import qr_png
 from notifications.mail.render import language as mail_language
 from resolvers.booking import party
 from resolvers.booking.holds import HoldRecord
 from resolvers.booking.records import BookingEventRecord, BookingRecord, ConfirmationRecord
 from resolvers.catalogue.services import MAX_PARTY_SIZE
+from resolvers.outbox.mail import booking_facts
 from schema.agenda.types import Slot, zone
 from schema.bounds import MAX_BOOKING_EVENTS, ListBound
 from schema.catalogue.types import Office, Service, load_office, load_service
 from schema.context import Info
-from schema.errors import run_query
+from schema.operation import run_query
 
 if TYPE_CHECKING:
     from schema.queue.types import Ticket

@@ -11,8 +11,9 @@ from resolvers.catalogue import desks, offices, services
 from schema.bounds import MAX_OFFICES, MAX_SERVICES, ListBound
 from schema.catalogue.types import Desk, Office, Service
 from schema.context import Info
-from schema.errors import NotAllowed, NotFound, ValidationError, run_mutation, run_query
+from schema.errors import NotAllowed, NotFound, ValidationError
 from schema.input_types import InputOf
+from schema.operation import run_mutation, run_query
 
 OfficeResult = Annotated[Office | ValidationError | NotAllowed, strawberry.union("OfficeResult")]
 ServiceResult = Annotated[Service | ValidationError | NotAllowed, strawberry.union("ServiceResult")]

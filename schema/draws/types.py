@@ -15,7 +15,7 @@ from resolvers.waitlist import entries as waitlist_entries
 from schema.agenda.types import Slot
 from schema.catalogue.types import Service, load_service
 from schema.context import Info
-from schema.errors import run_query
+from schema.operation import run_query
 from schema.waitlist.types import WaitlistEntry
 
 strawberry.enum(

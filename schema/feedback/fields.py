@@ -8,8 +8,9 @@ import strawberry
 
 from resolvers.feedback.submit import submit_feedback
 from schema.context import Info
-from schema.errors import InvalidState, NotFound, ValidationError, run_mutation
+from schema.errors import InvalidState, NotFound, ValidationError
 from schema.feedback.types import FeedbackReceipt
+from schema.operation import run_mutation
 
 FeedbackResult = Annotated[
     FeedbackReceipt | ValidationError | NotFound | InvalidState, strawberry.union("FeedbackResult")

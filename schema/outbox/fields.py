@@ -11,7 +11,8 @@ from resolvers.outbox import admin
 from resolvers.outbox.admin import MAX_LIMIT, OutboxMessageRecord
 from schema.bounds import ListBound
 from schema.context import Info
-from schema.errors import InvalidState, NotAllowed, NotFound, run_mutation, run_query
+from schema.errors import InvalidState, NotAllowed, NotFound
+from schema.operation import run_mutation, run_query
 
 
 @strawberry.type(description="A notification the worker sends (mail to the citizen, webhooks to a partner).")

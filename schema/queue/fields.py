@@ -24,16 +24,8 @@ from resolvers.queue.public_id import parse_ticket_id
 from resolvers.queue.records import QueueChange
 from schema.bounds import ListBound
 from schema.context import Info
-from schema.errors import (
-    InvalidState,
-    LimitExceeded,
-    NotAllowed,
-    NotFound,
-    QueueEmpty,
-    ValidationError,
-    run_mutation,
-    run_query,
-)
+from schema.errors import InvalidState, LimitExceeded, NotAllowed, NotFound, QueueEmpty, ValidationError
+from schema.operation import run_mutation, run_query
 from schema.queue.types import Board, QueueEvent, Ticket, TicketNumberBlock
 
 TicketResult = Annotated[

@@ -13,16 +13,9 @@ from schema.booking.challenge import challenge_gate
 from schema.booking.fields import BookResult
 from schema.booking.types import BookingConfirmation
 from schema.context import Info
-from schema.errors import (
-    ChallengeRequired,
-    InvalidState,
-    LimitExceeded,
-    NotFound,
-    ValidationError,
-    run_mutation,
-    run_query,
-)
+from schema.errors import ChallengeRequired, InvalidState, LimitExceeded, NotFound, ValidationError
 from schema.input_types import InputOf
+from schema.operation import run_mutation, run_query
 from schema.waitlist.types import WaitlistEntry
 
 WaitlistResult = Annotated[

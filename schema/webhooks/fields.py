@@ -10,8 +10,9 @@ from resolvers.outbox.admin import MAX_LIMIT
 from resolvers.webhooks import deliveries, endpoints
 from schema.bounds import MAX_WEBHOOK_ENDPOINTS, ListBound
 from schema.context import Info
-from schema.errors import InvalidState, NotAllowed, NotFound, ValidationError, run_mutation, run_query
+from schema.errors import InvalidState, NotAllowed, NotFound, ValidationError
 from schema.input_types import InputOf
+from schema.operation import run_mutation, run_query
 from schema.webhooks.types import WebhookDelivery, WebhookEndpoint, WebhookEndpointRegistration
 
 WebhookEndpointResult = Annotated[

@@ -22,6 +22,20 @@ _SUBSCRIBED = text("""
     ORDER BY e.id
 """)
 
+# the event as it stands when it is fanned out; the outbox row's own time is when it happened
+_FACTS = text("""
+    SELECT b.id, b.code, b.status::text AS status, b.starts_at, o.id AS office_id, o.name AS office_name,
+           o.timezone, s.id AS service_id, s.name AS service_name, x.created_at AS occurred_at,
+           t.number AS ticket_number, d.name AS desk_name
+    FROM outbox x
+    JOIN bookings b ON b.id = x.booking_id
+    JOIN offices o ON o.id = b.office_id
+    JOIN services s ON s.id = b.service_id
+    LEFT JOIN tickets t ON t.id = CAST(:ticket_id AS bigint)
+    LEFT JOIN desks d ON d.id = t.desk_id
+    WHERE x.id = :outbox_id
+""")
+
 _INSERT = text("""
     INSERT INTO webhook_deliveries (endpoint_id, outbox_id, event_type, message_id, payload)
     SELECT endpoint_id, :outbox_id, :event, message_id, CAST(:payload AS jsonb)
@@ -38,9 +52,11 @@ async def fan_out(conn: AsyncConnection, row: OutboxRow) -> int:
     endpoint_ids = list((await conn.execute(_SUBSCRIBED, {"booking_id": row.booking_id, "event": event})).scalars())
     if not endpoint_ids:
         return 0
-    body = await payload(conn, row, event)
-    if body is None:
+    params = {"outbox_id": row.id, "ticket_id": row.payload.get("ticket_id")}
+    facts = (await conn.execute(_FACTS, params)).mappings().first()
+    if facts is None:  # the booking is gone
         return 0
+    body = payload(row, event, facts)
     result = await conn.execute(
         _INSERT,
         {
