@@ -56,7 +56,7 @@ class InputOf(Generic[Data]):
         strawberry.input(cls, description=description)
 
     def data(self) -> Data:
-        """The operation's input, as the client gave it (a null that means the default left out)."""
+        """The operation's input as the client gave it; a null meaning the default is left out, so it applies."""
         values = {
             field.name: _plain(getattr(self, field.name))
             for field in dataclasses.fields(self._data_class)
