@@ -1,4 +1,7 @@
-"""Which servers this process talks to, and the connections it holds while it runs."""
+"""Which servers this process talks to, and the connections every process holds while it runs.
+
+What only `serve` needs (the live queue's pub/sub and poller) is not here: realtime/live.py opens it.
+"""
 
 from __future__ import annotations
 
@@ -14,9 +17,6 @@ from core.db import create_engine
 from core.embedded import embedded_postgres_url, embedded_redis_url
 from core.ratelimit import RateLimiter
 from core.settings import Settings
-from realtime.feed import QueueFeeds
-from realtime.hub import QueueHub
-from realtime.ticket_watch import TicketWatches
 
 
 def resolve_servers(settings: Settings) -> Settings:
@@ -44,9 +44,6 @@ class AppState:
     settings: Settings
     engine: AsyncEngine
     redis: Redis
-    hub: QueueHub
-    feeds: QueueFeeds
-    tickets: TicketWatches
     # None when TURNERO_RATE_LIMITS=0
     limiter: RateLimiter | None = None
 
@@ -61,20 +58,11 @@ async def open_state(settings: Settings, *, application_name: str = "turnero") -
     assert settings.redis_url, "resolve_servers() first"
     engine = create_engine(settings.database_url, pool_size=settings.db_pool_size, application_name=application_name)
     redis = redis_client(settings.redis_url)
-    hub = QueueHub(engine, settings.redis_url, buffer_limit=settings.queue_buffer_limit)
-    feeds = QueueFeeds(hub, engine, buffer_limit=settings.queue_buffer_limit)
-    tickets = TicketWatches(hub, engine, buffer_limit=settings.queue_buffer_limit)
     limiter = RateLimiter(settings) if settings.rate_limits else None
-    await hub.start()
     try:
-        yield AppState(
-            settings=settings, engine=engine, redis=redis, hub=hub, feeds=feeds, tickets=tickets, limiter=limiter
-        )
+        yield AppState(settings=settings, engine=engine, redis=redis, limiter=limiter)
     finally:
         if limiter is not None:
             await limiter.close()
-        await tickets.stop()
-        await feeds.stop()
-        await hub.stop()
         await redis.aclose()
         await engine.dispose()

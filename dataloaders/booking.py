@@ -4,37 +4,46 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import RowMapping, text
+from sqlalchemy import BigInteger, RowMapping, and_, bindparam, func, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry.dataloader import DataLoader
 
 from dataloaders.catalogue import _ByIdLoader, _GroupedLoader
-from models.booking import BookingStatus, Channel
+from models.agenda import slot_holds
+from models.waitlist import WaitlistStatus, waitlist_entries
 from resolvers.agenda.office_day import HoldKinds
 from resolvers.agenda.records import SLOT_COLUMNS, SlotRecord
 from resolvers.booking.records import BookingEventRecord
+from resolvers.rows import record_from_row
 
 
 class SlotsById(_ByIdLoader[SlotRecord]):
+    # the slot's held and reserved seats are SQL rules of their own (resolvers/agenda/records.py)
     query = f"SELECT {SLOT_COLUMNS} FROM slots sl JOIN offices o ON o.id = sl.office_id WHERE sl.id = ANY(:ids)"
 
     def record(self, row: RowMapping) -> SlotRecord:
-        return SlotRecord.from_row(row)
+        return record_from_row(SlotRecord, row)
+
+
+h, w = slot_holds, waitlist_entries
 
 
 class HoldKindsBySlot(DataLoader[int, HoldKinds]):
     """Of each slot's live holds, those offering a seat to a waitlist entry and those keeping a freed seat back
-    for its re-release delay (resolvers/waitlist/offers.py); the rest are citizens' own (holdSlot). One query
+    for its re-release delay (resolvers/booking/freed_seats.py); the rest are citizens' own (holdSlot). One query
     for every slot of the answer."""
 
-    query = text("""
-        SELECT h.slot_id, count(*) FILTER (WHERE w.id IS NOT NULL) AS offered,
-               count(*) FILTER (WHERE h.rerelease) AS kept_back
-        FROM slot_holds h
-        LEFT JOIN waitlist_entries w ON w.offer_hold_id = h.id AND w.status = 'OFFERED'
-        WHERE h.slot_id = ANY(:ids) AND h.expires_at > now()
-        GROUP BY h.slot_id
-    """)
+    query = (
+        select(
+            h.c.slot_id,
+            func.count().filter(w.c.id.is_not(None)).label("offered"),
+            func.count().filter(h.c.rerelease).label("kept_back"),
+        )
+        .select_from(h.outerjoin(w, and_(w.c.offer_hold_id == h.c.id, w.c.status == WaitlistStatus.OFFERED)))
+        .where(h.c.slot_id == func.any(bindparam("ids", type_=ARRAY(BigInteger))), h.c.expires_at > func.now())
+        .group_by(h.c.slot_id)
+    )
 
     def __init__(self, engine: AsyncEngine) -> None:
         super().__init__(load_fn=self._load)
@@ -48,15 +57,10 @@ class HoldKindsBySlot(DataLoader[int, HoldKinds]):
 
 
 class EventsByBooking(_GroupedLoader[BookingEventRecord]):
+    # a string because the grouped loader (dataloaders/catalogue.py) runs its query as text
     query = """SELECT e.booking_id AS group_key, e.booking_id, e.at, e.status::text AS status,
                       e.channel::text AS channel, e.note
                FROM booking_events e WHERE e.booking_id = ANY(:keys) ORDER BY e.at, e.id"""
 
     def record(self, row: RowMapping) -> BookingEventRecord:
-        return BookingEventRecord(
-            booking_id=row["booking_id"],
-            at=row["at"],
-            status=BookingStatus(row["status"]),
-            channel=Channel(row["channel"]) if row["channel"] else None,
-            note=row["note"],
-        )
+        return record_from_row(BookingEventRecord, row)

@@ -7,7 +7,7 @@ import logging
 
 from jobs.context import JobContext, state
 from resolvers.booking.confirmation import SWEEP_BATCH, expire_lapsed
-from resolvers.waitlist.offers import OfferTiming, pass_on
+from resolvers.booking.freed_seats import OfferTiming, pass_on
 
 logger = logging.getLogger("turnero.jobs")
 EVERY_SECONDS = 30

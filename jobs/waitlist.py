@@ -1,4 +1,4 @@
-"""The waitlist's clock: offers whose time is up pass their seat on (resolvers/waitlist/offers.py), and so do
+"""The waitlist's clock: offers whose time is up pass their seat on (resolvers/booking/freed_seats.py), and so do
 citizens' holds that ran out (resolvers/waitlist/lapsed_holds.py)."""
 
 from __future__ import annotations
@@ -6,8 +6,8 @@ from __future__ import annotations
 import logging
 
 from jobs.context import JobContext, state
+from resolvers.booking.freed_seats import EXPIRY_BATCH, OfferTiming, expire_one
 from resolvers.waitlist.lapsed_holds import BATCH, pass_on_lapsed
-from resolvers.waitlist.offers import EXPIRY_BATCH, OfferTiming, expire_one
 
 
 async def expire_offers(ctx: JobContext) -> dict[str, int]:

@@ -14,11 +14,11 @@ from core.settings import Settings
 from jobs import analytics, confirmations, context, draws, housekeeping, outbox, slots, waitlist, webhooks
 from jobs.failures import counted
 from jobs.supervisor import supervise
-from resolvers.draws.windows import NIGHTLY_RELEASE
+from resolvers.agenda.release_windows import NIGHTLY_RELEASE
 
 QUEUE_NAME = "turnero:jobs"
 EVERY_5_MINUTES = set(range(0, 60, 5))
-# an expired offer's seat stays held for resolvers/waitlist/offers.py OFFER_GRACE (2 min): well above this
+# an expired offer's seat stays held for resolvers/booking/freed_seats.py OFFER_GRACE (2 min): well above this
 EVERY_30_SECONDS = {0, 30}
 
 # every job counts its failed runs for /metrics

@@ -23,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, created_at_column, id_column
+from models.base import Base, created_at_column, id_column, table_of
 
 
 class Agenda(Base):
@@ -134,3 +134,8 @@ class SlotHold(Base):
     seats: Mapped[int] = mapped_column(Integer, server_default=text("1"))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = created_at_column()
+
+
+agendas = table_of(Agenda)
+slots = table_of(Slot)
+slot_holds = table_of(SlotHold)

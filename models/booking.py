@@ -22,7 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, created_at_column, id_column
+from models.base import Base, created_at_column, id_column, table_of
 
 
 class BookingStatus(enum.StrEnum):
@@ -45,8 +45,11 @@ class Channel(enum.StrEnum):
 
 
 # a booking that holds its code (and, but for CHECKED_IN, counts against the citizen's limits)
-OPEN_STATUSES = "('PENDING', 'BOOKED', 'CHECKED_IN')"
-ACTIVE_STATUSES = "('PENDING', 'BOOKED')"
+OPEN_BOOKING_STATUSES = (BookingStatus.PENDING, BookingStatus.BOOKED, BookingStatus.CHECKED_IN)
+ACTIVE_BOOKING_STATUSES = (BookingStatus.PENDING, BookingStatus.BOOKED)
+# the same as SQL lists, for the partial indexes and the statements kept native
+OPEN_STATUSES = "(" + ", ".join(f"'{status}'" for status in OPEN_BOOKING_STATUSES) + ")"
+ACTIVE_STATUSES = "(" + ", ".join(f"'{status}'" for status in ACTIVE_BOOKING_STATUSES) + ")"
 
 
 class Booking(Base):
@@ -227,3 +230,9 @@ class BookingCompanion(Base):
     document_hint: Mapped[str] = mapped_column(String(8))
     email_hash: Mapped[bytes | None] = mapped_column(LargeBinary(32))
     phone_hash: Mapped[bytes | None] = mapped_column(LargeBinary(32))
+
+
+bookings = table_of(Booking)
+outbox = table_of(OutboxMessage)
+booking_events = table_of(BookingEvent)
+booking_companions = table_of(BookingCompanion)

@@ -24,7 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, created_at_column, id_column
+from models.base import Base, created_at_column, id_column, table_of
 
 
 class Office(Base):
@@ -156,3 +156,8 @@ class DeskService(Base):
     service_id: Mapped[int] = mapped_column(
         BigInteger, ForeignKey("services.id", ondelete="CASCADE"), primary_key=True, index=True
     )
+
+
+offices = table_of(Office)
+office_services = table_of(OfficeService)
+services = table_of(Service)

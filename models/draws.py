@@ -23,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, created_at_column, id_column
+from models.base import Base, created_at_column, id_column, table_of
 
 
 class DrawStatus(enum.StrEnum):
@@ -120,3 +120,7 @@ class DrawEntry(Base):
     booking_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("bookings.id"))
     waitlist_entry_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("waitlist_entries.id"))
     created_at: Mapped[datetime] = created_at_column()
+
+
+draws = table_of(Draw)
+draw_entries = table_of(DrawEntry)

@@ -22,7 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, created_at_column, id_column
+from models.base import Base, created_at_column, id_column, table_of
 
 
 class WaitlistStatus(enum.StrEnum):
@@ -100,7 +100,10 @@ class WaitlistEntry(Base):
     manage_token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
     offer_slot_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("slots.id"))
     offer_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    # the hold that keeps the offered seat (for OFFER_GRACE beyond offer_expires_at: resolvers/waitlist/offers.py)
+    # the hold that keeps the offered seat (for OFFER_GRACE beyond offer_expires_at: resolvers/booking/freed_seats.py)
     offer_hold_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("slot_holds.id", ondelete="SET NULL"))
     booking_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("bookings.id"))
     created_at: Mapped[datetime] = created_at_column()
+
+
+waitlist_entries = table_of(WaitlistEntry)

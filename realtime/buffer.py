@@ -47,9 +47,8 @@ class Buffer(Generic[Item]):
             raise SubscriberDropped("This subscriber fell behind; reconnect with afterSeq.")
         return self._items.popleft()
 
-
-def drain(buffer: Buffer[Item]) -> int:
-    """Discards what is already buffered (a board redraws once for a burst of events); how many there were."""
-    count = len(buffer._items)
-    buffer._items.clear()
-    return count
+    def drain(self) -> int:
+        """Discards what is already buffered (a board redraws once for a burst of events); how many there were."""
+        count = len(self._items)
+        self._items.clear()
+        return count

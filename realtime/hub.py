@@ -16,11 +16,11 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 from broadcaster import Broadcast
-from broadcaster._backends.redis import RedisBackend
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from realtime.buffer import Buffer
+from realtime.library_internals import broadcast_alive, redis_broadcast
 from resolvers.queue import log
 from resolvers.queue.records import QueueEventRecord
 
@@ -72,7 +72,7 @@ class QueueHub:
         await self._disconnect()
 
     async def _connect(self) -> None:
-        broadcast = Broadcast(backend=RedisBackend(self._redis_url))
+        broadcast = redis_broadcast(self._redis_url)
         await broadcast.connect()
         self._broadcast = broadcast
 
@@ -169,9 +169,7 @@ class QueueHub:
         broadcast = self._broadcast
         if broadcast is None:
             return False
-        # broadcaster has no health API and no reconnect: a dead listener task means a dead subscription
-        backend_listener = getattr(broadcast._backend, "_listener", None)
-        return not broadcast._listener_task.done() and not (backend_listener and backend_listener.done())
+        return broadcast_alive(broadcast)
 
     async def _check(self) -> None:
         if self._offices:

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dataloaders import Loaders
 from models.queue import TicketStatus
-from realtime.buffer import Buffer, SubscriberDropped, drain
+from realtime.buffer import Buffer, SubscriberDropped
 from realtime.hub import QueueHub
 from resolvers.queue import log
 from resolvers.queue.records import TicketRecord, Wait
@@ -158,7 +158,7 @@ class TicketWatches:
                     seen = await self._sight(watch, ticket, None)
                     while ticket.status not in FINAL:
                         await live.get()
-                        drain(live)  # a burst of events is one read
+                        live.drain()  # a burst of events is one read
                         ticket = await self._ticket(ticket.id)
                         seen = await self._sight(watch, ticket, seen)
             except SubscriberDropped:

@@ -56,7 +56,7 @@ def _plan(cls: type[Any]) -> tuple[tuple[str, Callable[[Any], Any], bool], ...]:
     return tuple(plan)
 
 
-def record_from_row(cls: type[RecordT], row: Mapping[str, Any]) -> RecordT:
+def record_from_row(cls: type[RecordT], row: Mapping[Any, Any]) -> RecordT:
     """The record `cls` holding the row's columns of the same names (see the module's docstring)."""
     values: dict[str, Any] = {}
     plan = _plan(cls)  # type: ignore[arg-type]  # classes are hashable; mypy reads type[T] as maybe not
@@ -70,5 +70,5 @@ def record_from_row(cls: type[RecordT], row: Mapping[str, Any]) -> RecordT:
     return cls(**values)
 
 
-def records_from_rows(cls: type[RecordT], rows: typing.Iterable[Mapping[str, Any]]) -> list[RecordT]:
+def records_from_rows(cls: type[RecordT], rows: typing.Iterable[Mapping[Any, Any]]) -> list[RecordT]:
     return [record_from_row(cls, row) for row in rows]

@@ -20,6 +20,7 @@ from strawberry.extensions import FieldExtension
 from strawberry.extensions.field_extension import AsyncExtensionResolver, SyncExtensionResolver
 from strawberry.types import Info
 
+from realtime.library_internals import raw_info
 from resolvers.accounts.staff import MAX_GRANTS
 from resolvers.agenda.agendas import MIN_SLOT_MINUTES
 from resolvers.catalogue.offices import MAX_OPENING_INTERVALS as MAX_OPENING_INTERVALS
@@ -81,10 +82,10 @@ class ListBound(FieldExtension):
     def _cut(self, result: Any, info: Info) -> Any:
         if not isinstance(result, list):
             return result
-        most = self.most if self.size is None else self.items(_arguments(info._raw_info))
+        most = self.most if self.size is None else self.items(_arguments(raw_info(info)))
         if len(result) <= most:
             return result
-        raw = info._raw_info
+        raw = raw_info(info)
         logger.warning("list %s.%s cut to its bound of %d items", raw.parent_type.name, raw.field_name, most)
         return result[:most]
 

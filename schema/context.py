@@ -11,12 +11,15 @@ from starlette.websockets import WebSocket
 from core.logs import current_request_id
 from core.runtime import AppState
 from dataloaders import Loaders
+from realtime.live import LiveQueue
 from resolvers.accounts.viewer import Viewer
 
 
 @dataclass
 class Context:
     state: AppState
+    # the live queue: only `serve` has one (realtime/live.py)
+    live: LiveQueue
     viewer: Viewer
     loaders: Loaders
     request: Request | WebSocket | None = None

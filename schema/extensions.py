@@ -31,6 +31,7 @@ from strawberry.types.graphql import OperationType
 from core.errors import AuthenticationFailed
 from core.health import is_unavailable
 from core.metrics import OPERATION_SECONDS, OPERATIONS, SLOW_OPERATIONS
+from realtime.library_internals import graphql_core_schema
 from schema.cost import COSTS
 from schema.introspection import IntrospectionGate
 from schema.ratelimit import RateLimits, charge
@@ -81,10 +82,10 @@ class QueryCost(SchemaExtension):
         if budget and document is not None and execution.query is not None:
             if execution.pre_execution_errors is None:
                 execution.pre_execution_errors = validate_document(
-                    execution.schema._schema, document, execution.validation_rules
+                    graphql_core_schema(execution.schema), document, execution.validation_rules
                 )
             if not execution.pre_execution_errors:
-                await self._check(execution.schema._schema, execution.query, document, budget)
+                await self._check(graphql_core_schema(execution.schema), execution.query, document, budget)
         yield
 
     async def _check(self, graphql_schema: GraphQLSchema, query: str, document: DocumentNode, budget: int) -> None:

@@ -23,6 +23,7 @@ from strawberry.extensions.field_extension import (
 
 from core.errors import ValidationFailed
 from core.validation import plain_text
+from realtime.library_internals import raw_info
 from schema.context import Info
 from schema.errors import to_user_error
 
@@ -69,16 +70,16 @@ def _refusal(raw: GraphQLResolveInfo[Any], error: ValidationFailed) -> Any:
 class TextInputCheck(FieldExtension):
     def resolve(self, next_: SyncExtensionResolver, source: Any, info: Info, **kwargs: Any) -> Any:
         try:
-            check_arguments(info._raw_info)
+            check_arguments(raw_info(info))
         except ValidationFailed as error:
-            return _refusal(info._raw_info, error)
+            return _refusal(raw_info(info), error)
         return next_(source, info, **kwargs)
 
     async def resolve_async(self, next_: AsyncExtensionResolver, source: Any, info: Info, **kwargs: Any) -> Any:
         try:
-            check_arguments(info._raw_info)
+            check_arguments(raw_info(info))
         except ValidationFailed as error:
-            return _refusal(info._raw_info, error)
+            return _refusal(raw_info(info), error)
         result = next_(source, info, **kwargs)
         return await result if isinstance(result, Awaitable) else result
 

@@ -15,6 +15,7 @@ from core.health import check_database, check_redis
 from core.logs import configure_logging
 from core.runtime import open_state, resolve_servers
 from core.settings import Settings, load_settings
+from realtime.live import open_live_queue
 from schema.root import schema
 from server import collector
 from server.analytics_export import export_routes
@@ -50,8 +51,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         configure_logging(settings.log_format)  # here, so every uvicorn worker process logs alike
-        async with open_state(settings) as state, fresh_gauges(state):
+        async with open_state(settings) as state, open_live_queue(state) as live, fresh_gauges(state):
             app.state.turnero = state
+            app.state.live_queue = live
             if settings.gc_tuning:
                 collector.tune()
             yield

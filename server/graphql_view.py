@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from cross_web import AsyncHTTPRequestAdapter
+from graphql import specified_rules
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
@@ -12,19 +13,30 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.types.execution import ExecutionResult
+from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET, UnsetType
 
 from core.errors import AuthenticationFailed
 from core.health import is_unavailable
 from core.runtime import AppState
 from dataloaders import Loaders
+from realtime.library_internals import graphql_core_schema
+from realtime.live import LiveQueue
+from realtime.queue_feed import FeedSchema, QueuePlan, QueuePlanner
+from realtime.transport_ws import QueueFeedSchema, QueueFeedTransport
 from resolvers.accounts.sessions import authenticate
 from resolvers.accounts.viewer import ANONYMOUS, Viewer
+from resolvers.queue.records import QueueEventRecord
 from schema.context import Context
+from schema.cost import COSTS
+from schema.extensions import LIMIT_RULES, MAX_TOKENS
+from schema.queue.types import QueueEvent
+from schema.root import schema
+from server import ws_sessions
 from server.errors_http import Unavailable, refusal
 from server.limits_http import RequestTooLarge, TextLimits
-from server.transport_ws import QueueFeedHandler
-from server.ws_limits import LegacyProtocolRefused, connection_authorization
+from server.ws_limits import LegacyProtocolRefused, LimitedTransportWS, connection_authorization
 
 
 def client_address(connection: HTTPConnection) -> str:
@@ -54,6 +66,46 @@ async def viewer_for(state: AppState, authorization: str | None) -> Viewer:
         if is_unavailable(error):
             raise Unavailable(str(error)) from error
         raise
+
+
+async def _execute_queue_event(context: Context, plan: QueuePlan, event: QueueEventRecord) -> ExecutionResult:
+    """A shared feed's rendering of one event: as the plan's audience, with loaders of its own."""
+    feed_context = Context(
+        state=context.state, live=context.live, viewer=plan.audience, loaders=Loaders.create(context.state.engine)
+    )
+    return await schema.execute(
+        plan.query,
+        plan.variables,
+        feed_context,
+        QueueEvent.from_record(event),
+        plan.operation_name,
+        allowed_operation_types=(OperationType.SUBSCRIPTION,),
+    )
+
+
+class QueueFeedHandler(QueueFeedTransport[Context], LimitedTransportWS):
+    """graphql-transport-ws: queueEvents from shared feeds (realtime/transport_ws.py), within the
+    websocket limits (server/ws_limits.py), closed when its credential ends (server/ws_sessions.py)."""
+
+    queue_feed = QueueFeedSchema(
+        planner=QueuePlanner(
+            FeedSchema(
+                schema=graphql_core_schema(schema),
+                rules=(*specified_rules, *LIMIT_RULES),
+                max_tokens=MAX_TOKENS,
+                cost=COSTS.cost,
+            )
+        ),
+        execute=_execute_queue_event,
+    )
+
+    async def handle(self) -> None:
+        async with ws_sessions.watched(self):
+            await super().handle()
+
+    async def stop_operations(self) -> None:
+        for operation_id in list(self.operations):
+            await self.cleanup_operation(operation_id)
 
 
 def _error_response(status: int, message: str, code: str) -> JSONResponse:
@@ -119,11 +171,13 @@ class TurneroGraphQL(GraphQL[Context, None]):
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         state: AppState = request.app.state.turnero
+        live: LiveQueue = request.app.state.live_queue
         viewer = ANONYMOUS
         if isinstance(request, Request):
             viewer = await viewer_for(state, request.headers.get("authorization"))
         return Context(
             state=state,
+            live=live,
             viewer=viewer,
             loaders=Loaders.create(state.engine),
             request=request,

@@ -26,6 +26,7 @@ from starlette.responses import Response
 
 from core.metrics import JOB_FAILURES, JOB_FAILURES_KEY, OUTBOX, OUTBOX_DUE, POOL, REGISTRY, SUBSCRIBERS, WEBHOOKS
 from core.runtime import AppState
+from realtime.live import LiveQueue
 from resolvers.outbox.depths import depths
 from server.graphql_view import client_address
 
@@ -68,8 +69,8 @@ async def fresh_gauges(state: AppState) -> AsyncIterator[None]:
             await task
 
 
-def _process_gauges(state: AppState) -> None:
-    SUBSCRIBERS.set(state.hub.subscriber_count())
+def _process_gauges(state: AppState, live: LiveQueue) -> None:
+    SUBSCRIBERS.set(live.hub.subscriber_count())
     pool = state.engine.pool
     POOL.labels("checked_out").set(pool.checkedout())  # type: ignore[attr-defined]
     POOL.labels("idle").set(pool.checkedin())  # type: ignore[attr-defined]
@@ -118,5 +119,5 @@ async def metrics(request: Request) -> Response:
     refusal = _refusal(request, state.settings.metrics_token)
     if refusal is not None:
         return refusal
-    _process_gauges(state)
+    _process_gauges(state, request.app.state.live_queue)
     return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)

@@ -12,6 +12,7 @@ from core.db import migrate
 from core.runtime import AppState, open_state
 from core.settings import Settings
 from models import Base
+from realtime.live import LiveQueue, open_live_queue
 from server.app import create_app
 from tests.browser_support import PHONE, ensure_axe, ensure_chromium
 from tests.processes import GENEROUS_RATES, serving, suite_environment
@@ -43,6 +44,13 @@ async def state(settings: Settings) -> AsyncIterator[AppState]:
         yield state
 
 
+@pytest.fixture(scope="session")
+async def live_queue(state: AppState) -> AsyncIterator[LiveQueue]:
+    """The live queue `serve` opens in its lifespan: the suite's apps share this one."""
+    async with open_live_queue(state) as live:
+        yield live
+
+
 @pytest.fixture(autouse=True)
 async def clean(state: AppState) -> None:
     """Every test starts from an empty database and an empty Redis."""
@@ -53,9 +61,10 @@ async def clean(state: AppState) -> None:
 
 
 @pytest.fixture
-async def client(state: AppState, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+async def client(state: AppState, live_queue: LiveQueue, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(settings)
     app.state.turnero = state  # the session's connections, instead of a lifespan per test
+    app.state.live_queue = live_queue
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://turnero.test") as http:
         yield http
@@ -63,7 +72,7 @@ async def client(state: AppState, settings: Settings) -> AsyncIterator[httpx.Asy
 
 @pytest.fixture
 async def client_factory(
-    state: AppState, settings: Settings
+    state: AppState, live_queue: LiveQueue, settings: Settings
 ) -> AsyncIterator[Callable[[], Awaitable[httpx.AsyncClient]]]:
     """More clients, each with its own connections, for tests that need several callers at once."""
     opened: list[httpx.AsyncClient] = []
@@ -71,6 +80,7 @@ async def client_factory(
     async def open_client() -> httpx.AsyncClient:
         app = create_app(settings)
         app.state.turnero = state
+        app.state.live_queue = live_queue
         http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://turnero.test")
         opened.append(http)
         return http

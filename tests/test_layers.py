@@ -16,24 +16,19 @@ LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
 CONFIG = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
 PACKAGES: list[str] = CONFIG["root_packages"]
 
-# core.runtime imports the realtime hub until h/realtime splits AppState (issue 15): drop this at that merge
-NOT_YET_BELOW = {"core.runtime"}
-
 # What every module of core pulls in, imported alone in a fresh interpreter
 _CORE_IMPORTS = """
 import importlib, json, pkgutil, sys
 import core
-skip = set(json.loads(sys.argv[1]))
 for module in pkgutil.walk_packages(core.__path__, "core."):
-    if module.name not in skip:
-        importlib.import_module(module.name)
+    importlib.import_module(module.name)
 print(json.dumps(sorted(sys.modules)))
 """
 
 
 def test_core_alone_pulls_in_no_upper_layer() -> None:
     result = subprocess.run(
-        [sys.executable, "-c", _CORE_IMPORTS, json.dumps(sorted(NOT_YET_BELOW))],
+        [sys.executable, "-c", _CORE_IMPORTS],
         cwd=ROOT,
         capture_output=True,
         text=True,

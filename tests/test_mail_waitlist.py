@@ -17,7 +17,7 @@ from sqlalchemy import text
 
 from core.runtime import AppState
 from core.settings import Settings
-from resolvers.waitlist.offers import OfferTiming, expire_one
+from resolvers.booking.freed_seats import OfferTiming, expire_one
 from tests.booking_support import BOOKING, CANCEL, ZONE, book, bookable_slots, citizen, scalar
 from tests.mail_sink import Sink, smtp_sink
 from tests.mail_support import attachments, compose_only, html, link, plain, subject_of

@@ -19,6 +19,7 @@ from core.logs import JsonFormatter, request_id_var
 from core.runtime import AppState
 from core.settings import Settings
 from jobs.failures import counted
+from realtime.live import LiveQueue
 from server.app import create_app
 from server.collector import YOUNG_THRESHOLD
 from server.metrics import refresh_shared_gauges
@@ -67,10 +68,13 @@ async def test_metrics_count_requests_operations_outbox_pool_and_job_failures(
     assert metric(body, "turnero_db_pool_connections", state="size") == state.settings.db_pool_size
 
 
-async def test_metrics_want_a_token_from_public_addresses(state: AppState, settings: Settings) -> None:
+async def test_metrics_want_a_token_from_public_addresses(
+    state: AppState, live_queue: LiveQueue, settings: Settings
+) -> None:
     guarded = dataclasses.replace(state, settings=settings.model_copy(update={"metrics_token": "scrape-me"}))
     app = create_app(settings)
     app.state.turnero = guarded
+    app.state.live_queue = live_queue
     public = httpx.ASGITransport(app=app, client=("203.0.113.7", 40000))
     private = httpx.ASGITransport(app=app, client=("10.20.30.40", 40000))
     async with httpx.AsyncClient(transport=private, base_url="http://t") as http:
@@ -92,10 +96,11 @@ async def test_request_ids_come_back(client: httpx.AsyncClient) -> None:
 
 
 @pytest.fixture
-async def slow_client(state: AppState, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+async def slow_client(state: AppState, live_queue: LiveQueue, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     """Every operation counts as slow (threshold 0 ms)."""
     app = create_app(settings)
     app.state.turnero = dataclasses.replace(state, settings=settings.model_copy(update={"slow_query_ms": 0}))
+    app.state.live_queue = live_queue
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
         yield http
 

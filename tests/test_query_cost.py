@@ -15,6 +15,8 @@ from sqlalchemy import text
 
 from core.runtime import AppState
 from core.settings import Settings
+from realtime.library_internals import graphql_core_schema
+from realtime.live import LiveQueue
 from resolvers.agenda.agendas import MIN_SLOT_MINUTES
 from schema.bounds import (
     MAX_DESKS_PER_OFFICE,
@@ -31,7 +33,7 @@ from tests.query_documents import python_documents, web_documents
 from tests.support import Api
 
 DEFAULT_BUDGET = 10_000
-GRAPHQL = schema._schema
+GRAPHQL = graphql_core_schema(schema)
 
 
 def cost(query: str, variables: dict[str, Any] | None = None) -> int:
@@ -183,11 +185,12 @@ def test_the_pages_and_the_kiosk_ask_well_within_the_budget() -> None:
 
 
 @pytest.fixture
-async def default_http(state: AppState, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+async def default_http(state: AppState, live_queue: LiveQueue, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     """A client of an app with the default budget (the suite's own settings raise it)."""
     defaults = settings.model_copy(update={"max_query_cost": DEFAULT_BUDGET})
     app = create_app(defaults)
     app.state.turnero = dataclasses.replace(state, settings=defaults)
+    app.state.live_queue = live_queue
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://turnero.test") as http:
         yield http
 
@@ -233,13 +236,15 @@ async def test_a_costly_operation_is_refused_before_anything_runs(
         assert (await conn.execute(text("SELECT count(*) FROM offices"))).scalar() == 0
 
 
-async def test_the_answer_is_the_context_report_itself(state: AppState, settings: Settings) -> None:
+async def test_the_answer_is_the_context_report_itself(
+    state: AppState, live_queue: LiveQueue, settings: Settings
+) -> None:
     """What others add to cost_report during the operation (the rate limiter's `remaining`) is answered."""
     from dataloaders import Loaders
     from resolvers.accounts.viewer import ANONYMOUS
 
     defaults = dataclasses.replace(state, settings=settings.model_copy(update={"max_query_cost": DEFAULT_BUDGET}))
-    context = Context(state=defaults, viewer=ANONYMOUS, loaders=Loaders.create(state.engine))
+    context = Context(state=defaults, live=live_queue, viewer=ANONYMOUS, loaders=Loaders.create(state.engine))
 
     result = await schema.execute("{ offices { id } }", context_value=context)
 
@@ -251,10 +256,13 @@ async def test_the_answer_is_the_context_report_itself(state: AppState, settings
     }
 
 
-async def test_zero_turns_the_check_off(client: httpx.AsyncClient, state: AppState, settings: Settings) -> None:
+async def test_zero_turns_the_check_off(
+    client: httpx.AsyncClient, state: AppState, live_queue: LiveQueue, settings: Settings
+) -> None:
     off = settings.model_copy(update={"max_query_cost": 0})
     app = create_app(off)
     app.state.turnero = dataclasses.replace(state, settings=off)
+    app.state.live_queue = live_queue
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://turnero.test") as http:
         response = await http.post("/graphql", json={"query": "{ offices { services { offices { id } } } }"})
 

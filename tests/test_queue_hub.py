@@ -10,7 +10,7 @@ import pytest
 
 from core.runtime import AppState
 from core.settings import Settings
-from realtime.buffer import Buffer, SubscriberDropped, drain
+from realtime.buffer import Buffer, SubscriberDropped
 from realtime.hub import QueueHub
 from tests.queue_support import FrontDesk, front_desk
 from tests.support import Api
@@ -35,7 +35,7 @@ async def test_a_waiting_reader_is_woken_by_a_push_and_by_being_dropped() -> Non
     buffer.push(7)
     assert await asyncio.wait_for(reader, 1) == 7
     assert buffer.push(8)
-    assert drain(buffer) == 1
+    assert buffer.drain() == 1
     reader = asyncio.create_task(buffer.get())
     await asyncio.sleep(0)
     buffer.push(9)

@@ -16,6 +16,7 @@ from websockets.exceptions import ConnectionClosed
 
 from core.runtime import AppState
 from dataloaders import Loaders
+from realtime.live import LiveQueue
 from schema.context import Context
 from server.graphql_view import viewer_for
 from server.ws_sessions import SocketWatcher
@@ -257,13 +258,14 @@ class _Held:
 
 
 async def test_the_watcher_checks_thousands_of_sockets_in_one_statement(
-    api: Api, admin_token: str, state: AppState
+    api: Api, admin_token: str, state: AppState, live_queue: LiveQueue
 ) -> None:
     office_id = await api.office(admin_token)
     device_id, display = await device(api, admin_token, office_id)
     viewers = [await viewer_for(state, f"Bearer {token}") for token in (admin_token, display)]
     sockets = [
-        _Held(Context(state=state, viewer=viewers[n % 2], loaders=Loaders.create(state.engine))) for n in range(2000)
+        _Held(Context(state=state, live=live_queue, viewer=viewers[n % 2], loaders=Loaders.create(state.engine)))
+        for n in range(2000)
     ]
     watcher = SocketWatcher(state.engine)
     watcher.sockets.update(sockets)  # type: ignore[arg-type]

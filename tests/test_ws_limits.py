@@ -20,6 +20,7 @@ from websockets.exceptions import ConnectionClosed
 
 from core.runtime import AppState
 from dataloaders import Loaders
+from realtime.live import LiveQueue
 from resolvers.accounts.viewer import ANONYMOUS
 from schema.context import Context
 from schema.root import schema
@@ -94,13 +95,15 @@ async def remote_front(api: Api, admin_token: str, one_server: str) -> AsyncIter
         yield front
 
 
-async def test_followers_of_one_ticket_share_one_read_per_event(state: AppState, remote_front: FrontDesk) -> None:
+async def test_followers_of_one_ticket_share_one_read_per_event(
+    state: AppState, live_queue: LiveQueue, remote_front: FrontDesk
+) -> None:
     front = remote_front
     await front.issue()
     mine = await front.issue()
 
     async def follower(position: int) -> None:
-        context = Context(state=state, viewer=ANONYMOUS, loaders=Loaders.create(state.engine))
+        context = Context(state=state, live=live_queue, viewer=ANONYMOUS, loaders=Loaders.create(state.engine))
         stream = await schema.subscribe(FOLLOW, variable_values={"t": mine["id"]}, context_value=context)
         streams.append(stream)
         first = await anext(stream)
@@ -125,7 +128,7 @@ async def test_followers_of_one_ticket_share_one_read_per_event(state: AppState,
         alone = await statements_for_one_event(streams)
         for _ in range(49):
             await follower(position=3)  # behind the priority arrival
-        assert state.tickets.watched() == 1
+        assert live_queue.tickets.watched() == 1
         crowd = await statements_for_one_event(streams)
     finally:
         for stream in streams:
@@ -133,7 +136,7 @@ async def test_followers_of_one_ticket_share_one_read_per_event(state: AppState,
 
     assert len([s for s in crowd if READ_TICKET in s]) == 1, crowd
     assert crowd == alone
-    assert state.tickets.watched() == 0
+    assert live_queue.tickets.watched() == 0
 
 
 async def test_sockets_that_never_say_connection_init_are_closed_after_three_seconds(one_server: str) -> None:

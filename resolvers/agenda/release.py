@@ -16,9 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from core.errors import NotAllowedError
 from models.accounts import Role
 from resolvers.accounts.viewer import Viewer
+from resolvers.agenda import release_windows
 from resolvers.agenda.records import ReleaseReportRecord
 from resolvers.catalogue.lookups import require_office
-from resolvers.draws import windows
 
 _RELEASE = text("""
 WITH wanted AS (
@@ -55,7 +55,7 @@ inserted AS (
     INSERT INTO slots (office_id, service_id, agenda_id, starts_at, ends_at, capacity, draw_id)
     SELECT office_id, service_id, agenda_id, local_start AT TIME ZONE timezone,
            (local_start AT TIME ZONE timezone) + make_interval(mins => slot_minutes), capacity,
-           -- a DRAW service's new seats go to its open draw (resolvers/draws/windows.py opened it)
+           -- a DRAW service's new seats go to its open draw (resolvers/agenda/release_windows.py opened it)
            CASE WHEN CAST(:from_day AS date) IS NULL THEN
                (SELECT d.id FROM draws d WHERE d.service_id = wanted.service_id AND d.status = 'OPEN') END
     FROM wanted
@@ -72,9 +72,9 @@ async def release(
     """Slots up to `until` (else each service's window). `from_day` makes past days' slots too: only the
     demo's simulated history (demo/history.py) asks for it."""
     params = {"office_id": office_id, "until": until, "from_day": from_day}
-    opened = await windows.open_draws(conn, office_id) if from_day is None else []
+    opened = await release_windows.open_draws(conn, office_id) if from_day is None else []
     row = (await conn.execute(_RELEASE, params)).mappings().one()
-    await windows.drop_empty(conn, opened)
+    await release_windows.drop_empty(conn, opened)
     return ReleaseReportRecord(created=row["created"], unchanged=row["wanted"] - row["created"])
 
 

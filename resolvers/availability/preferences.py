@@ -11,12 +11,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Annotated, Any
 
-from sqlalchemy import text
+from sqlalchemy import BigInteger, Date, bindparam, cast, func, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.errors import ValidationFailed
 from core.inputs import Doc, Id, Named
 from core.validation import parse_id
+from models.catalogue import office_services, offices
 from resolvers.booking.citizen import CitizenInput
 
 MAX_OFFICES = 50  # a handful of offices; "any" is no list at all
@@ -40,17 +42,6 @@ class Preferences:
             and (self.weekdays is None or local_start.isoweekday() in self.weekdays)
             and (self.earliest is None or clock >= self.earliest)
             and (self.latest is None or clock <= self.latest)
-        )
-
-    @classmethod
-    def from_row(cls, row: Any) -> Preferences:
-        return cls(
-            office_ids=tuple(row["office_ids"]) if row["office_ids"] is not None else None,
-            from_date=row["from_date"],
-            to_date=row["to_date"],
-            weekdays=tuple(row["weekdays"]) if row["weekdays"] is not None else None,
-            earliest=row["earliest"],
-            latest=row["latest"],
         )
 
 
@@ -108,25 +99,30 @@ class EntryRequest:
     latest: Annotated[time | None, Doc("The latest start, on the office's wall clock; none: any.")] = None
 
 
-_OFFERING = text("SELECT office_id FROM office_services WHERE service_id = :service_id AND office_id = ANY(:offices)")
+_OFFICES = bindparam("offices", type_=ARRAY(BigInteger))
+_OFFERING = select(office_services.c.office_id).where(
+    office_services.c.service_id == bindparam("service_id"), office_services.c.office_id == func.any(_OFFICES)
+)
 
 # "today" where the day turns last among the offices the entry may go to: until then its days have not passed
-_TODAY = text("""
-    SELECT coalesce(min((now() AT TIME ZONE o.timezone)::date), current_date)
-    FROM offices o JOIN office_services os ON os.office_id = o.id
-    WHERE os.service_id = :service_id AND (CAST(:offices AS bigint[]) IS NULL OR o.id = ANY(:offices))
-""")
+_TODAY = (
+    select(func.coalesce(func.min(cast(func.timezone(offices.c.timezone, func.now()), Date)), func.current_date()))
+    .select_from(offices.join(office_services, office_services.c.office_id == offices.c.id))
+    .where(office_services.c.service_id == bindparam("service_id"))
+)
+_TODAY_AMONG = _TODAY.where(offices.c.id == func.any(_OFFICES))
 
 
 async def wanted(conn: AsyncConnection, request: EntryRequest, service_id: int, window_days: int) -> dict[str, Any]:
     """The entry's preferences checked (offices that offer the procedure, days not passed and within its booking
     window, weekdays, a time window the right way round), as the entry tables' columns."""
-    offices = office_ids(request.office_ids)
-    if offices is not None:
-        offering = set((await conn.execute(_OFFERING, {"service_id": service_id, "offices": offices})).scalars())
-        if offering != set(offices):
+    accepted = office_ids(request.office_ids)
+    if accepted is not None:
+        offering = set((await conn.execute(_OFFERING, {"service_id": service_id, "offices": accepted})).scalars())
+        if offering != set(accepted):
             raise ValidationFailed("input.officeIds", "Some of these offices do not offer this procedure.")
-    today: date = (await conn.execute(_TODAY, {"service_id": service_id, "offices": offices})).scalar_one()
+    today_of = _TODAY if accepted is None else _TODAY_AMONG
+    today: date = (await conn.execute(today_of, {"service_id": service_id, "offices": accepted})).scalar_one()
     if request.to_date < request.from_date:
         raise ValidationFailed("input.to", "The last day comes before the first.")
     if request.to_date < today:
@@ -135,7 +131,7 @@ async def wanted(conn: AsyncConnection, request: EntryRequest, service_id: int, 
         raise ValidationFailed("input.to", f"This procedure is booked at most {window_days} days ahead.")
     time_window(request.earliest, request.latest)
     return {
-        "office_ids": offices,
+        "office_ids": accepted,
         "from_date": request.from_date,
         "to_date": request.to_date,
         "weekdays": weekdays(request.weekdays),

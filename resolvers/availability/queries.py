@@ -1,6 +1,8 @@
 """What a citizen can book: free slots by office and day, and the soonest free slots anywhere.
 
-Hot path: both read only the partial index of slots with a free seat (ix_slots_free_by_service).
+Hot path: both read only the partial index of slots with a free seat (ix_slots_free_by_service). The statements
+stay native SQL: `bookable` is the free-seat rule the seat-taking statements share (resolvers/booking/seats.py),
+written to match that partial index, and the benchmarked reads are shaped around it.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from core.errors import BadRequest
 from core.validation import parse_id
 from resolvers.agenda.records import RESERVED_SEATS, SLOT_COLUMNS, SlotRecord, held_seats
 from resolvers.analytics.unmet import Searcher, record_unmet_search
+from resolvers.rows import record_from_row, records_from_rows
 
 MAX_RANGE_DAYS = 92
 MAX_EARLIEST = 100
@@ -119,7 +122,7 @@ async def availability(
     )
     days: dict[tuple[int, date], list[SlotRecord]] = {}
     for row in rows.mappings():
-        days.setdefault((row["office_id"], row["local_date"]), []).append(SlotRecord.from_row(row))
+        days.setdefault((row["office_id"], row["local_date"]), []).append(record_from_row(SlotRecord, row))
     if not days:
         await record_unmet_search(conn, searcher, service, office)
     return [
@@ -151,7 +154,7 @@ async def earliest_slots(
         query,
         {"service_id": service, "limit": limit, "lat": latitude, "lon": longitude, "with_reserved": with_reserved},
     )
-    slots = [SlotRecord.from_row(row) for row in rows.mappings()]
+    slots = records_from_rows(SlotRecord, rows.mappings())
     if not slots:
         await record_unmet_search(conn, searcher, service, None)
     return slots

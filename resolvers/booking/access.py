@@ -1,8 +1,11 @@
-"""Who may book through which channel, and who may read or change an existing booking."""
+"""Who may book through which channel, and who may read or change an existing booking (and until when)."""
 
 from __future__ import annotations
 
-from core.errors import NotAllowedError
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from core.errors import InvalidStateError, NotAllowedError
 from models.accounts import Role
 from models.booking import BOOKINGS_READ, BOOKINGS_WRITE, Channel
 from resolvers.accounts.viewer import Viewer
@@ -51,3 +54,22 @@ def may_manage_without_token(viewer: Viewer, booking: BookingRecord, scope: str 
     if viewer.partner_id is not None:
         return booking.partner_id == viewer.partner_id and scope in viewer.partner_scopes
     return viewer.is_staff and viewer.has_role(booking.office_id, Role.OPERATOR, Role.CLERK, Role.MANAGER)
+
+
+def actor_channel(viewer: Viewer) -> Channel | None:
+    """The channel a change by this caller came through (citizens' changes carry none: web or app alike)."""
+    if viewer.partner_id is not None:
+        return Channel.PARTNER
+    if viewer.is_staff:
+        return Channel.PHONE if any(g.role is Role.OPERATOR for g in viewer.grants) else Channel.DESK
+    return None
+
+
+_NOW = select(func.now())
+
+
+async def ensure_not_begun(conn: AsyncConnection, booking: BookingRecord) -> None:
+    """A booking is cancelled or moved only before its appointment begins (by the database's clock)."""
+    now = (await conn.execute(_NOW)).scalar_one()
+    if booking.starts_at <= now:
+        raise InvalidStateError("This appointment has already begun or passed.")

@@ -1,4 +1,5 @@
-"""Booking and rescheduling: never twice, within each citizen's limit, replayable with an idempotency key."""
+"""Booking: never twice, within each citizen's limit, replayable with an idempotency key (moving a booking:
+reschedule.py; letting it go: cancel.py)."""
 
 from __future__ import annotations
 
@@ -9,27 +10,25 @@ from typing import Annotated
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from core.errors import InvalidStateError, InvalidStateReason, LimitExceededError, NotFoundError, ValidationFailed
+from core.errors import LimitExceededError, ValidationFailed
 from core.inputs import Doc, Id, Mark
 from core.manage_tokens import manage_token, manage_token_hash, new_nonce
-from core.validation import optional_text, parse_id
-from models.accounts import Role
+from core.validation import optional_text
 from models.booking import ACTIVE_STATUSES, OPEN_STATUSES, BookingStatus, Channel
 from resolvers import idempotency
 from resolvers.accounts.viewer import Viewer
 from resolvers.agenda.records import SlotRecord
-from resolvers.booking import confirmation, history, identity, lookup, party, seats
-from resolvers.booking.access import RESERVED_CHANNELS, booking_channel, may_use_reserved
+from resolvers.booking import confirmation, identity, lookup, party, seats
+from resolvers.booking.access import RESERVED_CHANNELS, booking_channel
 from resolvers.booking.challenge import Gate
 from resolvers.booking.citizen import Citizen, CitizenInput, citizen, columns
 from resolvers.booking.codes import hold_token_hash, new_code
-from resolvers.booking.records import BOOKING_COLUMNS, BookingRecord, ConfirmationRecord
-from resolvers.outbox.enqueue import enqueue
-from resolvers.waitlist.offers import OfferTiming, pass_on
+from resolvers.booking.freed_seats import OfferTiming, pass_on
+from resolvers.booking.records import BookingRecord, ConfirmationRecord
+from resolvers.rows import record_from_row
 
 CODE_ATTEMPTS = 10
 DEFAULT_CONFIRM_MINUTES = 30
-MAX_REASON = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,9 +46,10 @@ class BookInput:
             "bookingChallenge or a ChallengeRequired answer."
         ),
     ] = None
-    hold_token: Annotated[str | None, Doc("The token of a live hold on this slot (holdSlot): books the held seat.")] = (
-        None
-    )
+    hold_token: Annotated[
+        str | None,
+        Doc("The token of a live hold on this slot (holdSlot): books the held seat."),
+    ] = None
     # one seat each (resolvers/booking/party.py)
     companions: Annotated[
         list[CitizenInput] | None,
@@ -61,17 +61,10 @@ class BookInput:
     ] = None
 
 
-async def _slot(conn: AsyncConnection, slot_id: str) -> SlotRecord:
-    number = parse_id(slot_id)
-    found = await seats.slot(conn, number) if number is not None else None
-    if found is None:
-        raise NotFoundError("No slot has this ID.")
-    return found
-
-
 # A booking counts against a person when any of the three keys matches, the holder's or a companion's: a new
 # document number does not make a new person when the e-mail or phone is one already booked with. Two branches
 # (not one OR over a subquery) so each reads its own indexes: the holders' three, the companions' three.
+# Native SQL: a hot statement of the book path, whose UNION of two index-shaped branches is the point.
 _LIMIT = text(f"""
     SELECT s.max_active_bookings_per_citizen AS allowed, s.confirmation_required,
            (SELECT count(*) FROM (
@@ -94,9 +87,7 @@ async def within_limit(
     people = (person, *companions)
     # one booking at a time per person: two requests sharing any key of anyone cannot both pass the count, and
     # every party takes its people's locks in one ascending order, so two overlapping parties cannot deadlock
-    keys = identity.lock_keys(*(h for p in people for h in (p.document_hash, p.email_hash, p.phone_hash)))
-    for key in keys:
-        await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+    await identity.lock_people(conn, *(h for p in people for h in (p.document_hash, p.email_hash, p.phone_hash)))
     confirmation_required = False
     for index, someone in enumerate(people):
         params = {
@@ -117,14 +108,15 @@ async def within_limit(
 
 # The booking, its first history event and its mail in the outbox, in one round trip. A PENDING booking's
 # mail asks for the confirmation, by the deadline (never later than the appointment itself).
+# Native SQL: the book path's one round trip, three inserts in data-modifying CTEs against the open-code index.
 _INSERT = text(f"""
     WITH booking AS (
         INSERT INTO bookings (code, status, slot_id, office_id, service_id, starts_at, ends_at, channel, citizen_name,
             citizen_email, citizen_phone, citizen_locale, document_hash, document_hint, email_hash, phone_hash, notes,
             manage_nonce, manage_token_hash, staff_user_id, partner_id, confirm_by, party_size)
         VALUES (:code, CAST(:status AS booking_status), :slot_id, :office_id, :service_id, :starts_at, :ends_at,
-            CAST(:channel AS channel), :name, :email, :phone, :locale, :document_hash, :document_hint, :email_hash,
-            :phone_hash, :notes, :nonce, :token_hash, :staff_user_id, :partner_id,
+            CAST(:channel AS channel), :citizen_name, :citizen_email, :citizen_phone, :citizen_locale, :document_hash,
+            :document_hint, :email_hash, :phone_hash, :notes, :nonce, :token_hash, :staff_user_id, :partner_id,
             CASE WHEN :status = 'PENDING' THEN least(now() + make_interval(mins => :confirm_minutes), :starts_at) END,
             :party_size)
         ON CONFLICT (code) WHERE status IN {OPEN_STATUSES} DO NOTHING
@@ -139,7 +131,7 @@ _INSERT = text(f"""
         SELECT CASE WHEN status = 'PENDING' THEN 'booking.confirmation_request' ELSE 'booking.confirmation' END, id
         FROM booking
     )
-    SELECT {BOOKING_COLUMNS} FROM booking b JOIN offices o ON o.id = b.office_id
+    SELECT b.*, o.timezone FROM booking b JOIN offices o ON o.id = b.office_id
 """)
 
 
@@ -180,21 +172,10 @@ async def insert_booking(
     for _ in range(CODE_ATTEMPTS):
         row = (await conn.execute(_INSERT, values | {"code": new_code()})).mappings().first()
         if row is not None:
-            made = BookingRecord.from_row(row)
+            made = record_from_row(BookingRecord, row)
             await party.insert_companions(conn, made.id, companions)
             return ConfirmationRecord(booking=made, manage_token=token)
     raise RuntimeError("could not find a free booking code")  # 31^8 codes: practically unreachable
-
-
-async def _replayed(conn: AsyncConnection, secret_key: bytes, stored: dict[str, object]) -> ConfirmationRecord:
-    booking = await lookup.by_id(conn, int(str(stored["booking_id"])))
-    return ConfirmationRecord(booking=booking, manage_token=manage_token(secret_key, booking.manage_nonce))
-
-
-async def _not_begun(conn: AsyncConnection, booking: BookingRecord) -> None:
-    now = (await conn.execute(text("SELECT now()"))).scalar_one()
-    if booking.starts_at <= now:
-        raise InvalidStateError("This appointment has already begun or passed.")
 
 
 def _asks_confirmation(viewer: Viewer, confirmation_required: bool, person: Citizen) -> bool:
@@ -221,7 +202,7 @@ async def book(
     companions = party.companions(secret_key, person, data.companions)
     size = 1 + len(companions)
     notes = optional_text("notes", data.notes, max_length=1000)
-    slot = await _slot(conn, data.slot_id)
+    slot = await seats.find_slot(conn, data.slot_id)
     await party.within_party_size(conn, slot.service_id, size)
     channel = booking_channel(viewer, data.channel, slot.office_id)
     key = data.idempotency_key
@@ -244,7 +225,7 @@ async def book(
         )
         stored = await idempotency.claim(conn, scope, key, "book", fingerprint)
         if stored is not None:
-            return await _replayed(conn, secret_key, stored)
+            return await lookup.with_token(conn, secret_key, int(str(stored["booking_id"])))
     if gate is not None and data.hold_token is None:
         # after a replay's answer (it takes no seat: a retry needs no new challenge), before any seat is taken;
         # a held seat was taken by holdSlot, which asked for the challenge then
@@ -266,105 +247,3 @@ async def book(
     if key is not None:
         await idempotency.remember(conn, scope, key, {"booking_id": made.booking.id})
     return made
-
-
-async def reschedule(
-    conn: AsyncConnection,
-    viewer: Viewer,
-    secret_key: bytes,
-    code: str,
-    slot_id: str,
-    token: str | None,
-    idempotency_key: str | None,
-    timing: OfferTiming,
-) -> ConfirmationRecord:
-    """The new seat is taken and the old one freed in one transaction: on any failure nothing moves. The old
-    seat goes to the waitlist first (resolvers/waitlist/offers.py).
-
-    The caller proves its right to the booking first (for_change, which also locks it: a concurrent
-    request with the same key waits there); only then may a stored result be replayed.
-    """
-    booking = await lookup.for_change(conn, viewer, secret_key, code, token)
-    scope = idempotency.booking_scope(viewer, booking.id)
-    if idempotency_key is not None:
-        fingerprint = idempotency.request_hash("reschedule", booking=booking.id, slot=slot_id.strip())
-        stored = await idempotency.claim(conn, scope, idempotency_key, "reschedule", fingerprint)
-        if stored is not None:
-            return await _replayed(conn, secret_key, stored)
-    if booking.status is BookingStatus.PENDING:
-        raise InvalidStateError(
-            "Confirm this booking from the link mailed to you before moving it.", reason=InvalidStateReason.PENDING
-        )
-    if booking.status is not BookingStatus.BOOKED:
-        raise InvalidStateError(f"A {booking.status.value.lower().replace('_', ' ')} booking cannot be moved.")
-    await _not_begun(conn, booking)
-    target = await _slot(conn, slot_id)
-    if target.service_id != booking.service_id:
-        raise ValidationFailed("slotId", "The new slot is for another procedure; book that one instead.")
-    if target.id == booking.slot_id:
-        raise ValidationFailed("slotId", "The booking is already in this slot.")
-    if token is None and viewer.partner_id is None:
-        booking_channel(viewer, Channel.WEB, target.office_id)  # staff need rights at the new office too
-    # seats are locked in slot order, so two reschedules crossing the same two slots cannot deadlock
-    with_reserved = token is None and may_use_reserved(viewer, target.office_id)
-    # the whole party moves: all its seats on the new slot, or nothing
-    size = booking.party_size
-    if target.id < booking.slot_id:
-        taken = await seats.take_seat(conn, target, with_reserved=with_reserved, seats=size)
-        await party.free_seats(conn, booking.slot_id, size, timing)
-    else:
-        await party.free_seats(conn, booking.slot_id, size, timing)
-        taken = await seats.take_seat(conn, target, with_reserved=with_reserved, seats=size)
-    await conn.execute(
-        # a new time earns a new reminder
-        text("""UPDATE bookings SET slot_id = :slot_id, office_id = :office_id, starts_at = :starts_at,
-                       ends_at = :ends_at, reminder_queued_at = NULL WHERE id = :id"""),
-        {
-            "slot_id": taken.id,
-            "office_id": taken.office_id,
-            "starts_at": taken.starts_at,
-            "ends_at": taken.ends_at,
-            "id": booking.id,
-        },
-    )
-    note = f"moved from {booking.starts_at.isoformat()} (office {booking.office_id}) to {taken.starts_at.isoformat()}"
-    await history.record_event(conn, booking.id, BookingStatus.BOOKED, _actor_channel(viewer), viewer.caller, note)
-    await enqueue(conn, "booking.change", booking.id, {"previous_starts_at": booking.starts_at.isoformat()})
-    if idempotency_key is not None:
-        await idempotency.remember(conn, scope, idempotency_key, {"booking_id": booking.id})
-    return ConfirmationRecord(
-        booking=await lookup.by_id(conn, booking.id), manage_token=manage_token(secret_key, booking.manage_nonce)
-    )
-
-
-def _actor_channel(viewer: Viewer) -> Channel | None:
-    """The channel a change by this caller came through (citizens' changes carry none: web or app alike)."""
-    if viewer.partner_id is not None:
-        return Channel.PARTNER
-    if viewer.is_staff:
-        return Channel.PHONE if any(g.role is Role.OPERATOR for g in viewer.grants) else Channel.DESK
-    return None
-
-
-async def cancel(
-    conn: AsyncConnection,
-    viewer: Viewer,
-    secret_key: bytes,
-    code: str,
-    token: str | None,
-    reason: str | None,
-    timing: OfferTiming,
-) -> BookingRecord:
-    """The seat goes to the waitlist first, or back to everyone after the re-release delay (offers.py)."""
-    booking = await lookup.for_change(conn, viewer, secret_key, code, token)
-    # CancelResult has no ValidationError: an over-long reason is trimmed, not refused
-    reason = (reason or "").strip()[:MAX_REASON] or None
-    # a PENDING booking holds a seat too: its citizen may let it go without confirming first
-    if booking.status not in (BookingStatus.BOOKED, BookingStatus.PENDING):
-        raise InvalidStateError(f"A {booking.status.value.lower().replace('_', ' ')} booking cannot be cancelled.")
-    await _not_begun(conn, booking)
-    await conn.execute(text("UPDATE bookings SET status = 'CANCELLED' WHERE id = :id"), {"id": booking.id})
-    await party.free_seats(conn, booking.slot_id, booking.party_size, timing)
-    await history.record_event(conn, booking.id, BookingStatus.CANCELLED, _actor_channel(viewer), viewer.caller, reason)
-    await enqueue(conn, "booking.cancellation", booking.id, {"reason": reason})
-    return await lookup.by_id(conn, booking.id)

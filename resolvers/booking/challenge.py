@@ -37,12 +37,12 @@ from typing import cast
 from altcha.v1 import SHA256, ChallengeOptions, PayloadType, create_challenge, extract_params, verify_solution
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
-from sqlalchemy import text
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.errors import DomainError, ErrorCode
 from core.security import derived_key
-from models.catalogue import ChallengePolicy
+from models.catalogue import ChallengePolicy, services
 from resolvers.accounts.viewer import Viewer
 
 logger = logging.getLogger("turnero.challenge")
@@ -211,10 +211,11 @@ async def require_challenge(
     raise ChallengeRequiredError(message, await issue_challenge(redis, secret_key, address))
 
 
+_POLICY = select(services.c.challenge_policy).where(services.c.id == bindparam("service_id"))
+
+
 async def service_policy(conn: AsyncConnection, service_id: int) -> ChallengePolicy:
-    found = (
-        await conn.execute(text("SELECT challenge_policy FROM services WHERE id = :id"), {"id": service_id})
-    ).scalar_one_or_none()
+    found = (await conn.execute(_POLICY, {"service_id": service_id})).scalar_one_or_none()
     return ChallengePolicy(found) if found is not None else ChallengePolicy.ADAPTIVE
 
 

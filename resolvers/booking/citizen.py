@@ -98,12 +98,13 @@ def citizen(secret_key: bytes, data: CitizenInput) -> Citizen:
 
 
 def columns(person: Citizen) -> dict[str, object]:
-    """The person as bookings, waitlist and draw entries keep them: the contact as given, the keys as hashes."""
+    """The person as bookings, waitlist and draw entries keep them (their columns of the same names): the contact
+    as given, the keys as hashes."""
     return {
-        "name": person.name,
-        "email": person.email,
-        "phone": person.phone,
-        "locale": person.locale,
+        "citizen_name": person.name,
+        "citizen_email": person.email,
+        "citizen_phone": person.phone,
+        "citizen_locale": person.locale,
         "document_hash": person.document_hash,
         "document_hint": person.document_hint,
         "email_hash": person.email_hash,

@@ -9,11 +9,11 @@ Nobody is mailed about it: the address never proved to be anyone's.
 
 from __future__ import annotations
 
-from sqlalchemy import text
+from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.errors import InvalidStateError, InvalidStateReason, NotFoundError
-from models.booking import BookingStatus
+from models.booking import BookingStatus, booking_events, bookings
 from resolvers.booking import history, lookup
 from resolvers.booking.records import BookingRecord
 from resolvers.outbox.enqueue import enqueue
@@ -25,6 +25,7 @@ SWEEP_BATCH = 500
 # workers (or a worker and a booking of the same slot) never take the same row, and a row being confirmed
 # right now is left to that confirmation. One slots UPDATE per slot with the count: a statement's CTEs share
 # one snapshot, so a second UPDATE of the same slot row would be lost.
+# Native SQL: the sweep is one statement of data-modifying CTEs (cancel, give seats back, log) over SKIP LOCKED.
 _EXPIRE = """
     WITH lapsed AS (
         SELECT id FROM bookings
@@ -55,7 +56,7 @@ _EXPIRE_SLOT = text(_EXPIRE.format(scope="AND slot_id = :slot_id"))
 async def expire_lapsed(conn: AsyncConnection, *, slot_id: int | None = None) -> list[int]:
     """Cancels the PENDING bookings past their deadline (of one slot, or a batch of all) and gives their seats
     back: the slot of each seat (a party's as often as it had seats), for the caller to offer to the waitlist
-    (resolvers/waitlist/offers.pass_on).
+    (resolvers/booking/freed_seats.pass_on).
     Idempotent: a second run, or a second worker, finds nothing more to do."""
     if slot_id is None:
         params: dict[str, object] = {"batch": SWEEP_BATCH, "note": NOT_CONFIRMED}
@@ -64,11 +65,16 @@ async def expire_lapsed(conn: AsyncConnection, *, slot_id: int | None = None) ->
     return [int(freed) for freed in (await conn.execute(_EXPIRE_SLOT, params)).scalars()]
 
 
-_CONFIRM = text("""
-    UPDATE bookings SET status = 'BOOKED', confirm_by = NULL
-    WHERE id = :id AND status = 'PENDING' AND confirm_by > now()
-    RETURNING id
-""")
+_CONFIRM = (
+    update(bookings)
+    .where(
+        bookings.c.id == bindparam("booking_id"),
+        bookings.c.status == BookingStatus.PENDING,
+        bookings.c.confirm_by > func.now(),
+    )
+    .values(status=BookingStatus.BOOKED, confirm_by=None)
+    .returning(bookings.c.id)
+)
 
 
 async def confirm(conn: AsyncConnection, secret_key: bytes, code: str, token: str) -> BookingRecord:
@@ -78,7 +84,7 @@ async def confirm(conn: AsyncConnection, secret_key: bytes, code: str, token: st
         raise NotFoundError(lookup.NOT_FOUND)
     # the conditional UPDATE locks the row and re-checks it: a sweep that cancelled it first wins, and one
     # that comes after finds it BOOKED
-    if (await conn.execute(_CONFIRM, {"id": found.id})).first() is None:
+    if (await conn.execute(_CONFIRM, {"booking_id": found.id})).first() is None:
         current = await lookup.by_id(conn, found.id)
         if current.status is BookingStatus.PENDING:
             raise InvalidStateError(
@@ -101,10 +107,14 @@ async def confirm(conn: AsyncConnection, secret_key: bytes, code: str, token: st
     return await lookup.by_id(conn, found.id)
 
 
+_LAST_NOTE = (
+    select(booking_events.c.note)
+    .where(booking_events.c.booking_id == bindparam("booking_id"))
+    .order_by(booking_events.c.id.desc())
+    .limit(1)
+)
+
+
 async def _lapsed(conn: AsyncConnection, booking_id: int) -> bool:
-    last = (
-        await conn.execute(
-            text("SELECT note FROM booking_events WHERE booking_id = :id ORDER BY id DESC LIMIT 1"), {"id": booking_id}
-        )
-    ).scalar_one_or_none()
+    last = (await conn.execute(_LAST_NOTE, {"booking_id": booking_id})).scalar_one_or_none()
     return bool(last == NOT_CONFIRMED)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import text
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from models.booking import BookingStatus, Channel
+from models.booking import BookingStatus, Channel, booking_events
+
+_RECORD_EVENT = insert(booking_events)
 
 
 async def record_event(
@@ -16,14 +18,5 @@ async def record_event(
     actor: str,
     note: str | None = None,
 ) -> None:
-    await conn.execute(
-        text("""INSERT INTO booking_events (booking_id, status, channel, actor, note)
-                VALUES (:booking_id, CAST(:status AS booking_status), CAST(:channel AS channel), :actor, :note)"""),
-        {
-            "booking_id": booking_id,
-            "status": status.value,
-            "channel": channel.value if channel else None,
-            "actor": actor,
-            "note": note,
-        },
-    )
+    values = {"booking_id": booking_id, "status": status, "channel": channel, "actor": actor, "note": note}
+    await conn.execute(_RECORD_EVENT, values)

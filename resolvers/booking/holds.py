@@ -9,14 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import text
+from sqlalchemy import bindparam, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from core.errors import LimitExceededError, NotFoundError
-from core.validation import parse_id
+from core.errors import LimitExceededError
+from models.agenda import slot_holds
 from resolvers.accounts.viewer import Viewer
 from resolvers.agenda.records import SlotRecord
-from resolvers.booking import party, seats
+from resolvers.booking import identity, party, seats
 from resolvers.booking.access import may_use_reserved
 from resolvers.booking.challenge import Gate
 from resolvers.booking.codes import hold_address_hash, hold_token_hash, new_hold_token
@@ -32,10 +32,13 @@ class HoldRecord:
 
 
 # live holds of one address, or of one citizen's document (holds made for a named citizen carry it)
-_LIVE_HOLDS = text("""
-    SELECT count(*) FROM slot_holds
-    WHERE (address_hash = :address_hash OR document_hash = :document_hash) AND expires_at > clock_timestamp()
-""")
+_LIVE_HOLDS = select(func.count()).where(
+    or_(
+        slot_holds.c.address_hash == bindparam("address_hash"),
+        slot_holds.c.document_hash == bindparam("document_hash"),
+    ),
+    slot_holds.c.expires_at > func.clock_timestamp(),
+)
 
 
 async def within_hold_limit(conn: AsyncConnection, address_hash: bytes | None, document_hash: bytes | None) -> None:
@@ -44,13 +47,9 @@ async def within_hold_limit(conn: AsyncConnection, address_hash: bytes | None, d
     Serialised per address (or document) with an advisory lock held to the end of the transaction, so two
     requests at once cannot both pass the count.
     """
-    keys = [key for key in (address_hash, document_hash) if key is not None]
-    for key in keys:
-        await conn.execute(
-            text("SELECT pg_advisory_xact_lock(:key)"), {"key": int.from_bytes(key[:8], "big", signed=True)}
-        )
-    if not keys:
+    if address_hash is None and document_hash is None:
         return
+    await identity.lock_people(conn, address_hash, document_hash)
     live = (
         await conn.execute(_LIVE_HOLDS, {"address_hash": address_hash, "document_hash": document_hash})
     ).scalar_one()
@@ -79,10 +78,7 @@ async def hold_slot(
     """A seat kept for `minutes` (a party's seats, all or none: `book` with the token brings as many people);
     where the procedure's challenge policy asks, only for a solved challenge (the hold is what takes the scarce
     seat: `book` with its token asks for none again). A party's hold counts as one hold to the limit."""
-    number = parse_id(slot_id)
-    found = await seats.slot(conn, number) if number is not None else None
-    if found is None:
-        raise NotFoundError("No slot has this ID.")
+    found = await seats.find_slot(conn, slot_id)
     await party.within_party_size(conn, found.service_id, party_size, "partySize")
     address_hash = hold_address_hash(secret_key, client_address) if _counted_by_address(viewer) else None
     await within_hold_limit(conn, address_hash, None)
@@ -103,10 +99,14 @@ async def hold_slot(
     return HoldRecord(token=token, slot=held, expires_at=expires_at)
 
 
+_RELEASE = (
+    delete(slot_holds)
+    .where(slot_holds.c.token_hash == bindparam("token_hash"), slot_holds.c.expires_at > func.now())
+    .returning(slot_holds.c.id)
+)
+
+
 async def release_hold(conn: AsyncConnection, secret_key: bytes, token: str) -> bool:
     """Gives a held seat back before its time (the citizen picked another): whoever has the token may."""
-    result = await conn.execute(
-        text("DELETE FROM slot_holds WHERE token_hash = :token_hash AND expires_at > now() RETURNING id"),
-        {"token_hash": hold_token_hash(secret_key, token)},
-    )
+    result = await conn.execute(_RELEASE, {"token_hash": hold_token_hash(secret_key, token)})
     return result.first() is not None

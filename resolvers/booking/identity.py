@@ -10,6 +10,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 
+from sqlalchemy import BigInteger, bindparam, func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 # Gmail ignores dots in the local part and delivers googlemail.com to the same mailbox
 _DOTLESS = {"gmail.com": "gmail.com", "googlemail.com": "gmail.com"}
 # providers that deliver local+anything to local
@@ -62,3 +65,12 @@ def lock_keys(*hashes: bytes | None) -> list[int]:
     """Advisory-lock keys for a person's hashes, in ascending order: two bookings sharing any of them queue on
     it, and since everyone takes locks in the same order, two sharing several cannot deadlock."""
     return sorted({int.from_bytes(h[:8], "big", signed=True) for h in hashes if h is not None})
+
+
+_ADVISORY_LOCK = select(func.pg_advisory_xact_lock(bindparam("key", type_=BigInteger)))
+
+
+async def lock_people(conn: AsyncConnection, *hashes: bytes | None) -> None:
+    """The advisory locks of these hashes (lock_keys), held to the end of the transaction."""
+    for key in lock_keys(*hashes):
+        await conn.execute(_ADVISORY_LOCK, {"key": key})

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import text
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.errors import NotFoundError, ValidationFailed
+from models.booking import booking_companions
+from models.catalogue import services
 from resolvers.booking.citizen import Citizen, CitizenInput, citizen
+from resolvers.booking.freed_seats import OfferTiming, free_seat
 from resolvers.catalogue.services import MAX_PARTY_SIZE
-from resolvers.waitlist.offers import OfferTiming, free_seat
 
 
 def companions(secret_key: bytes, holder: Citizen, given: Sequence[CitizenInput] | None) -> tuple[Citizen, ...]:
@@ -38,7 +40,7 @@ def companions(secret_key: bytes, holder: Citizen, given: Sequence[CitizenInput]
     return tuple(people)
 
 
-_MAX_PARTY = text("SELECT max_party_size FROM services WHERE id = :service_id")
+_MAX_PARTY = select(services.c.max_party_size).where(services.c.id == bindparam("service_id"))
 
 
 async def within_party_size(conn: AsyncConnection, service_id: int, size: int, field: str = "companions") -> None:
@@ -58,38 +60,35 @@ async def within_party_size(conn: AsyncConnection, service_id: int, size: int, f
         )
 
 
-_INSERT = text("""
-    INSERT INTO booking_companions (booking_id, position, name, document_hash, document_hint, email_hash, phone_hash)
-    SELECT :booking_id, position, name, document_hash, document_hint, email_hash, phone_hash
-    FROM unnest(CAST(:positions AS integer[]), CAST(:names AS text[]), CAST(:document_hashes AS bytea[]),
-                CAST(:document_hints AS text[]), CAST(:email_hashes AS bytea[]), CAST(:phone_hashes AS bytea[]))
-        AS c(position, name, document_hash, document_hint, email_hash, phone_hash)
-""")
-
-
 async def insert_companions(conn: AsyncConnection, booking_id: int, people: Sequence[Citizen]) -> None:
     if not people:
         return
-    await conn.execute(
-        _INSERT,
+    # one multi-row INSERT: the whole party in one round trip
+    rows = [
         {
             "booking_id": booking_id,
-            "positions": list(range(1, len(people) + 1)),
-            "names": [p.name for p in people],
-            "document_hashes": [p.document_hash for p in people],
-            "document_hints": [p.document_hint for p in people],
-            "email_hashes": [p.email_hash for p in people],
-            "phone_hashes": [p.phone_hash for p in people],
-        },
-    )
+            "position": position,
+            "name": person.name,
+            "document_hash": person.document_hash,
+            "document_hint": person.document_hint,
+            "email_hash": person.email_hash,
+            "phone_hash": person.phone_hash,
+        }
+        for position, person in enumerate(people, start=1)
+    ]
+    await conn.execute(insert(booking_companions).values(rows))
 
 
-_OF_BOOKING = text("SELECT name, document_hint FROM booking_companions WHERE booking_id = :id ORDER BY position")
+_OF_BOOKING = (
+    select(booking_companions.c.name, booking_companions.c.document_hint)
+    .where(booking_companions.c.booking_id == bindparam("booking_id"))
+    .order_by(booking_companions.c.position)
+)
 
 
 async def companions_of(conn: AsyncConnection, booking_id: int) -> list[tuple[str, str]]:
     """A booking's companions as the desk and the citizen see them: name and the document's last characters."""
-    rows = await conn.execute(_OF_BOOKING, {"id": booking_id})
+    rows = await conn.execute(_OF_BOOKING, {"booking_id": booking_id})
     return [(row.name, row.document_hint) for row in rows]
 
 

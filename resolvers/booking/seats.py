@@ -12,13 +12,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import text
+from sqlalchemy import bindparam, delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from core.errors import ErrorCode, InvalidStateError, InvalidStateReason, ValidationFailed
+from core.errors import ErrorCode, InvalidStateError, InvalidStateReason, NotFoundError, ValidationFailed
+from core.validation import parse_id
+from models.agenda import slot_holds, slots
 from resolvers.agenda.records import SLOT_COLUMNS, SlotRecord
 from resolvers.availability.queries import bookable
 from resolvers.booking.records import SlotUnavailableError
+from resolvers.rows import record_from_row, records_from_rows
 
 ALTERNATIVES = 5
 
@@ -26,8 +29,9 @@ ALTERNATIVES = 5
 # fit, a party's as one (resolvers/booking/party.py)
 _LOCKED = bookable("clock_timestamp()", seats="CAST(:seats AS integer)")
 
-_LOCK = text("SELECT id FROM slots WHERE id = :slot_id FOR UPDATE")
+_LOCK = select(slots.c.id).where(slots.c.id == bindparam("slot_id")).with_for_update()
 
+# Native SQL (this and _HOLD): the seat-taking statements, whose free-seat test is the SQL rule of bookable()
 _TAKE = text(f"""
     UPDATE slots SET booked = booked + :seats
     WHERE id = (SELECT sl.id {_LOCKED} AND sl.id = :slot_id)
@@ -42,16 +46,27 @@ _HOLD = text(f"""
     RETURNING expires_at
 """)
 
-_HOLD_OF = text("SELECT slot_id, seats FROM slot_holds WHERE token_hash = :token_hash")
+_HOLD_OF = select(slot_holds.c.slot_id, slot_holds.c.seats).where(slot_holds.c.token_hash == bindparam("token_hash"))
 
 # the hold's seats become the booking's: the hold goes, `booked` grows, the sum stays
-_USE_HOLD = text("""
-    DELETE FROM slot_holds WHERE token_hash = :token_hash AND slot_id = :slot_id AND expires_at > clock_timestamp()
-    RETURNING id
-""")
+_USE_HOLD = (
+    delete(slot_holds)
+    .where(
+        slot_holds.c.token_hash == bindparam("token_hash"),
+        slot_holds.c.slot_id == bindparam("slot_id"),
+        slot_holds.c.expires_at > func.clock_timestamp(),
+    )
+    .returning(slot_holds.c.id)
+)
 
-_GIVE_BACK = text("UPDATE slots SET booked = greatest(booked - :seats, 0) WHERE id = :slot_id")
+_GIVE_BACK = (
+    update(slots)
+    .where(slots.c.id == bindparam("slot_id"))
+    .values(booked=func.greatest(slots.c.booked - bindparam("seats"), 0))
+)
 
+# Native SQL (this and _ALTERNATIVES): a slot's held and reserved seats are SQL rules of their own
+# (resolvers/agenda/records.py held_seats, RESERVED_SEATS), read on every seat taken
 _SLOT = text(f"SELECT {SLOT_COLUMNS} FROM slots sl JOIN offices o ON o.id = sl.office_id WHERE sl.id = :slot_id")
 
 # The free slots of the same service nearest in time to the one asked for, same office first. Three
@@ -78,7 +93,16 @@ _ALTERNATIVES = text(f"""
 
 async def slot(conn: AsyncConnection, slot_id: int) -> SlotRecord | None:
     row = (await conn.execute(_SLOT, {"slot_id": slot_id})).mappings().first()
-    return SlotRecord.from_row(row) if row else None
+    return record_from_row(SlotRecord, row) if row else None
+
+
+async def find_slot(conn: AsyncConnection, slot_id: str) -> SlotRecord:
+    """The slot a client named by its ID; NotFound when there is none."""
+    number = parse_id(slot_id)
+    found = await slot(conn, number) if number is not None else None
+    if found is None:
+        raise NotFoundError("No slot has this ID.")
+    return found
 
 
 async def lock_slot(conn: AsyncConnection, slot_id: int) -> None:
@@ -90,23 +114,16 @@ async def _unavailable(
     conn: AsyncConnection, found: SlotRecord, with_reserved: bool, seats: int = 1
 ) -> SlotUnavailableError:
     """The refusal, with the nearest slots this caller (a party of `seats`) could take instead."""
-    alternatives = [
-        SlotRecord.from_row(row)
-        for row in (
-            await conn.execute(
-                _ALTERNATIVES,
-                {
-                    "service_id": found.service_id,
-                    "slot_id": found.id,
-                    "office_id": found.office_id,
-                    "starts_at": found.starts_at,
-                    "limit": ALTERNATIVES,
-                    "with_reserved": with_reserved,
-                    "seats": seats,
-                },
-            )
-        ).mappings()
-    ]
+    params = {
+        "service_id": found.service_id,
+        "slot_id": found.id,
+        "office_id": found.office_id,
+        "starts_at": found.starts_at,
+        "limit": ALTERNATIVES,
+        "with_reserved": with_reserved,
+        "seats": seats,
+    }
+    alternatives = records_from_rows(SlotRecord, (await conn.execute(_ALTERNATIVES, params)).mappings())
     # read again: the slot as it was before the lock was awaited may be stale
     now = await slot(conn, found.id)
     if now is not None and now.remaining_with_reserved == 0:
@@ -159,7 +176,7 @@ async def hold_seat(
     take_seat.
 
     document_hash: the citizen the hold is for, where known (an offer to a named citizen), counted by
-    holds.within_hold_limit. rerelease: nobody's hold, keeping a freed seat back (resolvers/waitlist/offers.py)."""
+    holds.within_hold_limit. rerelease: nobody's hold, keeping a freed seat back (resolvers/booking/freed_seats.py)."""
     await lock_slot(conn, found.id)
     params = {
         "slot_id": found.id,

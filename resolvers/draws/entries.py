@@ -9,25 +9,29 @@ address, so that invented identities do not make a bot many people. The manage t
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import text
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.errors import InvalidStateError, InvalidStateReason, LimitExceededError, NotFoundError, ValidationFailed
 from core.manage_tokens import manage_token, manage_token_hash, new_nonce
 from core.validation import parse_id
-from models.catalogue import ReleasePolicy
-from models.draws import DrawEntryStatus
+from models.booking import bookings
+from models.catalogue import ReleasePolicy, services
+from models.draws import DrawEntryStatus, DrawStatus, draw_entries, draws
+from resolvers.agenda.release_windows import next_release
 from resolvers.availability import preferences
 from resolvers.availability.preferences import EntryRequest
 from resolvers.booking import identity
 from resolvers.booking.book import within_limit
 from resolvers.booking.challenge import ChallengeGate
 from resolvers.booking.citizen import citizen, columns
-from resolvers.draws.windows import next_release
+from resolvers.rows import record_from_row
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,49 +48,43 @@ class DrawEntryRecord:
     waitlist_entry_id: int | None
     manage_token: str | None = None  # only in enterDraw's answer
 
-    @classmethod
-    def from_row(cls, row: RowMapping, token: str | None = None) -> DrawEntryRecord:
-        return cls(
-            id=row["id"],
-            draw_id=row["draw_id"],
-            service_id=row["service_id"],
-            status=DrawEntryStatus(row["status"]),
-            from_date=row["from_date"],
-            to_date=row["to_date"],
-            draw_closes_at=row["closes_at"],
-            slot_id=row["slot_id"],
-            booking_code=row["booking_code"],
-            waitlist_entry_id=row["waitlist_entry_id"],
-            manage_token=token,
-        )
 
+e, d, b = draw_entries, draws, bookings
+_ENTRY = select(
+    e.c.id,
+    e.c.draw_id,
+    d.c.service_id,
+    e.c.status,
+    e.c.from_date,
+    e.c.to_date,
+    d.c.closes_at.label("draw_closes_at"),
+    e.c.slot_id,
+    b.c.code.label("booking_code"),
+    e.c.waitlist_entry_id,
+).select_from(e.join(d, d.c.id == e.c.draw_id).outerjoin(b, b.c.id == e.c.booking_id))
+_BY_ID = _ENTRY.where(e.c.id == bindparam("entry_id"))
+_BY_TOKEN = _ENTRY.where(e.c.id == bindparam("entry_id"), e.c.manage_token_hash == bindparam("token_hash"))
 
-_COLUMNS = """e.id, e.draw_id, d.service_id, e.status::text AS status, e.from_date, e.to_date, d.closes_at,
-    e.slot_id, b.code AS booking_code, e.waitlist_entry_id
-    FROM draw_entries e JOIN draws d ON d.id = e.draw_id LEFT JOIN bookings b ON b.id = e.booking_id"""
-_BY_ID = text(f"SELECT {_COLUMNS} WHERE e.id = :id")
-_BY_TOKEN = text(f"SELECT {_COLUMNS} WHERE e.id = :id AND e.manage_token_hash = :token_hash")
-
-_SERVICE = text("""SELECT release_policy::text AS policy, booking_window_days, confirmation_required, now() AS now
-    FROM services WHERE id = :id""")
+_SERVICE = select(
+    services.c.release_policy, services.c.booking_window_days, services.c.confirmation_required, func.now().label("now")
+).where(services.c.id == bindparam("service_id"))
 # the open draw, shared-locked so that it is not drawn while this entry goes in (the draw job locks it FOR UPDATE)
-_OPEN_DRAW = text("""
-    SELECT id FROM draws WHERE service_id = :service_id AND status = 'OPEN' AND closes_at > now() FOR SHARE
-""")
-_FROM_ADDRESS = text("""
-    SELECT count(*) FROM draw_entries WHERE draw_id = :draw_id AND address_hash = :address_hash
-        AND status <> 'WITHDRAWN'
-""")
+_OPEN_DRAW = (
+    select(d.c.id)
+    .where(d.c.service_id == bindparam("service_id"), d.c.status == DrawStatus.OPEN, d.c.closes_at > func.now())
+    .with_for_update(read=True)
+)
+_FROM_ADDRESS = select(func.count()).where(
+    e.c.draw_id == bindparam("draw_id"),
+    e.c.address_hash == bindparam("address_hash"),
+    e.c.status != DrawEntryStatus.WITHDRAWN,
+)
 # any unique index (document, e-mail, phone within the draw) refuses a second entry of the same person
-_INSERT = text("""
-    INSERT INTO draw_entries (draw_id, office_ids, from_date, to_date, weekdays, earliest, latest, citizen_name,
-        citizen_email, citizen_phone, citizen_locale, document_hash, document_hint, email_hash, phone_hash,
-        address_hash, manage_nonce, manage_token_hash)
-    VALUES (:draw_id, :office_ids, :from_date, :to_date, :weekdays, :earliest, :latest, :name, :email, :phone,
-        :locale, :document_hash, :document_hint, :email_hash, :phone_hash, :address_hash, :nonce, :token_hash)
-    ON CONFLICT DO NOTHING
-    RETURNING id
-""")
+_INSERT = insert(draw_entries).on_conflict_do_nothing().returning(draw_entries.c.id)
+
+
+def _record(row: RowMapping, token: str | None = None) -> DrawEntryRecord:
+    return dataclasses.replace(record_from_row(DrawEntryRecord, row), manage_token=token)
 
 
 def address_hash(secret_key: bytes, address: str) -> bytes:
@@ -127,7 +125,7 @@ async def enter(
 ) -> DrawEntryRecord:
     person = citizen(secret_key, request.citizen)
     service_id = parse_id(request.service_id)
-    service = (await conn.execute(_SERVICE, {"id": service_id})).mappings().first() if service_id else None
+    service = (await conn.execute(_SERVICE, {"service_id": service_id})).mappings().first() if service_id else None
     if service_id is None or service is None:
         raise NotFoundError("No procedure has this ID.")
     wishes = await preferences.wanted(conn, request, service_id, int(service["booking_window_days"]))
@@ -135,14 +133,13 @@ async def enter(
         raise ValidationFailed(
             "input.citizen.email", "This procedure sends a link to confirm the seat won: give an e-mail."
         )
-    draw_id = await _open_draw(conn, service_id, ReleasePolicy(service["policy"]), service["now"])
+    draw_id = await _open_draw(conn, service_id, ReleasePolicy(service["release_policy"]), service["now"])
     if gate is not None:
         await gate(conn, service_id)
     await within_limit(conn, person, service_id)  # someone who may book no more need not take part
     if cap.address_hash is not None:
         # entries from one address, one at a time: two at once cannot both pass the count
-        for key in identity.lock_keys(cap.address_hash):
-            await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+        await identity.lock_people(conn, cap.address_hash)
         values = {"draw_id": draw_id, "address_hash": cap.address_hash}
         if (await conn.execute(_FROM_ADDRESS, values)).scalar_one() >= cap.per_address:
             raise LimitExceededError(f"At most {cap.per_address} entries to a draw come from one address.")
@@ -152,43 +149,49 @@ async def enter(
         "draw_id": draw_id,
         **columns(person),
         "address_hash": cap.address_hash,
-        "nonce": nonce,
-        "token_hash": manage_token_hash(secret_key, token),
+        "manage_nonce": nonce,
+        "manage_token_hash": manage_token_hash(secret_key, token),
     }
-    inserted = (await conn.execute(_INSERT, values)).scalar()
+    inserted = (await conn.execute(_INSERT.values(values))).scalar()
     if inserted is None:
         raise LimitExceededError("This person (document, e-mail or phone) has already entered this draw.")
     return await read(conn, int(inserted), token)
 
 
 async def read(conn: AsyncConnection, entry_id: int, token: str | None = None) -> DrawEntryRecord:
-    return DrawEntryRecord.from_row((await conn.execute(_BY_ID, {"id": entry_id})).mappings().one(), token)
+    return _record((await conn.execute(_BY_ID, {"entry_id": entry_id})).mappings().one(), token)
 
 
 async def by_token(conn: AsyncConnection, secret_key: bytes, entry_id: str, token: str) -> DrawEntryRecord | None:
     number = parse_id(entry_id)
     if number is None:
         return None
-    values = {"id": number, "token_hash": manage_token_hash(secret_key, token)}
+    values = {"entry_id": number, "token_hash": manage_token_hash(secret_key, token)}
     row = (await conn.execute(_BY_TOKEN, values)).mappings().first()
-    return DrawEntryRecord.from_row(row) if row is not None else None
+    return _record(row) if row is not None else None
 
 
 # only while its draw is open and not being drawn (the draw job holds the draw's row FOR UPDATE: this waits)
-_WITHDRAW = text("""
-    UPDATE draw_entries e SET status = 'WITHDRAWN'
-    FROM draws d
-    WHERE e.id = :id AND e.manage_token_hash = :token_hash AND e.status = 'ENTERED'
-      AND d.id = e.draw_id AND d.status = 'OPEN' AND d.closes_at > now()
-    RETURNING e.id
-""")
+_WITHDRAW = (
+    update(e)
+    .where(
+        e.c.id == bindparam("entry_id"),
+        e.c.manage_token_hash == bindparam("token_hash"),
+        e.c.status == DrawEntryStatus.ENTERED,
+        d.c.id == e.c.draw_id,
+        d.c.status == DrawStatus.OPEN,
+        d.c.closes_at > func.now(),
+    )
+    .values(status=DrawEntryStatus.WITHDRAWN)
+    .returning(e.c.id)
+)
 
 
 async def withdraw(conn: AsyncConnection, secret_key: bytes, entry_id: str, token: str) -> DrawEntryRecord:
     found = await by_token(conn, secret_key, entry_id, token)
     if found is None:
         raise NotFoundError("No draw entry has this ID and manage token.")
-    values = {"id": found.id, "token_hash": manage_token_hash(secret_key, token)}
+    values = {"entry_id": found.id, "token_hash": manage_token_hash(secret_key, token)}
     if (await conn.execute(_WITHDRAW, values)).first() is None:
         raise InvalidStateError(f"This entry is {found.status.lower()} and its draw closed: nothing to withdraw.")
     return await read(conn, found.id)

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import text
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.errors import InvalidStateError, NotFoundError
+from models.draws import DrawEntryStatus, DrawStatus, draw_entries, draws
 from resolvers.availability.preferences import Preferences
 from resolvers.draws.assignment import Entrant, Seat, assign
+from resolvers.rows import record_from_row
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,12 +28,24 @@ class ReplayRecord:
         return dict(self.replayed) == self.recorded
 
 
-_DRAW = text("SELECT status::text AS status, seed, seats FROM draws WHERE id = :id")
+_DRAW = select(draws.c.status, draws.c.seed, draws.c.seats).where(draws.c.id == bindparam("draw_id"))
 # every entry that was in the draw when it ran: all but those withdrawn before
-_ENTRIES = text("""
-    SELECT id, office_ids, from_date, to_date, weekdays, earliest, latest, status::text AS status, slot_id
-    FROM draw_entries WHERE draw_id = :id AND status <> 'WITHDRAWN' ORDER BY id
-""")
+e = draw_entries
+_ENTRIES = (
+    select(
+        e.c.id,
+        e.c.office_ids,
+        e.c.from_date,
+        e.c.to_date,
+        e.c.weekdays,
+        e.c.earliest,
+        e.c.latest,
+        e.c.status,
+        e.c.slot_id,
+    )
+    .where(e.c.draw_id == bindparam("draw_id"), e.c.status != DrawEntryStatus.WITHDRAWN)
+    .order_by(e.c.id)
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,16 +58,19 @@ class DrawInputs:
 
 async def inputs(conn: AsyncConnection, draw_id: int) -> DrawInputs:
     """What the draw was run on, as stored: NotFound, or InvalidState before it has run."""
-    draw = (await conn.execute(_DRAW, {"id": draw_id})).mappings().first()
+    draw = (await conn.execute(_DRAW, {"draw_id": draw_id})).mappings().first()
     if draw is None:
         raise NotFoundError("No draw has this ID.")
-    if draw["status"] != "DRAWN" or draw["seed"] is None:
+    if draw["status"] is not DrawStatus.DRAWN or draw["seed"] is None:
         raise InvalidStateError("This draw has not been drawn yet.")
-    rows = list((await conn.execute(_ENTRIES, {"id": draw_id})).mappings())
+    rows = list((await conn.execute(_ENTRIES, {"draw_id": draw_id})).mappings())
     return DrawInputs(
         seed=bytes(draw["seed"]),
         entrants=[
-            Entrant(row["id"], Preferences.from_row(row), eligible=row["status"] != "INELIGIBLE") for row in rows
+            Entrant(
+                row["id"], record_from_row(Preferences, row), eligible=row["status"] is not DrawEntryStatus.INELIGIBLE
+            )
+            for row in rows
         ],
         seats=[Seat.from_json(value) for value in draw["seats"] or []],
         recorded={row["id"]: row["slot_id"] for row in rows},

@@ -11,16 +11,20 @@ left sellable first come, at commit, together with everything else.
 
 from __future__ import annotations
 
-import json
 import logging
 import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import bindparam, func, or_, select, text, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from models.booking import ACTIVE_STATUSES, Channel
+from models.agenda import slots
+from models.booking import ACTIVE_STATUSES, Channel, outbox
+from models.catalogue import services
+from models.draws import DrawEntryStatus, DrawStatus, draw_entries, draws
+from models.waitlist import WaitlistStatus, waitlist_entries
 from resolvers.accounts.viewer import ANONYMOUS
 from resolvers.agenda.records import RESERVED_SEATS, held_seats
 from resolvers.availability.preferences import Preferences
@@ -28,18 +32,22 @@ from resolvers.booking import seats as seat_store
 from resolvers.booking.book import insert_booking
 from resolvers.booking.citizen import Citizen
 from resolvers.draws.assignment import Entrant, Seat, assign
+from resolvers.rows import record_from_row
 
 logger = logging.getLogger("turnero.draws")
 
-_DUE = text("""
-    SELECT d.id, d.service_id, s.confirmation_required FROM draws d JOIN services s ON s.id = d.service_id
-    WHERE d.status = 'OPEN' AND d.closes_at <= now()
-    ORDER BY d.closes_at, d.id LIMIT 1
-    FOR UPDATE OF d SKIP LOCKED
-""")
+_DUE = (
+    select(draws.c.id, draws.c.service_id, services.c.confirmation_required)
+    .select_from(draws.join(services, services.c.id == draws.c.service_id))
+    .where(draws.c.status == DrawStatus.OPEN, draws.c.closes_at <= func.now())
+    .order_by(draws.c.closes_at, draws.c.id)
+    .limit(1)
+    .with_for_update(of=draws, skip_locked=True)
+)
 
 # every slot of the draw still ahead and open, locked: the seats anyone (web) could take, as availability counts
 # them (live holds and the seats still kept for the phone line and the desk are not drawn)
+# Native SQL: held and reserved seats are SQL rules of their own (resolvers/agenda/records.py)
 _SEATS = text(f"""
     SELECT sl.id, sl.office_id, sl.starts_at, sl.starts_at AT TIME ZONE o.timezone AS local_start,
            greatest(sl.capacity - sl.booked - {held_seats()} - {RESERVED_SEATS}, 0) AS seats
@@ -51,6 +59,7 @@ _SEATS = text(f"""
 
 # the entries still in, and whether each person may still book (the procedure's limit, any of their keys, as the
 # holder of a booking or a companion in one: resolvers/booking/book.py _LIMIT)
+# Native SQL: the per-citizen count of book.py's _LIMIT, two index-shaped branches, for every entry at once
 _ENTRIES = text(f"""
     SELECT e.*, (
         SELECT count(*) FROM (
@@ -69,36 +78,72 @@ _ENTRIES = text(f"""
     FOR UPDATE OF e
 """)
 
-_DRAWN = text("""
-    UPDATE draws SET status = 'DRAWN', seed = :seed, seats = CAST(:seats AS jsonb), drawn_at = now() WHERE id = :id
-""")
-_SELLABLE = text("UPDATE slots SET draw_id = NULL WHERE draw_id = :draw_id")
+_DRAWN = (
+    update(draws)
+    .where(draws.c.id == bindparam("draw_id"))
+    .values(status=DrawStatus.DRAWN, seed=bindparam("drawn_seed"), seats=bindparam("drawn_seats"), drawn_at=func.now())
+)
+_SELLABLE = update(slots).where(slots.c.draw_id == bindparam("drawn_id")).values(draw_id=None)
 
-_WON = text("UPDATE draw_entries SET status = 'WON', slot_id = :slot_id, booking_id = :booking_id WHERE id = :id")
-_INELIGIBLE = text("UPDATE draw_entries SET status = 'INELIGIBLE' WHERE id = :id")
-_WAITLISTED = text("UPDATE draw_entries SET status = 'WAITLISTED', waitlist_entry_id = :entry_id WHERE id = :id")
-_RESULT_MAIL = text("""
-    INSERT INTO outbox (kind, payload) VALUES ('draw.result', jsonb_build_object('draw_entry_id', CAST(:id AS bigint)))
-""")
+e = draw_entries
+_ENTRY = e.c.id == bindparam("entry_id")
+_WON = (
+    update(e)
+    .where(_ENTRY)
+    .values(status=DrawEntryStatus.WON, slot_id=bindparam("won_slot_id"), booking_id=bindparam("won_booking_id"))
+)
+_INELIGIBLE = update(e).where(_ENTRY).values(status=DrawEntryStatus.INELIGIBLE)
+_WAITLISTED = (
+    update(e).where(_ENTRY).values(status=DrawEntryStatus.WAITLISTED, waitlist_entry_id=bindparam("waitlisted_as"))
+)
+_RESULT_MAIL = insert(outbox).values(kind="draw.result", payload=bindparam("result_payload"))
 
 # a loser's place on the waitlist, behind those already there, with the entry's preferences and manage nonce (so
 # the draw entry's token manages it); someone already waiting keeps the place they have
-_JOIN_WAITLIST = text("""
-    INSERT INTO waitlist_entries (service_id, office_ids, from_date, to_date, weekdays, earliest, latest,
-        citizen_name, citizen_email, citizen_phone, citizen_locale, document_hash, document_hint, email_hash,
-        phone_hash, manage_nonce, manage_token_hash)
-    SELECT :service_id, office_ids, from_date, to_date, weekdays, earliest, latest, citizen_name, citizen_email,
-        citizen_phone, citizen_locale, document_hash, document_hint, email_hash, phone_hash, manage_nonce,
-        manage_token_hash
-    FROM draw_entries WHERE id = :id
-    ON CONFLICT DO NOTHING
-    RETURNING id
-""")
-_WAITING = text("""
-    SELECT id FROM waitlist_entries WHERE service_id = :service_id AND status IN ('WAITING', 'OFFERED')
-        AND (document_hash = :document_hash OR email_hash = :email_hash OR phone_hash = :phone_hash)
-    ORDER BY id LIMIT 1
-""")
+_CARRIED = (
+    "office_ids",
+    "from_date",
+    "to_date",
+    "weekdays",
+    "earliest",
+    "latest",
+    "citizen_name",
+    "citizen_email",
+    "citizen_phone",
+    "citizen_locale",
+    "document_hash",
+    "document_hint",
+    "email_hash",
+    "phone_hash",
+    "manage_nonce",
+    "manage_token_hash",
+)
+_JOIN_WAITLIST = (
+    insert(waitlist_entries)
+    .from_select(
+        ["service_id", *_CARRIED],
+        select(
+            bindparam("service_id", type_=waitlist_entries.c.service_id.type), *(e.c[name] for name in _CARRIED)
+        ).where(_ENTRY),
+    )
+    .on_conflict_do_nothing()
+    .returning(waitlist_entries.c.id)
+)
+w = waitlist_entries
+_WAITING = (
+    select(w.c.id)
+    .where(
+        w.c.service_id == bindparam("service_id"),
+        w.c.status.in_((WaitlistStatus.WAITING, WaitlistStatus.OFFERED)),
+        or_(
+            w.c.document_hash == bindparam("document_hash"),
+            w.c.email_hash == bindparam("email_hash"),
+            w.c.phone_hash == bindparam("phone_hash"),
+        ),
+    )
+    .order_by(w.c.id)
+    .limit(1)
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +157,7 @@ class DrawReport:
 
 
 def _entrant(row: Any) -> Entrant:
-    return Entrant(entry_id=row["id"], preferences=Preferences.from_row(row), eligible=bool(row["eligible"]))
+    return Entrant(entry_id=row["id"], preferences=record_from_row(Preferences, row), eligible=bool(row["eligible"]))
 
 
 def _person(row: Any) -> Citizen:
@@ -153,9 +198,9 @@ async def run_due(conn: AsyncConnection, secret_key: bytes, confirm_minutes: int
         sum(seat.seats for seat in seats),
     )
     assignment = assign(seed, [_entrant(row) for row in rows.values()], seats)
-    values = {"id": draw_id, "seed": seed, "seats": json.dumps([seat.as_json() for seat in seats])}
+    values = {"draw_id": draw_id, "drawn_seed": seed, "drawn_seats": [seat.as_json() for seat in seats]}
     await conn.execute(_DRAWN, values)
-    await conn.execute(_SELLABLE, {"draw_id": draw_id})
+    await conn.execute(_SELLABLE, {"drawn_id": draw_id})
     won = waitlisted = 0
     for entry_id, slot_id in assignment:
         row = rows[entry_id]
@@ -163,11 +208,11 @@ async def run_due(conn: AsyncConnection, secret_key: bytes, confirm_minutes: int
             await _book(conn, secret_key, row, slot_id, pending)
             won += 1
         elif not row["eligible"]:
-            await conn.execute(_INELIGIBLE, {"id": entry_id})
+            await conn.execute(_INELIGIBLE, {"entry_id": entry_id})
         else:
             await _waitlist(conn, service_id, row)
             waitlisted += 1
-        await conn.execute(_RESULT_MAIL, {"id": entry_id})
+        await conn.execute(_RESULT_MAIL, {"result_payload": {"draw_entry_id": entry_id}})
     return DrawReport(draw_id, seed, len(rows), sum(seat.seats for seat in seats), won, waitlisted)
 
 
@@ -181,12 +226,12 @@ async def _book(conn: AsyncConnection, secret_key: bytes, row: Any, slot_id: int
     # the entry's manage token manages the booking too: the /draw page links to it with the token it has
     nonce = bytes(row["manage_nonce"])
     made = await insert_booking(conn, ANONYMOUS, secret_key, taken, person, Channel.WEB, None, confirm, nonce=nonce)
-    await conn.execute(_WON, {"id": row["id"], "slot_id": slot_id, "booking_id": made.booking.id})
+    await conn.execute(_WON, {"entry_id": row["id"], "won_slot_id": slot_id, "won_booking_id": made.booking.id})
 
 
 async def _waitlist(conn: AsyncConnection, service_id: int, row: Any) -> None:
-    joined = (await conn.execute(_JOIN_WAITLIST, {"id": row["id"], "service_id": service_id})).scalar()
+    joined = (await conn.execute(_JOIN_WAITLIST, {"entry_id": row["id"], "service_id": service_id})).scalar()
     if joined is None:
         values = {key: row[key] for key in ("document_hash", "email_hash", "phone_hash")} | {"service_id": service_id}
         joined = (await conn.execute(_WAITING, values)).scalar()
-    await conn.execute(_WAITLISTED, {"id": row["id"], "entry_id": joined})
+    await conn.execute(_WAITLISTED, {"entry_id": row["id"], "waitlisted_as": joined})

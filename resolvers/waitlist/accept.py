@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import text
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.errors import InvalidStateError, InvalidStateReason
+from models.agenda import slot_holds
 from models.booking import Channel
+from models.waitlist import WaitlistStatus, waitlist_entries
 from resolvers.accounts.viewer import Viewer
 from resolvers.booking import identity, seats
 from resolvers.booking.book import insert_booking, within_limit
@@ -14,14 +16,25 @@ from resolvers.booking.citizen import Citizen
 from resolvers.booking.records import ConfirmationRecord
 from resolvers.waitlist.entries import locked
 
-_OFFER = text("""
-    SELECT w.offer_expires_at > now() AS in_time, h.token_hash, w.citizen_name, w.citizen_email, w.citizen_phone,
-           w.citizen_locale, w.document_hash, w.document_hint
-    FROM waitlist_entries w LEFT JOIN slot_holds h ON h.id = w.offer_hold_id
-    WHERE w.id = :id
-""")
-_BOOKED = text(
-    "UPDATE waitlist_entries SET status = 'BOOKED', booking_id = :booking_id, offer_hold_id = NULL WHERE id = :id"
+w = waitlist_entries
+_OFFER = (
+    select(
+        (w.c.offer_expires_at > func.now()).label("in_time"),
+        slot_holds.c.token_hash,
+        w.c.citizen_name,
+        w.c.citizen_email,
+        w.c.citizen_phone,
+        w.c.citizen_locale,
+        w.c.document_hash,
+        w.c.document_hint,
+    )
+    .select_from(w.outerjoin(slot_holds, slot_holds.c.id == w.c.offer_hold_id))
+    .where(w.c.id == bindparam("entry_id"))
+)
+_BOOKED = (
+    update(w)
+    .where(w.c.id == bindparam("entry_id"))
+    .values(status=WaitlistStatus.BOOKED, booking_id=bindparam("made_booking_id"), offer_hold_id=None)
 )
 
 
@@ -35,7 +48,7 @@ async def accept_offer(
         raise InvalidStateError(
             f"This entry is {entry['status'].lower()}: it has no offer to accept.", InvalidStateReason.NOT_OFFERED
         )
-    offer = (await conn.execute(_OFFER, {"id": number})).mappings().one()
+    offer = (await conn.execute(_OFFER, {"entry_id": number})).mappings().one()
     if not offer["in_time"] or offer["token_hash"] is None:
         raise InvalidStateError(
             "This offer has expired: the seat went to the next person.", InvalidStateReason.OFFER_EXPIRED
@@ -58,5 +71,5 @@ async def accept_offer(
     await within_limit(conn, person, found.service_id)
     taken = await seats.take_held_seat(conn, found, bytes(offer["token_hash"]))
     confirmation = await insert_booking(conn, viewer, secret_key, taken, person, Channel.WEB, None)
-    await conn.execute(_BOOKED, {"id": number, "booking_id": confirmation.booking.id})
+    await conn.execute(_BOOKED, {"entry_id": number, "made_booking_id": confirmation.booking.id})
     return confirmation

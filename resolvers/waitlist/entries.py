@@ -8,24 +8,28 @@ booking's, is derived from a nonce with the secret key and returned once, by `jo
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import bindparam, case, func, select, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.errors import InvalidStateError, LimitExceededError, NotFoundError
 from core.manage_tokens import manage_token, manage_token_hash, new_nonce
 from core.validation import parse_id
-from models.waitlist import WaitlistStatus
+from models.catalogue import services
+from models.waitlist import WaitlistStatus, waitlist_entries
 from resolvers.availability import preferences
 from resolvers.availability.preferences import EntryRequest
+from resolvers.booking import freed_seats
 from resolvers.booking.challenge import ChallengeGate
 from resolvers.booking.citizen import citizen, columns
-from resolvers.waitlist import offers
-from resolvers.waitlist.offers import OfferTiming
+from resolvers.booking.freed_seats import OfferTiming
+from resolvers.rows import record_from_row
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,30 +45,28 @@ class WaitlistRecord:
     offer_expires_at: datetime | None
     manage_token: str | None = None  # only in joinWaitlist's answer
 
-    @classmethod
-    def from_row(cls, row: RowMapping, token: str | None = None) -> WaitlistRecord:
-        return cls(
-            id=row["id"],
-            service_id=row["service_id"],
-            office_ids=list(row["office_ids"]) if row["office_ids"] is not None else None,
-            from_date=row["from_date"],
-            to_date=row["to_date"],
-            status=WaitlistStatus(row["status"]),
-            position=row["position"],
-            offer_slot_id=row["offer_slot_id"],
-            offer_expires_at=row["offer_expires_at"],
-            manage_token=token,
+
+w = waitlist_entries
+_ahead = waitlist_entries.alias("ahead")
+_POSITION = case(
+    (
+        w.c.status == WaitlistStatus.WAITING,
+        select(func.count())
+        .where(
+            _ahead.c.service_id == w.c.service_id,
+            _ahead.c.status == WaitlistStatus.WAITING,
+            _ahead.c.id <= w.c.id,
         )
+        .scalar_subquery(),
+    )
+).label("position")
+_ENTRY = select(*(w.c[field.name] for field in dataclasses.fields(WaitlistRecord) if field.name in w.c), _POSITION)
+
+_SERVICE = select(services.c.booking_window_days).where(services.c.id == bindparam("service_id"))
 
 
-_COLUMNS = """w.id, w.service_id, w.office_ids, w.from_date, w.to_date, w.status::text AS status, w.offer_slot_id,
-    w.offer_expires_at,
-    CASE WHEN w.status = 'WAITING' THEN (
-        SELECT count(*) FROM waitlist_entries ahead
-        WHERE ahead.service_id = w.service_id AND ahead.status = 'WAITING' AND ahead.id <= w.id
-    ) END AS position"""
-
-_SERVICE = text("SELECT booking_window_days FROM services WHERE id = :id")
+def _record(row: RowMapping, token: str | None = None) -> WaitlistRecord:
+    return dataclasses.replace(record_from_row(WaitlistRecord, row), manage_token=token)
 
 
 async def join(
@@ -76,10 +78,10 @@ async def join(
 ) -> WaitlistRecord:
     """A place at the back of the line; where the procedure's challenge policy asks, for a solved challenge
     (a place in line is what a bot would hoard next, once seats need one). A suitable seat kept back for its
-    re-release delay is offered at once (resolvers/waitlist/offers.py)."""
+    re-release delay is offered at once (resolvers/booking/freed_seats.py)."""
     person = citizen(secret_key, request.citizen)
     service_id = parse_id(request.service_id)
-    window = (await conn.execute(_SERVICE, {"id": service_id})).scalar() if service_id is not None else None
+    window = (await conn.execute(_SERVICE, {"service_id": service_id})).scalar() if service_id is not None else None
     if service_id is None or window is None:
         raise NotFoundError("No procedure has this ID.")
     wishes = await preferences.wanted(conn, request, service_id, int(window))
@@ -91,58 +93,54 @@ async def join(
         "service_id": service_id,
         **wishes,
         **columns(person),
-        "nonce": nonce,
-        "token_hash": manage_token_hash(secret_key, token),
+        "manage_nonce": nonce,
+        "manage_token_hash": manage_token_hash(secret_key, token),
     }
-    inserted = (await conn.execute(_INSERT_ENTRY, values)).scalar()
+    inserted = (await conn.execute(_INSERT_ENTRY.values(values))).scalar()
     if inserted is None:
         raise LimitExceededError(
             "This person (by document, e-mail or phone) is already on the waitlist for this procedure."
         )
-    await offers.offer_kept_back(conn, int(inserted), timing)
+    await freed_seats.offer_kept_back(conn, int(inserted), timing)
     return await read(conn, int(inserted), token)
 
 
 # The partial unique indexes (document, e-mail, phone: models/waitlist.py) refuse a second live entry of the
 # same person, whichever key it shares: nothing is inserted then. With no conflict target every unique index is
 # an arbiter; a concurrent insert of the same person waits for the first to commit, then inserts nothing.
-_INSERT_ENTRY = text("""
-    INSERT INTO waitlist_entries (service_id, office_ids, from_date, to_date, weekdays, earliest, latest,
-        citizen_name, citizen_email, citizen_phone, citizen_locale, document_hash, document_hint, email_hash,
-        phone_hash, manage_nonce, manage_token_hash)
-    VALUES (:service_id, :office_ids, :from_date, :to_date, :weekdays, :earliest, :latest, :name, :email, :phone,
-        :locale, :document_hash, :document_hint, :email_hash, :phone_hash, :nonce, :token_hash)
-    ON CONFLICT DO NOTHING
-    RETURNING id
-""")
-_BY_ID = text(f"SELECT {_COLUMNS} FROM waitlist_entries w WHERE w.id = :id")
-_BY_TOKEN = text(f"SELECT {_COLUMNS} FROM waitlist_entries w WHERE w.id = :id AND w.manage_token_hash = :token_hash")
-_LOCK = text("""SELECT status::text AS status, offer_slot_id, offer_hold_id FROM waitlist_entries
-    WHERE id = :id AND manage_token_hash = :token_hash FOR UPDATE""")
-_LEAVE = text(
-    """UPDATE waitlist_entries SET status = 'LEFT', offer_slot_id = NULL, offer_expires_at = NULL,
-        offer_hold_id = NULL WHERE id = :id"""
+_INSERT_ENTRY = insert(waitlist_entries).on_conflict_do_nothing().returning(waitlist_entries.c.id)
+_BY_ID = _ENTRY.where(w.c.id == bindparam("entry_id"))
+_BY_TOKEN = _ENTRY.where(w.c.id == bindparam("entry_id"), w.c.manage_token_hash == bindparam("token_hash"))
+_LOCK = (
+    select(w.c.status, w.c.offer_slot_id, w.c.offer_hold_id)
+    .where(w.c.id == bindparam("entry_id"), w.c.manage_token_hash == bindparam("token_hash"))
+    .with_for_update()
+)
+_LEAVE = (
+    update(waitlist_entries)
+    .where(waitlist_entries.c.id == bindparam("entry_id"))
+    .values(status=WaitlistStatus.LEFT, offer_slot_id=None, offer_expires_at=None, offer_hold_id=None)
 )
 
 
 async def read(conn: AsyncConnection, entry_id: int, token: str | None = None) -> WaitlistRecord:
-    return WaitlistRecord.from_row((await conn.execute(_BY_ID, {"id": entry_id})).mappings().one(), token)
+    return _record((await conn.execute(_BY_ID, {"entry_id": entry_id})).mappings().one(), token)
 
 
 async def by_token(conn: AsyncConnection, secret_key: bytes, entry_id: str, token: str) -> WaitlistRecord | None:
     number = parse_id(entry_id)
     if number is None:
         return None
-    values = {"id": number, "token_hash": manage_token_hash(secret_key, token)}
+    values = {"entry_id": number, "token_hash": manage_token_hash(secret_key, token)}
     row = (await conn.execute(_BY_TOKEN, values)).mappings().first()
-    return WaitlistRecord.from_row(row) if row is not None else None
+    return _record(row) if row is not None else None
 
 
 async def locked(conn: AsyncConnection, secret_key: bytes, entry_id: str, token: str) -> tuple[int, RowMapping]:
     """The entry's id and its status, offer_slot_id and offer_hold_id, locked to the end of the transaction;
     NotFound unless the ID and the manage token go together."""
     number = parse_id(entry_id)
-    values = {"id": number, "token_hash": manage_token_hash(secret_key, token)}
+    values = {"entry_id": number, "token_hash": manage_token_hash(secret_key, token)}
     row = (await conn.execute(_LOCK, values)).mappings().first() if number is not None else None
     if number is None or row is None:
         raise NotFoundError("No waitlist entry has this ID and manage token.")
@@ -157,7 +155,7 @@ async def leave(
     status = row["status"]
     if status not in (WaitlistStatus.WAITING, WaitlistStatus.OFFERED):
         raise InvalidStateError(f"This entry is {status.lower()}: there is nothing to leave.")
-    await conn.execute(_LEAVE, {"id": number})
+    await conn.execute(_LEAVE, {"entry_id": number})
     if status == WaitlistStatus.OFFERED:
-        await offers.withdraw(conn, int(row["offer_slot_id"]), row["offer_hold_id"], timing)
+        await freed_seats.withdraw(conn, int(row["offer_slot_id"]), row["offer_hold_id"], timing)
     return await read(conn, number)

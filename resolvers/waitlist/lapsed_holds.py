@@ -10,7 +10,7 @@ No re-release delay for these seats: the delay hides *when* a seat frees up from
 cancellations, but a hold's end was set when it was taken and its maker knows it, so holding the seat back
 longer would hide nothing from them and only keep it from everyone else.
 
-Expired re-release holds (nobody's, resolvers/waitlist/offers.py) are deleted too: their seats went back when
+Expired re-release holds (nobody's, resolvers/booking/freed_seats.py) are deleted too: their seats went back when
 they expired, and the rows only weigh on the table until the nightly prune. Holds for a named citizen (offers)
 are the offer expiry's business and are left alone.
 """
@@ -20,12 +20,13 @@ from __future__ import annotations
 import dataclasses
 from datetime import timedelta
 
-from sqlalchemy import text
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from models.agenda import slot_holds
 from resolvers.agenda.records import LAPSE_GRACE_SECONDS
 from resolvers.booking import seats
-from resolvers.waitlist.offers import OfferTiming, pass_on
+from resolvers.booking.freed_seats import OfferTiming, pass_on
 
 BATCH = 100
 # how long past its end an expired citizen's hold still hides its seat while someone waits for the procedure:
@@ -34,16 +35,18 @@ LAPSE_GRACE = timedelta(seconds=LAPSE_GRACE_SECONDS)
 
 # The batch's rows are ours (SKIP LOCKED: a second worker takes others); a hold's own token lookups (book,
 # releaseHold) only touch live holds, so nothing waits on these rows while holding a slot.
-_LAPSED = text("""
-    DELETE FROM slot_holds WHERE id IN (
-        SELECT id FROM slot_holds
-        WHERE document_hash IS NULL AND expires_at <= now()
-        ORDER BY expires_at, id
-        LIMIT :batch
-        FOR UPDATE SKIP LOCKED
-    )
-    RETURNING slot_id, rerelease, seats
-""")
+_BATCH = (
+    select(slot_holds.c.id)
+    .where(slot_holds.c.document_hash.is_(None), slot_holds.c.expires_at <= func.now())
+    .order_by(slot_holds.c.expires_at, slot_holds.c.id)
+    .limit(bindparam("batch"))
+    .with_for_update(skip_locked=True)
+)
+_LAPSED = (
+    delete(slot_holds)
+    .where(slot_holds.c.id.in_(_BATCH.scalar_subquery()))
+    .returning(slot_holds.c.slot_id, slot_holds.c.rerelease, slot_holds.c.seats)
+)
 
 
 async def pass_on_lapsed(conn: AsyncConnection, timing: OfferTiming) -> tuple[int, int]:

@@ -7,8 +7,8 @@ from typing import Annotated
 import strawberry
 
 from resolvers.accounts import partners
-from resolvers.booking import book, confirmation, holds, lookup
-from resolvers.waitlist.offers import OfferTiming
+from resolvers.booking import book, cancel, confirmation, holds, lookup, reschedule
+from resolvers.booking.freed_seats import OfferTiming
 from schema.booking.challenge import challenge_gate
 from schema.booking.types import Booking, BookingConfirmation, PartnerKey, SlotHold
 from schema.context import Info
@@ -139,7 +139,7 @@ class BookingMutation:
         timing = OfferTiming.from_settings(info.context.state.settings)
         return await run_mutation(
             info,
-            lambda conn: book.cancel(conn, viewer, secret_key, code, manage_token, reason, timing),
+            lambda conn: cancel.cancel(conn, viewer, secret_key, code, manage_token, reason, timing),
             Booking.from_record,
         )
 
@@ -158,7 +158,7 @@ class BookingMutation:
         timing = OfferTiming.from_settings(info.context.state.settings)
         return await run_mutation(
             info,
-            lambda conn: book.reschedule(
+            lambda conn: reschedule.reschedule(
                 conn, viewer, secret_key, code, slot_id, manage_token, idempotency_key, timing
             ),
             BookingConfirmation.from_record,

@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from models.catalogue import ChallengePolicy, ReleasePolicy
+from realtime.sharing import READS_AUDIENCE, READS_NO_VIEWER
 from resolvers.catalogue.records import DeskRecord, OfficeRecord, OpeningHoursRecord, ServiceRecord
 from resolvers.catalogue.services import MAX_DOCUMENTS
 from resolvers.queue.access import may_watch
@@ -71,15 +72,15 @@ class Office:
             pk=record.id,
         )
 
-    @strawberry.field(extensions=[ListBound(MAX_OPENING_INTERVALS)])
+    @strawberry.field(metadata=READS_NO_VIEWER, extensions=[ListBound(MAX_OPENING_INTERVALS)])
     async def opening_hours(self, info: Info) -> list[OpeningHours]:
         return [OpeningHours.from_record(r) for r in await info.context.loaders.opening_hours_by_office.load(self.pk)]
 
-    @strawberry.field(extensions=[ListBound(MAX_SERVICES)])
+    @strawberry.field(metadata=READS_NO_VIEWER, extensions=[ListBound(MAX_SERVICES)])
     async def services(self, info: Info) -> list[Service]:
         return [Service.from_record(r) for r in await info.context.loaders.services_by_office.load(self.pk)]
 
-    @strawberry.field(extensions=[ListBound(MAX_DESKS_PER_OFFICE)])
+    @strawberry.field(metadata=READS_NO_VIEWER, extensions=[ListBound(MAX_DESKS_PER_OFFICE)])
     async def desks(self, info: Info) -> list[Desk]:
         return [Desk.from_record(r) for r in await info.context.loaders.desks_by_office.load(self.pk)]
 
@@ -92,7 +93,7 @@ class Service:
     description: str | None
     category: str | None
     duration_minutes: int
-    required_documents: list[str] = strawberry.field(extensions=[ListBound(MAX_DOCUMENTS)])
+    required_documents: list[str] = strawberry.field(metadata=READS_NO_VIEWER, extensions=[ListBound(MAX_DOCUMENTS)])
     walk_in_allowed: bool
     booking_window_days: int = strawberry.field(description="How many days ahead citizens may book.")
     ticket_prefix: str = strawberry.field(description="The letters that start this service's ticket numbers.")
@@ -137,7 +138,7 @@ class Service:
             pk=record.id,
         )
 
-    @strawberry.field(extensions=[ListBound(MAX_OFFICES)])
+    @strawberry.field(metadata=READS_NO_VIEWER, extensions=[ListBound(MAX_OFFICES)])
     async def offices(self, info: Info) -> list[Office]:
         return [Office.from_record(r) for r in await info.context.loaders.offices_by_service.load(self.pk)]
 
@@ -153,16 +154,18 @@ class Desk:
     def from_record(cls, record: DeskRecord) -> Desk:
         return cls(id=strawberry.ID(str(record.id)), name=record.name, pk=record.id, office_pk=record.office_id)
 
-    @strawberry.field
+    @strawberry.field(metadata=READS_NO_VIEWER)
     async def office(self, info: Info) -> Office:
         return await load_office(info, self.office_pk)
 
-    @strawberry.field(extensions=[ListBound(MAX_SERVICES)])
+    @strawberry.field(metadata=READS_NO_VIEWER, extensions=[ListBound(MAX_SERVICES)])
     async def services(self, info: Info) -> list[Service]:
         return [Service.from_record(r) for r in await info.context.loaders.services_by_desk.load(self.pk)]
 
     @strawberry.field(
-        description="The ticket called to or served at this desk now: for the office's staff and devices, as the board."
+        metadata=READS_AUDIENCE,
+        description="The ticket called to or served at this desk now: for the office's staff and devices, "
+        "as the board.",
     )
     async def current_ticket(self, info: Info) -> Annotated[Ticket, strawberry.lazy("schema.queue.types")] | None:
         from schema.queue.types import Ticket

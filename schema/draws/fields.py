@@ -7,8 +7,9 @@ from typing import Annotated
 import strawberry
 
 from core.validation import parse_id
+from resolvers.agenda import release_windows
 from resolvers.availability.preferences import EntryRequest
-from resolvers.draws import entries, windows
+from resolvers.draws import entries
 from schema.booking.challenge import challenge_gate
 from schema.bounds import ListBound
 from schema.context import Info
@@ -39,13 +40,13 @@ class DrawQuery:
     @strawberry.field(
         description="When a procedure's next releases are, and under DRAW until when entries are taken: the open "
         "draws, then the next nightly release. Empty for an unknown procedure.",
-        extensions=[ListBound(windows.MAX_WINDOWS)],
+        extensions=[ListBound(release_windows.MAX_WINDOWS)],
     )
     async def release_calendar(self, info: Info, service_id: strawberry.ID) -> list[ReleaseWindow]:
         number = parse_id(service_id)
         if number is None:
             return []
-        found = await run_query(info, lambda conn: windows.calendar(conn, number))
+        found = await run_query(info, lambda conn: release_windows.calendar(conn, number))
         return [ReleaseWindow.from_record(record) for record in found]
 
 

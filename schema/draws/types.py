@@ -9,8 +9,8 @@ import strawberry
 
 from models.catalogue import ReleasePolicy
 from models.draws import DrawEntryStatus
+from resolvers.agenda.release_windows import ReleaseWindowRecord
 from resolvers.draws.entries import DrawEntryRecord
-from resolvers.draws.windows import ReleaseWindowRecord
 from resolvers.waitlist import entries as waitlist_entries
 from schema.agenda.types import Slot
 from schema.catalogue.types import Service, load_service

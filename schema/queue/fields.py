@@ -11,13 +11,11 @@ from graphql import GraphQLError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.errors import NotFoundError
-from core.validation import parse_id
 from dataloaders import Loaders
 from models.queue import PriorityClass
-from realtime.buffer import SubscriberDropped, drain
-from realtime.stream import office_events
+from realtime.buffer import SubscriberDropped
+from realtime.queue_events import dropped_error, queue_event_stream, watched_or_refused
 from resolvers.queue import arrival, desk, kiosk, line, log
-from resolvers.queue.access import may_watch
 from resolvers.queue.board import board
 from resolvers.queue.line import MAX_LINE
 from resolvers.queue.public_id import parse_ticket_id
@@ -46,22 +44,13 @@ CallResult = Annotated[Ticket | QueueEmpty | NotFound | NotAllowed | InvalidStat
 
 
 async def _desk_change(info: Info, operation: Callable[[AsyncConnection], Awaitable[QueueChange]]) -> Any:
-    hub = info.context.state.hub
+    hub = info.context.live.hub
     return await run_mutation(
         info,
         operation,
         lambda change: Ticket.from_record(change.ticket),
         after=lambda change: hub.publish(change.events),
     )
-
-
-def _watched_office(info: Info, office_id: str) -> int:
-    number = parse_id(office_id)
-    if number is None or not may_watch(info.context.viewer, number):
-        raise GraphQLError(
-            "Only this office's displays, kiosks and staff may watch its queue.", extensions={"code": "NOT_ALLOWED"}
-        )
-    return number
 
 
 def _ticket_pk(info: Info, ticket_id: str) -> int | None:
@@ -78,18 +67,11 @@ def _no_such_ticket() -> GraphQLError:
     return GraphQLError("No ticket has this ID.", extensions={"code": "NOT_FOUND"})
 
 
-def dropped_error() -> GraphQLError:
-    return GraphQLError(
-        "This subscription fell behind and was dropped; subscribe again with afterSeq.",
-        extensions={"code": "SUBSCRIBER_DROPPED"},
-    )
-
-
 @strawberry.type
 class QueueQuery:
     @strawberry.field
     async def board(self, info: Info, office_id: strawberry.ID) -> Board:
-        office = _watched_office(info, office_id)
+        office = watched_or_refused(info.context.viewer, office_id)
         return Board.from_record(await run_query(info, lambda conn: board(conn, office)))
 
     @strawberry.field
@@ -235,21 +217,18 @@ class QueueSubscription:
     async def queue_events(
         self, info: Info, office_id: strawberry.ID, after_seq: int | None = None
     ) -> AsyncGenerator[QueueEvent, None]:
-        office = _watched_office(info, office_id)
-        state = info.context.state
-        async with state.hub.subscribe(office) as live:
-            try:
-                async for event in office_events(state.engine, office, after_seq, live):
-                    _fresh(info)
-                    yield QueueEvent.from_record(event)
-            except SubscriberDropped:
-                raise dropped_error() from None
+        live = info.context.live
+        viewer = info.context.viewer
+        async with queue_event_stream(live.engine, viewer, office_id, after_seq, live.hub.subscribe) as events:
+            async for event in events:
+                _fresh(info)
+                yield QueueEvent.from_record(event)
 
     @strawberry.subscription(description="The board now, then again after every change.")
     async def board(self, info: Info, office_id: strawberry.ID) -> AsyncGenerator[Board, None]:
-        office = _watched_office(info, office_id)
+        office = watched_or_refused(info.context.viewer, office_id)
         state = info.context.state
-        async with state.hub.subscribe(office) as live:
+        async with info.context.live.hub.subscribe(office) as live:
             known = False
             try:
                 while True:
@@ -259,7 +238,7 @@ class QueueSubscription:
                     _fresh(info)
                     yield Board.from_record(snapshot)
                     await live.get()
-                    drain(live)
+                    live.drain()
             except SubscriberDropped:
                 raise dropped_error() from None
             except NotFoundError as error:
@@ -274,7 +253,7 @@ class QueueSubscription:
         if number is None:
             raise _no_such_ticket()
         # followers of one ticket share its watcher: one read per event however many follow it
-        async with info.context.state.tickets.follow(number) as sightings:
+        async with info.context.live.tickets.follow(number) as sightings:
             if sightings is None:
                 raise _no_such_ticket()
             try:

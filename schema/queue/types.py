@@ -5,6 +5,7 @@ from datetime import date, datetime
 import strawberry
 
 from models.queue import PriorityClass, QueueEventType, TicketStatus
+from realtime.sharing import READS_AUDIENCE, READS_NO_VIEWER
 from resolvers.booking.access import may_manage_without_token
 from resolvers.queue.access import is_desk_staff
 from resolvers.queue.board import RECENT_CALLS, BoardRecord, ServiceQueueRecord
@@ -58,21 +59,25 @@ class Ticket:
         )
 
     @strawberry.field(
+        metadata=READS_NO_VIEWER,
         description="Opaque: whoever holds it may follow the ticket (the kiosk's QR, the /ticket page), so it is "
-        "not a number that can be counted."
+        "not a number that can be counted.",
     )
     def id(self, info: Info) -> strawberry.ID:
         return strawberry.ID(public_ticket_id(info.context.state.secret_key, self.record.id))
 
-    @strawberry.field
+    @strawberry.field(metadata=READS_NO_VIEWER)
     async def office(self, info: Info) -> Office:
         return await load_office(info, self.record.office_id)
 
-    @strawberry.field
+    @strawberry.field(metadata=READS_NO_VIEWER)
     async def service(self, info: Info) -> Service:
         return await load_service(info, self.record.service_id)
 
-    @strawberry.field(description="The booking behind the ticket: for the office's staff and the booking partner.")
+    @strawberry.field(
+        metadata=READS_AUDIENCE,
+        description="The booking behind the ticket: for the office's staff and the booking partner.",
+    )
     async def booking(self, info: Info) -> Booking | None:
         if self.record.booking_id is None:
             return None
@@ -83,7 +88,8 @@ class Ticket:
         return Booking.from_record(record)
 
     @strawberry.field(
-        description="How many people this ticket is for: a booking's whole party checks in and is served together."
+        metadata=READS_NO_VIEWER,
+        description="How many people this ticket is for: a booking's whole party checks in and is served together.",
     )
     async def party_size(self, info: Info) -> int:
         if self.record.booking_id is None:
@@ -91,14 +97,15 @@ class Ticket:
         record = await info.context.loaders.bookings_by_id.load(self.record.booking_id)
         return record.party_size if record else 1
 
-    @strawberry.field
+    @strawberry.field(metadata=READS_NO_VIEWER)
     async def desk(self, info: Info) -> Desk | None:
         return await load_desk(
             info, self.record.target_desk_id if self.record.status is TicketStatus.WAITING else self.record.desk_id
         )
 
     @strawberry.field(
-        description="1 = next to be called among the tickets that the same desks serve; null once called."
+        metadata=READS_NO_VIEWER,
+        description="1 = next to be called among the tickets that the same desks serve; null once called.",
     )
     async def position(self, info: Info) -> int | None:
         if self.record.status is not TicketStatus.WAITING:
@@ -106,14 +113,17 @@ class Ticket:
         wait = await info.context.loaders.waits_by_ticket.load(self.record.id)
         return wait.position if wait else None
 
-    @strawberry.field(description="Minutes until this ticket is called, from recent service times; null once called.")
+    @strawberry.field(
+        metadata=READS_NO_VIEWER,
+        description="Minutes until this ticket is called, from recent service times; null once called.",
+    )
     async def estimated_wait_minutes(self, info: Info) -> int | None:
         if self.record.status is not TicketStatus.WAITING:
             return None
         wait = await info.context.loaders.waits_by_ticket.load(self.record.id)
         return wait.minutes if wait else None
 
-    @strawberry.field(description="The estimate announced when the ticket was issued.")
+    @strawberry.field(metadata=READS_NO_VIEWER, description="The estimate announced when the ticket was issued.")
     def estimated_wait_at_issue(self) -> int | None:
         return self.record.estimated_wait_minutes
 
@@ -140,7 +150,7 @@ class QueueEvent:
             desk_pk=record.desk_id,
         )
 
-    @strawberry.field
+    @strawberry.field(metadata=READS_NO_VIEWER)
     async def desk(self, info: Info) -> Desk | None:
         return await load_desk(info, self.desk_pk)
 

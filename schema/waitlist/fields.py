@@ -7,8 +7,8 @@ from typing import Annotated
 import strawberry
 
 from resolvers.availability.preferences import EntryRequest
+from resolvers.booking.freed_seats import OfferTiming
 from resolvers.waitlist import accept, entries
-from resolvers.waitlist.offers import OfferTiming
 from schema.booking.challenge import challenge_gate
 from schema.booking.fields import BookResult
 from schema.booking.types import BookingConfirmation

@@ -21,10 +21,12 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import text
+from sqlalchemy import bindparam, delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.settings import Settings
+from models.agenda import slot_holds
+from models.waitlist import WaitlistStatus, waitlist_entries
 from resolvers.agenda.records import SlotRecord
 from resolvers.availability.preferences import slot_suits
 from resolvers.booking import seats
@@ -51,6 +53,7 @@ class OfferTiming:
 # The first entry still waiting that this seat suits. The slot's row is ours already (its seat was just given
 # back, or hold_seat will lock it before anything is taken); SKIP LOCKED passes over an entry another
 # transaction is offering a seat to right now.
+# Native SQL (this and _KEPT_BACK): whether a seat suits an entry is an SQL rule of its own (slot_suits).
 _FIRST_MATCH = text(f"""
     SELECT w.id, w.document_hash FROM waitlist_entries w
     JOIN slots sl ON sl.id = :slot_id
@@ -62,6 +65,7 @@ _FIRST_MATCH = text(f"""
     FOR UPDATE OF w SKIP LOCKED
 """)
 
+# Native SQL (this and _EXPIRE): the entry's change and its outbox message in one data-modifying statement.
 _OFFER = text("""
     WITH offered AS (
         UPDATE waitlist_entries SET status = 'OFFERED', offer_slot_id = :slot_id, offer_expires_at = :expires_at,
@@ -125,7 +129,7 @@ async def _hold(
 
 
 # an offer's seat leaves its entry: the hold goes, so that pass_on can hold the seat for the next
-_DROP_HOLD = text("DELETE FROM slot_holds WHERE id = :hold_id")
+_DROP_HOLD = delete(slot_holds).where(slot_holds.c.id == bindparam("hold_id"))
 
 
 async def withdraw(conn: AsyncConnection, slot_id: int, hold_id: int | None, timing: OfferTiming) -> None:
@@ -139,13 +143,13 @@ async def withdraw(conn: AsyncConnection, slot_id: int, hold_id: int | None, tim
 
 # One due offer at a time, each in its own transaction; SKIP LOCKED: two workers never pass one seat on twice,
 # and an entry being accepted right now (its row locked by acceptOffer) is left to that.
-_DUE = text("""
-    SELECT id, offer_slot_id, offer_hold_id FROM waitlist_entries
-    WHERE status = 'OFFERED' AND offer_expires_at <= now()
-    ORDER BY offer_expires_at, id
-    LIMIT 1
-    FOR UPDATE SKIP LOCKED
-""")
+_DUE = (
+    select(waitlist_entries.c.id, waitlist_entries.c.offer_slot_id, waitlist_entries.c.offer_hold_id)
+    .where(waitlist_entries.c.status == WaitlistStatus.OFFERED, waitlist_entries.c.offer_expires_at <= func.now())
+    .order_by(waitlist_entries.c.offer_expires_at, waitlist_entries.c.id)
+    .limit(1)
+    .with_for_update(skip_locked=True)
+)
 _EXPIRE = text("""
     WITH expired AS (
         UPDATE waitlist_entries SET status = 'EXPIRED', offer_hold_id = NULL WHERE id = :id RETURNING id

@@ -10,27 +10,54 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import text
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    DateTime,
+    bindparam,
+    cast,
+    delete,
+    exists,
+    func,
+    literal_column,
+    or_,
+    select,
+    true,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from models.catalogue import ReleasePolicy
+from models.agenda import agendas, slots
+from models.catalogue import ReleasePolicy, offices, services
+from models.draws import DrawStatus, draws
 
 # when the worker's nightly release runs (jobs/worker.py), UTC
 NIGHTLY_RELEASE = time(2, 15)
 MAX_WINDOWS = 4  # the open draws of a service (one at a time, but one may be closing) and the next release
 
-_OPEN = text("""
-    INSERT INTO draws (service_id, opens_at, closes_at)
-    SELECT s.id, now(), now() + make_interval(mins => s.draw_minutes) FROM services s
-    WHERE s.release_policy = 'DRAW'
-      AND EXISTS (SELECT 1 FROM agendas a WHERE a.service_id = s.id
-                  AND (CAST(:office_id AS bigint) IS NULL OR a.office_id = :office_id))
-    ON CONFLICT (service_id) WHERE status = 'OPEN' DO NOTHING
-    RETURNING id
-""")
-_DROP_EMPTY = text("""
-    DELETE FROM draws d WHERE d.id = ANY(:ids) AND NOT EXISTS (SELECT 1 FROM slots sl WHERE sl.draw_id = d.id)
-""")
+_OFFICE = bindparam("office_id", type_=BigInteger)
+_OPEN = (
+    insert(draws)
+    .from_select(
+        ["service_id", "opens_at", "closes_at"],
+        # make_interval(years, months, weeks, days, hours, mins): the service's draw minutes from now
+        select(
+            services.c.id, func.now(), func.now() + func.make_interval(0, 0, 0, 0, 0, services.c.draw_minutes)
+        ).where(
+            services.c.release_policy == ReleasePolicy.DRAW,
+            exists().where(
+                agendas.c.service_id == services.c.id, or_(_OFFICE.is_(None), agendas.c.office_id == _OFFICE)
+            ),
+        ),
+    )
+    # the open-draw index's own predicate, as a literal: a bound parameter could not infer the partial index
+    .on_conflict_do_nothing(index_elements=["service_id"], index_where=draws.c.status == literal_column("'OPEN'"))
+    .returning(draws.c.id)
+)
+_DROP_EMPTY = delete(draws).where(
+    draws.c.id == func.any(bindparam("ids", type_=ARRAY(BigInteger))),
+    ~exists().where(slots.c.draw_id == draws.c.id),
+)
 
 
 async def open_draws(conn: AsyncConnection, office_id: int | None) -> list[int]:
@@ -61,38 +88,56 @@ class ReleaseWindowRecord:
     to_date: date | None
 
 
-_SERVICE = text("SELECT release_policy::text AS policy, draw_minutes, now() AS now FROM services WHERE id = :id")
+_SERVICE = select(services.c.release_policy, services.c.draw_minutes, func.now().label("now")).where(
+    services.c.id == bindparam("service_id")
+)
 
 # the open draws, with the days of their slots (the partial index of slots by draw)
-_OPEN_DRAWS = text("""
-    SELECT d.id, d.opens_at, d.closes_at, d.closes_at > now() AS entries_open, days.first, days.last
-    FROM draws d
-    CROSS JOIN LATERAL (
-        SELECT min(CAST(sl.starts_at AT TIME ZONE o.timezone AS date)) AS first,
-               max(CAST(sl.starts_at AT TIME ZONE o.timezone AS date)) AS last
-        FROM slots sl JOIN offices o ON o.id = sl.office_id WHERE sl.draw_id = d.id
-    ) AS days
-    WHERE d.service_id = :id AND d.status = 'OPEN'
-    ORDER BY d.closes_at, d.id
-    LIMIT :limit
-""")
+_SLOT_DAY = cast(func.timezone(offices.c.timezone, slots.c.starts_at), Date)
+_DAYS = (
+    select(func.min(_SLOT_DAY).label("first"), func.max(_SLOT_DAY).label("last"))
+    .select_from(slots.join(offices, offices.c.id == slots.c.office_id))
+    .where(slots.c.draw_id == draws.c.id)
+    .lateral("days")
+)
+_OPEN_DRAWS = (
+    select(
+        draws.c.id,
+        draws.c.opens_at,
+        draws.c.closes_at,
+        (draws.c.closes_at > func.now()).label("entries_open"),
+        _DAYS.c.first,
+        _DAYS.c.last,
+    )
+    .select_from(draws.join(_DAYS, true()))
+    .where(draws.c.service_id == bindparam("service_id"), draws.c.status == DrawStatus.OPEN)
+    .order_by(draws.c.closes_at, draws.c.id)
+    .limit(bindparam("limit"))
+)
 
 # the day each office's nightly release adds: its local date then, plus the booking window
-_NEXT_DAYS = text("""
-    SELECT min(CAST(CAST(:at AS timestamptz) AT TIME ZONE o.timezone AS date) + s.booking_window_days) AS first,
-           max(CAST(CAST(:at AS timestamptz) AT TIME ZONE o.timezone AS date) + s.booking_window_days) AS last
-    FROM services s JOIN agendas a ON a.service_id = s.id JOIN offices o ON o.id = a.office_id
-    WHERE s.id = :id AND (a.valid_to IS NULL OR a.valid_to >= CAST(CAST(:at AS timestamptz) AT TIME ZONE o.timezone
-        AS date) + s.booking_window_days)
-""")
+_RELEASED_DAY = (
+    cast(func.timezone(offices.c.timezone, bindparam("at", type_=DateTime(timezone=True))), Date)
+    + services.c.booking_window_days
+)
+_NEXT_DAYS = (
+    select(func.min(_RELEASED_DAY).label("first"), func.max(_RELEASED_DAY).label("last"))
+    .select_from(
+        services.join(agendas, agendas.c.service_id == services.c.id).join(offices, offices.c.id == agendas.c.office_id)
+    )
+    .where(
+        services.c.id == bindparam("service_id"),
+        or_(agendas.c.valid_to.is_(None), agendas.c.valid_to >= _RELEASED_DAY),
+    )
+)
 
 
 async def calendar(conn: AsyncConnection, service_id: int) -> list[ReleaseWindowRecord]:
     """The open draws, then the next nightly release (when its days have agendas); [] for no such service."""
-    service = (await conn.execute(_SERVICE, {"id": service_id})).mappings().first()
+    service = (await conn.execute(_SERVICE, {"service_id": service_id})).mappings().first()
     if service is None:
         return []
-    policy = ReleasePolicy(service["policy"])
+    policy = ReleasePolicy(service["release_policy"])
     windows = [
         ReleaseWindowRecord(
             releases_at=row["opens_at"],
@@ -103,10 +148,10 @@ async def calendar(conn: AsyncConnection, service_id: int) -> list[ReleaseWindow
             from_date=row["first"],
             to_date=row["last"],
         )
-        for row in (await conn.execute(_OPEN_DRAWS, {"id": service_id, "limit": MAX_WINDOWS - 1})).mappings()
+        for row in (await conn.execute(_OPEN_DRAWS, {"service_id": service_id, "limit": MAX_WINDOWS - 1})).mappings()
     ]
     at = next_release(service["now"])
-    days = (await conn.execute(_NEXT_DAYS, {"id": service_id, "at": at})).mappings().one()
+    days = (await conn.execute(_NEXT_DAYS, {"service_id": service_id, "at": at})).mappings().one()
     if days["first"] is not None:
         windows.append(
             ReleaseWindowRecord(

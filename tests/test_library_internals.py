@@ -1,0 +1,123 @@
+"""What realtime/library_internals.py takes from libraries' private APIs still exists and behaves as used.
+
+An upgrade of strawberry-graphql, graphql-core or broadcaster fails here first: the version test says which
+library moved, the others which use broke. After checking each use against the new version, put the new
+version in CHECKED_VERSIONS."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib.metadata
+from typing import Any
+
+import pytest
+import strawberry
+from graphql import GraphQLObjectType, GraphQLResolveInfo, GraphQLSchema
+
+from core.runtime import redis_client
+from core.settings import Settings
+from realtime.library_internals import (
+    CHECKED_VERSIONS,
+    broadcast_alive,
+    graphql_core_schema,
+    raw_info,
+    redis_broadcast,
+    strawberry_field,
+)
+from realtime.sharing import READS_NO_VIEWER
+
+
+@pytest.mark.parametrize(("library", "checked"), sorted(CHECKED_VERSIONS.items()))
+def test_the_installed_library_is_the_version_its_private_uses_were_checked_against(library: str, checked: str) -> None:
+    installed = importlib.metadata.version(library)
+    assert installed == checked, (
+        f"{library} {installed} is installed, realtime/library_internals.py was checked against {checked}: "
+        "check each of its uses against the new version, then update CHECKED_VERSIONS"
+    )
+
+
+seen: list[GraphQLResolveInfo[Any]] = []
+
+
+@strawberry.type
+class Item:
+    name: str = "plain"
+
+    @strawberry.field(metadata=READS_NO_VIEWER, description="with a resolver")  # type: ignore[untyped-decorator]
+    def shout(self, info: strawberry.Info) -> str:
+        seen.append(raw_info(info))
+        return self.name.upper()
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    def item(self) -> Item:
+        return Item()
+
+
+SCHEMA = strawberry.Schema(query=Query)
+
+
+def test_the_graphql_core_schema_and_the_raw_resolve_info() -> None:
+    built = graphql_core_schema(SCHEMA)
+    assert isinstance(built, GraphQLSchema)
+    item = built.type_map["Item"]
+    assert isinstance(item, GraphQLObjectType)
+    assert set(item.fields) == {"name", "shout"}
+
+    seen.clear()
+    result = SCHEMA.execute_sync("{ item { shout } }")
+    assert result.errors is None
+    assert result.data == {"item": {"shout": "PLAIN"}}
+    (raw,) = seen
+    # what schema/bounds.py and schema/inputs.py read of it
+    assert raw.field_name == "shout"
+    assert raw.parent_type.name == "Item"
+    assert raw.field_nodes[0].name.value == "shout"
+    assert raw.schema is built
+
+
+def test_a_graphql_core_field_leads_back_to_its_strawberry_definition() -> None:
+    item = graphql_core_schema(SCHEMA).type_map["Item"]
+    assert isinstance(item, GraphQLObjectType)
+    fields = item.fields
+    shout = strawberry_field(fields["shout"])
+    plain = strawberry_field(fields["name"])
+    assert shout is not None
+    assert plain is not None
+    # what realtime/sharing.py reads of it
+    assert shout.metadata == READS_NO_VIEWER
+    assert shout.base_resolver is not None
+    assert plain.base_resolver is None
+    assert not plain.permission_classes
+    assert not plain.extensions
+
+
+async def test_a_broadcast_tells_when_its_redis_subscription_died(settings: Settings) -> None:
+    assert settings.redis_url
+    broadcast = redis_broadcast(settings.redis_url)
+    await broadcast.connect()
+    subscription = broadcast.subscribe("turnero:test:internals")
+    await subscription.__aenter__()
+    await asyncio.sleep(0.2)
+    assert broadcast_alive(broadcast)
+
+    # the pub/sub connection cut from the server's side, as a Redis restart does (this database's only)
+    redis = redis_client(settings.redis_url)
+    database = int(settings.redis_url.rsplit("/", 1)[1] or 0)
+    for client in await redis.client_list(_type="pubsub"):
+        if int(client["db"]) == database:
+            await redis.client_kill_filter(_id=client["id"])
+    await redis.aclose()
+    for _ in range(50):
+        if not broadcast_alive(broadcast):
+            break
+        await asyncio.sleep(0.1)
+    assert not broadcast_alive(broadcast)
+
+    with contextlib.suppress(Exception):  # unsubscribing and disconnecting over the dead connection
+        await subscription.__aexit__(None, None, None)
+    with contextlib.suppress(Exception):
+        await broadcast.disconnect()
