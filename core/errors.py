@@ -3,10 +3,47 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
+
+
+class ErrorCode(StrEnum):
+    """A UserError's `code`: a String in the contract, so these stay strings on the wire."""
+
+    INVALID_INPUT = "INVALID_INPUT"
+    NOT_FOUND = "NOT_FOUND"
+    NOT_ALLOWED = "NOT_ALLOWED"
+    INVALID_STATE = "INVALID_STATE"
+    LIMIT_EXCEEDED = "LIMIT_EXCEEDED"
+    QUEUE_EMPTY = "QUEUE_EMPTY"
+    # the slot has no free seat left for this booking, or cannot be booked at all (past, closed, not open yet)
+    SLOT_FULL = "SLOT_FULL"
+    SLOT_UNAVAILABLE = "SLOT_UNAVAILABLE"
+    CHALLENGE_REQUIRED = "CHALLENGE_REQUIRED"
+
+
+class InvalidStateReason(StrEnum):
+    """Which state an InvalidStateError refers to, in a stable word a kiosk can translate."""
+
+    CHECKIN_TOO_EARLY = "CHECKIN_TOO_EARLY"
+    CHECKIN_TOO_LATE = "CHECKIN_TOO_LATE"
+    WRONG_OFFICE = "WRONG_OFFICE"
+    BOOKING_NOT_ACTIVE = "BOOKING_NOT_ACTIVE"
+    BOOKING_NOT_CONFIRMED = "BOOKING_NOT_CONFIRMED"
+    APPOINTMENT_REQUIRED = "APPOINTMENT_REQUIRED"
+    ARRIVAL_OTHER_DAY = "ARRIVAL_OTHER_DAY"
+    NUMBER_USED = "NUMBER_USED"
+    CONFIRMATION_EXPIRED = "CONFIRMATION_EXPIRED"
+    NOT_PENDING = "NOT_PENDING"
+    PENDING = "PENDING"
+    NOT_DRAWN = "NOT_DRAWN"
+    DRAW_CLOSED = "DRAW_CLOSED"
+    HOLD_EXPIRED = "HOLD_EXPIRED"
+    NOT_OFFERED = "NOT_OFFERED"
+    OFFER_EXPIRED = "OFFER_EXPIRED"
 
 
 class DomainError(Exception):
-    code = "ERROR"
+    code: ErrorCode
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -14,7 +51,7 @@ class DomainError(Exception):
 
 
 class ValidationFailed(DomainError):
-    code = "INVALID_INPUT"
+    code = ErrorCode.INVALID_INPUT
 
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message)
@@ -22,31 +59,31 @@ class ValidationFailed(DomainError):
 
 
 class NotFoundError(DomainError):
-    code = "NOT_FOUND"
+    code = ErrorCode.NOT_FOUND
 
 
 class NotAllowedError(DomainError):
-    code = "NOT_ALLOWED"
+    code = ErrorCode.NOT_ALLOWED
 
 
 class InvalidStateError(DomainError):
     """`reason` says which state in a stable word (e.g. CHECKIN_TOO_EARLY) so that a kiosk can tell the citizen
     in their own language; `at` is the moment it refers to (when check-in opens or closed)."""
 
-    code = "INVALID_STATE"
+    code = ErrorCode.INVALID_STATE
 
-    def __init__(self, message: str, reason: str | None = None, at: datetime | None = None) -> None:
+    def __init__(self, message: str, reason: InvalidStateReason | None = None, at: datetime | None = None) -> None:
         super().__init__(message)
         self.reason = reason
         self.at = at
 
 
 class LimitExceededError(DomainError):
-    code = "LIMIT_EXCEEDED"
+    code = ErrorCode.LIMIT_EXCEEDED
 
 
 class QueueEmptyError(DomainError):
-    code = "QUEUE_EMPTY"
+    code = ErrorCode.QUEUE_EMPTY
 
 
 class AuthenticationFailed(Exception):

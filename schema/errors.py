@@ -10,6 +10,7 @@ import strawberry
 from core.errors import (
     DomainError,
     InvalidStateError,
+    InvalidStateReason,
     LimitExceededError,
     NotAllowedError,
     NotFoundError,
@@ -22,6 +23,9 @@ from resolvers.booking.seats import ALTERNATIVES
 from schema.agenda.types import Slot
 from schema.booking.challenge import Challenge
 from schema.bounds import ListBound
+
+# the contract has no InvalidState.reason, so the schema may name its words; UserError.code stays a String there
+strawberry.enum(InvalidStateReason, description="Which state an InvalidState refers to.")
 
 
 @strawberry.interface
@@ -52,11 +56,8 @@ class NotAllowed(UserError):
     description="The ticket or booking is not in a state that allows this (e.g. completing a ticket never called)."
 )
 class InvalidState(UserError):
-    reason: str | None = strawberry.field(
-        default=None,
-        description="Which state, in a stable word a kiosk can translate: CHECKIN_TOO_EARLY, CHECKIN_TOO_LATE, "
-        "WRONG_OFFICE, BOOKING_NOT_ACTIVE, BOOKING_NOT_CONFIRMED, APPOINTMENT_REQUIRED, ARRIVAL_OTHER_DAY, "
-        "NUMBER_USED, CONFIRMATION_EXPIRED, NOT_PENDING, PENDING; null otherwise.",
+    reason: InvalidStateReason | None = strawberry.field(
+        default=None, description="Which state, in a stable word a kiosk can translate; null otherwise."
     )
     at: datetime | None = strawberry.field(
         default=None, description="The moment the refusal refers to: when check-in opens, or when it closed."

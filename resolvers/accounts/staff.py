@@ -10,6 +10,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.errors import NotFoundError, ValidationFailed
+from core.inputs import Id
 from core.security import new_token, token_hash
 from core.validation import id_field, parse_id, text_field
 from models.accounts import DeviceKind, Role, device_tokens, role_grants, staff_sessions, staff_users
@@ -29,7 +30,7 @@ MAX_GRANTS = 50
 @dataclass(frozen=True, slots=True)
 class GrantRequest:
     role: Role
-    office_id: str | None
+    office_id: Id | None = None
 
 
 @dataclass(frozen=True, slots=True)

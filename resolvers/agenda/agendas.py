@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, time
+from typing import Annotated
 
 from sqlalchemy import insert, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core import validation
 from core.errors import ValidationFailed
+from core.inputs import Doc, Id, Mark
 from models.accounts import Role
 from models.agenda import agendas
 from models.catalogue import offices
@@ -32,8 +34,8 @@ MAX_RESERVED_UNTIL_HOURS = 24 * 366
 
 @dataclass(frozen=True, slots=True)
 class AgendaInput:
-    office_id: str
-    service_id: str
+    office_id: Id
+    service_id: Id
     weekdays: list[int]
     start_time: str
     end_time: str
@@ -41,8 +43,16 @@ class AgendaInput:
     capacity: int
     valid_from: date
     valid_to: date | None = None
-    reserved_seats: int = 0
-    reserved_until_hours: int = 24
+    reserved_seats: Annotated[
+        int,
+        Mark.NULL_MEANS_DEFAULT,
+        Doc("Seats of each slot kept for PHONE and DESK bookings (the 0800 line, the desk); default 0."),
+    ] = 0
+    reserved_until_hours: Annotated[
+        int,
+        Mark.NULL_MEANS_DEFAULT,
+        Doc("From this many hours before a slot starts, anyone may book its reserved seats; default 24."),
+    ] = 24
 
 
 def _minutes_between(start: time, end: time) -> int:

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core import validation
 from core.errors import ValidationFailed
+from core.inputs import Id
 from models.accounts import Role
 from models.agenda import closures
 from resolvers.accounts.viewer import Viewer
@@ -18,9 +19,9 @@ from resolvers.agenda.records import ClosureRecord
 from resolvers.catalogue.lookups import require_office
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ClosureInput:
-    office_id: str | None
+    office_id: Id | None = None
     date: date
     reason: str | None = None
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import Any
+from typing import Annotated, Any
 
 from sqlalchemy import BigInteger, Date, bindparam, cast, func, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.errors import ValidationFailed
+from core.inputs import Doc, Id, Named
 from core.validation import parse_id
 from models.catalogue import office_services, offices
 from resolvers.booking.citizen import CitizenInput
@@ -78,18 +79,24 @@ def time_window(earliest: time | None, latest: time | None, field: str = "input.
         raise ValidationFailed(field, "The latest start comes before the earliest.")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class EntryRequest:
     """What a waitlist or a draw entry asks for: the procedure, the person, and the seats that suit them."""
 
-    service_id: str
-    office_ids: list[str] | None
-    from_date: date
-    to_date: date
+    service_id: Id
+    office_ids: Annotated[
+        list[Id] | None, Doc("The offices the person can go to; none: any office that offers the procedure.")
+    ] = None
+    from_date: Annotated[date, Named("from")]
+    to_date: Annotated[date, Named("to")]
     citizen: CitizenInput
-    weekdays: list[int] | None = None
-    earliest: time | None = None
-    latest: time | None = None
+    # checked by the Gate that the caller builds from it and passes with the request
+    challenge: Annotated[
+        str | None, Doc("A solved bookingChallenge, where the procedure's challengePolicy asks for one.")
+    ] = None
+    weekdays: Annotated[list[int] | None, Doc("ISO weekdays the person can come, 1 (Monday) to 7; none: any.")] = None
+    earliest: Annotated[time | None, Doc("The earliest start, on the office's wall clock; none: any.")] = None
+    latest: Annotated[time | None, Doc("The latest start, on the office's wall clock; none: any.")] = None
 
 
 _OFFICES = bindparam("offices", type_=ARRAY(BigInteger))

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Annotated
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.errors import LimitExceededError, ValidationFailed
+from core.inputs import Doc, Id, Mark
 from core.manage_tokens import manage_token, manage_token_hash, new_nonce
 from core.validation import optional_text
 from models.booking import ACTIVE_STATUSES, OPEN_STATUSES, BookingStatus, Channel
@@ -31,14 +33,32 @@ DEFAULT_CONFIRM_MINUTES = 30
 
 @dataclass(frozen=True, slots=True)
 class BookInput:
-    slot_id: str
+    slot_id: Id
     citizen: CitizenInput
-    channel: Channel = Channel.WEB
+    channel: Annotated[Channel, Mark.NULL_MEANS_DEFAULT] = Channel.WEB
     notes: str | None = None
     idempotency_key: str | None = None
-    hold_token: str | None = None
-    # the people booked with the citizen, one seat each (resolvers/booking/party.py)
-    companions: tuple[CitizenInput, ...] = ()
+    # checked by the Gate that the caller builds from it and passes to `book`, before any seat is taken
+    challenge: Annotated[
+        str | None,
+        Doc(
+            "A solved challenge (the base64 ALTCHA payload) where the procedure's challengePolicy asks for one: from "
+            "bookingChallenge or a ChallengeRequired answer."
+        ),
+    ] = None
+    hold_token: Annotated[
+        str | None,
+        Doc("The token of a live hold on this slot (holdSlot): books the held seat."),
+    ] = None
+    # one seat each (resolvers/booking/party.py)
+    companions: Annotated[
+        list[CitizenInput] | None,
+        Doc(
+            "People booked together with the citizen (a family), up to the service's maxPartySize - 1: one code, a "
+            "seat each of the same slot, all or none; each counts in the per-citizen limits. With a holdToken, as "
+            "many people as the hold keeps seats."
+        ),
+    ] = None
 
 
 # A booking counts against a person when any of the three keys matches, the holder's or a companion's: a new

@@ -40,7 +40,7 @@ from redis.exceptions import RedisError
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from core.errors import DomainError
+from core.errors import DomainError, ErrorCode
 from core.security import derived_key
 from models.catalogue import ChallengePolicy, services
 from resolvers.accounts.viewer import Viewer
@@ -91,7 +91,7 @@ class IssuedChallenge:
 class ChallengeRequiredError(DomainError):
     """The operation needs a solved challenge: `challenge` is a fresh one to solve."""
 
-    code = "CHALLENGE_REQUIRED"
+    code = ErrorCode.CHALLENGE_REQUIRED
 
     def __init__(self, message: str, challenge: IssuedChallenge) -> None:
         super().__init__(message)

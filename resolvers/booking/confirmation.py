@@ -12,7 +12,7 @@ from __future__ import annotations
 from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from core.errors import InvalidStateError, NotFoundError
+from core.errors import InvalidStateError, InvalidStateReason, NotFoundError
 from models.booking import BookingStatus, booking_events, bookings
 from resolvers.booking import history, lookup
 from resolvers.booking.records import BookingRecord
@@ -89,17 +89,17 @@ async def confirm(conn: AsyncConnection, secret_key: bytes, code: str, token: st
         if current.status is BookingStatus.PENDING:
             raise InvalidStateError(
                 "The time to confirm this booking has passed; its seat is on sale again.",
-                reason="CONFIRMATION_EXPIRED",
+                reason=InvalidStateReason.CONFIRMATION_EXPIRED,
                 at=current.confirm_by,
             )
         if current.status is BookingStatus.CANCELLED and await _lapsed(conn, current.id):
             raise InvalidStateError(
                 "This booking was not confirmed in time and was cancelled; please book again.",
-                reason="CONFIRMATION_EXPIRED",
+                reason=InvalidStateReason.CONFIRMATION_EXPIRED,
             )
         raise InvalidStateError(
             f"This booking is {current.status.value.lower().replace('_', ' ')}, not waiting for a confirmation.",
-            reason="NOT_PENDING",
+            reason=InvalidStateReason.NOT_PENDING,
         )
     await history.record_event(conn, found.id, BookingStatus.BOOKED, None, "citizen", "confirmed")
     # now the citizen gets the booking's real confirmation: the QR code to check in, the calendar file

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import bindparam, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from core.errors import InvalidStateError, ValidationFailed
+from core.errors import InvalidStateError, InvalidStateReason, ValidationFailed
 from models.booking import BookingStatus, Channel, bookings
 from resolvers import idempotency
 from resolvers.accounts.viewer import Viewer
@@ -53,7 +53,9 @@ async def reschedule(
         if stored is not None:
             return await lookup.with_token(conn, secret_key, int(str(stored["booking_id"])))
     if booking.status is BookingStatus.PENDING:
-        raise InvalidStateError("Confirm this booking from the link mailed to you before moving it.", reason="PENDING")
+        raise InvalidStateError(
+            "Confirm this booking from the link mailed to you before moving it.", reason=InvalidStateReason.PENDING
+        )
     if booking.status is not BookingStatus.BOOKED:
         raise InvalidStateError(f"A {booking.status.value.lower().replace('_', ' ')} booking cannot be moved.")
     await ensure_not_begun(conn, booking)

@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from core.errors import InvalidStateError, NotFoundError, ValidationFailed
+from core.errors import ErrorCode, InvalidStateError, InvalidStateReason, NotFoundError, ValidationFailed
 from core.validation import parse_id
 from models.agenda import slot_holds, slots
 from resolvers.agenda.records import SLOT_COLUMNS, SlotRecord
@@ -127,21 +127,21 @@ async def _unavailable(
     # read again: the slot as it was before the lock was awaited may be stale
     now = await slot(conn, found.id)
     if now is not None and now.remaining_with_reserved == 0:
-        return SlotUnavailableError("SLOT_FULL", "This slot has just been taken.", alternatives)
+        return SlotUnavailableError(ErrorCode.SLOT_FULL, "This slot has just been taken.", alternatives)
     if now is not None and not with_reserved and now.remaining == 0 and now.reserved > 0:
         return SlotUnavailableError(
-            "SLOT_FULL",
+            ErrorCode.SLOT_FULL,
             "The last seats of this slot are kept for the phone line and the desk until shortly before it starts.",
             alternatives,
         )
     if now is not None and 0 < now.remaining_for(with_reserved) < seats:
         return SlotUnavailableError(
-            "SLOT_FULL",
+            ErrorCode.SLOT_FULL,
             f"This slot has {now.remaining_for(with_reserved)} free seat(s), fewer than the party.",
             alternatives,
         )
     return SlotUnavailableError(
-        "SLOT_UNAVAILABLE", "This slot cannot be booked (past, closed or not open yet).", alternatives
+        ErrorCode.SLOT_UNAVAILABLE, "This slot cannot be booked (past, closed or not open yet).", alternatives
     )
 
 
@@ -211,7 +211,9 @@ async def take_held_seat(conn: AsyncConnection, found: SlotRecord, token_hash: b
         )
     await lock_slot(conn, found.id)
     if (await conn.execute(_USE_HOLD, {"token_hash": token_hash, "slot_id": found.id})).first() is None:
-        raise InvalidStateError("This hold has expired: its seat went back. Pick a time again.", "HOLD_EXPIRED")
+        raise InvalidStateError(
+            "This hold has expired: its seat went back. Pick a time again.", InvalidStateReason.HOLD_EXPIRED
+        )
     params = {"slot_id": found.id, "service_id": found.service_id, "with_reserved": True, "seats": seats}
     if (await conn.execute(_TAKE, params)).first() is None:
         raise await _unavailable(conn, found, True, seats)  # closed or begun meanwhile

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core import validation
 from core.errors import ValidationFailed
+from core.inputs import Id
 from models.accounts import Role
 from models.catalogue import desk_services, desks, office_services
 from resolvers.accounts.viewer import Viewer
@@ -20,9 +21,9 @@ from resolvers.rows import record_columns, record_from_row
 
 @dataclass(frozen=True, slots=True)
 class DeskInput:
-    office_id: str
+    office_id: Id
     name: str
-    service_ids: list[str]
+    service_ids: list[Id]
 
 
 async def upsert_desk(conn: AsyncConnection, viewer: Viewer, data: DeskInput) -> DeskRecord:

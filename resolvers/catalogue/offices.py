@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import time
+from typing import Annotated
 
 from sqlalchemy import delete, func
 from sqlalchemy.dialects.postgresql import insert
@@ -11,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core import validation
 from core.errors import ValidationFailed
+from core.inputs import Doc
 from models.catalogue import offices, opening_hours
 from resolvers.accounts.viewer import Viewer
 from resolvers.catalogue.records import OFFICE, OfficeRecord
@@ -36,11 +38,21 @@ class OfficeInput:
     latitude: float | None = None
     longitude: float | None = None
     opening_hours: list[OpeningHoursInput] | None = None
-    checkin_opens_minutes: int | None = None
-    checkin_closes_minutes: int | None = None
-    priority_head_start_minutes: int | None = None
-    # absent keeps the current value; 0 clears it (no maximum known)
-    max_occupancy: int | None = None
+    checkin_opens_minutes: Annotated[
+        int | None, Doc("Check-in opens this many minutes before the appointment (default 60).")
+    ] = None
+    checkin_closes_minutes: Annotated[
+        int | None, Doc("Check-in closes this many minutes after the appointment (default 15).")
+    ] = None
+    priority_head_start_minutes: Annotated[
+        int | None, Doc("PRIORITY tickets join the line as if they had come this much earlier (default 15).")
+    ] = None
+    max_occupancy: Annotated[
+        int | None,
+        Doc(
+            "How many people the premises may hold at once (officeLive compares with it); 0 clears it, absent keeps it."
+        ),
+    ] = None
 
 
 def _opening_hours(hours: list[OpeningHoursInput]) -> list[tuple[int, time, time]]:

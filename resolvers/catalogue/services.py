@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Annotated
 
 from sqlalchemy import func
 from sqlalchemy.dialects.postgresql import insert
@@ -11,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core import validation
 from core.errors import ValidationFailed
+from core.inputs import Doc
 from models.catalogue import ChallengePolicy, ReleasePolicy, services
 from resolvers.accounts.viewer import Viewer
 from resolvers.catalogue.records import SERVICE, ServiceRecord
@@ -32,16 +34,36 @@ class ServiceInput:
     required_documents: list[str] | None = None
     walk_in_allowed: bool = True
     booking_window_days: int = 30
-    ticket_prefix: str | None = None
+    ticket_prefix: Annotated[str | None, Doc("One or two letters that start this service's ticket numbers.")] = None
     max_active_bookings_per_citizen: int = 1
-    # None keeps an existing service's policy; a new service starts ADAPTIVE (the column's default)
-    challenge_policy: ChallengePolicy | None = None
-    confirmation_required: bool = False
-    # None keeps an existing service's; a new service takes one person per booking
-    max_party_size: int | None = None
-    # None keeps an existing service's; a new one starts FIRST_COME, with 60-minute draws
-    release_policy: ReleasePolicy | None = None
-    draw_minutes: int | None = None
+    challenge_policy: Annotated[
+        ChallengePolicy | None,
+        Doc(
+            "When anonymous bookings need a solved proof-of-work challenge (bookingChallenge): a new service gets "
+            "ADAPTIVE; absent keeps an existing service's policy."
+        ),
+    ] = None
+    confirmation_required: Annotated[
+        bool, Doc("Citizens' bookings stay PENDING until confirmed from the mailed link.")
+    ] = False
+    max_party_size: Annotated[
+        int | None,
+        Doc(
+            "How many people one booking may bring (the citizen and up to this many minus one companions), 1 to 10: "
+            "a new service gets 1; absent keeps an existing service's."
+        ),
+    ] = None
+    release_policy: Annotated[
+        ReleasePolicy | None,
+        Doc("FIRST_COME or DRAW: a new service gets FIRST_COME; absent keeps an existing one's."),
+    ] = None
+    draw_minutes: Annotated[
+        int | None,
+        Doc(
+            "Under DRAW: minutes entries are taken after a release (5 to 10080); a new service gets 60; absent keeps "
+            "an existing one's."
+        ),
+    ] = None
 
 
 MIN_DRAW_MINUTES = 5

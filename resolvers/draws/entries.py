@@ -18,7 +18,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from core.errors import InvalidStateError, LimitExceededError, NotFoundError, ValidationFailed
+from core.errors import InvalidStateError, InvalidStateReason, LimitExceededError, NotFoundError, ValidationFailed
 from core.manage_tokens import manage_token, manage_token_hash, new_nonce
 from core.validation import parse_id
 from models.booking import bookings
@@ -105,11 +105,13 @@ async def _open_draw(conn: AsyncConnection, service_id: int, policy: ReleasePoli
     if draw_id is not None:
         return int(draw_id)
     if policy is not ReleasePolicy.DRAW:
-        raise InvalidStateError("This procedure's seats are not drawn: book a free one.", reason="NOT_DRAWN", at=None)
+        raise InvalidStateError(
+            "This procedure's seats are not drawn: book a free one.", reason=InvalidStateReason.NOT_DRAWN, at=None
+        )
     opens = next_release(now)
     raise InvalidStateError(
         f"No draw is open for this procedure: the next opens at the release of {opens.isoformat()}.",
-        reason="DRAW_CLOSED",
+        reason=InvalidStateReason.DRAW_CLOSED,
         at=opens,
     )
 

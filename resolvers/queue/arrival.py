@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import exists, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from core.errors import InvalidStateError, NotFoundError, ValidationFailed
+from core.errors import InvalidStateError, InvalidStateReason, NotFoundError, ValidationFailed
 from core.validation import parse_id
 from models.booking import Booking, BookingStatus, Channel
 from models.catalogue import Office, OfficeService, Service
@@ -178,7 +178,7 @@ async def check_in(
         raise NotFoundError("No booking has this code. Check the code on your confirmation.")
     if row["office_id"] != here:
         raise InvalidStateError(
-            f"This appointment is at {row['office_name']}, not at this office.", reason="WRONG_OFFICE"
+            f"This appointment is at {row['office_name']}, not at this office.", reason=InvalidStateReason.WRONG_OFFICE
         )
     status = BookingStatus(row["status"])
     if status is BookingStatus.CHECKED_IN:
@@ -194,24 +194,26 @@ async def check_in(
         # the seat is only the citizen's once confirmed: a lapsed confirmation may already be someone else's
         raise InvalidStateError(
             "This booking was never confirmed. Open the link in the mail we sent you to confirm it first.",
-            reason="BOOKING_NOT_CONFIRMED",
+            reason=InvalidStateReason.BOOKING_NOT_CONFIRMED,
         )
     if status is not BookingStatus.BOOKED:
         raise InvalidStateError(
             f"This appointment was {status.value.lower().replace('_', ' ')}; it cannot be checked in.",
-            reason="BOOKING_NOT_ACTIVE",
+            reason=InvalidStateReason.BOOKING_NOT_ACTIVE,
         )
     now = await _arrival(conn, viewer, office, arrived_at, max_offline)
     opens = row["starts_at"] - timedelta(minutes=int(str(office["checkin_opens_minutes"])))
     closes = row["starts_at"] + timedelta(minutes=int(str(office["checkin_closes_minutes"])))
     if now < opens:
         raise InvalidStateError(
-            f"Too early: check-in opens at {_local(opens, office['timezone'])}.", reason="CHECKIN_TOO_EARLY", at=opens
+            f"Too early: check-in opens at {_local(opens, office['timezone'])}.",
+            reason=InvalidStateReason.CHECKIN_TOO_EARLY,
+            at=opens,
         )
     if now > closes:
         raise InvalidStateError(
             f"Too late: check-in closed at {_local(closes, office['timezone'])}. Please ask at the information desk.",
-            reason="CHECKIN_TOO_LATE",
+            reason=InvalidStateReason.CHECKIN_TOO_LATE,
             at=closes,
         )
     ticket_id = await log.new_ticket(
@@ -261,7 +263,8 @@ async def issue_ticket(
         raise ValidationFailed("serviceId", f"This office does not offer {row['name']}.")
     if not row["walk_in_allowed"]:
         raise InvalidStateError(
-            f"{row['name']} needs an appointment; book one on the web or by phone.", reason="APPOINTMENT_REQUIRED"
+            f"{row['name']} needs an appointment; book one on the web or by phone.",
+            reason=InvalidStateReason.APPOINTMENT_REQUIRED,
         )
     if idempotency_key is not None:
         fingerprint = idempotency.request_hash("issueTicket", office=here, service=service, priority=priority.value)

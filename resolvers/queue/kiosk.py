@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from core.errors import InvalidStateError, LimitExceededError, NotAllowedError, ValidationFailed
+from core.errors import InvalidStateError, InvalidStateReason, LimitExceededError, NotAllowedError, ValidationFailed
 from models.accounts import DeviceKind
 from models.catalogue import Office, OpeningHours
 from models.queue import OfficeQueueCounter, Ticket, TicketNumberBlock
@@ -118,7 +118,8 @@ async def arrival_time(
     day = local_day(current, timezone)
     if local_day(arrived_at, timezone) != day:
         raise InvalidStateError(
-            "This arrival was on an earlier day: its ticket can no longer be issued.", reason="ARRIVAL_OTHER_DAY"
+            "This arrival was on an earlier day: its ticket can no longer be issued.",
+            reason=InvalidStateReason.ARRIVAL_OTHER_DAY,
         )
     if arrived_at < current - max_offline:
         raise ValidationFailed(
@@ -160,5 +161,7 @@ async def claim_block_number(conn: AsyncConnection, viewer: Viewer, office_id: i
         )
     ).scalar()
     if used is not None:
-        raise InvalidStateError(f"Number {used} was already given to another ticket.", reason="NUMBER_USED")
+        raise InvalidStateError(
+            f"Number {used} was already given to another ticket.", reason=InvalidStateReason.NUMBER_USED
+        )
     return number

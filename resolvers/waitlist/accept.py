@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from core.errors import InvalidStateError
+from core.errors import InvalidStateError, InvalidStateReason
 from models.agenda import slot_holds
 from models.booking import Channel
 from models.waitlist import WaitlistStatus, waitlist_entries
@@ -45,10 +45,14 @@ async def accept_offer(
     no longer theirs, whether or not the expiry job has passed it on yet."""
     number, entry = await locked(conn, secret_key, entry_id, token)
     if entry["status"] != "OFFERED":
-        raise InvalidStateError(f"This entry is {entry['status'].lower()}: it has no offer to accept.", "NOT_OFFERED")
+        raise InvalidStateError(
+            f"This entry is {entry['status'].lower()}: it has no offer to accept.", InvalidStateReason.NOT_OFFERED
+        )
     offer = (await conn.execute(_OFFER, {"entry_id": number})).mappings().one()
     if not offer["in_time"] or offer["token_hash"] is None:
-        raise InvalidStateError("This offer has expired: the seat went to the next person.", "OFFER_EXPIRED")
+        raise InvalidStateError(
+            "This offer has expired: the seat went to the next person.", InvalidStateReason.OFFER_EXPIRED
+        )
     found = await seats.slot(conn, int(entry["offer_slot_id"]))
     assert found is not None, "an offered seat's slot exists"
     email, phone = offer["citizen_email"], offer["citizen_phone"]

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Annotated, Any
 
 from sqlalchemy import FromClause, Select, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.errors import InvalidStateError, NotFoundError, ValidationFailed
+from core.inputs import Doc, Id
 from core.manage_tokens import new_nonce
 from core.validation import parse_id
 from models.booking import partners
-from models.notifications import WEBHOOK_EVENT_TYPES, webhook_endpoints
+from models.notifications import WEBHOOK_EVENT_TYPES, WebhookEventType, webhook_endpoints
 from notifications.webhooks.signing import endpoint_key, shown_secret
 from notifications.webhooks.urls import checked_url
 from resolvers.accounts.viewer import Viewer
@@ -38,14 +40,14 @@ ENDPOINT = _with_partner(webhook_endpoints)
 
 @dataclass(frozen=True, slots=True)
 class EndpointInput:
-    url: str
-    event_types: list[str]
+    url: Annotated[str, Doc("http(s); never link-local or cloud-metadata addresses.")]
+    event_types: list[WebhookEventType]
     # the partner by ID or by the name issuePartnerKey gave it: one of the two
-    partner_id: str | None = None
-    partner: str | None = None
+    partner_id: Annotated[Id | None, Doc("This, or partner.")] = None
+    partner: Annotated[str | None, Doc("The partner's name as issuePartnerKey gave it.")] = None
 
 
-def _event_types(requested: list[str]) -> list[str]:
+def _event_types(requested: Sequence[str]) -> list[str]:
     unknown = sorted(set(requested) - set(WEBHOOK_EVENT_TYPES))
     if unknown:
         raise ValidationFailed("eventTypes", f"Unknown event type {unknown[0]!r}.")

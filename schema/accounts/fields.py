@@ -7,12 +7,13 @@ from typing import Annotated, Any
 import strawberry
 
 from core.errors import DomainError
-from models.accounts import DeviceKind, Role
+from models.accounts import DeviceKind
 from resolvers.accounts import revocation, sessions, staff
 from resolvers.accounts.throttle import LoginLimits
 from schema.accounts.types import DeviceToken, Revoked, Session, StaffUser
 from schema.context import Info
 from schema.errors import LimitExceeded, NotAllowed, NotFound, ValidationError, to_user_error
+from schema.input_types import InputOf
 from schema.operation import run_mutation, run_query
 
 LoginResult = Annotated[Session | NotAllowed | LimitExceeded, strawberry.union("LoginResult")]
@@ -24,10 +25,8 @@ RevokeResult = Annotated[Revoked | NotFound | NotAllowed, strawberry.union("Revo
 DisableStaffResult = Annotated[StaffUser | NotFound | NotAllowed, strawberry.union("DisableStaffResult")]
 
 
-@strawberry.input
-class RoleGrantInput:
-    role: Role
-    office_id: strawberry.ID | None = None
+class RoleGrantInput(InputOf[staff.GrantRequest]):
+    pass
 
 
 @strawberry.input
@@ -86,7 +85,7 @@ class AccountsMutation:
 
     @strawberry.mutation(description="ADMIN; MANAGER for grants on their own offices (never ADMIN).")
     async def create_staff(self, info: Info, input: StaffInput) -> StaffResult:
-        grants = [staff.GrantRequest(role=g.role, office_id=g.office_id) for g in input.roles]
+        grants = [grant.data() for grant in input.roles]
         viewer = info.context.viewer
         try:
             # hashed before the transaction opens: argon2 holds no pooled connection

@@ -20,6 +20,7 @@ from schema.agenda.types import Agenda, AvailabilityDay, Closure, ReleaseReport,
 from schema.bounds import MAX_AGENDAS_PER_OFFICE, MAX_OFFICES, Arguments, ListBound, days_between
 from schema.context import Info
 from schema.errors import NotAllowed, NotFound, ValidationError
+from schema.input_types import InputOf
 from schema.operation import run_mutation, run_query
 
 AgendaResult = Annotated[Agenda | ValidationError | NotFound | NotAllowed, strawberry.union("AgendaResult")]
@@ -27,32 +28,12 @@ ClosureResult = Annotated[Closure | ValidationError | NotFound | NotAllowed, str
 ReleaseResult = Annotated[ReleaseReport | ValidationError | NotAllowed, strawberry.union("ReleaseResult")]
 
 
-@strawberry.input
-class AgendaInput:
-    office_id: strawberry.ID
-    service_id: strawberry.ID
-    weekdays: list[int]
-    start_time: str
-    end_time: str
-    slot_minutes: int
-    capacity: int
-    valid_from: date
-    valid_to: date | None = None
-    reserved_seats: int | None = strawberry.field(
-        default=0,
-        description="Seats of each slot kept for PHONE and DESK bookings (the 0800 line, the desk); default 0.",
-    )
-    reserved_until_hours: int | None = strawberry.field(
-        default=24,
-        description="From this many hours before a slot starts, anyone may book its reserved seats; default 24.",
-    )
+class AgendaInput(InputOf[agendas.AgendaInput]):
+    pass
 
 
-@strawberry.input(description="officeId null closes every office that day.")
-class ClosureInput:
-    office_id: strawberry.ID | None = None
-    date: date
-    reason: str | None = None
+class ClosureInput(InputOf[closures.ClosureInput], description="officeId null closes every office that day."):
+    pass
 
 
 @strawberry.input(description="A point to measure distance from, e.g. the citizen's location.")
@@ -160,25 +141,13 @@ class AgendaQuery:
 class AgendaMutation:
     @strawberry.mutation(description="ADMIN, or MANAGER of the office.")
     async def add_agenda(self, info: Info, input: AgendaInput) -> AgendaResult:
-        data = agendas.AgendaInput(
-            office_id=input.office_id,
-            service_id=input.service_id,
-            weekdays=list(input.weekdays),
-            start_time=input.start_time,
-            end_time=input.end_time,
-            slot_minutes=input.slot_minutes,
-            capacity=input.capacity,
-            valid_from=input.valid_from,
-            valid_to=input.valid_to,
-            reserved_seats=0 if input.reserved_seats is None else input.reserved_seats,
-            reserved_until_hours=24 if input.reserved_until_hours is None else input.reserved_until_hours,
-        )
+        data = input.data()
         viewer = info.context.viewer
         return await run_mutation(info, lambda conn: agendas.add_agenda(conn, viewer, data), Agenda.from_record)
 
     @strawberry.mutation(description="ADMIN for every office at once; MANAGER for their own office.")
     async def add_closure(self, info: Info, input: ClosureInput) -> ClosureResult:
-        data = closures.ClosureInput(office_id=input.office_id, date=input.date, reason=input.reason)
+        data = input.data()
         viewer = info.context.viewer
         return await run_mutation(info, lambda conn: closures.add_closure(conn, viewer, data), Closure.from_record)
 

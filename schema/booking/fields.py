@@ -6,10 +6,8 @@ from typing import Annotated
 
 import strawberry
 
-from models.booking import Channel
 from resolvers.accounts import partners
 from resolvers.booking import book, cancel, confirmation, holds, lookup, reschedule
-from resolvers.booking.citizen import CitizenInput as CitizenData
 from resolvers.booking.freed_seats import OfferTiming
 from schema.booking.challenge import challenge_gate
 from schema.booking.types import Booking, BookingConfirmation, PartnerKey, SlotHold
@@ -23,6 +21,7 @@ from schema.errors import (
     SlotUnavailable,
     ValidationError,
 )
+from schema.input_types import InputOf
 from schema.operation import run_mutation, run_query
 
 # InvalidState is added to the contract's union: a past, cancelled or checked-in booking cannot be moved
@@ -48,46 +47,8 @@ ConfirmResult = Annotated[Booking | NotFound | InvalidState, strawberry.union("C
 PartnerKeyResult = Annotated[PartnerKey | ValidationError | NotAllowed, strawberry.union("PartnerKeyResult")]
 
 
-@strawberry.input
-class CitizenInput:
-    name: str
-    document_id: str
-    email: str | None = None
-    phone: str | None = None
-    locale: str | None = None
-
-
-@strawberry.input
-class BookInput:
-    slot_id: strawberry.ID
-    citizen: CitizenInput
-    channel: Channel | None = Channel.WEB
-    notes: str | None = None
-    idempotency_key: str | None = None
-    challenge: str | None = strawberry.field(
-        default=None,
-        description="A solved challenge (the base64 ALTCHA payload) where the procedure's challengePolicy asks for "
-        "one: from bookingChallenge or a ChallengeRequired answer.",
-    )
-    hold_token: str | None = strawberry.field(
-        default=None, description="The token of a live hold on this slot (holdSlot): books the held seat."
-    )
-    companions: list[CitizenInput] | None = strawberry.field(
-        default=None,
-        description="People booked together with the citizen (a family), up to the service's maxPartySize - 1: one "
-        "code, a seat each of the same slot, all or none; each counts in the per-citizen limits. With a holdToken, "
-        "as many people as the hold keeps seats.",
-    )
-
-
-def _citizen(given: CitizenInput) -> CitizenData:
-    return CitizenData(
-        name=given.name,
-        document_id=given.document_id,
-        email=given.email,
-        phone=given.phone,
-        locale=given.locale,
-    )
+class BookInput(InputOf[book.BookInput]):
+    pass
 
 
 @strawberry.type
@@ -109,17 +70,9 @@ class BookingQuery:
 class BookingMutation:
     @strawberry.mutation
     async def book(self, info: Info, input: BookInput) -> BookResult:
-        data = book.BookInput(
-            slot_id=input.slot_id,
-            citizen=_citizen(input.citizen),
-            channel=input.channel or Channel.WEB,
-            notes=input.notes,
-            idempotency_key=input.idempotency_key,
-            hold_token=input.hold_token,
-            companions=tuple(_citizen(c) for c in input.companions or ()),
-        )
+        data = input.data()
         viewer, secret_key = info.context.viewer, info.context.state.secret_key
-        gate = challenge_gate(info, input.challenge)
+        gate = challenge_gate(info, data.challenge)
         settings = info.context.state.settings
         minutes, timing = settings.confirm_minutes, OfferTiming.from_settings(settings)
         return await run_mutation(

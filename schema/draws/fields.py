@@ -8,13 +8,14 @@ import strawberry
 
 from core.validation import parse_id
 from resolvers.agenda import release_windows
+from resolvers.availability.preferences import EntryRequest
 from resolvers.draws import entries
 from schema.booking.challenge import challenge_gate
 from schema.bounds import ListBound
 from schema.context import Info
 from schema.draws.types import DrawEntry, ReleaseWindow
-from schema.entry_input import EntryInput
 from schema.errors import ChallengeRequired, InvalidState, LimitExceeded, NotFound, ValidationError
+from schema.input_types import InputOf
 from schema.operation import run_mutation, run_query
 
 DrawEntryResult = Annotated[
@@ -24,8 +25,7 @@ DrawEntryResult = Annotated[
 WithdrawDrawEntryResult = Annotated[DrawEntry | NotFound | InvalidState, strawberry.union("WithdrawDrawEntryResult")]
 
 
-@strawberry.input
-class DrawEntryInput(EntryInput):
+class DrawEntryInput(InputOf[EntryRequest]):
     """An entry to a procedure's open release draw: where and when suits the person, and who they are."""
 
 
@@ -60,14 +60,14 @@ class DrawMutation:
     async def enter_draw(self, info: Info, input: DrawEntryInput) -> DrawEntryResult:
         context = info.context
         secret_key = context.state.secret_key
-        request = input.request()
+        request = input.data()
         viewer = context.viewer
         counted = not viewer.is_staff and viewer.partner_id is None
         cap = entries.AddressCap(
             address_hash=entries.address_hash(secret_key, context.client_address) if counted else None,
             per_address=context.state.settings.draw_entries_per_address,
         )
-        gate = challenge_gate(info, input.challenge)
+        gate = challenge_gate(info, request.challenge)
         return await run_mutation(
             info, lambda conn: entries.enter(conn, secret_key, request, cap, gate), DrawEntry.from_record
         )

@@ -6,14 +6,15 @@ from typing import Annotated
 
 import strawberry
 
+from resolvers.availability.preferences import EntryRequest
 from resolvers.booking.freed_seats import OfferTiming
 from resolvers.waitlist import accept, entries
 from schema.booking.challenge import challenge_gate
 from schema.booking.fields import BookResult
 from schema.booking.types import BookingConfirmation
 from schema.context import Info
-from schema.entry_input import EntryInput
 from schema.errors import ChallengeRequired, InvalidState, LimitExceeded, NotFound, ValidationError
+from schema.input_types import InputOf
 from schema.operation import run_mutation, run_query
 from schema.waitlist.types import WaitlistEntry
 
@@ -23,8 +24,7 @@ WaitlistResult = Annotated[
 LeaveWaitlistResult = Annotated[WaitlistEntry | NotFound | InvalidState, strawberry.union("LeaveWaitlistResult")]
 
 
-@strawberry.input
-class WaitlistInput(EntryInput):
+class WaitlistInput(InputOf[EntryRequest]):
     """A place on a procedure's waitlist: where and when suits the person, and who they are."""
 
 
@@ -45,8 +45,8 @@ class WaitlistMutation:
     )
     async def join_waitlist(self, info: Info, input: WaitlistInput) -> WaitlistResult:
         secret_key = info.context.state.secret_key
-        request = input.request()
-        gate = challenge_gate(info, input.challenge)
+        request = input.data()
+        gate = challenge_gate(info, request.challenge)
         timing = OfferTiming.from_settings(info.context.state.settings)
         return await run_mutation(
             info, lambda conn: entries.join(conn, secret_key, request, timing, gate), WaitlistEntry.from_record

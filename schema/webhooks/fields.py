@@ -6,12 +6,12 @@ from typing import Annotated
 
 import strawberry
 
-from models.notifications import WebhookEventType
 from resolvers.outbox.admin import MAX_LIMIT
 from resolvers.webhooks import deliveries, endpoints
 from schema.bounds import MAX_WEBHOOK_ENDPOINTS, ListBound
 from schema.context import Info
 from schema.errors import InvalidState, NotAllowed, NotFound, ValidationError
+from schema.input_types import InputOf
 from schema.operation import run_mutation, run_query
 from schema.webhooks.types import WebhookDelivery, WebhookEndpoint, WebhookEndpointRegistration
 
@@ -26,12 +26,8 @@ DeactivateWebhookEndpointResult = Annotated[
 ]
 
 
-@strawberry.input
-class WebhookEndpointInput:
-    url: str = strawberry.field(description="http(s); never link-local or cloud-metadata addresses.")
-    event_types: list[WebhookEventType]
-    partner_id: strawberry.ID | None = strawberry.field(default=None, description="This, or partner.")
-    partner: str | None = strawberry.field(default=None, description="The partner's name as issuePartnerKey gave it.")
+class WebhookEndpointInput(InputOf[endpoints.EndpointInput]):
+    pass
 
 
 @strawberry.type
@@ -64,12 +60,7 @@ class WebhookMutation:
     )
     async def register_webhook_endpoint(self, info: Info, input: WebhookEndpointInput) -> WebhookEndpointResult:
         viewer, secret_key = info.context.viewer, info.context.state.secret_key
-        data = endpoints.EndpointInput(
-            url=input.url,
-            event_types=[event.value for event in input.event_types],
-            partner_id=input.partner_id,
-            partner=input.partner,
-        )
+        data = input.data()
         return await run_mutation(
             info,
             lambda conn: endpoints.register(conn, viewer, secret_key, data),
