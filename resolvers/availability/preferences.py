@@ -9,19 +9,34 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import Annotated, Any
+from typing import Any, Protocol
 
 from sqlalchemy import BigInteger, Date, bindparam, cast, func, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.errors import ValidationFailed
-from core.inputs import Doc, Id, Named
 from core.validation import parse_id
 from models.catalogue import office_services, offices
-from resolvers.booking.citizen import CitizenInput
 
 MAX_OFFICES = 50  # a handful of offices; "any" is no list at all
+
+
+class Wanted(Protocol):
+    """The preferences part of an entry's request (resolvers/booking/entry_request.py)."""
+
+    @property
+    def office_ids(self) -> list[str] | None: ...
+    @property
+    def from_date(self) -> date: ...
+    @property
+    def to_date(self) -> date: ...
+    @property
+    def weekdays(self) -> list[int] | None: ...
+    @property
+    def earliest(self) -> time | None: ...
+    @property
+    def latest(self) -> time | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,26 +94,6 @@ def time_window(earliest: time | None, latest: time | None, field: str = "input.
         raise ValidationFailed(field, "The latest start comes before the earliest.")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class EntryRequest:
-    """What a waitlist or a draw entry asks for: the procedure, the person, and the seats that suit them."""
-
-    service_id: Id
-    office_ids: Annotated[
-        list[Id] | None, Doc("The offices the person can go to; none: any office that offers the procedure.")
-    ] = None
-    from_date: Annotated[date, Named("from")]
-    to_date: Annotated[date, Named("to")]
-    citizen: CitizenInput
-    # checked by the Gate that the caller builds from it and passes with the request
-    challenge: Annotated[
-        str | None, Doc("A solved bookingChallenge, where the procedure's challengePolicy asks for one.")
-    ] = None
-    weekdays: Annotated[list[int] | None, Doc("ISO weekdays the person can come, 1 (Monday) to 7; none: any.")] = None
-    earliest: Annotated[time | None, Doc("The earliest start, on the office's wall clock; none: any.")] = None
-    latest: Annotated[time | None, Doc("The latest start, on the office's wall clock; none: any.")] = None
-
-
 _OFFICES = bindparam("offices", type_=ARRAY(BigInteger))
 _OFFERING = select(office_services.c.office_id).where(
     office_services.c.service_id == bindparam("service_id"), office_services.c.office_id == func.any(_OFFICES)
@@ -113,7 +108,7 @@ _TODAY = (
 _TODAY_AMONG = _TODAY.where(offices.c.id == func.any(_OFFICES))
 
 
-async def wanted(conn: AsyncConnection, request: EntryRequest, service_id: int, window_days: int) -> dict[str, Any]:
+async def wanted(conn: AsyncConnection, request: Wanted, service_id: int, window_days: int) -> dict[str, Any]:
     """The entry's preferences checked (offices that offer the procedure, days not passed and within its booking
     window, weekdays, a time window the right way round), as the entry tables' columns."""
     accepted = office_ids(request.office_ids)

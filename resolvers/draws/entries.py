@@ -26,11 +26,11 @@ from models.catalogue import ReleasePolicy, services
 from models.draws import DrawEntryStatus, DrawStatus, draw_entries, draws
 from resolvers.agenda.release_windows import next_release
 from resolvers.availability import preferences
-from resolvers.availability.preferences import EntryRequest
 from resolvers.booking import identity
 from resolvers.booking.book import within_limit
 from resolvers.booking.challenge import ChallengeGate
 from resolvers.booking.citizen import citizen, columns
+from resolvers.booking.entry_request import EntryRequest
 from resolvers.rows import record_from_row
 
 

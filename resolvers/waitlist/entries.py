@@ -24,10 +24,10 @@ from core.validation import parse_id
 from models.catalogue import services
 from models.waitlist import WaitlistStatus, waitlist_entries
 from resolvers.availability import preferences
-from resolvers.availability.preferences import EntryRequest
 from resolvers.booking import freed_seats
 from resolvers.booking.challenge import ChallengeGate
 from resolvers.booking.citizen import citizen, columns
+from resolvers.booking.entry_request import EntryRequest
 from resolvers.booking.freed_seats import OfferTiming
 from resolvers.rows import record_from_row
 

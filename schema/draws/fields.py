@@ -8,7 +8,7 @@ import strawberry
 
 from core.validation import parse_id
 from resolvers.agenda import release_windows
-from resolvers.availability.preferences import EntryRequest
+from resolvers.booking.entry_request import EntryRequest
 from resolvers.draws import entries
 from schema.booking.challenge import challenge_gate
 from schema.bounds import ListBound

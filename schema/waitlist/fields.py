@@ -6,7 +6,7 @@ from typing import Annotated
 
 import strawberry
 
-from resolvers.availability.preferences import EntryRequest
+from resolvers.booking.entry_request import EntryRequest
 from resolvers.booking.freed_seats import OfferTiming
 from resolvers.waitlist import accept, entries
 from schema.booking.challenge import challenge_gate
