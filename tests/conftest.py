@@ -13,10 +13,10 @@ from core.runtime import AppState, open_state
 from core.settings import Settings
 from models import Base
 from server.app import create_app
-from tests.browser_support import PHONE, ensure_axe, ensure_chromium
-from tests.processes import GENEROUS_RATES, serving, suite_environment
-from tests.servers import DATA_DIR, test_servers
-from tests.support import Api
+from tests.support.api import Api
+from tests.support.browser import PHONE, ensure_axe, ensure_chromium
+from tests.support.processes import GENEROUS_RATES, serving, suite_environment
+from tests.support.servers import DATA_DIR, test_servers
 
 TESTS_MAX_QUERY_COST = 10**15
 
