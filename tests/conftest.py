@@ -32,7 +32,8 @@ def settings() -> Settings:
         TURNERO_SECRET_KEY="test-secret-key-not-for-production",
         **GENEROUS_RATES,
         # the suite checks relations through nested lists (a city-wide availability with each slot's office
-        # and service's offices) far over the default cost budget; tests/test_query_cost.py tests the default
+        # and service's offices) far over the default cost budget; tests/protections/test_query_cost.py tests
+        # the default
         TURNERO_MAX_QUERY_COST=TESTS_MAX_QUERY_COST,
     )
 

@@ -1,4 +1,4 @@
-"""Every figure of `stats` against values worked out by hand on a small fixed history (analytics_support),
+"""Every figure of `stats` against values worked out by hand on a small fixed history (tests/support/analytics.py),
 including office time zones at day boundaries and across a change to summer time, and the percentile
 definition (percentile_cont: linear interpolation between the two nearest values)."""
 
@@ -305,7 +305,7 @@ async def test_searches_that_found_nothing_are_unmet_demand(api: Api, admin_toke
     window = {"from": str(today - timedelta(days=1)), "to": str(today + timedelta(days=1))}
     everywhere = await stats(api, admin_token, ["OFFICE"], **window)
     # one address, one procedure, one day: one unit of unmet demand, however often it searched
-    # (tests/test_small_holes.py counts several addresses through a real server)
+    # (tests/protections/test_small_holes.py counts several addresses through a real server)
     assert [(r["office"] and r["office"]["slug"], r["unmetSearches"]) for r in everywhere["rows"]] == [("centro", 1)]
     manager = await api.staff_token(admin_token, "manager", "MANAGER", front.office_id)
     assert (await stats(api, manager, **window))["totals"]["unmetSearches"] == 1

@@ -91,7 +91,7 @@ async def test_an_offer_in_spanish_says_what_until_when_and_links_to_accepting_i
     assert unescape(link(page, f"{PUBLIC_URL}/waitlist#")) == url  # `&` written `&amp;` in the HTML part
     fragment = parse_qs(urlsplit(url).fragment)
     assert fragment["id"] == [entry["id"]]
-    # the link's token is the entry's own: it reads the offer (and accepts it, tests/test_offers.py)
+    # the link's token is the entry's own: it reads the offer (and accepts it, tests/waitlist/test_offers.py)
     found = (await api.run(ENTRY, {"id": fragment["id"][0], "t": fragment["token"][0]}))["waitlistEntry"]
     assert found["status"] == "OFFERED"
 
@@ -174,4 +174,4 @@ async def test_the_confirmation_link_goes_out_with_its_deadline(
     assert link(page, f"{PUBLIC_URL}/booking/") == url
     assert url == f"{PUBLIC_URL}/booking/{code}#token={token}"
     found = (await api.run(BOOKING, {"c": code, "t": token}))["booking"]
-    assert found["status"] == "PENDING"  # the mail's link opens the page, which confirms (tests/test_screens.py)
+    assert found["status"] == "PENDING"  # the mail's link opens the page, which confirms (tests/web/test_screens.py)

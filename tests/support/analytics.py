@@ -1,5 +1,5 @@
 """A small fixed history, written straight into the tables (the past cannot be booked through the API),
-with every figure worked out by hand in tests/test_analytics.py."""
+with every figure worked out by hand in tests/analytics/test_analytics.py."""
 
 from __future__ import annotations
 

@@ -28,7 +28,7 @@ def free_port() -> int:
 
 
 # The suite books, searches and signs in a lot from one address: its processes get generous rate limits
-# (the defaults are tested in tests/test_rate_limits.py, which passes its own).
+# (the defaults are tested in tests/protections/test_rate_limits.py, which passes its own).
 GENEROUS_RATES: dict[str, Any] = {
     # the suite's own documents check relations through nested lists far over the default cost budget
     # (tests/conftest.py raises TURNERO_MAX_QUERY_COST too): no caller's bucket may be smaller than they cost
@@ -40,10 +40,10 @@ GENEROUS_RATES: dict[str, Any] = {
     "TURNERO_RATE_BOOKINGS": "10000/minute",
     "TURNERO_RATE_SEARCHES": "10000/minute",
     # services are ADAPTIVE by default: the suite's anonymous bookings from one address never need a challenge
-    # (tests/test_challenge.py tests the default allowance and the policies with a server of its own)
+    # (tests/protections/test_challenge.py tests the default allowance and the policies with a server of its own)
     "TURNERO_CHALLENGE_FREE_BOOKINGS": "1000000",
     # a cancelled seat nobody waits for shows again at once, as the suite's booking tests expect
-    # (tests/test_offers.py tests the re-release delay with servers of its own)
+    # (tests/waitlist/test_offers.py tests the re-release delay with servers of its own)
     "TURNERO_RERELEASE_DELAY_MINUTES": "0",
 }
 
