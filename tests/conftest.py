@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from typing import Any
 
 import httpx
 import pytest
@@ -105,10 +104,6 @@ def one_server(settings: Settings) -> Iterator[str]:
     env = suite_environment(settings)
     with serving(env) as base:
         yield base
-
-
-def pytest_configure(config: Any) -> None:
-    config.addinivalue_line("markers", "slow: starts processes or loads the demo city")
 
 
 @pytest.fixture(scope="module")
