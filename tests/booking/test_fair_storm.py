@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import text
 
 from core.runtime import AppState
@@ -19,6 +20,8 @@ from jobs.draws import run_draws
 from tests.support.api import Api
 from tests.support.booking import BOOK, CANCEL, ZONE, bookable_slots, citizen, scalar
 from tests.support.processes import at_once
+
+pytestmark = pytest.mark.slow
 
 SEATS = 10  # each slot of the family procedure
 HOLD = """mutation($s: ID!, $n: Int) { holdSlot(slotId: $s, partySize: $n) { __typename

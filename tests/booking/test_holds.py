@@ -203,6 +203,7 @@ SEATS = 3
 STORM = 200
 
 
+@pytest.mark.slow
 async def test_a_storm_of_holds_and_bookings_across_two_processes_never_passes_capacity(
     api: Api, admin_token: str, state: AppState, two_servers: list[str]
 ) -> None:
@@ -237,6 +238,7 @@ async def test_a_storm_of_holds_and_bookings_across_two_processes_never_passes_c
     assert await scalar(state, "SELECT count(*) FROM bookings WHERE slot_id = :id", id=int(slot_id)) == SEATS
 
 
+@pytest.mark.slow
 async def test_a_held_last_seat_is_exclusive_across_two_processes(
     api: Api, admin_token: str, state: AppState, two_servers: list[str]
 ) -> None:
@@ -260,6 +262,7 @@ async def test_a_held_last_seat_is_exclusive_across_two_processes(
     assert await scalar(state, "SELECT booked FROM slots WHERE id = :id", id=int(slot_id)) == 1
 
 
+@pytest.mark.slow
 async def test_a_served_hold_expires_by_itself_after_its_minutes(
     api: Api, admin_token: str, state: AppState, settings: Settings
 ) -> None:

@@ -24,6 +24,8 @@ from tests.support.booking import CANCEL, RESCHEDULE, ZONE, bookable_slots, citi
 from tests.support.front_desk import front_desk
 from tests.support.processes import at_once
 
+pytestmark = pytest.mark.slow
+
 BOOK = """mutation($i: BookInput!) { book(input: $i) { __typename
     ... on BookingConfirmation { manageToken booking { id code status partySize slot { id remaining }
         citizen { name } companions { name documentHint } } }

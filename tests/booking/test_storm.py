@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
+
 from core.runtime import AppState
 from tests.support.api import Api
 from tests.support.booking import BOOK, bookable_slots, citizen, scalar
 from tests.support.processes import at_once
+
+pytestmark = pytest.mark.slow
 
 ROUNDS = 5
 CLIENTS = 200

@@ -6,6 +6,7 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import text
 
 from core.runtime import AppState
@@ -15,6 +16,8 @@ from demo.seed import TIMEZONE
 from models import Base
 from tests.support.api import Api
 from tests.support.processes import environment, main_py
+
+pytestmark = pytest.mark.slow
 
 
 async def row_counts(state: AppState) -> dict[str, int]:

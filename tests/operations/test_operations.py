@@ -144,6 +144,7 @@ def test_json_lines_carry_the_request_id_and_fields() -> None:
     assert line["level"] == "INFO"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("tuning", "expected"), [("1", (YOUNG_THRESHOLD, True)), ("0", (700, False))])
 def test_a_serving_process_tunes_its_garbage_collector_once_started(
     settings: Settings, tuning: str, expected: tuple[int, bool]

@@ -21,6 +21,8 @@ from core.settings import Settings
 from tests.support.api import Api
 from tests.support.processes import ROOT, environment, main_py, serving, status, wait_for
 
+pytestmark = pytest.mark.slow
+
 RESOLVE = (
     "from core.settings import load_settings; from core.runtime import resolve_servers;"
     "s = resolve_servers(load_settings()); print(s.database_url); print(s.redis_url)"

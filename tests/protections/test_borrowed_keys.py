@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 
 import httpx
+import pytest
 
 from core.runtime import AppState
 from tests.support.api import Api
 from tests.support.booking import BOOK, RESCHEDULE, book, bookable_slots, citizen, scalar
 
 
+@pytest.mark.slow
 async def test_a_strangers_reschedule_with_a_used_key_learns_nothing(
     api: Api, admin_token: str, state: AppState, one_server: str
 ) -> None:

@@ -93,6 +93,7 @@ async def test_a_kiosk_cannot_claim_an_arrival_before_the_office_opened(api: Api
     assert after_opening["__typename"] == "Ticket", after_opening
 
 
+@pytest.mark.slow
 async def test_unmet_demand_counts_each_address_once_a_day(
     api: Api, admin_token: str, state: AppState, one_server: str
 ) -> None:
@@ -139,6 +140,7 @@ def test_a_short_secret_key_is_refused() -> None:
     assert Settings(TURNERO_SECRET_KEY="x" * 32).secret_key == b"x" * 32
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", ["serve --port 1", "worker", "migrate", "export-schema --output {tmp}/s.graphql"])
 def test_every_command_refuses_a_short_secret_key_in_one_line(tmp_path: Path, command: str) -> None:
     env = environment(TURNERO_SECRET_KEY="too-short-for-hmac", TURNERO_DATA_DIR=str(tmp_path))

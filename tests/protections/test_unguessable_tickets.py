@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from core.runtime import AppState
 from resolvers.queue.public_id import parse_ticket_id, public_ticket_id
@@ -12,6 +13,7 @@ from tests.support.front_desk import TICKET, front_desk, ticket_pk
 THIRTY = "{ " + " ".join(f't{n}: ticket(id: "{n}") {{ id number priority position }}' for n in range(1, 31)) + " }"
 
 
+@pytest.mark.slow
 async def test_thirty_counted_ticket_ids_find_nothing(api: Api, admin_token: str, one_server: str) -> None:
     """The issue's attack through a real server: 30 aliases of ticket(id: "1".."30") rebuilt every
     office's live queue, PRIORITY flags included."""

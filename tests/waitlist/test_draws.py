@@ -30,6 +30,8 @@ from tests.support.booking import BOOK, ZONE, scalar
 from tests.support.holds import HOLD
 from tests.support.processes import at_once, main_py, serving, suite_environment
 
+pytestmark = pytest.mark.slow
+
 PER_ADDRESS = 4
 ENTER = """mutation($i: DrawEntryInput!) { enterDraw(input: $i) { __typename
     ... on DrawEntry { id status manageToken drawClosesAt }

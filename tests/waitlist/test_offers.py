@@ -29,6 +29,8 @@ from tests.support.browser import PHONE
 from tests.support.holds import shown
 from tests.support.processes import at_once, serving, suite_environment
 
+pytestmark = pytest.mark.slow
+
 DELAY_MINUTES = 10
 OFFER_MINUTES = 60
 
@@ -312,7 +314,6 @@ SEATS = 6
 WAITING = 4
 
 
-@pytest.mark.slow
 async def test_concurrent_cancels_and_accepts_across_two_processes_never_double_book(
     web: Api, state: AppState, servers: list[str]
 ) -> None:
@@ -355,7 +356,6 @@ async def test_concurrent_cancels_and_accepts_across_two_processes_never_double_
     assert await scalar(state, "SELECT count(*) FROM waitlist_entries WHERE status = 'BOOKED'") == WAITING
 
 
-@pytest.mark.slow
 async def test_the_mails_link_opens_a_page_that_accepts_the_offer(
     web: Api, state: AppState, servers: list[str], browser: Browser
 ) -> None:
