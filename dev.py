@@ -3,6 +3,7 @@
 
     python3 dev.py demo    # set up, load the demo city, serve it at http://127.0.0.1:8000/graphql
     python3 dev.py test    # set up, then lint, type-check, check the layers and run the whole test suite
+    python3 dev.py test --fast    # the same without the tests marked slow (real processes, browsers, storms)
 
 Set-up is a virtual environment in .venv with the project installed (`pip install -e ".[dev]"`),
 redone only when pyproject.toml changes. Extra arguments go to `main.py demo` or to pytest.
@@ -51,12 +52,14 @@ def set_up() -> None:
 
 
 def test(extra: list[str]) -> int:
+    fast = "--fast" in extra
+    extra = [arg for arg in extra if arg != "--fast"]
     steps: list[list[str | Path]] = [
         [PYTHON, "-m", "ruff", "check", "."],
         [PYTHON, "-m", "ruff", "format", "--check", "."],
         [PYTHON, "-m", "mypy", "."],
         [VENV / "bin" / "lint-imports"],  # the layers and no import cycles (pyproject.toml [tool.importlinter])
-        [PYTHON, "-m", "pytest", *extra],
+        [PYTHON, "-m", "pytest", *(["-m", "not slow"] if fast else []), *extra],
     ]
     if extra:  # a chosen subset of tests: skip the linters
         steps = steps[-1:]

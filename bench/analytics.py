@@ -31,7 +31,7 @@ from bench.common import bench_environment, offerings, seed, server
 from core.db import create_engine
 from demo.seed import TIMEZONE
 from resolvers.analytics.stats import Grouping, StatsQuery, stats_rows
-from tests.analytics_support import page_documents
+from tests.support.analytics import page_documents
 
 DATABASE = "turnero_bench_analytics"
 TRIVIAL = "{ __typename }"

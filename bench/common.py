@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from core.embedded import embedded_postgres_url, embedded_redis_url  # noqa: E402
-from tests.processes import environment, free_port, status, wait_for  # noqa: E402
+from tests.support.processes import environment, free_port, status, wait_for  # noqa: E402
 
 # its own name per checkout when several branches (with different migrations) bench on one server
 BENCH_DATABASE = os.environ.get("TURNERO_BENCH_DATABASE", "turnero_bench")

@@ -42,8 +42,8 @@ import asyncpg
 from bench.common import ROOT, bench_environment, server_process, stop_process
 from bench.fairness_clients import Scenario, merged, person
 from bench.hostile_net import bound_client, loopback
-from tests.processes import GENEROUS_RATES, main_py
-from tests.support import Api
+from tests.support.api import Api
+from tests.support.processes import GENEROUS_RATES, main_py
 
 ADMIN = "fairness-bench-admin"
 ZONE = "America/Argentina/Cordoba"

@@ -37,9 +37,9 @@ from rich.progress import Progress
 
 from bench.common import ROOT, bench_environment, percentile, server_process
 from bench.fanout_client import SUBSCRIPTION
-from tests.processes import main_py
-from tests.queue_support import FrontDesk, front_desk
-from tests.support import Api
+from tests.support.api import Api
+from tests.support.front_desk import FrontDesk, front_desk
+from tests.support.processes import main_py
 
 ADMIN = "fanout-bench-admin"
 ADMIN_PASSWORD = "fan-out bench admin password"

@@ -44,7 +44,7 @@ from bench.hostile_attacks import Attacker, Plan
 from bench.hostile_city import ADMIN, City, prepare
 from bench.hostile_mix import PROBE_BLOCK, TRIVIAL, Mix, Rates
 from bench.hostile_net import Tally, bound_client, loopback
-from tests.processes import GENEROUS_RATES, free_port, main_py
+from tests.support.processes import GENEROUS_RATES, free_port, main_py
 
 SERVER_LOG = "bench-hostile-on.log"
 PROTECTIONS_OFF = {"TURNERO_MAX_QUERY_COST": "0", "TURNERO_RATE_LIMITS": "0"}

@@ -30,7 +30,7 @@ from websockets.typing import Subprotocol
 from bench.common import ROOT
 from bench.hostile_net import FAILING_CODES, Tally, bound_client, loopback
 from kiosk_client.api import TICKET_UPDATES
-from tests.live_support import websocket_url
+from tests.support.live import websocket_url
 
 ATTACKERS = 66  # 127.66.x.x
 CYCLIC = "{ offices { services { offices { services { offices { id } } } } } }"

@@ -11,8 +11,8 @@ from typing import Any
 
 from bench.common import OFFICE_SERVICES, OFFICES
 from bench.hostile_net import bound_client, loopback
-from tests.queue_support import front_desk
-from tests.support import Api
+from tests.support.api import Api
+from tests.support.front_desk import front_desk
 
 ADMIN = "hostile-bench-admin"
 STAFF_BLOCK = 1  # 127.1.x.x: the bench's own set-up, desks and display

@@ -21,8 +21,8 @@ from bench.hostile_city import STAFF_BLOCK, City
 from bench.hostile_net import Clients, Tally, bound_client, latency, loopback
 from bench.screens import BOARD
 from kiosk_client.api import ISSUE_TICKET
-from tests.live_support import Socket, socket
-from tests.queue_support import CALL_NEXT, move_document
+from tests.support.front_desk import CALL_NEXT, move_document
+from tests.support.live import Socket, socket
 
 CITIZEN_BLOCK = 10  # 127.10.x.x: the citizens who search
 CITIZENS = 200

@@ -31,7 +31,7 @@ from bench.common import ROOT, bench_environment, server
 from kiosk_client.api import KioskApi, TicketInfo
 from kiosk_client.arrivals import Arrivals, OfflineTicket
 from kiosk_client.spool import Spool
-from tests.tcp_proxy import Proxy
+from tests.support.tcp_proxy import Proxy
 
 PASSWORD = "bench kiosk password"
 WARM_UP = 30

@@ -32,7 +32,7 @@ from sqlalchemy.engine import make_url
 
 from bench.common import ROOT, bench_environment, seed
 from jobs.outbox import CONCURRENT_SENDS
-from tests.mail_sink import Sink, smtp_sink
+from tests.support.mail_sink import Sink, smtp_sink
 
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 

@@ -29,11 +29,11 @@ from rich.console import Console
 from rich.progress import Progress
 
 from bench.common import bench_environment, percentile, server_process
-from tests.browser_support import ensure_chromium
-from tests.live_support import socket
-from tests.processes import main_py
-from tests.queue_support import FrontDesk, front_desk
-from tests.support import Api
+from tests.support.api import Api
+from tests.support.browser import ensure_chromium
+from tests.support.front_desk import FrontDesk, front_desk
+from tests.support.live import socket
+from tests.support.processes import main_py
 
 ADMIN = "screens-bench-admin"
 ADMIN_PASSWORD = "screens bench admin password"

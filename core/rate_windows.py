@@ -14,7 +14,7 @@ Two of the package's strategies, each where it fits:
 Every charge of a request, with the figures the answer reports (what is left, when to retry), goes to Redis
 in one pipeline: one round trip. The package's own calls would take two per charge (hit, then stats), so
 the pipeline runs the package's registered Lua scripts on the package's key layout itself;
-tests/test_rate_limits.py checks that the package's public API reads the same windows back.
+tests/protections/test_rate_limits.py checks that the package's public API reads the same windows back.
 """
 
 from __future__ import annotations

@@ -19,8 +19,8 @@ def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
-        # `alembic check` (and tests/test_models_match_migrations.py, which runs it) should also see a column
-        # type or a server default that the model and the migrations disagree on. What autogenerate cannot
+        # `alembic check` (and tests/architecture/test_models_match_migrations.py, which runs it) should also see
+        # a column type or a server default that the model and the migrations disagree on. What autogenerate cannot
         # compare at all (CHECK constraints' text and names, partial indexes' WHERE, enum labels) that test
         # compares in PostgreSQL's own catalogue instead, between the migrated database and one built from models/
         compare_type=True,

@@ -220,7 +220,7 @@ class BookingCompanion(Base):
         Index("ix_booking_companions_email", "email_hash", postgresql_where=text("email_hash IS NOT NULL")),
         Index("ix_booking_companions_phone", "phone_hash", postgresql_where=text("phone_hash IS NOT NULL")),
         # 0018 passed the name already prefixed and the naming convention prefixed it again: conv() keeps the
-        # name the database has (tests/test_models_match_migrations.py compares it)
+        # name the database has (tests/architecture/test_models_match_migrations.py compares it)
         CheckConstraint(
             "char_length(name) BETWEEN 1 AND 200", name=conv("ck_booking_companions_ck_booking_companions_name_length")
         ),

@@ -70,7 +70,7 @@ class WaitlistEntry(Base):
         # the expiry job looks for offers whose time is up
         Index("ix_waitlist_entries_offered", "offer_expires_at", postgresql_where=text("status = 'OFFERED'")),
         # 0015 passed these names already prefixed and the naming convention prefixed them again: conv() keeps
-        # the names the database has (tests/test_models_match_migrations.py compares them)
+        # the names the database has (tests/architecture/test_models_match_migrations.py compares them)
         CheckConstraint("to_date >= from_date", name=conv("ck_waitlist_entries_ck_waitlist_entries_dates_in_order")),
         CheckConstraint(
             "char_length(citizen_name) BETWEEN 1 AND 200",

@@ -1,7 +1,7 @@
 """Every use of a library's private API, in one place, each with why there is no public way.
 
 An upgrade of one of these libraries may rename or remove what is used here without notice:
-`tests/test_library_internals.py` pins the versions this was checked against and exercises each use,
+`tests/queue/test_library_internals.py` pins the versions this was checked against and exercises each use,
 so an upgrade fails there, loudly, rather than in production. Nothing outside this module may reach
 into a library's underscored names (grep for `\\._[a-z]` on foreign objects finds none elsewhere).
 """
@@ -18,7 +18,7 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types import Info
 from strawberry.types.field import StrawberryField
 
-# the versions every use below was read against (tests/test_library_internals.py holds the installed ones to it)
+# the versions every use below was read against (tests/queue/test_library_internals.py holds the installed ones to it)
 CHECKED_VERSIONS = {
     "strawberry-graphql": "0.341.2",
     "broadcaster": "0.3.1",

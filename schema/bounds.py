@@ -1,6 +1,6 @@
 """How many items each list field may return: what the query cost multiplies by, and enforced when resolving.
 
-Every list field of the schema carries a `ListBound` (tests/test_query_cost.py walks the schema for any that
+Every list field of the schema carries a `ListBound` (tests/protections/test_query_cost.py walks the schema for any that
 does not). A bound is a constant that holds for a large city, or the field's page-size argument (`limit`)
 capped by the resolver's own maximum, or a figure worked out from the field's arguments (a date range). The
 same figure cuts the list when it is resolved, so the static cost is an honest upper bound of the answer; a

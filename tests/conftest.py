@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from typing import Any
 
 import httpx
 import pytest
@@ -14,10 +13,10 @@ from core.settings import Settings
 from models import Base
 from realtime.live import LiveQueue, open_live_queue
 from server.app import create_app
-from tests.browser_support import PHONE, ensure_axe, ensure_chromium
-from tests.processes import GENEROUS_RATES, serving, suite_environment
-from tests.servers import DATA_DIR, test_servers
-from tests.support import Api
+from tests.support.api import Api
+from tests.support.browser import PHONE, ensure_axe, ensure_chromium
+from tests.support.processes import GENEROUS_RATES, serving, suite_environment
+from tests.support.servers import DATA_DIR, test_servers
 
 TESTS_MAX_QUERY_COST = 10**15
 
@@ -33,7 +32,8 @@ def settings() -> Settings:
         TURNERO_SECRET_KEY="test-secret-key-not-for-production",
         **GENEROUS_RATES,
         # the suite checks relations through nested lists (a city-wide availability with each slot's office
-        # and service's offices) far over the default cost budget; tests/test_query_cost.py tests the default
+        # and service's offices) far over the default cost budget; tests/protections/test_query_cost.py tests
+        # the default
         TURNERO_MAX_QUERY_COST=TESTS_MAX_QUERY_COST,
     )
 
@@ -114,10 +114,6 @@ def one_server(settings: Settings) -> Iterator[str]:
     env = suite_environment(settings)
     with serving(env) as base:
         yield base
-
-
-def pytest_configure(config: Any) -> None:
-    config.addinivalue_line("markers", "slow: starts processes or loads the demo city")
 
 
 @pytest.fixture(scope="module")

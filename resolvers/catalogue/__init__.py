@@ -1,0 +1,1 @@
+"""Operations on the catalogue: offices, services and desks (GraphQL resolvers: schema/catalogue/)."""

@@ -1,0 +1,1 @@
+"""Operations on release draws: entries, running a draw, replaying it (GraphQL resolvers: schema/draws/)."""

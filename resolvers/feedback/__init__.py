@@ -1,0 +1,1 @@
+"""Operations on visit feedback: the request, its token, the rating (GraphQL resolvers: schema/feedback/)."""

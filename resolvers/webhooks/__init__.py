@@ -1,0 +1,1 @@
+"""Operations on partners' webhook endpoints and their delivery log (GraphQL resolvers: schema/webhooks/)."""

@@ -1,0 +1,1 @@
+"""GraphQL resolvers and types of release draws; operations in resolvers/draws/."""

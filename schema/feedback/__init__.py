@@ -1,0 +1,1 @@
+"""GraphQL resolvers and types of visit feedback; operations in resolvers/feedback/."""

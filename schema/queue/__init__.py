@@ -1,0 +1,2 @@
+"""GraphQL resolvers and types of the front desk: arrivals, desks, the board, tickets; operations in
+resolvers/queue/."""

@@ -1,4 +1,4 @@
-// The GraphQL documents this page sends; tests/test_analytics_page.py runs each against the API.
+// The GraphQL documents this page sends; tests/web/test_analytics_page.py runs each against the API.
 
 export const LOGIN = `mutation Login($u: String!, $p: String!) {
   login(username: $u, password: $p) {

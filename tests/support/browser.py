@@ -1,0 +1,82 @@
+"""Real Chromium for the page tests: Debian's package (never a browser download), axe-core from the npm
+registry, both installed once by the test set-up and found again quickly after."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from playwright.async_api import Page, ViewportSize
+
+from tests.support.processes import ROOT
+
+CHROMIUM = Path("/usr/bin/chromium")
+NPM_DIR = ROOT / "var" / "npm"
+AXE = NPM_DIR / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOTS = ROOT / "var" / "artifacts" / "screenshots"
+PHONE = ViewportSize(width=390, height=844)
+TV = ViewportSize(width=1920, height=1080)
+# the rule sets of WCAG 2.0, 2.1 and 2.2, levels A and AA
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+def _as_root(*command: str) -> list[str]:
+    if os.geteuid() == 0:
+        return list(command)
+    sudo = shutil.which("sudo")
+    assert sudo, f"{CHROMIUM} is missing and installing it needs root or sudo"
+    return [sudo, "-n", *command]
+
+
+def ensure_chromium() -> str:
+    """Debian's chromium package, installed when /usr/bin/chromium is missing."""
+    if not CHROMIUM.exists():
+        env = os.environ | {"DEBIAN_FRONTEND": "noninteractive"}
+        install = _as_root("apt-get", "install", "-y", "--no-install-recommends", "chromium")
+        if subprocess.run(install, env=env, check=False).returncode != 0:
+            # a fresh machine may not have package lists yet
+            subprocess.run(_as_root("apt-get", "update"), env=env, check=True)
+            subprocess.run(install, env=env, check=True)
+    assert CHROMIUM.exists(), f"{CHROMIUM} is still missing after installing chromium"
+    return str(CHROMIUM)
+
+
+def ensure_axe() -> Path:
+    """axe-core's browser script from the npm registry, kept under var/npm."""
+    if not AXE.exists():
+        npm = shutil.which("npm")
+        assert npm, "npm is needed to fetch axe-core"
+        subprocess.run(
+            [npm, "install", "--prefix", str(NPM_DIR), "--no-audit", "--no-fund", "--no-save", "axe-core@4"],
+            check=True,
+            capture_output=True,
+        )
+    assert AXE.exists(), f"{AXE} is missing after npm install"
+    return AXE
+
+
+async def serious_violations(page: Page) -> list[dict[str, Any]]:
+    """axe-core's serious and critical WCAG 2.2 A/AA violations on the page as it is now (the script is
+    injected into every page of the context by an init script, which the pages' CSP does not block)."""
+    result: dict[str, Any] = await page.evaluate(
+        "(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS
+    )
+    return [
+        {"id": v["id"], "impact": v["impact"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]]}
+        for v in result["violations"]
+        if v["impact"] in {"serious", "critical"}
+    ]
+
+
+async def check_page(page: Page, name: str) -> None:
+    """The page at phone and at TV size: a screenshot of each (test artefacts), and an axe scan of each."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for label, size in (("phone", PHONE), ("tv", TV)):
+        await page.set_viewport_size(size)
+        await page.wait_for_timeout(150)  # layout settles after the resize
+        await page.screenshot(path=SCREENSHOTS / f"{name}-{label}.png", full_page=label == "phone")
+        violations = await serious_violations(page)
+        assert violations == [], f"{name} at {label} size: {violations}"

@@ -1,0 +1,220 @@
+// The clerk's desk (CLERK, MANAGER): the ticket at the desk and the moves on it, with one-key shortcuts,
+// walk-in tickets, transfers, and the line waiting for this desk.
+
+import { idempotencyKey } from "../shared/booking.js";
+import { $, focusOn, h, replace, replaceIfChanged } from "../shared/dom.js";
+import { time } from "../shared/format.js";
+import { expect } from "../shared/graphql.js";
+import { language, t } from "../shared/i18n.js";
+import {
+  DESKS,
+  LINE,
+  TICKET,
+  activePanel,
+  api,
+  clearError,
+  fail,
+  partyMark,
+  refresh,
+  registerPanel,
+  say,
+  session,
+  waitRow,
+} from "./common.js";
+
+const DESK_KEY = "turnero.desk";
+const RESULT = `__typename ... on Ticket { ${TICKET} } ... on UserError { code message }`;
+const MOVES = {
+  recall: `mutation($t: ID!) { recall(ticketId: $t) { ${RESULT} } }`,
+  start: `mutation($t: ID!) { startService(ticketId: $t) { ${RESULT} } }`,
+  complete: `mutation($t: ID!) { completeTicket(ticketId: $t) { ${RESULT} } }`,
+  noshow: `mutation($t: ID!) { markNoShow(ticketId: $t) { ${RESULT} } }`,
+};
+const CALL = `mutation($d: ID!) { callNext(deskId: $d) { ${RESULT} } }`;
+const TRANSFER = `mutation($t: ID!, $s: ID, $o: ID, $d: ID, $k: Boolean!) {
+  transferTicket(ticketId: $t, serviceId: $s, officeId: $o, deskId: $d, keepPosition: $k) { ${RESULT} } }`;
+const ISSUE = `mutation($o: ID!, $s: ID!, $p: PriorityClass!, $k: String) {
+  issueTicket(officeId: $o, serviceId: $s, priority: $p, idempotencyKey: $k) { ${RESULT} } }`;
+
+let current = null; // the ticket at my desk
+
+function deskId() {
+  return $("#desk").value;
+}
+
+// the office's desks to pick from, and its procedures that take walk-ins
+function opened() {
+  const office = session.office;
+  const stored = sessionStorage.getItem(DESK_KEY);
+  replace(
+    $("#desk"),
+    office.desks.map((desk) => h("option", { value: desk.id, selected: desk.id === stored }, desk.name)),
+  );
+  const walkIn = office.services.filter((service) => service.walkInAllowed);
+  replace(
+    $("#walkin-service"),
+    walkIn.map((service) => h("option", { value: service.id }, service.name)),
+  );
+}
+
+async function refreshDesk() {
+  if (!deskId()) return;
+  const office = session.office;
+  const [officeData, line] = await Promise.all([
+    api(DESKS, { o: office.id }),
+    api(LINE, { o: office.id, d: deskId() }),
+  ]);
+  const desk = officeData.office.desks.find((entry) => entry.id === deskId());
+  current = desk ? desk.currentTicket : null;
+  renderCurrent();
+  replace($("#line"), line.waitingTickets.map(waitRow));
+  $("#line-empty").hidden = line.waitingTickets.length > 0;
+}
+
+registerPanel("desk", { opened, refresh: refreshDesk });
+
+function renderCurrent() {
+  const box = $("#current");
+  if (current) {
+    replaceIfChanged(
+      box,
+      `${current.id}:${current.status}:${current.calledAt}:${language()}`,
+      h("p", { class: "number" }, current.number),
+      h("p", {}, `${current.service.name} · ${t(`status_${current.status}`)}`, partyMark(current)),
+      current.calledAt
+        ? h("p", { class: "hint" }, t("called_at", { time: time(current.calledAt, session.office.timezone) }))
+        : null,
+    );
+  } else {
+    replaceIfChanged(box, `free:${language()}`, h("p", {}, t("desk_free")));
+  }
+  const status = current ? current.status : null;
+  const enabled = {
+    call: !current,
+    recall: status === "CALLED",
+    start: status === "CALLED",
+    complete: status === "SERVING",
+    noshow: status === "CALLED",
+    transfer: Boolean(current),
+    walkin: true,
+  };
+  for (const button of document.querySelectorAll("#desk-buttons button"))
+    button.disabled = !enabled[button.dataset.action];
+}
+
+async function deskAction(action) {
+  clearError();
+  if (action === "transfer") return openTransfer();
+  if (action === "walkin") return openSubpanel("#walkin-form");
+  try {
+    const result =
+      action === "call"
+        ? (await api(CALL, { d: deskId() })).callNext
+        : Object.values(await api(MOVES[action], { t: current.id }))[0];
+    if (result.__typename === "QueueEmpty") {
+      say("#desk-status", t("queue_empty"));
+    } else {
+      const ticket = expect(result, "Ticket");
+      say("#desk-status", t(`done_${action}`, { number: ticket.number }));
+    }
+  } catch (error) {
+    fail(error);
+  }
+  await refresh();
+}
+
+function openSubpanel(selector) {
+  for (const form of document.querySelectorAll(".subpanel")) form.hidden = form !== $(selector);
+  focusOn($(`${selector} h3`));
+}
+
+function transferTargets() {
+  const office = session.office;
+  const kind = new FormData($("#transfer-form")).get("kind");
+  const options =
+    kind === "service"
+      ? office.services.filter((service) => !current || service.id !== current.service.id)
+      : kind === "desk"
+        ? office.desks.filter((desk) => desk.id !== deskId())
+        : office.all.filter((entry) => entry.id !== office.id);
+  replace(
+    $("#transfer-target"),
+    options.map((option) => h("option", { value: option.id }, option.name)),
+  );
+}
+
+function openTransfer() {
+  transferTargets();
+  openSubpanel("#transfer-form");
+}
+
+$("#transfer-form").addEventListener("change", (event) => {
+  if (event.target.name === "kind") transferTargets();
+});
+$("#transfer-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const form = event.currentTarget;
+  if (!current) return;
+  const kind = new FormData(form).get("kind");
+  const target = $("#transfer-target").value;
+  const variables = {
+    t: current.id,
+    s: kind === "service" ? target : null,
+    d: kind === "desk" ? target : null,
+    o: kind === "office" ? target : null,
+    k: $("#keep-position").checked,
+  };
+  try {
+    const ticket = expect((await api(TRANSFER, variables)).transferTicket, "Ticket");
+    say("#desk-status", t("done_transfer", { number: ticket.number }));
+    form.hidden = true;
+  } catch (error) {
+    fail(error);
+  }
+  await refresh();
+});
+
+$("#walkin-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const form = event.currentTarget;
+  const variables = {
+    o: session.office.id,
+    s: $("#walkin-service").value,
+    p: $("#walkin-priority").checked ? "PRIORITY" : "STANDARD",
+    k: idempotencyKey(),
+  };
+  try {
+    const ticket = expect((await api(ISSUE, variables)).issueTicket, "Ticket");
+    say("#desk-status", t("done_walkin", { number: ticket.number }));
+    form.hidden = true;
+  } catch (error) {
+    fail(error);
+  }
+  await refresh();
+});
+
+for (const form of document.querySelectorAll(".subpanel"))
+  form.querySelector("[data-close]").addEventListener("click", () => {
+    form.hidden = true;
+  });
+
+for (const button of document.querySelectorAll("#desk-buttons button"))
+  button.addEventListener("click", () => deskAction(button.dataset.action));
+
+$("#desk").addEventListener("change", () => {
+  sessionStorage.setItem(DESK_KEY, deskId());
+  refresh();
+});
+
+// One-key shortcuts for the desk buttons, off with the checkbox (WCAG 2.1.4); never while typing.
+document.addEventListener("keydown", (event) => {
+  if (!$("#shortcuts").checked || event.ctrlKey || event.metaKey || event.altKey || activePanel() !== "desk") return;
+  if (event.target.closest("input, select, textarea, [contenteditable]")) return;
+  const button = document.querySelector(`#desk-buttons button[data-key="${event.key.toLowerCase()}"]`);
+  if (!button || button.disabled) return;
+  event.preventDefault();
+  button.click();
+});
+
+// the minutes waited go on counting between events
+setInterval(() => activePanel() === "desk" && refresh(), 30000);
