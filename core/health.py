@@ -7,7 +7,7 @@ import asyncio
 from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
-from sqlalchemy import text
+from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -34,7 +34,7 @@ def is_unavailable(error: BaseException | None) -> bool:
 async def check_database(engine: AsyncEngine) -> str | None:
     try:
         async with asyncio.timeout(CHECK_TIMEOUT), engine.connect() as conn:
-            await conn.execute(text("SELECT 1"))
+            await conn.execute(select(1))
     except Exception as error:  # any failure means "not ready"; the reason goes in the answer
         return f"{type(error).__name__}: {error}"[:200]
     return None

@@ -7,14 +7,16 @@ from datetime import date
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from sqlalchemy import text
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.runtime import AppState, open_state
 from core.security import derived_secret
 from core.settings import Settings
 from demo.city_data import OFFERINGS, OFFICES, SERVICES, DemoOffice, DemoService
-from models.accounts import DeviceKind, Role
+from models.accounts import ONE_USERNAME, DeviceKind, Role, role_grants, staff_users
+from models.agenda import agendas, slots
 from resolvers.accounts.passwords import new_password_hash
 from resolvers.accounts.staff import issue_device_token
 from resolvers.accounts.viewer import Grant, Viewer
@@ -131,7 +133,7 @@ def _agenda_weekdays(open_days: list[int], service_slug: str, offered_at: int, p
 async def _agendas(
     conn: AsyncConnection, progress: Progress, offices: dict[str, int], services: dict[str, int]
 ) -> None:
-    existing = {(row[0], row[1]) for row in await conn.execute(text("SELECT office_id, service_id FROM agendas"))}
+    existing = {(row[0], row[1]) for row in await conn.execute(select(agendas.c.office_id, agendas.c.service_id))}
     durations = {s.slug: s.duration_minutes for s in SERVICES}
     reach = {s.slug: sum(s.slug in offered for offered in OFFERINGS.values()) for s in SERVICES}
     task = progress.add_task("agendas", total=sum(len(v) for v in OFFERINGS.values()))
@@ -191,20 +193,22 @@ async def _staff(conn: AsyncConnection, accounts: list[DemoAccount], offices: di
     for account in accounts:
         user_id = (
             await conn.execute(
-                text("""INSERT INTO staff_users (username, password_hash) VALUES (:u, :h)
-                    ON CONFLICT (lower(username)) DO NOTHING RETURNING id"""),
+                insert(staff_users)
                 # the demo's passwords meet the same rules as everybody's
-                {"u": account.username, "h": await new_password_hash(account.password, account.username)},
+                .values(
+                    username=account.username, password_hash=await new_password_hash(account.password, account.username)
+                )
+                .on_conflict_do_nothing(index_elements=ONE_USERNAME.expressions)
+                .returning(staff_users.c.id)
             )
         ).scalar()
         if user_id is not None:
             await conn.execute(
-                text("INSERT INTO role_grants (staff_user_id, role, office_id) VALUES (:u, CAST(:r AS role), :o)"),
-                {
-                    "u": user_id,
-                    "r": account.role.value,
-                    "o": offices[account.office_slug] if account.office_slug else None,
-                },
+                insert(role_grants).values(
+                    staff_user_id=user_id,
+                    role=account.role,
+                    office_id=offices[account.office_slug] if account.office_slug else None,
+                ),
             )
 
 
@@ -277,7 +281,7 @@ async def seed_demo(settings: Settings) -> None:
     async with open_state(settings, application_name="turnero-seed") as state:
         offices, created = await _seed(state, console)
         async with state.engine.connect() as conn:
-            total = (await conn.execute(text("SELECT count(*) FROM slots"))).scalar_one()
+            total = (await conn.execute(select(func.count()).select_from(slots))).scalar_one()
     console.print(
         f"demo city: {len(OFFICES)} offices, {len(SERVICES)} procedures, {created} new slots ({total} in all)"
     )

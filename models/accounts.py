@@ -81,6 +81,8 @@ class DeviceToken(Base):
 
 
 staff_users = table_of(StaffUser)
+# the unique index on lower(username): what an insert names as its conflict target
+ONE_USERNAME = next(index for index in staff_users.indexes if index.name == "uq_staff_users_username")
 role_grants = table_of(RoleGrant)
 staff_sessions = table_of(StaffSession)
 device_tokens = table_of(DeviceToken)

@@ -13,7 +13,7 @@ from core.errors import NotFoundError, ValidationFailed
 from core.inputs import Id
 from core.security import new_token, token_hash
 from core.validation import id_field, parse_id, text_field
-from models.accounts import DeviceKind, Role, device_tokens, role_grants, staff_sessions, staff_users
+from models.accounts import ONE_USERNAME, DeviceKind, Role, device_tokens, role_grants, staff_sessions, staff_users
 from models.catalogue import offices
 from resolvers.accounts.passwords import new_password_hash
 from resolvers.accounts.records import DeviceTokenRecord, StaffUserRecord
@@ -42,9 +42,6 @@ class NewStaff:
 
 
 # usernames are unique whatever their case
-_ONE_USERNAME = next(index for index in staff_users.indexes if index.name == "uq_staff_users_username")
-
-
 def _username(value: str) -> str:
     username = value.strip()
     if not _USERNAME.match(username):
@@ -106,7 +103,7 @@ async def create_staff(
     created = (
         insert(staff_users)
         .values(username=new.username, password_hash=new.password_hash)
-        .on_conflict_do_nothing(index_elements=_ONE_USERNAME.expressions)
+        .on_conflict_do_nothing(index_elements=ONE_USERNAME.expressions)
         .returning(staff_users.c.id)
     )
     user_id = (await conn.execute(created)).scalar()
@@ -126,7 +123,7 @@ async def ensure_admin(conn: AsyncConnection, username: str, password: str) -> t
     password_hash = await new_password_hash(password, username)
     upsert = insert(staff_users).values(username=username, password_hash=password_hash)
     upsert = upsert.on_conflict_do_update(
-        index_elements=_ONE_USERNAME.expressions,
+        index_elements=ONE_USERNAME.expressions,
         set_={"password_hash": upsert.excluded.password_hash, "disabled_at": None},
     )
     # PostgreSQL's xmax is 0 on a row the statement inserted, and not on one it updated

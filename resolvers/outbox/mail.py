@@ -4,11 +4,18 @@ notifications/mail/ turns it into the message (which runs no SQL)."""
 from __future__ import annotations
 
 from email.message import EmailMessage
+from typing import Any
 
-from sqlalchemy import RowMapping, TextClause, text
+from sqlalchemy import ColumnElement, RowMapping, Select, Text, and_, bindparam, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.settings import Settings
+from models.agenda import slots
+from models.booking import BookingStatus, booking_events, bookings
+from models.catalogue import offices, services
+from models.draws import draw_entries, draws
+from models.queue import Ticket
+from models.waitlist import waitlist_entries
 from notifications.mail.compose import booking_mail, compose_booking, still_worth_sending
 from notifications.mail.draws import KIND as DRAW_RESULT
 from notifications.mail.draws import compose_draw_result, draw_entry_id
@@ -19,20 +26,45 @@ from notifications.outbox import OutboxRow
 from resolvers.feedback.request import request_feedback
 from resolvers.rows import record_from_row
 
+
+def _text(status: ColumnElement[Any], label: str) -> ColumnElement[Any]:
+    # the composers compare statuses as the words they are
+    return cast(status, Text).label(label)
+
+
 # A ticket, when given, names the office and service actually visited (a transfer may have moved the citizen).
-_FACTS = text("""
-    SELECT b.id, b.code, b.status::text AS status, b.starts_at, b.ends_at, b.citizen_name, b.citizen_email,
-           b.citizen_locale, b.manage_nonce, b.confirm_by, o.name AS office_name, o.address AS office_address,
-           o.timezone, b.party_size,
-           s.name AS service_name, s.required_documents,
-           (SELECT greatest(count(*) - 1, 0) FROM booking_events e
-            WHERE e.booking_id = b.id AND e.status = 'BOOKED') AS revision
-    FROM bookings b
-    LEFT JOIN tickets t ON t.id = :ticket_id AND t.booking_id = b.id
-    JOIN offices o ON o.id = coalesce(t.office_id, b.office_id)
-    JOIN services s ON s.id = coalesce(t.service_id, b.service_id)
-    WHERE b.id = :booking_id
-""")
+_b, _o, _s, _sl = bookings.c, offices.c, services.c, slots.c
+_t = Ticket.__table__.c
+_REVISION = (
+    select(func.greatest(func.count() - 1, 0))
+    .where(booking_events.c.booking_id == _b.id, booking_events.c.status == BookingStatus.BOOKED)
+    .scalar_subquery()
+)
+_FACTS = (
+    select(
+        _b.id,
+        _b.code,
+        _text(_b.status, "status"),
+        _b.starts_at,
+        _b.ends_at,
+        _b.citizen_name,
+        _b.citizen_email,
+        _b.citizen_locale,
+        _b.manage_nonce,
+        _b.confirm_by,
+        _o.name.label("office_name"),
+        _o.address.label("office_address"),
+        _o.timezone,
+        _b.party_size,
+        _s.name.label("service_name"),
+        _s.required_documents,
+        _REVISION.label("revision"),
+    )
+    .select_from(bookings.outerjoin(Ticket.__table__, and_(_t.id == bindparam("ticket_id"), _t.booking_id == _b.id)))
+    .join(offices, _o.id == func.coalesce(_t.office_id, _b.office_id))
+    .join(services, _s.id == func.coalesce(_t.service_id, _b.service_id))
+    .where(_b.id == bindparam("booking_id"))
+)
 
 
 async def booking_facts(conn: AsyncConnection, booking_id: int, ticket_id: int | None = None) -> BookingFacts | None:
@@ -40,31 +72,53 @@ async def booking_facts(conn: AsyncConnection, booking_id: int, ticket_id: int |
     return record_from_row(BookingFacts, row) if row is not None else None
 
 
-_WAITLIST_ENTRY = text("""
-    SELECT w.id, w.status::text AS status, w.citizen_name, w.citizen_email, w.citizen_locale, w.manage_nonce,
-           w.offer_expires_at, sl.starts_at, o.name AS office_name, o.address AS office_address, o.timezone,
-           s.name AS service_name
-    FROM waitlist_entries w
-    JOIN services s ON s.id = w.service_id
-    LEFT JOIN slots sl ON sl.id = w.offer_slot_id
-    LEFT JOIN offices o ON o.id = sl.office_id
-    WHERE w.id = :id
-""")
+_w, _e = waitlist_entries.c, draw_entries.c
+_WAITLIST_ENTRY = (
+    select(
+        _w.id,
+        _text(_w.status, "status"),
+        _w.citizen_name,
+        _w.citizen_email,
+        _w.citizen_locale,
+        _w.manage_nonce,
+        _w.offer_expires_at,
+        _sl.starts_at,
+        _o.name.label("office_name"),
+        _o.address.label("office_address"),
+        _o.timezone,
+        _s.name.label("service_name"),
+    )
+    .select_from(waitlist_entries)
+    .join(services, _s.id == _w.service_id)
+    .outerjoin(slots, _sl.id == _w.offer_slot_id)
+    .outerjoin(offices, _o.id == _sl.office_id)
+    .where(_w.id == bindparam("id"))
+)
 
-
-_DRAW_ENTRY = text("""
-    SELECT e.status::text AS status, e.citizen_name, e.citizen_email, e.citizen_locale, e.manage_nonce,
-           e.waitlist_entry_id, b.code, b.status::text AS booking_status,
-           sl.starts_at, o.name AS office_name, o.address AS office_address,
-           o.timezone, s.name AS service_name
-    FROM draw_entries e
-    JOIN draws d ON d.id = e.draw_id
-    JOIN services s ON s.id = d.service_id
-    LEFT JOIN bookings b ON b.id = e.booking_id
-    LEFT JOIN slots sl ON sl.id = e.slot_id
-    LEFT JOIN offices o ON o.id = sl.office_id
-    WHERE e.id = :id
-""")
+_DRAW_ENTRY = (
+    select(
+        _text(_e.status, "status"),
+        _e.citizen_name,
+        _e.citizen_email,
+        _e.citizen_locale,
+        _e.manage_nonce,
+        _e.waitlist_entry_id,
+        _b.code,
+        _text(_b.status, "booking_status"),
+        _sl.starts_at,
+        _o.name.label("office_name"),
+        _o.address.label("office_address"),
+        _o.timezone,
+        _s.name.label("service_name"),
+    )
+    .select_from(draw_entries)
+    .join(draws, draws.c.id == _e.draw_id)
+    .join(services, _s.id == draws.c.service_id)
+    .outerjoin(bookings, _b.id == _e.booking_id)
+    .outerjoin(slots, _sl.id == _e.slot_id)
+    .outerjoin(offices, _o.id == _sl.office_id)
+    .where(_e.id == bindparam("id"))
+)
 
 
 async def compose(conn: AsyncConnection, settings: Settings, row: OutboxRow) -> EmailMessage | None:
@@ -93,5 +147,6 @@ async def compose(conn: AsyncConnection, settings: Settings, row: OutboxRow) -> 
     return compose_booking(settings, mail, row, facts, feedback_token)
 
 
-async def _entry(conn: AsyncConnection, query: TextClause, entry_id: int) -> RowMapping | None:
-    return (await conn.execute(query, {"id": entry_id})).mappings().first()
+async def _entry(conn: AsyncConnection, query: Select[Any], entry_id: int) -> RowMapping | None:
+    found: RowMapping | None = (await conn.execute(query, {"id": entry_id})).mappings().first()
+    return found
