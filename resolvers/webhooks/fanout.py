@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import String, any_, bindparam, select, text
+from sqlalchemy import BigInteger, String, Text, any_, bindparam, cast, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from models.booking import bookings
+from models.booking import bookings, outbox
+from models.catalogue import desks, offices, services
 from models.notifications import webhook_endpoints
+from models.queue import Ticket
 from notifications.outbox import OutboxRow
 from notifications.webhooks.events import event_type, payload
 from notifications.webhooks.signing import new_message_id
@@ -30,18 +32,31 @@ _SUBSCRIBED = (
 )
 
 # the event as it stands when it is fanned out; the outbox row's own time is when it happened
-_FACTS = text("""
-    SELECT b.id, b.code, b.status::text AS status, b.starts_at, o.id AS office_id, o.name AS office_name,
-           o.timezone, s.id AS service_id, s.name AS service_name, x.created_at AS occurred_at,
-           t.number AS ticket_number, d.name AS desk_name
-    FROM outbox x
-    JOIN bookings b ON b.id = x.booking_id
-    JOIN offices o ON o.id = b.office_id
-    JOIN services s ON s.id = b.service_id
-    LEFT JOIN tickets t ON t.id = CAST(:ticket_id AS bigint)
-    LEFT JOIN desks d ON d.id = t.desk_id
-    WHERE x.id = :outbox_id
-""")
+_b, _o, _s, _x = bookings.c, offices.c, services.c, outbox.c
+_t, _d = Ticket.__table__.c, desks.c
+_FACTS = (
+    select(
+        _b.id,
+        _b.code,
+        cast(_b.status, Text).label("status"),
+        _b.starts_at,
+        _o.id.label("office_id"),
+        _o.name.label("office_name"),
+        _o.timezone,
+        _s.id.label("service_id"),
+        _s.name.label("service_name"),
+        _x.created_at.label("occurred_at"),
+        _t.number.label("ticket_number"),
+        _d.name.label("desk_name"),
+    )
+    .select_from(outbox)
+    .join(bookings, _b.id == _x.booking_id)
+    .join(offices, _o.id == _b.office_id)
+    .join(services, _s.id == _b.service_id)
+    .outerjoin(Ticket.__table__, _t.id == bindparam("ticket_id", type_=BigInteger))
+    .outerjoin(desks, _d.id == _t.desk_id)
+    .where(_x.id == bindparam("outbox_id"))
+)
 
 # Native SQL: every endpoint's delivery in one INSERT, the two id arrays unnested side by side into rows
 _INSERT = text("""
