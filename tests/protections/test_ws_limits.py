@@ -32,7 +32,8 @@ pytestmark = pytest.mark.slow
 
 FOLLOW = """subscription($t: ID!) { ticketUpdates(ticketId: $t) {
     status position estimatedWaitMinutes desk { name } service { slug } } }"""
-READ_TICKET = "FROM tickets t JOIN offices o ON o.id = t.office_id WHERE t.id ="
+# one ticket read by its id (resolvers/queue/tickets.py `ticket`), as the statement reaches PostgreSQL
+READ_TICKET = "FROM tickets JOIN offices ON offices.id = tickets.office_id \nWHERE tickets.id = $1"
 
 
 @asynccontextmanager
