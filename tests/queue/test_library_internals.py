@@ -106,7 +106,8 @@ async def test_a_broadcast_tells_when_its_redis_subscription_died(settings: Sett
 
     # the pub/sub connection cut from the server's side, as a Redis restart does (this database's only)
     redis = redis_client(settings.redis_url)
-    database = int(settings.redis_url.rsplit("/", 1)[1] or 0)
+    # redis-py's own reading of the URL: the embedded server's is a unix socket with the database as `?db=`
+    database = int(redis.connection_pool.connection_kwargs.get("db") or 0)
     for client in await redis.client_list(_type="pubsub"):
         if int(client["db"]) == database:
             await redis.client_kill_filter(_id=client["id"])
