@@ -4,23 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import BigInteger, RowMapping, and_, bindparam, func, select
+from sqlalchemy import BigInteger, RowMapping, and_, bindparam, func, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry.dataloader import DataLoader
 
-from dataloaders.catalogue import _ByIdLoader, _GroupedLoader
+from dataloaders.catalogue import _KEYS, _ByIdLoader, _GroupedLoader
 from models.agenda import slot_holds
+from models.booking import booking_events
 from models.waitlist import WaitlistStatus, waitlist_entries
 from resolvers.agenda.office_day import HoldKinds
 from resolvers.agenda.records import SLOT_COLUMNS, SlotRecord
 from resolvers.booking.records import BookingEventRecord
-from resolvers.rows import record_from_row
+from resolvers.rows import record_columns, record_from_row
 
 
 class SlotsById(_ByIdLoader[SlotRecord]):
     # the slot's held and reserved seats are SQL rules of their own (resolvers/agenda/records.py)
-    query = f"SELECT {SLOT_COLUMNS} FROM slots sl JOIN offices o ON o.id = sl.office_id WHERE sl.id = ANY(:ids)"
+    # Native: SLOT_COLUMNS carries the held- and reserved-seat rules the seat-taking statements share
+    query = text(f"SELECT {SLOT_COLUMNS} FROM slots sl JOIN offices o ON o.id = sl.office_id WHERE sl.id = ANY(:ids)")
 
     def record(self, row: RowMapping) -> SlotRecord:
         return record_from_row(SlotRecord, row)
@@ -57,10 +59,11 @@ class HoldKindsBySlot(DataLoader[int, HoldKinds]):
 
 
 class EventsByBooking(_GroupedLoader[BookingEventRecord]):
-    # a string because the grouped loader (dataloaders/catalogue.py) runs its query as text
-    query = """SELECT e.booking_id AS group_key, e.booking_id, e.at, e.status::text AS status,
-                      e.channel::text AS channel, e.note
-               FROM booking_events e WHERE e.booking_id = ANY(:keys) ORDER BY e.at, e.id"""
+    query = (
+        select(booking_events.c.booking_id.label("group_key"), *record_columns(BookingEventRecord, booking_events))
+        .where(booking_events.c.booking_id == _KEYS)
+        .order_by(booking_events.c.at, booking_events.c.id)
+    )
 
     def record(self, row: RowMapping) -> BookingEventRecord:
         return record_from_row(BookingEventRecord, row)

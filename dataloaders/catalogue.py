@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any, ClassVar, Generic, TypeVar
 
-from sqlalchemy import BigInteger, Executable, RowMapping, Select, any_, bindparam, select, text
+from sqlalchemy import BigInteger, Executable, RowMapping, any_, bindparam, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry.dataloader import DataLoader
@@ -32,16 +32,11 @@ _IDS = any_(bindparam("ids", type_=ARRAY(BigInteger)))
 _KEYS = any_(bindparam("keys", type_=ARRAY(BigInteger)))
 
 
-def _statement(query: Select[Any] | str) -> Executable:
-    # SQL text is still given by loaders of other domains not yet built from the models (dataloaders/booking.py)
-    return text(query) if isinstance(query, str) else query
-
-
 class _ByIdLoader(DataLoader[int, Record | None], Generic[Record]):
     """Loads records by primary key in one query (its parameter `ids`); a missing key loads as None."""
 
     record_type: ClassVar[type[Any]]
-    query: ClassVar[Select[Any] | str]
+    query: ClassVar[Executable]
 
     def __init__(self, engine: AsyncEngine) -> None:
         super().__init__(load_fn=self._load)
@@ -52,7 +47,7 @@ class _ByIdLoader(DataLoader[int, Record | None], Generic[Record]):
 
     async def _load(self, ids: Sequence[int]) -> list[Record | None]:
         async with self._engine.connect() as conn:
-            rows = await conn.execute(_statement(self.query), {"ids": list(ids)})
+            rows = await conn.execute(self.query, {"ids": list(ids)})
             found = {row["id"]: self.record(row) for row in rows.mappings()}
         return [found.get(key) for key in ids]
 
@@ -72,7 +67,7 @@ class _GroupedLoader(DataLoader[int, list[Record]], Generic[Record]):
     `keys`), which labels each row's key `group_key`."""
 
     record_type: ClassVar[type[Any]]
-    query: ClassVar[Select[Any] | str]
+    query: ClassVar[Executable]
 
     def __init__(self, engine: AsyncEngine) -> None:
         super().__init__(load_fn=self._load)
@@ -84,7 +79,7 @@ class _GroupedLoader(DataLoader[int, list[Record]], Generic[Record]):
     async def _load(self, keys: Sequence[int]) -> list[list[Record]]:
         grouped: dict[int, list[Record]] = defaultdict(list)
         async with self._engine.connect() as conn:
-            rows = await conn.execute(_statement(self.query), {"keys": list(keys)})
+            rows = await conn.execute(self.query, {"keys": list(keys)})
             for row in rows.mappings():
                 grouped[row["group_key"]].append(self.record(row))
         return [grouped.get(key, []) for key in keys]

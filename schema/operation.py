@@ -41,12 +41,19 @@ async def run_mutation(
 Read = TypeVar("Read")
 
 
-async def run_query(info: Info, operation: Callable[[AsyncConnection], Awaitable[Read]]) -> Read:
+async def run_query(
+    info: Info, operation: Callable[[AsyncConnection], Awaitable[Read]], *, commit: bool = False
+) -> Read:
     """A read on its own pooled connection; a meaningless argument or a refusal becomes a top-level error
-    (queries have no result unions to carry them)."""
+    (queries have no result unions to carry them). `commit`: the read also wrote what must outlive it (a
+    search that found nothing counts itself as unmet demand, resolvers/analytics/unmet.py), committed here at
+    the edge; the COMMIT takes the place of the ROLLBACK that closing would send."""
     try:
         async with info.context.state.engine.connect() as conn:
-            return await operation(conn)
+            found = await operation(conn)
+            if commit:
+                await conn.commit()
+            return found
     except BadRequest as error:
         raise GraphQLError(str(error), extensions={"code": "BAD_REQUEST", "field": error.field}) from None
     except DomainError as error:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
 from datetime import date
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import strawberry
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.validation import parse_id
 from resolvers.accounts.viewer import ANONYMOUS
@@ -49,17 +47,6 @@ def _searcher(info: Info) -> Searcher:
     return Searcher(context.state.redis, context.state.secret_key, context.client_address if anonymous else None)
 
 
-Found = TypeVar("Found")
-
-
-async def _searched(conn: AsyncConnection, search: Awaitable[Found]) -> Found:
-    """A search's transaction, committed at the edge: a search that found nothing counted itself as unmet
-    demand in it (resolvers/analytics/unmet.py)."""
-    found = await search
-    await conn.commit()
-    return found
-
-
 def availability_days(arguments: Arguments) -> int:
     """One item per office and day asked: the days of the range, times one office or every office."""
     days = days_between(arguments, "from", "to", MAX_RANGE_DAYS)
@@ -84,10 +71,10 @@ class AgendaQuery:
         staff = info.context.viewer.is_staff
         days = await run_query(
             info,
-            lambda conn: _searched(
-                conn,
-                queries.availability(conn, searcher, service_id, date_from, to, office_id, with_reserved=staff),
+            lambda conn: queries.availability(
+                conn, searcher, service_id, date_from, to, office_id, with_reserved=staff
             ),
+            commit=True,
         )
         return [AvailabilityDay.from_record(day) for day in days]
 
@@ -109,12 +96,10 @@ class AgendaQuery:
         staff = info.context.viewer.is_staff
         found = await run_query(
             info,
-            lambda conn: _searched(
-                conn,
-                queries.earliest_slots(
-                    conn, searcher, service_id, limit, one_per_office=one_per_office, near=point, with_reserved=staff
-                ),
+            lambda conn: queries.earliest_slots(
+                conn, searcher, service_id, limit, one_per_office=one_per_office, near=point, with_reserved=staff
             ),
+            commit=True,
         )
         return [Slot.from_record(slot, staff) for slot in found]
 
