@@ -7,19 +7,21 @@ import { expect } from "../shared/graphql.js";
 import { t } from "../shared/i18n.js";
 import { DESKS, LINE, api, registerPanel, session, waitRow } from "./common.js";
 
+// two documents, each well within the query budget
 const LIVE = `query($o: ID!) {
   officeLive(officeId: $o) { __typename ... on OfficeLive { services { waiting called serving servedToday service { id name } } }
-    ... on UserError { code message } }
-  board(officeId: $o) { queues { estimatedWaitMinutes service { id } } } }`;
+    ... on UserError { code message } } }`;
+const ESTIMATES = `query($o: ID!) { board(officeId: $o) { queues { estimatedWaitMinutes service { id } } } }`;
 
 async function refreshOffice() {
   const office = session.office;
-  const [live, data, line] = await Promise.all([
+  const [live, board, data, line] = await Promise.all([
     api(LIVE, { o: office.id }),
+    api(ESTIMATES, { o: office.id }),
     api(DESKS, { o: office.id }),
     api(LINE, { o: office.id, d: null }),
   ]);
-  const estimates = new Map(live.board.queues.map((queue) => [queue.service.id, queue.estimatedWaitMinutes]));
+  const estimates = new Map(board.board.queues.map((queue) => [queue.service.id, queue.estimatedWaitMinutes]));
   const services = expect(live.officeLive, "OfficeLive").services;
   replace(
     $("#office-queues"),
