@@ -113,6 +113,8 @@ async def test_the_clerks_desk_walk_ins_no_shows_and_language(
     # the status on screen follows the language
     await console.get_by_role("button", name="English").click()
     await expect(console.locator("#desk-status")).to_have_text("D-001 did not show up.")
+    await expect(console.locator("#walkin-service optgroup").first).to_have_attribute("label", "Served at your desk")
+    await expect(console.locator("#walkin-service")).to_have_value(front.services["dni"])
     await expect(console.locator("#error")).to_be_empty()
 
 

@@ -5,7 +5,7 @@ import { idempotencyKey } from "../shared/booking.js";
 import { $, focusOn, h, replace, replaceIfChanged } from "../shared/dom.js";
 import { clock, time } from "../shared/format.js";
 import { expect } from "../shared/graphql.js";
-import { language, t } from "../shared/i18n.js";
+import { language, onLanguage, t } from "../shared/i18n.js";
 import {
   DESKS,
   LINE,
@@ -71,14 +71,15 @@ function opened() {
 
 // The procedures that take walk-ins, those the clerk's desk serves first (the first of them chosen): a walk-in
 // the clerk issues lands in their own line unless they pick another procedure.
-function walkInChoices() {
+function walkInChoices(keepChoice = false) {
   const office = session.office;
   const desk = office.desks.find((entry) => entry.id === deskId());
   const served = new Set(desk ? desk.serviceIds : []);
   const walkIn = office.services.filter((service) => service.walkInAllowed);
   const mine = walkIn.filter((service) => served.has(service.id));
   const others = walkIn.filter((service) => !served.has(service.id));
-  const option = (service) => h("option", { value: service.id }, service.name);
+  const chosen = keepChoice ? $("#walkin-service").value : null; // kept across a language switch
+  const option = (service) => h("option", { value: service.id, selected: service.id === chosen }, service.name);
   replace(
     $("#walkin-service"),
     mine.length && others.length
@@ -89,6 +90,9 @@ function walkInChoices() {
       : walkIn.map(option),
   );
 }
+
+// the groups' labels are in the page's language
+onLanguage(() => session.office && walkInChoices(true));
 
 // Whether the office is open now by its opening hours, on its own clock (none declared: nothing to warn of).
 const WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
