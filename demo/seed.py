@@ -181,6 +181,10 @@ async def _desks(conn: AsyncConnection, progress: Progress, offices: dict[str, i
 
 def demo_accounts(secret_key: bytes) -> list[DemoAccount]:
     accounts = [DemoAccount("admin", derived_secret(secret_key, "demo:admin", 16), Role.ADMIN, None)]
+    # the city's 0800 line: an OPERATOR of every office
+    accounts.append(
+        DemoAccount("operator.0800", derived_secret(secret_key, "demo:operator.0800", 16), Role.OPERATOR, None)
+    )
     for office in OFFICES[:STAFFED_OFFICES]:
         for role, count in ((Role.MANAGER, 1), (Role.CLERK, 2), (Role.OPERATOR, 1)):
             for number in range(1, count + 1):

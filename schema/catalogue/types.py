@@ -163,6 +163,15 @@ class Desk:
         return [Service.from_record(r) for r in await info.context.loaders.services_by_desk.load(self.pk)]
 
     @strawberry.field(
+        metadata=READS_NO_VIEWER,
+        extensions=[ListBound(MAX_SERVICES)],
+        description="The IDs of the procedures this desk serves: what `services` lists, as scalars (cheap to ask "
+        "for every desk of an office at once: the console's walk-in form offers the clerk's own first).",
+    )
+    async def service_ids(self, info: Info) -> list[strawberry.ID]:
+        return [strawberry.ID(str(r.id)) for r in await info.context.loaders.services_by_desk.load(self.pk)]
+
+    @strawberry.field(
         metadata=READS_AUDIENCE,
         description="The ticket called to or served at this desk now: for the office's staff and devices, "
         "as the board.",
