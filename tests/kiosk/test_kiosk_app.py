@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 from textual.pilot import Pilot
-from textual.widgets import Button, Static
+from textual.widgets import Button, Checkbox, Static
 
 from core.runtime import AppState
 from kiosk_client.app import KioskApp
@@ -95,9 +95,9 @@ async def test_a_walk_in_picks_a_service_by_touch_and_gets_a_printed_ticket(
         assert set(big) <= {" ", "▀", "▄", "█", "\n"}
         assert [line.rstrip() for line in big.splitlines()] == raster(number)
         assert raster(number) != raster("L-032")
-        assert "Usted es el próximo" in shown(app, "#details")
+        assert "Sos el próximo" in shown(app, "#details")
         assert "Espera estimada: 0 min" in shown(app, "#details")
-        assert await printed(pilot, app) == "Retire su ticket impreso."
+        assert await printed(pilot, app) == "Retirá tu ticket impreso."
         paper = (tmp_path / "printer.bin").read_bytes()
         assert b"L-031" in paper
         # the QR carries the ticket's opaque public ID, the only way to follow it without signing in
@@ -114,7 +114,10 @@ async def test_a_priority_walk_in_by_keyboard(
     async with screen(front, one_server, tmp_path) as (pilot, app, _):
         await pilot.press("tab", "enter")  # from the first big button to the second: no appointment
         await until(pilot, lambda: isinstance(app.screen, ServiceScreen))
+        box = app.screen.query_one("#priority", Checkbox)
+        assert "X" not in str(box.render())  # unticked reads as an empty box
         await pilot.press("tab", "space")  # from the search box to the priority box, ticked
+        assert "✓" in str(box.render())
         await pilot.press("tab", "enter")  # the first service
         await result(pilot, app)
         assert await scalar(state, "SELECT priority::text FROM tickets") == "PRIORITY"
@@ -129,7 +132,7 @@ async def test_a_citizen_with_an_appointment_scans_the_code(
         await result(pilot, app)
         assert shown(app, "#number") == await scalar(state, "SELECT number FROM tickets")
         assert await scalar(state, "SELECT status::text FROM bookings") == "CHECKED_IN"
-        assert await printed(pilot, app) == "Retire su ticket impreso."
+        assert await printed(pilot, app) == "Retirá tu ticket impreso."
 
 
 async def refusal_of(pilot: Pilot[None], app: KioskApp, code: str) -> str:
@@ -158,9 +161,9 @@ async def test_every_refusal_is_a_friendly_sentence(
         c=early,
     )
     async with screen(front, one_server, tmp_path) as (pilot, app, _):
-        assert await refusal_of(pilot, app, early) == f"Llegó temprano: puede registrarse desde las {opens}."
+        assert await refusal_of(pilot, app, early) == f"Llegaste temprano: podés registrarte desde las {opens}."
         assert (await refusal_of(pilot, app, late)).startswith("El registro cerró a las ")
-        assert (await refusal_of(pilot, app, at_norte)).startswith("Su turno es en otra oficina: ")
+        assert (await refusal_of(pilot, app, at_norte)).startswith("Tu turno es en otra oficina: ")
         assert "Office norte" in await refusal_of(pilot, app, at_norte)
         assert (await refusal_of(pilot, app, cancelled)).startswith("Este turno ya no está activo")
         assert (await refusal_of(pilot, app, "ZZZZZZZZ")).startswith("No encontramos un turno con ese código")
@@ -168,7 +171,7 @@ async def test_every_refusal_is_a_friendly_sentence(
         await pilot.click("#appointment")
         await until(pilot, lambda: isinstance(app.screen, CodeScreen))
         await pilot.click("#confirm")
-        assert shown(app, "#error") == "Escriba el código de su turno."
+        assert shown(app, "#error") == "Escribí el código de tu turno."
         await pilot.press("escape")
         await until(pilot, lambda: isinstance(app.screen, StartScreen))
 
@@ -199,7 +202,7 @@ async def test_a_printer_that_is_away_does_not_stop_the_kiosk(
         await result(pilot, app)
         assert shown(app, "#number") == "D-031"
         assert await printed(pilot, app) == (
-            "No pudimos imprimir el ticket (impresora desconectada). Anote su número: D-031."
+            "No pudimos imprimir el ticket (impresora desconectada). Anotá tu número: D-031."
         )
 
 
@@ -215,7 +218,7 @@ async def test_offline_the_screen_says_so_and_the_tickets_reach_the_server_later
         await result(pilot, app)
         assert shown(app, "#number") == "D-001"  # the first of the block reserved at start-up
         assert "Trabajando sin conexión: su número es válido" in shown(app, "#details")
-        assert await printed(pilot, app) == "Retire su ticket impreso."
+        assert await printed(pilot, app) == "Retirá tu ticket impreso."
         assert b"Trabajando sin conexi" in (tmp_path / "printer.bin").read_bytes()
         await pilot.click("#done")
         await until(pilot, lambda: isinstance(app.screen, StartScreen))
