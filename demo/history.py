@@ -31,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.runtime import open_state
 from core.settings import Settings
-from demo.seed import TIMEZONE, progress_bar
+from demo.seed import NO_JIT, TIMEZONE, progress_bar
 from models.catalogue import offices as office_table
 from resolvers.agenda.release import release
 from resolvers.analytics.facts import refresh_facts
@@ -241,6 +241,7 @@ async def seed_history(
             if office_slugs is not None:
                 chosen = chosen.where(office_table.c.slug.in_(office_slugs))
             offices = list((await conn.execute(chosen)).scalars().all())
+            await conn.execute(NO_JIT)
             await conn.execute(text("SELECT setseed(0.2026)"))
             with progress_bar(console) as progress:
                 task = progress.add_task(f"history ({days} days)", total=days)

@@ -165,7 +165,7 @@ def summary(settings: Settings, base: str, offices: dict[str, int], tokens: Path
     """The lines that end the start-up: at most 25, the last thing on the screen."""
     accounts = demo_accounts(settings.secret_key)
     by_role = [next(a for a in accounts if a.role is role) for role in ROLES]
-    office_names = {office.slug: office.name for office in OFFICES}
+    office_names = {office.slug: office.name for office in OFFICES} | {None: "every office"}
     width = max(len(a.username) for a in by_role)
     mail = "sent through SMTP_URL" if settings.smtp_url else f"written to {settings.data_dir / 'mail'}/ (.eml files)"
     logs = settings.data_dir / "logs"
@@ -178,10 +178,7 @@ def summary(settings: Settings, base: str, offices: dict[str, int], tokens: Path
         f"  dashboard  {base}/console/analytics",
         f"  GraphiQL   {base}/graphql",
         "Sign in to the console as (username, password, role, office):",
-        *(
-            f"  {a.username:<{width}}  {a.password}  {a.role.value:<8} {office_names.get(a.office_slug or '', 'all')}"
-            for a in by_role
-        ),
+        *(f"  {a.username:<{width}}  {a.password}  {a.role.value:<8} {office_names[a.office_slug]}" for a in by_role),
         f"Every account, and each office's kiosk and TV tokens: {tokens}",
         f"Mail (confirmations, reminders): {mail}",
         f"Logs of the web server and the worker: {logs}/",
