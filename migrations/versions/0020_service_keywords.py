@@ -44,7 +44,8 @@ def upgrade() -> None:
     )
     conn = op.get_bind()
     for row in conn.execute(sa.select(services.c.id, services.c.name, services.c.category)).all():
-        keys = _fold(" ".join(filter(None, [row.name, row.category])))
+        # resolvers/catalogue/services.search_keys: each folded entry between bars
+        keys = "| " + " | ".join(_fold(entry) for entry in (row.name, row.category) if entry) + " |"
         conn.execute(services.update().where(services.c.id == row.id).values(search_keys=keys))
     op.alter_column("services", "search_keys", server_default=None)
 

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Annotated
 
-from sqlalchemy import ColumnElement, Float, case, func, literal, select
+from sqlalchemy import CTE, ColumnElement, Float, case, func, literal, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -25,7 +25,7 @@ MAX_KEYWORDS = 30
 MAX_KEYWORD_LENGTH = 60
 # a public search's cost is bounded by what it may ask: so many characters, so many words weighed
 MAX_SEARCH_LENGTH = 100
-MAX_SEARCH_WORDS = 8
+MAX_SEARCH_WORDS = 6
 MAX_SUGGESTIONS = 10
 # pg_trgm's word similarity from which a word counts as a spelling of another ("licensia", "pasaprote": 0.6)
 SIMILAR = 0.5
@@ -146,7 +146,7 @@ async def upsert_service(conn: AsyncConnection, viewer: Viewer, data: ServiceInp
         "confirmation_required": data.confirmation_required,
         "keywords": keywords,
         "search_text": validation.fold(" ".join(filter(None, [name, category, description, *keywords]))),
-        "search_keys": validation.fold(" ".join(filter(None, [name, *keywords, category]))),
+        "search_keys": search_keys(name, keywords, category),
     }
     # an absent policy, party size or draw length keeps the service's own (a new service: the column's default)
     given = {
@@ -178,6 +178,13 @@ async def _kept_keywords(conn: AsyncConnection, slug: str) -> list[str]:
     return list(kept or [])
 
 
+def search_keys(name: str, keywords: list[str], category: str | None) -> str:
+    """Name, keywords and category folded, each between bars ("| renovacion de dni | dni vencido |"): pg_trgm
+    ignores the bars, and a search that is one of them whole is found as "| search |"."""
+    entries = [validation.fold(entry) for entry in (name, *keywords, category) if entry]
+    return "| " + " | ".join(entries) + " |"
+
+
 def _search_words(search: str | None) -> tuple[str, list[str]]:
     """The folded search and the words weighed (at most MAX_SEARCH_WORDS); words of one or two letters ("de",
     "la") only count when nothing longer was typed."""
@@ -190,25 +197,37 @@ def _search_words(search: str | None) -> tuple[str, list[str]]:
 
 def _word_score(word: str) -> ColumnElement[float]:
     """How well one word matches a service: in its name, keywords or category 1, elsewhere (the description)
-    0.6, a spelling of a word of its name, keywords or category its similarity (0.5 to 1) times 0.9; else 0."""
+    0.6, a spelling of a word of its name, keywords or category its similarity (0.5 to 1) times 0.9; else 0.
+    CASE stops at the first that holds: the trigram similarity is worked out only where the word is missing."""
     similarity = func.word_similarity(literal(word), services.c.search_keys)
     return case(
         (services.c.search_keys.contains(word, autoescape=True), literal(1.0, Float)),
-        (similarity >= SIMILAR, similarity * 0.9),
         (services.c.search_text.contains(word, autoescape=True), literal(0.6, Float)),
+        (similarity >= SIMILAR, similarity * 0.9),
         else_=literal(0.0, Float),
     )
 
 
-def _rank(folded: str, words: list[str]) -> ColumnElement[float]:
-    """The sum of the words' scores, plus 1 when the whole search appears as it was typed (a keyword such as
-    "dni vencido", a name's words in their order)."""
-    total: ColumnElement[float] = literal(0.0, Float)
-    for word in words:
-        total = total + _word_score(word)
-    if len(words) > 1:
-        total = total + case((services.c.search_keys.contains(folded, autoescape=True), 1.0), else_=0.0)
-    return total
+def _whole(folded: str) -> ColumnElement[float]:
+    """1.5 when the search is the name, a keyword or the category ("licence", "dni vencido"); 1 when it appears
+    in one of them as typed, words in order (a name's words); else 0."""
+    return case(
+        (services.c.search_keys.contains(f"| {folded} |", autoescape=True), literal(1.5, Float)),
+        (services.c.search_keys.contains(folded, autoescape=True), literal(1.0, Float)),
+        else_=literal(0.0, Float),
+    )
+
+
+def _scored(folded: str, words: list[str], *extra: ColumnElement[float]) -> CTE:
+    """Every service with each word's score and the whole search's, worked out once per row (MATERIALIZED:
+    the filter and the order read them without PostgreSQL copying the expressions into both)."""
+    scores = [_word_score(word).label(f"word_{index}") for index, word in enumerate(words)]
+    scored = SERVICE.add_columns(*scores, _whole(folded).label("whole"), *extra).cte("scored")
+    return scored.prefix_with("MATERIALIZED")
+
+
+def _record_columns(scored: CTE) -> list[ColumnElement[object]]:
+    return [scored.c[key] for key in SERVICE.selected_columns.keys()]
 
 
 async def search_services(conn: AsyncConnection, search: str | None) -> list[ServiceRecord]:
@@ -219,9 +238,13 @@ async def search_services(conn: AsyncConnection, search: str | None) -> list[Ser
     if not words:
         rows = await conn.execute(SERVICE.order_by(services.c.name, services.c.id))
         return records_from_rows(ServiceRecord, rows.mappings())
-    scores = [_word_score(word) for word in words]
-    found = SERVICE.where(*(score > 0 for score in scores)).order_by(
-        _rank(folded, words).desc(), services.c.name, services.c.id
+    scored = _scored(folded, words)
+    word_scores = [scored.c[f"word_{index}"] for index in range(len(words))]
+    rank = sum(word_scores, scored.c.whole)
+    found = (
+        select(*_record_columns(scored))
+        .where(*(score > 0 for score in word_scores))
+        .order_by(rank.desc(), scored.c.name, scored.c.id)
     )
     return records_from_rows(ServiceRecord, (await conn.execute(found)).mappings())
 
@@ -233,6 +256,8 @@ async def suggest_services(conn: AsyncConnection, search: str | None, limit: int
     if not 1 <= limit <= MAX_SUGGESTIONS:
         raise BadRequest("limit", f"limit must be between 1 and {MAX_SUGGESTIONS}.")
     folded, words = _search_words(search)
-    closeness = _rank(folded, words) + func.word_similarity(literal(folded), services.c.search_keys)
-    found = SERVICE.order_by(closeness.desc(), services.c.name, services.c.id).limit(limit)
+    near = func.word_similarity(literal(folded), services.c.search_keys).label("near")
+    scored = _scored(folded, words, near)
+    closeness = sum((scored.c[f"word_{index}"] for index in range(len(words))), scored.c.whole + scored.c.near)
+    found = select(*_record_columns(scored)).order_by(closeness.desc(), scored.c.name, scored.c.id).limit(limit)
     return records_from_rows(ServiceRecord, (await conn.execute(found)).mappings())
