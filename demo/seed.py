@@ -80,6 +80,7 @@ def _service_input(service: DemoService) -> ServiceInput:
         booking_window_days=service.booking_window_days,
         ticket_prefix=service.ticket_prefix,
         max_active_bookings_per_citizen=service.max_active_bookings_per_citizen,
+        keywords=list(service.keywords),
     )
 
 
