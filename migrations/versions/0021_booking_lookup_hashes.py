@@ -1,7 +1,7 @@
 """bookings: a keyed hash of the folded name for the phone line's findBookings; OPERATOR grants for every office
 
 Revision ID: 0021_booking_lookup_hashes
-Revises: 0019
+Revises: 0020_service_keywords
 Create Date: 2026-12-03 13:30:00
 
 findBookings (resolvers/booking/find.py) matches a caller by document, e-mail, phone or name, each by a keyed hash
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0021_booking_lookup_hashes"
-down_revision: str | None = "0019"
+down_revision: str | None = "0020_service_keywords"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
