@@ -1,7 +1,7 @@
 // The office now (MANAGER): each procedure's line and estimate, each desk's ticket, and everyone waiting.
 
 import { $, h, replace } from "../shared/dom.js";
-import { time } from "../shared/format.js";
+import { time, waitText } from "../shared/format.js";
 import { t } from "../shared/i18n.js";
 import { DESKS, LINE, api, registerPanel, session, waitRow } from "./common.js";
 
@@ -22,7 +22,7 @@ async function refreshOffice() {
         {},
         h("td", {}, queue.service.name),
         h("td", {}, String(queue.waiting)),
-        h("td", {}, queue.estimatedWaitMinutes === null ? "—" : t("minutes", { n: queue.estimatedWaitMinutes })),
+        h("td", {}, waitText(queue.estimatedWaitMinutes, t)),
       ),
     ),
   );
