@@ -154,6 +154,7 @@ async def test_a_transfer_on_the_tv_and_on_the_ticket_page(
     await expect(display.locator("#latest")).to_contain_text("Sacá tu número")
     await expect(display.locator("#clock")).to_have_text(re.compile("|".join(tokyo)))
     await expect(display.locator("#nobody")).to_be_visible()
+    await check_page(display, "display-idle")
 
     first = await front.issue("dni")  # D-001
     second = await front.issue("dni")  # D-002
