@@ -11,7 +11,7 @@ import { apply, initI18n, language, onLanguage, t } from "../shared/i18n.js";
 import { LiveConnection } from "../shared/live.js";
 import { MESSAGES } from "./messages.js";
 
-const CALL = "id number previousNumber nextNumber calledAt recalls status desk { name } service { name }";
+const CALL = `id number previousNumber nextNumber calledAt recalls status desk { name } service { name }`;
 const BOARD = `subscription($o: ID!) { board(officeId: $o) { seq office { name timezone }
   recentCalls { ${CALL} }
   queues(onlyWaiting: true) { waiting estimatedWaitMinutes service { id name } } } }`;
