@@ -1,14 +1,17 @@
-"""From a desk's call to the waiting-room screen: how long the display page takes to show a call.
+"""From a desk's call to the waiting-room screen: how long the display page takes to show a call, and whether
+the board of a large office fits one screen.
 
-    .venv/bin/python -m bench.screens [--rounds 30]
+    .venv/bin/python -m bench.screens [--rounds 30] [--queues 50]
 
-One `python main.py serve` on the bench database, one office with one desk, and two watchers of it: the
+One `python main.py serve` on the bench database, one office offering `--queues` procedures (desk "1" serves
+the bench's own, "Box 2" all the others, with people waiting in four of every five), and two watchers of it: the
 display page in Debian's Chromium (headless, `/display/{office}?token=…`) and, as the baseline, a bare
 graphql-transport-ws client subscribed to the same `board` document that the page sends. Each round: a
 walk-in ticket, then `callNext` over HTTP; from the moment its answer arrives, the time until the
 baseline's socket receives the board carrying the call, and until the page's newest-call box shows the
 number (a MutationObserver's Date.now() in the page: the same clock). The ratio is what the page adds
-(parsing, drawing) on top of what any client of the API waits. Prints JSON.
+(parsing, drawing) on top of what any client of the API waits. Before the rounds, the page at 1920x1080 and
+1280x720: the document's height against the window's, and the queues listed, shown and paged. Prints JSON.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
-from playwright.async_api import async_playwright
+from playwright.async_api import ViewportSize, async_playwright
 from rich.console import Console
 from rich.progress import Progress
 
@@ -41,8 +44,22 @@ SERVICE = "screens"
 CALL_NEXT = "mutation($d: ID!) { callNext(deskId: $d) { __typename ... on Ticket { id number } } }"
 # the page's own document (web/display/display.js)
 BOARD = """subscription($o: ID!) { board(officeId: $o) { seq office { name timezone }
-  recentCalls { id number calledAt recalls desk { name } service { name } }
-  queues { waiting estimatedWaitMinutes service { id name } } } }"""
+  recentCalls { id number previousNumber nextNumber calledAt recalls status desk { name } service { name } }
+  queues(onlyWaiting: true) { waiting estimatedWaitMinutes service { id name } } } }"""
+SIZES = {"1920x1080": ViewportSize(width=1920, height=1080), "1280x720": ViewportSize(width=1280, height=720)}
+# what the screen shows: the document against the window, the queues listed, those on the page now, the pager
+FIT = """() => {
+  const rows = [...document.querySelectorAll("#queues tbody tr")];
+  const shown = rows.filter((row) => !row.hidden);
+  return {
+    document_height_px: document.scrollingElement.scrollHeight,
+    window_height_px: innerHeight,
+    queues_listed: rows.length,
+    queues_on_page: shown.length,
+    rows_inside_window: shown.every((row) => row.getBoundingClientRect().bottom <= innerHeight),
+    pager: document.querySelector("#page").textContent,
+  };
+}"""
 WATCH = """() => {
   window.__seen = {};
   const latest = document.querySelector("#latest");
@@ -54,9 +71,17 @@ WATCH = """() => {
 console = Console(stderr=True)
 
 
-async def prepare(api: Api) -> FrontDesk:
+async def prepare(api: Api, queues: int) -> tuple[FrontDesk, int]:
+    """The office, and how many of its queues have people waiting."""
     admin = await api.login(ADMIN, ADMIN_PASSWORD)
-    return await front_desk(api, admin, slug=f"screens-{int(time.time())}", services=(SERVICE,))
+    others = tuple(f"q{index:02d}" for index in range(1, queues))
+    desks = {"1": (SERVICE,)} | ({"Box 2": others} if others else {})
+    stamp = int(time.time())
+    front = await front_desk(api, admin, slug=f"screens-{stamp}", services=(SERVICE, *others), desks=desks)
+    waiting = [slug for index, slug in enumerate(others) if index % 5 != 4]
+    for slug in waiting:
+        await front.issue(slug)
+    return front, len(waiting)
 
 
 def summary(milliseconds: list[float]) -> dict[str, float]:
@@ -68,10 +93,10 @@ def summary(milliseconds: list[float]) -> dict[str, float]:
     }
 
 
-async def measure(base: str, rounds: int) -> dict[str, Any]:
+async def measure(base: str, rounds: int, queues: int) -> dict[str, Any]:
     async with httpx.AsyncClient(base_url=base, timeout=30) as client:
         api = Api(client)
-        front = await prepare(api)
+        front, waiting = await prepare(api, queues)
         received: dict[str, float] = {}  # ticket number -> when the baseline's board first showed it called
         arrival = asyncio.Condition()
 
@@ -92,6 +117,13 @@ async def measure(base: str, rounds: int) -> dict[str, Any]:
             page = await browser.new_page(viewport={"width": 1920, "height": 1080})
             await page.goto(f"{base}/display/{front.office_id}?token={quote(front.display)}")
             await page.wait_for_selector("#board:not([hidden])")
+            fit: dict[str, Any] = {}
+            for name, size in SIZES.items():
+                await page.set_viewport_size(size)
+                await page.wait_for_timeout(300)
+                fit[name] = await page.evaluate(FIT)
+                fit[name]["fits"] = fit[name]["document_height_px"] <= fit[name]["window_height_px"]
+            await page.set_viewport_size(SIZES["1920x1080"])
             await page.evaluate(WATCH)
 
             page_ms: list[float] = []
@@ -122,23 +154,28 @@ async def measure(base: str, rounds: int) -> dict[str, Any]:
     return {
         "benchmark": "call to display page",
         "rounds": rounds,
+        "procedures": queues,
+        "queues_with_people_waiting": waiting,
+        "fit": fit,
         "latency_from": "callNext's HTTP response arriving at the client",
         "display_page": page_figures,
         "bare_board_subscriber_baseline": bare_figures,
         "page_over_baseline_p50": round(page_figures["p50_ms"] / max(bare_figures["p50_ms"], 0.1), 2),
+        "call_shown_within_1s": page_figures["max_ms"] < 1000,
     }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument("--queues", type=int, default=50, help="procedures the office offers")
     args = parser.parse_args()
     env = bench_environment()
     created = main_py("create-admin", ADMIN, env=env | {"TURNERO_ADMIN_PASSWORD": ADMIN_PASSWORD})
     if created.returncode != 0:
         raise SystemExit(created.stderr)
     with server_process(env) as (base, _):
-        report = asyncio.run(measure(base, args.rounds))
+        report = asyncio.run(measure(base, args.rounds, args.queues))
     print(json.dumps(report, indent=2))
 
 

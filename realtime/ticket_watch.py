@@ -143,6 +143,10 @@ class TicketWatches:
         the same value without a query of its own."""
         loaders = Loaders.create(self._engine)
         wait = await loaders.waits_by_ticket.load(ticket.id) if ticket.status is TicketStatus.WAITING else None
+        if ticket.status is TicketStatus.WAITING and wait is None and seen is not None:
+            # every waiting ticket has a place; none means it was called between the two reads: the event
+            # that called it comes next, and showing "waiting, no place" meanwhile would be wrong
+            return seen
         now = (ticket, wait)
         if now != seen:
             self._publish(watch, Sighting(ticket, loaders))

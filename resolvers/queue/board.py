@@ -4,19 +4,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Date, cast, func, select, text
+from sqlalchemy import BigInteger, BindParameter, Date, bindparam, cast, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.errors import NotFoundError
-from models.catalogue import Office
-from models.queue import Ticket
+from models.catalogue import Desk, DeskService, Office, OfficeService, Service
+from models.queue import Ticket, TicketStatus
 from resolvers.queue import log
 from resolvers.queue.records import TicketRecord
-from resolvers.queue.tickets import select_tickets
-from resolvers.queue.waits import estimate, recent_median_seconds
+from resolvers.queue.tickets import select_tickets, status_in
+from resolvers.queue.waits import newcomer_waits
 from resolvers.rows import records_from_rows
 
 RECENT_CALLS = 10
+
+
+@dataclass(frozen=True, slots=True)
+class QueueCount:
+    """A procedure the office offers: how many wait for it, and whether a desk serves it."""
+
+    service_id: int
+    waiting: int
+    served: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +40,7 @@ class BoardRecord:
     office_id: int
     seq: int
     recent_calls: list[TicketRecord]
-    queues: list[ServiceQueueRecord]
+    counts: list[QueueCount]
 
 
 # Calls of the office's current day, newest first (a recall counts as a new call).
@@ -45,19 +54,26 @@ _RECENT_CALLS = (
     .limit(RECENT_CALLS)
 )
 
-# Every service the office serves at a desk or has people waiting for, with the wait of a newcomer.
-# Native: per service, three correlated aggregates (the median of the last RECENT service times as
-# waits.py takes it) in one statement that every board redraw runs.
-_QUEUES = text(f"""
-    SELECT s.id, s.duration_minutes,
-           (SELECT count(*) FROM tickets w WHERE w.office_id = :office_id AND w.service_id = s.id
-              AND w.status = 'WAITING') AS waiting,
-           (SELECT count(DISTINCT ds.desk_id) FROM desk_services ds JOIN desks d ON d.id = ds.desk_id
-            WHERE d.office_id = :office_id AND ds.service_id = s.id) AS desks,
-           {recent_median_seconds(":office_id", "s.id")} AS median_seconds
-    FROM services s JOIN office_services os ON os.service_id = s.id AND os.office_id = :office_id
-    ORDER BY s.name, s.id
-""")
+_OFFICE: BindParameter[int] = bindparam("office_id", type_=BigInteger)
+# per procedure the office offers: how many wait (ix_tickets_waiting) and whether a desk serves it
+_WAITING = (
+    select(func.count())
+    .select_from(Ticket)
+    .where(Ticket.office_id == _OFFICE, Ticket.service_id == Service.id, status_in(TicketStatus.WAITING))
+    .correlate(Service)
+    .scalar_subquery()
+)
+_SERVED = (
+    exists()
+    .where(DeskService.service_id == Service.id, Desk.id == DeskService.desk_id, Desk.office_id == _OFFICE)
+    .correlate(Service)
+)
+_QUEUES = (
+    select(Service.id.label("service_id"), _WAITING.label("waiting"), _SERVED.label("served"))
+    .join_from(Service, OfficeService, OfficeService.service_id == Service.id)
+    .where(OfficeService.office_id == _OFFICE)
+    .order_by(Service.name, Service.id)
+)
 
 
 async def board(conn: AsyncConnection, office_id: int, *, known: bool = False) -> BoardRecord:
@@ -68,17 +84,25 @@ async def board(conn: AsyncConnection, office_id: int, *, known: bool = False) -
     calls = records_from_rows(
         TicketRecord, (await conn.execute(_RECENT_CALLS.where(Ticket.office_id == office_id))).mappings()
     )
-    queues = [
+    counts = records_from_rows(QueueCount, (await conn.execute(_QUEUES, {"office_id": office_id})).mappings())
+    return BoardRecord(office_id=office_id, seq=seq, recent_calls=calls, counts=counts)
+
+
+def shown(counts: list[QueueCount], *, only_waiting: bool) -> list[QueueCount]:
+    """The procedures a board lists: those served at a desk or waited for; `only_waiting`, those someone
+    waits for (a screen in the room: an office may offer 50 procedures, a handful at a time have a line)."""
+    return [count for count in counts if count.waiting or (count.served and not only_waiting)]
+
+
+async def queues(conn: AsyncConnection, office_id: int, counts: list[QueueCount]) -> list[ServiceQueueRecord]:
+    """Each queue with the wait of a walk-in taken now, by the statement that tells every ticket its own
+    (waits.py): the board's figure is what the next ticket of that procedure is told."""
+    waits = await newcomer_waits(conn, office_id, [count.service_id for count in counts])
+    return [
         ServiceQueueRecord(
-            service_id=row["id"],
-            waiting=row["waiting"],
-            estimated_wait_minutes=estimate(
-                row["waiting"] + 1, row["desks"], row["median_seconds"], row["duration_minutes"]
-            )
-            if row["desks"]
-            else None,
+            service_id=count.service_id,
+            waiting=count.waiting,
+            estimated_wait_minutes=wait.minutes if (wait := waits.get(count.service_id)) else None,
         )
-        for row in (await conn.execute(_QUEUES, {"office_id": office_id})).mappings()
-        if row["desks"] or row["waiting"]
+        for count in counts
     ]
-    return BoardRecord(office_id=office_id, seq=seq, recent_calls=calls, queues=queues)

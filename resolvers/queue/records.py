@@ -26,6 +26,10 @@ class TicketRecord:
     recalls: int
     estimated_wait_minutes: int | None
     timezone: str
+    # the number of the ticket a transfer made this one from: "D-002 → C-004" wherever it shows
+    previous_number: str | None
+    # and, once TRANSFERRED, the number of the ticket that carries the citizen on
+    next_number: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,4 +53,4 @@ class QueueChange:
 @dataclass(frozen=True, slots=True)
 class Wait:
     position: int
-    minutes: int
+    minutes: int | None

@@ -5,15 +5,32 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, or_, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, case, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.orm import QueryableAttribute
+from sqlalchemy.orm import QueryableAttribute, aliased
 
 from models.catalogue import DeskService, Office
 from models.queue import Ticket, TicketStatus
 from resolvers.queue.records import TicketRecord
 from resolvers.rows import record_from_row
 from resolvers.sql import written_in
+
+# a transfer's ticket points back to the one it replaced (its primary key: one index probe per row)
+_PREVIOUS = aliased(Ticket, name="previous")
+# and the ticket that replaced a TRANSFERRED one: issued in the transfer's transaction, so at the instant the
+# old one finished (both are its now()), which ix_tickets_issued finds; looked up for TRANSFERRED rows only
+_NEXT = aliased(Ticket, name="next")
+_NEXT_NUMBER = case(
+    (
+        Ticket.status == TicketStatus.TRANSFERRED,
+        select(_NEXT.number)
+        .where(_NEXT.issued_at == Ticket.finished_at, _NEXT.previous_ticket_id == Ticket.id)
+        .order_by(_NEXT.id)
+        .limit(1)
+        .correlate(Ticket)
+        .scalar_subquery(),
+    )
+)
 
 # the columns of a TicketRecord, by its field names; the office's zone says which local day a ticket is on
 TICKET_FIELDS = (
@@ -32,12 +49,18 @@ TICKET_FIELDS = (
     Ticket.recalls,
     Ticket.estimated_wait_minutes,
     Office.timezone,
+    _PREVIOUS.number.label("previous_number"),
+    _NEXT_NUMBER.label("next_number"),
 )
 
 
 def select_tickets(*extra: ColumnElement[Any] | QueryableAttribute[Any]) -> Select[*tuple[Any, ...]]:
     """Tickets as TicketRecords read them (and the `extra` columns, labelled apart from the fields)."""
-    return select(*TICKET_FIELDS, *extra).join_from(Ticket, Office, Office.id == Ticket.office_id)
+    return (
+        select(*TICKET_FIELDS, *extra)
+        .join_from(Ticket, Office, Office.id == Ticket.office_id)
+        .outerjoin(_PREVIOUS, _PREVIOUS.id == Ticket.previous_ticket_id)
+    )
 
 
 def status_in(*statuses: TicketStatus) -> ColumnElement[bool]:

@@ -7,8 +7,9 @@ import strawberry
 from models.queue import PriorityClass, QueueEventType, TicketStatus
 from realtime.sharing import READS_AUDIENCE, READS_NO_VIEWER
 from resolvers.booking.access import may_manage_without_token
+from resolvers.feedback.request import request_feedback
 from resolvers.queue.access import is_desk_staff
-from resolvers.queue.board import RECENT_CALLS, BoardRecord, ServiceQueueRecord
+from resolvers.queue.board import RECENT_CALLS, BoardRecord, ServiceQueueRecord, queues, shown
 from resolvers.queue.kiosk import NumberBlockRecord
 from resolvers.queue.public_id import public_ticket_id
 from resolvers.queue.records import QueueEventRecord, TicketRecord
@@ -17,6 +18,7 @@ from schema.booking.types import Booking
 from schema.bounds import MAX_SERVICES, ListBound
 from schema.catalogue.types import Desk, Office, Service, load_office, load_service
 from schema.context import Info
+from schema.operation import run_query
 
 strawberry.enum(TicketStatus)
 strawberry.enum(
@@ -43,6 +45,13 @@ class Ticket:
     issued_at: datetime
     called_at: datetime | None
     recalls: int
+    previous_number: str | None = strawberry.field(
+        description="After a transfer: the number of the ticket this one replaced (D-002 before C-004), so that "
+        "screens can show the change and the citizen recognise their turn; null otherwise."
+    )
+    next_number: str | None = strawberry.field(
+        description="Once TRANSFERRED: the number of the ticket that carries the citizen on (C-004 after D-002)."
+    )
     record: strawberry.Private[TicketRecord]
 
     @classmethod
@@ -55,6 +64,8 @@ class Ticket:
             issued_at=record.issued_at.astimezone(office_zone),
             called_at=record.called_at.astimezone(office_zone) if record.called_at else None,
             recalls=record.recalls,
+            previous_number=record.previous_number,
+            next_number=record.next_number,
             record=record,
         )
 
@@ -123,6 +134,18 @@ class Ticket:
         wait = await info.context.loaders.waits_by_ticket.load(self.record.id)
         return wait.minutes if wait else None
 
+    @strawberry.field(
+        metadata=READS_NO_VIEWER,
+        description="Once DONE: the token of this visit's feedback page (/feedback#token=…), the same as the "
+        "feedback mail's. Whoever holds the ticket's ID is the citizen who followed it; null before.",
+    )
+    async def feedback_token(self, info: Info) -> str | None:
+        if self.record.status is not TicketStatus.DONE:
+            return None
+        secret_key, ticket_id = info.context.state.secret_key, self.record.id
+        # the request row is written once per visit (later calls find it): a read that must commit
+        return await run_query(info, lambda conn: request_feedback(conn, secret_key, ticket_id), commit=True)
+
     @strawberry.field(metadata=READS_NO_VIEWER, description="The estimate announced when the ticket was issued.")
     def estimated_wait_at_issue(self) -> int | None:
         return self.record.estimated_wait_minutes
@@ -178,21 +201,27 @@ class Board:
     recent_calls: list[Ticket] = strawberry.field(
         description="Most recent calls first.", extensions=[ListBound(RECENT_CALLS)]
     )
-    queues: list[ServiceQueue] = strawberry.field(extensions=[ListBound(MAX_SERVICES)])
-    office_pk: strawberry.Private[int]
+    record: strawberry.Private[BoardRecord]
 
     @classmethod
     def from_record(cls, record: BoardRecord) -> Board:
-        return cls(
-            seq=record.seq,
-            recent_calls=[Ticket.from_record(t) for t in record.recent_calls],
-            queues=[ServiceQueue.from_record(q) for q in record.queues],
-            office_pk=record.office_id,
-        )
+        return cls(seq=record.seq, recent_calls=[Ticket.from_record(t) for t in record.recent_calls], record=record)
 
     @strawberry.field
     async def office(self, info: Info) -> Office:
-        return await load_office(info, self.office_pk)
+        return await load_office(info, self.record.office_id)
+
+    @strawberry.field(
+        description="The procedures served at a desk or waited for, each with the wait a ticket taken now would be "
+        "told (the same figure as that ticket's estimatedWaitMinutes). onlyWaiting: only those someone waits for, "
+        "as a screen in the room lists them.",
+        extensions=[ListBound(MAX_SERVICES)],
+    )
+    async def queues(self, info: Info, only_waiting: bool = False) -> list[ServiceQueue]:
+        record = self.record
+        listed = shown(record.counts, only_waiting=only_waiting)
+        found = await run_query(info, lambda conn: queues(conn, record.office_id, listed)) if listed else []
+        return [ServiceQueue.from_record(queue) for queue in found]
 
 
 @strawberry.type(

@@ -214,7 +214,7 @@ async def test_a_check_in_and_a_console_call_reach_the_display(
     seen = time.monotonic() - clicked
     assert seen < 1, seen
     await expect(console.locator("#current")).to_contain_text(ticket["number"])
-    await expect(ticket_page.locator("#called")).to_contain_text("Acercate al puesto 1")
+    await expect(ticket_page.locator("#called")).to_contain_text("Acercate a: Puesto 1")
 
     # the rest of the desk's buttons, by keyboard and by mouse
     await console.get_by_role("button", name=re.compile("Empezar atención")).click()

@@ -2,12 +2,14 @@
 // After a transfer the subscription carries on with the new ticket, and so does the address.
 
 import { $, h } from "../shared/dom.js";
+import { deskLabel, waitText } from "../shared/format.js";
 import { apply, initI18n, languageToggles, onLanguage, t } from "../shared/i18n.js";
 import { LiveConnection } from "../shared/live.js";
 import { MESSAGES } from "./messages.js";
 
 const UPDATES = `subscription($t: ID!) { ticketUpdates(ticketId: $t) {
-  id number status position estimatedWaitMinutes desk { name } service { name } office { name } } }`;
+  id number previousNumber nextNumber status position estimatedWaitMinutes feedbackToken
+  desk { name } service { name } office { name } } }`;
 const FINAL = ["DONE", "NO_SHOW", "CANCELLED"];
 
 let ticketId = decodeURIComponent(location.pathname.split("/").filter(Boolean)[1] || "");
@@ -29,9 +31,20 @@ function render(ticket) {
   const waiting = ticket.status === "WAITING";
   for (const id of ["position", "position-term", "estimate", "estimate-term"]) $(`#${id}`).hidden = !waiting;
   $("#position").textContent = ticket.position ?? "—";
-  $("#estimate").textContent =
-    ticket.estimatedWaitMinutes === null ? "—" : t("minutes", { n: ticket.estimatedWaitMinutes });
-  const called = ticket.status === "CALLED" && ticket.desk ? t("called_to", { desk: ticket.desk.name }) : "";
+  // the API's one estimate, written as the board and the console write it
+  $("#estimate").textContent = waitText(ticket.estimatedWaitMinutes, t);
+  // a transfer gave the citizen a new number: say so wherever the number shows
+  const changed = ticket.previousNumber
+    ? t("number_changed", { from: ticket.previousNumber, to: ticket.number, service: ticket.service.name })
+    : ticket.nextNumber
+      ? t("number_replaced", { to: ticket.nextNumber })
+      : "";
+  $("#changed").textContent = changed;
+  $("#changed").hidden = !changed;
+  const next = $("#next");
+  next.hidden = !(ticket.status === "DONE" && ticket.feedbackToken);
+  if (!next.hidden) $("#feedback-link").href = `/feedback#token=${encodeURIComponent(ticket.feedbackToken)}`;
+  const called = ticket.status === "CALLED" && ticket.desk ? t("called_to", { desk: deskLabel(ticket.desk, t("desk")) }) : "";
   if ($("#called").textContent !== called) $("#called").textContent = called;
   $("#ticket").hidden = false;
   if (FINAL.includes(ticket.status))

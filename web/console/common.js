@@ -3,7 +3,7 @@
 // refresh of whichever panel is open (each panel module registers its hooks with registerPanel).
 
 import { $, focusOn, h } from "../shared/dom.js";
-import { minutesSince } from "../shared/format.js";
+import { minutesSince, waitText } from "../shared/format.js";
 import { gql } from "../shared/graphql.js";
 import { onLanguage, t } from "../shared/i18n.js";
 
@@ -132,6 +132,6 @@ export function waitRow(ticket) {
     ),
     h("td", {}, ticket.service.name),
     h("td", {}, t("minutes", { n: minutesSince(ticket.issuedAt) })),
-    h("td", {}, ticket.estimatedWaitMinutes === null ? "—" : t("minutes", { n: ticket.estimatedWaitMinutes })),
+    h("td", {}, waitText(ticket.estimatedWaitMinutes, t)),
   );
 }

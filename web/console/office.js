@@ -2,7 +2,7 @@
 // desk or served; never a row of zeros per procedure), each desk's ticket, and everyone waiting.
 
 import { $, h, replace } from "../shared/dom.js";
-import { time } from "../shared/format.js";
+import { time, waitText } from "../shared/format.js";
 import { expect } from "../shared/graphql.js";
 import { t } from "../shared/i18n.js";
 import { DESKS, LINE, api, registerPanel, session, waitRow } from "./common.js";
@@ -34,7 +34,7 @@ async function refreshOffice() {
         h("td", {}, String(entry.waiting)),
         h("td", {}, String(entry.called + entry.serving)),
         h("td", {}, String(entry.servedToday)),
-        h("td", {}, entry.waiting && estimate !== null && estimate !== undefined ? t("minutes", { n: estimate }) : "—"),
+        h("td", {}, entry.waiting ? waitText(estimate, t) : "—"),
       );
     }),
   );

@@ -40,3 +40,25 @@ export function isoDate(offsetDays = 0, timeZone = undefined) {
     .reduce((found, part) => ({ ...found, [part.type]: part.value }), {});
   return `${parts.year}-${parts.month}-${parts.day}`;
 }
+
+// A desk as people read it: "Puesto 4", but "Box 4" or "Ventanilla 2" as named (no "Puesto Box 4").
+const DESK_WORDS = /^(puesto|box|ventanilla|mesa|caja|m[oó]dulo|escritorio|consultorio|desk|counter|window|booth)\b/iu;
+
+export function deskLabel(desk, word) {
+  if (!desk) return "—";
+  return DESK_WORDS.test(desk.name.trim()) ? desk.name : `${word} ${desk.name}`;
+}
+
+// A ticket's number, with the one it replaced or was replaced by after a transfer: "D-002 → C-004".
+export function ticketNumber(ticket) {
+  if (ticket.previousNumber) return `${ticket.previousNumber} → ${ticket.number}`;
+  if (ticket.nextNumber) return `${ticket.number} → ${ticket.nextNumber}`;
+  return ticket.number;
+}
+
+// The API's one estimate (estimatedWaitMinutes), written alike on the ticket page, the board and the console;
+// `t` is the page's translator (the words are COMMON's: wait_soon, minutes).
+export function waitText(minutes, t) {
+  if (minutes === null || minutes === undefined) return "—";
+  return minutes === 0 ? t("wait_soon") : t("minutes", { n: minutes });
+}
