@@ -189,6 +189,8 @@ async def test_a_transfer_on_the_tv_and_on_the_ticket_page(
     assert (await front.call("1"))["number"] == "C-006"  # it kept D-002's place
     await expect(display.locator("#latest .number")).to_have_text("D-002 → C-006")
     await expect(display.locator("#calls")).to_contain_text("D-001")
+    # D-002's own call is told by "D-002 → C-006" above, not once more under the earlier calls
+    await expect(display.locator("#calls")).not_to_contain_text("D-002")
     await expect(display.locator("#latest .to")).to_have_text("Puesto 1")
     await display.set_viewport_size(SMALL_TV)
     await display.wait_for_timeout(300)

@@ -107,7 +107,10 @@ function render(board) {
   lastBoard = board;
   timeZone = board.office.timezone;
   $("#office-name").textContent = board.office.name;
-  const [latest, ...earlier] = board.recentCalls;
+  const [latest, ...calledBefore] = board.recentCalls;
+  // a transferred ticket's first call is already told by its new number's "D-002 → C-004"
+  const numbers = new Set(board.recentCalls.map((ticket) => ticket.number));
+  const earlier = calledBefore.filter((ticket) => !(ticket.nextNumber && numbers.has(ticket.nextNumber)));
   const latestBox = $("#latest");
   latestBox.classList.toggle("idle", !latest);
   if (latest) {
