@@ -23,6 +23,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
 from core.errors import AuthenticationFailed, DomainError, ValidationFailed
+from core.messages import msg
 from core.runtime import AppState
 from notifications.mail.ics import Appointment, calendar_of
 from resolvers.accounts.viewer import Viewer
@@ -102,7 +103,7 @@ def _date(request: Request, name: str) -> date:
     try:
         return date.fromisoformat(raw or "")
     except ValueError:
-        raise ValidationFailed(name, f"{name} must be a date, YYYY-MM-DD.") from None
+        raise ValidationFailed(name, msg("{name} must be a date, YYYY-MM-DD.", name=name)) from None
 
 
 def _stats_filter(request: Request) -> StatsFilter:
@@ -111,7 +112,9 @@ def _stats_filter(request: Request) -> StatsFilter:
         try:
             groups.append(Grouping(value.upper()))
         except ValueError:
-            raise ValidationFailed("groupBy", f"groupBy takes {', '.join(g.value for g in Grouping)}.") from None
+            raise ValidationFailed(
+                "groupBy", msg("groupBy takes {values}.", values=", ".join(g.value for g in Grouping))
+            ) from None
     return StatsFilter(
         date_from=_date(request, "from"),
         date_to=_date(request, "to"),

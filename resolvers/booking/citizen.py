@@ -9,6 +9,7 @@ import phonenumbers
 
 from core import validation
 from core.errors import ValidationFailed
+from core.messages import msg
 from resolvers.booking import identity
 
 KNOWN_LOCALES = ("es", "en")
@@ -74,7 +75,9 @@ def _locale(value: str | None) -> str:
         return KNOWN_LOCALES[0]
     language = value.strip().replace("_", "-").split("-")[0].lower()
     if language not in KNOWN_LOCALES:
-        raise ValidationFailed("citizen.locale", f"locale must be one of: {', '.join(KNOWN_LOCALES)}.")
+        raise ValidationFailed(
+            "citizen.locale", msg("locale must be one of: {values}.", values=", ".join(KNOWN_LOCALES))
+        )
     return language
 
 
