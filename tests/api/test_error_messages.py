@@ -8,12 +8,16 @@ error of each code through the GraphQL endpoint in both languages."""
 from __future__ import annotations
 
 import ast
+import asyncio
+import json
 import warnings
 from pathlib import Path
 from typing import Any
 
 import pytest
 from babel.messages.extract import extract_from_dir
+from websockets.asyncio.client import connect
+from websockets.typing import Subprotocol
 
 from core.errors import ErrorCode
 from core.messages import LANGUAGES, catalogue, language_of, msg, placeholders
@@ -21,6 +25,7 @@ from core.runtime import AppState
 from tests.support.api import Api
 from tests.support.booking import BOOK, CANCEL, bookable_slots, citizen
 from tests.support.front_desk import CALL_NEXT, front_desk
+from tests.support.live import Socket, websocket_url
 
 ROOT = Path(__file__).resolve().parents[2]
 # the server's packages: everything that may raise a domain error (the kiosk program and the tests do not)
@@ -257,3 +262,27 @@ async def test_book_answers_in_the_citizen_s_locale(
     assert refused["message"] == msg("locale must be one of: {values}.", values="es, en").render(
         language_of(header, "es")
     )
+
+
+async def _over_websocket(base: str, headers: dict[str, str], payload: dict[str, Any]) -> str:
+    """An anonymous releaseSlots sent over graphql-transport-ws: its UserError's message."""
+    url, protocols = websocket_url(base), [Subprotocol("graphql-transport-ws")]
+    async with connect(url, subprotocols=protocols, additional_headers=headers) as connection:
+        await connection.send(json.dumps({"type": "connection_init", "payload": payload}))
+        assert json.loads(await asyncio.wait_for(connection.recv(), 10))["type"] == "connection_ack"
+        socket = Socket(connection)
+        await socket.subscribe("release", RELEASE, {})
+        refused = (await socket.next("release"))["releaseSlots"]
+    assert refused["code"] == "NOT_ALLOWED", refused
+    message: str = refused["message"]
+    return message
+
+
+@pytest.mark.slow
+async def test_a_websocket_speaks_the_language_of_its_connection(one_server: str) -> None:
+    """connection_init's Accept-Language (browsers set no headers on a websocket), else the upgrade request's."""
+    spanish, english = "Solo un administrador puede hacer esto.", "Only an administrator may do this."
+    assert await _over_websocket(one_server, {"Accept-Language": ENGLISH}, {}) == english
+    assert await _over_websocket(one_server, {"Accept-Language": ENGLISH}, {"Accept-Language": SPANISH}) == spanish
+    assert await _over_websocket(one_server, {}, {"Accept-Language": "en"}) == english
+    assert await _over_websocket(one_server, {}, {}) == spanish
