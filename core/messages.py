@@ -38,11 +38,13 @@ class Message:
 
     def render(self, language: str = SOURCE_LANGUAGE) -> str:
         """The message in `language` (one of LANGUAGES); the English template where no translation exists."""
-        translated = _catalogue(language).get(self.template, self.template) if language != SOURCE_LANGUAGE else None
+        template = (
+            self.template if language == SOURCE_LANGUAGE else catalogue(language).get(self.template, self.template)
+        )
         values = {
             name: value.render(language) if isinstance(value, Message) else value for name, value in self.params.items()
         }
-        return (translated or self.template).format_map(values)
+        return template.format_map(values)
 
     def __str__(self) -> str:
         return self.render()
@@ -64,23 +66,19 @@ def placeholders(template: str) -> set[str]:
 
 
 @cache
-def _catalogue(language: str) -> Mapping[str, str]:
+def catalogue(language: str) -> Mapping[str, str]:
     """msgid -> translation for one language, read once from its .po file; fuzzy and empty entries left out."""
     path = LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
     if not path.exists():
         return {}
     with path.open("rb") as file:
-        catalogue = read_po(file, locale=language, domain=DOMAIN)
+        found = read_po(file, locale=language, domain=DOMAIN)
+    # plural entries (an id and a string that are tuples) are not used: counts are values in one sentence
     return {
-        str(entry.id): str(entry.string)
-        for entry in catalogue
-        if entry.id and isinstance(entry.id, str) and isinstance(entry.string, str) and entry.string and not entry.fuzzy
+        entry.id: entry.string
+        for entry in found
+        if isinstance(entry.id, str) and isinstance(entry.string, str) and entry.id and entry.string and not entry.fuzzy
     }
-
-
-def catalogue(language: str) -> Mapping[str, str]:
-    """The translations of one language (for the test that walks every message)."""
-    return _catalogue(language)
 
 
 def language_of(accept_language: str | None, default: str) -> str:

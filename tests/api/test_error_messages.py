@@ -83,6 +83,18 @@ def _called_name(call: ast.Call) -> str | None:
     return call.func.attr if isinstance(call.func, ast.Attribute) else None
 
 
+def _readable(argument: ast.expr) -> bool:
+    """A domain error's message as the extractor reads it: a literal, msg(…), a name (a Message kept in a
+    variable or constant, typed so by mypy), or a choice between those."""
+    if isinstance(argument, ast.IfExp):
+        return _readable(argument.body) and _readable(argument.orelse)
+    if isinstance(argument, ast.Call):
+        return _called_name(argument) == "msg"
+    if isinstance(argument, ast.Constant):
+        return isinstance(argument.value, str)
+    return isinstance(argument, ast.Name | ast.Attribute)
+
+
 def test_every_message_the_code_raises_is_written_where_the_extractor_reads_it() -> None:
     """A template is a literal (never an f-string or a joined text: those escape extraction and translation);
     a domain error is made with a literal, a msg(…), or a name bound to a Message. Every subclass of DomainError
@@ -113,10 +125,7 @@ def test_every_message_the_code_raises_is_written_where_the_extractor_reads_it()
             if name == "msg":
                 if not (isinstance(argument, ast.Constant) and isinstance(argument.value, str)):
                     problems.append(f"{where}: msg() needs a literal template")
-            elif isinstance(argument, ast.Call):
-                if _called_name(argument) != "msg":
-                    problems.append(f"{where}: {name} made with {ast.unparse(argument)}")
-            elif not isinstance(argument, ast.Constant | ast.Name | ast.Attribute | ast.IfExp):
+            elif not _readable(argument):
                 problems.append(f"{where}: {name} made with {ast.unparse(argument)}")
     assert not problems, "\n".join(problems)
 
