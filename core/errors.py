@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
+from core.messages import Message, as_message
+
 
 class ErrorCode(StrEnum):
     """A UserError's `code`: a String in the contract, so these stay strings on the wire."""
@@ -43,17 +45,22 @@ class InvalidStateReason(StrEnum):
 
 
 class DomainError(Exception):
+    """`text` is what the UserError says, translated where it is made (schema/errors.py): a literal English
+    sentence, or `msg(template, **values)` when it carries values (core/messages.py). `message` is its English
+    text, for logs and the command line."""
+
     code: ErrorCode
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str | Message) -> None:
+        self.text = as_message(message)
+        self.message = self.text.render()
+        super().__init__(self.message)
 
 
 class ValidationFailed(DomainError):
     code = ErrorCode.INVALID_INPUT
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str, message: str | Message) -> None:
         super().__init__(message)
         self.field = field
 
@@ -72,7 +79,9 @@ class InvalidStateError(DomainError):
 
     code = ErrorCode.INVALID_STATE
 
-    def __init__(self, message: str, reason: InvalidStateReason | None = None, at: datetime | None = None) -> None:
+    def __init__(
+        self, message: str | Message, reason: InvalidStateReason | None = None, at: datetime | None = None
+    ) -> None:
         super().__init__(message)
         self.reason = reason
         self.at = at

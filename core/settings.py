@@ -12,6 +12,8 @@ from limits import parse_many
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from core.messages import LANGUAGES
+
 # every secret the platform makes is an HMAC under the key: 256 bits, as HMAC-SHA256 itself
 MIN_SECRET_KEY_BYTES = 32
 
@@ -114,6 +116,17 @@ class Settings(BaseSettings):
     # issue 13 part 11 (booking): the smaller holes. How long a kiosk's offline spool may really hold an
     # arrival: an older arrivedAt would jump the queue, so it is refused and the kiosk sends it as now
     kiosk_max_offline_hours: float = Field(default=2, gt=0, alias="TURNERO_KIOSK_MAX_OFFLINE_HOURS")
+
+    # issue 16: the language of UserError messages when the caller says none we speak (Accept-Language, the
+    # citizen's locale): the demo city is Argentine
+    default_language: str = Field(default="es", alias="TURNERO_DEFAULT_LANGUAGE")
+
+    @field_validator("default_language")
+    @classmethod
+    def _spoken(cls, value: str) -> str:
+        if value not in LANGUAGES:
+            raise ValueError(f"must be one of {', '.join(LANGUAGES)}")
+        return value
 
     @property
     def kiosk_max_offline(self) -> timedelta:

@@ -8,6 +8,7 @@ from datetime import time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from core.errors import ValidationFailed
+from core.messages import msg
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -29,15 +30,21 @@ def control_character(value: str, *, multiline: bool = False) -> str | None:
 def plain_text(field: str, value: str, *, multiline: bool = False) -> str:
     """`value`, or ValidationFailed naming the field when it holds a control character."""
     if control_character(value, multiline=multiline) is not None:
-        allowed = " other than line breaks" if multiline else " such as line breaks"
-        raise ValidationFailed(field, f"{field} must not contain control characters{allowed}.")
+        refusal = (
+            msg("{field} must not contain control characters other than line breaks.", field=field)
+            if multiline
+            else msg("{field} must not contain control characters such as line breaks.", field=field)
+        )
+        raise ValidationFailed(field, refusal)
     return value
 
 
 def text_field(field: str, value: str | None, *, max_length: int, min_length: int = 1, multiline: bool = False) -> str:
     cleaned = plain_text(field, (value or "").strip(), multiline=multiline)
     if not min_length <= len(cleaned) <= max_length:
-        raise ValidationFailed(field, f"{field} must be {min_length} to {max_length} characters long.")
+        raise ValidationFailed(
+            field, msg("{field} must be {min} to {max} characters long.", field=field, min=min_length, max=max_length)
+        )
     return cleaned
 
 
@@ -50,14 +57,14 @@ def optional_text(field: str, value: str | None, *, max_length: int, multiline: 
 def slug(field: str, value: str) -> str:
     cleaned = text_field(field, value, max_length=80)
     if not _SLUG.match(cleaned):
-        raise ValidationFailed(field, f"{field} may hold only lower-case letters, digits and hyphens.")
+        raise ValidationFailed(field, msg("{field} may hold only lower-case letters, digits and hyphens.", field=field))
     return cleaned
 
 
 def hhmm(field: str, value: str) -> time:
     match = _HHMM.match(value.strip())
     if not match:
-        raise ValidationFailed(field, f"{field} must be a local time HH:MM, e.g. 08:30.")
+        raise ValidationFailed(field, msg("{field} must be a local time HH:MM, e.g. 08:30.", field=field))
     return time(int(match.group(1)), int(match.group(2)))
 
 
@@ -65,17 +72,17 @@ def timezone(field: str, value: str) -> str:
     name = value.strip()
     # ZoneInfo also accepts file paths and some legacy links; the IANA list is the contract
     if name not in available_timezones():
-        raise ValidationFailed(field, f"{value!r} is not an IANA time zone such as Europe/Madrid.")
+        raise ValidationFailed(field, msg("{value} is not an IANA time zone such as Europe/Madrid.", value=repr(value)))
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as error:
-        raise ValidationFailed(field, f"{value!r} is not a usable time zone.") from error
+        raise ValidationFailed(field, msg("{value} is not a usable time zone.", value=repr(value))) from error
     return name
 
 
 def integer_range(field: str, value: int, low: int, high: int) -> int:
     if not low <= value <= high:
-        raise ValidationFailed(field, f"{field} must be between {low} and {high}.")
+        raise ValidationFailed(field, msg("{field} must be between {low} and {high}.", field=field, low=low, high=high))
     return value
 
 
@@ -92,7 +99,7 @@ def parse_id(value: str) -> int | None:
 def id_field(field: str, value: str) -> int:
     number = parse_id(value)
     if number is None:
-        raise ValidationFailed(field, f"{field} is not a valid ID.")
+        raise ValidationFailed(field, msg("{field} is not a valid ID.", field=field))
     return number
 
 

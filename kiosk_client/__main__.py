@@ -111,7 +111,8 @@ async def run(config: KioskConfig) -> int:
 
     spool = Spool(config.spool_path)
     try:
-        async with KioskApi(config.server_url, config.token, timeout=config.request_seconds) as api:
+        api_client = KioskApi(config.server_url, config.token, timeout=config.request_seconds, language=config.language)
+        async with api_client as api:
             arrivals = Arrivals(api, spool, config.office_id, block_size=config.block_size)
             try:
                 await arrivals.refresh()  # offline is fine; a refused token or a wrong office is not

@@ -127,9 +127,13 @@ def _outcome(data: dict[str, Any]) -> TicketInfo | Refusal:
 
 
 class KioskApi:
-    def __init__(self, server_url: str, token: str, *, timeout: float = 5) -> None:
+    """`language`: the kiosk's current one (es or en), sent as Accept-Language with every request so that the
+    server's refusals (UserError.message) come in the language the citizen reads."""
+
+    def __init__(self, server_url: str, token: str, *, timeout: float = 5, language: str = "es") -> None:
         self.server_url = server_url.rstrip("/")
         self.token = token
+        self.language = language
         self._http = httpx.AsyncClient(
             base_url=self.server_url, timeout=timeout, headers={"Authorization": f"Bearer {token}"}
         )
@@ -145,7 +149,9 @@ class KioskApi:
 
     async def _run(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
         try:
-            response = await self._http.post("/graphql", json={"query": query, "variables": variables})
+            response = await self._http.post(
+                "/graphql", json={"query": query, "variables": variables}, headers={"Accept-Language": self.language}
+            )
         except (httpx.ConnectError, httpx.ConnectTimeout) as error:
             raise Unreachable(f"cannot connect: {error!r}", sent=False) from error
         except httpx.TransportError as error:
@@ -225,7 +231,8 @@ class KioskApi:
         url = self.server_url.replace("http", "ws", 1) + "/graphql"
         try:
             async with connect(url, subprotocols=["graphql-transport-ws"]) as socket:  # type: ignore[list-item]
-                init = {"type": "connection_init", "payload": {"authorization": f"Bearer {self.token}"}}
+                said = {"authorization": f"Bearer {self.token}", "Accept-Language": self.language}
+                init = {"type": "connection_init", "payload": said}
                 await socket.send(json.dumps(init))
                 ack = json.loads(await socket.recv())
                 if ack.get("type") != "connection_ack":

@@ -50,8 +50,19 @@ class KioskApp(App[None]):
         super().__init__()
         self.config = config
         self.arrivals = arrivals
-        self.language: Language = config.language
+        self._language: Language = config.language
+        arrivals.api.language = config.language
         self.touched_at = time.monotonic()
+
+    @property
+    def language(self) -> Language:
+        return self._language
+
+    @language.setter
+    def language(self, value: Language) -> None:
+        """The kiosk's language, and the server's: its refusals are shown to the citizen as they come."""
+        self._language = value
+        self.arrivals.api.language = value
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key | events.MouseDown):

@@ -22,6 +22,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.errors import ValidationFailed
+from core.messages import msg
 from models.booking import idempotency_keys
 from resolvers.accounts.viewer import ANONYMOUS, Viewer
 
@@ -63,7 +64,9 @@ async def claim(
     `caller` is the scope, and the caller must already have proved its right to it: nothing is checked here.
     """
     if not 1 <= len(key) <= MAX_KEY_LENGTH:
-        raise ValidationFailed("idempotencyKey", f"idempotencyKey must be 1 to {MAX_KEY_LENGTH} characters.")
+        raise ValidationFailed(
+            "idempotencyKey", msg("idempotencyKey must be 1 to {max} characters.", max=MAX_KEY_LENGTH)
+        )
     owned = (
         await conn.execute(
             _CLAIM,

@@ -34,6 +34,9 @@ class Context:
     cost_report: dict[str, int] = field(default_factory=dict)
     # HTTP only: where status and headers of the answer can be set before it is sent (429, Retry-After)
     response: Response | None = None
+    # the language UserError messages are written in (core/messages.py): resolved once per request from
+    # Accept-Language (websockets: the connection_init payload's, else the upgrade request's)
+    language: str = "es"
 
 
 Info = strawberry.Info[Context, None]

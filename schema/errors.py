@@ -90,23 +90,24 @@ class ChallengeRequired(UserError):
     challenge: Challenge
 
 
-def to_user_error(error: DomainError) -> UserError:
+def to_user_error(error: DomainError, language: str) -> UserError:
+    """The UserError for a domain error, its message translated here and nowhere else: into `language`, the
+    request's (Context.language) or the citizen's where the operation carries one (run_mutation's `language`)."""
+    message = error.text.render(language)
     if isinstance(error, ValidationFailed):
-        return ValidationError(code=error.code, message=error.message, field=error.field)
+        return ValidationError(code=error.code, message=message, field=error.field)
     if isinstance(error, SlotUnavailableError):
         return SlotUnavailable(
-            code=error.code, message=error.message, alternatives=[Slot.from_record(slot) for slot in error.alternatives]
+            code=error.code, message=message, alternatives=[Slot.from_record(slot) for slot in error.alternatives]
         )
     if isinstance(error, ChallengeRequiredError):
-        return ChallengeRequired(
-            code=error.code, message=error.message, challenge=Challenge.from_issued(error.challenge)
-        )
+        return ChallengeRequired(code=error.code, message=message, challenge=Challenge.from_issued(error.challenge))
     if isinstance(error, InvalidStateError):
-        return InvalidState(code=error.code, message=error.message, reason=error.reason, at=error.at)
+        return InvalidState(code=error.code, message=message, reason=error.reason, at=error.at)
     kinds: dict[type[DomainError], type[UserError]] = {
         NotFoundError: NotFound,
         NotAllowedError: NotAllowed,
         LimitExceededError: LimitExceeded,
         QueueEmptyError: QueueEmpty,
     }
-    return kinds[type(error)](code=error.code, message=error.message)
+    return kinds[type(error)](code=error.code, message=message)

@@ -63,7 +63,7 @@ def _carries_validation_error(raw: GraphQLResolveInfo[Any]) -> bool:
 
 def _refusal(raw: GraphQLResolveInfo[Any], error: ValidationFailed) -> Any:
     if _carries_validation_error(raw):
-        return to_user_error(error)
+        return to_user_error(error, raw.context.language)
     raise GraphQLError(error.message, extensions={"code": error.code, "field": error.field})
 
 

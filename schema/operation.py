@@ -11,6 +11,7 @@ from graphql import GraphQLError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.errors import BadRequest, DomainError
+from core.messages import language_of
 from schema.context import Info
 from schema.errors import to_user_error
 
@@ -22,17 +23,20 @@ async def run_mutation(
     operation: Callable[[AsyncConnection], Awaitable[Record]],
     present: Callable[[Record], Any],
     after: Callable[[Record], Awaitable[None]] | None = None,
+    *,
+    locale: str | None = None,
 ) -> Any:
     """One transaction per mutation, committed at the edge; a domain error rolls it all back.
 
     Returns the presented record or the UserError; `Any` because each mutation's union names the
-    errors its operation may raise, which the type system cannot follow through the callable.
+    errors its operation may raise, which the type system cannot follow through the callable. `locale`: the
+    citizen's, for operations that carry one (`book`'s citizen.locale): their messages are in that language.
     """
     try:
         async with info.context.state.engine.begin() as conn:
             record = await operation(conn)
     except DomainError as error:
-        return to_user_error(error)
+        return to_user_error(error, language_of(locale, info.context.language))
     if after is not None:
         await after(record)  # after commit only: a rolled-back change never announces anything
     return present(record)
@@ -69,5 +73,5 @@ async def run_read(
         async with info.context.state.engine.connect() as conn:
             record = await operation(conn)
     except DomainError as error:
-        return to_user_error(error)
+        return to_user_error(error, info.context.language)
     return present(record)

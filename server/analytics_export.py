@@ -23,6 +23,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
 from core.errors import AuthenticationFailed, DomainError, ValidationFailed
+from core.messages import language_of, msg
 from core.runtime import AppState
 from notifications.mail.ics import CALENDAR_CONTENT_TYPE, Appointment, calendar_of
 from resolvers.accounts.viewer import Viewer
@@ -71,9 +72,11 @@ COLUMNS = (
 )
 
 
-def _error(error: AuthenticationFailed | Unavailable | DomainError) -> JSONResponse:
+def _error(error: AuthenticationFailed | Unavailable | DomainError, language: str) -> JSONResponse:
+    """The refusal as JSON; a domain error's message in the caller's language, as the GraphQL UserErrors'."""
     answer = refusal(error)
-    body: dict[str, Any] = {"error": {"code": answer.code, "message": answer.message}}
+    message = error.text.render(language) if isinstance(error, DomainError) else answer.message
+    body: dict[str, Any] = {"error": {"code": answer.code, "message": message}}
     if answer.field:
         body["error"]["field"] = answer.field
     return JSONResponse(body, status_code=answer.status)
@@ -102,7 +105,7 @@ def _date(request: Request, name: str) -> date:
     try:
         return date.fromisoformat(raw or "")
     except ValueError:
-        raise ValidationFailed(name, f"{name} must be a date, YYYY-MM-DD.") from None
+        raise ValidationFailed(name, msg("{name} must be a date, YYYY-MM-DD.", name=name)) from None
 
 
 def _stats_filter(request: Request) -> StatsFilter:
@@ -111,7 +114,9 @@ def _stats_filter(request: Request) -> StatsFilter:
         try:
             groups.append(Grouping(value.upper()))
         except ValueError:
-            raise ValidationFailed("groupBy", f"groupBy takes {', '.join(g.value for g in Grouping)}.") from None
+            raise ValidationFailed(
+                "groupBy", msg("groupBy takes {values}.", values=", ".join(g.value for g in Grouping))
+            ) from None
     return StatsFilter(
         date_from=_date(request, "from"),
         date_to=_date(request, "to"),
@@ -127,7 +132,7 @@ async def _guarded(request: Request, handle: Callable[[AppState, Viewer], Awaita
         viewer = await viewer_for(state, request.headers.get("authorization"))
         return await handle(state, viewer)
     except (AuthenticationFailed, Unavailable, DomainError) as error:
-        return _error(error)
+        return _error(error, language_of(request.headers.get("accept-language"), state.settings.default_language))
 
 
 def _row(record: StatsRowRecord, offices: dict[int, str], services: dict[int, str]) -> list[object]:

@@ -19,6 +19,7 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from core.errors import AuthenticationFailed
 from core.health import is_unavailable
+from core.messages import language_of
 from core.runtime import AppState
 from dataloaders import Loaders
 from realtime.library_internals import graphql_core_schema
@@ -36,7 +37,7 @@ from schema.root import schema
 from server import ws_sessions
 from server.errors_http import Unavailable, refusal
 from server.limits_http import RequestTooLarge, TextLimits
-from server.ws_limits import LegacyProtocolRefused, LimitedTransportWS, connection_authorization
+from server.ws_limits import LegacyProtocolRefused, LimitedTransportWS, connection_authorization, connection_language
 
 
 def client_address(connection: HTTPConnection) -> str:
@@ -71,7 +72,11 @@ async def viewer_for(state: AppState, authorization: str | None) -> Viewer:
 async def _execute_queue_event(context: Context, plan: QueuePlan, event: QueueEventRecord) -> ExecutionResult:
     """A shared feed's rendering of one event: as the plan's audience, with loaders of its own."""
     feed_context = Context(
-        state=context.state, live=context.live, viewer=plan.audience, loaders=Loaders.create(context.state.engine)
+        state=context.state,
+        live=context.live,
+        viewer=plan.audience,
+        loaders=Loaders.create(context.state.engine),
+        language=context.language,
     )
     return await schema.execute(
         plan.query,
@@ -161,6 +166,9 @@ class TurneroGraphQL(GraphQL[Context, None]):
         page on a phone has no credentials, and the queue and board subscriptions refuse anonymous callers.
         """
         params = context.connection_params or {}
+        said = connection_language(params)
+        if said:
+            context.language = language_of(said, context.language)
         authorization = connection_authorization(params)
         if authorization is not None:
             try:
@@ -183,4 +191,6 @@ class TurneroGraphQL(GraphQL[Context, None]):
             request=request,
             client_address=client_address(request),
             response=response if isinstance(response, Response) else None,
+            # a websocket's upgrade request carries the header too; connection_init may say otherwise
+            language=language_of(request.headers.get("accept-language"), state.settings.default_language),
         )

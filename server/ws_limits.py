@@ -41,6 +41,13 @@ def connection_authorization(params: dict[str, Any]) -> object | None:
     return params.get("authorization") or params.get("Authorization")
 
 
+def connection_language(params: dict[str, Any]) -> str | None:
+    """The languages a `connection_init` payload asks for, as an Accept-Language value (browsers cannot set
+    headers on a websocket, so clients say it here as they give their token)."""
+    said = params.get("Accept-Language") or params.get("acceptLanguage") or params.get("accept-language")
+    return said if isinstance(said, str) else None
+
+
 class AnonymousSockets:
     """How many anonymous sockets each client address holds open in this process."""
 

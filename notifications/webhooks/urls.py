@@ -23,6 +23,7 @@ from urllib.parse import SplitResult, urlsplit
 import httpx
 
 from core.errors import ValidationFailed
+from core.messages import Message, as_message, msg
 
 MAX_URL_LENGTH = 2000
 RESOLVE_SECONDS = 5.0
@@ -51,7 +52,11 @@ _IPV4_CARRIERS = (
 
 
 class UnsafeUrl(Exception):
-    """A URL the platform will not call; the message says why, for an admin to read."""
+    """A URL the platform will not call; the message says why, for an admin to read (`text`: to translate)."""
+
+    def __init__(self, text: str | Message) -> None:
+        self.text = as_message(text)
+        super().__init__(self.text.render())
 
 
 def refusal(address: IPv4Address | IPv6Address) -> str | None:
@@ -75,7 +80,7 @@ def refusal(address: IPv4Address | IPv6Address) -> str | None:
 
 def _parts(url: str) -> SplitResult:
     if len(url) > MAX_URL_LENGTH:
-        raise UnsafeUrl(f"The URL is longer than {MAX_URL_LENGTH} characters.")
+        raise UnsafeUrl(msg("The URL is longer than {count} characters.", count=MAX_URL_LENGTH))
     try:
         parts = urlsplit(url)
         _ = parts.port  # a port that is not a number in range raises here
@@ -98,15 +103,17 @@ async def _addresses(parts: SplitResult) -> list[IPv4Address | IPv6Address]:
         async with asyncio.timeout(RESOLVE_SECONDS):
             found = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (OSError, TimeoutError) as error:  # socket.gaierror is an OSError
-        raise UnsafeUrl(f"The host name {host!r} cannot be resolved.") from error
+        raise UnsafeUrl(msg("The host name {host} cannot be resolved.", host=repr(host))) from error
     addresses = list(dict.fromkeys(ip_address(str(sockaddr[0])) for *_, sockaddr in found))
     for address in addresses:
         reason = refusal(address)
         if reason is not None:
             # every answer is checked, not only the first: a name may list a safe and an unsafe address
-            raise UnsafeUrl(f"The host {host!r} is {reason}; webhooks are never sent there.")
+            raise UnsafeUrl(
+                msg("The host {host} is {reason}; webhooks are never sent there.", host=repr(host), reason=reason)
+            )
     if not addresses:
-        raise UnsafeUrl(f"The host name {host!r} cannot be resolved.")
+        raise UnsafeUrl(msg("The host name {host} cannot be resolved.", host=repr(host)))
     return addresses
 
 
@@ -116,7 +123,7 @@ async def checked_url(url: str) -> str:
     try:
         await _addresses(_parts(url))
     except UnsafeUrl as error:
-        raise ValidationFailed("url", str(error)) from error
+        raise ValidationFailed("url", error.text) from error
     return url
 
 

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core import validation
 from core.errors import ValidationFailed
+from core.messages import msg
 from core.security import new_token, token_hash
 from models.booking import PARTNER_SCOPES, partner_keys, partners
 from resolvers.accounts.viewer import Viewer
@@ -30,7 +31,10 @@ def _scopes(requested: list[str] | None) -> tuple[str, ...]:
         return PARTNER_SCOPES
     unknown = sorted(set(requested) - set(PARTNER_SCOPES))
     if unknown:
-        raise ValidationFailed("scopes", f"Unknown scope {unknown[0]!r}; known: {', '.join(PARTNER_SCOPES)}.")
+        raise ValidationFailed(
+            "scopes",
+            msg("Unknown scope {scope}; known: {known}.", scope=repr(unknown[0]), known=", ".join(PARTNER_SCOPES)),
+        )
     if not requested:
         raise ValidationFailed("scopes", "A key needs at least one scope.")
     return tuple(scope for scope in PARTNER_SCOPES if scope in requested)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from zxcvbn import zxcvbn
 
 from core.errors import ValidationFailed
+from core.messages import Message, msg
 from core.security import hash_password, in_hashing_pool
 
 MIN_LENGTH = 12
@@ -25,13 +26,16 @@ _SITE_WORDS = ("turnero", "turnos")
 def check_password(password: str, username: str) -> str:
     """The password, or ValidationFailed on `password` saying why it is refused."""
     if not MIN_LENGTH <= len(password) <= MAX_LENGTH:
-        raise ValidationFailed("password", f"password must be {MIN_LENGTH} to {MAX_LENGTH} characters long.")
+        raise ValidationFailed(
+            "password", msg("password must be {min} to {max} characters long.", min=MIN_LENGTH, max=MAX_LENGTH)
+        )
     strength = zxcvbn(password[:_SCORED_LENGTH], user_inputs=[username, *username.split("."), *_SITE_WORDS])
     if strength["score"] < MIN_SCORE:
         feedback = strength["feedback"]
-        why = feedback.get("warning") or "It is too easy to guess."
-        hint = " ".join(feedback.get("suggestions") or ["Add a few uncommon words."])
-        raise ValidationFailed("password", f"password is too weak: {why.rstrip('.')}. {hint}")
+        # zxcvbn explains in English only; without its words, ours (translated) say it
+        why: str | Message = (feedback.get("warning") or "").rstrip(".") or msg("It is too easy to guess")
+        hint: str | Message = " ".join(feedback.get("suggestions") or []) or msg("Add a few uncommon words.")
+        raise ValidationFailed("password", msg("password is too weak: {why}. {hint}", why=why, hint=hint))
     return password
 
 

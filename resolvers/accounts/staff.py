@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.errors import NotFoundError, ValidationFailed
 from core.inputs import Id
+from core.messages import msg
 from core.security import new_token, token_hash
 from core.validation import id_field, parse_id, text_field
 from models.accounts import ONE_USERNAME, DeviceKind, Role, device_tokens, role_grants, staff_sessions, staff_users
@@ -72,7 +73,7 @@ async def _grants(conn: AsyncConnection, viewer: Viewer, requests: list[GrantReq
     if not requests:
         raise ValidationFailed("roles", "A staff user needs at least one role.")
     if len(requests) > MAX_GRANTS:
-        raise ValidationFailed("roles", f"A staff user holds at most {MAX_GRANTS} roles.")
+        raise ValidationFailed("roles", msg("A staff user holds at most {count} roles.", count=MAX_GRANTS))
     grants: list[Grant] = []
     for index, request in enumerate(requests):
         field = f"roles.{index}.officeId"
@@ -83,7 +84,7 @@ async def _grants(conn: AsyncConnection, viewer: Viewer, requests: list[GrantReq
         elif request.office_id is None:
             # the city's phone line answers for every office: an OPERATOR without an office (ADMIN only, below)
             if request.role is not Role.OPERATOR:
-                raise ValidationFailed(field, f"{request.role.value} needs an officeId.")
+                raise ValidationFailed(field, msg("{role} needs an officeId.", role=request.role.value))
             grants.append(Grant(Role.OPERATOR, None))
         else:
             grants.append(Grant(request.role, id_field(field, request.office_id)))

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from core import validation
 from core.errors import ValidationFailed
 from core.inputs import Doc, Id, Mark
+from core.messages import msg
 from models.accounts import Role
 from models.agenda import agendas
 from models.catalogue import offices
@@ -75,7 +76,8 @@ async def add_agenda(conn: AsyncConnection, viewer: Viewer, data: AgendaInput) -
     span = _minutes_between(start, end)
     if not MIN_SLOT_MINUTES <= data.slot_minutes <= span:
         raise ValidationFailed(
-            "slotMinutes", f"slotMinutes must be between {MIN_SLOT_MINUTES} and the agenda's length ({span})."
+            "slotMinutes",
+            msg("slotMinutes must be between {min} and the agenda's length ({span}).", min=MIN_SLOT_MINUTES, span=span),
         )
     validation.integer_range("capacity", data.capacity, 1, MAX_CAPACITY)
     validation.integer_range("reservedSeats", data.reserved_seats, 0, data.capacity)
@@ -101,7 +103,9 @@ async def add_agenda(conn: AsyncConnection, viewer: Viewer, data: AgendaInput) -
         )
     ).scalar()
     if overlapping is not None:
-        raise ValidationFailed("startTime", f"This agenda overlaps agenda {overlapping} of the same service.")
+        raise ValidationFailed(
+            "startTime", msg("This agenda overlaps agenda {agenda} of the same service.", agenda=overlapping)
+        )
     added = (
         insert(agendas)
         .values(

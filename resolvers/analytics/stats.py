@@ -20,6 +20,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from core.errors import NotAllowedError, ValidationFailed
+from core.messages import msg
 from core.validation import parse_id
 from models.accounts import Role
 from models.analytics import MEASURES
@@ -127,12 +128,12 @@ def _ids(field: str, values: Sequence[str] | None) -> list[int] | None:
     if values is None:
         return None
     if len(values) > MAX_IDS:
-        raise ValidationFailed(field, f"{field} may hold at most {MAX_IDS} IDs.")
+        raise ValidationFailed(field, msg("{field} may hold at most {count} IDs.", field=field, count=MAX_IDS))
     ids: list[int] = []
     for index, value in enumerate(values):
         number = parse_id(value)
         if number is None:
-            raise ValidationFailed(f"{field}.{index}", f"{value!r} is not a valid ID.")
+            raise ValidationFailed(f"{field}.{index}", msg("{value} is not a valid ID.", value=repr(value)))
         ids.append(number)
     return sorted(set(ids))
 
@@ -141,7 +142,13 @@ async def _require_known(conn: AsyncConnection, field: str, model: type[Office |
     found = set((await conn.execute(select(model.id).where(model.id == any_id(ids)))).scalars())
     unknown = [str(i) for i in ids if i not in found]
     if unknown:
-        raise ValidationFailed(field, f"Unknown {model.__tablename__} in {field}: {', '.join(unknown)}.")
+        listed = ", ".join(unknown)
+        refusal = (
+            msg("Unknown offices in {field}: {ids}.", field=field, ids=listed)
+            if model is Office
+            else msg("Unknown services in {field}: {ids}.", field=field, ids=listed)
+        )
+        raise ValidationFailed(field, refusal)
 
 
 def managed_offices(viewer: Viewer) -> list[int] | None:
@@ -161,7 +168,7 @@ async def check_filter(conn: AsyncConnection, viewer: Viewer, data: StatsFilter)
     if data.date_to < data.date_from:
         raise ValidationFailed("filter.to", "`to` must not be before `from`.")
     if (data.date_to - data.date_from).days + 1 > MAX_RANGE_DAYS:
-        raise ValidationFailed("filter.to", f"Ask for at most {MAX_RANGE_DAYS} days at a time.")
+        raise ValidationFailed("filter.to", msg("Ask for at most {count} days at a time.", count=MAX_RANGE_DAYS))
     group_by = tuple(dict.fromkeys(data.group_by))
     if sum(g in PERIODS for g in group_by) > 1:
         raise ValidationFailed("groupBy", "Group by one period at a time: DAY, WEEK or MONTH.")
@@ -381,6 +388,7 @@ async def stats(
             rows.append(row)
             if len(rows) > MAX_ROWS + 1:
                 raise ValidationFailed(
-                    "groupBy", f"More than {MAX_ROWS} groups: group more coarsely, or use the CSV export."
+                    "groupBy",
+                    msg("More than {count} groups: group more coarsely, or use the CSV export.", count=MAX_ROWS),
                 )
     return rows

@@ -16,6 +16,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.errors import ValidationFailed
+from core.messages import msg
 from core.validation import parse_id
 from models.catalogue import office_services, offices
 
@@ -74,7 +75,7 @@ def office_ids(values: list[str] | None, field: str = "input.officeIds") -> list
     if values is None:
         return None
     if not values or len(values) > MAX_OFFICES:
-        raise ValidationFailed(field, f"Name 1 to {MAX_OFFICES} offices, or none for any office.")
+        raise ValidationFailed(field, msg("Name 1 to {count} offices, or none for any office.", count=MAX_OFFICES))
     numbers = [parse_id(value) for value in values]
     if any(number is None for number in numbers):
         raise ValidationFailed(field, "An office ID is not valid.")
@@ -123,7 +124,9 @@ async def wanted(conn: AsyncConnection, request: Wanted, service_id: int, window
     if request.to_date < today:
         raise ValidationFailed("input.to", "These days have passed.")
     if (request.to_date - today).days > window_days:
-        raise ValidationFailed("input.to", f"This procedure is booked at most {window_days} days ahead.")
+        raise ValidationFailed(
+            "input.to", msg("This procedure is booked at most {count} days ahead.", count=window_days)
+        )
     time_window(request.earliest, request.latest)
     return {
         "office_ids": accepted,

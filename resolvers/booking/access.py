@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.errors import InvalidStateError, NotAllowedError
+from core.messages import msg
 from models.accounts import Role
 from models.booking import BOOKINGS_READ, BOOKINGS_WRITE, Channel
 from resolvers.accounts.viewer import Viewer
@@ -24,7 +25,7 @@ def booking_channel(viewer: Viewer, requested: Channel, office_id: int) -> Chann
     """
     if viewer.partner_id is not None:
         if BOOKINGS_WRITE not in viewer.partner_scopes:
-            raise NotAllowedError(f"This API key may not book: it lacks the {BOOKINGS_WRITE} scope.")
+            raise NotAllowedError(msg("This API key may not book: it lacks the {scope} scope.", scope=BOOKINGS_WRITE))
         if requested not in (Channel.WEB, Channel.PARTNER):
             raise NotAllowedError("A partner application books through the PARTNER channel.")
         return Channel.PARTNER

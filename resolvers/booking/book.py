@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from core.errors import LimitExceededError, ValidationFailed
 from core.inputs import Doc, Id, Mark
 from core.manage_tokens import manage_token, manage_token_hash, new_nonce
+from core.messages import msg
 from core.validation import optional_text
 from models.booking import ACTIVE_STATUSES, OPEN_STATUSES, BookingStatus, Channel
 from resolvers import idempotency
@@ -98,9 +99,16 @@ async def within_limit(
         }
         row = (await conn.execute(_LIMIT, params)).mappings().one()
         if row["active"] >= row["allowed"]:
-            who = "This person" if index == 0 else f"Companion {index} ({someone.name})"
+            held = row["active"]
             raise LimitExceededError(
-                f"{who} already holds {row['active']} booking(s) for this procedure, the most allowed."
+                msg("This person already holds {count} booking(s) for this procedure, the most allowed.", count=held)
+                if index == 0
+                else msg(
+                    "Companion {index} ({name}) already holds {count} booking(s) for this procedure, the most allowed.",
+                    index=index,
+                    name=someone.name,
+                    count=held,
+                )
             )
         confirmation_required = bool(row["confirmation_required"])
     return confirmation_required

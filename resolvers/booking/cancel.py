@@ -6,6 +6,7 @@ from sqlalchemy import bindparam, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.errors import InvalidStateError
+from core.messages import msg, status_word
 from models.booking import BookingStatus, bookings
 from resolvers.accounts.viewer import Viewer
 from resolvers.booking import history, lookup, party
@@ -34,7 +35,7 @@ async def cancel(
     reason = (reason or "").strip()[:MAX_REASON] or None
     # a PENDING booking holds a seat too: its citizen may let it go without confirming first
     if booking.status not in (BookingStatus.BOOKED, BookingStatus.PENDING):
-        raise InvalidStateError(f"A {booking.status.value.lower().replace('_', ' ')} booking cannot be cancelled.")
+        raise InvalidStateError(msg("A {status} booking cannot be cancelled.", status=status_word(booking.status)))
     await ensure_not_begun(conn, booking)
     await conn.execute(_CANCEL, {"booking_id": booking.id})
     await party.free_seats(conn, booking.slot_id, booking.party_size, timing)

@@ -41,6 +41,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.errors import DomainError, ErrorCode
+from core.messages import Message, msg
 from core.security import derived_key
 from models.catalogue import ChallengePolicy, services
 from resolvers.accounts.viewer import Viewer
@@ -76,7 +77,7 @@ return {count, 1}
 # asked with the slot's service before a seat is taken; raises to refuse (ChallengeGate is the one in use)
 Gate = Callable[[AsyncConnection, int], Awaitable[None]]
 
-ANSWER_HOW = "Solve the challenge given (ALTCHA) and send its payload as `challenge`."
+ANSWER_HOW = msg("Solve the challenge given (ALTCHA) and send its payload as `challenge`.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +94,7 @@ class ChallengeRequiredError(DomainError):
 
     code = ErrorCode.CHALLENGE_REQUIRED
 
-    def __init__(self, message: str, challenge: IssuedChallenge) -> None:
+    def __init__(self, message: str | Message, challenge: IssuedChallenge) -> None:
         super().__init__(message)
         self.challenge = challenge
 
@@ -154,24 +155,24 @@ def _payload(solution: str) -> PayloadType | None:
     return cast(PayloadType, data)
 
 
-async def _redeem(redis: Redis, secret_key: bytes, solution: str) -> str | None:
+async def _redeem(redis: Redis, secret_key: bytes, solution: str) -> Message | None:
     """Accepts a solution once; why it is refused otherwise."""
     payload = _payload(solution)
     if payload is None:
-        return f"The challenge answer is not an ALTCHA payload (base64 of a JSON object). {ANSWER_HOW}"
+        return msg("The challenge answer is not an ALTCHA payload (base64 of a JSON object). {how}", how=ANSWER_HOW)
     solved, _ = verify_solution(payload, hmac_key(secret_key), check_expires=False)
     if not solved:
-        return f"The challenge answer does not solve a challenge of ours. {ANSWER_HOW}"
+        return msg("The challenge answer does not solve a challenge of ours. {how}", how=ANSWER_HOW)
     expires = extract_params(payload).get("expires")
     remaining = int(expires[0]) - time.time() if expires and expires[0].isdigit() else -1.0
     if remaining <= 0:
-        return f"The challenge has expired. {ANSWER_HOW}"
+        return msg("The challenge has expired. {how}", how=ANSWER_HOW)
     try:
         first = await redis.set(f"turnero:challenge:used:{payload['signature']}", 1, nx=True, ex=int(remaining) + 1)
     except (RedisError, OSError) as error:
         logger.warning("challenge: Redis unreachable (%s); a solution's single use is not checked", error)
         return None
-    return None if first else f"This challenge was already used. {ANSWER_HOW}"
+    return None if first else msg("This challenge was already used. {how}", how=ANSWER_HOW)
 
 
 async def require_challenge(
@@ -198,15 +199,19 @@ async def require_challenge(
             return
         raise ChallengeRequiredError(problem, await issue_challenge(redis, secret_key, address))
     if policy is ChallengePolicy.ALWAYS:
-        message = f"This procedure asks every online booking for a solved challenge. {ANSWER_HOW}"
+        message = msg("This procedure asks every online booking for a solved challenge. {how}", how=ANSWER_HOW)
     else:
         passed = await _record(redis, f"turnero:challenge:free:{address}", FREE_WINDOW_SECONDS, free_bookings)
         if passed is not None and passed[1]:
             return
         message = (
-            f"This address has made its {free_bookings} bookings a day without a challenge. {ANSWER_HOW}"
+            msg(
+                "This address has made its {count} bookings a day without a challenge. {how}",
+                count=free_bookings,
+                how=ANSWER_HOW,
+            )
             if passed is not None
-            else f"Bookings cannot be counted just now, so each needs a solved challenge. {ANSWER_HOW}"
+            else msg("Bookings cannot be counted just now, so each needs a solved challenge. {how}", how=ANSWER_HOW)
         )
     raise ChallengeRequiredError(message, await issue_challenge(redis, secret_key, address))
 

@@ -9,6 +9,7 @@ import phonenumbers
 
 from core import validation
 from core.errors import ValidationFailed
+from core.messages import msg
 from resolvers.booking import identity
 
 KNOWN_LOCALES = ("es", "en")
@@ -75,7 +76,7 @@ def document_number(value: str, field: str = "citizen.documentId") -> str:
     """The normalised document number, checked."""
     document = normalise_document(value)
     if not _DOCUMENT.match(document):
-        raise ValidationFailed(field, f"{field.rsplit('.', 1)[-1]} must be 4 to 20 letters or digits.")
+        raise ValidationFailed(field, msg("{field} must be 4 to 20 letters or digits.", field=field.rsplit(".", 1)[-1]))
     return document
 
 
@@ -84,7 +85,9 @@ def _locale(value: str | None) -> str:
         return KNOWN_LOCALES[0]
     language = value.strip().replace("_", "-").split("-")[0].lower()
     if language not in KNOWN_LOCALES:
-        raise ValidationFailed("citizen.locale", f"locale must be one of: {', '.join(KNOWN_LOCALES)}.")
+        raise ValidationFailed(
+            "citizen.locale", msg("locale must be one of: {values}.", values=", ".join(KNOWN_LOCALES))
+        )
     return language
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.errors import InvalidStateError, InvalidStateReason, NotFoundError
+from core.messages import msg, status_word
 from models.booking import BookingStatus, booking_events, bookings
 from resolvers.booking import history, lookup
 from resolvers.booking.records import BookingRecord
@@ -98,7 +99,7 @@ async def confirm(conn: AsyncConnection, secret_key: bytes, code: str, token: st
                 reason=InvalidStateReason.CONFIRMATION_EXPIRED,
             )
         raise InvalidStateError(
-            f"This booking is {current.status.value.lower().replace('_', ' ')}, not waiting for a confirmation.",
+            msg("This booking is {status}, not waiting for a confirmation.", status=status_word(current.status)),
             reason=InvalidStateReason.NOT_PENDING,
         )
     await history.record_event(conn, found.id, BookingStatus.BOOKED, None, "citizen", "confirmed")

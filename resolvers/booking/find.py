@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.errors import NotAllowedError, ValidationFailed
+from core.messages import msg
 from core.validation import text_field
 from models.accounts import Role
 from models.booking import ACTIVE_BOOKING_STATUSES, bookings
@@ -72,7 +73,7 @@ async def find_bookings(
     if offices is not None and not offices:
         raise NotAllowedError("Only staff who answer callers may search bookings.")
     if not 1 <= search.limit <= MAX_LIMIT:
-        raise ValidationFailed("limit", f"limit must be 1 to {MAX_LIMIT}.")
+        raise ValidationFailed("limit", msg("limit must be 1 to {max}.", max=MAX_LIMIT))
     conditions = _conditions(secret_key, search)
     if not conditions:
         raise ValidationFailed("document", "Give a document, phone, e-mail or whole name to search by.")

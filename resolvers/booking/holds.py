@@ -13,6 +13,7 @@ from sqlalchemy import bindparam, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.errors import LimitExceededError
+from core.messages import msg
 from models.agenda import slot_holds
 from resolvers.accounts.viewer import Viewer
 from resolvers.agenda.records import SlotRecord
@@ -55,7 +56,9 @@ async def within_hold_limit(conn: AsyncConnection, address_hash: bytes | None, d
     ).scalar_one()
     if live >= MAX_LIVE_HOLDS:
         raise LimitExceededError(
-            f"At most {MAX_LIVE_HOLDS} seats may be held at once: book or let one of them expire first."
+            msg(
+                "At most {count} seats may be held at once: book or let one of them expire first.", count=MAX_LIVE_HOLDS
+            )
         )
 
 

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.errors import NotAllowedError, NotFoundError
 from core.manage_tokens import manage_token, manage_token_hash
+from core.messages import msg
 from models.booking import BOOKINGS_WRITE, OPEN_BOOKING_STATUSES, bookings
 from resolvers.accounts.viewer import Viewer
 from resolvers.booking.access import may_manage_without_token
@@ -14,7 +15,7 @@ from resolvers.booking.codes import normalise_code
 from resolvers.booking.records import BOOKING, BookingRecord, ConfirmationRecord
 from resolvers.rows import record_from_row
 
-NOT_FOUND = "No booking has this code and token."
+NOT_FOUND = msg("No booking has this code and token.")
 
 # the newest booking with the code: codes are unique among open bookings, and may come back once closed
 _BY_CODE = (

@@ -14,6 +14,7 @@ from sqlalchemy import bindparam, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.errors import NotFoundError, ValidationFailed
+from core.messages import msg
 from models.booking import booking_companions
 from models.catalogue import services
 from resolvers.booking.citizen import Citizen, CitizenInput, citizen
@@ -30,7 +31,7 @@ def companions(secret_key: bytes, holder: Citizen, given: Sequence[CitizenInput]
             person = citizen(secret_key, data)
         except ValidationFailed as error:
             field = error.field.removeprefix("citizen.")
-            raise ValidationFailed(f"companions.{index}.{field}", str(error)) from error
+            raise ValidationFailed(f"companions.{index}.{field}", error.text) from error
         if person.document_hash in seen:
             raise ValidationFailed(
                 f"companions.{index}.documentId", "This person is already in the party: each person comes once."
@@ -47,7 +48,7 @@ async def within_party_size(conn: AsyncConnection, service_id: int, size: int, f
     """Refuses a party larger than the procedure allows: a ValidationError on `field`, the argument that said
     how many (`book`'s companions, `holdSlot`'s partySize)."""
     if not 1 <= size <= MAX_PARTY_SIZE:
-        raise ValidationFailed(field, f"A party is 1 to {MAX_PARTY_SIZE} people.")
+        raise ValidationFailed(field, msg("A party is 1 to {count} people.", count=MAX_PARTY_SIZE))
     if size == 1:
         return  # every procedure takes one person: no need to ask
     allowed = (await conn.execute(_MAX_PARTY, {"service_id": service_id})).scalar()
@@ -56,7 +57,10 @@ async def within_party_size(conn: AsyncConnection, service_id: int, size: int, f
     if size > allowed:
         raise ValidationFailed(
             field,
-            f"This procedure takes at most {allowed} person(s) per booking; book separately for the others.",
+            msg(
+                "This procedure takes at most {count} person(s) per booking; book separately for the others.",
+                count=allowed,
+            ),
         )
 
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from core.errors import DomainError, ErrorCode
+from core.messages import Message
 from models.booking import BookingStatus, Channel, bookings
 from models.catalogue import offices
 from resolvers.agenda.records import SlotRecord
@@ -57,7 +58,7 @@ class ConfirmationRecord:
 class SlotUnavailableError(DomainError):
     """The slot cannot be booked (full, closed, past, outside the window); the nearest free ones instead."""
 
-    def __init__(self, code: ErrorCode, message: str, alternatives: list[SlotRecord]) -> None:
+    def __init__(self, code: ErrorCode, message: str | Message, alternatives: list[SlotRecord]) -> None:
         super().__init__(message)
         self.code = code
         self.alternatives = alternatives

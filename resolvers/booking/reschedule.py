@@ -6,6 +6,7 @@ from sqlalchemy import bindparam, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.errors import InvalidStateError, InvalidStateReason, ValidationFailed
+from core.messages import msg, status_word
 from models.booking import BookingStatus, Channel, bookings
 from resolvers import idempotency
 from resolvers.accounts.viewer import Viewer
@@ -57,7 +58,7 @@ async def reschedule(
             "Confirm this booking from the link mailed to you before moving it.", reason=InvalidStateReason.PENDING
         )
     if booking.status is not BookingStatus.BOOKED:
-        raise InvalidStateError(f"A {booking.status.value.lower().replace('_', ' ')} booking cannot be moved.")
+        raise InvalidStateError(msg("A {status} booking cannot be moved.", status=status_word(booking.status)))
     await ensure_not_begun(conn, booking)
     target = await seats.find_slot(conn, slot_id)
     if target.service_id != booking.service_id:

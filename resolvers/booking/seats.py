@@ -16,6 +16,7 @@ from sqlalchemy import bindparam, delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.errors import ErrorCode, InvalidStateError, InvalidStateReason, NotFoundError, ValidationFailed
+from core.messages import msg
 from core.validation import parse_id
 from models.agenda import slot_holds, slots
 from resolvers.agenda.records import SLOT_COLUMNS, SlotRecord
@@ -137,7 +138,7 @@ async def _unavailable(
     if now is not None and 0 < now.remaining_for(with_reserved) < seats:
         return SlotUnavailableError(
             ErrorCode.SLOT_FULL,
-            f"This slot has {now.remaining_for(with_reserved)} free seat(s), fewer than the party.",
+            msg("This slot has {count} free seat(s), fewer than the party.", count=now.remaining_for(with_reserved)),
             alternatives,
         )
     return SlotUnavailableError(
@@ -207,7 +208,8 @@ async def take_held_seat(conn: AsyncConnection, found: SlotRecord, token_hash: b
         raise ValidationFailed("holdToken", "This hold is for another slot.")
     if held["seats"] != seats:
         raise ValidationFailed(
-            "companions", f"This hold keeps {held['seats']} seat(s): bring as many people, or hold the slot again."
+            "companions",
+            msg("This hold keeps {count} seat(s): bring as many people, or hold the slot again.", count=held["seats"]),
         )
     await lock_slot(conn, found.id)
     if (await conn.execute(_USE_HOLD, {"token_hash": token_hash, "slot_id": found.id})).first() is None:

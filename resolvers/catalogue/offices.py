@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from core import validation
 from core.errors import ValidationFailed
 from core.inputs import Doc
+from core.messages import msg
 from models.catalogue import offices, opening_hours
 from resolvers.accounts.viewer import Viewer
 from resolvers.catalogue.records import OFFICE, OfficeRecord
@@ -57,7 +58,9 @@ class OfficeInput:
 
 def _opening_hours(hours: list[OpeningHoursInput]) -> list[tuple[int, time, time]]:
     if len(hours) > MAX_OPENING_INTERVALS:
-        raise ValidationFailed("openingHours", f"At most {MAX_OPENING_INTERVALS} opening intervals a week.")
+        raise ValidationFailed(
+            "openingHours", msg("At most {count} opening intervals a week.", count=MAX_OPENING_INTERVALS)
+        )
     intervals: list[tuple[int, time, time]] = []
     for index, entry in enumerate(hours):
         field = f"openingHours.{index}"
@@ -75,7 +78,7 @@ def _opening_hours(hours: list[OpeningHoursInput]) -> list[tuple[int, time, time
 
 def _minutes(field: str, value: int | None) -> int | None:
     if value is not None and not 0 <= value <= 24 * 60:
-        raise ValidationFailed(field, f"{field} must be between 0 and 1440 minutes.")
+        raise ValidationFailed(field, msg("{field} must be between 0 and 1440 minutes.", field=field))
     return value
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from core import validation
 from core.errors import BadRequest, ValidationFailed
 from core.inputs import Doc
+from core.messages import msg
 from models.catalogue import ChallengePolicy, ReleasePolicy, services
 from resolvers.accounts.viewer import Viewer
 from resolvers.catalogue.records import SERVICE, ServiceRecord
@@ -102,13 +103,13 @@ def _documents(values: list[str] | None) -> list[str]:
     for index, value in enumerate(values or []):
         documents.append(validation.text_field(f"requiredDocuments.{index}", value, max_length=300))
     if len(documents) > MAX_DOCUMENTS:
-        raise ValidationFailed("requiredDocuments", f"At most {MAX_DOCUMENTS} documents.")
+        raise ValidationFailed("requiredDocuments", msg("At most {count} documents.", count=MAX_DOCUMENTS))
     return documents
 
 
 def _keywords(values: list[str]) -> list[str]:
     if len(values) > MAX_KEYWORDS:
-        raise ValidationFailed("keywords", f"At most {MAX_KEYWORDS} keywords.")
+        raise ValidationFailed("keywords", msg("At most {count} keywords.", count=MAX_KEYWORDS))
     keywords: list[str] = []
     for index, value in enumerate(values):
         keyword = " ".join(validation.text_field(f"keywords.{index}", value, max_length=MAX_KEYWORD_LENGTH).split())

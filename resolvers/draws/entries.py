@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.errors import InvalidStateError, InvalidStateReason, LimitExceededError, NotFoundError, ValidationFailed
 from core.manage_tokens import manage_token, manage_token_hash, new_nonce
+from core.messages import msg, status_word
 from core.validation import parse_id
 from models.booking import bookings
 from models.catalogue import ReleasePolicy, services
@@ -110,7 +111,7 @@ async def _open_draw(conn: AsyncConnection, service_id: int, policy: ReleasePoli
         )
     opens = next_release(now)
     raise InvalidStateError(
-        f"No draw is open for this procedure: the next opens at the release of {opens.isoformat()}.",
+        msg("No draw is open for this procedure: the next opens at the release of {at}.", at=opens.isoformat()),
         reason=InvalidStateReason.DRAW_CLOSED,
         at=opens,
     )
@@ -142,7 +143,9 @@ async def enter(
         await identity.lock_people(conn, cap.address_hash)
         values = {"draw_id": draw_id, "address_hash": cap.address_hash}
         if (await conn.execute(_FROM_ADDRESS, values)).scalar_one() >= cap.per_address:
-            raise LimitExceededError(f"At most {cap.per_address} entries to a draw come from one address.")
+            raise LimitExceededError(
+                msg("At most {count} entries to a draw come from one address.", count=cap.per_address)
+            )
     nonce = new_nonce()
     token = manage_token(secret_key, nonce)
     values = wishes | {
@@ -193,5 +196,7 @@ async def withdraw(conn: AsyncConnection, secret_key: bytes, entry_id: str, toke
         raise NotFoundError("No draw entry has this ID and manage token.")
     values = {"entry_id": found.id, "token_hash": manage_token_hash(secret_key, token)}
     if (await conn.execute(_WITHDRAW, values)).first() is None:
-        raise InvalidStateError(f"This entry is {found.status.lower()} and its draw closed: nothing to withdraw.")
+        raise InvalidStateError(
+            msg("This entry is {status} and its draw closed: nothing to withdraw.", status=status_word(found.status))
+        )
     return await read(conn, found.id)

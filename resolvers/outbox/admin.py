@@ -9,6 +9,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.errors import BadRequest, InvalidStateError, NotFoundError
+from core.messages import msg
 from core.validation import parse_id
 from models.booking import outbox
 from resolvers.accounts.viewer import Viewer
@@ -61,7 +62,7 @@ async def retry(conn: AsyncConnection, viewer: Viewer, message_id: str) -> Outbo
     if current is None:
         raise NotFoundError("No outbox message has this ID.")
     if current != "FAILED":
-        raise InvalidStateError(f"Only a FAILED message can be retried; this one is {current}.")
+        raise InvalidStateError(msg("Only a FAILED message can be retried; this one is {status}.", status=current))
     requeued = (
         update(outbox)
         .where(outbox.c.id == number)

@@ -10,6 +10,7 @@ from sqlalchemy import exists, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.errors import InvalidStateError, InvalidStateReason, NotFoundError, ValidationFailed
+from core.messages import msg, status_word
 from core.validation import parse_id
 from models.booking import Booking, BookingStatus, Channel
 from models.catalogue import Office, OfficeService, Service
@@ -178,7 +179,8 @@ async def check_in(
         raise NotFoundError("No booking has this code. Check the code on your confirmation.")
     if row["office_id"] != here:
         raise InvalidStateError(
-            f"This appointment is at {row['office_name']}, not at this office.", reason=InvalidStateReason.WRONG_OFFICE
+            msg("This appointment is at {office}, not at this office.", office=row["office_name"]),
+            reason=InvalidStateReason.WRONG_OFFICE,
         )
     status = BookingStatus(row["status"])
     if status is BookingStatus.CHECKED_IN:
@@ -198,7 +200,7 @@ async def check_in(
         )
     if status is not BookingStatus.BOOKED:
         raise InvalidStateError(
-            f"This appointment was {status.value.lower().replace('_', ' ')}; it cannot be checked in.",
+            msg("This appointment was {status}; it cannot be checked in.", status=status_word(status)),
             reason=InvalidStateReason.BOOKING_NOT_ACTIVE,
         )
     now = await _arrival(conn, viewer, office, arrived_at, max_offline)
@@ -206,13 +208,16 @@ async def check_in(
     closes = row["starts_at"] + timedelta(minutes=int(str(office["checkin_closes_minutes"])))
     if now < opens:
         raise InvalidStateError(
-            f"Too early: check-in opens at {_local(opens, office['timezone'])}.",
+            msg("Too early: check-in opens at {time}.", time=_local(opens, office["timezone"])),
             reason=InvalidStateReason.CHECKIN_TOO_EARLY,
             at=opens,
         )
     if now > closes:
         raise InvalidStateError(
-            f"Too late: check-in closed at {_local(closes, office['timezone'])}. Please ask at the information desk.",
+            msg(
+                "Too late: check-in closed at {time}. Please ask at the information desk.",
+                time=_local(closes, office["timezone"]),
+            ),
             reason=InvalidStateReason.CHECKIN_TOO_LATE,
             at=closes,
         )
@@ -260,10 +265,10 @@ async def issue_ticket(
     if row is None:
         raise NotFoundError("No service has this ID.")
     if not row["offered"]:
-        raise ValidationFailed("serviceId", f"This office does not offer {row['name']}.")
+        raise ValidationFailed("serviceId", msg("This office does not offer {service}.", service=row["name"]))
     if not row["walk_in_allowed"]:
         raise InvalidStateError(
-            f"{row['name']} needs an appointment; book one on the web or by phone.",
+            msg("{service} needs an appointment; book one on the web or by phone.", service=row["name"]),
             reason=InvalidStateReason.APPOINTMENT_REQUIRED,
         )
     if idempotency_key is not None:

@@ -13,6 +13,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.errors import InvalidStateError, NotFoundError, QueueEmptyError, ValidationFailed
+from core.messages import Message, msg
 from core.validation import optional_text, parse_id
 from models.booking import Booking, BookingStatus, Channel
 from models.catalogue import Desk, Office, OfficeService, Service
@@ -58,8 +59,16 @@ async def _ticket(conn: AsyncConnection, viewer: Viewer, ticket_id: int | None) 
 
 def _expect(ticket: TicketRecord, *allowed: TicketStatus) -> None:
     if ticket.status not in allowed:
-        wanted = " or ".join(status.value for status in allowed)
-        raise InvalidStateError(f"Ticket {ticket.number} is {ticket.status.value}; this needs it {wanted}.")
+        *others, last = (status.value for status in allowed)
+        wanted: str | Message = msg("{some} or {last}", some=", ".join(others), last=last) if others else last
+        raise InvalidStateError(
+            msg(
+                "Ticket {number} is {status}; this needs it {wanted}.",
+                number=ticket.number,
+                status=ticket.status.value,
+                wanted=wanted,
+            )
+        )
 
 
 async def _move(
@@ -98,7 +107,9 @@ async def call_next(conn: AsyncConnection, viewer: Viewer, desk_id: str) -> Queu
         )
     ).scalar()
     if busy is not None:
-        raise InvalidStateError(f"Ticket {busy} is still at this desk: finish it or mark it a no-show first.")
+        raise InvalidStateError(
+            msg("Ticket {number} is still at this desk: finish it or mark it a no-show first.", number=busy)
+        )
     first_in_line = (
         select(Ticket.id)
         .where(Ticket.office_id == desk.office_id, status_in(TicketStatus.WAITING), callable_at(desk.id))

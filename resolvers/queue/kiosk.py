@@ -11,6 +11,7 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.errors import InvalidStateError, InvalidStateReason, LimitExceededError, NotAllowedError, ValidationFailed
+from core.messages import Message, msg
 from models.accounts import DeviceKind
 from models.catalogue import Office, OpeningHours
 from models.queue import OfficeQueueCounter, Ticket, TicketNumberBlock
@@ -33,9 +34,9 @@ class NumberBlockRecord:
     last_number: int
 
 
-def _require_kiosk(viewer: Viewer, what: str) -> tuple[int, int]:
+def _require_kiosk(viewer: Viewer, refusal: Message) -> tuple[int, int]:
     if viewer.device_kind is not DeviceKind.KIOSK or viewer.device_id is None or viewer.device_office_id is None:
-        raise NotAllowedError(f"Only kiosks {what}.")
+        raise NotAllowedError(refusal)
     return viewer.device_id, viewer.device_office_id
 
 
@@ -63,9 +64,9 @@ async def reserve_numbers(conn: AsyncConnection, viewer: Viewer, count: int) -> 
     counter: reserving used to advance the office's counter by the block, so the next walk-in after D-004 was
     D-055. Only when the top has no room left (a day past the floor, or many blocks) does the block come after
     every number given so far, advancing the counter as before."""
-    device_id, office_id = _require_kiosk(viewer, "reserve ticket numbers")
+    device_id, office_id = _require_kiosk(viewer, msg("Only kiosks reserve ticket numbers."))
     if not 1 <= count <= MAX_BLOCK:
-        raise ValidationFailed("count", f"count must be 1 to {MAX_BLOCK}.")
+        raise ValidationFailed("count", msg("count must be 1 to {max}.", max=MAX_BLOCK))
     timezone = (await conn.execute(select(Office.timezone).where(Office.id == office_id))).scalar_one()
     day = local_day(await now(conn), timezone)
     # advancing by nothing: the counter's row lock (every numbering takes it) and today's last number
@@ -81,7 +82,11 @@ async def reserve_numbers(conn: AsyncConnection, viewer: Viewer, count: int) -> 
     ).scalar_one()
     if already + count > MAX_RESERVED_PER_DAY:
         raise LimitExceededError(
-            f"This kiosk already reserved {already} numbers today; at most {MAX_RESERVED_PER_DAY} a day."
+            msg(
+                "This kiosk already reserved {count} numbers today; at most {max} a day.",
+                count=already,
+                max=MAX_RESERVED_PER_DAY,
+            )
         )
     blocks = (
         await conn.execute(
@@ -129,7 +134,7 @@ async def arrival_time(
     current = await now(conn)
     if arrived_at is None:
         return current
-    _require_kiosk(viewer, "tell when a citizen arrived")
+    _require_kiosk(viewer, msg("Only kiosks tell when a citizen arrived."))
     if arrived_at.tzinfo is None:
         raise ValidationFailed("arrivedAt", "arrivedAt needs a UTC offset.")
     if arrived_at > current + CLOCK_TOLERANCE:
@@ -143,20 +148,23 @@ async def arrival_time(
         )
     if arrived_at < current - max_offline:
         raise ValidationFailed(
-            "arrivedAt", f"arrivedAt is more than {max_offline} ago, longer than a kiosk may hold an arrival."
+            "arrivedAt",
+            msg("arrivedAt is more than {span} ago, longer than a kiosk may hold an arrival.", span=str(max_offline)),
         )
     opens = (
         await conn.execute(_OPENS.where(OpeningHours.office_id == office_id, OpeningHours.weekday == day.isoweekday()))
     ).scalar()
     if opens is not None and arrived_at < datetime.combine(day, opens, tzinfo=ZoneInfo(timezone)):
-        raise ValidationFailed("arrivedAt", f"arrivedAt is before the office opened today ({opens:%H:%M}).")
+        raise ValidationFailed(
+            "arrivedAt", msg("arrivedAt is before the office opened today ({time}).", time=f"{opens:%H:%M}")
+        )
     return arrived_at
 
 
 async def claim_block_number(conn: AsyncConnection, viewer: Viewer, office_id: int, day: date, number: int) -> int:
     """A number from this kiosk's own block for this office and day, not used yet. Holds the office's counter
     row, as every numbering does, so two replays of one number cannot both pass."""
-    device_id, _ = _require_kiosk(viewer, "use reserved ticket numbers")
+    device_id, _ = _require_kiosk(viewer, msg("Only kiosks use reserved ticket numbers."))
     await conn.execute(
         select(OfficeQueueCounter.office_id).where(OfficeQueueCounter.office_id == office_id).with_for_update()
     )
@@ -182,6 +190,7 @@ async def claim_block_number(conn: AsyncConnection, viewer: Viewer, office_id: i
     ).scalar()
     if used is not None:
         raise InvalidStateError(
-            f"Number {used} was already given to another ticket.", reason=InvalidStateReason.NUMBER_USED
+            msg("Number {number} was already given to another ticket.", number=used),
+            reason=InvalidStateReason.NUMBER_USED,
         )
     return number

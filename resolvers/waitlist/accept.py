@@ -6,6 +6,7 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.errors import InvalidStateError, InvalidStateReason
+from core.messages import msg, status_word
 from models.agenda import slot_holds
 from models.booking import Channel
 from models.waitlist import WaitlistStatus, waitlist_entries
@@ -46,7 +47,8 @@ async def accept_offer(
     number, entry = await locked(conn, secret_key, entry_id, token)
     if entry["status"] != "OFFERED":
         raise InvalidStateError(
-            f"This entry is {entry['status'].lower()}: it has no offer to accept.", InvalidStateReason.NOT_OFFERED
+            msg("This entry is {status}: it has no offer to accept.", status=status_word(entry["status"])),
+            InvalidStateReason.NOT_OFFERED,
         )
     offer = (await conn.execute(_OFFER, {"entry_id": number})).mappings().one()
     if not offer["in_time"] or offer["token_hash"] is None:

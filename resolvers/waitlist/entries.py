@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.errors import InvalidStateError, LimitExceededError, NotFoundError
 from core.manage_tokens import manage_token, manage_token_hash, new_nonce
+from core.messages import msg, status_word
 from core.validation import parse_id
 from models.catalogue import services
 from models.waitlist import WaitlistStatus, waitlist_entries
@@ -154,7 +155,7 @@ async def leave(
     number, row = await locked(conn, secret_key, entry_id, token)
     status = row["status"]
     if status not in (WaitlistStatus.WAITING, WaitlistStatus.OFFERED):
-        raise InvalidStateError(f"This entry is {status.lower()}: there is nothing to leave.")
+        raise InvalidStateError(msg("This entry is {status}: there is nothing to leave.", status=status_word(status)))
     await conn.execute(_LEAVE, {"entry_id": number})
     if status == WaitlistStatus.OFFERED:
         await freed_seats.withdraw(conn, int(row["offer_slot_id"]), row["offer_hold_id"], timing)

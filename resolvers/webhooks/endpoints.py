@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from core.errors import InvalidStateError, NotFoundError, ValidationFailed
 from core.inputs import Doc, Id
 from core.manage_tokens import new_nonce
+from core.messages import msg
 from core.validation import parse_id
 from models.booking import partners
 from models.notifications import WEBHOOK_EVENT_TYPES, WebhookEventType, webhook_endpoints
@@ -50,7 +51,7 @@ class EndpointInput:
 def _event_types(requested: Sequence[str]) -> list[str]:
     unknown = sorted(set(requested) - set(WEBHOOK_EVENT_TYPES))
     if unknown:
-        raise ValidationFailed("eventTypes", f"Unknown event type {unknown[0]!r}.")
+        raise ValidationFailed("eventTypes", msg("Unknown event type {type}.", type=repr(unknown[0])))
     if not requested:
         raise ValidationFailed("eventTypes", "Subscribe the endpoint to at least one event type.")
     return [event for event in WEBHOOK_EVENT_TYPES if event in requested]

@@ -70,7 +70,7 @@ class AccountsMutation:
                 limits=limits,
             )
         except DomainError as error:
-            return _refusal(error)
+            return _refusal(info, error)
         return Session.from_record(record)
 
     @strawberry.mutation(
@@ -91,7 +91,7 @@ class AccountsMutation:
             # hashed before the transaction opens: argon2 holds no pooled connection
             new = await staff.new_staff(viewer, input.username, input.password)
         except DomainError as error:
-            return _refusal(error)
+            return _refusal(info, error)
         return await run_mutation(
             info, lambda conn: staff.create_staff(conn, viewer, new, grants), StaffUser.from_record
         )
@@ -134,6 +134,6 @@ class AccountsMutation:
         return await run_mutation(info, lambda conn: revocation.disable_staff(conn, viewer, id), StaffUser.from_record)
 
 
-def _refusal(error: DomainError) -> Any:
+def _refusal(info: Info, error: DomainError) -> Any:
     """The UserError for a refusal met before run_mutation (it checks that the union has it, we cannot)."""
-    return to_user_error(error)
+    return to_user_error(error, info.context.language)

@@ -103,6 +103,7 @@ class BookingMutation:
             info,
             lambda conn: book.book(conn, viewer, secret_key, data, gate, timing=timing, confirm_minutes=minutes),
             BookingConfirmation.from_record,
+            locale=data.citizen.locale,
         )
 
     @strawberry.mutation(

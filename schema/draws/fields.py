@@ -69,7 +69,10 @@ class DrawMutation:
         )
         gate = challenge_gate(info, request.challenge)
         return await run_mutation(
-            info, lambda conn: entries.enter(conn, secret_key, request, cap, gate), DrawEntry.from_record
+            info,
+            lambda conn: entries.enter(conn, secret_key, request, cap, gate),
+            DrawEntry.from_record,
+            locale=request.citizen.locale,
         )
 
     @strawberry.mutation(description="Withdraws an entry while its draw is open: the entry's ID and manageToken.")

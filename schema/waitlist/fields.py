@@ -49,7 +49,10 @@ class WaitlistMutation:
         gate = challenge_gate(info, request.challenge)
         timing = OfferTiming.from_settings(info.context.state.settings)
         return await run_mutation(
-            info, lambda conn: entries.join(conn, secret_key, request, timing, gate), WaitlistEntry.from_record
+            info,
+            lambda conn: entries.join(conn, secret_key, request, timing, gate),
+            WaitlistEntry.from_record,
+            locale=request.citizen.locale,
         )
 
     @strawberry.mutation(

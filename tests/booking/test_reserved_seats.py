@@ -38,7 +38,7 @@ async def test_reserved_seats_refuse_the_web_but_take_a_phone_booking(
     assert await shown(api, state, slot_id) is None  # what is left is not the web's
     web = await book(api, slot_id, "20333444")
     assert (web["__typename"], web["code"]) == ("SlotUnavailable", "SLOT_FULL"), web
-    assert "phone" in web["message"]
+    assert "telefónica" in web["message"]  # in the citizen's language (their locale: es)
     assert (await hold(api, slot_id))["__typename"] == "SlotUnavailable"
 
     by_phone = await book(api, slot_id, "20333444", operator)

@@ -15,6 +15,7 @@ from textual.pilot import Pilot
 from textual.widgets import Button, Checkbox, Static
 
 from core.runtime import AppState
+from kiosk_client.api import Refusal
 from kiosk_client.app import KioskApp
 from kiosk_client.bigtext import BigText, raster
 from kiosk_client.screens import CodeScreen, ResultScreen, ServiceScreen, StartScreen
@@ -252,3 +253,18 @@ async def test_an_untouched_screen_goes_back_to_the_start(front: FrontDesk, one_
             await pilot.pause(0.5)
         assert isinstance(app.screen, CodeScreen)
         await until(pilot, lambda: isinstance(app.screen, StartScreen), seconds=10)
+
+
+async def test_the_server_s_own_refusals_come_in_the_kiosk_s_language(
+    front: FrontDesk, one_server: str, tmp_path: Path
+) -> None:
+    """The kiosk sends its language as Accept-Language, and follows the citizen's switch (issue 16)."""
+    async with screen(front, one_server, tmp_path) as (_, app, kiosk_):
+        api, office = kiosk_.arrivals.api, kiosk_.config.office_id
+        spanish = await api.issue_ticket(office, "424242", idempotency_key="unknown-service-es")
+        app.language = "en"
+        english = await api.issue_ticket(office, "424242", idempotency_key="unknown-service-en")
+    assert isinstance(spanish, Refusal)
+    assert isinstance(english, Refusal)
+    assert (spanish.code, spanish.message) == ("NOT_FOUND", "Ningún trámite tiene este ID.")
+    assert (english.code, english.message) == ("NOT_FOUND", "No service has this ID.")

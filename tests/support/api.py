@@ -18,13 +18,20 @@ STAFF_PASSWORD = "a long password 1"
 
 
 class Api:
-    def __init__(self, client: httpx.AsyncClient) -> None:
+    """`language`: the Accept-Language every request sends (None: none, so the server's default language).
+    English by default, so that tests may read the messages as the source writes them; tests of the
+    translations (tests/api/test_error_messages.py) say which language they ask for."""
+
+    def __init__(self, client: httpx.AsyncClient, language: str | None = "en") -> None:
         self.client = client
+        self.language = language
 
     async def post(
         self, query: str, variables: dict[str, Any] | None = None, token: str | None = None
     ) -> httpx.Response:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
+        if self.language is not None:
+            headers["Accept-Language"] = self.language
         return await self.client.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers)
 
     async def run(

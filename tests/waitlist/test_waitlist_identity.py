@@ -41,7 +41,7 @@ async def test_a_second_live_entry_sharing_the_e_mail_or_the_phone_is_refused(
 
     assert same_gmail["__typename"] == "LimitExceeded", same_gmail
     assert same_phone["__typename"] == "LimitExceeded", same_phone
-    assert "e-mail or phone" in same_phone["message"]
+    assert "correo o teléfono" in same_phone["message"]  # in the citizen's language (their locale: es)
     assert someone_else["__typename"] == "WaitlistEntry", someone_else  # dots count elsewhere: another person
     # only keyed hashes of the contact keys are kept, never another copy of them
     stored = await scalar(state, "SELECT email_hash FROM waitlist_entries WHERE id = :id", id=int(first["id"]))

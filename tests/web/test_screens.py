@@ -121,6 +121,47 @@ async def test_a_citizen_books_through_the_page(
     await expect(page.locator("#step-procedure")).to_be_hidden()
 
 
+async def test_a_citizen_over_the_per_citizen_limit_keeps_the_form_and_is_pointed_to_the_mail(
+    site: str, context: BrowserContext, api: Api, admin_token: str
+) -> None:
+    """Issue 16: the refusal in the page's language, next to the button, the form kept as filled in, and a way
+    to the booking held, which is never shown by its code to whoever types a document number."""
+    slots = await bookable_slots(api, admin_token, capacity=1)
+    held = await book(api, slots[0])  # Ana's one booking of the procedure, made elsewhere
+    assert held["__typename"] == "BookingConfirmation", held
+    page = await _open(context, f"{site}/")
+    await page.get_by_label("Buscar trámite").fill("dni")
+    await page.get_by_role("button", name=re.compile("Service dni")).click()
+    await page.locator("button.slot").first.click()
+    await page.get_by_label("Nombre y apellido").fill("Ana Pérez")
+    await page.get_by_label("Número de documento").fill("30.123.456")
+    await page.get_by_label("Correo electrónico").fill("ana.perez@example.org")
+    await page.get_by_role("button", name="Confirmar turno").click()
+    refusal = page.locator("#limit-refusal")
+    await expect(refusal).to_contain_text("Esta persona ya tiene 1 turno(s) para este trámite, el máximo permitido.")
+    await expect(refusal).to_contain_text("Buscá en tu correo la confirmación de ese turno")
+    await expect(refusal).to_be_focused()
+    assert held["booking"]["code"] not in await page.content()
+    # still the details step, as filled in
+    await expect(page.locator("#step-details")).to_be_visible()
+    await expect(page.get_by_label("Nombre y apellido")).to_have_value("Ana Pérez")
+    await expect(page.get_by_label("Número de documento")).to_have_value("30.123.456")
+    await expect(page.locator("#error")).to_be_empty()
+    await check_page(page, "booking-limit")
+    # the page asks in its own language, whatever the browser's (es-AR here)
+    await page.get_by_role("button", name="English").click()
+    async with page.expect_request(lambda request: "/graphql" in request.url) as asked:
+        await page.get_by_role("button", name="Confirm booking").click()
+    assert (await asked.value).headers["accept-language"] == "en"
+    await expect(refusal).to_contain_text("This person already holds 1 booking(s) for this procedure")
+    await page.get_by_role("button", name="Español").click()
+    link = page.get_by_role("link", name="Cómo ver o cambiar mi turno", exact=True)
+    assert await link.get_attribute("href") == "/manage"
+    await link.click()
+    await expect(page.locator("#message")).to_contain_text("abrí el enlace del correo de confirmación")
+    await expect(page.locator("#error")).to_be_empty()
+
+
 async def test_the_manage_page_cancels_only_when_confirmed(
     site: str, context: BrowserContext, api: Api, admin_token: str
 ) -> None:

@@ -12,7 +12,8 @@ const $ = (id) => document.getElementById(id);
 
 async function graphql(query, variables = {}) {
   const token = sessionStorage.getItem(TOKEN_KEY);
-  const headers = { "Content-Type": "application/json" };
+  // the page's language, so that the API's messages come in it
+  const headers = { "Content-Type": "application/json", "Accept-Language": lang };
   if (token) headers.Authorization = `Bearer ${token}`;
   const response = await fetch("/graphql", { method: "POST", headers, body: JSON.stringify({ query, variables }) });
   if (response.status === 401) {
@@ -150,7 +151,7 @@ async function download() {
   if ($("office").value) params.set("officeIds", $("office").value);
   if ($("service").value) params.set("serviceIds", $("service").value);
   const response = await fetch(`/analytics/stats.csv?${params}`, {
-    headers: { Authorization: `Bearer ${sessionStorage.getItem(TOKEN_KEY)}` },
+    headers: { Authorization: `Bearer ${sessionStorage.getItem(TOKEN_KEY)}`, "Accept-Language": lang },
   });
   if (!response.ok) {
     status((await response.json()).error.message, true);

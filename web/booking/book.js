@@ -427,6 +427,7 @@ async function confirm(event) {
   const button = $("#confirm");
   button.disabled = true;
   $("#error").textContent = "";
+  $("#limit-refusal").hidden = true;
   try {
     const input = {
       slotId: chosen.id,
@@ -475,12 +476,31 @@ function refused(result) {
       return;
     }
   }
+  if (result.__typename === "LimitExceeded") {
+    alreadyBooked(result.message);
+    return;
+  }
   $("#error").textContent = result.__typename === "SlotUnavailable" ? t("slot_taken") : result.message;
   if (result.__typename === "SlotUnavailable") {
     choiceLost(t("slot_taken"));
     return;
   }
   focusOn($("#error"));
+}
+
+// The person (or a companion: the message says who) already holds the most bookings of this procedure. Said
+// next to the button, the form kept as filled in; the way to that booking is its confirmation mail, never its
+// code here (anyone may type a document number).
+function alreadyBooked(message) {
+  const notice = $("#limit-refusal");
+  replace(
+    notice,
+    h("p", {}, message),
+    h("p", { "data-i18n": "limit_hint" }, t("limit_hint")),
+    h("a", { href: "/manage", id: "limit-manage-link", "data-i18n": "limit_link" }, t("limit_link")),
+  );
+  notice.hidden = false;
+  focusOn(notice);
 }
 
 async function done(confirmation) {

@@ -56,7 +56,9 @@ function say(text) {
 
 async function load() {
   if (!code || !token) {
-    $("#error").textContent = t("not_found");
+    // no link followed (the booking page sends people here who already hold a booking): say where the link is
+    $("#message").textContent = t("manage_without_link");
+    $("#message").hidden = false;
     return;
   }
   try {

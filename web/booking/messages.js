@@ -54,6 +54,10 @@ export const MESSAGES = {
     challenge_failed: "No pudimos hacer la comprobación automática. Probá de nuevo.",
     hold_left: "Te guardamos este horario {left} minutos más mientras completás tus datos.",
     hold_expired: "Pasó el tiempo y el horario volvió a quedar libre para todos. Elegilo de nuevo u otro, por favor.",
+    limit_hint: "Buscá en tu correo la confirmación de ese turno: con su enlace lo podés ver, cambiar o cancelar.",
+    limit_link: "Cómo ver o cambiar mi turno",
+    manage_without_link:
+      "Para ver, cambiar o cancelar tu turno, abrí el enlace del correo de confirmación que te enviamos: lleva el código y el acceso a tu turno.",
     done_title: "¡Listo! Tu turno está reservado",
     your_code: "Tu código:",
     done_hint: "Guardá el enlace «Ver o cambiar mi turno»: con él podés cambiar o cancelar tu turno.",
@@ -221,6 +225,10 @@ export const MESSAGES = {
     challenge_failed: "The automatic check did not work. Please try again.",
     hold_left: "We keep this time for you for {left} more minutes while you fill in your details.",
     hold_expired: "Time ran out and this time is free for everyone again. Please pick it again or another one.",
+    limit_hint: "Look in your mail for the confirmation of that booking: its link lets you see, move or cancel it.",
+    limit_link: "How to see or change my booking",
+    manage_without_link:
+      "To see, move or cancel your booking, open the link in the confirmation mail we sent you: it carries your booking's code and access.",
     done_title: "Done! Your appointment is booked",
     your_code: "Your code:",
     done_hint: "Keep the “See or change my booking” link: with it you can change or cancel your booking.",

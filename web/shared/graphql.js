@@ -1,5 +1,8 @@
 // GraphQL over HTTP: POST /graphql with an optional bearer token. Top-level errors become an ApiError that
 // carries the API's code (NOT_ALLOWED, UNAUTHENTICATED, …); result unions are the caller's to read.
+// Accept-Language is the page's language, so that the API's messages (UserError.message) come in it.
+
+import { language } from "./i18n.js";
 
 export class ApiError extends Error {
   constructor(message, code) {
@@ -9,7 +12,7 @@ export class ApiError extends Error {
 }
 
 export async function gql(query, variables = {}, token = null) {
-  const headers = { "Content-Type": "application/json", Accept: "application/json" };
+  const headers = { "Content-Type": "application/json", Accept: "application/json", "Accept-Language": language() };
   if (token) headers.Authorization = `Bearer ${token}`;
   let response;
   try {

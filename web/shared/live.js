@@ -1,7 +1,10 @@
 // A graphql-transport-ws client that keeps itself connected: on a lost connection it reports
 // "reconnecting", tries again with growing pauses, and subscribes everything again, asking each
 // subscription for fresh variables (so a queueEvents subscription resumes with afterSeq).
-// A ping every few seconds notices a connection that died silently.
+// A ping every few seconds notices a connection that died silently. connection_init says the page's
+// language (browsers set no headers on a websocket), so that the API's messages come in it.
+
+import { language } from "./i18n.js";
 
 const PING_EVERY_MS = 5000;
 const PONG_WITHIN_MS = 4000;
@@ -26,7 +29,8 @@ export class LiveConnection {
     this.socket = socket;
     this.acked = false;
     socket.addEventListener("open", () => {
-      const payload = this.token ? { authorization: `Bearer ${this.token}` } : {};
+      const payload = { "Accept-Language": language() };
+      if (this.token) payload.authorization = `Bearer ${this.token}`;
       this.send({ type: "connection_init", payload });
     });
     socket.addEventListener("message", (message) => this.receive(JSON.parse(message.data)));
