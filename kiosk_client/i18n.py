@@ -33,6 +33,14 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "party": {"es": "Para {n} personas: pasen juntos", "en": "For {n} people: come together"},
     "wait": {"es": "Espera estimada: {m} min", "en": "Estimated wait: {m} min"},
     "wait_unknown": {"es": "Espera estimada: a calcular", "en": "Estimated wait: being worked out"},
+    "wait_outside": {
+        "es": "El edificio está lleno: espere afuera, le avisaremos cuando pueda entrar (siga su turno con el QR).",
+        "en": "The building is full: please wait outside, we will tell you when to come in (follow it with the QR).",
+    },
+    "come_back_code": {
+        "es": "Al entrar, escriba este código en la terminal: {code}",
+        "en": "When you come in, type this code at the kiosk: {code}",
+    },
     "watch_screens": {
         "es": "Esté atento a las pantallas: allí le llamarán.",
         "en": "Watch the screens: you will be called there.",

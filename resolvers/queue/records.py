@@ -26,6 +26,10 @@ class TicketRecord:
     recalls: int
     estimated_wait_minutes: int | None
     timezone: str
+    # waiting outside (resolvers/queue/remote.py): the code to check in with, and when told to come in
+    remote: bool = False
+    remote_code: str | None = None
+    head_in_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,6 +32,9 @@ TICKET_FIELDS = (
     Ticket.recalls,
     Ticket.estimated_wait_minutes,
     Office.timezone,
+    Ticket.remote,
+    Ticket.remote_code,
+    Ticket.head_in_at,
 )
 
 
@@ -49,6 +52,11 @@ def callable_at(desk_id: int) -> ColumnElement[bool]:
     """The tickets a desk may call: sent to it, or of a service it serves and not sent to another desk."""
     served = select(DeskService.service_id).where(DeskService.desk_id == desk_id)
     return or_(Ticket.target_desk_id == desk_id, and_(Ticket.target_desk_id.is_(None), Ticket.service_id.in_(served)))
+
+
+def inside() -> ColumnElement[bool]:
+    """Tickets whose holder is in the building: callNext passes over those waiting outside (remote)."""
+    return Ticket.remote.is_(False)
 
 
 # first in line first: the order callNext takes waiting tickets in (ix_tickets_waiting's keys)

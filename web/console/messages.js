@@ -90,6 +90,9 @@ export const MESSAGES = {
     desks_title: "Puestos",
     since: "Desde",
     desk_idle: "Libre",
+    occupancy_max: "Adentro: {inside} de {max} personas",
+    occupancy_open: "Adentro: {inside} personas",
+    remote_mark: "(espera afuera)",
     office_line: "Todos los que esperan",
   },
   en: {
@@ -183,6 +186,9 @@ export const MESSAGES = {
     desks_title: "Desks",
     since: "Since",
     desk_idle: "Free",
+    occupancy_max: "Inside: {inside} of {max} people",
+    occupancy_open: "Inside: {inside} people",
+    remote_mark: "(waiting outside)",
     office_line: "Everyone waiting",
   },
 };

@@ -5,7 +5,8 @@ import { time } from "../shared/format.js";
 import { t } from "../shared/i18n.js";
 import { DESKS, LINE, api, registerPanel, session, waitRow } from "./common.js";
 
-const BOARD = `query($o: ID!) { board(officeId: $o) { queues { waiting estimatedWaitMinutes service { name } } } }`;
+const BOARD = `query($o: ID!) { board(officeId: $o) { queues { waiting estimatedWaitMinutes service { name } }
+  occupancy { inside max } } }`;
 
 async function refreshOffice() {
   const office = session.office;
@@ -14,6 +15,8 @@ async function refreshOffice() {
     api(DESKS, { o: office.id }),
     api(LINE, { o: office.id, d: null }),
   ]);
+  const { inside, max } = board.board.occupancy;
+  $("#office-occupancy").textContent = t(max === null ? "occupancy_open" : "occupancy_max", { inside, max });
   replace(
     $("#office-queues"),
     board.board.queues.map((queue) =>
