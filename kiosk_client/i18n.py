@@ -37,6 +37,10 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "es": "El edificio está lleno: espere afuera, le avisaremos cuando pueda entrar (siga su turno con el QR).",
         "en": "The building is full: please wait outside, we will tell you when to come in (follow it with the QR).",
     },
+    "OFFICE_FULL": {
+        "es": "El edificio está lleno: espere afuera. Su ticket le avisará cuando pueda entrar.",
+        "en": "The building is full: please wait outside. Your ticket will tell you when to come in.",
+    },
     "come_back_code": {
         "es": "Al entrar, escriba este código en la terminal: {code}",
         "en": "When you come in, type this code at the kiosk: {code}",

@@ -29,7 +29,10 @@ JOIN = """mutation($i: JoinQueueInput!) { joinQueue(input: $i) { __typename
 
 @pytest.fixture(scope="module")
 def default_server(settings: Settings) -> Iterator[str]:
-    with serving(suite_environment(settings, **DEFAULT_RATES)) as base:
+    """One `serve` with the default rate limits and the real default challenge allowance."""
+    env = suite_environment(settings, **DEFAULT_RATES)
+    del env["TURNERO_CHALLENGE_FREE_BOOKINGS"]
+    with serving(env) as base:
         yield base
 
 

@@ -15,7 +15,7 @@ from core.runtime import AppState
 from core.settings import Settings
 from tests.support.api import Api
 from tests.support.booking import scalar
-from tests.support.browser import PHONE, check_page, ensure_chromium
+from tests.support.browser import PHONE, check_page, ensure_axe, ensure_chromium
 from tests.support.front_desk import front_desk
 from tests.support.processes import serving, suite_environment
 
@@ -40,6 +40,7 @@ async def browser() -> AsyncIterator[Browser]:
 @pytest.fixture
 async def context(browser: Browser) -> AsyncIterator[BrowserContext]:
     opened = await browser.new_context(locale="es-AR", timezone_id="America/Argentina/Cordoba", viewport=PHONE)
+    await opened.add_init_script(path=str(ensure_axe()))
     yield opened
     await opened.close()
 

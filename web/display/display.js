@@ -7,6 +7,7 @@ import { clock } from "../shared/format.js";
 import { apply, initI18n, language, onLanguage, t } from "../shared/i18n.js";
 import { LiveConnection } from "../shared/live.js";
 import { MESSAGES } from "./messages.js";
+import "./occupancy.js"; // the building's occupancy, where the office sets a maximum: a module of its own
 
 const BOARD = `subscription($o: ID!) { board(officeId: $o) { seq office { name timezone }
   recentCalls { id number calledAt recalls desk { name } service { name } }
