@@ -49,8 +49,8 @@ async def test_joining_from_home_on_the_page_gives_a_number_a_code_and_the_live_
     strict_site: str, context: BrowserContext, api: Api, admin_token: str, state: AppState
 ) -> None:
     await front_desk(api, admin_token, slug="norte")  # not taking people from home: not offered
-    front = await front_desk(api, admin_token, services=("dni", "tasas"), remoteQueue=True)
-    await front.issue()
+    front = await front_desk(api, admin_token, services=("dni", "tasas"), remoteQueue=True, remoteHeadInPlaces=1)
+    first = await front.issue()
     page = await context.new_page()
     blocked: list[str] = []
     page.on("console", lambda message: blocked.append(message.text) if "Content Security" in message.text else None)
@@ -85,4 +85,9 @@ async def test_joining_from_home_on_the_page_gives_a_number_a_code_and_the_live_
     await page.get_by_role("button", name="English").click()
     await expect(page.locator("#remote")).to_contain_text("You are waiting outside")
     await check_page(page, "ticket-remote")
+    # the one ahead is served: now at the front, the page tells them to come in (live, no reload)
+    await front.call()
+    for step in ("startService", "completeTicket"):
+        assert (await front.move(step, first["id"]))["__typename"] == "Ticket"
+    await expect(page.locator("#remote")).to_contain_text("Come in now! When you arrive, type your code at the kiosk")
     assert blocked == []
