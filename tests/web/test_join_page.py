@@ -91,3 +91,17 @@ async def test_joining_from_home_on_the_page_gives_a_number_a_code_and_the_live_
         assert (await front.move(step, first["id"]))["__typename"] == "Ticket"
     await expect(page.locator("#remote")).to_contain_text("Come in now! When you arrive, type your code at the kiosk")
     assert blocked == []
+
+
+async def test_the_tv_shows_the_buildings_occupancy_where_the_office_sets_a_maximum(
+    strict_site: str, context: BrowserContext, api: Api, admin_token: str
+) -> None:
+    front = await front_desk(api, admin_token, maxOccupancy=5)
+    await front.issue()
+    page = await context.new_page()
+    await page.goto(f"{strict_site}/display/{front.office_id}?token={front.display}")
+    await expect(page.locator("#occupancy")).to_have_text("Adentro: 1 de 5")
+    await api.office(admin_token, maxOccupancy=0)  # no maximum: nothing to show
+    await page.reload()
+    await expect(page.locator("#board")).to_be_visible()
+    await expect(page.locator("#occupancy")).to_be_hidden()
