@@ -64,6 +64,8 @@ export const MESSAGES = {
     done_noshow: "{number} no se presentó.",
     done_transfer: "Derivado: ahora es el {number}.",
     done_walkin: "Turno sin reserva: {number}.",
+    done_walkin_outside:
+      "Turno sin reserva: {number}. El edificio está lleno: que espere afuera; entra con el código {code} cuando se le avise.",
     phone_title: "Atención telefónica",
     find_code: "Código del turno",
     find: "Buscar",
@@ -160,6 +162,8 @@ export const MESSAGES = {
     done_noshow: "{number} did not show up.",
     done_transfer: "Transferred: now {number}.",
     done_walkin: "Walk-in ticket: {number}.",
+    done_walkin_outside:
+      "Walk-in ticket: {number}. The building is full: they wait outside and come in with the code {code} when told.",
     phone_title: "Phone line",
     find_code: "Booking code",
     find: "Find",
