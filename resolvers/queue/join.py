@@ -102,15 +102,16 @@ async def join_queue(
         raise InvalidStateError(
             f"{office.name} is closed now: join its line while it is open.", reason=InvalidStateReason.OFFICE_CLOSED
         )
-    await gate(conn, service.id)
     scope = idempotency.contact_scope(viewer, secret_key, email_hash or phone_hash or b"")
     if request.idempotency_key is not None:
         fingerprint = idempotency.request_hash("joinQueue", office=office.id, service=service.id)
         stored = await idempotency.claim(conn, scope, request.idempotency_key, "joinQueue", fingerprint)
-        if stored is not None:
+        if stored is not None:  # a retry of a join that went through: its ticket, no second challenge
             found = await tickets.ticket(conn, int(stored["ticket_id"]))
             assert found is not None
             return QueueChange(ticket=found)
+    # a refusal rolls the claimed key back with everything else: the retry with a solution may use it
+    await gate(conn, service.id)
     held = await open_ticket_of(conn, email_hash, phone_hash)
     if held is not None:
         raise LimitExceededError(

@@ -310,3 +310,14 @@ async def test_parallel_walk_ins_never_let_more_than_the_maximum_inside(
     assert remote.count(True) == 9
     assert await scalar(state, "SELECT count(*) FROM tickets WHERE NOT remote") == 3
     assert await scalar(state, "SELECT count(DISTINCT remote_code) FROM tickets WHERE remote") == 9
+
+
+async def test_a_retried_join_with_its_key_gets_the_same_ticket(front: FrontDesk, state: AppState) -> None:
+    first = await join(front, 3, idempotencyKey="join-1")
+    again = await join(front, 3, idempotencyKey="join-1")
+    other = await join(front, 3, service="tasas", idempotencyKey="join-1")  # same key, another request
+
+    assert first["__typename"] == again["__typename"] == "Ticket"
+    assert (again["id"], again["remoteCode"]) == (first["id"], first["remoteCode"])
+    assert (other["__typename"], other["field"]) == ("ValidationError", "idempotencyKey")
+    assert await scalar(state, "SELECT count(*) FROM tickets") == 1
