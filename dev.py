@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The two commands of the README, on a machine with nothing but Python 3.11+:
 
-    python3 dev.py demo    # set up, load the demo city, serve it at http://127.0.0.1:8000/graphql
+    python3 dev.py demo    # set up, load the demo city, serve it with its worker; a summary says where
     python3 dev.py test    # set up, then lint, type-check, check the layers and run the whole test suite
     python3 dev.py test --fast    # the same without the tests marked slow (real processes, browsers, storms)
 

@@ -77,15 +77,21 @@ def cmd_seed(args: argparse.Namespace) -> int:
     if not args.demo:
         print("seed: nothing to do; use --demo to load the demo city", file=sys.stderr)
         return 2
+    from rich.console import Console
+
     from demo.history import MAX_DAYS, seed_history
-    from demo.seed import seed_demo
+    from demo.seed import credentials_path, demo_accounts, print_accounts, seed_demo, write_credentials
 
     if args.history is not None and not 1 <= args.history <= MAX_DAYS:
         print(f"seed: --history takes 1 to {MAX_DAYS} days", file=sys.stderr)
         return 2
     settings = _settings()
     _migrate(settings)
-    asyncio.run(seed_demo(settings))
+    offices = asyncio.run(seed_demo(settings))
+    print("Demo accounts (passwords derived from this installation's secret key):")
+    print_accounts(Console(), demo_accounts(settings.secret_key))
+    tokens = write_credentials(credentials_path(settings), settings.secret_key, offices, settings.public_url)
+    print(f"Kiosk and display tokens, and every account: {tokens}")
     if args.history is None:
         return 0
     return asyncio.run(seed_history(settings, args.history))
@@ -106,10 +112,9 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    # the demo is for exploring: GraphiQL and introspection on (TURNERO_GRAPHIQL=0 turns them off again)
-    os.environ.setdefault("TURNERO_GRAPHIQL", "1")
-    seeded = cmd_seed(argparse.Namespace(demo=True, history=None))
-    return seeded or cmd_serve(args)
+    from demo.run import run_demo
+
+    return run_demo(args.host, args.port, args.workers)
 
 
 def cmd_export_schema(args: argparse.Namespace) -> int:

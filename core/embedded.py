@@ -59,6 +59,19 @@ def embedded_postgres_url(data_dir: Path) -> str:
     return f"postgresql://postgres@/{DATABASE_NAME}?host={quote(socket_dir)}"
 
 
+def embedded_postgres_running(data_dir: Path) -> bool:
+    """Whether the data directory's PostgreSQL runs now (its postmaster.pid names a live process)."""
+    pid_file = data_dir.resolve() / "postgres" / "postmaster.pid"
+    try:
+        pid = int(pid_file.read_text().split("\n", 1)[0])
+        os.kill(pid, 0)
+    except PermissionError:
+        return True  # alive, under another user (as root, embedded-postgres runs it as its own user)
+    except (OSError, ValueError):
+        return False
+    return True
+
+
 def stop_embedded_postgres(data_dir: Path) -> bool:
     pgdata = data_dir.resolve() / "postgres"
     if not (pgdata / "postmaster.pid").exists():
@@ -132,6 +145,10 @@ def embedded_redis_url(data_dir: Path) -> str:
                     raise RuntimeError(f"embedded Redis did not start; see {root / 'redis.log'}")
                 time.sleep(0.05)
     return f"unix://{socket_path}"
+
+
+def embedded_redis_running(data_dir: Path) -> bool:
+    return _redis_alive(data_dir.resolve() / "redis" / "redis.sock")
 
 
 def stop_embedded_redis(data_dir: Path) -> bool:

@@ -9,6 +9,8 @@ Buckets (settings TURNERO_RATE_…, docs/architecture.md "Protections"):
   callers `book`/`rescheduleBooking`/`cancelBooking` together, and searches (`availability`,
   `earliestSlots`; no search cache exists, so every search counts). Refused attempts count too: a bot
   that keeps trying stays refused.
+- per caller (a staff user, whatever their address): `findBookings`, the phone line's search of people's
+  bookings (`lookups`).
 
 When Redis cannot be reached, token holders are not counted at all (fail open: a kiosk must keep
 working) and anonymous callers are counted in this process's memory; Redis is tried again after
@@ -64,6 +66,8 @@ BOOKING_FIELDS = frozenset(
 )
 # a hold is the pick of a time a search showed: counted with the searches, so booking budgets stay whole
 SEARCH_FIELDS = frozenset({"availability", "earliestSlots", "holdSlot"})
+# the phone line's search of people's bookings: per staff user (whoever asks; anonymous callers are refused anyway)
+LOOKUP_FIELDS = frozenset({"findBookings"})
 REDIS_TIMEOUT_SECONDS = 0.5
 # an address found with its cost bucket spent is refused outright for this long (then asks Redis again), and
 # at most this many such addresses are remembered
@@ -82,7 +86,7 @@ class Caller:
 class Decision:
     allowed: bool
     retry_after: int  # seconds; 0 when allowed
-    refused: str | None  # the bucket that refused: cost, login, bookings, searches
+    refused: str | None  # the bucket that refused: cost, login, bookings, searches, lookups
     cost_limit: int
     cost_remaining: int | None  # None when nothing was counted (Redis away, caller trusted)
 
@@ -101,6 +105,7 @@ class RatePolicy:
         self.login = parse_many(settings.rate_login)
         self.bookings = parse_many(settings.rate_bookings)
         self.searches = parse_many(settings.rate_searches)
+        self.lookups = parse_many(settings.rate_lookups)
         self.cost_items: dict[int, RateLimitItem] = {}
 
     def caller(self, viewer: Credential, address: str) -> Caller:
@@ -130,6 +135,10 @@ class RatePolicy:
             count = sum(fields.get(field, 0) for field in names)
             if count:
                 charges += [(name, Charge(item, f"{name}/{address}", count, Window.EXACT)) for item in items]
+        lookups = sum(fields.get(field, 0) for field in LOOKUP_FIELDS)
+        if lookups:
+            key = f"lookups/{caller.identity}"
+            charges += [("lookups", Charge(item, key, lookups, Window.EXACT)) for item in self.lookups]
         return charges
 
 

@@ -79,12 +79,15 @@ class Settings(BaseSettings):
     rate_login: str = Field(default="60/minute;600/hour", alias="TURNERO_RATE_LOGIN")
     rate_bookings: str = Field(default="5/10 minutes;20/day", alias="TURNERO_RATE_BOOKINGS")
     rate_searches: str = Field(default="120/minute;2000/hour", alias="TURNERO_RATE_SEARCHES")
+    # findBookings per staff user (a caller's bookings by document, phone, e-mail or name): enough for a call
+    # centre's day, never enough to walk the city's bookings by guessed names
+    rate_lookups: str = Field(default="30/minute;300/hour", alias="TURNERO_RATE_LOOKUPS")
     # after Redis fails, how long each process counts anonymous callers on its own before trying Redis again
     # cost charges of callers far from their limit are sent to Redis in batches this often (0: each at once)
     rate_cost_batch_seconds: float = Field(default=0.2, ge=0, le=5, alias="TURNERO_RATE_COST_BATCH_SECONDS")
     rate_redis_retry_seconds: float = Field(default=1.0, gt=0, alias="TURNERO_RATE_REDIS_RETRY_SECONDS")
 
-    @field_validator("rate_login", "rate_bookings", "rate_searches")
+    @field_validator("rate_login", "rate_bookings", "rate_searches", "rate_lookups")
     @classmethod
     def _rate_strings(cls, value: str) -> str:
         """A limit string that does not parse stops the process at start-up, not the first request."""

@@ -34,6 +34,8 @@ class DemoService:
     booking_window_days: int
     ticket_prefix: str
     max_active_bookings_per_citizen: int
+    # the words people use for it (ServiceInput.keywords): synonyms, common spellings, a few English words
+    keywords: tuple[str, ...] = ()
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -79,6 +81,7 @@ def _svc(
         booking_window_days=window,
         ticket_prefix=prefix,
         max_active_bookings_per_citizen=max_active,
+        keywords=_KEYWORDS.get(slug, ()),
     )
 
 
@@ -319,6 +322,81 @@ _LICENCIA = "Licencia de conducir anterior"
 _GRUPO = "Constancia de grupo sanguíneo y factor RH"
 _CARNET_VACUNAS = "Carnet de vacunación"
 _NOTA = "Nota de solicitud firmada"
+
+# What people type for a procedure when they do not know its official name (ServiceInput.keywords): the
+# booking page's examples ("partida", "licence", "carnet de conducir", "DNI vencido") find these.
+_KEYWORDS: dict[str, tuple[str, ...]] = {
+    "mesa-de-entradas": ("expediente", "nota", "presentar una nota"),
+    "reclamo-vecinal": ("queja", "bache", "alumbrado", "complaint"),
+    "ciudadano-digital": ("VeDi", "vecino digital", "cuenta digital", "clave"),
+    "renovacion-dni": ("DNI vencido", "renovar DNI", "documento", "documento vencido", "ID card", "identity card"),
+    "dni-primera-vez": ("DNI bebé", "DNI recién nacido", "documento primera vez"),
+    "duplicado-dni": ("DNI perdido", "DNI robado", "perdí el DNI", "extravío", "lost ID"),
+    "cambio-domicilio-dni": ("mudanza", "cambio de dirección", "domicilio DNI"),
+    "pasaporte": ("passport", "pasaporte vencido", "viajar"),
+    "certificado-domicilio": ("constancia de domicilio", "certificado de dirección", "proof of address"),
+    "certificado-supervivencia": ("fe de vida", "jubilación", "pensión"),
+    "partida-nacimiento": ("partida", "partida de nacimiento", "acta de nacimiento", "birth certificate"),
+    "partida-matrimonio": ("partida de matrimonio", "libreta de matrimonio", "marriage certificate"),
+    "partida-defuncion": ("partida de defunción", "certificado de defunción", "death certificate"),
+    "inscripcion-nacimiento": ("anotar bebé", "registrar nacimiento", "register a birth"),
+    "reserva-matrimonio-civil": ("casamiento", "casarse", "boda", "civil wedding"),
+    "union-convivencial": ("concubinato", "pareja", "unión de hecho"),
+    "licencia-conducir-original": (
+        "carnet de conducir",
+        "carnet",
+        "registro",
+        "registro de conducir",
+        "licencia",
+        "licence",
+        "license",
+        "driving licence",
+        "driver's license",
+        "sacar el registro",
+    ),
+    "renovacion-licencia-conducir": (
+        "carnet de conducir",
+        "registro vencido",
+        "carnet vencido",
+        "licencia vencida",
+        "renovar registro",
+        "licence renewal",
+        "license renewal",
+    ),
+    "duplicado-licencia-conducir": ("registro perdido", "carnet robado", "licencia perdida", "lost licence"),
+    "cambio-categoria-licencia": ("registro profesional", "moto", "camión"),
+    "examen-teorico-conducir": ("examen de manejo", "examen registro", "driving test"),
+    "examen-practico-conducir": ("examen de manejo", "prueba de manejo", "driving test"),
+    "licencia-profesional": ("registro profesional", "carnet profesional", "taxi", "camión"),
+    "consulta-multas": ("multa", "multas", "fotomulta", "infracción", "traffic fine"),
+    "plan-pago-multas": ("multa", "multas", "cuotas"),
+    "liberacion-vehiculo": ("auto secuestrado", "grúa", "corralón"),
+    "consulta-deuda-tasas": ("deuda", "impuestos", "tasas", "taxes"),
+    "libre-deuda-municipal": ("libre deuda", "constancia de deuda"),
+    "exencion-jubilados": ("jubilado", "descuento jubilados", "exención"),
+    "reimpresion-cedulon": ("boleta", "factura", "cedulón perdido"),
+    "alta-comercio-industria": ("abrir un negocio", "comercio", "negocio"),
+    "habilitacion-comercial-alta": ("habilitación", "abrir un local", "negocio", "business licence"),
+    "carnet-manipulador": ("libreta sanitaria", "carnet sanitario", "food handler"),
+    "renovacion-carnet-manipulador": ("libreta sanitaria", "carnet sanitario vencido"),
+    "permiso-edificacion": ("construir", "planos", "building permit"),
+    "turno-clinica-medica": ("médico", "doctor", "clínico", "consulta médica"),
+    "turno-pediatria": ("pediatra", "médico de niños", "doctor"),
+    "turno-odontologia": ("dentista", "muelas", "dentist"),
+    "vacunacion-calendario": ("vacuna", "vacunas", "vaccine"),
+    "apto-fisico": ("certificado médico", "apto médico", "deporte"),
+    "castracion-perros": ("castrar perro", "esterilización", "perro"),
+    "castracion-gatos": ("castrar gato", "esterilización", "gato"),
+    "vacunacion-antirrabica": ("vacuna antirrábica", "rabia", "vacuna perro"),
+    "registro-mascotas": ("chip", "microchip", "perro", "gato", "pet"),
+    "poda-arbolado": ("árbol", "ramas", "podar"),
+    "residuos-voluminosos": ("basura", "muebles viejos", "cacharros"),
+    "inscripcion-empleo": ("trabajo", "empleo", "buscar trabajo", "job"),
+    "taller-cv": ("CV", "currículum", "curriculum vitae", "resume"),
+    "tarifa-social": ("luz", "agua", "gas", "descuento"),
+    "pase-libre-discapacidad": ("colectivo gratis", "pase libre", "boleto"),
+    "orientacion-cud": ("CUD", "certificado de discapacidad"),
+}
 
 SERVICES: tuple[DemoService, ...] = (
     # --- Atención ciudadana (4) ---------------------------------------------------------------------------
@@ -2557,9 +2635,13 @@ def check() -> list[str]:
             problems.append(f"{where}: booking window {service.booking_window_days} not 30, 60 or 90")
         if not 1 <= service.max_active_bookings_per_citizen <= 3:
             problems.append(f"{where}: max active bookings outside 1..3")
+        if len(service.keywords) > 30 or not all(0 < len(k) <= 60 for k in service.keywords):
+            problems.append(f"{where}: keywords beyond 30, or one empty or longer than 60 characters")
 
     known_offices = set(office_slugs)
     known_services = set(service_slugs)
+    for slug in sorted(set(_KEYWORDS) - known_services):
+        problems.append(f"keywords for unknown service {slug}")
     offered: set[str] = set()
     for slug in sorted(set(OFFERINGS) - known_offices):
         problems.append(f"offerings for unknown office {slug}")

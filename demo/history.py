@@ -3,7 +3,9 @@
 Set-based: each chunk of days is a handful of INSERT … SELECT statements (slots from the agendas, the
 bookings of some seats, the tickets of those who came and of walk-ins, ratings, booking history), all
 in one transaction: interrupted, it leaves nothing. A second run adds nothing (it says so). random() is
-seeded, so the same days give the same city.
+seeded, so the same days give the same city. `main.py demo` simulates a few offices only (those its staff
+accounts work at, and a bottleneck: seconds, not the minute the whole city takes); `seed --demo --history`
+the whole city.
 
 What it simulates, per row:
 - demand: a seat is booked with a probability that depends on the procedure (22-46 %) and the weekday
@@ -19,16 +21,18 @@ What it simulates, per row:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from rich.console import Console
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.runtime import open_state
 from core.settings import Settings
-from demo.seed import TIMEZONE, progress_bar
+from demo.seed import NO_JIT, TIMEZONE, progress_bar
+from models.catalogue import offices as office_table
 from resolvers.agenda.release import release
 from resolvers.analytics.facts import refresh_facts
 
@@ -57,6 +61,7 @@ WITH seats AS (
     JOIN services s ON s.id = sl.service_id
     CROSS JOIN LATERAL generate_series(1, sl.capacity) AS seat
     WHERE sl.starts_at >= :ts_from AND sl.starts_at < :ts_to
+      AND sl.office_id = ANY(:offices)
       AND NOT EXISTS (SELECT 1 FROM bookings b WHERE b.slot_id = sl.id)
 )
 INSERT INTO bookings (code, status, slot_id, office_id, service_id, starts_at, ends_at, channel, citizen_name,
@@ -110,6 +115,7 @@ arrivals AS (
     JOIN services s ON s.id = sl.service_id
     JOIN offices o ON o.id = sl.office_id
     WHERE s.walk_in_allowed AND sl.starts_at >= :ts_from AND sl.starts_at < :ts_to
+      AND sl.office_id = ANY(:offices)
       AND random() < 0.30 - 0.03 * (extract(hour FROM sl.starts_at AT TIME ZONE o.timezone) - 8)
 ),
 shaped AS (
@@ -171,6 +177,7 @@ SELECT t.id, t.booking_id, t.office_id, t.service_id,
        t.finished_at, t.finished_at + make_interval(secs => random() * 86400)
 FROM tickets t
 WHERE t.issued_at >= :ts_from AND t.issued_at < :ts_to AND t.status = 'DONE'
+  AND t.office_id = ANY(:offices)
   AND NOT EXISTS (SELECT 1 FROM feedback f WHERE f.ticket_id = t.id) AND random() < 0.30
 """)
 
@@ -193,22 +200,27 @@ def _start_of(day: date) -> datetime:
     return datetime.combine(day, time(0), ZoneInfo(TIMEZONE))
 
 
-async def _chunk(conn: AsyncConnection, day_from: date, day_to: date) -> None:
+async def _chunk(conn: AsyncConnection, day_from: date, day_to: date, offices: list[int], whole_city: bool) -> None:
     ts_from, ts_to = _start_of(day_from), _start_of(day_to + timedelta(days=1))
-    bounds = {"ts_from": ts_from, "ts_to": ts_to, "mark": MARK}
-    await release(conn, None, day_to, from_day=day_from)
+    bounds = {"ts_from": ts_from, "ts_to": ts_to, "mark": MARK, "offices": offices}
+    # the whole city in one statement; a few offices one by one (release takes one office or all)
+    every_office: list[int | None] = [None]
+    for office_id in every_office if whole_city else offices:
+        await release(conn, office_id, day_to, from_day=day_from)
     await conn.execute(_BOOKINGS, bounds)
     await conn.execute(_SLOTS_BOOKED, bounds)
     await conn.execute(_TICKETS, bounds)
     await conn.execute(_FEEDBACK, bounds)
     await conn.execute(_EVENTS, bounds)
-    await refresh_facts(conn, ts_from, ts_to)
+    await refresh_facts(conn, ts_from, ts_to, None if whole_city else offices)
 
 
-async def seed_history(settings: Settings, days: int) -> int:
-    """Simulates the `days` days before today (1 to MAX_DAYS, checked by the command line); 0 when done or
-    when the history is already there (nothing added)."""
-    console = Console()
+async def seed_history(
+    settings: Settings, days: int, office_slugs: Sequence[str] | None = None, console: Console | None = None
+) -> int:
+    """Simulates the `days` days before today (1 to MAX_DAYS, checked by the command line) at the offices named
+    (else all); 0 when done or when the history is already there (nothing added)."""
+    console = console or Console()
     today = datetime.now(ZoneInfo(TIMEZONE)).date()
     first = today - timedelta(days=days)
     async with open_state(settings, application_name="turnero-seed") as state:
@@ -220,16 +232,23 @@ async def seed_history(settings: Settings, days: int) -> int:
             ).one()
             if loaded[1]:
                 console.print(
-                    f"demo history already loaded ({loaded[1]} bookings from {loaded[0]:%Y-%m-%d}); nothing added"
+                    f"demo history already loaded ({loaded[1]} bookings from {loaded[0]:%Y-%m-%d}); nothing added",
+                    soft_wrap=True,
                 )
                 return 0
+            # an array the planner can use the slots' office index with, even for the whole city
+            chosen = select(office_table.c.id)
+            if office_slugs is not None:
+                chosen = chosen.where(office_table.c.slug.in_(office_slugs))
+            offices = list((await conn.execute(chosen)).scalars().all())
+            await conn.execute(NO_JIT)
             await conn.execute(text("SELECT setseed(0.2026)"))
             with progress_bar(console) as progress:
                 task = progress.add_task(f"history ({days} days)", total=days)
                 day = first
                 while day < today:
                     last = min(day + timedelta(days=CHUNK_DAYS - 1), today - timedelta(days=1))
-                    await _chunk(conn, day, last)
+                    await _chunk(conn, day, last, offices, office_slugs is None)
                     progress.advance(task, (last - day).days + 1)
                     day = last + timedelta(days=1)
         async with state.engine.connect() as conn:
@@ -247,6 +266,7 @@ async def seed_history(settings: Settings, days: int) -> int:
                 )
             ).one()
     console.print(
-        f"demo history: {days} days from {first}, {counts[0]} bookings, {counts[1]} tickets, {counts[2]} ratings"
+        f"demo history: {days} days from {first}, {counts[0]} bookings, {counts[1]} tickets, {counts[2]} ratings",
+        soft_wrap=True,
     )
     return 0

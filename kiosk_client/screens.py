@@ -19,6 +19,17 @@ if TYPE_CHECKING:
     from kiosk_client.app import KioskApp
 
 
+class TickBox(Checkbox):
+    """A checkbox whose box stays empty until ticked. Textual's draws an "X" in both states, only dimmer when
+    off: on the kiosk's black screen (and on terminals without dimming) a citizen reads it as ticked."""
+
+    TICK = "✓"
+
+    @property  # Textual reads the inner character when it renders the box: an empty one unless ticked
+    def BUTTON_INNER(self) -> str:  # type: ignore[override]
+        return self.TICK if self.value else " "
+
+
 class KioskScreen(Screen[None]):
     BINDINGS = [("escape", "home", "Back")]  # noqa: RUF012 (Textual's own declaration style)
 
@@ -113,7 +124,7 @@ class ServiceScreen(IdleScreen):
         with Vertical():
             yield Static(self.t("choose_service"), classes="title")
             yield Input(placeholder=self.t("search"), id="search")
-            yield Checkbox(self.t("priority"), id="priority")
+            yield TickBox(self.t("priority"), id="priority")
             with VerticalScroll(id="services", can_focus=False):  # Tab goes from service to service
                 for service in services:
                     yield Button(service.name, id=f"service-{service.id}", classes="big service")

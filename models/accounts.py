@@ -45,10 +45,17 @@ class StaffUser(Base):
     disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
+OFFICE_BY_ROLE = (
+    "CASE role WHEN 'ADMIN' THEN office_id IS NULL WHEN 'OPERATOR' THEN true ELSE office_id IS NOT NULL END"
+)
+
+
 class RoleGrant(Base):
     __tablename__ = "role_grants"
     __table_args__ = (
-        CheckConstraint("(role = 'ADMIN') = (office_id IS NULL)", name="admin_has_no_office"),
+        # ADMIN holds every office; OPERATOR may too (the city's phone line answers for all of them); the others
+        # are granted per office
+        CheckConstraint(OFFICE_BY_ROLE, name="office_by_role"),
         Index("uq_role_grants", "staff_user_id", "role", text("coalesce(office_id, 0)"), unique=True),
     )
 

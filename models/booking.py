@@ -77,6 +77,8 @@ class Booking(Base):
             "service_id",
             postgresql_where=text(f"status IN {ACTIVE_STATUSES}"),
         ),
+        # the phone line finds a caller's open bookings by their folded name (findBookings)
+        Index("ix_bookings_name", "name_hash", postgresql_where=text(f"status IN {ACTIVE_STATUSES}")),
         # the confirmation sweep's scan
         Index("ix_bookings_confirm_due", "confirm_by", postgresql_where=text("status = 'PENDING'")),
         Index("ix_bookings_slot", "slot_id"),
@@ -113,6 +115,8 @@ class Booking(Base):
     # keyed hashes of the normalised e-mail and phone (resolvers/booking/citizen.py), for the same limits
     email_hash: Mapped[bytes | None] = mapped_column(LargeBinary(32))
     phone_hash: Mapped[bytes | None] = mapped_column(LargeBinary(32))
+    # a keyed hash of the folded name (resolvers/booking/identity.py name_hash): findBookings by name
+    name_hash: Mapped[bytes | None] = mapped_column(LargeBinary(32))
     notes: Mapped[str | None] = mapped_column(Text)
     # the manage token is derived from this nonce with the secret key; only its keyed hash is looked up
     manage_nonce: Mapped[bytes] = mapped_column(LargeBinary(16))

@@ -124,8 +124,12 @@ class Service(Base):
     )
     # under DRAW: how long entries are taken after a release, before the draw
     draw_minutes: Mapped[int] = mapped_column(Integer, server_default="60")
-    # lower-cased, accent-free name, category and description: what `services(search)` matches
+    # the words people use for it, added by an admin ("partida", "carnet de conducir"): searched like the name
+    keywords: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default="{}")
+    # lower-cased, accent-free name, category, description and keywords: the words `services(search)` finds
     search_text: Mapped[str] = mapped_column(Text)
+    # the same of name, keywords and category only: what spelling variants are measured against (pg_trgm)
+    search_keys: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()

@@ -29,6 +29,7 @@ MESSAGES = {
     "login": "Too many sign-in attempts from this address.",
     "bookings": "Too many bookings, cancellations or changes from this address.",
     "searches": "Too many searches from this address.",
+    "lookups": "Too many booking searches by this user.",
 }
 
 

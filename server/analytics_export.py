@@ -24,7 +24,7 @@ from starlette.routing import BaseRoute, Route
 
 from core.errors import AuthenticationFailed, DomainError, ValidationFailed
 from core.runtime import AppState
-from notifications.mail.ics import Appointment, calendar_of
+from notifications.mail.ics import CALENDAR_CONTENT_TYPE, Appointment, calendar_of
 from resolvers.accounts.viewer import Viewer
 from resolvers.analytics.day_sheet import DaySheet, day_sheet
 from resolvers.analytics.stats import Grouping, StatsFilter, StatsRowRecord, check_filter, stats_rows
@@ -258,7 +258,7 @@ async def desk_day_ics(request: Request) -> Response:
         )
         return Response(
             ics,
-            media_type="text/calendar; charset=utf-8",
+            media_type=CALENDAR_CONTENT_TYPE,
             headers={
                 "Content-Disposition": f'attachment; filename="desk-{sheet.day}.ics"',
                 "Cache-Control": "no-store",

@@ -1,7 +1,7 @@
 """the remote queue: joining the line from home, and walk-ins waiting outside a full building
 
 Revision ID: 0022_remote_queue
-Revises: 0019
+Revises: 0021_booking_lookup_hashes
 Create Date: 2026-12-03 13:30:00
 
 An office may let citizens join its line from home (`offices.remote_queue`); they are told to come in when they
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0022_remote_queue"
-down_revision: str | None = "0019"
+down_revision: str | None = "0021_booking_lookup_hashes"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

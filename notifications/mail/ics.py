@@ -10,6 +10,9 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, Timezone
 
+# a calendar to add to one's own, not an invitation to answer (RFC 5546 §3.2.1)
+CALENDAR_METHOD = "PUBLISH"
+
 
 @dataclass(frozen=True, slots=True)
 class Appointment:
@@ -48,13 +51,20 @@ def _event(appointment: Appointment) -> Event:
     return event
 
 
+# the Content-Type parameters of every calendar file Turnero sends, mailed or over HTTP: the files are UTF-8 and
+# say METHOD:PUBLISH, and RFC 5545 §8.1 / RFC 6047 §2.4 want both repeated in the MIME type (a strict client
+# reads an undeclared charset as ASCII or Latin-1 and garbles the accents)
+CALENDAR_PARAMS = {"charset": "utf-8", "method": CALENDAR_METHOD}
+CALENDAR_CONTENT_TYPE = "text/calendar; " + "; ".join(f"{key}={value}" for key, value in CALENDAR_PARAMS.items())
+
+
 def calendar_of(appointments: Sequence[Appointment]) -> bytes:
     """One calendar file with every appointment (a desk's day sheet), each zone's VTIMEZONE once."""
     calendar = Calendar()
     calendar.add("prodid", "-//Turnero//Turnos//ES")
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
-    calendar.add("method", "PUBLISH")
+    calendar.add("method", CALENDAR_METHOD)
     for appointment in appointments:
         calendar.add_component(_event(appointment))
     for tzid in sorted({appointment.timezone for appointment in appointments}):

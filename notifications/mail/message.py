@@ -9,6 +9,7 @@ from email.utils import formatdate, make_msgid, parseaddr
 
 from core.settings import Settings
 from core.validation import control_character
+from notifications.mail.ics import CALENDAR_PARAMS
 from notifications.mail.render import Rendered
 
 
@@ -67,7 +68,15 @@ def build_message(
             image.png, maintype="image", subtype="png", cid=f"<{image.content_id}>", disposition="inline"
         )
     if calendar is not None:
-        message.add_attachment(calendar.ics, maintype="text", subtype="calendar", filename=calendar.filename)
+        # RFC 5545 §8.1 and RFC 6047 §2.4: the part names its charset (the file is UTF-8; a strict client
+        # would read accents as Latin-1 without it) and the iTIP method the file's METHOD property says
+        message.add_attachment(
+            calendar.ics,
+            maintype="text",
+            subtype="calendar",
+            filename=calendar.filename,
+            params=CALENDAR_PARAMS,
+        )
     # last: building the body moves or drops the Content-* headers already set
     message["Content-Language"] = lang
     return message

@@ -80,16 +80,19 @@ async def _grants(conn: AsyncConnection, viewer: Viewer, requests: list[GrantReq
             if request.office_id is not None:
                 raise ValidationFailed(field, "ADMIN holds every office: give no officeId.")
             grants.append(Grant(Role.ADMIN, None))
-        else:
-            if request.office_id is None:
+        elif request.office_id is None:
+            # the city's phone line answers for every office: an OPERATOR without an office (ADMIN only, below)
+            if request.role is not Role.OPERATOR:
                 raise ValidationFailed(field, f"{request.role.value} needs an officeId.")
+            grants.append(Grant(Role.OPERATOR, None))
+        else:
             grants.append(Grant(request.role, id_field(field, request.office_id)))
     known = await _existing_offices(conn, {g.office_id for g in grants if g.office_id is not None})
     for index, grant in enumerate(grants):
         if grant.office_id is not None and grant.office_id not in known:
             raise ValidationFailed(f"roles.{index}.officeId", "No office has this ID.")
-        # a manager hands out rights only over their own offices, and never ADMIN
-        if grant.role is Role.ADMIN:
+        # a manager hands out rights only over their own offices, and never ADMIN nor every office
+        if grant.office_id is None:
             viewer.require_admin()
         else:
             viewer.require_role(grant.office_id, Role.MANAGER)

@@ -54,12 +54,19 @@ class Viewer:
         return any(grant.role is Role.ADMIN for grant in self.grants)
 
     def has_role(self, office_id: int | None, *roles: Role) -> bool:
-        """ADMIN always; otherwise one of `roles` granted for that office."""
+        """ADMIN always; otherwise one of `roles` granted for that office, or an OPERATOR grant without an office
+        (the city's call centre: every office, but only where OPERATOR is among `roles`)."""
         if self.is_admin:
             return True
         return office_id is not None and any(
-            grant.role in roles and grant.office_id == office_id for grant in self.grants
+            grant.role in roles and (grant.office_id == office_id or grant.office_id is None) for grant in self.grants
         )
+
+    def offices_with(self, *roles: Role) -> frozenset[int] | None:
+        """The offices where this viewer holds one of `roles` (as has_role counts them); None: every office."""
+        if self.is_admin or any(g.role in roles and g.office_id is None for g in self.grants):
+            return None
+        return frozenset(g.office_id for g in self.grants if g.role in roles and g.office_id is not None)
 
     def require_admin(self) -> None:
         if not self.is_admin:

@@ -112,11 +112,12 @@ async def within_limit(
 _INSERT = text(f"""
     WITH booking AS (
         INSERT INTO bookings (code, status, slot_id, office_id, service_id, starts_at, ends_at, channel, citizen_name,
-            citizen_email, citizen_phone, citizen_locale, document_hash, document_hint, email_hash, phone_hash, notes,
-            manage_nonce, manage_token_hash, staff_user_id, partner_id, confirm_by, party_size)
+            citizen_email, citizen_phone, citizen_locale, document_hash, document_hint, email_hash, phone_hash,
+            name_hash, notes, manage_nonce, manage_token_hash, staff_user_id, partner_id, confirm_by, party_size)
         VALUES (:code, CAST(:status AS booking_status), :slot_id, :office_id, :service_id, :starts_at, :ends_at,
             CAST(:channel AS channel), :citizen_name, :citizen_email, :citizen_phone, :citizen_locale, :document_hash,
-            :document_hint, :email_hash, :phone_hash, :notes, :nonce, :token_hash, :staff_user_id, :partner_id,
+            :document_hint, :email_hash, :phone_hash, :name_hash, :notes, :nonce, :token_hash, :staff_user_id,
+            :partner_id,
             CASE WHEN :status = 'PENDING' THEN least(now() + make_interval(mins => :confirm_minutes), :starts_at) END,
             :party_size)
         ON CONFLICT (code) WHERE status IN {OPEN_STATUSES} DO NOTHING
@@ -162,6 +163,7 @@ async def insert_booking(
         "party_size": 1 + len(companions),
         "status": (BookingStatus.BOOKED if confirm_minutes is None else BookingStatus.PENDING).value,
         "confirm_minutes": confirm_minutes or 0,
+        "name_hash": identity.name_hash(secret_key, person.name),
         "notes": notes,
         "nonce": nonce,
         "token_hash": manage_token_hash(secret_key, token),

@@ -47,26 +47,36 @@ def document_hash(secret_key: bytes, document: str) -> bytes:
     return identity.keyed_hash(secret_key, "document", normalise_document(document))
 
 
-def _email(value: str | None) -> str | None:
+def email_address(value: str | None, field: str = "citizen.email") -> str | None:
+    """The address as given, its domain in lower case; None when blank."""
     if value is None or not value.strip():
         return None
     email = value.strip()
     if len(email) > 254 or not _EMAIL.match(email):
-        raise ValidationFailed("citizen.email", "This is not an e-mail address.")
+        raise ValidationFailed(field, "This is not an e-mail address.")
     local, _, domain = email.rpartition("@")
     return f"{local}@{domain.lower()}"
 
 
-def _phone(value: str | None) -> str | None:
+def phone_e164(value: str | None, field: str = "citizen.phone") -> str | None:
+    """The number in E.164 (national numbers read as Argentinian); None when blank."""
     if value is None or not value.strip():
         return None
     try:
         number = phonenumbers.parse(value, DEFAULT_PHONE_REGION)
     except phonenumbers.NumberParseException as error:
-        raise ValidationFailed("citizen.phone", "This is not a phone number.") from error
+        raise ValidationFailed(field, "This is not a phone number.") from error
     if not phonenumbers.is_valid_number(number):
-        raise ValidationFailed("citizen.phone", "This is not a valid phone number.")
+        raise ValidationFailed(field, "This is not a valid phone number.")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def document_number(value: str, field: str = "citizen.documentId") -> str:
+    """The normalised document number, checked."""
+    document = normalise_document(value)
+    if not _DOCUMENT.match(document):
+        raise ValidationFailed(field, f"{field.rsplit('.', 1)[-1]} must be 4 to 20 letters or digits.")
+    return document
 
 
 def _locale(value: str | None) -> str:
@@ -80,11 +90,9 @@ def _locale(value: str | None) -> str:
 
 def citizen(secret_key: bytes, data: CitizenInput) -> Citizen:
     name = validation.text_field("citizen.name", data.name, max_length=200)
-    document = normalise_document(data.document_id)
-    if not _DOCUMENT.match(document):
-        raise ValidationFailed("citizen.documentId", "documentId must be 4 to 20 letters or digits.")
-    email = _email(data.email)
-    phone = _phone(data.phone)
+    document = document_number(data.document_id)
+    email = email_address(data.email)
+    phone = phone_e164(data.phone)
     return Citizen(
         name=name,
         email=email,
@@ -126,8 +134,8 @@ def contact(secret_key: bytes, data: ContactInput, field: str = "citizen") -> di
     """The contact checked and normalised as a booking's is, with the keys as hashes, by the column names that
     bookings use (citizen_name … phone_hash); at least one of e-mail and phone."""
     name = validation.text_field(f"{field}.name", data.name, max_length=200)
-    email = _email(data.email)
-    phone = _phone(data.phone)
+    email = email_address(data.email, f"{field}.email")
+    phone = phone_e164(data.phone, f"{field}.phone")
     if email is None and phone is None:
         raise ValidationFailed(f"{field}.email", "Give an e-mail address or a phone number, so we can tell you.")
     return {

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import unicodedata
 
 from sqlalchemy import BigInteger, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -59,6 +60,18 @@ def email_hash(secret_key: bytes, email: str) -> bytes:
 def phone_hash(secret_key: bytes, e164: str) -> bytes:
     """The phone is already E.164 (citizen.py parses it): one number, one form."""
     return keyed_hash(secret_key, "phone", e164)
+
+
+def fold_name(name: str) -> str:
+    """`  José  María PÉREZ ` and `jose maria perez` are one name: accents, case and runs of spaces folded."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(bare.casefold().split())
+
+
+def name_hash(secret_key: bytes, name: str) -> bytes:
+    """What findBookings matches a name by: whole and exact once folded (a part of a name finds nothing)."""
+    return keyed_hash(secret_key, "name", fold_name(name))
 
 
 def lock_keys(*hashes: bytes | None) -> list[int]:

@@ -56,6 +56,7 @@ class ServiceRecord:
     release_policy: ReleasePolicy
     draw_minutes: int
     max_party_size: int = 1
+    keywords: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ from models.accounts import DeviceKind
 from models.catalogue import Office, OpeningHours
 from models.queue import OfficeQueueCounter, Ticket, TicketNumberBlock
 from resolvers.accounts.viewer import Viewer
-from resolvers.queue.log import local_day
+from resolvers.queue.log import OFFLINE_FLOOR, OFFLINE_TOP, local_day
 
 MAX_BLOCK = 500
 # a stolen kiosk token must not be able to run an office's numbers up without end
@@ -57,13 +57,19 @@ _RESERVE = text("""
 
 
 async def reserve_numbers(conn: AsyncConnection, viewer: Viewer, count: int) -> NumberBlockRecord:
-    """Advances the office's counter by `count` for today (office time) and records the block for this kiosk."""
+    """A block of today's numbers (office time) for this kiosk to give out offline.
+
+    Taken from the top of the day's numbers downwards (999, 998 … never below OFFLINE_FLOOR), not from the
+    counter: reserving used to advance the office's counter by the block, so the next walk-in after D-004 was
+    D-055. Only when the top has no room left (a day past the floor, or many blocks) does the block come after
+    every number given so far, advancing the counter as before."""
     device_id, office_id = _require_kiosk(viewer, "reserve ticket numbers")
     if not 1 <= count <= MAX_BLOCK:
         raise ValidationFailed("count", f"count must be 1 to {MAX_BLOCK}.")
     timezone = (await conn.execute(select(Office.timezone).where(Office.id == office_id))).scalar_one()
     day = local_day(await now(conn), timezone)
-    last = (await conn.execute(_RESERVE, {"office_id": office_id, "day": day, "count": count})).scalar_one()
+    # advancing by nothing: the counter's row lock (every numbering takes it) and today's last number
+    counter = (await conn.execute(_RESERVE, {"office_id": office_id, "day": day, "count": 0})).scalar_one()
     # counted under the counter's row lock (just taken), so two reservations at once cannot both slip under
     block_size = TicketNumberBlock.last_number - TicketNumberBlock.first_number + 1
     already = (
@@ -77,14 +83,28 @@ async def reserve_numbers(conn: AsyncConnection, viewer: Viewer, count: int) -> 
         raise LimitExceededError(
             f"This kiosk already reserved {already} numbers today; at most {MAX_RESERVED_PER_DAY} a day."
         )
+    blocks = (
+        await conn.execute(
+            select(TicketNumberBlock.first_number, TicketNumberBlock.last_number).where(
+                TicketNumberBlock.office_id == office_id, TicketNumberBlock.day == day
+            )
+        )
+    ).all()
+    # the blocks above the counter are the ones taken from the top; the next goes just below them
+    top = min((first for first, _ in blocks if first > counter), default=OFFLINE_TOP + 1) - 1
+    first, last = top - count + 1, top
+    if first <= max(counter, OFFLINE_FLOOR - 1):
+        first = max([counter, *(end for _, end in blocks)]) + 1
+        last = first + count - 1
+        await conn.execute(_RESERVE, {"office_id": office_id, "day": day, "count": last - counter})
     block_id = (
         await conn.execute(
             insert(TicketNumberBlock)
-            .values(device_id=device_id, office_id=office_id, day=day, first_number=last - count + 1, last_number=last)
+            .values(device_id=device_id, office_id=office_id, day=day, first_number=first, last_number=last)
             .returning(TicketNumberBlock.id)
         )
     ).scalar_one()
-    return NumberBlockRecord(id=block_id, office_id=office_id, day=day, first_number=last - count + 1, last_number=last)
+    return NumberBlockRecord(id=block_id, office_id=office_id, day=day, first_number=first, last_number=last)
 
 
 # the office's first opening on a weekday: the earliest anyone can have stood at its kiosk that day

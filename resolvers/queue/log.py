@@ -7,10 +7,18 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, insert, select, text
+from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from models.queue import OfficeQueueCounter, PriorityClass, QueueEvent, QueueEventType, Ticket, TicketStatus
+from models.queue import (
+    OfficeQueueCounter,
+    PriorityClass,
+    QueueEvent,
+    QueueEventType,
+    Ticket,
+    TicketNumberBlock,
+    TicketStatus,
+)
 from resolvers.queue import remote
 from resolvers.queue.records import QueueEventRecord, TicketRecord
 
@@ -39,6 +47,37 @@ _NEXT_NUMBER = text("""
         ticket_day = EXCLUDED.ticket_day
     RETURNING last_ticket_number
 """)
+
+# Kiosks' offline blocks are taken from the top of the day's numbers downwards (resolvers/queue/kiosk.py), never
+# below OFFLINE_FLOOR: the day's own numbers stay consecutive (D-004, D-005 …) and only a day that reaches the
+# floor needs to step over a block.
+OFFLINE_TOP = 999
+OFFLINE_FLOOR = 500
+
+
+async def _past_blocks(conn: AsyncConnection, office_id: int, day: date, number: int) -> int:
+    """`number`, or the first number after the kiosks' blocks it falls in (the counter then moves there)."""
+    blocks = (
+        await conn.execute(
+            select(TicketNumberBlock.first_number, TicketNumberBlock.last_number)
+            .where(
+                TicketNumberBlock.office_id == office_id,
+                TicketNumberBlock.day == day,
+                TicketNumberBlock.last_number >= number,
+            )
+            .order_by(TicketNumberBlock.first_number)
+        )
+    ).all()
+    free = number
+    for first, last in blocks:
+        if first <= free <= last:
+            free = last + 1
+    if free != number:
+        await conn.execute(
+            update(OfficeQueueCounter).where(OfficeQueueCounter.office_id == office_id).values(last_ticket_number=free)
+        )
+    return free
+
 
 # Native: the counter's next seq and the event's insert in one round trip (every queue change runs it).
 _APPEND = text("""
@@ -75,6 +114,8 @@ async def new_ticket(
         if day_number is not None
         else (await conn.execute(_NEXT_NUMBER, {"office_id": office_id, "day": day})).scalar_one()
     )
+    if day_number is None and number >= OFFLINE_FLOOR:  # below the floor no block can be (kiosk.py)
+        number = await _past_blocks(conn, office_id, day, number)
     issued = (
         insert(Ticket)
         .values(

@@ -161,6 +161,7 @@ class ServiceLive:
     called: int
     serving: int
     longest_wait_minutes: float | None
+    served_today: int = strawberry.field(description="Tickets of this procedure finished today.")
     service_pk: strawberry.Private[int]
 
     @strawberry.field
@@ -174,6 +175,7 @@ class ServiceLive:
             called=record.called,
             serving=record.serving,
             longest_wait_minutes=record.longest_wait_minutes,
+            served_today=record.served,
             service_pk=record.service_id,
         )
 
@@ -183,7 +185,9 @@ class OfficeLive:
     office: Office
     at: datetime
     services: list[ServiceLive] = strawberry.field(
-        description="Services with someone in line, longest line first.", extensions=[ListBound(MAX_SERVICES)]
+        description="Services with something happening today (someone waiting, called, served or finished; never a row "
+        "of zeros), longest line first.",
+        extensions=[ListBound(MAX_SERVICES)],
     )
     waiting: int
     longest_wait_minutes: float | None

@@ -7,10 +7,10 @@ from typing import Annotated
 import strawberry
 
 from resolvers.accounts import partners
-from resolvers.booking import book, cancel, confirmation, holds, lookup, reschedule
+from resolvers.booking import book, cancel, confirmation, find, holds, lookup, reschedule
 from resolvers.booking.freed_seats import OfferTiming
 from schema.booking.challenge import challenge_gate
-from schema.booking.types import Booking, BookingConfirmation, PartnerKey, SlotHold
+from schema.booking.types import Booking, BookingConfirmation, BookingMatches, PartnerKey, SlotHold
 from schema.context import Info
 from schema.errors import (
     ChallengeRequired,
@@ -22,7 +22,7 @@ from schema.errors import (
     ValidationError,
 )
 from schema.input_types import InputOf
-from schema.operation import run_mutation, run_query
+from schema.operation import run_mutation, run_query, run_read
 
 # InvalidState is added to the contract's union: a past, cancelled or checked-in booking cannot be moved
 BookResult = Annotated[
@@ -44,6 +44,7 @@ HoldResult = Annotated[
 ]
 # InvalidState.reason: CONFIRMATION_EXPIRED (too late: the seat went back on sale) or NOT_PENDING
 ConfirmResult = Annotated[Booking | NotFound | InvalidState, strawberry.union("ConfirmResult")]
+BookingSearchResult = Annotated[BookingMatches | ValidationError | NotAllowed, strawberry.union("BookingSearchResult")]
 PartnerKeyResult = Annotated[PartnerKey | ValidationError | NotAllowed, strawberry.union("PartnerKeyResult")]
 
 
@@ -64,6 +65,29 @@ class BookingQuery:
         viewer = info.context.viewer
         found = await run_query(info, lambda conn: lookup.for_reading(conn, viewer, code))
         return Booking.from_record(found) if found else None
+
+    @strawberry.field(
+        description="The phone line: a caller's open (PENDING or BOOKED) bookings by document, phone, e-mail or "
+        "whole name, each an exact match once normalised (accents, case and spaces of a name; a phone in any "
+        "national or international form), several narrowing together. At least one is needed; at most "
+        f"{find.MAX_LIMIT} answers, soonest first. Staff only: OPERATOR, CLERK and MANAGER see their offices' "
+        "bookings (an OPERATOR without an office, and ADMIN, every office). Rate-limited per staff user "
+        "(TURNERO_RATE_LOOKUPS); each search is logged with who asked, never what."
+    )
+    async def find_bookings(
+        self,
+        info: Info,
+        document: str | None = None,
+        phone: str | None = None,
+        email: str | None = None,
+        name: str | None = None,
+        limit: int = find.DEFAULT_LIMIT,
+    ) -> BookingSearchResult:
+        viewer, secret_key = info.context.viewer, info.context.state.secret_key
+        search = find.BookingSearch(document=document, phone=phone, email=email, name=name, limit=limit)
+        return await run_read(
+            info, lambda conn: find.find_bookings(conn, viewer, secret_key, search), BookingMatches.from_records
+        )
 
 
 @strawberry.type

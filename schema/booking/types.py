@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
@@ -10,7 +11,7 @@ from models.booking import PARTNER_SCOPES, BookingStatus, Channel
 from notifications.mail.compose import booking_calendar
 from notifications.mail.qr import qr_png
 from notifications.mail.render import language as mail_language
-from resolvers.booking import party
+from resolvers.booking import find, party
 from resolvers.booking.holds import HoldRecord
 from resolvers.booking.records import BookingEventRecord, BookingRecord, ConfirmationRecord
 from resolvers.catalogue.services import MAX_PARTY_SIZE
@@ -164,6 +165,20 @@ class BookingConfirmation:
     @classmethod
     def from_record(cls, record: ConfirmationRecord) -> BookingConfirmation:
         return cls(booking=Booking.from_record(record.booking), manage_token=record.manage_token)
+
+
+def _search_limit(arguments: Mapping[str, Any]) -> int:
+    limit = arguments.get("limit", find.DEFAULT_LIMIT)
+    return limit if isinstance(limit, int) and not isinstance(limit, bool) else find.MAX_LIMIT
+
+
+@strawberry.type(description="What findBookings found: the caller's open bookings, soonest first.")
+class BookingMatches:
+    bookings: list[Booking] = strawberry.field(extensions=[ListBound(find.MAX_LIMIT, parent_size=_search_limit)])
+
+    @classmethod
+    def from_records(cls, records: list[BookingRecord]) -> BookingMatches:
+        return cls(bookings=[Booking.from_record(record) for record in records])
 
 
 @strawberry.type(description="Returned once, when issued: only a hash of the key is kept.")

@@ -8,6 +8,7 @@ import strawberry
 
 from core.validation import parse_id
 from resolvers.catalogue import desks, offices, services
+from resolvers.catalogue.services import MAX_SUGGESTIONS
 from schema.bounds import MAX_OFFICES, MAX_SERVICES, ListBound
 from schema.catalogue.types import Desk, Office, Service
 from schema.context import Info
@@ -47,9 +48,23 @@ class CatalogueQuery:
         record = await info.context.loaders.offices_by_id.load(number) if number else None
         return Office.from_record(record) if record else None
 
-    @strawberry.field(extensions=[ListBound(MAX_SERVICES)])
+    @strawberry.field(
+        extensions=[ListBound(MAX_SERVICES)],
+        description="The catalogue by name; with `search` (at most 100 characters), the procedures that match "
+        "every word of it (words of one or two letters aside) in their name, keywords, category or description, "
+        "accents and case ignored, a close spelling counting too; best match first.",
+    )
     async def services(self, info: Info, search: str | None = None) -> list[Service]:
         found = await run_query(info, lambda conn: services.search_services(conn, search))
+        return [Service.from_record(r) for r in found]
+
+    @strawberry.field(
+        extensions=[ListBound.argument("limit", MAX_SUGGESTIONS)],
+        description="The procedures closest to a search, matching all of it or not, closest first (`limit` 1 to "
+        "10): what to offer when `services(search)` found none.",
+    )
+    async def service_suggestions(self, info: Info, search: str, limit: int = 5) -> list[Service]:
+        found = await run_query(info, lambda conn: services.suggest_services(conn, search, limit))
         return [Service.from_record(r) for r in found]
 
     @strawberry.field

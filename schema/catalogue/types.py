@@ -7,7 +7,7 @@ import strawberry
 from models.catalogue import ChallengePolicy, ReleasePolicy
 from realtime.sharing import READS_AUDIENCE, READS_NO_VIEWER
 from resolvers.catalogue.records import DeskRecord, OfficeRecord, OpeningHoursRecord, ServiceRecord
-from resolvers.catalogue.services import MAX_DOCUMENTS
+from resolvers.catalogue.services import MAX_DOCUMENTS, MAX_KEYWORDS
 from resolvers.queue.access import may_watch
 from schema.bounds import MAX_DESKS_PER_OFFICE, MAX_OFFICES, MAX_OPENING_INTERVALS, MAX_SERVICES, ListBound
 from schema.context import Info
@@ -102,6 +102,12 @@ class Service:
     category: str | None
     duration_minutes: int
     required_documents: list[str] = strawberry.field(metadata=READS_NO_VIEWER, extensions=[ListBound(MAX_DOCUMENTS)])
+    keywords: list[str] = strawberry.field(
+        metadata=READS_NO_VIEWER,
+        extensions=[ListBound(MAX_KEYWORDS)],
+        description="Other words people use for this procedure (synonyms, spellings, other languages): "
+        "services(search) finds them like its name.",
+    )
     walk_in_allowed: bool
     booking_window_days: int = strawberry.field(description="How many days ahead citizens may book.")
     ticket_prefix: str = strawberry.field(description="The letters that start this service's ticket numbers.")
@@ -134,6 +140,7 @@ class Service:
             category=record.category,
             duration_minutes=record.duration_minutes,
             required_documents=list(record.required_documents),
+            keywords=list(record.keywords),
             walk_in_allowed=record.walk_in_allowed,
             booking_window_days=record.booking_window_days,
             ticket_prefix=record.ticket_prefix,
@@ -169,6 +176,15 @@ class Desk:
     @strawberry.field(metadata=READS_NO_VIEWER, extensions=[ListBound(MAX_SERVICES)])
     async def services(self, info: Info) -> list[Service]:
         return [Service.from_record(r) for r in await info.context.loaders.services_by_desk.load(self.pk)]
+
+    @strawberry.field(
+        metadata=READS_NO_VIEWER,
+        extensions=[ListBound(MAX_SERVICES)],
+        description="The IDs of the procedures this desk serves: what `services` lists, as scalars (cheap to ask "
+        "for every desk of an office at once: the console's walk-in form offers the clerk's own first).",
+    )
+    async def service_ids(self, info: Info) -> list[strawberry.ID]:
+        return [strawberry.ID(str(r.id)) for r in await info.context.loaders.services_by_desk.load(self.pk)]
 
     @strawberry.field(
         metadata=READS_AUDIENCE,

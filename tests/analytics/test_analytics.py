@@ -386,3 +386,25 @@ async def test_too_many_groups_are_refused(
     refused = await stats(api, admin_token, ["DAY", "HOUR"], officeIds=[city.cordoba], **WEEK)
     assert (refused["__typename"], refused["field"]) == ("ValidationError", "groupBy")
     assert (await stats(api, admin_token, [], officeIds=[city.cordoba], **WEEK))["totals"]["booked"] == 3
+
+
+async def test_office_live_lists_only_procedures_with_something_happening(api: Api, admin_token: str) -> None:
+    """Of three procedures: one served and done with today, one with somebody waiting, one untouched (left out)."""
+    front = await front_desk(api, admin_token, services=("dni", "tasas", "pasaporte"))
+    await front.issue("dni")
+    called = await front.call()
+    for move in ("startService", "completeTicket"):
+        assert (await front.move(move, called["id"]))["__typename"] == "Ticket"
+    await front.issue("tasas")
+
+    live = (
+        await api.run(
+            LIVE.replace("longestWaitMinutes }", "longestWaitMinutes servedToday }"),
+            {"o": front.office_id},
+            admin_token,
+        )
+    )["officeLive"]
+
+    lines = {s["service"]["slug"]: (s["waiting"], s["servedToday"]) for s in live["services"]}
+    assert lines == {"tasas": (1, 0), "dni": (0, 1)}
+    assert [s["service"]["slug"] for s in live["services"]] == ["tasas", "dni"]  # the longest line first

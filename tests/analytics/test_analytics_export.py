@@ -88,7 +88,7 @@ async def test_a_desks_day_sheet(client: httpx.AsyncClient, api: Api, city: Fixe
     ]
     calendar = await client.get(f"/analytics/desks/{desk}/2026-03-10.ics", headers=bearer(clerk))
     assert calendar.status_code == 200
-    assert calendar.headers["content-type"].startswith("text/calendar")
+    assert calendar.headers["content-type"] == "text/calendar; charset=utf-8; method=PUBLISH"
     body = calendar.text
     assert body.count("BEGIN:VEVENT") == 3
     assert "DTSTART;TZID=America/Argentina/Cordoba:20260310T233000" in body

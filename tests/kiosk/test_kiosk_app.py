@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 from textual.pilot import Pilot
-from textual.widgets import Button, Static
+from textual.widgets import Button, Checkbox, Static
 
 from core.runtime import AppState
 from core.ticket_ids import public_ticket_id
@@ -88,18 +88,18 @@ async def test_a_walk_in_picks_a_service_by_touch_and_gets_a_printed_ticket(
         done = await result(pilot, app)
         number = await scalar(state, "SELECT number FROM tickets")
         ticket_id = await scalar(state, "SELECT id FROM tickets")
-        assert done.number == number == "L-031"  # after the 30 numbers the kiosk reserved at start-up
+        assert done.number == number == "L-001"  # the block the kiosk reserved at start-up is from the top
         assert shown(app, "#number") == number
         big = str(app.screen.query_one("#big-number", BigText).render())
         assert len(big.splitlines()) >= 5
         assert set(big) <= {" ", "▀", "▄", "█", "\n"}
         assert [line.rstrip() for line in big.splitlines()] == raster(number)
-        assert raster(number) != raster("L-032")
-        assert "Usted es el próximo" in shown(app, "#details")
+        assert raster(number) != raster("L-002")
+        assert "Sos el próximo" in shown(app, "#details")
         assert "Espera estimada: 0 min" in shown(app, "#details")
-        assert await printed(pilot, app) == "Retire su ticket impreso."
+        assert await printed(pilot, app) == "Retirá tu ticket impreso."
         paper = (tmp_path / "printer.bin").read_bytes()
-        assert b"L-031" in paper
+        assert b"L-001" in paper
         # the QR carries the ticket's opaque public ID, the only way to follow it without signing in
         assert f"https://turnos.example/tickets/{public_ticket_id(state.secret_key, ticket_id)}".encode() in paper
         assert paper.endswith(b"\x1dV\x00")
@@ -114,7 +114,10 @@ async def test_a_priority_walk_in_by_keyboard(
     async with screen(front, one_server, tmp_path) as (pilot, app, _):
         await pilot.press("tab", "enter")  # from the first big button to the second: no appointment
         await until(pilot, lambda: isinstance(app.screen, ServiceScreen))
+        box = app.screen.query_one("#priority", Checkbox)
+        assert "X" not in str(box.render())  # unticked reads as an empty box
         await pilot.press("tab", "space")  # from the search box to the priority box, ticked
+        assert "✓" in str(box.render())
         await pilot.press("tab", "enter")  # the first service
         await result(pilot, app)
         assert await scalar(state, "SELECT priority::text FROM tickets") == "PRIORITY"
@@ -129,7 +132,7 @@ async def test_a_citizen_with_an_appointment_scans_the_code(
         await result(pilot, app)
         assert shown(app, "#number") == await scalar(state, "SELECT number FROM tickets")
         assert await scalar(state, "SELECT status::text FROM bookings") == "CHECKED_IN"
-        assert await printed(pilot, app) == "Retire su ticket impreso."
+        assert await printed(pilot, app) == "Retirá tu ticket impreso."
 
 
 async def refusal_of(pilot: Pilot[None], app: KioskApp, code: str) -> str:
@@ -158,9 +161,9 @@ async def test_every_refusal_is_a_friendly_sentence(
         c=early,
     )
     async with screen(front, one_server, tmp_path) as (pilot, app, _):
-        assert await refusal_of(pilot, app, early) == f"Llegó temprano: puede registrarse desde las {opens}."
+        assert await refusal_of(pilot, app, early) == f"Llegaste temprano: podés registrarte desde las {opens}."
         assert (await refusal_of(pilot, app, late)).startswith("El registro cerró a las ")
-        assert (await refusal_of(pilot, app, at_norte)).startswith("Su turno es en otra oficina: ")
+        assert (await refusal_of(pilot, app, at_norte)).startswith("Tu turno es en otra oficina: ")
         assert "Office norte" in await refusal_of(pilot, app, at_norte)
         assert (await refusal_of(pilot, app, cancelled)).startswith("Este turno ya no está activo")
         assert (await refusal_of(pilot, app, "ZZZZZZZZ")).startswith("No encontramos un turno con ese código")
@@ -168,7 +171,7 @@ async def test_every_refusal_is_a_friendly_sentence(
         await pilot.click("#appointment")
         await until(pilot, lambda: isinstance(app.screen, CodeScreen))
         await pilot.click("#confirm")
-        assert shown(app, "#error") == "Escriba el código de su turno."
+        assert shown(app, "#error") == "Escribí el código de tu turno."
         await pilot.press("escape")
         await until(pilot, lambda: isinstance(app.screen, StartScreen))
 
@@ -197,9 +200,9 @@ async def test_a_printer_that_is_away_does_not_stop_the_kiosk(
         await until(pilot, lambda: isinstance(app.screen, ServiceScreen))
         await pilot.click(f"#service-{front.services['dni']}")
         await result(pilot, app)
-        assert shown(app, "#number") == "D-031"
+        assert shown(app, "#number") == "D-001"
         assert await printed(pilot, app) == (
-            "No pudimos imprimir el ticket (impresora desconectada). Anote su número: D-031."
+            "No pudimos imprimir el ticket (impresora desconectada). Anotá tu número: D-001."
         )
 
 
@@ -213,9 +216,9 @@ async def test_offline_the_screen_says_so_and_the_tickets_reach_the_server_later
         await until(pilot, lambda: isinstance(app.screen, ServiceScreen))
         await pilot.click(f"#service-{front.services['dni']}")
         await result(pilot, app)
-        assert shown(app, "#number") == "D-001"  # the first of the block reserved at start-up
-        assert "Trabajando sin conexión: su número es válido" in shown(app, "#details")
-        assert await printed(pilot, app) == "Retire su ticket impreso."
+        assert shown(app, "#number") == "D-970"  # the first of the 30 reserved at start-up, from the top
+        assert "Trabajando sin conexión: tu número es válido" in shown(app, "#details")
+        assert await printed(pilot, app) == "Retirá tu ticket impreso."
         assert b"Trabajando sin conexi" in (tmp_path / "printer.bin").read_bytes()
         await pilot.click("#done")
         await until(pilot, lambda: isinstance(app.screen, StartScreen))
@@ -223,8 +226,8 @@ async def test_offline_the_screen_says_so_and_the_tickets_reach_the_server_later
 
         await type_code(pilot, app, code)
         await result(pilot, app)
-        assert shown(app, "#number") == "002"  # the booking's service letter is not known offline
-        assert "su llegada se confirmará al volver la red" in shown(app, "#details")
+        assert shown(app, "#number") == "971"  # the booking's service letter is not known offline
+        assert "tu llegada se confirmará al volver la red" in shown(app, "#details")
         await pilot.click("#done")
         await until(pilot, lambda: isinstance(app.screen, StartScreen))
         assert await scalar(state, "SELECT count(*) FROM tickets") == 0
@@ -234,7 +237,7 @@ async def test_offline_the_screen_says_so_and_the_tickets_reach_the_server_later
         await until(pilot, lambda: not kiosk_.spool.has_pending())
         async with state.engine.connect() as conn:
             numbers = (await conn.execute(text("SELECT number FROM tickets ORDER BY issued_at"))).scalars().all()
-        assert numbers == ["D-001", "D-002"]
+        assert numbers == ["D-970", "D-971"]
         assert await scalar(state, "SELECT status::text FROM bookings") == "CHECKED_IN"
 
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from core.runtime import AppState
 from tests.support.api import Api
@@ -57,20 +58,34 @@ def ago(minutes: float) -> str:
     return (datetime.now(UTC) - timedelta(minutes=minutes)).isoformat()
 
 
-async def test_a_block_advances_the_office_counter_so_the_server_never_gives_its_numbers(
+async def test_a_block_comes_from_the_top_so_the_days_numbers_stay_consecutive(
     front: FrontDesk, state: AppState
 ) -> None:
     first = await front.issue()
     assert first["number"] == "D-001"
     block = await reserve(front, 10)
     assert block["__typename"] == "TicketNumberBlock", block
-    assert (block["firstNumber"], block["lastNumber"], block["office"]["id"]) == (2, 11, front.office_id)
+    assert (block["firstNumber"], block["lastNumber"], block["office"]["id"]) == (990, 999, front.office_id)
     # the office's own day, not the server's
     assert block["day"] == await scalar(state, "SELECT (now() AT TIME ZONE :z)::date::text", z=ZONE)
     after = await front.issue(service="tasas")
-    assert after["number"] == "T-012"
+    assert after["number"] == "T-002"  # not T-012: the kiosk's reservation does not move the day's numbers
     second = await reserve(front, 5)
-    assert (second["firstNumber"], second["lastNumber"]) == (13, 17)
+    assert (second["firstNumber"], second["lastNumber"]) == (985, 989)
+    assert (await front.issue())["number"] == "D-003"
+
+
+async def test_a_day_that_reaches_the_blocks_steps_over_them(front: FrontDesk, state: AppState) -> None:
+    block = await reserve(front, 500)
+    assert (block["firstNumber"], block["lastNumber"]) == (500, 999)
+    async with state.engine.begin() as conn:  # a very busy day: 499 numbers given already
+        await conn.execute(text("UPDATE office_queue_counters SET last_ticket_number = 499"))
+    assert (await front.issue())["number"] == "D-1000"
+    assert (await front.issue())["number"] == "D-1001"
+    # no room left at the top: the next block comes after every number given, as the counter's own
+    late = await reserve(front, 5)
+    assert (late["firstNumber"], late["lastNumber"]) == (1002, 1006)
+    assert (await front.issue())["number"] == "D-1007"
 
 
 async def test_blocks_and_server_numbers_never_collide_under_concurrency(api: Api, front: FrontDesk) -> None:
@@ -81,7 +96,9 @@ async def test_blocks_and_server_numbers_never_collide_under_concurrency(api: Ap
     for block in results[:2]:
         numbers.extend(range(block["firstNumber"], block["lastNumber"] + 1))
     numbers.extend(int(ticket["number"].split("-")[1]) for ticket in results[2:])
-    assert sorted(numbers) == list(range(1, 23))
+    issued = sorted(int(ticket["number"].split("-")[1]) for ticket in results[2:])
+    assert issued == list(range(1, 9))  # consecutive, whatever the reservations in between
+    assert sorted(numbers) == [*range(1, 9), *range(986, 1000)]
 
 
 async def test_only_kiosks_reserve_and_counts_are_bounded(front: FrontDesk, state: AppState) -> None:
@@ -100,16 +117,18 @@ async def test_a_kiosk_reserves_at_most_so_many_numbers_a_day(front: FrontDesk, 
         assert (await reserve(front, 500))["__typename"] == "TicketNumberBlock"
     refused = await reserve(front, 1)
     assert refused["__typename"] == "LimitExceeded", refused
-    assert await scalar(state, "SELECT last_ticket_number FROM office_queue_counters") == 2000
+    # the first block fills the top (500-999), the others come after it, each past the last
+    assert await scalar(state, "SELECT last_ticket_number FROM office_queue_counters") == 2499
     assert await scalar(state, "SELECT count(*) FROM ticket_number_blocks") == 4
 
 
 async def test_a_replayed_walk_in_keeps_its_number_and_its_arrival_time(front: FrontDesk, state: AppState) -> None:
     block = await reserve(front, 3)
-    online = await front.issue()  # after the block: 004
+    online = await front.issue()  # the block is at the top: 001
+    assert online["number"] == "D-001"
     arrived = ago(12)
     offline = await offline_issue(front, k="offline-1", a=arrived, b=block["firstNumber"])
-    assert (offline["__typename"], offline["number"]) == ("Ticket", "D-001"), offline
+    assert (offline["__typename"], offline["number"]) == ("Ticket", "D-997"), offline
     assert datetime.fromisoformat(offline["issuedAt"]) == datetime.fromisoformat(arrived)
     # the citizen who was there twelve minutes ago is ahead of the one who just came
     assert offline["position"] == 1
@@ -146,7 +165,7 @@ async def test_block_numbers_are_checked(api: Api, admin_token: str, front: Fron
     assert staff["__typename"] == "NotAllowed"
     assert await scalar(state, "SELECT count(*) FROM tickets") == 1
     # a refused attempt leaves its key free: the same key with a good number goes through
-    assert (await offline_issue(front, k="c", b=block["lastNumber"]))["number"] == "D-003"
+    assert (await offline_issue(front, k="c", b=block["lastNumber"]))["number"] == "D-999"
 
 
 async def test_arrival_times_are_bounded_and_for_kiosks_only(front: FrontDesk, state: AppState) -> None:
@@ -174,11 +193,13 @@ async def test_a_replayed_check_in_is_judged_at_the_time_the_citizen_was_there(
     block = await reserve(front, 2)
     arrived = ago(10)  # five minutes inside the window, while the kiosk was offline
     data = await front.api.run(
-        OFFLINE_CHECK_IN, {"o": front.office_id, "c": code, "k": "ci-1", "a": arrived, "b": 2}, front.kiosk
+        OFFLINE_CHECK_IN,
+        {"o": front.office_id, "c": code, "k": "ci-1", "a": arrived, "b": block["firstNumber"]},
+        front.kiosk,
     )
     ticket = data["checkIn"]
-    assert (ticket["__typename"], ticket["number"]) == ("Ticket", "D-002"), ticket
-    assert block["lastNumber"] == 2
+    assert (ticket["__typename"], ticket["number"]) == ("Ticket", "D-998"), ticket
+    assert block["lastNumber"] == 999
     assert datetime.fromisoformat(ticket["issuedAt"]) == datetime.fromisoformat(arrived)
     assert await scalar(state, "SELECT status::text FROM bookings WHERE code = :c", c=code) == "CHECKED_IN"
 
@@ -202,16 +223,16 @@ async def test_a_replay_with_a_block_number_gives_the_waiting_ticket_the_number_
 ) -> None:
     block = await reserve(front, 3)
     lost = await offline_issue(front, k="lost-1")  # issued online; the kiosk never heard the answer
-    assert lost["number"] == "D-004"
-    slip = await offline_issue(front, k="lost-1", a=ago(1), b=block["firstNumber"])  # offline, it gave 001
+    assert lost["number"] == "D-001"
+    slip = await offline_issue(front, k="lost-1", a=ago(1), b=block["firstNumber"])  # offline, it gave 997
     again = await offline_issue(front, k="lost-1", a=ago(1), b=block["firstNumber"])
 
-    assert (slip["id"], slip["number"], again["number"]) == (lost["id"], "D-001", "D-001")
+    assert (slip["id"], slip["number"], again["number"]) == (lost["id"], "D-997", "D-997")
     assert [kind for _, kind, _ in await events(state, front.office_id)] == ["ISSUED", "RENUMBERED"]
-    assert (await front.ticket(lost["id"]))["number"] == "D-001"
-    assert (await front.call())["number"] == "D-001"  # the screens call the number the citizen holds
-    # 004 is now free; the counter never hands it out again, like any number of a block left unused
-    assert (await front.issue())["number"] == "D-005"
+    assert (await front.ticket(lost["id"]))["number"] == "D-997"
+    assert (await front.call())["number"] == "D-997"  # the screens call the number the citizen holds
+    # 001 is now free; the counter never hands it out again, like any number of a block left unused
+    assert (await front.issue())["number"] == "D-002"
 
 
 async def test_a_ticket_keeps_its_number_once_called_or_when_the_block_number_is_not_the_kiosks(
@@ -230,7 +251,7 @@ async def test_a_ticket_keeps_its_number_once_called_or_when_the_block_number_is
 
     assert (late["id"], late["number"]) == (called["id"], called["number"])
     assert (not_its_own["id"], not_its_own["number"]) == (foreign["id"], foreign["number"])
-    assert used["number"] == "D-003"
+    assert used["number"] == "D-999"
     assert (taken["id"], taken["number"]) == (foreign["id"], foreign["number"])  # NUMBER_USED: it keeps its own
     kinds = [kind for _, kind, _ in await events(state, front.office_id)]
     assert "RENUMBERED" not in kinds

@@ -57,7 +57,7 @@ def test_the_ticket_bytes_carry_a_large_number_the_qr_code_and_a_cut() -> None:
     assert GS + b"(k\x03\x001C\x06" in data  # QR module size 6
     assert data.endswith(GS + b"V\x00")  # full cut, last
     assert data.index(b"Licencia de conducir") < data.index(b"1P0") < data.index(GS + b"V\x00")
-    assert b"Personas antes que usted: 3" in data
+    assert b"Personas antes que vos: 3" in data
     assert b"Espera estimada: 18 min" in data
     assert b"Waiting" not in data
     assert b"People ahead of you: 3" in escpos_bytes(slip("en"))

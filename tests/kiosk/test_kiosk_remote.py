@@ -30,9 +30,9 @@ async def test_a_walk_in_at_a_full_building_waits_outside_and_comes_in_with_the_
         done = await result(pilot, app)
         code = await scalar(state, "SELECT remote_code FROM tickets WHERE remote")
         assert done.number == await scalar(state, "SELECT number FROM tickets WHERE remote")
-        assert "El edificio está lleno: espere afuera" in shown(app, "#details")
+        assert "El edificio está lleno: esperá afuera" in shown(app, "#details")
         assert code in shown(app, "#details")
-        assert await printed(pilot, app) == "Retire su ticket impreso."
+        assert await printed(pilot, app) == "Retirá tu ticket impreso."
         assert code.encode() in (tmp_path / "printer.bin").read_bytes()
         await pilot.click("#done")
         await until(pilot, lambda: isinstance(app.screen, StartScreen))

@@ -281,6 +281,29 @@ async def test_without_smtp_url_mail_is_written_as_eml_files(
     assert len(attachments(parsed, "image/png")) == 1
 
 
+async def test_the_calendar_part_declares_charset_and_method_and_keeps_its_accents(
+    api: Api, admin_token: str, state: AppState, settings: Settings, tmp_path: Path
+) -> None:
+    """RFC 5545 §8.1 and RFC 6047: a strict client reads the calendar by the charset its part declares."""
+    local_settings = settings.model_copy(update={"smtp_url": None, "data_dir": tmp_path, "public_url": PUBLIC_URL})
+    await booked(api, admin_token)
+    await send(local_settings, await compose_only(state, local_settings, "booking.confirmation"))
+
+    (written,) = (tmp_path / "mail").iterdir()
+    parsed = BytesParser(policy=email.policy.strict).parsebytes(written.read_bytes())
+    assert isinstance(parsed, EmailMessage)
+    assert [part.defects for part in parsed.walk() if part.defects] == []
+    (ics,) = attachments(parsed, "text/calendar")
+    assert ics.get_param("charset") == "utf-8"
+    assert ics.get_param("method") == "PUBLISH"
+    text_ = ics.get_content()  # decoded by the declared charset, as a strict client does
+    assert isinstance(text_, str)
+    calendar = Calendar.from_ical(text_)
+    assert str(calendar["METHOD"]) == "PUBLISH"
+    (event,) = calendar.walk("VEVENT")
+    assert ADDRESS in str(event["LOCATION"])  # "Colón", "Córdoba": not "ColÃ³n"
+
+
 async def test_a_refusing_server_raises_so_the_outbox_retries(
     api: Api, admin_token: str, state: AppState, smtp_settings: Settings, sink: Sink
 ) -> None:

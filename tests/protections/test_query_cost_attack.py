@@ -33,8 +33,8 @@ async def build_city(state: AppState) -> tuple[int, int]:
                     'America/Argentina/Cordoba' FROM generate_series(1, 30) AS n""")
         )
         await conn.execute(
-            text("""INSERT INTO services (slug, name, duration_minutes, ticket_prefix, search_text)
-                    SELECT 'procedure-' || n, 'Procedure ' || n, 15, 'P', 'procedure ' || n
+            text("""INSERT INTO services (slug, name, duration_minutes, ticket_prefix, search_text, search_keys)
+                    SELECT 'procedure-' || n, 'Procedure ' || n, 15, 'P', 'procedure ' || n, '| procedure ' || n || ' |'
                     FROM generate_series(1, 40) AS n""")
         )
         await conn.execute(

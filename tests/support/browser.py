@@ -18,7 +18,9 @@ NPM_DIR = ROOT / "var" / "npm"
 AXE = NPM_DIR / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = ROOT / "var" / "artifacts" / "screenshots"
 PHONE = ViewportSize(width=390, height=844)
+DESKTOP = ViewportSize(width=1366, height=768)
 TV = ViewportSize(width=1920, height=1080)
+SIZES = (("phone", PHONE), ("desktop", DESKTOP), ("tv", TV))
 # the rule sets of WCAG 2.0, 2.1 and 2.2, levels A and AA
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
@@ -72,9 +74,10 @@ async def serious_violations(page: Page) -> list[dict[str, Any]]:
 
 
 async def check_page(page: Page, name: str) -> None:
-    """The page at phone and at TV size: a screenshot of each (test artefacts), and an axe scan of each."""
+    """The page at phone, desktop and TV size: a screenshot of each (test artefacts; docs/screenshots/ is
+    refreshed from them), and an axe scan of each."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    for label, size in (("phone", PHONE), ("tv", TV)):
+    for label, size in SIZES:
         await page.set_viewport_size(size)
         await page.wait_for_timeout(150)  # layout settles after the resize
         await page.screenshot(path=SCREENSHOTS / f"{name}-{label}.png", full_page=label == "phone")

@@ -193,6 +193,7 @@ async def test_a_check_in_and_a_console_call_reach_the_display(
     await console.get_by_role("button", name="Ingresar").click()
     await expect(console.get_by_role("heading", name="Mi puesto")).to_be_visible()
     assert await console.evaluate("sessionStorage.getItem('turnero.staffToken')")
+    await console.get_by_label("Puesto", exact=True).select_option(label="1")  # the clerk picks their desk
 
     code = await booking_due_in(front, state, 5)
     ticket = await front.check_in(code)  # at the kiosk

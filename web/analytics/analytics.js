@@ -56,6 +56,8 @@ async function signIn(event) {
   await start();
 }
 
+// the fewest distinct hours with a wait before the weekday x hour map is drawn
+const HEAT_MIN_HOURS = 3;
 const minutes = (v) => (v === null || v === undefined ? "—" : `${v.toFixed(1)} ${t("minutes")}`);
 const percent = (v) => (v === null || v === undefined ? "—" : `${(v * 100).toFixed(1)} %`);
 const days = (v) => (v === null || v === undefined ? "—" : `${v.toFixed(1)} ${t("days")}`);
@@ -116,7 +118,14 @@ async function render() {
 
     const cells = new Map(heat.rows.map((r) => [`${r.weekday}:${r.hour}`, r.waitMedianMinutes]));
     const hours = [...new Set(heat.rows.map((r) => r.hour))].sort((a, b) => a - b);
-    place("heat-chart", heatmap({ cells, weekdays: t("weekdays"), hours, titleId: "heat-title", descId: "heat-desc", format: (v) => v.toFixed(0) }),
+    const hoursWithWaits = new Set(heat.rows.filter((r) => r.waitMedianMinutes !== null).map((r) => r.hour));
+    if (hoursWithWaits.size < HEAT_MIN_HOURS) {
+      // a handful of cells tells nothing about when people wait: say so instead of drawing them
+      const note = document.createElement("p");
+      note.className = "too-few";
+      note.textContent = t("heatTooFew").replace("{n}", String(HEAT_MIN_HOURS));
+      $("heat-chart").replaceChildren(note);
+    } else place("heat-chart", heatmap({ cells, weekdays: t("weekdays"), hours, titleId: "heat-title", descId: "heat-desc", format: (v) => v.toFixed(0) }),
       table(t("tableOf"), [t("hour"), ...t("weekdays")], hours.map((h) => [`${h}h`, ...t("weekdays").map((_, d) => {
         const v = cells.get(`${d + 1}:${h}`);
         return v === undefined || v === null ? "—" : v.toFixed(1);

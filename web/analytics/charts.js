@@ -16,6 +16,7 @@ function frame(width, height, titleId, descId) {
   return svg;
 }
 
+// A data table scrolls inside its own box: a wide one never widens the page on a phone.
 export function table(caption, headers, rows) {
   const details = document.createElement("details");
   const summary = document.createElement("summary");
@@ -38,7 +39,10 @@ export function table(caption, headers, rows) {
       tr.appendChild(cell);
     });
   }
-  details.append(summary, tableEl);
+  const box = document.createElement("div");
+  box.className = "table-scroll";
+  box.append(tableEl);
+  details.append(summary, box);
   return details;
 }
 
@@ -86,6 +90,10 @@ export function heatmap({ cells, weekdays, hours, titleId, descId, format }) {
   const cellW = 44, cellH = 30, left = 44, top = 26;
   const width = left + hours.length * cellW + 8, height = top + weekdays.length * cellH + 8;
   const svg = frame(width, height, titleId, descId);
+  // drawn at its own size (never stretched to the page: a few hours would make giant cells), scrolled when wider
+  svg.classList.add("heat");
+  svg.setAttribute("width", width);
+  svg.setAttribute("height", height);
   const values = [...cells.values()].filter((v) => v !== null);
   const max = Math.max(1, ...values);
   hours.forEach((h, i) => svg.append(el("text", { x: left + i * cellW + cellW / 2, y: 16, "text-anchor": "middle", class: "axis" }, `${h}h`)));

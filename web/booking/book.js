@@ -26,7 +26,11 @@ import { DrawEnter, RELEASE_CALENDAR } from "./draw-enter.js";
 import { MESSAGES } from "./messages.js";
 import { WaitlistJoin } from "./waitlist-join.js";
 
-const SERVICES = `query($q: String) { services(search: $q) { id name category } }`;
+// the whole catalogue, once (grouped by category); a search answers its matches, best first; the procedures
+// closest to a search are asked for only when it matched none
+const CATALOGUE = `query { services { id name category } }`;
+const SEARCH = `query($q: String!) { services(search: $q) { id name category } }`;
+const SUGGEST = `query($q: String!) { serviceSuggestions(search: $q, limit: 5) { id name category } }`;
 const SERVICE = `query($id: ID!) { service(id: $id) { id name description durationMinutes requiredDocuments
   challengePolicy maxPartySize bookingWindowDays releasePolicy offices { id name address timezone } } }`;
 const BOOK = `mutation($i: BookInput!) { book(input: $i) { ${BOOK_RESULT} } }`;
@@ -34,14 +38,16 @@ const HOLD = `mutation($s: ID!, $c: String, $n: Int) { holdSlot(slotId: $s, chal
   ... on SlotHold { token expiresAt } ... on ChallengeRequired { challenge { ${CHALLENGE_FIELDS} } }
   ... on UserError { code message } } }`;
 const RELEASE = `mutation($t: String!) { releaseHold(token: $t) }`;
-const CALENDAR = `query($c: String!, $k: String!, $l: String) { booking(code: $c, manageToken: $k) { calendarFile(language: $l) } }`;
+const CALENDAR = `query($c: String!, $k: String!, $l: String) { booking(code: $c, manageToken: $k) {
+  calendarFile(language: $l) office { checkinOpensMinutes checkinClosesMinutes } } }`;
 const FIELDS = { name: "citizen-name", documentId: "citizen-document", email: "citizen-email" };
-const MAX_RESULTS = 30;
+// how early the confirmation asks people to come: this much, unless check-in opens later than that
+const ARRIVE_EARLY_MINUTES = 10;
 
 let service = null;
 let chosen = null;
 let submission = null; // the idempotency key of the booking being sent: a retry never books twice
-let confirmed = null; // { booking, token, calendar } once booked
+let confirmed = null; // { booking, token, calendar, checkin } once booked
 let held = null; // { token, expiresAt (ms) } of the chosen time's seat while the form is filled in
 let countdown = null;
 let party = 1; // how many people the booking is for: the citizen and party - 1 companions
@@ -53,6 +59,7 @@ initI18n(MESSAGES);
 languageToggles();
 onLanguage(() => {
   // what was built from data is built again in the new language; nothing chosen is lost
+  if (!confirmed) search(lastSearch);
   if (confirmed) renderDone();
   else if (chosen) {
     describeChoice();
@@ -68,27 +75,108 @@ function fail(error) {
     error.code === "NETWORK" ? t("error_network") : t("error_generic", { message: error.message });
 }
 
-async function search(text) {
-  $("#error").textContent = "";
-  try {
-    const data = await gql(SERVICES, { q: text || null });
-    const found = data.services.slice(0, MAX_RESULTS);
-    $("#result-count").textContent = t("results", { n: data.services.length });
-    replace(
-      $("#results"),
-      found.map((entry) =>
+let catalogue = null; // every procedure, fetched once
+let searches = 0; // answers to an older search than the last one typed are dropped
+let lastSearch = "";
+
+// "1 trámite", "3 trámites": the message `key`, or its `_one` form for one
+function counted(key, n) {
+  return n === 1 ? t(`${key}_one`) : t(key, { n });
+}
+
+function serviceButton(entry, withCategory) {
+  return h(
+    "li",
+    {},
+    h(
+      "button",
+      { type: "button", class: "secondary", onclick: () => showService(entry.id) },
+      h("span", {}, entry.name),
+      withCategory && entry.category ? h("span", { class: "category" }, entry.category) : null,
+    ),
+  );
+}
+
+// Every procedure, in collapsible groups by category (a phone shows the categories first, one tap opens one).
+function showCatalogue() {
+  const groups = new Map();
+  for (const entry of catalogue) {
+    const category = entry.category || t("category_other");
+    if (!groups.has(category)) groups.set(category, []);
+    groups.get(category).push(entry);
+  }
+  const names = [...groups.keys()].sort((a, b) => a.localeCompare(b, language()));
+  // rebuilt in another language: the groups opened stay open
+  const opened = new Set(
+    [...document.querySelectorAll("#results details[open]")].map((group) => group.dataset.category),
+  );
+  $("#result-count").textContent = t("catalogue_count", { n: catalogue.length, groups: names.length });
+  replace(
+    $("#results"),
+    names.map((category) =>
+      h(
+        "li",
+        { class: "category-group" },
         h(
-          "li",
-          {},
+          "details",
+          { "data-category": category, open: opened.has(category) },
           h(
-            "button",
-            { type: "button", class: "secondary", onclick: () => showService(entry.id) },
-            h("span", {}, entry.name),
-            entry.category ? h("span", { class: "category" }, entry.category) : null,
+            "summary",
+            {},
+            h("span", {}, category),
+            h("span", { class: "count" }, counted("in_category", groups.get(category).length)),
+          ),
+          h(
+            "ul",
+            { class: "results" },
+            groups.get(category).map((entry) => serviceButton(entry, false)),
           ),
         ),
       ),
+    ),
+  );
+}
+
+function showFound(text, found, suggestions) {
+  if (found.length) {
+    $("#result-count").textContent = counted("results", found.length);
+    replace(
+      $("#results"),
+      found.map((entry) => serviceButton(entry, true)),
     );
+    return;
+  }
+  $("#result-count").textContent = t("no_results", { search: text });
+  replace(
+    $("#results"),
+    suggestions.length
+      ? h(
+          "li",
+          { class: "suggestions" },
+          h("h3", { id: "suggestions-title" }, t("suggestions_title")),
+          h(
+            "ul",
+            { class: "results", "aria-labelledby": "suggestions-title" },
+            suggestions.map((e) => serviceButton(e, true)),
+          ),
+        )
+      : null,
+  );
+}
+
+async function search(text) {
+  $("#error").textContent = "";
+  lastSearch = text;
+  const mine = ++searches;
+  try {
+    if (!text) {
+      catalogue = catalogue || (await gql(CATALOGUE)).services;
+      if (mine === searches) showCatalogue();
+      return;
+    }
+    const found = (await gql(SEARCH, { q: text })).services;
+    const suggestions = found.length || mine !== searches ? [] : (await gql(SUGGEST, { q: text })).serviceSuggestions;
+    if (mine === searches) showFound(text, found, suggestions);
   } catch (error) {
     fail(error);
   }
@@ -125,7 +213,7 @@ async function showService(id, { focus = true } = {}) {
 // open: the seats are hidden until it runs, and its entry form is the way to them).
 function chooser() {
   const none = (shown) => waitlist && !(draw && draw.open) && waitlist.noTimes(shown === 0);
-  return slotChooser({ service, onPick: pick, seats: party, onShown: none });
+  return slotChooser({ service, onPick: pick, seats: party, onShown: none, nearby: true });
 }
 
 // The office the person looks at in the chooser, or null when "the soonest, anywhere".
@@ -399,20 +487,51 @@ async function done(confirmation) {
   stopHold(); // the held seat is the booking's now
   const booking = confirmation.booking;
   const token = confirmation.manageToken;
-  const calendar = (await gql(CALENDAR, { c: booking.code, k: token, l: language() })).booking.calendarFile;
-  confirmed = { booking, token, calendar };
+  const read = (await gql(CALENDAR, { c: booking.code, k: token, l: language() })).booking;
+  confirmed = { booking, token, calendar: read.calendarFile, checkin: read.office };
   renderDone();
   focusOn($("#done-title"));
 }
 
+// "j•••@correo.com": enough for the person to recognise their address, not for someone looking over a shoulder
+function maskedEmail(email) {
+  const [user, domain] = email.split("@");
+  return `${user.slice(0, 1)}•••@${domain}`;
+}
+
+// Where the confirmation goes (nowhere promised without an e-mail), and what to do on the day.
+function nextSteps(booking, checkin) {
+  const email = booking.citizen.email;
+  const pending = booking.status === "PENDING";
+  const mail = email ? t(pending ? "mail_pending_to" : "mail_sent_to", { email: maskedEmail(email) }) : t("mail_none");
+  const early = Math.min(ARRIVE_EARLY_MINUTES, checkin.checkinOpensMinutes);
+  return [
+    h("p", { id: "done-mail" }, mail),
+    h("h3", {}, t("on_the_day")),
+    h(
+      "ol",
+      { id: "done-day", class: "steps" },
+      h("li", {}, t("day_bring")),
+      h("li", {}, early > 0 ? t("day_arrive", { n: early }) : t("day_arrive_on_time")),
+      h("li", {}, t("day_checkin", { code: booking.code })),
+      h("li", {}, t("day_late", { n: checkin.checkinClosesMinutes })),
+    ),
+  ];
+}
+
 function renderDone() {
-  const { booking, token, calendar } = confirmed;
+  const { booking, token, calendar, checkin } = confirmed;
   const manage = `/manage?code=${encodeURIComponent(booking.code)}&token=${encodeURIComponent(token)}`;
   for (const id of ["step-search", "step-procedure", "step-details"]) $(`#${id}`).hidden = true;
   $("#code").textContent = booking.code;
   const pending = booking.status === "PENDING";
   // a PENDING booking is not the citizen's yet: no QR code or calendar until confirmed from the mail
   $("#done-title").textContent = t(pending ? "pending_title" : "done_title");
+  // the page is no longer asking for a booking: its heading (and title) say what it shows now
+  const heading = pending ? "pending_heading" : "confirmed_heading";
+  $("h1").dataset.i18n = heading;
+  document.documentElement.dataset.title = heading;
+  apply();
   replace(
     $("#done-qr"),
     pending
@@ -424,6 +543,7 @@ function renderDone() {
       : qrImage(booking),
   );
   replace($("#done-summary"), bookingSummary(booking));
+  replace($("#done-next"), nextSteps(booking, checkin));
   replace($("#done-documents"), whatToBring(booking.service));
   replace(
     $("#done-actions"),

@@ -16,13 +16,13 @@ import {
   whatToBring,
 } from "../shared/booking.js";
 import { $, focusOn, h, replace } from "../shared/dom.js";
-import { dateAndTime } from "../shared/format.js";
+import { dateAndTime, day, time } from "../shared/format.js";
 import { expect, gql } from "../shared/graphql.js";
 import { apply, initI18n, language, languageToggles, onLanguage, t } from "../shared/i18n.js";
 import { MESSAGES } from "./messages.js";
 
 const READ = `query($c: String!, $k: String!, $l: String) { booking(code: $c, manageToken: $k) {
-  ${BOOKING_FIELDS} calendarFile(language: $l) service { offices { id name address timezone } } } }`;
+  ${BOOKING_FIELDS} slot { id } calendarFile(language: $l) service { offices { id name address timezone } } } }`;
 const CANCEL = `mutation($c: String!, $k: String!, $r: String) { cancelBooking(code: $c, manageToken: $k, reason: $r) {
   __typename ... on Booking { id status } ... on UserError { code message } } }`;
 const CONFIRM = `mutation($c: String!, $k: String!) { confirmBooking(code: $c, manageToken: $k) {
@@ -95,8 +95,18 @@ async function confirmBooking() {
   focusOn($(result.__typename === "Booking" ? "#message" : "#error"));
 }
 
+// A section that appears below what the citizen was looking at (on a phone, below the fold): brought into view
+// whole, and focused, so that neither the eyes nor a screen reader are left behind.
+function reveal(section, target) {
+  if (!target.matches("button, a, input") && !target.hasAttribute("tabindex")) target.setAttribute("tabindex", "-1");
+  target.focus({ preventScroll: true });
+  section.scrollIntoView({ block: "nearest" });
+}
+
 function render() {
   const open = booking.status === "BOOKED" && new Date(booking.startsAt) > new Date();
+  // what to bring is for a visit still to come, not for a cancelled, missed or finished one
+  const coming = ["BOOKED", "PENDING", "CHECKED_IN"].includes(booking.status);
   // past its deadline a PENDING booking only waits for the sweep: nothing left to confirm
   const pending = booking.status === "PENDING" && new Date(booking.confirmBy) > new Date();
   replace(
@@ -107,8 +117,8 @@ function render() {
       ? h("p", { class: "notice" }, t("pending_manage", { when: dateAndTime(booking.confirmBy, booking.office.timezone) }))
       : null,
     bookingSummary(booking),
-    h("h2", {}, t("what_to_bring")),
-    whatToBring(booking.service),
+    coming ? h("h2", {}, t("what_to_bring")) : null,
+    coming ? whatToBring(booking.service) : null,
     h(
       "p",
       { class: "actions" },
@@ -137,7 +147,7 @@ function render() {
 function openCancel() {
   $("#reschedule").hidden = true;
   $("#cancel-confirm").hidden = false;
-  focusOn($("#cancel-title"));
+  reveal($("#cancel-confirm"), $("#cancel-title"));
 }
 
 async function cancel() {
@@ -162,10 +172,52 @@ function openReschedule() {
   $("#reschedule-yes").hidden = true;
   replace(
     $("#reschedule-chooser"),
-    slotChooser({ service: booking.service, preferOffice: booking.office.id, onPick: pickSlot, idPrefix: "move" }),
+    slotChooser({
+      service: booking.service,
+      preferOffice: booking.office.id,
+      onPick: pickSlot,
+      idPrefix: "move",
+      onShown: markCurrentTime,
+    }),
   );
   $("#reschedule").hidden = false;
   focusOn($("#reschedule-title"));
+}
+
+// The booking's own time in the grid: its seat is this booking's, so availability leaves it out (or, with seats
+// left, offers it as if it were a move). Marked "your current time", never a button: picking it would move
+// nothing. Among its day's times at its office; heading the list anywhere else (another office, the soonest
+// anywhere, a grid without its day).
+function markCurrentTime() {
+  const area = $("#reschedule-chooser .slot-area");
+  if (!area || !booking) return;
+  const zone = booking.office.timezone;
+  const at = time(booking.startsAt, zone);
+  const atItsOffice = $("#move-one")?.checked && $("#move-office")?.value === booking.office.id;
+  const own = booking.slot && area.querySelector(`.slot[data-slot="${CSS.escape(booking.slot.id)}"]`);
+  const marker = h("span", { id: "current-slot", class: "slot-current" }, `${at} · ${t("current_time")}`);
+  if (own && atItsOffice) {
+    own.replaceWith(marker);
+    return;
+  }
+  own?.remove();
+  const section = [...area.querySelectorAll(".slot-day")].find(
+    (entry) => entry.querySelector("h3")?.textContent === day(booking.startsAt, zone),
+  );
+  if (section && atItsOffice) {
+    const times = section.querySelector(".slot-times");
+    // the grid's times are 24-hour "HH:MM" in the office's zone: their text sorts as the times do
+    const later = [...times.querySelectorAll(".slot")].find((button) => button.textContent > at);
+    times.insertBefore(marker, later || null);
+    return;
+  }
+  area.prepend(
+    h(
+      "p",
+      { id: "current-slot", class: "slot-current" },
+      t("current_time_at", { when: dateAndTime(booking.startsAt, zone), office: booking.office.name }),
+    ),
+  );
 }
 
 function pickSlot(slot) {
@@ -177,6 +229,7 @@ function pickSlot(slot) {
   });
   button.hidden = false;
   button.dataset.key = idempotencyKey();
+  reveal(button, button);
 }
 
 async function reschedule() {

@@ -5,7 +5,7 @@
 import { $, focusOn, h } from "../shared/dom.js";
 import { minutesSince } from "../shared/format.js";
 import { gql } from "../shared/graphql.js";
-import { t } from "../shared/i18n.js";
+import { onLanguage, t } from "../shared/i18n.js";
 
 export const TOKEN_KEY = "turnero.staffToken";
 export const ALL_PANELS = ["desk", "phone", "office", "slots"];
@@ -39,6 +39,35 @@ export function say(where, text) {
   element.textContent = text;
   element.hidden = !text;
 }
+
+// A status message kept as its key and parameters, not as rendered text: switching the language re-renders it.
+// Parameters that are functions (a date on the office's clock) are called again at each rendering.
+const told = new Map(); // element -> { key, params }
+
+function render(element, { key, params }) {
+  const values = Object.fromEntries(
+    Object.entries(params).map(([name, value]) => [name, typeof value === "function" ? value() : value]),
+  );
+  element.textContent = t(key, values);
+}
+
+export function tell(where, key, params = {}) {
+  const element = $(where);
+  const message = { key, params };
+  told.set(element, message);
+  render(element, message);
+  element.hidden = false;
+}
+
+export function untell(where) {
+  const element = $(where);
+  told.delete(element);
+  say(where, "");
+}
+
+onLanguage(() => {
+  for (const [element, message] of told) if (!element.hidden) render(element, message);
+});
 
 export function showLogin() {
   $("#workspace").hidden = true;

@@ -37,9 +37,9 @@ const LOGIN = `mutation($u: String!, $p: String!) { login(username: $u, password
 const LOGOUT = `mutation { logout }`;
 const ME = `{ me { username roles { role office { id name } } } }`;
 const OFFICES = `{ offices { id name } }`;
-const OFFICE = `query($o: ID!) { office(id: $o) { id name timezone
+const OFFICE = `query($o: ID!) { office(id: $o) { id name timezone openingHours { weekday opens closes }
   services { id name walkInAllowed }
-  desks { id name currentTicket { ${TICKET} } } } offices { id name } }`;
+  desks { id name serviceIds currentTicket { ${TICKET} } } } offices { id name } }`;
 const EVENTS = `subscription($o: ID!, $a: Int) { queueEvents(officeId: $o, afterSeq: $a) { seq } }`;
 // which panels each role opens
 const PANELS = { CLERK: ["desk"], MANAGER: ["desk", "phone", "office", "slots"], OPERATOR: ["phone"] };
@@ -103,15 +103,16 @@ $("#logout").addEventListener("click", logOut);
 
 // --- office and panels -----------------------------------------------------------------------------
 
+// a grant without an office (ADMIN; an OPERATOR of the city's phone line) holds every office
 function rolesAt(officeId) {
   return session.me.roles
-    .filter((grant) => grant.role === "ADMIN" || (grant.office && grant.office.id === officeId))
+    .filter((grant) => !grant.office || grant.office.id === officeId)
     .map((grant) => grant.role);
 }
 
 async function chooseOffices() {
-  const admin = session.me.roles.some((grant) => grant.role === "ADMIN");
-  const offices = admin
+  const everywhere = session.me.roles.some((grant) => !grant.office);
+  const offices = everywhere
     ? (await api(OFFICES)).offices
     : [
         ...new Map(

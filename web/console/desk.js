@@ -3,9 +3,9 @@
 
 import { idempotencyKey } from "../shared/booking.js";
 import { $, focusOn, h, replace, replaceIfChanged } from "../shared/dom.js";
-import { time } from "../shared/format.js";
+import { clock, time } from "../shared/format.js";
 import { expect } from "../shared/graphql.js";
-import { language, t } from "../shared/i18n.js";
+import { language, onLanguage, t } from "../shared/i18n.js";
 import {
   DESKS,
   LINE,
@@ -17,11 +17,13 @@ import {
   partyMark,
   refresh,
   registerPanel,
-  say,
   session,
+  tell,
+  untell,
   waitRow,
 } from "./common.js";
 
+// the desk this browser's clerk picked at each office (localStorage: it stays with the machine at the desk)
 const DESK_KEY = "turnero.desk";
 const RESULT = `__typename ... on Ticket { ${TICKET} } ... on UserError { code message }`;
 const MOVES = {
@@ -43,23 +45,94 @@ function deskId() {
   return $("#desk").value;
 }
 
-// the office's desks to pick from, and its procedures that take walk-ins
+function deskKey() {
+  return `${DESK_KEY}.${session.office.id}`;
+}
+
+function storedDesk() {
+  try {
+    return localStorage.getItem(deskKey());
+  } catch {
+    return null; // storage off: the clerk picks the desk each time
+  }
+}
+
+// The office's desks to pick from: none is chosen for the clerk, unless they picked one on this browser before.
 function opened() {
   const office = session.office;
-  const stored = sessionStorage.getItem(DESK_KEY);
+  const stored = storedDesk();
+  const known = office.desks.some((desk) => desk.id === stored);
   replace(
     $("#desk"),
-    office.desks.map((desk) => h("option", { value: desk.id, selected: desk.id === stored }, desk.name)),
+    h("option", { value: "", "data-i18n": "choose_desk", selected: !known }, t("choose_desk")),
+    office.desks.map((desk) => h("option", { value: desk.id, selected: known && desk.id === stored }, desk.name)),
   );
+  walkInChoices();
+}
+
+// The procedures that take walk-ins, those the clerk's desk serves first (the first of them chosen): a walk-in
+// the clerk issues lands in their own line unless they pick another procedure.
+function walkInChoices(keepChoice = false) {
+  const office = session.office;
+  const desk = office.desks.find((entry) => entry.id === deskId());
+  const served = new Set(desk ? desk.serviceIds : []);
   const walkIn = office.services.filter((service) => service.walkInAllowed);
+  const mine = walkIn.filter((service) => served.has(service.id));
+  const others = walkIn.filter((service) => !served.has(service.id));
+  const chosen = keepChoice ? $("#walkin-service").value : null; // kept across a language switch
+  const option = (service) => h("option", { value: service.id, selected: service.id === chosen }, service.name);
   replace(
     $("#walkin-service"),
-    walkIn.map((service) => h("option", { value: service.id }, service.name)),
+    mine.length && others.length
+      ? [
+          h("optgroup", { label: t("walkin_mine") }, mine.map(option)),
+          h("optgroup", { label: t("walkin_others") }, others.map(option)),
+        ]
+      : walkIn.map(option),
   );
 }
 
+// the groups' labels are in the page's language
+onLanguage(() => session.office && walkInChoices(true));
+
+// Whether the office is open now by its opening hours, on its own clock (none declared: nothing to warn of).
+const WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+export function openNow(office, now = new Date()) {
+  if (!office.openingHours.length) return true;
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat("en-GB", {
+      timeZone: office.timezone,
+      weekday: "short",
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23",
+    })
+      .formatToParts(now)
+      .map((part) => [part.type, part.value]),
+  );
+  const weekday = WEEKDAYS.indexOf(parts.weekday) + 1;
+  const minutes = `${parts.hour}:${parts.minute}`;
+  return office.openingHours.some(
+    (hours) => hours.weekday === weekday && hours.opens.slice(0, 5) <= minutes && minutes < hours.closes.slice(0, 5),
+  );
+}
+
+// Walk-ins outside the opening hours are still issued (an office may close late), after a clear warning.
+function warnIfClosed() {
+  const office = session.office;
+  if (openNow(office)) return untell("#walkin-warning");
+  tell("#walkin-warning", "walkin_closed", { now: () => clock(office.timezone) });
+}
+
 async function refreshDesk() {
-  if (!deskId()) return;
+  if (!deskId()) {
+    current = null;
+    replaceIfChanged($("#current"), `none:${language()}`, h("p", {}, t("desk_choose_first")));
+    for (const button of document.querySelectorAll("#desk-buttons button")) button.disabled = true;
+    replace($("#line"));
+    $("#line-empty").hidden = true;
+    return;
+  }
   const office = session.office;
   const [officeData, line] = await Promise.all([
     api(DESKS, { o: office.id }),
@@ -106,17 +179,21 @@ function renderCurrent() {
 async function deskAction(action) {
   clearError();
   if (action === "transfer") return openTransfer();
-  if (action === "walkin") return openSubpanel("#walkin-form");
+  if (action === "walkin") {
+    warnIfClosed();
+    return openSubpanel("#walkin-form");
+  }
+  if (action === "noshow") return openNoShow();
   try {
     const result =
       action === "call"
         ? (await api(CALL, { d: deskId() })).callNext
         : Object.values(await api(MOVES[action], { t: current.id }))[0];
     if (result.__typename === "QueueEmpty") {
-      say("#desk-status", t("queue_empty"));
+      tell("#desk-status", "queue_empty");
     } else {
       const ticket = expect(result, "Ticket");
-      say("#desk-status", t(`done_${action}`, { number: ticket.number }));
+      tell("#desk-status", `done_${action}`, { number: ticket.number });
     }
   } catch (error) {
     fail(error);
@@ -167,7 +244,7 @@ $("#transfer-form").addEventListener("submit", async (event) => {
   };
   try {
     const ticket = expect((await api(TRANSFER, variables)).transferTicket, "Ticket");
-    say("#desk-status", t("done_transfer", { number: ticket.number }));
+    tell("#desk-status", "done_transfer", { number: ticket.number });
     form.hidden = true;
   } catch (error) {
     fail(error);
@@ -187,8 +264,8 @@ $("#walkin-form").addEventListener("submit", async (event) => {
   try {
     const ticket = expect((await api(ISSUE, variables)).issueTicket, "Ticket");
     // the building is full (Office.maxOccupancy): the citizen waits outside and comes in with the code
-    const done = ticket.remote ? "done_walkin_outside" : "done_walkin";
-    say("#desk-status", t(done, { number: ticket.number, code: ticket.remoteCode }));
+    const done = ticket.remote ? "done_walkin_outside" : openNow(session.office) ? "done_walkin" : "done_walkin_closed";
+    tell("#desk-status", done, { number: ticket.number, code: ticket.remoteCode });
     form.hidden = true;
   } catch (error) {
     fail(error);
@@ -204,8 +281,35 @@ for (const form of document.querySelectorAll(".subpanel"))
 for (const button of document.querySelectorAll("#desk-buttons button"))
   button.addEventListener("click", () => deskAction(button.dataset.action));
 
+// "No-show" asks first: one key press must not end a citizen's turn by mistake.
+function openNoShow() {
+  if (!current) return;
+  tell("#noshow-question", "noshow_question", { number: current.number });
+  openSubpanel("#noshow-form");
+}
+
+$("#noshow-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const form = event.currentTarget;
+  form.hidden = true;
+  if (!current) return;
+  try {
+    const ticket = expect((await api(MOVES.noshow, { t: current.id })).markNoShow, "Ticket");
+    tell("#desk-status", "done_noshow", { number: ticket.number });
+  } catch (error) {
+    fail(error);
+  }
+  await refresh();
+});
+
 $("#desk").addEventListener("change", () => {
-  sessionStorage.setItem(DESK_KEY, deskId());
+  try {
+    if (deskId()) localStorage.setItem(deskKey(), deskId());
+    else localStorage.removeItem(deskKey());
+  } catch {
+    // storage off: the choice lasts while the page is open
+  }
+  walkInChoices();
   refresh();
 });
 

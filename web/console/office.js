@@ -1,34 +1,47 @@
-// The office now (MANAGER): each procedure's line and estimate, each desk's ticket, and everyone waiting.
+// The office now (MANAGER): the procedures with something happening today (officeLive: someone waiting, at a
+// desk or served; never a row of zeros per procedure), each desk's ticket, and everyone waiting.
 
 import { $, h, replace } from "../shared/dom.js";
 import { time } from "../shared/format.js";
+import { expect } from "../shared/graphql.js";
 import { t } from "../shared/i18n.js";
 import { DESKS, LINE, api, registerPanel, session, waitRow } from "./common.js";
 
-const BOARD = `query($o: ID!) { board(officeId: $o) { queues { waiting estimatedWaitMinutes service { name } }
+// two documents, each well within the query budget
+const LIVE = `query($o: ID!) {
+  officeLive(officeId: $o) { __typename ... on OfficeLive { services { waiting called serving servedToday service { id name } } }
+    ... on UserError { code message } } }`;
+const ESTIMATES = `query($o: ID!) { board(officeId: $o) { queues { estimatedWaitMinutes service { id } }
   occupancy { inside max } } }`;
 
 async function refreshOffice() {
   const office = session.office;
-  const [board, data, line] = await Promise.all([
-    api(BOARD, { o: office.id }),
+  const [live, board, data, line] = await Promise.all([
+    api(LIVE, { o: office.id }),
+    api(ESTIMATES, { o: office.id }),
     api(DESKS, { o: office.id }),
     api(LINE, { o: office.id, d: null }),
   ]);
   const { inside, max } = board.board.occupancy;
   $("#office-occupancy").textContent = t(max === null ? "occupancy_open" : "occupancy_max", { inside, max });
+  const estimates = new Map(board.board.queues.map((queue) => [queue.service.id, queue.estimatedWaitMinutes]));
+  const services = expect(live.officeLive, "OfficeLive").services;
   replace(
     $("#office-queues"),
-    board.board.queues.map((queue) =>
-      h(
+    services.map((entry) => {
+      const estimate = estimates.get(entry.service.id);
+      return h(
         "tr",
         {},
-        h("td", {}, queue.service.name),
-        h("td", {}, String(queue.waiting)),
-        h("td", {}, queue.estimatedWaitMinutes === null ? "—" : t("minutes", { n: queue.estimatedWaitMinutes })),
-      ),
-    ),
+        h("td", {}, entry.service.name),
+        h("td", {}, String(entry.waiting)),
+        h("td", {}, String(entry.called + entry.serving)),
+        h("td", {}, String(entry.servedToday)),
+        h("td", {}, entry.waiting && estimate !== null && estimate !== undefined ? t("minutes", { n: estimate }) : "—"),
+      );
+    }),
   );
+  $("#office-quiet").hidden = services.length > 0;
   replace(
     $("#office-desks"),
     data.office.desks.map((desk) => {

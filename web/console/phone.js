@@ -1,14 +1,29 @@
-// The call centre (OPERATOR, MANAGER): a caller's booking found by its code, cancelled or moved, and a new
-// booking made for a caller on the PHONE channel.
+// The call centre (OPERATOR, MANAGER): a caller's booking found by its code, or their open bookings by document,
+// phone, e-mail or full name (findBookings: exact matches only), cancelled or moved; and a new booking made for
+// a caller on the PHONE channel, with its code spelled to read back and a summary to print.
 
-import { BOOK_RESULT, BOOKING_FIELDS, bookingSummary, idempotencyKey, slotChooser } from "../shared/booking.js";
+import {
+  BOOK_RESULT,
+  BOOKING_FIELDS,
+  bookingSummary,
+  idempotencyKey,
+  slotChooser,
+  whatToBring,
+} from "../shared/booking.js";
 import { $, focusOn, h, replace } from "../shared/dom.js";
-import { dateAndTime } from "../shared/format.js";
+import { dateAndTime, day, time } from "../shared/format.js";
 import { expect } from "../shared/graphql.js";
-import { language, t } from "../shared/i18n.js";
-import { api, clearError, fail, registerPanel, say, session } from "./common.js";
+import { language, onLanguage, t } from "../shared/i18n.js";
+import { api, clearError, fail, registerPanel, session, tell } from "./common.js";
+import { spelled, spoken } from "./spell.js";
 
 const FIND = `query($c: String!) { bookingByCode(code: $c) { ${BOOKING_FIELDS} service { offices { id name address timezone } } } }`;
+const SEARCH = `query($d: String, $p: String, $e: String, $n: String) {
+  findBookings(document: $d, phone: $p, email: $e, name: $n) { __typename
+  ... on BookingMatches { bookings { code startsAt citizen { name } service { name } office { name timezone } } }
+  ... on UserError { code message } ... on ValidationError { field } } }`;
+// the criterion chosen -> findBookings' variable
+const CRITERIA = { document: "d", phone: "p", email: "e", name: "n" };
 const CANCEL = `mutation($c: String!, $r: String) { cancelBooking(code: $c, reason: $r) {
   __typename ... on Booking { id status } ... on UserError { code message } } }`;
 const RESCHEDULE = `mutation($c: String!, $s: ID!, $i: String) {
@@ -29,18 +44,65 @@ function opened() {
 
 registerPanel("phone", { opened });
 
+// the input's label names the criterion chosen
+$("#find-by").addEventListener("change", () => {
+  const label = $("#find-value-label");
+  label.dataset.i18n = `by_${$("#find-by").value}`;
+  label.textContent = t(label.dataset.i18n);
+  $("#find-value").type = { email: "email", phone: "tel" }[$("#find-by").value] || "text";
+});
+
 $("#find-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   clearError();
-  const code = $("#find-code").value.trim().toUpperCase();
-  if (!code) return;
+  const by = $("#find-by").value;
+  const value = $("#find-value").value.trim();
+  if (!value) return;
   try {
-    const booking = (await api(FIND, { c: code })).bookingByCode;
-    showFound(booking, code);
+    if (by === "code") {
+      await openCode(value.toUpperCase());
+    } else {
+      const result = expect((await api(SEARCH, { [CRITERIA[by]]: value })).findBookings, "BookingMatches");
+      await showMatches(result.bookings);
+    }
   } catch (error) {
     fail(error);
   }
 });
+
+async function openCode(code) {
+  showFound((await api(FIND, { c: code })).bookingByCode, code);
+}
+
+// Several open bookings of one caller: a line each, opened one at a time (read in full by code).
+function showMatches(bookings) {
+  const found = $("#found");
+  if (bookings.length === 1) return openCode(bookings[0].code);
+  if (!bookings.length) return replace(found, h("p", { role: "status" }, t("found_none")));
+  replace(
+    found,
+    h("h3", { id: "found-title", tabindex: "-1" }, t("found_many", { n: bookings.length })),
+    h(
+      "ul",
+      { class: "matches" },
+      bookings.map((booking) =>
+        h(
+          "li",
+          {},
+          `${booking.citizen.name} · ${booking.service.name} · ${booking.office.name} · `,
+          dateAndTime(booking.startsAt, booking.office.timezone),
+          " ",
+          h(
+            "button",
+            { type: "button", class: "secondary", onclick: () => openCode(booking.code).catch(fail) },
+            t("open_booking", { code: booking.code }),
+          ),
+        ),
+      ),
+    ),
+  );
+  focusOn($("#found-title"));
+}
 
 function showFound(booking, code) {
   const found = $("#found");
@@ -94,7 +156,7 @@ function confirmCancel(booking, area) {
             try {
               expect((await api(CANCEL, { c: booking.code, r: t("cancelled_by_phone") })).cancelBooking, "Booking");
               showFound((await api(FIND, { c: booking.code })).bookingByCode, booking.code);
-              say("#phone-status", t("cancelled_caller", { code: booking.code }));
+              tell("#phone-status", "cancelled_caller", { code: booking.code });
             } catch (error) {
               fail(error);
             }
@@ -124,10 +186,9 @@ function moveBooking(booking, area) {
             "BookingConfirmation",
           );
           showFound(result.booking, booking.code);
-          say(
-            "#phone-status",
-            t("moved_caller", { when: dateAndTime(result.booking.startsAt, result.booking.office.timezone) }),
-          );
+          tell("#phone-status", "moved_caller", {
+            when: () => dateAndTime(result.booking.startsAt, result.booking.office.timezone),
+          });
         } catch (error) {
           fail(error);
         }
@@ -140,6 +201,8 @@ $("#phone-service").addEventListener("change", async () => {
   const serviceId = $("#phone-service").value;
   $("#phone-form").hidden = true;
   phoneSlot = null;
+  readBack = null; // the next caller
+  showReadBack();
   if (!serviceId) return replace($("#phone-chooser"));
   try {
     const service = (await api(SERVICE, { id: serviceId })).service;
@@ -179,13 +242,59 @@ $("#phone-form").addEventListener("submit", async (event) => {
   try {
     const input = { slotId: phoneSlot.id, channel: "PHONE", idempotencyKey: phoneSlot.key, citizen };
     const result = expect((await api(BOOK, { i: input })).book, "BookingConfirmation");
-    say("#phone-status", t("booked_caller", { code: result.booking.code }));
+    tell("#phone-status", "booked_caller", { code: result.booking.code });
     form.reset();
     form.hidden = true;
     replace($("#phone-chooser"));
     $("#phone-service").value = "";
-    focusOn($("#phone-status"));
+    readBack = result.booking;
+    showReadBack();
+    focusOn($("#readback-title"));
   } catch (error) {
     fail(error);
   }
 });
+
+// --- read back ---------------------------------------------------------------------------------------
+// Callers without e-mail get nothing in writing: the operator reads the code out (spelled, in groups, each
+// character as a word) and where, when and what to bring, and may print the same for a letter or a desk.
+
+let readBack = null;
+
+function showReadBack() {
+  const booking = readBack;
+  const area = $("#readback");
+  if (!booking) {
+    area.hidden = true;
+    return replace(area);
+  }
+  const zone = booking.office.timezone;
+  const where = [booking.office.name, booking.office.address].filter(Boolean).join(", ");
+  replace(
+    area,
+    h("h3", { id: "readback-title", tabindex: "-1" }, t("readback_title")),
+    h("p", { class: "readback-intro" }, t("readback_intro", { code: booking.code })),
+    h(
+      "dl",
+      { class: "summary readback" },
+      h("dt", {}, t("readback_code")),
+      h("dd", { class: "readback-code" }, booking.code),
+      h("dt", {}, t("readback_spelled")),
+      h("dd", {}, h("span", { class: "spelled" }, spelled(booking.code)), h("br"), spoken(booking.code, language())),
+      h("dt", {}, t("procedure")),
+      h("dd", {}, booking.service.name),
+      h("dt", {}, t("readback_where")),
+      h("dd", {}, where),
+      h("dt", {}, t("readback_when")),
+      h("dd", {}, `${day(booking.startsAt, zone)}, ${time(booking.startsAt, zone)}`),
+      h("dt", {}, t("name")),
+      h("dd", {}, booking.citizen.name),
+    ),
+    h("h4", {}, t("readback_bring")),
+    whatToBring(booking.service),
+    h("p", { class: "actions no-print" }, h("button", { type: "button", onclick: () => window.print() }, t("print"))),
+  );
+  area.hidden = false;
+}
+
+onLanguage(() => readBack && showReadBack());

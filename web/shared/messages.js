@@ -78,6 +78,11 @@ const BOOKING = {
     choose_office: "Oficina",
     where: "¿Dónde?",
     pick_time: "Elegí un horario",
+    nearest_button: "Ver primero las oficinas más cercanas a mí",
+    locating: "Buscando tu ubicación…",
+    location_unknown: "No pudimos saber tu ubicación: los horarios siguen ordenados por fecha.",
+    nearest_first: "El primer horario libre de cada oficina, la más cercana a vos primero.",
+    distance_km: "a {km} km",
   },
   en: {
     procedure: "Procedure",
@@ -98,6 +103,11 @@ const BOOKING = {
     choose_office: "Office",
     where: "Where?",
     pick_time: "Pick a time",
+    nearest_button: "Show the offices nearest to me first",
+    locating: "Finding your location…",
+    location_unknown: "We could not find your location: the times stay in order of date.",
+    nearest_first: "Each office's first free time, the nearest to you first.",
+    distance_km: "{km} km away",
   },
 };
 Object.assign(COMMON.es, BOOKING.es);
