@@ -42,6 +42,8 @@ class InvalidStateReason(StrEnum):
     HOLD_EXPIRED = "HOLD_EXPIRED"
     NOT_OFFERED = "NOT_OFFERED"
     OFFER_EXPIRED = "OFFER_EXPIRED"
+    OFFICE_CLOSED = "OFFICE_CLOSED"
+    OFFICE_FULL = "OFFICE_FULL"
 
 
 class DomainError(Exception):

@@ -60,6 +60,8 @@ BOOKING_FIELDS = frozenset(
         "acceptOffer",
         "enterDraw",
         "withdrawDrawEntry",
+        # a place in a line from home: one script must not fill an office's queue
+        "joinQueue",
     }
 )
 # a hold is the pick of a time a search showed: counted with the searches, so booking budgets stay whole

@@ -21,6 +21,7 @@ async def release_slots(ctx: JobContext) -> dict[str, int]:
 async def sweep_no_shows(ctx: JobContext) -> dict[str, int]:
     async with state(ctx).engine.begin() as conn:
         marked = await no_shows.sweep_no_shows(conn)
-    if marked:
-        logger.info("no-show sweep: %d bookings marked NO_SHOW", marked)
-    return {"marked": marked}
+        outside = await no_shows.sweep_remote_no_shows(conn)
+    if marked or outside:
+        logger.info("no-show sweep: %d bookings and %d remote tickets marked NO_SHOW", marked, outside)
+    return {"marked": marked, "remote": outside}

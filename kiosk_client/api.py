@@ -14,6 +14,7 @@ from websockets.exceptions import WebSocketException
 
 TICKET_FIELDS = (
     "id number status issuedAt position estimatedWaitMinutes partySize service { name } office { name timezone }"
+    " remote remoteCode"
 )
 REFUSAL_FIELDS = "... on UserError { code message } ... on ValidationError { field } ... on InvalidState { reason at }"
 OFFICE = """query($o: ID!) { office(id: $o) { id name timezone
@@ -74,6 +75,8 @@ class TicketInfo:
     office_name: str
     # a booking's whole party checks in together on this one ticket
     party_size: int = 1
+    # the building is full: the citizen waits outside and comes back to check in with this code when told
+    remote_code: str | None = None
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> TicketInfo:
@@ -87,6 +90,7 @@ class TicketInfo:
             service_name=data["service"]["name"],
             office_name=data["office"]["name"],
             party_size=data.get("partySize") or 1,  # servers older than parties do not say
+            remote_code=data.get("remoteCode") if data.get("remote") else None,
         )
 
 

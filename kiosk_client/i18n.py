@@ -34,6 +34,18 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "party": {"es": "Para {n} personas: pasen juntas", "en": "For {n} people: come together"},
     "wait": {"es": "Espera estimada: {m} min", "en": "Estimated wait: {m} min"},
     "wait_unknown": {"es": "Espera estimada: a calcular", "en": "Estimated wait: being worked out"},
+    "wait_outside": {
+        "es": "El edificio está lleno: esperá afuera, te avisamos cuando puedas entrar (seguí tu turno con el QR).",
+        "en": "The building is full: please wait outside, we will tell you when to come in (follow it with the QR).",
+    },
+    "OFFICE_FULL": {
+        "es": "El edificio está lleno: esperá afuera. Tu ticket te avisa cuando puedas entrar.",
+        "en": "The building is full: please wait outside. Your ticket will tell you when to come in.",
+    },
+    "come_back_code": {
+        "es": "Al entrar, escribí este código en la terminal: {code}",
+        "en": "When you come in, type this code at the kiosk: {code}",
+    },
     "watch_screens": {
         "es": "Mirá las pantallas: ahí te van a llamar.",
         "en": "Watch the screens: you will be called there.",

@@ -36,6 +36,9 @@ def ticket_slip(
 ) -> Slip:
     position = ticket.position
     details = [say(language, "party", n=ticket.party_size)] if ticket.party_size > 1 else []
+    if ticket.remote_code is not None:
+        # the building is full: this number waits outside and comes in with the code when the ticket page says
+        details += [say(language, "wait_outside"), say(language, "come_back_code", code=ticket.remote_code)]
     if position is not None:
         details.append(say(language, "position", n=position - 1) if position > 1 else say(language, "first_in_line"))
     details.append(

@@ -34,6 +34,7 @@ class Office(Base):
         CheckConstraint("longitude IS NULL OR longitude BETWEEN -180 AND 180", name="longitude_range"),
         CheckConstraint("slug ~ '^[a-z0-9][a-z0-9-]*$'", name="slug_format"),
         CheckConstraint("max_occupancy IS NULL OR max_occupancy > 0", name="max_occupancy_positive"),
+        CheckConstraint("remote_head_in_places BETWEEN 1 AND 100", name="remote_head_in_places_range"),
     )
 
     id: Mapped[int] = id_column()
@@ -49,6 +50,9 @@ class Office(Base):
     priority_head_start_minutes: Mapped[int] = mapped_column(Integer, server_default="15")
     # how many people the premises may hold at once (fire safety); officeLive compares the people inside
     max_occupancy: Mapped[int | None] = mapped_column(Integer)
+    # citizens may join the line from home (joinQueue); they are told to come in this many places from the front
+    remote_queue: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    remote_head_in_places: Mapped[int] = mapped_column(Integer, server_default="3")
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()

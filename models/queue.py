@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Date,
     DateTime,
@@ -14,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     UniqueConstraint,
     text,
@@ -49,6 +51,8 @@ class QueueEventType(enum.StrEnum):
     CANCELLED = "CANCELLED"
     # a kiosk's replay gave a waiting ticket the number on the citizen's slip (resolvers/queue/arrival.py)
     RENUMBERED = "RENUMBERED"
+    # a remote ticket's holder came in (checked in with its code): it is a ticket inside from now on
+    ARRIVED = "ARRIVED"
 
 
 class Ticket(Base):
@@ -69,6 +73,23 @@ class Ticket(Base):
         ),
         CheckConstraint("day_number > 0", name="day_number_positive"),
         CheckConstraint("recalls >= 0", name="recalls_not_negative"),
+        # the people waiting outside (resolvers/queue/remote.py looks for them after every queue change)
+        Index(
+            "ix_tickets_remote_waiting",
+            "office_id",
+            "due_at",
+            "id",
+            postgresql_where=text("remote AND status = 'WAITING'"),
+        ),
+        # the code a remote ticket's holder types at the kiosk: one reading per office and day
+        Index(
+            "uq_tickets_remote_code",
+            "office_id",
+            "day",
+            "remote_code",
+            unique=True,
+            postgresql_where=text("remote_code IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = id_column()
@@ -94,6 +115,42 @@ class Ticket(Base):
     estimated_wait_minutes: Mapped[int | None] = mapped_column(Integer)
     previous_ticket_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("tickets.id", ondelete="SET NULL"))
     note: Mapped[str | None] = mapped_column(String(1000))
+    # waiting outside the building (joined from home, or the building was full): it keeps its place in line
+    # but callNext passes it over until its holder checks in with remote_code (resolvers/queue/remote.py)
+    remote: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    remote_code: Mapped[str | None] = mapped_column(String(8))
+    # when the holder was told to come in ("head in now": near the front, and room inside)
+    head_in_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class RemoteOrigin(enum.StrEnum):
+    HOME = "HOME"  # joinQueue: from the citizen's phone, wherever they are
+    DOOR = "DOOR"  # a walk-in at a full building (Office.max_occupancy): waiting at the door
+
+
+class RemoteTicket(Base):
+    """Who waits outside for a remote ticket, and how their turn went: the contact the head-in mail goes to
+    (keys as hashes: one open remote ticket per person), and when the line reached them."""
+
+    __tablename__ = "remote_tickets"
+    __table_args__ = (
+        CheckConstraint("origin IN ('HOME', 'DOOR')", name="origin_known"),
+        Index("ix_remote_tickets_email", "email_hash", postgresql_where=text("email_hash IS NOT NULL")),
+        Index("ix_remote_tickets_phone", "phone_hash", postgresql_where=text("phone_hash IS NOT NULL")),
+    )
+
+    ticket_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True)
+    origin: Mapped[str] = mapped_column(String(4))
+    citizen_name: Mapped[str | None] = mapped_column(String(200))
+    citizen_email: Mapped[str | None] = mapped_column(String(254))
+    citizen_phone: Mapped[str | None] = mapped_column(String(20))
+    citizen_locale: Mapped[str] = mapped_column(String(5), server_default="es")
+    email_hash: Mapped[bytes | None] = mapped_column(LargeBinary(32))
+    phone_hash: Mapped[bytes | None] = mapped_column(LargeBinary(32))
+    # the first time a desk would have called it but passed it over (it was outside): the no-show clock
+    front_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    arrived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = created_at_column()
 
 
 class QueueEvent(Base):

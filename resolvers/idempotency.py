@@ -41,10 +41,19 @@ _REMEMBER = update(idempotency_keys).where(*_THIS_KEY)
 def document_scope(viewer: Viewer, secret_key: bytes, document_hash: bytes) -> str:
     """`book`: an anonymous caller's keys belong to the document it books for (a keyed hash of the
     normalised document, itself hashed again so the scope cannot be joined to bookings.document_hash)."""
+    return _hashed_scope(viewer, secret_key, "document", document_hash)
+
+
+def contact_scope(viewer: Viewer, secret_key: bytes, contact_hash: bytes) -> str:
+    """`joinQueue`: an anonymous caller's keys belong to the contact (e-mail, else phone hash) it joins with."""
+    return _hashed_scope(viewer, secret_key, "contact", contact_hash)
+
+
+def _hashed_scope(viewer: Viewer, secret_key: bytes, label: str, key_hash: bytes) -> str:
     if viewer.caller != ANONYMOUS.caller:
         return viewer.caller
-    digest = hmac.new(secret_key, b"idempotency-document:" + document_hash, hashlib.sha256).digest()
-    return "document:" + digest[:_DOCUMENT_SCOPE_BYTES].hex()
+    digest = hmac.new(secret_key, f"idempotency-{label}:".encode() + key_hash, hashlib.sha256).digest()
+    return f"{label}:" + digest[:_DOCUMENT_SCOPE_BYTES].hex()
 
 
 def booking_scope(viewer: Viewer, booking_id: int) -> str:

@@ -121,3 +121,31 @@ def columns(person: Citizen) -> dict[str, object]:
         "email_hash": person.email_hash,
         "phone_hash": person.phone_hash,
     }
+
+
+@dataclass(frozen=True, slots=True)
+class ContactInput:
+    """How to reach someone who joins a line from home (joinQueue): no document, an e-mail address or a phone."""
+
+    name: str
+    email: str | None = None
+    phone: str | None = None
+    locale: str | None = None
+
+
+def contact(secret_key: bytes, data: ContactInput, field: str = "citizen") -> dict[str, object]:
+    """The contact checked and normalised as a booking's is, with the keys as hashes, by the column names that
+    bookings use (citizen_name … phone_hash); at least one of e-mail and phone."""
+    name = validation.text_field(f"{field}.name", data.name, max_length=200)
+    email = email_address(data.email, f"{field}.email")
+    phone = phone_e164(data.phone, f"{field}.phone")
+    if email is None and phone is None:
+        raise ValidationFailed(f"{field}.email", "Give an e-mail address or a phone number, so we can tell you.")
+    return {
+        "citizen_name": name,
+        "citizen_email": email,
+        "citizen_phone": phone,
+        "citizen_locale": _locale(data.locale),
+        "email_hash": identity.email_hash(secret_key, email) if email else None,
+        "phone_hash": identity.phone_hash(secret_key, phone) if phone else None,
+    }

@@ -54,6 +54,14 @@ class OfficeInput:
             "How many people the premises may hold at once (officeLive compares with it); 0 clears it, absent keeps it."
         ),
     ] = None
+    remote_queue: Annotated[
+        bool | None,
+        Doc("Citizens may join the line from home (joinQueue); absent keeps it, a new office: false."),
+    ] = None
+    remote_head_in_places: Annotated[
+        int | None,
+        Doc("A remote ticket is told to come in this many places from the front, 1 to 100 (default 3)."),
+    ] = None
 
 
 def _opening_hours(hours: list[OpeningHoursInput]) -> list[tuple[int, time, time]]:
@@ -97,7 +105,7 @@ async def upsert_office(conn: AsyncConnection, viewer: Viewer, data: OfficeInput
     hours = _opening_hours(data.opening_hours) if data.opening_hours is not None else None
     # an absent front-desk rule keeps its current value (a new office: the column's default), as does an
     # absent maxOccupancy; maxOccupancy 0 clears it
-    given: dict[str, int | None] = {
+    given: dict[str, int | bool | None] = {
         column: value
         for column, field, value in (
             ("checkin_opens_minutes", "checkinOpensMinutes", data.checkin_opens_minutes),
@@ -109,6 +117,11 @@ async def upsert_office(conn: AsyncConnection, viewer: Viewer, data: OfficeInput
     if data.max_occupancy is not None:
         validation.integer_range("maxOccupancy", data.max_occupancy, 0, 100_000)
         given["max_occupancy"] = data.max_occupancy or None
+    if data.remote_head_in_places is not None:
+        validation.integer_range("remoteHeadInPlaces", data.remote_head_in_places, 1, 100)
+        given["remote_head_in_places"] = data.remote_head_in_places
+    if data.remote_queue is not None:
+        given["remote_queue"] = data.remote_queue
     upsert = insert(offices).values(
         slug=slug,
         name=name,

@@ -25,6 +25,9 @@ class OfficeRecord:
     priority_head_start_minutes: int
     # how many people the premises may hold at once (fire safety); None: not set
     max_occupancy: int | None
+    # citizens may join the line from home (joinQueue), told to come in this many places from the front
+    remote_queue: bool = False
+    remote_head_in_places: int = 3
 
 
 @dataclass(frozen=True, slots=True)

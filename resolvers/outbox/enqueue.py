@@ -26,14 +26,17 @@ _ENQUEUE_FOR_PARTNER = insert(outbox).from_select(
 async def enqueue(
     conn: AsyncConnection,
     kind: str,
-    booking_id: int,
+    booking_id: int | None,
     payload: dict[str, Any] | None = None,
     *,
     partner_only: bool = False,
 ) -> None:
     """Written in the change's own transaction: a rolled-back change never notifies, a committed one always can.
-    `partner_only`: only when a partner made the booking."""
+    `partner_only`: only when a partner made the booking. Without a booking (a remote ticket's head-in mail) the
+    payload says what the row is about, and no partner hears of it."""
     if partner_only:
+        if booking_id is None:
+            return
         values = {"event_kind": kind, "event_booking_id": booking_id, "event_payload": payload or {}}
         await conn.execute(_ENQUEUE_FOR_PARTNER, values)
     else:

@@ -10,16 +10,19 @@ from sqlalchemy import ColumnElement, RowMapping, Select, Text, and_, bindparam,
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.settings import Settings
+from core.ticket_ids import public_ticket_id
 from models.agenda import slots
 from models.booking import BookingStatus, booking_events, bookings
 from models.catalogue import offices, services
 from models.draws import draw_entries, draws
-from models.queue import Ticket
+from models.queue import RemoteTicket, Ticket
 from models.waitlist import waitlist_entries
 from notifications.mail.compose import booking_mail, compose_booking, still_worth_sending
 from notifications.mail.draws import KIND as DRAW_RESULT
 from notifications.mail.draws import compose_draw_result, draw_entry_id
 from notifications.mail.facts import BookingFacts
+from notifications.mail.queue import KIND as HEAD_IN
+from notifications.mail.queue import compose_head_in, ticket_id_of
 from notifications.mail.waitlist import TEMPLATE_BY_KIND as WAITLIST_TEMPLATE_BY_KIND
 from notifications.mail.waitlist import compose_waitlist, waitlist_entry_id
 from notifications.outbox import OutboxRow
@@ -121,8 +124,37 @@ _DRAW_ENTRY = (
 )
 
 
+_r = RemoteTicket.__table__.c
+_REMOTE_TICKET = (
+    select(
+        _t.id,
+        _t.number,
+        _text(_t.status, "status"),
+        _t.remote,
+        _t.remote_code,
+        _r.citizen_name,
+        _r.citizen_email,
+        _r.citizen_locale,
+        _o.name.label("office_name"),
+        _o.address.label("office_address"),
+        _s.name.label("service_name"),
+    )
+    .select_from(Ticket.__table__)
+    .join(RemoteTicket.__table__, _r.ticket_id == _t.id)
+    .join(offices, _o.id == _t.office_id)
+    .join(services, _s.id == _t.service_id)
+    .where(_t.id == bindparam("id"))
+)
+
+
 async def compose(conn: AsyncConnection, settings: Settings, row: OutboxRow) -> EmailMessage | None:
     """The citizen's mail for an outbox row, or None when the row tells the citizen nothing by mail (any more)."""
+    if row.kind == HEAD_IN:
+        ticket_id = ticket_id_of(row)
+        if ticket_id is None:
+            return None
+        page = f"{settings.public_url.rstrip('/')}/ticket/{public_ticket_id(settings.secret_key, ticket_id)}"
+        return compose_head_in(settings, await _entry(conn, _REMOTE_TICKET, ticket_id), page)
     if row.kind in WAITLIST_TEMPLATE_BY_KIND:
         waitlist_id = waitlist_entry_id(row)
         if waitlist_id is None:

@@ -14,14 +14,15 @@ from core.messages import msg, status_word
 from core.validation import parse_id
 from models.booking import Booking, BookingStatus, Channel
 from models.catalogue import Office, OfficeService, Service
-from models.queue import PriorityClass, QueueEventType, Ticket, TicketStatus
+from models.queue import PriorityClass, QueueEventType, RemoteOrigin, Ticket, TicketStatus
 from resolvers import idempotency
 from resolvers.accounts.viewer import Viewer
 from resolvers.booking import history
 from resolvers.booking.codes import normalise_code
-from resolvers.queue import kiosk, log, tickets
+from resolvers.queue import come_in, kiosk, log, remote, tickets
 from resolvers.queue.access import require_arrival_point
 from resolvers.queue.records import QueueChange, QueueEventRecord
+from resolvers.queue.remote import REMOTE_CODE_LENGTH
 from resolvers.queue.tickets import status_in
 from resolvers.queue.waits import waits
 
@@ -152,6 +153,9 @@ async def check_in(
     office = await _office(conn, office_id)
     here = int(str(office["id"]))
     require_arrival_point(viewer, here)
+    if len(normalise_code(code)) == REMOTE_CODE_LENGTH:
+        # a remote ticket's code, not a booking's: its holder comes in from outside (a second time: the same ticket)
+        return await come_in.arrive(conn, here, normalise_code(code))
     if idempotency_key is not None:
         fingerprint = idempotency.request_hash("checkIn", office=here, code=normalise_code(code))
         stored = await idempotency.claim(conn, viewer.caller, idempotency_key, "checkIn", fingerprint)
@@ -277,6 +281,8 @@ async def issue_ticket(
         if stored is not None:
             return await _replay(conn, viewer, here, stored, block_number)
     now = await _arrival(conn, viewer, office, arrived_at, max_offline)
+    # a kiosk's offline replay tells of someone who is inside already: only a live walk-in may be sent outside
+    outside = arrived_at is None and block_number is None and await remote.full_for_walk_in(conn, here)
     head_start = int(str(office["priority_head_start_minutes"])) if priority is PriorityClass.PRIORITY else 0
     ticket_id = await log.new_ticket(
         conn,
@@ -289,6 +295,8 @@ async def issue_ticket(
         priority=priority,
         day_number=await _day_number(conn, viewer, office, now, block_number),
     )
+    if outside:
+        await remote.make_remote(conn, ticket_id, RemoteOrigin.DOOR)
     change = await _announce(conn, ticket_id, here)
     if idempotency_key is not None:
         await idempotency.remember(conn, viewer.caller, idempotency_key, {"ticket_id": ticket_id})

@@ -24,7 +24,7 @@ from resolvers.outbox.enqueue import enqueue
 from resolvers.queue import log, tickets
 from resolvers.queue.access import require_desk_staff
 from resolvers.queue.records import QueueChange, TicketRecord
-from resolvers.queue.tickets import LINE_ORDER, callable_at, status_in
+from resolvers.queue.tickets import LINE_ORDER, callable_at, inside, status_in
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +43,7 @@ async def _desk(conn: AsyncConnection, desk_id: str, *, lock: bool = False) -> D
 
 
 async def _ticket(conn: AsyncConnection, viewer: Viewer, ticket_id: int | None) -> TicketRecord:
-    """`ticket_id`: the row number the ticket's public ID proved (resolvers/queue/public_id.py), None if it
+    """`ticket_id`: the row number the ticket's public ID proved (core/ticket_ids.py), None if it
     proved nothing."""
     locked = (
         (await conn.execute(select(Ticket.id).where(Ticket.id == ticket_id).with_for_update())).scalar()
@@ -112,7 +112,7 @@ async def call_next(conn: AsyncConnection, viewer: Viewer, desk_id: str) -> Queu
         )
     first_in_line = (
         select(Ticket.id)
-        .where(Ticket.office_id == desk.office_id, status_in(TicketStatus.WAITING), callable_at(desk.id))
+        .where(Ticket.office_id == desk.office_id, status_in(TicketStatus.WAITING), callable_at(desk.id), inside())
         .order_by(*LINE_ORDER)
         .limit(1)
         .with_for_update(skip_locked=True)  # a ticket another desk is calling right now is not this desk's

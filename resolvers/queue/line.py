@@ -12,7 +12,7 @@ from models.queue import Ticket, TicketStatus
 from resolvers.accounts.viewer import Viewer
 from resolvers.queue.access import is_desk_staff
 from resolvers.queue.records import TicketRecord
-from resolvers.queue.tickets import LINE_ORDER, callable_at, select_tickets, status_in
+from resolvers.queue.tickets import LINE_ORDER, callable_at, inside, select_tickets, status_in
 from resolvers.rows import records_from_rows
 
 MAX_LINE = 500
@@ -33,7 +33,8 @@ async def waiting_tickets(
         desk = parse_id(desk_id)
         if desk is None or (await conn.execute(select(Desk.office_id).where(Desk.id == desk))).scalar() != office:
             raise NotFoundError("This office has no desk with this ID.")
-        # the tickets callNext at that desk would take, in its order: the first row is the next one called
-        line = line.where(callable_at(desk))
+        # the tickets callNext at that desk would take, in its order: the first row is the next one called (those
+        # waiting outside are passed over until they come in; without deskId they are listed, marked remote)
+        line = line.where(callable_at(desk), inside())
     rows = await conn.execute(line.order_by(*LINE_ORDER).limit(limit))
     return records_from_rows(TicketRecord, rows.mappings())

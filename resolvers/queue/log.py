@@ -19,6 +19,7 @@ from models.queue import (
     TicketNumberBlock,
     TicketStatus,
 )
+from resolvers.queue import remote
 from resolvers.queue.records import QueueEventRecord, TicketRecord
 
 # `ticket` and `successor` are also read through this module by realtime/ and schema/queue until they
@@ -144,6 +145,8 @@ async def append(
             _APPEND, {"office_id": office_id, "type": kind.value, "ticket_id": ticket_id, "desk_id": desk_id}
         )
     ).one()
+    # under the counter row lock this event took: the people waiting outside move up, and may be let in
+    await remote.admit(conn, office_id)
     current = await ticket(conn, ticket_id)
     assert current is not None
     return QueueEventRecord(office_id=office_id, seq=row.seq, type=kind, ticket=current, desk_id=desk_id, at=row.at)

@@ -30,6 +30,10 @@ class TicketRecord:
     previous_number: str | None
     # and, once TRANSFERRED, the number of the ticket that carries the citizen on
     next_number: str | None
+    # waiting outside (resolvers/queue/remote.py): the code to check in with, and when told to come in
+    remote: bool = False
+    remote_code: str | None = None
+    head_in_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

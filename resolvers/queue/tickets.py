@@ -51,6 +51,9 @@ TICKET_FIELDS = (
     Office.timezone,
     _PREVIOUS.number.label("previous_number"),
     _NEXT_NUMBER.label("next_number"),
+    Ticket.remote,
+    Ticket.remote_code,
+    Ticket.head_in_at,
 )
 
 
@@ -72,6 +75,11 @@ def callable_at(desk_id: int) -> ColumnElement[bool]:
     """The tickets a desk may call: sent to it, or of a service it serves and not sent to another desk."""
     served = select(DeskService.service_id).where(DeskService.desk_id == desk_id)
     return or_(Ticket.target_desk_id == desk_id, and_(Ticket.target_desk_id.is_(None), Ticket.service_id.in_(served)))
+
+
+def inside() -> ColumnElement[bool]:
+    """Tickets whose holder is in the building: callNext passes over those waiting outside (remote)."""
+    return Ticket.remote.is_(False)
 
 
 # first in line first: the order callNext takes waiting tickets in (ix_tickets_waiting's keys)

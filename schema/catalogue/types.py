@@ -54,6 +54,12 @@ class Office:
     )
     max_occupancy: int | None = strawberry.field(description="How many people the premises may hold at once.")
     pk: strawberry.Private[int]
+    remote_queue: bool = strawberry.field(
+        default=False, description="Citizens may join the line from home (joinQueue) and wait outside."
+    )
+    remote_head_in_places: int = strawberry.field(
+        default=3, description="A remote ticket is told to come in when it is this many places from the front."
+    )
 
     @classmethod
     def from_record(cls, record: OfficeRecord) -> Office:
@@ -70,6 +76,8 @@ class Office:
             priority_head_start_minutes=record.priority_head_start_minutes,
             max_occupancy=record.max_occupancy,
             pk=record.id,
+            remote_queue=record.remote_queue,
+            remote_head_in_places=record.remote_head_in_places,
         )
 
     @strawberry.field(metadata=READS_NO_VIEWER, extensions=[ListBound(MAX_OPENING_INTERVALS)])

@@ -11,18 +11,29 @@ from graphql import GraphQLError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.errors import NotFoundError
+from core.ticket_ids import parse_ticket_id
 from dataloaders import Loaders
 from models.queue import PriorityClass
 from realtime.buffer import SubscriberDropped
 from realtime.queue_events import dropped_error, queue_event_stream, watched_or_refused
-from resolvers.queue import arrival, desk, kiosk, line, tickets
+from resolvers.queue import arrival, desk, join, kiosk, line, tickets
 from resolvers.queue.board import board
+from resolvers.queue.join import JoinQueueRequest
 from resolvers.queue.line import MAX_LINE
-from resolvers.queue.public_id import parse_ticket_id
 from resolvers.queue.records import QueueChange
+from schema.booking.challenge import challenge_gate
 from schema.bounds import ListBound
 from schema.context import Info
-from schema.errors import InvalidState, LimitExceeded, NotAllowed, NotFound, QueueEmpty, ValidationError
+from schema.errors import (
+    ChallengeRequired,
+    InvalidState,
+    LimitExceeded,
+    NotAllowed,
+    NotFound,
+    QueueEmpty,
+    ValidationError,
+)
+from schema.input_types import InputOf
 from schema.operation import run_mutation, run_query
 from schema.queue.types import Board, QueueEvent, Ticket, TicketNumberBlock
 
@@ -40,6 +51,16 @@ BLOCK_NUMBER = strawberry.argument(
     description="Kiosks replaying what they did offline: the number they gave out, from a block this kiosk "
     "reserved for this office and day (reserveTicketNumbers), not used yet."
 )
+JoinQueueResult = Annotated[
+    Ticket | NotFound | NotAllowed | InvalidState | ValidationError | LimitExceeded | ChallengeRequired,
+    strawberry.union("JoinQueueResult"),
+]
+
+
+class JoinQueueInput(InputOf[JoinQueueRequest]):
+    """A place in an office's line from home (Office.remoteQueue): the ticket waits outside until its holder comes."""
+
+
 CallResult = Annotated[Ticket | QueueEmpty | NotFound | NotAllowed | InvalidState, strawberry.union("CallResult")]
 
 
@@ -146,6 +167,18 @@ class QueueMutation:
                 block_number=block_number,
             ),
         )
+
+    @strawberry.mutation(
+        description="Joins an office's line from home, where the office allows it (Office.remoteQueue) and while it "
+        "is open: a remote ticket (remote: true) with its live page (/ticket/{id}), position and estimate. Its holder "
+        "is told to come in (headInAt, and a mail) when near the front, and checks in at the kiosk with remoteCode. "
+        "One open remote ticket per e-mail or phone (LimitExceeded); rate-limited and challenged like `book`."
+    )
+    async def join_queue(self, info: Info, input: JoinQueueInput) -> JoinQueueResult:
+        request = input.data()
+        viewer, secret_key = info.context.viewer, info.context.state.secret_key
+        gate = challenge_gate(info, request.challenge)
+        return await _desk_change(info, lambda conn: join.join_queue(conn, viewer, secret_key, request, gate))
 
     @strawberry.mutation(
         description="Kiosks: reserves a block of walk-in numbers of today (office time) to give out while offline."

@@ -4,14 +4,15 @@ from datetime import date, datetime
 
 import strawberry
 
+from core.ticket_ids import public_ticket_id
 from models.queue import PriorityClass, QueueEventType, TicketStatus
 from realtime.sharing import READS_AUDIENCE, READS_NO_VIEWER
 from resolvers.booking.access import may_manage_without_token
 from resolvers.feedback.request import request_feedback
+from resolvers.queue import remote
 from resolvers.queue.access import is_desk_staff
 from resolvers.queue.board import RECENT_CALLS, BoardRecord, ServiceQueueRecord, queues, shown
 from resolvers.queue.kiosk import NumberBlockRecord
-from resolvers.queue.public_id import public_ticket_id
 from resolvers.queue.records import QueueEventRecord, TicketRecord
 from schema.agenda.types import zone
 from schema.booking.types import Booking
@@ -150,6 +151,31 @@ class Ticket:
     def estimated_wait_at_issue(self) -> int | None:
         return self.record.estimated_wait_minutes
 
+    @strawberry.field(
+        metadata=READS_NO_VIEWER,
+        description="Waiting outside (joined from home, or the building was full): it keeps its place in line, but "
+        "desks pass it over until its holder checks in with remoteCode.",
+    )
+    def remote(self) -> bool:
+        return self.record.remote
+
+    @strawberry.field(
+        metadata=READS_NO_VIEWER,
+        description="A remote ticket's code, to type at the office's kiosk on arrival (checkIn's code); null for "
+        "tickets issued inside.",
+    )
+    def remote_code(self) -> str | None:
+        return self.record.remote_code
+
+    @strawberry.field(
+        metadata=READS_NO_VIEWER,
+        description="When a remote ticket's holder was told to come in (near the front, and room inside); null "
+        "until then.",
+    )
+    def head_in_at(self) -> datetime | None:
+        at = self.record.head_in_at
+        return at.astimezone(zone(self.record.timezone)) if at else None
+
 
 @strawberry.type
 class QueueEvent:
@@ -222,6 +248,22 @@ class Board:
         listed = shown(record.counts, only_waiting=only_waiting)
         found = await run_query(info, lambda conn: queues(conn, record.office_id, listed)) if listed else []
         return [ServiceQueue.from_record(queue) for queue in found]
+
+    @strawberry.field(
+        description="The people in the building now against Office.maxOccupancy (resolvers/queue/remote.py)."
+    )
+    async def occupancy(self, info: Info) -> Occupancy:
+        found = await run_query(info, lambda conn: remote.occupancy(conn, self.record.office_id))
+        return Occupancy(inside=found.inside, max=found.max)
+
+
+@strawberry.type(
+    description="Who is in the building: today's tickets waiting inside, called or being served, each with its "
+    "booking's party."
+)
+class Occupancy:
+    inside: int
+    max: int | None = strawberry.field(description="Office.maxOccupancy; null: no limit.")
 
 
 @strawberry.type(

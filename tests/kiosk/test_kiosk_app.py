@@ -15,11 +15,11 @@ from textual.pilot import Pilot
 from textual.widgets import Button, Checkbox, Static
 
 from core.runtime import AppState
+from core.ticket_ids import public_ticket_id
 from kiosk_client.api import Refusal
 from kiosk_client.app import KioskApp
 from kiosk_client.bigtext import BigText, raster
 from kiosk_client.screens import CodeScreen, ResultScreen, ServiceScreen, StartScreen
-from resolvers.queue.public_id import public_ticket_id
 from tests.support.api import Api
 from tests.support.booking import CANCEL, scalar
 from tests.support.front_desk import FrontDesk, booking_due_in, front_desk

@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from core.runtime import AppState
-from resolvers.queue.public_id import parse_ticket_id, public_ticket_id
+from core.ticket_ids import parse_ticket_id, public_ticket_id
 from tests.support.api import Api
 from tests.support.front_desk import TICKET, front_desk, ticket_pk
 

@@ -268,8 +268,8 @@ async def test_the_sweep_marks_bookings_nobody_checked_in_for_as_no_shows(front:
     await front.check_in(came)
     context: JobContext = {"turnero_state": state}
 
-    assert await sweep_no_shows(context) == {"marked": 1}
-    assert await sweep_no_shows(context) == {"marked": 0}
+    assert await sweep_no_shows(context) == {"marked": 1, "remote": 0}
+    assert await sweep_no_shows(context) == {"marked": 0, "remote": 0}
     statuses = {
         code: await scalar(state, "SELECT status::text FROM bookings WHERE code = :c", c=code)
         for code in (gone, still_open, came)

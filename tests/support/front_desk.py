@@ -205,5 +205,5 @@ async def events(state: AppState, office_id: str) -> list[tuple[int, str, int]]:
 
 def ticket_pk(public_id: str) -> int:
     """The row behind a ticket's public ID, for reading the database: its number part (the server checks the
-    MAC after it; see resolvers/queue/public_id.py)."""
+    MAC after it; see core/ticket_ids.py)."""
     return int(public_id.partition("-")[0])

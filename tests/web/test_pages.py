@@ -26,6 +26,7 @@ PAGE_URLS = [
     "/feedback",
     "/waitlist",
     "/draw",
+    "/join",
     "/display/1",
     "/console",
     "/console/analytics",

@@ -5,17 +5,18 @@ import { $, h } from "../shared/dom.js";
 import { deskLabel, waitText } from "../shared/format.js";
 import { apply, initI18n, languageToggles, onLanguage, t } from "../shared/i18n.js";
 import { LiveConnection } from "../shared/live.js";
+import { REMOTE_TICKET } from "./join-messages.js";
 import { MESSAGES } from "./messages.js";
 
 const UPDATES = `subscription($t: ID!) { ticketUpdates(ticketId: $t) {
   id number previousNumber nextNumber status position estimatedWaitMinutes feedbackToken
-  desk { name } service { name } office { name } } }`;
+  desk { name } service { name } office { name } remote remoteCode headInAt } }`;
 const FINAL = ["DONE", "NO_SHOW", "CANCELLED"];
 
 let ticketId = decodeURIComponent(location.pathname.split("/").filter(Boolean)[1] || "");
 let last = null;
 
-initI18n(MESSAGES);
+initI18n({ es: { ...MESSAGES.es, ...REMOTE_TICKET.es }, en: { ...MESSAGES.en, ...REMOTE_TICKET.en } });
 languageToggles();
 onLanguage(() => last && render(last));
 
@@ -46,9 +47,20 @@ function render(ticket) {
   if (!next.hidden) $("#feedback-link").href = `/feedback#token=${encodeURIComponent(ticket.feedbackToken)}`;
   const called = ticket.status === "CALLED" && ticket.desk ? t("called_to", { desk: deskLabel(ticket.desk, t("desk")) }) : "";
   if ($("#called").textContent !== called) $("#called").textContent = called;
+  renderRemote(ticket);
   $("#ticket").hidden = false;
   if (FINAL.includes(ticket.status))
     $("#connection").replaceChildren(h("span", {}, t("ticket_final", { status: t(`status_${ticket.status}`) })));
+}
+
+// a remote ticket (joined from home, or the building was full): wait outside, then come in with the code
+function renderRemote(ticket) {
+  const notice = $("#remote");
+  const outside = ticket.remote && ticket.status === "WAITING";
+  const key = outside ? (ticket.headInAt ? "remote_come_in" : "remote_outside") : "";
+  notice.hidden = !outside;
+  const text = key ? `${t(key, { code: ticket.remoteCode })}${key === "remote_outside" ? ` ${t("remote_code", { code: ticket.remoteCode })}` : ""}` : "";
+  if (notice.textContent !== text) notice.textContent = text;
 }
 
 const live = new LiveConnection({

@@ -12,7 +12,7 @@ export const ALL_PANELS = ["desk", "phone", "office", "slots"];
 export const TICKET = `id number status priority issuedAt calledAt position estimatedWaitMinutes partySize service { id name } desk { id name }`;
 // what changes with queue events: each desk's current ticket
 export const DESKS = `query($o: ID!) { office(id: $o) { desks { id name currentTicket { ${TICKET} } } } }`;
-export const LINE = `query($o: ID!, $d: ID) { waitingTickets(officeId: $o, deskId: $d) { ${TICKET} } }`;
+export const LINE = `query($o: ID!, $d: ID) { waitingTickets(officeId: $o, deskId: $d) { ${TICKET} remote } }`;
 
 // token: the staff session's; me: who signed in; office: the office chosen, with its services, desks and
 // all offices (`all`); live: the office's queueEvents connection
@@ -129,6 +129,8 @@ export function waitRow(ticket) {
       ticket.number,
       ticket.priority === "PRIORITY" ? h("span", { class: "priority" }, ` ${t("priority_mark")}`) : null,
       partyMark(ticket),
+      // waiting outside (joined from home, or the building was full): desks pass it over until it comes in
+      ticket.remote ? h("span", { class: "remote" }, ` ${t("remote_mark")}`) : null,
     ),
     h("td", {}, ticket.service.name),
     h("td", {}, t("minutes", { n: minutesSince(ticket.issuedAt) })),

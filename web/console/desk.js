@@ -36,7 +36,8 @@ const CALL = `mutation($d: ID!) { callNext(deskId: $d) { ${RESULT} } }`;
 const TRANSFER = `mutation($t: ID!, $s: ID, $o: ID, $d: ID, $k: Boolean!) {
   transferTicket(ticketId: $t, serviceId: $s, officeId: $o, deskId: $d, keepPosition: $k) { ${RESULT} } }`;
 const ISSUE = `mutation($o: ID!, $s: ID!, $p: PriorityClass!, $k: String) {
-  issueTicket(officeId: $o, serviceId: $s, priority: $p, idempotencyKey: $k) { ${RESULT} } }`;
+  issueTicket(officeId: $o, serviceId: $s, priority: $p, idempotencyKey: $k) { ${RESULT}
+  ... on Ticket { remote remoteCode } } }`;
 
 let current = null; // the ticket at my desk
 
@@ -262,7 +263,9 @@ $("#walkin-form").addEventListener("submit", async (event) => {
   };
   try {
     const ticket = expect((await api(ISSUE, variables)).issueTicket, "Ticket");
-    tell("#desk-status", openNow(session.office) ? "done_walkin" : "done_walkin_closed", { number: ticket.number });
+    // the building is full (Office.maxOccupancy): the citizen waits outside and comes in with the code
+    const done = ticket.remote ? "done_walkin_outside" : openNow(session.office) ? "done_walkin" : "done_walkin_closed";
+    tell("#desk-status", done, { number: ticket.number, code: ticket.remoteCode });
     form.hidden = true;
   } catch (error) {
     fail(error);

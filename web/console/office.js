@@ -11,7 +11,8 @@ import { DESKS, LINE, api, registerPanel, session, waitRow } from "./common.js";
 const LIVE = `query($o: ID!) {
   officeLive(officeId: $o) { __typename ... on OfficeLive { services { waiting called serving servedToday service { id name } } }
     ... on UserError { code message } } }`;
-const ESTIMATES = `query($o: ID!) { board(officeId: $o) { queues { estimatedWaitMinutes service { id } } } }`;
+const ESTIMATES = `query($o: ID!) { board(officeId: $o) { queues { estimatedWaitMinutes service { id } }
+  occupancy { inside max } } }`;
 
 async function refreshOffice() {
   const office = session.office;
@@ -21,6 +22,8 @@ async function refreshOffice() {
     api(DESKS, { o: office.id }),
     api(LINE, { o: office.id, d: null }),
   ]);
+  const { inside, max } = board.board.occupancy;
+  $("#office-occupancy").textContent = t(max === null ? "occupancy_open" : "occupancy_max", { inside, max });
   const estimates = new Map(board.board.queues.map((queue) => [queue.service.id, queue.estimatedWaitMinutes]));
   const services = expect(live.officeLive, "OfficeLive").services;
   replace(

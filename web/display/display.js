@@ -10,6 +10,7 @@ import { gql } from "../shared/graphql.js";
 import { apply, initI18n, language, onLanguage, t } from "../shared/i18n.js";
 import { LiveConnection } from "../shared/live.js";
 import { MESSAGES } from "./messages.js";
+import "./occupancy.js"; // the building's occupancy, where the office sets a maximum: a module of its own
 
 const CALL = `id number previousNumber nextNumber calledAt recalls status desk { name } service { name }`;
 const BOARD = `subscription($o: ID!) { board(officeId: $o) { seq office { name timezone }
