@@ -20,6 +20,8 @@ from tests.support.browser import TV, check_page, ensure_axe, ensure_chromium
 from tests.support.front_desk import TRANSFER, FrontDesk, front_desk
 from tests.support.processes import environment, serving
 
+STAFF_PASSWORD = "a long password 1"  # what Api.staff_token gives every staff user
+
 pytestmark = pytest.mark.slow
 SMALL_TV = ViewportSize(width=1280, height=720)
 # what a citizen reads on a real board: long names, cut with an ellipsis rather than wrapped
@@ -192,6 +194,15 @@ async def test_a_transfer_on_the_tv_and_on_the_ticket_page(
     # D-002's own call is told by "D-002 → C-006" above, not once more under the earlier calls
     await expect(display.locator("#calls")).not_to_contain_text("D-002")
     await expect(display.locator("#latest .to")).to_have_text("Puesto 1")
+    # the clerk's console says the same of the ticket at the desk
+    console = await context.new_page()
+    await console.goto(f"{site}/console")
+    await console.get_by_label("Usuario").fill("clerk-transfers")
+    await console.get_by_label("Contraseña").fill(STAFF_PASSWORD)
+    await console.get_by_role("button", name="Ingresar").click()
+    await console.get_by_label("Puesto", exact=True).select_option(label="1")
+    await expect(console.locator("#current .number")).to_have_text("D-002 → C-006")
+    await console.close()
     await display.set_viewport_size(SMALL_TV)
     await display.wait_for_timeout(300)
     assert await display.evaluate(FITS)

@@ -3,13 +3,13 @@
 // refresh of whichever panel is open (each panel module registers its hooks with registerPanel).
 
 import { $, focusOn, h } from "../shared/dom.js";
-import { minutesSince, waitText } from "../shared/format.js";
+import { minutesSince, ticketNumber, waitText } from "../shared/format.js";
 import { gql } from "../shared/graphql.js";
 import { onLanguage, t } from "../shared/i18n.js";
 
 export const TOKEN_KEY = "turnero.staffToken";
 export const ALL_PANELS = ["desk", "phone", "office", "slots"];
-export const TICKET = `id number status priority issuedAt calledAt position estimatedWaitMinutes partySize service { id name } desk { id name }`;
+export const TICKET = `id number previousNumber status priority issuedAt calledAt position estimatedWaitMinutes partySize service { id name } desk { id name }`;
 // what changes with queue events: each desk's current ticket
 export const DESKS = `query($o: ID!) { office(id: $o) { desks { id name currentTicket { ${TICKET} } } } }`;
 export const LINE = `query($o: ID!, $d: ID) { waitingTickets(officeId: $o, deskId: $d) { ${TICKET} remote } }`;
@@ -126,7 +126,7 @@ export function waitRow(ticket) {
     h(
       "td",
       {},
-      ticket.number,
+      ticketNumber(ticket),
       ticket.priority === "PRIORITY" ? h("span", { class: "priority" }, ` ${t("priority_mark")}`) : null,
       partyMark(ticket),
       // waiting outside (joined from home, or the building was full): desks pass it over until it comes in

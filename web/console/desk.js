@@ -3,7 +3,7 @@
 
 import { idempotencyKey } from "../shared/booking.js";
 import { $, focusOn, h, replace, replaceIfChanged } from "../shared/dom.js";
-import { clock, time } from "../shared/format.js";
+import { clock, ticketNumber, time } from "../shared/format.js";
 import { expect } from "../shared/graphql.js";
 import { language, onLanguage, t } from "../shared/i18n.js";
 import {
@@ -153,7 +153,7 @@ function renderCurrent() {
     replaceIfChanged(
       box,
       `${current.id}:${current.status}:${current.calledAt}:${language()}`,
-      h("p", { class: "number" }, current.number),
+      h("p", { class: "number" }, ticketNumber(current)),
       h("p", {}, `${current.service.name} · ${t(`status_${current.status}`)}`, partyMark(current)),
       current.calledAt
         ? h("p", { class: "hint" }, t("called_at", { time: time(current.calledAt, session.office.timezone) }))
