@@ -127,7 +127,7 @@ async def test_always_asks_every_anonymous_booking_and_accepts_a_solution_once(
     assert 0 < expires_at(asked["challenge"]) - time.time() <= CHALLENGE_SECONDS
     assert booked["__typename"] == "BookingConfirmation", booked
     assert reused["__typename"] == "ChallengeRequired", reused
-    assert "already used" in reused["message"]
+    assert "ya se usó" in reused["message"]  # the citizen's locale (es) wins
     assert reused["challenge"]["signature"] != asked["challenge"]["signature"]  # a fresh one to solve
     assert again["__typename"] == "BookingConfirmation", again
     assert await scalar(state, "SELECT count(*) FROM bookings") == 2
@@ -159,9 +159,9 @@ async def test_forged_wrong_and_malformed_answers_are_refused_and_book_nothing(
     for name, result in refused.items():
         assert result["__typename"] == "ChallengeRequired", (name, result)
         assert result["challenge"]["signature"], name
-    assert "does not solve" in refused["wrong number"]["message"]
-    assert "does not solve" in refused["forged signature"]["message"]
-    assert "not an ALTCHA payload" in refused["not base64"]["message"]
+    assert "no resuelve" in refused["wrong number"]["message"]
+    assert "no resuelve" in refused["forged signature"]["message"]
+    assert "no es un resultado ALTCHA" in refused["not base64"]["message"]
     assert accepted["__typename"] == "BookingConfirmation", accepted
     assert await scalar(state, "SELECT count(*) FROM bookings") == 1
 
@@ -184,7 +184,7 @@ async def test_an_expired_solution_is_refused(
     result = await book(base, slots[0], "30333001", answer)
 
     assert result["__typename"] == "ChallengeRequired", result
-    assert "expired" in result["message"]
+    assert "venció" in result["message"]
     assert await scalar(state, "SELECT count(*) FROM bookings") == 0
 
 
@@ -206,7 +206,7 @@ async def test_adaptive_gives_an_address_its_free_bookings_then_asks_and_never_n
     assert (await graphql(first, SERVICE, {"id": service_id}))["challengePolicy"] == "ADAPTIVE"
     assert [result["__typename"] for result in free] == ["BookingConfirmation"] * 2
     assert third["__typename"] == "ChallengeRequired", third
-    assert "2 bookings a day" in third["message"]
+    assert "las 2 reservas diarias" in third["message"]  # the citizen's locale (es) wins
     assert solved["__typename"] == "BookingConfirmation", solved
     assert [result["__typename"] for result in unasked] == ["BookingConfirmation"] * 4
     assert await scalar(state, "SELECT count(*) FROM bookings") == 7
