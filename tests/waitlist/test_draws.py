@@ -451,7 +451,7 @@ async def test_where_the_procedure_asks_for_confirmation_a_won_seat_waits_for_it
             "__typename": "ValidationError",
             "code": "INVALID_INPUT",
             "field": "input.citizen.email",
-            "message": "Este trámite envía un enlace para confirmar el lugar ganado: ingresá un correo electrónico.",  # the citizen's locale (es)
+            "message": "Este trámite envía un enlace para confirmar el lugar ganado: ingresá un correo electrónico.",
         }
     )
     entered = await entrants.enter(city.request(person(2, locale="en")), "10.5.0.1")
