@@ -445,15 +445,12 @@ async def test_where_the_procedure_asks_for_confirmation_a_won_seat_waits_for_it
     (the confirmation sweep gives it back if never confirmed)."""
     city = await draw_city(web, state, confirmationRequired=True)
     no_mail = await entrants.enter(city.request(person(1, email=None)), "10.5.0.1")
-    assert (
-        no_mail
-        == {
-            "__typename": "ValidationError",
-            "code": "INVALID_INPUT",
-            "field": "input.citizen.email",
-            "message": "Este trámite envía un enlace para confirmar el lugar ganado: ingresá un correo electrónico.",
-        }
-    )
+    assert no_mail == {
+        "__typename": "ValidationError",
+        "code": "INVALID_INPUT",
+        "field": "input.citizen.email",
+        "message": "Este trámite envía un enlace para confirmar el lugar ganado: ingresá un correo electrónico.",
+    }
     entered = await entrants.enter(city.request(person(2, locale="en")), "10.5.0.1")
     assert entered["__typename"] == "DrawEntry"
     await close_window(state)
