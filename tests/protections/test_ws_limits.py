@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import sys
 import time
 from collections.abc import AsyncIterator
@@ -32,8 +33,10 @@ pytestmark = pytest.mark.slow
 
 FOLLOW = """subscription($t: ID!) { ticketUpdates(ticketId: $t) {
     status position estimatedWaitMinutes desk { name } service { slug } } }"""
-# one ticket read by its id (resolvers/queue/tickets.py `ticket`), as the statement reaches PostgreSQL
-READ_TICKET = "FROM tickets JOIN offices ON offices.id = tickets.office_id \nWHERE tickets.id = $1"
+# one ticket read by its id (resolvers/queue/tickets.py `ticket`): its join and its key, whatever else it selects
+READ_TICKET = re.compile(
+    r"FROM tickets JOIN offices ON offices.id = tickets.office_id .*WHERE tickets.id = \$\d+\b", re.S
+)
 
 
 @asynccontextmanager
@@ -122,7 +125,9 @@ async def test_followers_of_one_ticket_share_one_read_per_event(
         assert all(isinstance(u, ExecutionResult) and not u.errors for u in updates), updates
         # the hub's own reads (its safety poll may also fall inside the window) are not the followers' cost:
         # the poll of the counters and the log read after a seq (resolvers/queue/log.py events_after)
-        return sorted(s for s in seen if "office_queue_counters" not in s and "queue_events.seq > $2" not in s)
+        return sorted(
+            s for s in seen if "office_queue_counters" not in s and not re.search(r"queue_events.seq > \$\d", s)
+        )
 
     streams: list[Any] = []
     try:
@@ -136,7 +141,7 @@ async def test_followers_of_one_ticket_share_one_read_per_event(
         for stream in streams:
             await stream.aclose()
 
-    assert len([s for s in crowd if READ_TICKET in s]) == 1, crowd
+    assert len([s for s in crowd if READ_TICKET.search(s)]) == 1, crowd
     assert crowd == alone
     assert live_queue.tickets.watched() == 0
 
