@@ -6,7 +6,8 @@
     python3 dev.py test --fast    # the same without the tests marked slow (real processes, browsers, storms)
 
 Set-up is a virtual environment in .venv with the project installed (`pip install -e ".[dev]"`),
-redone only when pyproject.toml changes. Extra arguments go to `main.py demo` or to pytest.
+redone only when pyproject.toml changes. Extra arguments go to `main.py demo` or to pytest (a chosen subset runs
+in one process; the whole suite in TURNERO_TEST_WORKERS parallel workers, 2 unless set).
 """
 
 from __future__ import annotations
@@ -51,6 +52,13 @@ def set_up() -> None:
     STAMP.write_text(wanted)
 
 
+def workers() -> list[str]:
+    """The whole suite runs in parallel test files (pytest-xdist), each worker on a database and a Redis db of its
+    own (tests/support/servers.py): most tests wait on servers, processes and browsers rather than compute."""
+    count = os.environ.get("TURNERO_TEST_WORKERS", "2")
+    return [] if count in {"0", "1"} else ["-n", count, "--dist", "loadfile"]
+
+
 def test(extra: list[str]) -> int:
     fast = "--fast" in extra
     extra = [arg for arg in extra if arg != "--fast"]
@@ -59,7 +67,7 @@ def test(extra: list[str]) -> int:
         [PYTHON, "-m", "ruff", "format", "--check", "."],
         [PYTHON, "-m", "mypy", "."],
         [VENV / "bin" / "lint-imports"],  # the layers and no import cycles (pyproject.toml [tool.importlinter])
-        [PYTHON, "-m", "pytest", *(["-m", "not slow"] if fast else []), *extra],
+        [PYTHON, "-m", "pytest", *(["-m", "not slow"] if fast else []), *(extra or workers())],
     ]
     if extra:  # a chosen subset of tests: skip the linters
         steps = steps[-1:]

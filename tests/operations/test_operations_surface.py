@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
@@ -17,6 +17,7 @@ from sqlalchemy import text
 from core.metrics import JOB_FAILURES_KEY
 from core.runtime import AppState
 from core.settings import Settings
+from tests.conftest import empty
 from tests.operations.test_operations import metric
 from tests.support.processes import serving, suite_environment
 
@@ -30,9 +31,11 @@ TYPE_INTROSPECTION = {"query": '{ __type(name: "Office") { name } }'}
 
 
 @pytest.fixture(scope="module")
-def production(settings: Settings) -> Iterator[str]:
+async def production(settings: Settings, state: AppState) -> AsyncIterator[str]:
     """As deployed: no GraphiQL, a metrics token, the gauges refreshed rarely (so a test sees any SQL a scrape
-    would run)."""
+    would run). Started on an empty database: its gauges, read once at start-up, are those of no data (module
+    fixtures start before the per-test clean, after whatever test ran before on this worker)."""
+    await empty(state)
     with serving(
         suite_environment(settings, TURNERO_METRICS_TOKEN=TOKEN, TURNERO_METRICS_REFRESH_SECONDS="3600")
     ) as base:

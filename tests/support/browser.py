@@ -11,6 +11,7 @@ from typing import Any
 
 from playwright.async_api import Page, ViewportSize
 
+from core.embedded import directory_lock
 from tests.support.processes import ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -35,6 +36,13 @@ def _as_root(*command: str) -> list[str]:
 
 def ensure_chromium() -> str:
     """Debian's chromium package, installed when /usr/bin/chromium is missing."""
+    with directory_lock(ROOT / "var" / "chromium.lock"):  # parallel test workers install it once
+        _install_chromium()
+    assert CHROMIUM.exists(), f"{CHROMIUM} is still missing after installing chromium"
+    return str(CHROMIUM)
+
+
+def _install_chromium() -> None:
     if not CHROMIUM.exists():
         env = os.environ | {"DEBIAN_FRONTEND": "noninteractive"}
         install = _as_root("apt-get", "install", "-y", "--no-install-recommends", "chromium")
@@ -42,12 +50,17 @@ def ensure_chromium() -> str:
             # a fresh machine may not have package lists yet
             subprocess.run(_as_root("apt-get", "update"), env=env, check=True)
             subprocess.run(install, env=env, check=True)
-    assert CHROMIUM.exists(), f"{CHROMIUM} is still missing after installing chromium"
-    return str(CHROMIUM)
 
 
 def ensure_axe() -> Path:
     """axe-core's browser script from the npm registry, kept under var/npm."""
+    with directory_lock(ROOT / "var" / "npm.lock"):  # parallel test workers fetch it once
+        _install_axe()
+    assert AXE.exists(), f"{AXE} is missing after npm install"
+    return AXE
+
+
+def _install_axe() -> None:
     if not AXE.exists():
         npm = shutil.which("npm")
         assert npm, "npm is needed to fetch axe-core"
@@ -56,8 +69,6 @@ def ensure_axe() -> Path:
             check=True,
             capture_output=True,
         )
-    assert AXE.exists(), f"{AXE} is missing after npm install"
-    return AXE
 
 
 async def serious_violations(page: Page) -> list[dict[str, Any]]:

@@ -63,6 +63,10 @@ def suite_environment(settings: Settings, **values: str | None) -> dict[str, str
         "REDIS_URL": settings.redis_url,
         "TURNERO_DATA_DIR": str(settings.data_dir),
         "TURNERO_SECRET_KEY": settings.secret_key.decode(),
+        # the suite's storms (thirty argon2 checks, hundreds of bookings) share two cores with the other test
+        # worker: an operation may queue past the default 10 s here without anything being wrong; the budget
+        # itself is tested with its own setting (tests/protections/test_execution_budget.py)
+        "TURNERO_OPERATION_TIMEOUT_SECONDS": "60",
     }
     return environment(**(own | values))
 
