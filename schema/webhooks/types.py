@@ -15,7 +15,11 @@ from resolvers.webhooks.records import (
 from schema.bounds import MAX_WEBHOOK_ATTEMPTS, ListBound
 
 # the model's enum is the GraphQL enum: BOOKING_CREATED in GraphQL is "booking.created" on the wire
-strawberry.enum(WebhookEventType)
+strawberry.enum(
+    WebhookEventType,
+    description="What an endpoint subscribes to. The payload's type is the dot-separated name (BOOKING_CREATED is "
+    "booking.created), or this one for an endpoint with legacyEventNames (for one release).",
+)
 
 
 @strawberry.type(description="Where a partner receives signed event callbacks (Standard Webhooks).")
