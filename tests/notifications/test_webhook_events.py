@@ -31,6 +31,7 @@ REPLAY = """mutation($e: ID!, $a: ID) { replayWebhookEvents(endpointId: $e, afte
     ... on WebhookReplay { endpointId replayed } ... on UserError { code message } } }"""
 LEGACY = """mutation($id: ID!, $l: Boolean!) { setWebhookLegacyEventNames(id: $id, legacyEventNames: $l) {
     __typename ... on WebhookEndpoint { id legacyEventNames } ... on UserError { code } } }"""
+CLOSURE = """mutation($i: ClosureInput!) { addClosure(input: $i) { __typename ... on UserError { code } } }"""
 BOTH = ("BOOKING_CREATED", "BOOKING_CANCELLED")
 LEASE = timedelta(minutes=1)
 
@@ -79,6 +80,25 @@ async def test_each_payload_carries_the_state_of_its_own_moment(
     facts = await scalar(state, "SELECT event_facts::text FROM outbox WHERE kind = 'booking.confirmation'")
     for personal in ("Ana", "example.org", "555", "3012"):  # the stored facts hold no citizen data either
         assert personal not in facts
+
+
+async def test_a_closure_stores_the_facts_of_its_moment_and_only_for_partners(
+    api: Api, admin_token: str, state: AppState, slots: list[str]
+) -> None:
+    token = await partner_token(api, admin_token)
+    booked = (await book(api, slots[0], token))["booking"]
+    await book(api, slots[1], None, citizen=citizen("40111222"))  # a citizen's own: nobody to tell, no facts
+    day = booked["startsAt"][:10]  # the office's local date: startsAt carries the office's offset
+
+    closure = (await api.run(CLOSURE, {"i": {"date": day, "reason": "Feriado"}}, admin_token))["addClosure"]
+    stored = await scalar(
+        state,
+        "SELECT string_agg(kind || ':' || (event_facts ->> 'status'), ',' ORDER BY id) FROM outbox"
+        " WHERE event_facts IS NOT NULL",
+    )
+
+    assert closure["__typename"] == "Closure", closure
+    assert stored == "booking.confirmation:BOOKED,booking.cancellation:CANCELLED"
 
 
 async def test_a_later_delivery_waits_while_an_earlier_one_is_retried(
