@@ -153,6 +153,13 @@ class OutboxMessage(Base):
     __tablename__ = "outbox"
     __table_args__ = (
         Index("ix_outbox_due", "next_attempt_at", postgresql_where=text("status = 'PENDING'")),
+        # the rows of a booking whose webhooks are still to be fanned out: its later deliveries wait for them
+        Index(
+            "ix_outbox_awaiting_fan_out",
+            "booking_id",
+            "id",
+            postgresql_where=text("event_facts IS NOT NULL AND fanned_out_at IS NULL"),
+        ),
         CheckConstraint("status IN ('PENDING', 'SENT', 'FAILED')", name="status_known"),
     )
 
@@ -166,6 +173,11 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = created_at_column()
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # a webhook event's facts as the raising transaction committed them (resolvers/webhooks/facts.py): the
+    # partners' payloads are rendered from these, never from the booking as it is later. No citizen data.
+    event_facts: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    # when the worker turned the event into its webhook deliveries (resolvers/webhooks/fanout.py)
+    fanned_out_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class IdempotencyKey(Base):

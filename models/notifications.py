@@ -58,6 +58,8 @@ class WebhookEndpoint(Base):
     previous_secret_nonce: Mapped[bytes | None] = mapped_column(LargeBinary(16))
     previous_secret_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     active: Mapped[bool] = mapped_column(Boolean, server_default="true")
+    # for one release: the payload's `type` in the old SCREAMING_CASE (BOOKING_CREATED) instead of booking.created
+    legacy_event_names: Mapped[bool] = mapped_column(Boolean, server_default="false")
     created_at: Mapped[datetime] = created_at_column()
 
 
@@ -68,6 +70,16 @@ class WebhookDelivery(Base):
     __table_args__ = (
         UniqueConstraint("endpoint_id", "outbox_id"),
         Index("ix_webhook_deliveries_due", "next_attempt_at", postgresql_where=text("status = 'PENDING'")),
+        # an endpoint's undelivered events of one booking: a later one waits for them (resolvers/webhooks/dispatch.py)
+        Index(
+            "ix_webhook_deliveries_subject_pending",
+            "endpoint_id",
+            "booking_id",
+            "event_id",
+            postgresql_where=text("status = 'PENDING'"),
+        ),
+        # the partner's event list (webhookEvents), in event order
+        Index("ix_webhook_deliveries_endpoint_event", "endpoint_id", "event_id", "id"),
         CheckConstraint("status IN ('PENDING', 'SENT', 'FAILED')", name="status_known"),
     )
 
@@ -75,8 +87,13 @@ class WebhookDelivery(Base):
     endpoint_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("webhook_endpoints.id", ondelete="CASCADE"))
     outbox_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("outbox.id", ondelete="SET NULL"))
     event_type: Mapped[str] = mapped_column(String(40))
+    # the event's subject (no foreign key: the order outlives the booking) and its place in the event order
+    # (the outbox row's id, kept when the row is pruned): one endpoint gets one booking's events in that order
+    booking_id: Mapped[int | None] = mapped_column(BigInteger)
+    event_id: Mapped[int | None] = mapped_column(BigInteger)
     # the Standard Webhooks `webhook-id`: the same on every retry, so receivers can deduplicate
     message_id: Mapped[str] = mapped_column(String(60), unique=True)
+    # the body as sent, rendered once from the event's facts: every retry and replay sends these same bytes
     payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
     status: Mapped[str] = mapped_column(String(10), server_default="PENDING")
     attempts: Mapped[int] = mapped_column(Integer, server_default="0")

@@ -17,6 +17,10 @@ class OutboxRow:
     booking_id: int | None
     payload: dict[str, Any]
     attempts: int
+    # a webhook event's facts as its transaction stored them (resolvers/outbox/facts.py); None for other rows
+    event_facts: dict[str, Any] | None = None
+    # whether its webhook deliveries were already made (a row claimed again after a failed mail)
+    fanned_out: bool = False
 
 
 def backoff(attempts: int, base: timedelta = timedelta(seconds=30), cap: timedelta = LONGEST_BACKOFF) -> timedelta:

@@ -65,8 +65,14 @@ class DeliveryReport:
         return self.sent + self.retrying + self.failed
 
 
+def body_of(payload: dict[str, Any]) -> bytes:
+    """The bytes sent (and signed) for a stored payload: the same on every retry and replay, and what
+    webhookEvents shows."""
+    return json.dumps(payload, separators=(",", ":")).encode()
+
+
 async def post(client: httpx.AsyncClient, secret_key: bytes, delivery: DueDelivery, seconds: float) -> Outcome:
-    body = json.dumps(delivery.payload, separators=(",", ":")).encode()
+    body = body_of(delivery.payload)
     keys = [endpoint_key(secret_key, nonce) for nonce in delivery.secret_nonces]
     started = time.monotonic()
     status_code: int | None = None

@@ -31,25 +31,41 @@ def event_type(kind: str) -> str | None:
     return event.value if event else None
 
 
+def legacy_name(event: str) -> str:
+    """The type as it was named before dot-separated names (`booking.created` → `BOOKING_CREATED`): what an
+    endpoint with legacyEventNames is sent, for one release."""
+    return WebhookEventType(event).name
+
+
 def _utc(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def payload(row: OutboxRow, event: str, facts: Mapping[Any, Any]) -> dict[str, Any]:
-    """The Standard Webhooks body for this row; facts: the event as it stands when it is fanned out
-    (resolvers/webhooks/fanout.py reads them)."""
+def _moment(value: Any) -> datetime:
+    """A time of the facts: stored as JSON (ISO 8601 with its offset)."""
+    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+
+
+def payload(row: OutboxRow, event: str, facts: Mapping[str, Any], *, legacy: bool = False) -> dict[str, Any]:
+    """The Standard Webhooks body for this row, from the event's facts as its own transaction stored them
+    (resolvers/outbox/facts.py): what was true when it happened, whenever it is sent. `legacy`: the type's old
+    SCREAMING_CASE name."""
     zone = ZoneInfo(facts["timezone"])  # times as the GraphQL API shows them: with the office's offset
     data: dict[str, Any] = {
         "bookingId": str(facts["id"]),
         "code": facts["code"],
         "status": facts["status"],
-        "startsAt": facts["starts_at"].astimezone(zone).isoformat(),
+        "startsAt": _moment(facts["starts_at"]).astimezone(zone).isoformat(),
         "office": {"id": str(facts["office_id"]), "name": facts["office_name"]},
         "service": {"id": str(facts["service_id"]), "name": facts["service_name"]},
     }
-    if facts["ticket_number"] is not None:
-        data["ticket"] = {"number": facts["ticket_number"], "desk": facts["desk_name"]}
+    if facts.get("ticket_number") is not None:
+        data["ticket"] = {"number": facts["ticket_number"], "desk": facts.get("desk_name")}
     previous = row.payload.get("previous_starts_at")
     if event == WebhookEventType.BOOKING_RESCHEDULED and isinstance(previous, str):
         data["previousStartsAt"] = datetime.fromisoformat(previous).astimezone(zone).isoformat()
-    return {"type": event, "timestamp": _utc(facts["occurred_at"]), "data": data}
+    return {
+        "type": legacy_name(event) if legacy else event,
+        "timestamp": _utc(_moment(facts["occurred_at"])),
+        "data": data,
+    }

@@ -17,6 +17,7 @@ from models.agenda import closures
 from resolvers.accounts.viewer import Viewer
 from resolvers.agenda.records import ClosureRecord
 from resolvers.catalogue.lookups import require_office
+from resolvers.outbox.facts import facts_sql
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -29,7 +30,7 @@ class ClosureInput:
 # The office's local day as a UTC range. Slots close; their bookings are cancelled with the seats given
 # back, a history event and a cancellation in the outbox, all in the closure's transaction. Native SQL: one
 # statement of writable CTEs, whose shared snapshot the seat count below relies on.
-_CLOSE_DAY = text("""
+_CLOSE_DAY = text(f"""
     WITH closing AS (
         -- one UPDATE per row: the seats of the bookings cancelled below come back here, since a statement's
         -- CTEs share one snapshot and a second UPDATE of the same slot would be ignored
@@ -47,16 +48,17 @@ _CLOSE_DAY = text("""
     cancelled AS (
         UPDATE bookings b SET status = 'CANCELLED'
         WHERE b.slot_id IN (SELECT id FROM closing) AND b.status IN ('PENDING', 'BOOKED')
-        RETURNING b.id, b.slot_id
+        RETURNING b.*
     ),
     events AS (
         INSERT INTO booking_events (booking_id, status, actor, note)
         SELECT id, 'CANCELLED', :actor, :note FROM cancelled
     ),
     messages AS (
-        INSERT INTO outbox (kind, booking_id, payload)
+        INSERT INTO outbox (kind, booking_id, payload, event_facts)
         -- the closure's own reason, as the manager wrote it: the citizen's mail says it in the citizen's language
-        SELECT 'booking.cancellation', id, jsonb_build_object('reason', CAST(:reason AS text), 'closure', true)
+        SELECT 'booking.cancellation', id, jsonb_build_object('reason', CAST(:reason AS text), 'closure', true),
+               {facts_sql("cancelled")}
         FROM cancelled
     )
     SELECT (SELECT count(*) FROM closing) AS slots, (SELECT count(*) FROM cancelled) AS bookings

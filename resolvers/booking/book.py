@@ -26,6 +26,7 @@ from resolvers.booking.citizen import Citizen, CitizenInput, citizen, columns
 from resolvers.booking.codes import hold_token_hash, new_code
 from resolvers.booking.freed_seats import OfferTiming, pass_on
 from resolvers.booking.records import BookingRecord, ConfirmationRecord
+from resolvers.outbox.facts import facts_sql
 from resolvers.rows import record_from_row
 
 CODE_ATTEMPTS = 10
@@ -136,8 +137,9 @@ _INSERT = text(f"""
         SELECT id, status, channel, :actor, notes FROM booking
     ),
     message AS (
-        INSERT INTO outbox (kind, booking_id)
-        SELECT CASE WHEN status = 'PENDING' THEN 'booking.confirmation_request' ELSE 'booking.confirmation' END, id
+        INSERT INTO outbox (kind, booking_id, event_facts)
+        SELECT CASE WHEN status = 'PENDING' THEN 'booking.confirmation_request' ELSE 'booking.confirmation' END, id,
+               CASE WHEN status <> 'PENDING' THEN {facts_sql("booking")} END
         FROM booking
     )
     SELECT b.*, o.timezone FROM booking b JOIN offices o ON o.id = b.office_id

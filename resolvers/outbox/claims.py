@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import func, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -21,19 +22,27 @@ from notifications.outbox import OutboxRow, retry_or_give_up
 LEASE = timedelta(minutes=5)
 
 
-def claim_sql(table: str, returning: str) -> str:
+def claim_sql(table: str, returning: str, *, unless: str = "") -> str:
     """The claim for any queue shaped like the outbox (status, attempts, next_attempt_at): the outbox itself,
-    and the webhook deliveries. Parameters :limit and :lease."""
+    and the webhook deliveries. Parameters :limit and :lease. `unless`: an SQL condition on a due row `q` that
+    holds it back (a webhook delivery waiting for an earlier one of its subject)."""
+    held_back = f"AND NOT ({unless})" if unless else ""
     return f"""
     UPDATE {table} SET attempts = attempts + 1, next_attempt_at = now() + :lease
-    WHERE id IN (SELECT id FROM {table} WHERE status = 'PENDING' AND next_attempt_at <= now()
-                 ORDER BY next_attempt_at, id LIMIT :limit FOR UPDATE SKIP LOCKED)
+    WHERE id IN (SELECT q.id FROM {table} q WHERE q.status = 'PENDING' AND q.next_attempt_at <= now() {held_back}
+                 ORDER BY q.next_attempt_at, q.id LIMIT :limit FOR UPDATE OF q SKIP LOCKED)
     RETURNING {returning}
 """
 
 
 # Native SQL: FOR UPDATE SKIP LOCKED in a subquery of the UPDATE, one statement shared with the webhook queue
-_CLAIM = text(claim_sql("outbox", "id, kind, booking_id, payload, attempts"))
+_CLAIM = text(
+    claim_sql("outbox", "id, kind, booking_id, payload, attempts, event_facts, fanned_out_at IS NOT NULL AS fanned_out")
+)
+
+
+def _json(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else dict(json.loads(value))
 
 
 async def claim(conn: AsyncConnection, limit: int, lease: timedelta = LEASE) -> list[OutboxRow]:
@@ -43,8 +52,10 @@ async def claim(conn: AsyncConnection, limit: int, lease: timedelta = LEASE) -> 
             id=row.id,
             kind=row.kind,
             booking_id=row.booking_id,
-            payload=row.payload if isinstance(row.payload, dict) else json.loads(row.payload),
+            payload=_json(row.payload),
             attempts=row.attempts,
+            event_facts=_json(row.event_facts) if row.event_facts is not None else None,
+            fanned_out=row.fanned_out,
         )
         for row in rows
     ]

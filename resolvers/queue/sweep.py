@@ -12,17 +12,18 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from models.catalogue import Office
 from models.queue import QueueEventType, RemoteTicket, Ticket, TicketStatus
+from resolvers.outbox.facts import facts_sql
 from resolvers.queue import log
 from resolvers.queue.tickets import status_in
 
 # Native: a data-modifying CTE (the bookings, their history and their partners' messages in one statement).
-_SWEEP = text("""
+_SWEEP = text(f"""
     WITH missed AS (
         UPDATE bookings b SET status = 'NO_SHOW'
         FROM offices o
         WHERE o.id = b.office_id AND b.status = 'BOOKED' AND b.starts_at < now()
           AND b.starts_at + make_interval(mins => o.checkin_closes_minutes) < now()
-        RETURNING b.id, b.partner_id
+        RETURNING b.*
     ),
     events AS (
         INSERT INTO booking_events (booking_id, status, actor, note)
@@ -30,7 +31,8 @@ _SWEEP = text("""
     ),
     -- only partners hear about no-shows (their webhooks): nothing is written for the other bookings
     messages AS (
-        INSERT INTO outbox (kind, booking_id) SELECT 'booking.no_show', id FROM missed WHERE partner_id IS NOT NULL
+        INSERT INTO outbox (kind, booking_id, event_facts)
+        SELECT 'booking.no_show', id, {facts_sql("missed")} FROM missed WHERE partner_id IS NOT NULL
     )
     SELECT count(*) FROM missed
 """)

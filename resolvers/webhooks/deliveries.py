@@ -21,8 +21,9 @@ _DELIVERIES = select(
     *(column for column in record_columns(WebhookDeliveryRecord, webhook_deliveries) if column.name != "attempts")
 ).order_by(webhook_deliveries.c.created_at.desc(), webhook_deliveries.c.id.desc())
 
+# in the order they were made: a replayed delivery counts its tries from 1 again (resolvers/webhooks/history.py)
 _ATTEMPTS = select(webhook_attempts.c.delivery_id, *record_columns(WebhookAttemptRecord, webhook_attempts)).order_by(
-    webhook_attempts.c.delivery_id, webhook_attempts.c.attempt, webhook_attempts.c.id
+    webhook_attempts.c.delivery_id, webhook_attempts.c.id
 )
 
 

@@ -21,9 +21,26 @@ from resolvers.webhooks.stop import stop_endpoint
 
 logger = logging.getLogger("turnero.webhooks")
 
+# One endpoint gets one booking's events in event order: a due delivery is held back while an earlier one of
+# the same endpoint and booking is still PENDING (being retried, or being sent right now: a claim leaves it
+# PENDING), and while an earlier event of the booking is not yet fanned out (its delivery does not exist yet).
+# One that FAILED (its tries used up, or its endpoint stopped) holds nothing back: the later ones go, and the
+# partner finds the failed one in webhookEvents to replay. Both checks read committed rows only and a delivery
+# becomes SENT or FAILED only when its settling commits, so two workers claiming at once never let a later
+# delivery past an earlier one; at worst one waits for the next run.
+_HELD_BACK = """
+    EXISTS (SELECT 1 FROM webhook_deliveries e
+            WHERE e.endpoint_id = q.endpoint_id AND e.booking_id = q.booking_id AND e.event_id < q.event_id
+              AND e.status = 'PENDING')
+    OR EXISTS (SELECT 1 FROM outbox o
+               WHERE o.booking_id = q.booking_id AND o.id < q.event_id
+                 AND o.event_facts IS NOT NULL AND o.fanned_out_at IS NULL)
+"""
+
 # Native SQL: the outbox's claim (FOR UPDATE SKIP LOCKED, resolvers/outbox/claims.py) joined to the endpoint
+_CLAIMED = claim_sql("webhook_deliveries", "id, endpoint_id, message_id, payload, attempts", unless=_HELD_BACK)
 _CLAIM = text(f"""
-    WITH claimed AS ({claim_sql("webhook_deliveries", "id, endpoint_id, message_id, payload, attempts")})
+    WITH claimed AS ({_CLAIMED})
     SELECT c.id, c.endpoint_id, c.message_id, c.payload, c.attempts, e.url, e.secret_nonce,
            CASE WHEN e.previous_secret_until > now() THEN e.previous_secret_nonce END AS previous_secret_nonce
     FROM claimed c JOIN webhook_endpoints e ON e.id = c.endpoint_id

@@ -46,6 +46,13 @@ class EndpointInput:
     # the partner by ID or by the name issuePartnerKey gave it: one of the two
     partner_id: Annotated[Id | None, Doc("This, or partner.")] = None
     partner: Annotated[str | None, Doc("The partner's name as issuePartnerKey gave it.")] = None
+    legacy_event_names: Annotated[
+        bool,
+        Doc(
+            "For one release: payloads carry the old SCREAMING_CASE type (BOOKING_CREATED) instead of the "
+            "dot-separated one (booking.created)."
+        ),
+    ] = False
 
 
 def _event_types(requested: Sequence[str]) -> list[str]:
@@ -88,7 +95,13 @@ async def register(conn: AsyncConnection, viewer: Viewer, secret_key: bytes, dat
     nonce = new_nonce()
     added = (
         insert(webhook_endpoints)
-        .values(partner_id=partner_id, url=url, event_types=event_types, secret_nonce=nonce)
+        .values(
+            partner_id=partner_id,
+            url=url,
+            event_types=event_types,
+            secret_nonce=nonce,
+            legacy_event_names=data.legacy_event_names,
+        )
         .returning(*webhook_endpoints.c)
         .cte("added")
     )
@@ -130,6 +143,26 @@ async def deactivate(conn: AsyncConnection, viewer: Viewer, endpoint_id: str) ->
     if number is None or not await stop_endpoint(conn, number, "endpoint deactivated"):
         raise NotFoundError("No webhook endpoint has this ID.")
     row = (await conn.execute(ENDPOINT.where(webhook_endpoints.c.id == number))).mappings().one()
+    return record_from_row(WebhookEndpointRecord, row)
+
+
+async def set_legacy_event_names(
+    conn: AsyncConnection, viewer: Viewer, endpoint_id: str, legacy: bool
+) -> WebhookEndpointRecord:
+    """Which type names the endpoint's events carry from now on; those already made keep the names they were
+    rendered with (a retry or a replay sends the same bytes)."""
+    viewer.require_admin()
+    number = parse_id(endpoint_id)
+    changed = (
+        update(webhook_endpoints)
+        .where(webhook_endpoints.c.id == number)
+        .values(legacy_event_names=legacy)
+        .returning(*webhook_endpoints.c)
+        .cte("changed")
+    )
+    row = (await conn.execute(_with_partner(changed))).mappings().first() if number else None
+    if row is None:
+        raise NotFoundError("No webhook endpoint has this ID.")
     return record_from_row(WebhookEndpointRecord, row)
 
 

@@ -12,6 +12,7 @@ class WebhookEndpointRecord:
     url: str
     event_types: tuple[str, ...]
     active: bool
+    legacy_event_names: bool
     created_at: datetime
 
 

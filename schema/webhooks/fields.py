@@ -7,13 +7,19 @@ from typing import Annotated
 import strawberry
 
 from resolvers.outbox.admin import MAX_LIMIT
-from resolvers.webhooks import deliveries, endpoints
+from resolvers.webhooks import deliveries, endpoints, history
 from schema.bounds import MAX_WEBHOOK_ENDPOINTS, ListBound
 from schema.context import Info
 from schema.errors import InvalidState, NotAllowed, NotFound, ValidationError
 from schema.input_types import InputOf
 from schema.operation import run_mutation, run_query
-from schema.webhooks.types import WebhookDelivery, WebhookEndpoint, WebhookEndpointRegistration
+from schema.webhooks.types import (
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEndpointRegistration,
+    WebhookEvent,
+    WebhookReplay,
+)
 
 WebhookEndpointResult = Annotated[
     WebhookEndpointRegistration | ValidationError | NotFound | NotAllowed, strawberry.union("WebhookEndpointResult")
@@ -23,6 +29,13 @@ RotateWebhookSecretResult = Annotated[
 ]
 DeactivateWebhookEndpointResult = Annotated[
     WebhookEndpoint | NotFound | NotAllowed, strawberry.union("DeactivateWebhookEndpointResult")
+]
+
+SetWebhookLegacyEventNamesResult = Annotated[
+    WebhookEndpoint | NotFound | NotAllowed, strawberry.union("SetWebhookLegacyEventNamesResult")
+]
+ReplayWebhookEventsResult = Annotated[
+    WebhookReplay | NotFound | NotAllowed | InvalidState, strawberry.union("ReplayWebhookEventsResult")
 ]
 
 
@@ -50,6 +63,19 @@ class WebhookQuery:
         viewer = info.context.viewer
         records = await run_query(info, lambda conn: deliveries.deliveries(conn, viewer, endpoint_id, status, limit))
         return [WebhookDelivery.from_record(record) for record in records]
+
+    @strawberry.field(
+        description="The endpoint's own partner (a key with bookings:read) or ADMIN: its events in the order they "
+        "happened, after the cursor `after` (an event's id; from the first kept without it), each with its payload "
+        "as sent and its delivery status. Kept 30 days after delivery.",
+        extensions=[ListBound.argument("limit", history.MAX_EVENTS)],
+    )
+    async def webhook_events(
+        self, info: Info, endpoint_id: strawberry.ID, after: strawberry.ID | None = None, limit: int = 50
+    ) -> list[WebhookEvent]:
+        viewer = info.context.viewer
+        records = await run_query(info, lambda conn: history.events(conn, viewer, endpoint_id, after, limit))
+        return [WebhookEvent.from_record(record) for record in records]
 
 
 @strawberry.type
@@ -85,4 +111,31 @@ class WebhookMutation:
         viewer = info.context.viewer
         return await run_mutation(
             info, lambda conn: endpoints.deactivate(conn, viewer, id), WebhookEndpoint.from_record
+        )
+
+    @strawberry.mutation(
+        description="ADMIN: whether the endpoint's events carry the old SCREAMING_CASE type names (for one "
+        "release) or the dot-separated ones. Events already made keep theirs."
+    )
+    async def set_webhook_legacy_event_names(
+        self, info: Info, id: strawberry.ID, legacy_event_names: bool
+    ) -> SetWebhookLegacyEventNamesResult:
+        viewer = info.context.viewer
+        return await run_mutation(
+            info,
+            lambda conn: endpoints.set_legacy_event_names(conn, viewer, id, legacy_event_names),
+            WebhookEndpoint.from_record,
+        )
+
+    @strawberry.mutation(
+        description="The endpoint's own partner (a key with bookings:read) or ADMIN: its delivered and failed "
+        "events after the cursor `after` (all kept ones without it; 1,000 at most per call) are sent again, "
+        "with the same payload and webhook-id, in event order."
+    )
+    async def replay_webhook_events(
+        self, info: Info, endpoint_id: strawberry.ID, after: strawberry.ID | None = None
+    ) -> ReplayWebhookEventsResult:
+        viewer = info.context.viewer
+        return await run_mutation(
+            info, lambda conn: history.replay(conn, viewer, endpoint_id, after), WebhookReplay.from_record
         )

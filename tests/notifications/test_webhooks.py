@@ -401,6 +401,9 @@ async def test_the_no_show_sweep_tells_partners(api: Api, admin_token: str, stat
 
     assert marked == 2
     assert queued == [partners]
+    # the sweep's own statement stored the facts of that moment (resolvers/outbox/facts.py)
+    stored = await scalar(state, "SELECT event_facts ->> 'status' FROM outbox WHERE kind = 'booking.no_show'")
+    assert stored == "NO_SHOW"
 
 
 async def test_partner_key_scopes(api: Api, admin_token: str, slots: list[str]) -> None:
