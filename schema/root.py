@@ -22,6 +22,7 @@ from schema.feedback.fields import FeedbackMutation
 from schema.inputs import check_text_inputs
 from schema.outbox.fields import OutboxMutation, OutboxQuery
 from schema.queue.fields import QueueMutation, QueueQuery, QueueSubscription
+from schema.queue.public_waits import PublicWaitsQuery
 from schema.waitlist.fields import WaitlistMutation, WaitlistQuery
 from schema.webhooks.fields import WebhookMutation, WebhookQuery
 
@@ -42,6 +43,7 @@ class Query(
     WaitlistQuery,
     DrawQuery,
     AuditQuery,
+    PublicWaitsQuery,
 ):
     pass
 
