@@ -64,7 +64,11 @@ function officeSection(office) {
     h(
       "p",
       { class: "waits-state" },
-      h("span", { class: office.openNow ? "badge open" : "badge closed" }, t(office.openNow ? "waits_open" : "waits_closed")),
+      h(
+        "span",
+        { class: office.openNow ? "badge open" : "badge closed" },
+        t(office.openNow ? "waits_open" : "waits_closed"),
+      ),
       " ",
       t("waits_local_time", { time: time(office.localTime, office.timezone) }),
     ),
@@ -86,7 +90,8 @@ async function refresh() {
     $("#error").textContent = "";
     draw();
   } catch (error) {
-    $("#error").textContent = error.code === "NETWORK" ? t("error_network") : t("error_generic", { message: error.message });
+    $("#error").textContent =
+      error.code === "NETWORK" ? t("error_network") : t("error_generic", { message: error.message });
   }
 }
 
