@@ -88,8 +88,11 @@ def returned_id(result: Any, info: Info) -> str | None:
     the id as the API shows it (a ticket's id is a resolver of its own: its public id)."""
     for candidate in (result, *(vars(result).values() if hasattr(result, "__dict__") else ())):
         value = getattr(candidate, "id", None)
-        if callable(value):
-            value = value(info)
+        if callable(value):  # a resolver of the type's own (Ticket.id(info)): the id as the API shows it
+            try:
+                value = value(info)
+            except TypeError:  # a resolver of another shape: no id rather than a fault after the change
+                value = None
         definition = getattr(type(candidate), "__strawberry_definition__", None)
         if definition is not None and isinstance(value, str | int) and not isinstance(value, bool):
             name: str = definition.name

@@ -17,7 +17,7 @@ from realtime.live import LiveQueue
 from schema.audit.trail import named_ids
 from server.app import create_app
 from tests.support.api import Api
-from tests.support.booking import book, bookable_slots, citizen
+from tests.support.booking import book, bookable_slots, citizen, scalar
 from tests.support.front_desk import front_desk
 
 ADDRESS = "203.0.113.9"
@@ -74,7 +74,8 @@ async def test_staff_device_and_partner_mutations_leave_entries(api_from: Api, s
 
     # then each left its entry: actor, operation, the records it named and returned, the address, the outcome
     kiosk_entry = (await entries(api, admin, operation="issueTicket"))[0]
-    assert kiosk_entry["actorKind"] == "DEVICE"
+    kiosk_id = await scalar(state, "SELECT id FROM device_tokens WHERE name = 'kiosk centro'")
+    assert (kiosk_entry["actorKind"], kiosk_entry["actorId"]) == ("DEVICE", str(kiosk_id))
     assert kiosk_entry["actorRole"] == "KIOSK"
     assert kiosk_entry["recordIds"] == [
         f"office:{front.office_id}",
@@ -91,7 +92,10 @@ async def test_staff_device_and_partner_mutations_leave_entries(api_from: Api, s
     assert clerk_entry["address"] == ADDRESS
 
     partner_entry = (await entries(api, admin, operation="book"))[0]
-    assert (partner_entry["actorKind"], partner_entry["actorRole"]) == ("PARTNER", "PARTNER")
+    portal = await scalar(state, "SELECT id FROM partners WHERE name = 'Portal'")
+    assert (partner_entry["actorKind"], partner_entry["actorId"]) == ("PARTNER", str(portal))
+    assert partner_entry["actorRole"] == "PARTNER"
+    assert partner_entry["address"] == ADDRESS
     assert partner_entry["recordIds"] == [f"slot:{slots[0]}", f"booking:{booked['booking']['id']}"]
     assert partner_entry["outcome"] == "OK"
 
