@@ -32,9 +32,9 @@ logger = logging.getLogger("turnero.public_waits")
 
 CACHE_SECONDS = 5
 # offices per request (and the whole city when none is named: a larger city names them in batches)
-MAX_PUBLIC_OFFICES = 50
+MAX_PUBLIC_OFFICES = 40
 # the queues a desk serves at one office, listed at most
-MAX_PUBLIC_QUEUES = 100
+MAX_PUBLIC_QUEUES = 80
 _PREFIX = "turnero:public-waits"
 _OFFICE = select(Office.id, Office.name, Office.address, Office.timezone)
 

@@ -8,10 +8,15 @@ import { expect, gql } from "../shared/graphql.js";
 import { initI18n, languageToggles, onLanguage, t } from "../shared/i18n.js";
 import { MESSAGES } from "./waits-messages.js";
 
-const WAITS = `query { publicWaits { __typename
-  ... on PublicWaits { offices { officeId name address timezone openNow localTime
-    queues { serviceId serviceName waiting estimatedWaitMinutes } } }
+const FIGURES = `offices { officeId name address timezone openNow localTime
+    queues { serviceId serviceName waiting estimatedWaitMinutes } }`;
+const WAITS = `query($o: [ID!]) { publicWaits(officeIds: $o) { __typename
+  ... on PublicWaits { ${FIGURES} }
+  ... on ValidationError { field }
   ... on UserError { code message } } }`;
+const OFFICES = `query { offices { id } }`;
+// a city with more offices than publicWaits lists at once (40) is asked in batches of that many (its own ValidationError says so)
+const BATCH = 40;
 const REFRESH_MS = 30_000;
 
 let offices = null;
@@ -82,10 +87,22 @@ function draw() {
   replace($("#waits-offices"), offices.length ? offices.map(officeSection) : h("p", {}, t("waits_none")));
 }
 
+async function read(officeIds) {
+  return expect((await gql(WAITS, { o: officeIds })).publicWaits, "PublicWaits").offices;
+}
+
+async function readAll() {
+  const data = await gql(WAITS, { o: null });
+  if (data.publicWaits.__typename !== "ValidationError") return expect(data.publicWaits, "PublicWaits").offices;
+  const ids = (await gql(OFFICES)).offices.map((office) => office.id);
+  const batches = [];
+  for (let start = 0; start < ids.length; start += BATCH) batches.push(ids.slice(start, start + BATCH));
+  return (await Promise.all(batches.map(read))).flat();
+}
+
 async function refresh() {
   try {
-    const data = await gql(WAITS);
-    offices = expect(data.publicWaits, "PublicWaits").offices;
+    offices = await readAll();
     readAt = new Date();
     $("#error").textContent = "";
     draw();
