@@ -4,10 +4,17 @@ computed once per office per few seconds whatever the number of callers."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from typing import Any
 
+import httpx
+
+from core.ratelimit import RateLimiter
 from core.runtime import AppState
+from core.settings import Settings
+from realtime.live import LiveQueue
 from resolvers.queue.public_waits import CACHE_SECONDS
+from server.app import create_app
 from tests.support.api import Api
 from tests.support.front_desk import FrontDesk, front_desk
 
@@ -95,3 +102,30 @@ async def test_the_query_is_costed_like_any_other(api: Api, admin_token: str) ->
     assert one["extensions"]["cost"]["requested"] < city["extensions"]["cost"]["requested"]
     assert city["extensions"]["cost"]["requested"] <= city["extensions"]["cost"]["maxCost"]
     assert "remaining" in one["extensions"]["cost"]
+
+
+async def test_a_flood_from_one_address_is_refused_like_any_anonymous_query(
+    state: AppState, live_queue: LiveQueue, settings: Settings, api: Api, admin_token: str
+) -> None:
+    """The anonymous cost bucket per address, as for `services` or `office`: a script asking again and again is
+    refused with RATE_LIMITED (429), whatever the cache saves the server."""
+    office = await api.office(admin_token)
+    tight = settings.model_copy(update={"rate_limits": True, "rate_anonymous_cost_per_second": 2})
+    limiter = RateLimiter(tight)
+    app = create_app(tight)
+    app.state.turnero = dataclasses.replace(state, settings=tight, limiter=limiter)
+    app.state.live_queue = live_queue
+    transport = httpx.ASGITransport(app=app, client=("198.51.100.77", 4711))
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://turnero.test") as http:
+            answers = [
+                await http.post("/graphql", json={"query": PUBLIC, "variables": {"o": [office]}}) for _ in range(30)
+            ]
+    finally:
+        await limiter.close()
+
+    statuses = [answer.status_code for answer in answers]
+    assert statuses[0] == 200
+    assert 429 in statuses
+    refused = answers[statuses.index(429)].json()["errors"][0]
+    assert refused["extensions"]["code"] == "RATE_LIMITED"
