@@ -1,6 +1,6 @@
 """The typed SQLAlchemy model: importing this package registers every table on Base.metadata."""
 
-from models import accounts, agenda, analytics, booking, catalogue, draws, notifications, queue, waitlist
+from models import accounts, agenda, analytics, audit, booking, catalogue, draws, notifications, queue, waitlist
 from models.base import Base
 
 __all__ = [
@@ -8,6 +8,7 @@ __all__ = [
     "accounts",
     "agenda",
     "analytics",
+    "audit",
     "booking",
     "catalogue",
     "draws",

@@ -82,7 +82,7 @@ class ListBound(FieldExtension):
     def _cut(self, result: Any, info: Info) -> Any:
         if not isinstance(result, list):
             return result
-        most = self.most if self.size is None else self.items(_arguments(raw_info(info)))
+        most = self.most if self.size is None else self.items(field_arguments(raw_info(info)))
         if len(result) <= most:
             return result
         raw = raw_info(info)
@@ -96,7 +96,8 @@ class ListBound(FieldExtension):
         return self._cut(await next_(source, info, **kwargs), info)
 
 
-def _arguments(info: GraphQLResolveInfo[Any]) -> Arguments:
+def field_arguments(info: GraphQLResolveInfo[Any]) -> Arguments:
+    """The field's arguments as graphql-core coerced them (input objects as dicts by GraphQL name); {} if none."""
     variables: object = info.variable_values
     if isinstance(variables, dict):  # what strawberry's execution hands resolvers: the coerced values alone
         variables = VariableValues({}, variables)

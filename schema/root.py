@@ -11,6 +11,8 @@ from schema.accounts.fields import AccountsMutation, AccountsQuery
 from schema.accounts.partner_limits import PartnerLimitMutation
 from schema.agenda.fields import AgendaMutation, AgendaQuery
 from schema.analytics.fields import AnalyticsQuery
+from schema.audit.fields import AuditQuery
+from schema.audit.trail import audit_every_mutation
 from schema.booking.challenge import ChallengeQuery
 from schema.booking.fields import BookingMutation, BookingQuery
 from schema.catalogue.fields import CatalogueMutation, CatalogueQuery
@@ -20,6 +22,7 @@ from schema.feedback.fields import FeedbackMutation
 from schema.inputs import check_text_inputs
 from schema.outbox.fields import OutboxMutation, OutboxQuery
 from schema.queue.fields import QueueMutation, QueueQuery, QueueSubscription
+from schema.queue.public_waits import PublicWaitsQuery
 from schema.waitlist.fields import WaitlistMutation, WaitlistQuery
 from schema.webhooks.fields import WebhookMutation, WebhookQuery
 
@@ -39,6 +42,8 @@ class Query(
     AnalyticsQuery,
     WaitlistQuery,
     DrawQuery,
+    AuditQuery,
+    PublicWaitsQuery,
 ):
     pass
 
@@ -65,6 +70,7 @@ class Subscription(QueueSubscription):
     pass
 
 
+audit_every_mutation(Mutation)  # the audit trail of staff, partner and device changes (schema/audit/trail.py)
 check_text_inputs(Query, Mutation)  # no control characters in any text argument (schema/inputs.py)
 schema = strawberry.Schema(query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions())
 

@@ -44,6 +44,7 @@ PAGES = {
     "/waitlist": "booking/waitlist.html",  # the link in offer mails: /waitlist#id=…&token=…
     "/draw": "booking/draw.html",  # the link kept from entering a draw: /draw#id=…&token=…
     "/join": "booking/join.html",  # joining an office's line from home (joinQueue)
+    "/waits": "booking/waits.html",  # the public wait times (publicWaits)
     "/display/{office_id}": "display/index.html",
     "/console": "console/index.html",
     "/console/analytics": "analytics/index.html",

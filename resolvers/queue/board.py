@@ -84,8 +84,13 @@ async def board(conn: AsyncConnection, office_id: int, *, known: bool = False) -
     calls = records_from_rows(
         TicketRecord, (await conn.execute(_RECENT_CALLS.where(Ticket.office_id == office_id))).mappings()
     )
-    counts = records_from_rows(QueueCount, (await conn.execute(_QUEUES, {"office_id": office_id})).mappings())
-    return BoardRecord(office_id=office_id, seq=seq, recent_calls=calls, counts=counts)
+    return BoardRecord(office_id=office_id, seq=seq, recent_calls=calls, counts=await queue_counts(conn, office_id))
+
+
+async def queue_counts(conn: AsyncConnection, office_id: int) -> list[QueueCount]:
+    """Per procedure the office offers: who waits for it, and whether a desk serves it (the board's and the
+    public waits' list, resolvers/queue/public_waits.py)."""
+    return records_from_rows(QueueCount, (await conn.execute(_QUEUES, {"office_id": office_id})).mappings())
 
 
 def shown(counts: list[QueueCount], *, only_waiting: bool) -> list[QueueCount]:

@@ -60,7 +60,7 @@ _SERVICE = select(
 _HOURS = select(OpeningHours.weekday, OpeningHours.opens, OpeningHours.closes)
 
 
-async def _open_now(conn: AsyncConnection, office_id: int, timezone: str, now: datetime) -> bool:
+async def open_now(conn: AsyncConnection, office_id: int, timezone: str, now: datetime) -> bool:
     """Within one of the office's opening intervals on its own clock; an office without opening hours is not
     restricted by them (as slots are not)."""
     hours = (await conn.execute(_HOURS.where(OpeningHours.office_id == office_id))).all()
@@ -103,7 +103,7 @@ async def join_queue(
     assert isinstance(email_hash, bytes | None)
     assert isinstance(phone_hash, bytes | None)
     now = (await conn.execute(select(func.now()))).scalar_one()
-    if not await _open_now(conn, office.id, office.timezone, now):
+    if not await open_now(conn, office.id, office.timezone, now):
         raise InvalidStateError(
             msg("{office} is closed now: join its line while it is open.", office=office.name),
             reason=InvalidStateReason.OFFICE_CLOSED,

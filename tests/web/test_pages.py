@@ -27,6 +27,7 @@ PAGE_URLS = [
     "/waitlist",
     "/draw",
     "/join",
+    "/waits",
     "/display/1",
     "/console",
     "/console/analytics",

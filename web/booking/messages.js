@@ -3,6 +3,7 @@
 export const MESSAGES = {
   es: {
     book_title: "Pedir un turno",
+    waits_link: "¿Vas sin turno? Mirá cuánto se espera ahora en cada oficina",
     step_search: "1. ¿Qué trámite querés hacer?",
     search_label: "Buscar trámite",
     search_button: "Buscar",
@@ -174,6 +175,7 @@ export const MESSAGES = {
   },
   en: {
     book_title: "Book an appointment",
+    waits_link: "Going without an appointment? See how long the wait is at each office now",
     step_search: "1. Which procedure?",
     search_label: "Search procedures",
     search_button: "Search",
