@@ -1,0 +1,22 @@
+"""The nightly retention run (resolvers/privacy/retention.py) and the mail files' own retention."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime, timedelta
+
+from jobs.context import JobContext, state
+from notifications.mail.files import delete_older_than, mail_dir
+from resolvers.privacy import retention
+
+logger = logging.getLogger("turnero.jobs")
+
+
+async def anonymise(ctx: JobContext) -> dict[str, int]:
+    app = state(ctx)
+    cutoff = datetime.now(UTC) - timedelta(days=app.settings.retention_days)
+    report = await retention.run(app.engine, cutoff)
+    report["mail_files"] = await asyncio.to_thread(delete_older_than, mail_dir(app.settings.data_dir), cutoff)
+    logger.info("retention: %s", report)  # counts only: never what was cleared
+    return report
