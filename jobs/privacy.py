@@ -6,6 +6,7 @@ import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
 
+from core.runtime import AppState
 from jobs.context import JobContext, state
 from notifications.mail.files import delete_older_than, mail_dir
 from resolvers.privacy import retention
@@ -13,10 +14,14 @@ from resolvers.privacy import retention
 logger = logging.getLogger("turnero.jobs")
 
 
-async def anonymise(ctx: JobContext) -> dict[str, int]:
-    app = state(ctx)
-    cutoff = datetime.now(UTC) - timedelta(days=app.settings.retention_days)
+async def anonymise_before(app: AppState, cutoff: datetime) -> dict[str, int]:
+    """Everything whose retention ended before the cut-off: rows anonymised, old outbox rows and mail files gone."""
     report = await retention.run(app.engine, cutoff)
     report["mail_files"] = await asyncio.to_thread(delete_older_than, mail_dir(app.settings.data_dir), cutoff)
     logger.info("retention: %s", report)  # counts only: never what was cleared
     return report
+
+
+async def anonymise(ctx: JobContext) -> dict[str, int]:
+    app = state(ctx)
+    return await anonymise_before(app, datetime.now(UTC) - timedelta(days=app.settings.retention_days))

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, LargeBinary, String, Table, cast, func, literal, null, update
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from models.base import table_of
@@ -73,7 +74,13 @@ async def bookings_of(conn: AsyncConnection, ids: Sequence[int]) -> int:
     count = await _run(conn, bookings, _citizen_columns(bookings) | {"notes": null(), "name_hash": null()}, ids)
     await _run(conn, booking_companions, _companion_columns(), ids, "booking_id")
     await _run(conn, booking_events, {"note": null()}, ids, "booking_id")
-    await _run(conn, outbox, {"payload": outbox.c.payload - "reason"}, ids, "booking_id")
+    await _run(
+        conn,
+        outbox,
+        {"payload": outbox.c.payload.op("-", return_type=JSONB)(literal("reason", String))},
+        ids,
+        "booking_id",
+    )
     return count
 
 
