@@ -148,7 +148,7 @@ async def traces(state: AppState, needles: list[str]) -> list[str]:
 
 
 def file_traces(settings: Settings, needles: list[str]) -> list[str]:
-    found = []
+    found: list[str] = []
     for path in mail_dir(settings.data_dir).glob("*.eml"):
         content = readable_text(path.read_bytes()).casefold()
         found.extend(f"{path.name}: {needle}" for needle in needles if needle.casefold() in content)
