@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated
 
 import strawberry
@@ -28,16 +29,7 @@ class ErasureReport:
 
     @classmethod
     def from_record(cls, record: ErasureRecord) -> ErasureReport:
-        return cls(
-            bookings=record.bookings,
-            companions=record.companions,
-            tickets=record.tickets,
-            feedback=record.feedback,
-            waitlist_entries=record.waitlist_entries,
-            draw_entries=record.draw_entries,
-            mail_files=record.mail_files,
-            cancelled_bookings=record.cancelled_bookings,
-        )
+        return cls(**asdict(record))  # the same fields, counts only
 
 
 ErasureResult = Annotated[
