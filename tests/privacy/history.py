@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from rich.console import Console
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.runtime import AppState
 from core.settings import Settings
@@ -50,10 +51,15 @@ _FILL = (
 )
 
 
+async def fill_personal(conn: AsyncConnection, days: int = DAYS) -> None:
+    """Every personal column of the simulated rows filled, and `days` waitlist and draw entries (one a day)."""
+    for statement in _FILL:
+        await conn.execute(text(statement), {"days": days})
+
+
 async def year_of_history(settings: Settings, state: AppState) -> None:
     quiet = Console(quiet=True)
     await seed_demo(settings, quiet)
     await seed_history(settings, DAYS, [OFFICE], quiet)
     async with state.engine.begin() as conn:
-        for statement in _FILL:
-            await conn.execute(text(statement), {"days": DAYS})
+        await fill_personal(conn)
