@@ -26,6 +26,7 @@ import subprocess
 import sys
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -47,7 +48,7 @@ BOOK = """mutation($i: BookInput!) { book(input: $i) { __typename } }"""
 
 def settings_of(env: dict[str, str]) -> Settings:
     return Settings(
-        DATABASE_URL=env["DATABASE_URL"], REDIS_URL=env["REDIS_URL"], TURNERO_DATA_DIR=env["TURNERO_DATA_DIR"]
+        DATABASE_URL=env["DATABASE_URL"], REDIS_URL=env["REDIS_URL"], TURNERO_DATA_DIR=Path(env["TURNERO_DATA_DIR"])
     )
 
 
@@ -73,9 +74,9 @@ async def history(settings: Settings, offices: int, days: int) -> dict[str, int]
                 "SELECT (SELECT count(*) FROM bookings), (SELECT count(*) FROM tickets),"
                 " (SELECT count(*) FROM feedback)"
             )
-            bookings, tickets, feedback = counts.one()
+            row: Any = counts.one()
     print(f"history in {time.monotonic() - started:.0f}s", file=sys.stderr)
-    return {"bookings": bookings, "tickets": tickets, "feedback": feedback}
+    return {"bookings": row[0], "tickets": row[1], "feedback": row[2]}
 
 
 async def future_slots(settings: Settings) -> list[int]:
