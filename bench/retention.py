@@ -91,10 +91,11 @@ async def future_slots(settings: Settings) -> list[int]:
 
 
 async def booking_load(
-    base: str, slot_ids: list[int], clients: int, until: asyncio.Future[Any] | float
+    base: str, slot_ids: list[int], clients: int, until: asyncio.Future[Any] | float, phase: int
 ) -> dict[str, Any]:
-    """Closed loop until `until` (a deadline in monotonic seconds, or a task to outlast)."""
-    rng = random.Random(len(slot_ids))
+    """Closed loop until `until` (a deadline in monotonic seconds, or a task to outlast); each phase its own
+    citizens and slots (the same ones again would meet full slots and per-citizen limits)."""
+    rng = random.Random(phase)
     latencies: list[float] = []
     outcomes: dict[str, int] = {}
 
@@ -108,7 +109,7 @@ async def booking_load(
             attempt = 0
             while going():
                 attempt += 1
-                document = f"{number:03d}{attempt:06d}{rng.randrange(1000):03d}"
+                document = f"{phase}{number:03d}{attempt:06d}"
                 citizen = {"name": f"Bench {number}", "documentId": document}
                 body = {"query": BOOK, "variables": {"i": {"slotId": str(rng.choice(slot_ids)), "citizen": citizen}}}
                 started = time.perf_counter()
@@ -136,14 +137,20 @@ async def during(base: str, slot_ids: list[int], clients: int, env: dict[str, st
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bench.retention", "--nightly-run", cwd=ROOT, env=env, stdout=subprocess.PIPE
     )
+    assert process.stdout is not None
+    # its imports and connections first: the load measures the run, not a Python process starting
+    assert (await process.stdout.readline()).strip() == b"ready"
     finished = asyncio.ensure_future(process.communicate())
-    load = await booking_load(base, slot_ids, clients, finished)
+    load = await booking_load(base, slot_ids, clients, finished, phase=2)
     output, _ = await finished
     return load, json.loads(output)
 
 
 async def nightly_run(settings: Settings) -> dict[str, Any]:
     async with open_state(settings, application_name="bench-retention-run") as state:
+        async with state.engine.connect() as conn:
+            await conn.exec_driver_sql("SELECT 1")
+        print("ready", flush=True)
         started = time.monotonic()
         report = await anonymise_before(state, datetime.now(UTC) - timedelta(days=settings.retention_days))
         return {"seconds": round(time.monotonic() - started, 2), "anonymised": report}
@@ -167,7 +174,7 @@ def main() -> None:
     simulated = asyncio.run(history(settings, args.offices, args.days))
     slot_ids = asyncio.run(future_slots(settings))
     with server(env) as base:
-        before = asyncio.run(booking_load(base, slot_ids, args.clients, time.monotonic() + args.seconds))
+        before = asyncio.run(booking_load(base, slot_ids, args.clients, time.monotonic() + args.seconds, phase=1))
         load, run = asyncio.run(during(base, slot_ids, args.clients, env))
     report = {
         "benchmark": "nightly retention run over simulated history",
