@@ -230,3 +230,25 @@ async def test_erase_citizen_names_the_missing_or_wrong_field_and_is_for_admins(
     assert refused["__typename"] == "NotAllowed"
     anonymous = (await api.run(ERASE, {"d": ANA}))["eraseCitizen"]
     assert anonymous["__typename"] == "NotAllowed"
+
+
+async def test_a_refused_cancellation_mail_erases_nothing(mailing_api: Api, state: AppState, sink: Sink) -> None:
+    """The mail needs the address the erasure clears: when it cannot go, the whole erasure waits for a retry."""
+    api = mailing_api
+    admin = await api.make_admin(state)
+    slot_ids = await bookable_slots(api, admin)
+    mine = await book(api, slot_ids[0])
+    assert mine["__typename"] == "BookingConfirmation", mine
+    sink.refuse = True
+
+    refused = (await api.run(ERASE, {"p": PHONE}, admin))["eraseCitizen"]
+
+    assert refused["__typename"] == "InvalidState", refused
+    row = await scalar(
+        state, "SELECT status || ' ' || citizen_email FROM bookings WHERE id = :id", id=int(mine["booking"]["id"])
+    )
+    assert row == f"BOOKED {EMAIL}"
+    sink.refuse = False
+    done = (await api.run(ERASE, {"p": PHONE}, admin))["eraseCitizen"]
+    assert (done["__typename"], done["cancelledBookings"]) == ("ErasureReport", 1)
+    assert len(sink.messages) == 1
