@@ -14,9 +14,10 @@ from resolvers.privacy import retention
 logger = logging.getLogger("turnero.jobs")
 
 
-async def anonymise_before(app: AppState, cutoff: datetime) -> dict[str, int]:
-    """Everything whose retention ended before the cut-off: rows anonymised, old outbox rows and mail files gone."""
-    report = await retention.run(app.engine, cutoff)
+async def anonymise_before(app: AppState, cutoff: datetime, pause: float = retention.YIELD) -> dict[str, int]:
+    """Everything whose retention ended before the cut-off: rows anonymised, old outbox rows and mail files gone.
+    `pause`: retention.YIELD (a test may run at full speed)."""
+    report = await retention.run(app.engine, cutoff, pause)
     report["mail_files"] = await asyncio.to_thread(delete_older_than, mail_dir(app.settings.data_dir), cutoff)
     logger.info("retention: %s", report)  # counts only: never what was cleared
     return report

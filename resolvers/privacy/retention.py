@@ -10,6 +10,8 @@ has already done and each night reads only what fell due since the last.
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Any
@@ -26,6 +28,10 @@ from resolvers.privacy.anonymise import feedback, tickets
 from resolvers.sql import any_id
 
 BATCH = 1000
+# after each batch the run waits this many times as long as the batch took: it takes a third of a core at most,
+# so bookings keep their pace on a small machine (bench/retention.py, docs/performance.md). A night has hours to
+# spare; only the first run over years of history takes minutes, and every later one a day's rows.
+YIELD = 2.0
 
 Clear = Callable[[AsyncConnection, Sequence[int]], Awaitable[int]]
 
@@ -65,24 +71,26 @@ def _passes(cutoff: datetime) -> list[tuple[str, Select[Any], Clear]]:
     ]
 
 
-async def _batches(engine: AsyncEngine, due: Select[Any], clear: Clear) -> int:
+async def _batches(engine: AsyncEngine, due: Select[Any], clear: Clear, pause: float) -> int:
     done = 0
     while True:
+        started = time.monotonic()
         async with engine.begin() as conn:
             ids: list[int] = list((await conn.execute(due)).scalars())
             if ids:
                 done += await clear(conn, ids)
         if len(ids) < BATCH:
             return done
+        await asyncio.sleep((time.monotonic() - started) * pause)
 
 
 async def _delete_outbox(conn: AsyncConnection, ids: Sequence[int]) -> int:
     return (await conn.execute(delete(outbox).where(outbox.c.id == any_id(ids)))).rowcount
 
 
-async def run(engine: AsyncEngine, cutoff: datetime) -> dict[str, int]:
+async def run(engine: AsyncEngine, cutoff: datetime, pause: float = YIELD) -> dict[str, int]:
     """How many rows of each kind were anonymised (or, for the outbox, deleted) by this run: counts only."""
-    report = {name: await _batches(engine, due, clear) for name, due, clear in _passes(cutoff)}
+    report = {name: await _batches(engine, due, clear, pause) for name, due, clear in _passes(cutoff)}
     # settled notifications older than the limit go whole: what they were about is anonymised, and a mail
     # row's payload may carry a cancellation's reason (free text); PENDING ones are still to be sent
     old_outbox = (
@@ -92,5 +100,5 @@ async def run(engine: AsyncEngine, cutoff: datetime) -> dict[str, int]:
         .limit(BATCH)
         .with_for_update(skip_locked=True)
     )
-    report["outbox"] = await _batches(engine, old_outbox, _delete_outbox)
+    report["outbox"] = await _batches(engine, old_outbox, _delete_outbox, pause)
     return report
