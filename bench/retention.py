@@ -11,8 +11,11 @@ comments, companions, remote tickets, a waitlist and a draw entry a day). Then, 
 2. during: the same clients while the nightly run (`jobs/privacy.py anonymise_before`, in a process of its own
    as the worker would run it) anonymises everything past TURNERO_RETENTION_DAYS, until it ends.
 
-Prints JSON: rows anonymised, how long the run took, booking attempts/s before and during, and their ratio
-(goal >= 0.8).
+3. after: the same load for `--seconds` again, to show how much the pace drifts without the run (a shared
+   machine).
+
+Prints JSON: rows anonymised, how long the run took, booking attempts/s before, during and after, and the ratio
+during / before (goal >= 0.8).
 """
 
 from __future__ import annotations
@@ -176,6 +179,8 @@ def main() -> None:
     with server(env) as base:
         before = asyncio.run(booking_load(base, slot_ids, args.clients, time.monotonic() + args.seconds, phase=1))
         load, run = asyncio.run(during(base, slot_ids, args.clients, env))
+        # the machine may be shared: a third phase shows how much the pace drifts without the run
+        after = asyncio.run(booking_load(base, slot_ids, args.clients, time.monotonic() + args.seconds, phase=3))
     report = {
         "benchmark": "nightly retention run over simulated history",
         "offices": args.offices,
@@ -185,7 +190,9 @@ def main() -> None:
         "run": run,
         "booking_before": before,
         "booking_during": load,
+        "booking_after": after,
         "throughput_during_vs_before": round(load["attempts_per_s"] / before["attempts_per_s"], 3),
+        "throughput_after_vs_before": round(after["attempts_per_s"] / before["attempts_per_s"], 3),
     }
     json.dump(report, sys.stdout, indent=2)
     print()
