@@ -207,6 +207,24 @@ async def _find(conn: AsyncConnection, who: Person) -> Records:
     return found
 
 
+async def _tickets_of(conn: AsyncConnection, found: Records) -> list[int]:
+    """Their bookings' tickets and their remote tickets, and the tickets those were transferred to (a transfer
+    is a new ticket pointing back at the one it came from)."""
+    t = tickets.c
+    ids = set(
+        (
+            await conn.execute(
+                select(t.id).where(or_(t.booking_id == any_id(found.bookings), t.id == any_id(found.remote_tickets)))
+            )
+        ).scalars()
+    )
+    while True:
+        following = set((await conn.execute(select(t.id).where(t.previous_ticket_id == any_id(sorted(ids))))).scalars())
+        if following <= ids:
+            return sorted(ids)
+        ids |= following
+
+
 async def _cancellation_mails(
     conn: AsyncConnection, settings: Settings, viewer: Viewer, future: Sequence[tuple[int, str]]
 ) -> list[EmailMessage]:
@@ -267,15 +285,7 @@ async def erase(
         .where(draw_entries.c.id == any_id(found.draw_entries), draw_entries.c.status == DrawEntryStatus.ENTERED)
         .values(status=DrawEntryStatus.WITHDRAWN)
     )
-    ticket_ids = list(
-        (
-            await conn.execute(
-                select(tickets.c.id).where(
-                    or_(tickets.c.booking_id == any_id(found.bookings), tickets.c.id == any_id(found.remote_tickets))
-                )
-            )
-        ).scalars()
-    )
+    ticket_ids = await _tickets_of(conn, found)
     feedback_ids = list(
         (
             await conn.execute(

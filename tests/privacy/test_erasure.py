@@ -93,6 +93,11 @@ HER_PAST = (
            issued_at, note, remote)
        SELECT office_id, service_id, id, 'A-001', CAST(starts_at AS date), 1, 'STANDARD', 'DONE', starts_at,
               starts_at, 'Viene con Ana Pérez', true FROM bookings WHERE id = :past""",
+    # the desk transferred her to another procedure: a new ticket pointing back, without the booking
+    """INSERT INTO tickets (office_id, service_id, number, day, day_number, priority, status, due_at, issued_at,
+           note, previous_ticket_id)
+       SELECT office_id, service_id, 'B-001', day, 2, 'STANDARD', 'DONE', due_at, issued_at,
+              'Transferida: Ana Pérez', id FROM tickets WHERE booking_id = :past""",
     """INSERT INTO remote_tickets (ticket_id, origin, citizen_name, citizen_email, citizen_phone, email_hash)
        SELECT id, 'HOME', :name, :email, :phone, :email_hash FROM tickets WHERE booking_id = :past""",
     """INSERT INTO feedback (ticket_id, booking_id, office_id, service_id, token_nonce, token_hash, rating, comment)
@@ -182,7 +187,7 @@ async def test_erase_citizen_leaves_no_trace_and_cancels_her_future_booking_with
         "__typename": "ErasureReport",
         "bookings": 2,
         "companions": 1,
-        "tickets": 1,
+        "tickets": 2,
         "feedback": 1,
         "waitlistEntries": 1,
         "drawEntries": 1,
