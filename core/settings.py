@@ -163,6 +163,10 @@ class Settings(BaseSettings):
     # may make in a rolling day before each needs a solved proof-of-work challenge
     challenge_free_bookings: int = Field(default=2, ge=0, alias="TURNERO_CHALLENGE_FREE_BOOKINGS")
 
+    # issue 17 part 2 (resolvers/privacy): days personal data lives after the appointment or visit; the nightly
+    # job anonymises bookings, tickets, feedback, waitlist and draw entries past it (docs/privacy.md)
+    retention_days: int = Field(default=90, ge=1, le=3650, alias="TURNERO_RETENTION_DAYS")
+
     @cached_property
     def secret_key(self) -> bytes:
         """TURNERO_SECRET_KEY, else a key generated once into the data directory and kept there."""

@@ -11,7 +11,7 @@ from arq.connections import RedisSettings
 from arq.worker import Worker, create_worker
 
 from core.settings import Settings
-from jobs import analytics, confirmations, context, draws, housekeeping, outbox, slots, waitlist, webhooks
+from jobs import analytics, confirmations, context, draws, housekeeping, outbox, privacy, slots, waitlist, webhooks
 from jobs.failures import counted
 from jobs.supervisor import supervise
 from resolvers.agenda.release_windows import NIGHTLY_RELEASE
@@ -34,6 +34,7 @@ EXPIRE_UNCONFIRMED = counted(confirmations.expire_unconfirmed)
 EXPIRE_OFFERS = counted(waitlist.expire_offers)
 PASS_ON_LAPSED_HOLDS = counted(waitlist.pass_on_lapsed_holds)
 RUN_DRAWS = counted(draws.run_draws)
+ANONYMISE = counted(privacy.anonymise)
 
 
 class WorkerSettings:
@@ -50,6 +51,7 @@ class WorkerSettings:
         EXPIRE_OFFERS,
         PASS_ON_LAPSED_HOLDS,
         RUN_DRAWS,
+        ANONYMISE,
     ]
     cron_jobs: ClassVar[list[Any]] = [
         cron(
@@ -75,6 +77,9 @@ class WorkerSettings:
         ),
         # a draw runs within 30 s of its window's close (releaseCalendar's drawClosesAt)
         cron(RUN_DRAWS, second=EVERY_30_SECONDS, unique=True, run_at_startup=True),
+        # personal data past TURNERO_RETENTION_DAYS, after the night's pruning and analytics refresh; the first
+        # run over years of history may take longer than arq's default 5 minutes (each batch commits on its own)
+        cron(ANONYMISE, hour={4}, minute={0}, unique=True, timeout=3600),
     ]
     # no on_startup/on_shutdown: the process's connections are opened once in run(), so that they outlive
     # the Workers that jobs/supervisor.py starts again after a Redis restart

@@ -91,6 +91,8 @@ class Booking(Base):
             "starts_at",
             postgresql_where=text("status = 'BOOKED' AND reminder_queued_at IS NULL"),
         ),
+        # personal data not yet anonymised, by the end its retention counts from (resolvers/privacy/retention.py)
+        Index("ix_bookings_to_anonymise", "ends_at", postgresql_where=text("anonymised_at IS NULL")),
         CheckConstraint("code ~ '^[2-9A-HJKMNP-Z]{8}$'", name="code_alphabet"),
         CheckConstraint("char_length(citizen_name) BETWEEN 1 AND 200", name="citizen_name_length"),
         CheckConstraint("party_size >= 1", name="party_size_positive"),
@@ -130,6 +132,8 @@ class Booking(Base):
     confirm_by: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # the holder and their companions (booking_companions): as many seats of the slot as people
     party_size: Mapped[int] = mapped_column(Integer, server_default="1")
+    # when the personal columns (and the companions') were cleared: retention or eraseCitizen (resolvers/privacy)
+    anonymised_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class BookingEvent(Base):

@@ -87,6 +87,7 @@ class DrawEntry(Base):
             postgresql_where=text("status <> 'WITHDRAWN' AND phone_hash IS NOT NULL"),
         ),
         Index("ix_draw_entries_address", "draw_id", "address_hash"),
+        Index("ix_draw_entries_to_anonymise", "to_date", postgresql_where=text("anonymised_at IS NULL")),
         CheckConstraint("to_date >= from_date", name="dates_in_order"),
         CheckConstraint("char_length(citizen_name) BETWEEN 1 AND 200", name="citizen_name_length"),
     )
@@ -120,6 +121,8 @@ class DrawEntry(Base):
     booking_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("bookings.id"))
     waitlist_entry_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("waitlist_entries.id"))
     created_at: Mapped[datetime] = created_at_column()
+    # when the personal columns were cleared (resolvers/privacy)
+    anonymised_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 draws = table_of(Draw)

@@ -124,7 +124,10 @@ class Feedback(Base):
     """One per visit: asked for by mail after a completed ticket, answered once with its token."""
 
     __tablename__ = "feedback"
-    __table_args__ = (CheckConstraint("rating BETWEEN 1 AND 5", name="rating_range"),)
+    __table_args__ = (
+        CheckConstraint("rating BETWEEN 1 AND 5", name="rating_range"),
+        Index("ix_feedback_to_anonymise", "created_at", postgresql_where=text("anonymised_at IS NULL")),
+    )
 
     id: Mapped[int] = id_column()
     ticket_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("tickets.id", ondelete="CASCADE"), unique=True)
@@ -138,6 +141,8 @@ class Feedback(Base):
     comment: Mapped[str | None] = mapped_column(String(2000))
     created_at: Mapped[datetime] = created_at_column()
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # when the comment was cleared (resolvers/privacy); the rating stays for the analytics
+    anonymised_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 webhook_endpoints = table_of(WebhookEndpoint)

@@ -71,6 +71,7 @@ class Ticket(Base):
             "finished_at",
             postgresql_where=text("status = 'DONE'"),
         ),
+        Index("ix_tickets_to_anonymise", "issued_at", postgresql_where=text("anonymised_at IS NULL")),
         CheckConstraint("day_number > 0", name="day_number_positive"),
         CheckConstraint("recalls >= 0", name="recalls_not_negative"),
         # the people waiting outside (resolvers/queue/remote.py looks for them after every queue change)
@@ -121,6 +122,8 @@ class Ticket(Base):
     remote_code: Mapped[str | None] = mapped_column(String(8))
     # when the holder was told to come in ("head in now": near the front, and room inside)
     head_in_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # when the note and the remote_tickets contact were cleared (resolvers/privacy)
+    anonymised_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class RemoteOrigin(enum.StrEnum):

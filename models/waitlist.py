@@ -69,6 +69,7 @@ class WaitlistEntry(Base):
         Index("ix_waitlist_entries_offer_hold", "offer_hold_id", postgresql_where=text("offer_hold_id IS NOT NULL")),
         # the expiry job looks for offers whose time is up
         Index("ix_waitlist_entries_offered", "offer_expires_at", postgresql_where=text("status = 'OFFERED'")),
+        Index("ix_waitlist_entries_to_anonymise", "to_date", postgresql_where=text("anonymised_at IS NULL")),
         # 0015 passed these names already prefixed and the naming convention prefixed them again: conv() keeps
         # the names the database has (tests/architecture/test_models_match_migrations.py compares them)
         CheckConstraint("to_date >= from_date", name=conv("ck_waitlist_entries_ck_waitlist_entries_dates_in_order")),
@@ -110,6 +111,8 @@ class WaitlistEntry(Base):
     offer_hold_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("slot_holds.id", ondelete="SET NULL"))
     booking_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("bookings.id"))
     created_at: Mapped[datetime] = created_at_column()
+    # when the personal columns were cleared (resolvers/privacy)
+    anonymised_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 waitlist_entries = table_of(WaitlistEntry)

@@ -21,6 +21,7 @@ from schema.extensions import extensions
 from schema.feedback.fields import FeedbackMutation
 from schema.inputs import check_text_inputs
 from schema.outbox.fields import OutboxMutation, OutboxQuery
+from schema.privacy.fields import PrivacyMutation
 from schema.queue.fields import QueueMutation, QueueQuery, QueueSubscription
 from schema.queue.public_waits import PublicWaitsQuery
 from schema.waitlist.fields import WaitlistMutation, WaitlistQuery
@@ -61,6 +62,7 @@ class Mutation(
     PartnerLimitMutation,
     WaitlistMutation,
     DrawMutation,
+    PrivacyMutation,
 ):
     pass
 

@@ -1,7 +1,7 @@
 """the audit trail of staff, partner and device mutations
 
 Revision ID: 0025_audit_trail
-Revises: 0023_webhook_event_order
+Revises: 0024_personal_data_retention
 Create Date: 2026-12-03 18:00:00
 
 One row per mutation by a staff user, a partner or a device: who (kind, id, role), what (the operation and
@@ -18,7 +18,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0025_audit_trail"
-down_revision: str | None = "0023_webhook_event_order"
+down_revision: str | None = "0024_personal_data_retention"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
