@@ -16,6 +16,7 @@ from models.queue import Ticket, TicketStatus
 from resolvers.accounts.viewer import Viewer
 from resolvers.catalogue.lookups import require_office
 from resolvers.catalogue.records import OfficeRecord
+from resolvers.occupancy import occupancy
 from resolvers.rows import records_from_rows
 from resolvers.sql import written_in
 
@@ -41,6 +42,8 @@ class OfficeLiveRecord:
     services: tuple[ServiceLiveRecord, ...]
     desks_open: int
     desks_total: int
+    # the building's occupancy (resolvers/occupancy.py): parties count whole, those waiting outside do not
+    inside: int
 
     @property
     def waiting(self) -> int:
@@ -48,8 +51,8 @@ class OfficeLiveRecord:
 
     @property
     def people_inside(self) -> int:
-        """Everyone holding a ticket of today that is not finished: waiting, being called or served."""
-        return sum(s.waiting + s.called + s.serving for s in self.services)
+        """The people in the building now, as the remote queue and the board count them."""
+        return self.inside
 
     @property
     def longest_wait_minutes(self) -> float | None:
@@ -120,4 +123,5 @@ async def office_live(conn: AsyncConnection, viewer: Viewer, office_id: str) -> 
     services = tuple(records_from_rows(ServiceLiveRecord, rows.mappings()))
     desks = (await conn.execute(_DESKS.where(Desk.office_id == office.id))).mappings().one()
     now = (await conn.execute(select(func.now()))).scalar_one()
-    return OfficeLiveRecord(office, now, services, desks["open"], desks["total"])
+    inside = (await occupancy(conn, office.id)).inside
+    return OfficeLiveRecord(office, now, services, desks["open"], desks["total"], inside)

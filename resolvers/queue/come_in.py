@@ -10,9 +10,10 @@ from core.errors import InvalidStateError, InvalidStateReason, NotFoundError
 from core.messages import msg, status_word
 from models.catalogue import Office
 from models.queue import QueueEventType, RemoteTicket, Ticket, TicketStatus
+from resolvers.occupancy import occupancy, today
 from resolvers.queue import log, tickets
 from resolvers.queue.records import QueueChange
-from resolvers.queue.remote import lock_line, occupancy, today
+from resolvers.queue.remote import lock_line
 
 _BY_CODE = (
     select(Ticket.id, Ticket.remote, Ticket.status, Ticket.head_in_at)

@@ -12,9 +12,7 @@ After every queue change of an office (`log.append` runs `admit`), its remote ti
   is told to come in (`head_in_at`, once; a HOME ticket's "head in now" mail goes through the outbox), provided
   there is room inside.
 
-Occupancy (`occupancy`, the one definition): the people of the office's tickets of its current local day that are
-in the building: WAITING and not remote, CALLED, or SERVING, each counting its booking's party (1 without one).
-Remote tickets told to come in and not arrived yet are `expected`: the room left is `max - inside - expected`.
+Occupancy (resolvers/occupancy.py, the one definition) tells how much room is left inside.
 
 Every decision on room is taken under the office's queue counter row lock (`lock_line`): the same lock every queue
 change takes to number its event, so parallel walk-ins and arrivals see each other's tickets and never let more
@@ -24,17 +22,16 @@ than the maximum in.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Date, and_, cast, exists, func, insert, or_, select, update
+from sqlalchemy import exists, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as upsert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from models.booking import Booking
 from models.catalogue import Office
 from models.queue import OfficeQueueCounter, RemoteOrigin, RemoteTicket, Ticket, TicketStatus
 from resolvers.booking.codes import CODE_ALPHABET
+from resolvers.occupancy import occupancy
 from resolvers.outbox.enqueue import enqueue
 from resolvers.queue.tickets import LINE_ORDER, status_in
 from resolvers.queue.waits import waits
@@ -42,43 +39,6 @@ from resolvers.queue.waits import waits
 # shorter than a booking's code (8): checkIn tells them apart by length; unique per office and day
 REMOTE_CODE_LENGTH = 6
 HEAD_IN_MAIL = "queue.head_in"
-
-
-@dataclass(frozen=True, slots=True)
-class Occupancy:
-    inside: int  # people in the building (see the module's docstring)
-    max: int | None  # Office.max_occupancy; None: no limit
-    expected: int = 0  # told to come in, not arrived yet
-
-    @property
-    def room(self) -> int | None:
-        """Places left for people outside; None when the office sets no maximum."""
-        return None if self.max is None else self.max - self.inside - self.expected
-
-
-def today() -> Any:
-    """The office's current local day (for a statement that joins Office)."""
-    return cast(func.timezone(Office.timezone, func.now()), Date)
-
-
-_PARTY = func.coalesce(Booking.party_size, 1)
-_OPEN = status_in(TicketStatus.WAITING, TicketStatus.CALLED, TicketStatus.SERVING)
-_OCCUPANCY = (
-    select(
-        Office.max_occupancy,
-        func.coalesce(func.sum(_PARTY).filter(Ticket.remote.is_(False)), 0).label("inside"),
-        func.count(Ticket.id).filter(Ticket.remote, Ticket.head_in_at.is_not(None)).label("expected"),
-    )
-    .select_from(Office)
-    .outerjoin(Ticket, and_(Ticket.office_id == Office.id, _OPEN, Ticket.day == today()))
-    .outerjoin(Booking, Booking.id == Ticket.booking_id)
-    .group_by(Office.id)
-)
-
-
-async def occupancy(conn: AsyncConnection, office_id: int) -> Occupancy:
-    row = (await conn.execute(_OCCUPANCY.where(Office.id == office_id))).one()
-    return Occupancy(inside=int(row.inside), max=row.max_occupancy, expected=int(row.expected))
 
 
 async def lock_line(conn: AsyncConnection, office_id: int) -> None:
@@ -164,6 +124,7 @@ def _position(places: dict[int, Any], ticket_id: int) -> int:
     return int(wait.position) if wait is not None else 0
 
 
+_OPEN = status_in(TicketStatus.WAITING, TicketStatus.CALLED, TicketStatus.SERVING)
 # "open" for the one-remote-ticket-per-person rule: the visit it started is not over
 _OPEN_FOR_CONTACT = select(Ticket.number).join(RemoteTicket, RemoteTicket.ticket_id == Ticket.id).where(_OPEN).limit(1)
 

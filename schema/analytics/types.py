@@ -193,7 +193,10 @@ class OfficeLive:
     longest_wait_minutes: float | None
     desks_open: int = strawberry.field(description="Desks with a citizen now or one in the last 30 minutes.")
     desks_total: int
-    people_inside: int = strawberry.field(description="Today's tickets waiting, called or being served.")
+    people_inside: int = strawberry.field(
+        description="The people in the building now, as Board.occupancy counts them: a party counts whole, a remote"
+        " ticket not yet arrived not at all."
+    )
     max_occupancy: int | None
     occupancy_rate: float | None = strawberry.field(description="peopleInside / maxOccupancy.")
 

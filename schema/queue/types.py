@@ -7,9 +7,9 @@ import strawberry
 from core.ticket_ids import public_ticket_id
 from models.queue import PriorityClass, QueueEventType, TicketStatus
 from realtime.sharing import READS_AUDIENCE, READS_NO_VIEWER
+from resolvers import occupancy
 from resolvers.booking.access import may_manage_without_token
 from resolvers.feedback.request import request_feedback
-from resolvers.queue import remote
 from resolvers.queue.access import is_desk_staff
 from resolvers.queue.board import RECENT_CALLS, BoardRecord, ServiceQueueRecord, queues, shown
 from resolvers.queue.kiosk import NumberBlockRecord
@@ -250,10 +250,10 @@ class Board:
         return [ServiceQueue.from_record(queue) for queue in found]
 
     @strawberry.field(
-        description="The people in the building now against Office.maxOccupancy (resolvers/queue/remote.py)."
+        description="The people in the building now against Office.maxOccupancy (resolvers/occupancy.py)."
     )
     async def occupancy(self, info: Info) -> Occupancy:
-        found = await run_query(info, lambda conn: remote.occupancy(conn, self.record.office_id))
+        found = await run_query(info, lambda conn: occupancy.occupancy(conn, self.record.office_id))
         return Occupancy(inside=found.inside, max=found.max)
 
 

@@ -40,6 +40,7 @@ CHECK_IN = f"""mutation($o: ID!, $c: String!) {{ checkIn(officeId: $o, code: $c)
     ... on Ticket {{ {REMOTE_TICKET} }} ... on UserError {{ code message }} ... on InvalidState {{ reason }} }} }}"""
 TICKET_QUERY = f"query($t: ID!) {{ ticket(id: $t) {{ {REMOTE_TICKET} }} }}"
 OCCUPANCY = "query($o: ID!) { board(officeId: $o) { occupancy { inside max } } }"
+LIVE_INSIDE = "query($o: ID!) { officeLive(officeId: $o) { ... on OfficeLive { peopleInside occupancyRate } } }"
 LINE = "query($o: ID!, $d: ID) { waitingTickets(officeId: $o, deskId: $d) { number remote } }"
 ISSUE_REMOTE = ISSUE.replace(
     f"{{ {RESULT} }}", f"{{ __typename ... on Ticket {{ {REMOTE_TICKET} }} ... on UserError {{ message }} }}"
@@ -271,6 +272,9 @@ async def test_walk_ins_beyond_the_maximum_wait_outside_and_are_let_in_as_people
     assert [t["remote"] for t in inside] == [False, False]
     assert (door["remote"], door["headInAt"], len(door["remoteCode"])) == (True, None, 6)
     assert occupancy["board"]["occupancy"] == {"inside": 2, "max": 2}
+    # the manager's figure is the same: the one at the door is not inside
+    live = (await api.run(LIVE_INSIDE, {"o": front.office_id}, admin_token))["officeLive"]
+    assert (live["peopleInside"], live["occupancyRate"]) == (2, 1.0)
     full = await api.run(CHECK_IN, {"o": front.office_id, "c": door["remoteCode"]}, front.kiosk)
     assert (full["checkIn"]["__typename"], full["checkIn"]["reason"]) == ("InvalidState", "OFFICE_FULL")
 
