@@ -62,10 +62,14 @@ async def _services(conn: AsyncConnection, progress: Progress) -> dict[str, int]
     ids: dict[str, int] = {}
     task = progress.add_task("procedures", total=len(SERVICES))
     for service in SERVICES:
-        record = await upsert_service(conn, SYSTEM, _service_input(service))
+        record = await upsert_service(conn, SYSTEM, _service_input(service), default_language=DEMO_LANGUAGE)
         ids[service.slug] = record.id
         progress.advance(task)
     return ids
+
+
+# the language the demo city's procedures are written in (the Spanish of Córdoba); English comes as translations
+DEMO_LANGUAGE = "es"
 
 
 def _service_input(service: DemoService) -> ServiceInput:

@@ -86,7 +86,12 @@ class CatalogueMutation:
     async def upsert_service(self, info: Info, input: ServiceInput) -> ServiceResult:
         data = input.data()
         viewer = info.context.viewer
-        return await run_mutation(info, lambda conn: services.upsert_service(conn, viewer, data), Service.from_record)
+        language = info.context.state.settings.default_language
+        return await run_mutation(
+            info,
+            lambda conn: services.upsert_service(conn, viewer, data, default_language=language),
+            Service.from_record,
+        )
 
     @strawberry.mutation(description="ADMIN, or MANAGER of the desk's office. Upserted by (office, name).")
     async def upsert_desk(self, info: Info, input: DeskInput) -> DeskResult:

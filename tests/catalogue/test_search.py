@@ -9,7 +9,7 @@ import pytest
 
 from core.runtime import AppState
 from demo.city_data import SERVICES
-from demo.seed import SYSTEM, _service_input
+from demo.seed import DEMO_LANGUAGE, SYSTEM, _service_input
 from resolvers.catalogue.services import MAX_KEYWORD_LENGTH, MAX_KEYWORDS, MAX_SEARCH_LENGTH, upsert_service
 from tests.support.api import Api
 
@@ -173,7 +173,7 @@ DEMO_SEARCHES = {
 async def test_the_demo_catalogue_answers_the_pages_examples(api: Api, state: AppState) -> None:
     async with state.engine.begin() as conn:
         for service in SERVICES:
-            await upsert_service(conn, SYSTEM, _service_input(service))
+            await upsert_service(conn, SYSTEM, _service_input(service), default_language=DEMO_LANGUAGE)
 
     for search, expected in DEMO_SEARCHES.items():
         found = (await api.run("query($s: String) { services(search: $s) { name } }", {"s": search}))["services"]
