@@ -142,7 +142,7 @@ def _translations(values: list[ServiceTranslationInput], default_language: str) 
         raise ValidationFailed("translations", msg("At most {count} translations.", count=MAX_TRANSLATIONS))
     translations: list[ServiceTranslationRecord] = []
     for index, value in enumerate(values):
-        field = f"translations[{index}]"
+        field = f"translations.{index}"  # as every list item is named (requiredDocuments.2)
         locale = locale_tag(f"{field}.locale", value.locale)
         if same_language(locale, default_language):
             raise ValidationFailed(
