@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from babel.core import Locale, UnknownLocaleError, negotiate_locale
-from sqlalchemy import delete, insert, select
+from sqlalchemy import ColumnElement, delete, func, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.errors import ValidationFailed
@@ -102,3 +102,26 @@ def chosen(
     by_locale = {translation.locale.lower(): translation for translation in translations}
     found = negotiate_locale(list(preferred), [*by_locale, default_language], sep="-")
     return by_locale.get(found.lower()) if found else None
+
+
+def translated(column: str, language: ColumnElement[str] | str) -> ColumnElement[object]:
+    """A services column (name, required_documents) in `language` (a citizen's locale, "en"; a column or a
+    value), for statements that read services directly (the mails): the translation of that language where it
+    has the field (the exact tag first, "en" before "en-GB"), else the city's own."""
+    language_value = language if isinstance(language, ColumnElement) else literal(language)
+    own = services.c[column]
+    field = service_translations.c[column]
+    # an empty list is as unwritten as a null text
+    written = func.cardinality(field) > 0 if column in ("required_documents", "keywords") else field.is_not(None)
+    in_language = (
+        select(field)
+        .where(
+            service_translations.c.service_id == services.c.id,
+            func.split_part(service_translations.c.locale, "-", 1) == func.split_part(language_value, "-", 1),
+            written,
+        )
+        .order_by((service_translations.c.locale == language_value).desc(), service_translations.c.locale)
+        .limit(1)
+        .scalar_subquery()
+    )
+    return func.coalesce(in_language, own)

@@ -26,6 +26,7 @@ from notifications.mail.queue import compose_head_in, ticket_id_of
 from notifications.mail.waitlist import TEMPLATE_BY_KIND as WAITLIST_TEMPLATE_BY_KIND
 from notifications.mail.waitlist import compose_waitlist, waitlist_entry_id
 from notifications.outbox import OutboxRow
+from resolvers.catalogue.translations import translated
 from resolvers.feedback.request import request_feedback
 from resolvers.rows import record_from_row
 
@@ -59,8 +60,8 @@ _FACTS = (
         _o.address.label("office_address"),
         _o.timezone,
         _b.party_size,
-        _s.name.label("service_name"),
-        _s.required_documents,
+        translated("name", _b.citizen_locale).label("service_name"),
+        translated("required_documents", _b.citizen_locale).label("required_documents"),
         _REVISION.label("revision"),
     )
     .select_from(bookings.outerjoin(Ticket.__table__, and_(_t.id == bindparam("ticket_id"), _t.booking_id == _b.id)))
@@ -89,7 +90,7 @@ _WAITLIST_ENTRY = (
         _o.name.label("office_name"),
         _o.address.label("office_address"),
         _o.timezone,
-        _s.name.label("service_name"),
+        translated("name", _w.citizen_locale).label("service_name"),
     )
     .select_from(waitlist_entries)
     .join(services, _s.id == _w.service_id)
@@ -112,7 +113,7 @@ _DRAW_ENTRY = (
         _o.name.label("office_name"),
         _o.address.label("office_address"),
         _o.timezone,
-        _s.name.label("service_name"),
+        translated("name", _e.citizen_locale).label("service_name"),
     )
     .select_from(draw_entries)
     .join(draws, draws.c.id == _e.draw_id)
@@ -137,7 +138,7 @@ _REMOTE_TICKET = (
         _r.citizen_locale,
         _o.name.label("office_name"),
         _o.address.label("office_address"),
-        _s.name.label("service_name"),
+        translated("name", _r.citizen_locale).label("service_name"),
     )
     .select_from(Ticket.__table__)
     .join(RemoteTicket.__table__, _r.ticket_id == _t.id)

@@ -8,8 +8,10 @@ from typing import Any
 import httpx
 
 from core.runtime import AppState
+from core.settings import Settings
 from tests.support.api import Api, statements
-from tests.support.booking import BOOKING, book, bookable_slots, scalar
+from tests.support.booking import BOOKING, book, bookable_slots, citizen, scalar
+from tests.support.mail import composed, outbox_rows, plain
 
 UPSERT = """mutation($i: ServiceInput!) { upsertService(input: $i) { __typename
     ... on Service { id name description category requiredDocuments keywords
@@ -239,3 +241,27 @@ async def test_a_translated_description_may_hold_line_breaks_as_the_default_one(
     result = await upsert(api, admin_token, PASSPORT | {"translations": [english]})
 
     assert result["description"] == "Bring your ID.\nPhotos are taken here."
+
+
+async def test_the_mail_names_the_procedure_in_the_citizens_language(
+    api: Api, admin_token: str, state: AppState, settings: Settings
+) -> None:
+    slots = await bookable_slots(
+        api, admin_token, requiredDocuments=["DNI vigente"], translations=PASSPORT["translations"]
+    )
+    english = await book(api, slots[0], citizen=citizen(locale="en-GB"))
+    spanish = await book(api, slots[1], citizen=citizen("20999888", locale="es"))
+    assert english["__typename"] == spanish["__typename"] == "BookingConfirmation"
+
+    rows = await outbox_rows(state, "booking.confirmation")
+    bodies = {}
+    for row in rows:
+        message = await composed(state, settings, row)
+        assert message is not None
+        bodies[message["Content-Language"]] = plain(message)
+
+    assert "Passport application" in bodies["en"]
+    assert "Valid national ID card" in bodies["en"]
+    assert "Service dni" not in bodies["en"]
+    assert "Service dni" in bodies["es"]
+    assert "DNI vigente" in bodies["es"]
