@@ -9,6 +9,8 @@ import httpx
 
 from core.runtime import AppState
 from core.settings import Settings
+from demo import city_english
+from demo.city_data import SERVICES
 from tests.support.api import Api, statements
 from tests.support.booking import BOOKING, book, bookable_slots, citizen, scalar
 from tests.support.mail import composed, outbox_rows, plain
@@ -265,3 +267,11 @@ async def test_the_mail_names_the_procedure_in_the_citizens_language(
     assert "Service dni" not in bodies["en"]
     assert "Service dni" in bodies["es"]
     assert "DNI vigente" in bodies["es"]
+
+
+def test_the_demo_city_has_english_for_every_procedure() -> None:
+    assert city_english.check() == []
+    for service in SERVICES:
+        text = city_english.english(service)
+        assert text.name and text.description and text.category and text.keywords, service.slug
+        assert len(text.required_documents) == len(service.required_documents), service.slug
