@@ -273,5 +273,5 @@ def test_the_demo_city_has_english_for_every_procedure() -> None:
     assert city_english.check() == []
     for service in SERVICES:
         text = city_english.english(service)
-        assert text.name and text.description and text.category and text.keywords, service.slug
+        assert all((text.name, text.description, text.category, text.keywords)), service.slug
         assert len(text.required_documents) == len(service.required_documents), service.slug
