@@ -6,7 +6,7 @@ from __future__ import annotations
 from email.message import EmailMessage
 from typing import Any
 
-from sqlalchemy import ColumnElement, RowMapping, Select, Text, and_, bindparam, cast, func, select
+from sqlalchemy import ColumnElement, RowMapping, Select, String, Text, and_, bindparam, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.settings import Settings
@@ -44,6 +44,8 @@ _REVISION = (
     .where(booking_events.c.booking_id == _b.id, booking_events.c.status == BookingStatus.BOOKED)
     .scalar_subquery()
 )
+# the language the facts are read in: the citizen's, unless the reader asks for another (the calendar file)
+_READER = func.coalesce(bindparam("language", type_=String), _b.citizen_locale)
 _FACTS = (
     select(
         _b.id,
@@ -60,8 +62,8 @@ _FACTS = (
         _o.address.label("office_address"),
         _o.timezone,
         _b.party_size,
-        translated("name", _b.citizen_locale).label("service_name"),
-        translated("required_documents", _b.citizen_locale).label("required_documents"),
+        translated("name", _READER).label("service_name"),
+        translated("required_documents", _READER).label("required_documents"),
         _REVISION.label("revision"),
     )
     .select_from(bookings.outerjoin(Ticket.__table__, and_(_t.id == bindparam("ticket_id"), _t.booking_id == _b.id)))
@@ -71,8 +73,11 @@ _FACTS = (
 )
 
 
-async def booking_facts(conn: AsyncConnection, booking_id: int, ticket_id: int | None = None) -> BookingFacts | None:
-    row = (await conn.execute(_FACTS, {"booking_id": booking_id, "ticket_id": ticket_id})).mappings().first()
+async def booking_facts(
+    conn: AsyncConnection, booking_id: int, ticket_id: int | None = None, language: str | None = None
+) -> BookingFacts | None:
+    parameters = {"booking_id": booking_id, "ticket_id": ticket_id, "language": language}
+    row = (await conn.execute(_FACTS, parameters)).mappings().first()
     return record_from_row(BookingFacts, row) if row is not None else None
 
 

@@ -58,7 +58,9 @@ let draw = null;
 initI18n(MESSAGES);
 languageToggles();
 onLanguage(() => {
-  // what was built from data is built again in the new language; nothing chosen is lost
+  // what was built from data is built again in the new language; nothing chosen is lost. The procedures'
+  // names come from the API in the page's language (Accept-Language): the catalogue is asked for again
+  catalogue = null;
   if (!confirmed) search(lastSearch);
   if (confirmed) renderDone();
   else if (chosen) {
