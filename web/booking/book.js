@@ -108,6 +108,8 @@ function showCatalogue() {
     groups.get(category).push(entry);
   }
   const names = [...groups.keys()].sort((a, b) => a.localeCompare(b, language()));
+  // the API lists by the city's own names: in another language, its order is the translated names'
+  for (const entries of groups.values()) entries.sort((a, b) => a.name.localeCompare(b.name, language()));
   // rebuilt in another language: the groups opened stay open
   const opened = new Set(
     [...document.querySelectorAll("#results details[open]")].map((group) => group.dataset.category),
