@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from core.validation import fold
 from models.catalogue import ChallengePolicy, ReleasePolicy
 from realtime.sharing import READS_AUDIENCE, READS_NO_VIEWER
 from resolvers.catalogue.records import DeskRecord, OfficeRecord, OpeningHoursRecord, ServiceRecord
@@ -92,7 +94,7 @@ class Office:
 
     @strawberry.field(metadata=READS_NO_VIEWER, extensions=[ListBound(MAX_SERVICES)])
     async def services(self, info: Info) -> list[Service]:
-        return [Service.from_record(r) for r in await info.context.loaders.services_by_office.load(self.pk)]
+        return await by_shown_name(info, await info.context.loaders.services_by_office.load(self.pk))
 
     @strawberry.field(metadata=READS_NO_VIEWER, extensions=[ListBound(MAX_DESKS_PER_OFFICE)])
     async def desks(self, info: Info) -> list[Desk]:
@@ -180,10 +182,13 @@ class Service:
             return None
         return chosen(await context.loaders.translations_by_service.load(self.pk), context.languages, default)
 
-    @strawberry.field(metadata=READS_NO_VIEWER, description="The procedure's name." + _IN_LANGUAGE)
-    async def name(self, info: Info) -> str:
+    async def shown_name(self, info: Info) -> str:
         translation = await self._translated(info)
         return translation.name if translation else self.record.name
+
+    @strawberry.field(metadata=READS_NO_VIEWER, description="The procedure's name." + _IN_LANGUAGE)
+    async def name(self, info: Info) -> str:
+        return await self.shown_name(info)
 
     @strawberry.field(metadata=READS_NO_VIEWER, description="What the procedure is." + _IN_LANGUAGE)
     async def description(self, info: Info) -> str | None:
@@ -270,6 +275,18 @@ class Desk:
             return None
         record = await info.context.loaders.current_ticket_by_desk.load(self.pk)
         return Ticket.from_record(record) if record else None
+
+
+async def by_shown_name(info: Info, records: list[ServiceRecord]) -> list[Service]:
+    """Services in the order of the names the caller reads: the database orders by the default language's; in
+    another, by the translated names (their translations loaded in one batch, which the fields then reuse)."""
+    found = [Service.from_record(record) for record in records]
+    names = await asyncio.gather(*(service.shown_name(info) for service in found))
+    if names == [record.name for record in records]:
+        return found
+    # case and accents aside, as people look a name up; the id keeps equal names in a stable order
+    ordered = sorted(zip(names, found, strict=True), key=lambda pair: (fold(pair[0]), pair[1].pk))
+    return [service for _, service in ordered]
 
 
 async def load_office(info: Info, office_id: int) -> Office:

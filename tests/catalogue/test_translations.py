@@ -13,6 +13,7 @@ from demo import city_english
 from demo.city_data import SERVICES
 from tests.support.api import Api, statements
 from tests.support.booking import BOOKING, book, bookable_slots, citizen, scalar
+from tests.support.front_desk import add_desk
 from tests.support.mail import composed, outbox_rows, plain
 
 UPSERT = """mutation($i: ServiceInput!) { upsertService(input: $i) { __typename
@@ -275,3 +276,25 @@ def test_the_demo_city_has_english_for_every_procedure() -> None:
         text = city_english.english(service)
         assert all((text.name, text.description, text.category, text.keywords)), service.slug
         assert len(text.required_documents) == len(service.required_documents), service.slug
+
+
+async def test_the_catalogue_lists_in_the_order_of_the_names_read(client: httpx.AsyncClient, admin_token: str) -> None:
+    english, spanish = speaking(client, "en"), speaking(client, "es")
+    office_id = await english.office(admin_token)
+    for slug, name, translated in (
+        ("alta-comercio", "Alta de comercio", "Registering a business"),
+        ("dentista", "Turno de dentista", "Dental appointment"),
+    ):
+        service = {"slug": slug, "name": name, "durationMinutes": 15}
+        await upsert(english, admin_token, service | {"translations": [{"locale": "en", "name": translated}]})
+    ids = [s["id"] for s in (await english.run("{ services { id } }"))["services"]]
+    await add_desk(english, admin_token, office_id, "1", ids)  # the office offers what its desks serve
+    listing = "query($o: ID!) { services { name } office(id: $o) { services { name } } }"
+
+    in_english = await english.run(listing, {"o": office_id})
+    in_spanish = await spanish.run(listing, {"o": office_id})
+
+    assert [s["name"] for s in in_english["services"]] == ["Dental appointment", "Registering a business"]
+    assert [s["name"] for s in in_english["office"]["services"]] == ["Dental appointment", "Registering a business"]
+    assert [s["name"] for s in in_spanish["services"]] == ["Alta de comercio", "Turno de dentista"]
+    assert [s["name"] for s in in_spanish["office"]["services"]] == ["Alta de comercio", "Turno de dentista"]
