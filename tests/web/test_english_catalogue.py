@@ -120,6 +120,12 @@ async def test_the_english_catalogue_shows_on_every_english_page(
     await expect(page.get_by_role("heading", name="Done! Your appointment is booked")).to_be_visible()
     await expect(page.locator("#done-summary")).to_contain_text(ENGLISH["name"])
     await reads_english(page, "confirmation")
+    # switched to Spanish and back, the confirmation reads the booking again in each language
+    await page.get_by_role("button", name="Español").click()
+    await expect(page.locator("#done-summary")).to_contain_text(SPANISH["name"])
+    await page.get_by_role("button", name="English").click()
+    await expect(page.locator("#done-summary")).to_contain_text(ENGLISH["name"])
+    await reads_english(page, "confirmation again")
 
     # the manage page, from the confirmation's link
     manage = await page.get_by_role("link", name="See or change my booking").get_attribute("href")
