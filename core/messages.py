@@ -84,12 +84,16 @@ def catalogue(language: str) -> Mapping[str, str]:
 def language_of(accept_language: str | None, default: str) -> str:
     """The first of LANGUAGES the caller accepts (Accept-Language, or a bare tag such as a citizen's locale
     "es-AR"), in the caller's order of preference; `default` when none is, or nothing was said."""
-    if not accept_language or not accept_language.strip():
-        return default
-    header = accept_language.replace("_", "-")  # a POSIX-style locale (es_AR) names the same language
-    preferred = [tag for tag in parse_accept_header(header, LanguageAccept).values() if tag != "*"]
-    found = negotiate_locale(preferred, LANGUAGES, sep="-")
+    found = negotiate_locale(list(preferred_languages(accept_language)), LANGUAGES, sep="-")
     return found.split("-")[0].lower() if found else default
+
+
+def preferred_languages(accept_language: str | None) -> tuple[str, ...]:
+    """The language tags of an Accept-Language header (or a bare tag), best first by quality; "*" aside."""
+    if not accept_language or not accept_language.strip():
+        return ()
+    header = accept_language.replace("_", "-")  # a POSIX-style locale (es_AR) names the same language
+    return tuple(tag for tag in parse_accept_header(header, LanguageAccept).values() if tag != "*")
 
 
 # the states of bookings, tickets, waitlist and draw entries as a citizen reads them inside a sentence ("A

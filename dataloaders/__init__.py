@@ -15,6 +15,7 @@ from dataloaders.catalogue import (
     ServicesByDesk,
     ServicesById,
     ServicesByOffice,
+    TranslationsByService,
 )
 from dataloaders.queue import BookingsById, CurrentTicketByDesk, DesksById, TicketByBooking, WaitsByTicket
 
@@ -28,6 +29,7 @@ class Loaders:
     desks_by_office: DesksByOffice
     services_by_desk: ServicesByDesk
     opening_hours_by_office: OpeningHoursByOffice
+    translations_by_service: TranslationsByService
     slots_by_id: SlotsById
     hold_kinds_by_slot: HoldKindsBySlot
     events_by_booking: EventsByBooking
@@ -47,6 +49,7 @@ class Loaders:
             desks_by_office=DesksByOffice(engine),
             services_by_desk=ServicesByDesk(engine),
             opening_hours_by_office=OpeningHoursByOffice(engine),
+            translations_by_service=TranslationsByService(engine),
             slots_by_id=SlotsById(engine),
             hold_kinds_by_slot=HoldKindsBySlot(engine),
             events_by_booking=EventsByBooking(engine),

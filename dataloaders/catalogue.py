@@ -14,7 +14,15 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry.dataloader import DataLoader
 
-from models.catalogue import desk_services, desks, office_services, offices, opening_hours, services
+from models.catalogue import (
+    desk_services,
+    desks,
+    office_services,
+    offices,
+    opening_hours,
+    service_translations,
+    services,
+)
 from resolvers.catalogue.records import (
     OFFICE,
     SERVICE,
@@ -23,6 +31,7 @@ from resolvers.catalogue.records import (
     OpeningHoursRecord,
     ServiceRecord,
 )
+from resolvers.catalogue.translations import TRANSLATION, ServiceTranslationRecord
 from resolvers.rows import record_columns, record_from_row
 
 Record = TypeVar("Record")
@@ -130,4 +139,15 @@ class OpeningHoursByOffice(_GroupedLoader[OpeningHoursRecord]):
         select(opening_hours.c.office_id.label("group_key"), *record_columns(OpeningHoursRecord, opening_hours))
         .where(opening_hours.c.office_id == _KEYS)
         .order_by(opening_hours.c.weekday, opening_hours.c.opens)
+    )
+
+
+class TranslationsByService(_GroupedLoader[ServiceTranslationRecord]):
+    """Every language a service is written in besides the default: the request picks one (its Accept-Language)."""
+
+    record_type = ServiceTranslationRecord
+    query = (
+        TRANSLATION.add_columns(service_translations.c.service_id.label("group_key"))
+        .where(service_translations.c.service_id == _KEYS)
+        .order_by(service_translations.c.locale)
     )

@@ -18,6 +18,8 @@ from core.runtime import AppState, open_state
 from core.security import derived_secret
 from core.settings import Settings
 from demo.city_data import OFFERINGS, OFFICES, SERVICES, DemoOffice, DemoService
+from demo.city_english import LOCALE as ENGLISH
+from demo.city_english import english
 from models.accounts import ONE_USERNAME, DeviceKind, Role, role_grants, staff_users
 from models.agenda import agendas, slots
 from resolvers.accounts.passwords import new_password_hash
@@ -28,6 +30,7 @@ from resolvers.agenda.release import release
 from resolvers.catalogue.desks import DeskInput, upsert_desk
 from resolvers.catalogue.offices import OfficeInput, OpeningHoursInput, upsert_office
 from resolvers.catalogue.services import ServiceInput, upsert_service
+from resolvers.catalogue.translations import ServiceTranslationInput
 
 TIMEZONE = "America/Argentina/Cordoba"
 SYSTEM = Viewer(staff_user_id=0, username="seed", grants=(Grant(Role.ADMIN, None),))
@@ -62,10 +65,14 @@ async def _services(conn: AsyncConnection, progress: Progress) -> dict[str, int]
     ids: dict[str, int] = {}
     task = progress.add_task("procedures", total=len(SERVICES))
     for service in SERVICES:
-        record = await upsert_service(conn, SYSTEM, _service_input(service))
+        record = await upsert_service(conn, SYSTEM, _service_input(service), default_language=DEMO_LANGUAGE)
         ids[service.slug] = record.id
         progress.advance(task)
     return ids
+
+
+# the language the demo city's procedures are written in (the Spanish of Córdoba); English comes as translations
+DEMO_LANGUAGE = "es"
 
 
 def _service_input(service: DemoService) -> ServiceInput:
@@ -81,6 +88,19 @@ def _service_input(service: DemoService) -> ServiceInput:
         ticket_prefix=service.ticket_prefix,
         max_active_bookings_per_citizen=service.max_active_bookings_per_citizen,
         keywords=list(service.keywords),
+        translations=[_in_english(service)],
+    )
+
+
+def _in_english(service: DemoService) -> ServiceTranslationInput:
+    text = english(service)
+    return ServiceTranslationInput(
+        locale=ENGLISH,
+        name=text.name,
+        description=text.description,
+        category=text.category,
+        required_documents=list(text.required_documents),
+        keywords=list(text.keywords),
     )
 
 

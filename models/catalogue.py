@@ -136,6 +136,21 @@ class Service(Base):
     )
 
 
+class ServiceTranslation(Base):
+    """A procedure's texts in another language than the city's default (the services row holds those)."""
+
+    __tablename__ = "service_translations"
+
+    service_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("services.id", ondelete="CASCADE"), primary_key=True)
+    # a BCP 47 tag as babel reads it: "en", "pt", "en-GB"
+    locale: Mapped[str] = mapped_column(String(35), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    category: Mapped[str | None] = mapped_column(String(100))
+    required_documents: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default="{}")
+    keywords: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default="{}")
+
+
 class OfficeService(Base):
     """An office offers a service: registered by an agenda or a desk for it."""
 
@@ -169,6 +184,7 @@ class DeskService(Base):
 offices = table_of(Office)
 office_services = table_of(OfficeService)
 services = table_of(Service)
+service_translations = table_of(ServiceTranslation)
 opening_hours = table_of(OpeningHours)
 desks = table_of(Desk)
 desk_services = table_of(DeskService)

@@ -160,10 +160,17 @@ class QueuePlanner:
         return _Document(ast=document, field=field, after_seq_variable=after_seq_variable)
 
     def plan(
-        self, viewer: Viewer, query: object, variables: object, operation_name: object, max_cost: int = 0
+        self,
+        viewer: Viewer,
+        query: object,
+        variables: object,
+        operation_name: object,
+        max_cost: int = 0,
+        languages: tuple[str, ...] = (),
     ) -> QueuePlan | None:
         """The plan for a subscription a shared feed may serve; None sends it the ordinary way (which is also
-        how one over the cost budget is refused: strawberry's QUERY_TOO_COSTLY, from schema/extensions.py)."""
+        how one over the cost budget is refused: strawberry's QUERY_TOO_COSTLY, from schema/extensions.py).
+        Subscribers reading other languages (the catalogue's names are translated) share no feed."""
         if (
             not isinstance(query, str)
             or not isinstance(variables, dict | None)
@@ -191,7 +198,7 @@ class QueuePlanner:
         after_seq = arguments.get("afterSeq")
         shared_variables = {k: v for k, v in (variables or {}).items() if k != document.after_seq_variable}
         seen_as = audience(viewer)
-        key = (office_id, query, operation_name, json.dumps(shared_variables, sort_keys=True), seen_as)
+        key = (office_id, query, operation_name, json.dumps(shared_variables, sort_keys=True), seen_as, languages)
         return QueuePlan(
             office_id=office_id,
             after_seq=after_seq if isinstance(after_seq, int) else None,

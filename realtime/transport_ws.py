@@ -50,6 +50,13 @@ class LiveCaller(Protocol):
     @property
     def live(self) -> LiveQueue: ...
 
+    # what it reads in: a shared feed serves one language (translated messages and catalogue names)
+    @property
+    def language(self) -> str: ...
+
+    @property
+    def languages(self) -> tuple[str, ...]: ...
+
 
 Caller = TypeVar("Caller", bound=LiveCaller)
 
@@ -74,6 +81,7 @@ class QueueFeedTransport(BaseGraphQLTransportWSHandler[Caller, None]):
                 operation.variables,
                 operation.operation_name,
                 settings.max_query_cost,
+                (self.context.language, *self.context.languages),
             )
             if settings.queue_shared_feed
             else None

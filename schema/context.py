@@ -37,6 +37,9 @@ class Context:
     # the language UserError messages are written in (core/messages.py): resolved once per request from
     # Accept-Language (websockets: the connection_init payload's, else the upgrade request's)
     language: str = "es"
+    # the languages the caller reads, best first (Accept-Language's tags, websockets as `language`): which
+    # translation of the catalogue it is served (resolvers/catalogue/translations.chosen); none: the default's
+    languages: tuple[str, ...] = ()
 
 
 Info = strawberry.Info[Context, None]

@@ -10,6 +10,7 @@ field in its extensions. Only the texts listed in MULTILINE may hold line feeds 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Iterator
 from typing import Any
 
@@ -27,8 +28,11 @@ from realtime.library_internals import raw_info
 from schema.context import Info
 from schema.errors import to_user_error
 
-# (root field, field as named in the error): texts where a line break is part of what is written
-MULTILINE = frozenset({("submitFeedback", "comment"), ("upsertService", "description")})
+# (root field, field as named in the error, a list's items as *): texts where a line break is part of what is written
+MULTILINE = frozenset(
+    {("submitFeedback", "comment"), ("upsertService", "description"), ("upsertService", "translations.*.description")}
+)
+_INDEX = re.compile(r"(?<=\.)\d+(?=\.|$)|^\d+(?=\.|$)")
 
 
 def _texts(value: object, path: str) -> Iterator[tuple[str, str]]:
@@ -53,7 +57,7 @@ def check_arguments(raw: GraphQLResolveInfo[Any]) -> None:
     arguments = get_argument_values(field_definition, raw.field_nodes[0], variables)
     for name, value in arguments.items():
         for path, text in _texts(value, "" if name == "input" else name):
-            plain_text(path, text, multiline=(raw.field_name, path) in MULTILINE)
+            plain_text(path, text, multiline=(raw.field_name, _INDEX.sub("*", path)) in MULTILINE)
 
 
 def _carries_validation_error(raw: GraphQLResolveInfo[Any]) -> bool:

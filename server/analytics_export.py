@@ -203,8 +203,10 @@ async def _sheet(request: Request, state: AppState, viewer: Viewer) -> DaySheet:
         parsed = date.fromisoformat(day)
     except ValueError:
         raise ValidationFailed("date", "date must be YYYY-MM-DD.") from None
+    # the procedures named in the caller's language, as the console shows them
+    language = language_of(request.headers.get("accept-language"), state.settings.default_language)
     async with state.engine.connect() as conn:
-        return await day_sheet(conn, viewer, request.path_params["desk_id"], parsed)
+        return await day_sheet(conn, viewer, request.path_params["desk_id"], parsed, language)
 
 
 def _local(sheet: DaySheet) -> ZoneInfo:

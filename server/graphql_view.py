@@ -19,7 +19,7 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from core.errors import AuthenticationFailed
 from core.health import is_unavailable
-from core.messages import language_of
+from core.messages import language_of, preferred_languages
 from core.runtime import AppState
 from dataloaders import Loaders
 from realtime.library_internals import graphql_core_schema
@@ -77,6 +77,7 @@ async def _execute_queue_event(context: Context, plan: QueuePlan, event: QueueEv
         viewer=plan.audience,
         loaders=Loaders.create(context.state.engine),
         language=context.language,
+        languages=context.languages,
     )
     return await schema.execute(
         plan.query,
@@ -169,6 +170,7 @@ class TurneroGraphQL(GraphQL[Context, None]):
         said = connection_language(params)
         if said:
             context.language = language_of(said, context.language)
+            context.languages = preferred_languages(said)
         authorization = connection_authorization(params)
         if authorization is not None:
             try:
@@ -193,4 +195,5 @@ class TurneroGraphQL(GraphQL[Context, None]):
             response=response if isinstance(response, Response) else None,
             # a websocket's upgrade request carries the header too; connection_init may say otherwise
             language=language_of(request.headers.get("accept-language"), state.settings.default_language),
+            languages=preferred_languages(request.headers.get("accept-language")),
         )

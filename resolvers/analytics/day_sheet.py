@@ -17,6 +17,7 @@ from models.booking import Booking, BookingStatus
 from models.catalogue import Desk, DeskService, Office, Service
 from models.queue import Ticket
 from resolvers.accounts.viewer import Viewer
+from resolvers.catalogue.translations import translated
 from resolvers.rows import records_from_rows
 
 
@@ -48,16 +49,16 @@ _DESK = select(
 ).join_from(Desk, Office, Office.id == Desk.office_id)
 
 
-def _entries(office_id: int, desk_id: int, day: date) -> Select[*tuple[Any, ...]]:
-    """The day's appointments of the desk's services; the day's bounds in the office's zone, a day wider in
-    UTC so the index on (office, start) narrows it."""
+def _entries(office_id: int, desk_id: int, day: date, language: str) -> Select[*tuple[Any, ...]]:
+    """The day's appointments of the desk's services (named in `language` where translated); the day's bounds
+    in the office's zone, a day wider in UTC so the index on (office, start) narrows it."""
     on_day = literal(day, Date)
     return (
         select(
             Booking.id.label("booking_id"),
             Booking.starts_at,
             Booking.ends_at,
-            Service.name.label("service_name"),
+            translated("name", language).label("service_name"),
             Booking.code,
             Booking.citizen_name,
             Booking.document_hint,
@@ -79,13 +80,13 @@ def _entries(office_id: int, desk_id: int, day: date) -> Select[*tuple[Any, ...]
     )
 
 
-async def day_sheet(conn: AsyncConnection, viewer: Viewer, desk_id: str, day: date) -> DaySheet:
+async def day_sheet(conn: AsyncConnection, viewer: Viewer, desk_id: str, day: date, language: str) -> DaySheet:
     desk_number = parse_id(desk_id)
     found = _DESK.where(Desk.id == desk_number)
     desk = (await conn.execute(found)).mappings().one_or_none() if desk_number else None
     if desk is None:
         raise ValidationFailed("deskId", "No desk has this ID.")
     viewer.require_role(desk["office_id"], Role.CLERK, Role.MANAGER)
-    rows = await conn.execute(_entries(desk["office_id"], desk["id"], day))
+    rows = await conn.execute(_entries(desk["office_id"], desk["id"], day, language))
     entries = tuple(records_from_rows(SheetEntry, rows.mappings()))
     return DaySheet(desk["name"], desk["office_name"], desk["address"], desk["timezone"], day, entries)

@@ -17,6 +17,15 @@ from core.messages import msg
 from models.catalogue import ChallengePolicy, ReleasePolicy, services
 from resolvers.accounts.viewer import Viewer
 from resolvers.catalogue.records import SERVICE, ServiceRecord
+from resolvers.catalogue.translations import (
+    MAX_TRANSLATIONS,
+    ServiceTranslationInput,
+    ServiceTranslationRecord,
+    kept_translations,
+    locale_tag,
+    replace_translations,
+    same_language,
+)
 from resolvers.rows import record_from_row, records_from_rows
 
 _PREFIX = re.compile(r"^[A-Z]{1,2}$")
@@ -82,6 +91,14 @@ class ServiceInput:
             "an existing one's."
         ),
     ] = None
+    translations: Annotated[
+        list[ServiceTranslationInput] | None,
+        Doc(
+            "The procedure in other languages than the city's default (which the fields above are in): served to "
+            "requests in that language field by field, searched like the rest. Replaces every translation; absent "
+            f"keeps an existing service's. At most {MAX_TRANSLATIONS}, one per language."
+        ),
+    ] = None
 
 
 MIN_DRAW_MINUTES = 5
@@ -98,28 +115,63 @@ def _prefix(value: str | None, name: str) -> str:
     return prefix
 
 
-def _documents(values: list[str] | None) -> list[str]:
+def _documents(values: list[str] | None, field: str = "requiredDocuments") -> list[str]:
     documents = []
     for index, value in enumerate(values or []):
-        documents.append(validation.text_field(f"requiredDocuments.{index}", value, max_length=300))
+        documents.append(validation.text_field(f"{field}.{index}", value, max_length=300))
     if len(documents) > MAX_DOCUMENTS:
-        raise ValidationFailed("requiredDocuments", msg("At most {count} documents.", count=MAX_DOCUMENTS))
+        raise ValidationFailed(field, msg("At most {count} documents.", count=MAX_DOCUMENTS))
     return documents
 
 
-def _keywords(values: list[str]) -> list[str]:
+def _keywords(values: list[str], field: str = "keywords") -> list[str]:
     if len(values) > MAX_KEYWORDS:
-        raise ValidationFailed("keywords", msg("At most {count} keywords.", count=MAX_KEYWORDS))
+        raise ValidationFailed(field, msg("At most {count} keywords.", count=MAX_KEYWORDS))
     keywords: list[str] = []
     for index, value in enumerate(values):
-        keyword = " ".join(validation.text_field(f"keywords.{index}", value, max_length=MAX_KEYWORD_LENGTH).split())
+        keyword = " ".join(validation.text_field(f"{field}.{index}", value, max_length=MAX_KEYWORD_LENGTH).split())
         # the same word twice (case and accents aside) says nothing more
         if validation.fold(keyword) not in {validation.fold(k) for k in keywords}:
             keywords.append(keyword)
     return keywords
 
 
-async def upsert_service(conn: AsyncConnection, viewer: Viewer, data: ServiceInput) -> ServiceRecord:
+def _translations(values: list[ServiceTranslationInput], default_language: str) -> list[ServiceTranslationRecord]:
+    """The translations as validated rows (service_id 0 until stored), each field named by its place in the list."""
+    if len(values) > MAX_TRANSLATIONS:
+        raise ValidationFailed("translations", msg("At most {count} translations.", count=MAX_TRANSLATIONS))
+    translations: list[ServiceTranslationRecord] = []
+    for index, value in enumerate(values):
+        field = f"translations.{index}"  # as every list item is named (requiredDocuments.2)
+        locale = locale_tag(f"{field}.locale", value.locale)
+        if same_language(locale, default_language):
+            raise ValidationFailed(
+                f"{field}.locale",
+                msg("{field} is the default language: the service's own fields are in it.", field=f"{field}.locale"),
+            )
+        if any(t.locale.lower() == locale.lower() for t in translations):
+            raise ValidationFailed(
+                f"{field}.locale", msg("{field} names a language given twice.", field=f"{field}.locale")
+            )
+        translations.append(
+            ServiceTranslationRecord(
+                service_id=0,
+                locale=locale,
+                name=validation.text_field(f"{field}.name", value.name, max_length=200),
+                description=validation.optional_text(
+                    f"{field}.description", value.description, max_length=4000, multiline=True
+                ),
+                category=validation.optional_text(f"{field}.category", value.category, max_length=100),
+                required_documents=tuple(_documents(value.required_documents, f"{field}.requiredDocuments")),
+                keywords=tuple(_keywords(value.keywords or [], f"{field}.keywords")),
+            )
+        )
+    return translations
+
+
+async def upsert_service(
+    conn: AsyncConnection, viewer: Viewer, data: ServiceInput, *, default_language: str
+) -> ServiceRecord:
     viewer.require_admin()
     slug = validation.slug("slug", data.slug)
     name = validation.text_field("name", data.name, max_length=200)
@@ -133,6 +185,15 @@ async def upsert_service(conn: AsyncConnection, viewer: Viewer, data: ServiceInp
     if data.draw_minutes is not None:
         validation.integer_range("drawMinutes", data.draw_minutes, MIN_DRAW_MINUTES, MAX_DRAW_MINUTES)
     keywords = await _kept_keywords(conn, slug) if data.keywords is None else _keywords(data.keywords)
+    translations = (
+        await kept_translations(conn, slug)
+        if data.translations is None
+        else _translations(data.translations, default_language)
+    )
+    # every language's words are searched: "passport" finds the pasaporte
+    searched = [(name, category, description, keywords)] + [
+        (t.name, t.category, t.description, list(t.keywords)) for t in translations
+    ]
     values = {
         "slug": slug,
         "name": name,
@@ -146,8 +207,10 @@ async def upsert_service(conn: AsyncConnection, viewer: Viewer, data: ServiceInp
         "max_active_bookings_per_citizen": data.max_active_bookings_per_citizen,
         "confirmation_required": data.confirmation_required,
         "keywords": keywords,
-        "search_text": validation.fold(" ".join(filter(None, [name, category, description, *keywords]))),
-        "search_keys": search_keys(name, keywords, category),
+        "search_text": validation.fold(
+            " ".join(filter(None, [word for n, c, d, k in searched for word in (n, c, d, *k)]))
+        ),
+        "search_keys": " ".join(search_keys(n, k, c) for n, c, _, k in searched),
     }
     # an absent policy, party size or draw length keeps the service's own (a new service: the column's default)
     given = {
@@ -170,6 +233,8 @@ async def upsert_service(conn: AsyncConnection, viewer: Viewer, data: ServiceInp
         },
     )
     row = (await conn.execute(upsert.returning(*SERVICE.selected_columns))).mappings().one()
+    if data.translations is not None:
+        await replace_translations(conn, row["id"], translations)
     return record_from_row(ServiceRecord, row)
 
 

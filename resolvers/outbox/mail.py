@@ -6,7 +6,7 @@ from __future__ import annotations
 from email.message import EmailMessage
 from typing import Any
 
-from sqlalchemy import ColumnElement, RowMapping, Select, Text, and_, bindparam, cast, func, select
+from sqlalchemy import ColumnElement, RowMapping, Select, String, Text, and_, bindparam, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.settings import Settings
@@ -26,6 +26,7 @@ from notifications.mail.queue import compose_head_in, ticket_id_of
 from notifications.mail.waitlist import TEMPLATE_BY_KIND as WAITLIST_TEMPLATE_BY_KIND
 from notifications.mail.waitlist import compose_waitlist, waitlist_entry_id
 from notifications.outbox import OutboxRow
+from resolvers.catalogue.translations import translated
 from resolvers.feedback.request import request_feedback
 from resolvers.rows import record_from_row
 
@@ -43,6 +44,8 @@ _REVISION = (
     .where(booking_events.c.booking_id == _b.id, booking_events.c.status == BookingStatus.BOOKED)
     .scalar_subquery()
 )
+# the language the facts are read in: the citizen's, unless the reader asks for another (the calendar file)
+_READER = func.coalesce(bindparam("language", type_=String), _b.citizen_locale)
 _FACTS = (
     select(
         _b.id,
@@ -59,8 +62,8 @@ _FACTS = (
         _o.address.label("office_address"),
         _o.timezone,
         _b.party_size,
-        _s.name.label("service_name"),
-        _s.required_documents,
+        translated("name", _READER).label("service_name"),
+        translated("required_documents", _READER).label("required_documents"),
         _REVISION.label("revision"),
     )
     .select_from(bookings.outerjoin(Ticket.__table__, and_(_t.id == bindparam("ticket_id"), _t.booking_id == _b.id)))
@@ -70,8 +73,11 @@ _FACTS = (
 )
 
 
-async def booking_facts(conn: AsyncConnection, booking_id: int, ticket_id: int | None = None) -> BookingFacts | None:
-    row = (await conn.execute(_FACTS, {"booking_id": booking_id, "ticket_id": ticket_id})).mappings().first()
+async def booking_facts(
+    conn: AsyncConnection, booking_id: int, ticket_id: int | None = None, language: str | None = None
+) -> BookingFacts | None:
+    parameters = {"booking_id": booking_id, "ticket_id": ticket_id, "language": language}
+    row = (await conn.execute(_FACTS, parameters)).mappings().first()
     return record_from_row(BookingFacts, row) if row is not None else None
 
 
@@ -89,7 +95,7 @@ _WAITLIST_ENTRY = (
         _o.name.label("office_name"),
         _o.address.label("office_address"),
         _o.timezone,
-        _s.name.label("service_name"),
+        translated("name", _w.citizen_locale).label("service_name"),
     )
     .select_from(waitlist_entries)
     .join(services, _s.id == _w.service_id)
@@ -112,7 +118,7 @@ _DRAW_ENTRY = (
         _o.name.label("office_name"),
         _o.address.label("office_address"),
         _o.timezone,
-        _s.name.label("service_name"),
+        translated("name", _e.citizen_locale).label("service_name"),
     )
     .select_from(draw_entries)
     .join(draws, draws.c.id == _e.draw_id)
@@ -137,7 +143,7 @@ _REMOTE_TICKET = (
         _r.citizen_locale,
         _o.name.label("office_name"),
         _o.address.label("office_address"),
-        _s.name.label("service_name"),
+        translated("name", _r.citizen_locale).label("service_name"),
     )
     .select_from(Ticket.__table__)
     .join(RemoteTicket.__table__, _r.ticket_id == _t.id)

@@ -149,9 +149,10 @@ class Booking:
         "importing both keeps one event. language: es or en (default: the booking's)."
     )
     async def calendar_file(self, info: Info, language: str | None = None) -> str:
-        facts = await run_query(info, lambda conn: booking_facts(conn, self.record.id))
+        lang = mail_language(language) if language else None
+        facts = await run_query(info, lambda conn: booking_facts(conn, self.record.id, language=lang))
         assert facts is not None, "a booking that was read is never deleted"
-        lang = mail_language(language or facts.citizen_locale)
+        lang = lang or mail_language(facts.citizen_locale)
         return booking_calendar(info.context.state.settings, facts, lang).decode("utf-8")
 
 

@@ -10,7 +10,7 @@ from core.validation import parse_id
 from resolvers.catalogue import desks, offices, services
 from resolvers.catalogue.services import MAX_SUGGESTIONS
 from schema.bounds import MAX_OFFICES, MAX_SERVICES, ListBound
-from schema.catalogue.types import Desk, Office, Service
+from schema.catalogue.types import Desk, Office, Service, by_shown_name
 from schema.context import Info
 from schema.errors import NotAllowed, NotFound, ValidationError
 from schema.input_types import InputOf
@@ -56,6 +56,8 @@ class CatalogueQuery:
     )
     async def services(self, info: Info, search: str | None = None) -> list[Service]:
         found = await run_query(info, lambda conn: services.search_services(conn, search))
+        if search is None or not search.strip():
+            return await by_shown_name(info, found)  # the catalogue by name: the names the caller reads
         return [Service.from_record(r) for r in found]
 
     @strawberry.field(
@@ -86,7 +88,12 @@ class CatalogueMutation:
     async def upsert_service(self, info: Info, input: ServiceInput) -> ServiceResult:
         data = input.data()
         viewer = info.context.viewer
-        return await run_mutation(info, lambda conn: services.upsert_service(conn, viewer, data), Service.from_record)
+        language = info.context.state.settings.default_language
+        return await run_mutation(
+            info,
+            lambda conn: services.upsert_service(conn, viewer, data, default_language=language),
+            Service.from_record,
+        )
 
     @strawberry.mutation(description="ADMIN, or MANAGER of the desk's office. Upserted by (office, name).")
     async def upsert_desk(self, info: Info, input: DeskInput) -> DeskResult:

@@ -97,3 +97,18 @@ def test_fields_that_show_by_grants_declare_it(type_name: str, field_name: str) 
     definition = strawberry_field(field)
     assert definition is not None
     assert ViewerUse.AUDIENCE in definition.metadata.values()
+
+
+def test_subscribers_reading_other_languages_share_no_feed() -> None:
+    """Issue 17: procedures' names are translated, so a feed renders in one language for all its members."""
+    plans = planner(schema)
+    document = SCREEN % "service { name }"
+    spanish = plans.plan(DISPLAY, document, {"o": "1", "a": None}, None, languages=("es", "es-AR"))
+    english = plans.plan(DISPLAY, document, {"o": "1", "a": None}, None, languages=("en", "en-US"))
+    another_spanish = plans.plan(DISPLAY, document, {"o": "1", "a": 5}, None, languages=("es", "es-AR"))
+
+    assert spanish is not None
+    assert english is not None
+    assert another_spanish is not None
+    assert spanish.key != english.key
+    assert spanish.key == another_spanish.key

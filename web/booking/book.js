@@ -9,6 +9,7 @@
 
 import {
   BOOK_RESULT,
+  BOOKING_FIELDS,
   bookingSummary,
   calendarLink,
   idempotencyKey,
@@ -38,8 +39,9 @@ const HOLD = `mutation($s: ID!, $c: String, $n: Int) { holdSlot(slotId: $s, chal
   ... on SlotHold { token expiresAt } ... on ChallengeRequired { challenge { ${CHALLENGE_FIELDS} } }
   ... on UserError { code message } } }`;
 const RELEASE = `mutation($t: String!) { releaseHold(token: $t) }`;
+// the booking as read in the page's language (the procedure's name and documents are translated), its calendar too
 const CALENDAR = `query($c: String!, $k: String!, $l: String) { booking(code: $c, manageToken: $k) {
-  calendarFile(language: $l) office { checkinOpensMinutes checkinClosesMinutes } } }`;
+  ${BOOKING_FIELDS} calendarFile(language: $l) office { checkinOpensMinutes checkinClosesMinutes } } }`;
 const FIELDS = { name: "citizen-name", documentId: "citizen-document", email: "citizen-email" };
 // how early the confirmation asks people to come: this much, unless check-in opens later than that
 const ARRIVE_EARLY_MINUTES = 10;
@@ -58,9 +60,11 @@ let draw = null;
 initI18n(MESSAGES);
 languageToggles();
 onLanguage(() => {
-  // what was built from data is built again in the new language; nothing chosen is lost
+  // what was built from data is built again in the new language; nothing chosen is lost. The procedures'
+  // names come from the API in the page's language (Accept-Language): the catalogue is asked for again
+  catalogue = null;
   if (!confirmed) search(lastSearch);
-  if (confirmed) renderDone();
+  if (confirmed) readDone(confirmed.booking, confirmed.token).catch(fail);
   else if (chosen) {
     describeChoice();
     showTimeLeft();
@@ -106,6 +110,8 @@ function showCatalogue() {
     groups.get(category).push(entry);
   }
   const names = [...groups.keys()].sort((a, b) => a.localeCompare(b, language()));
+  // the API lists by the city's own names: in another language, its order is the translated names'
+  for (const entries of groups.values()) entries.sort((a, b) => a.name.localeCompare(b.name, language()));
   // rebuilt in another language: the groups opened stay open
   const opened = new Set(
     [...document.querySelectorAll("#results details[open]")].map((group) => group.dataset.category),
@@ -505,12 +511,14 @@ function alreadyBooked(message) {
 
 async function done(confirmation) {
   stopHold(); // the held seat is the booking's now
-  const booking = confirmation.booking;
-  const token = confirmation.manageToken;
-  const read = (await gql(CALENDAR, { c: booking.code, k: token, l: language() })).booking;
-  confirmed = { booking, token, calendar: read.calendarFile, checkin: read.office };
-  renderDone();
+  await readDone(confirmation.booking, confirmation.manageToken);
   focusOn($("#done-title"));
+}
+
+async function readDone(booking, token) {
+  const read = (await gql(CALENDAR, { c: booking.code, k: token, l: language() })).booking;
+  confirmed = { booking: read, token, calendar: read.calendarFile, checkin: read.office };
+  renderDone();
 }
 
 // "j•••@correo.com": enough for the person to recognise their address, not for someone looking over a shoulder

@@ -18,7 +18,10 @@ let last = null;
 
 initI18n({ es: { ...MESSAGES.es, ...REMOTE_TICKET.es }, en: { ...MESSAGES.en, ...REMOTE_TICKET.en } });
 languageToggles();
-onLanguage(() => last && render(last));
+onLanguage(() => {
+  if (last) render(last);
+  live.renew(); // the procedure's name comes again in the new language
+});
 
 function render(ticket) {
   last = ticket;

@@ -136,6 +136,14 @@ export class LiveConnection {
     };
   }
 
+  // the page's language changed: connection_init said the old one, so a new connection says the new one and
+  // every subscription starts again (the API names procedures, and words its errors, in it)
+  renew() {
+    if (this.stopped || !this.socket) return;
+    this.attempt = 0;
+    this.socket.close(1000);
+  }
+
   close() {
     this.stopped = true;
     clearTimeout(this.timer);
