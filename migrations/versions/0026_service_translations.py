@@ -1,7 +1,7 @@
 """service_translations: a procedure's name, description, category, documents and keywords in other languages
 
 Revision ID: 0026_service_translations
-Revises: 0022_remote_queue
+Revises: 0025_audit_trail
 Create Date: 2026-12-03 18:00:00
 
 The services row keeps the city's default language (TURNERO_DEFAULT_LANGUAGE); each other language a procedure
@@ -19,7 +19,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0026_service_translations"
-down_revision: str | None = "0022_remote_queue"
+down_revision: str | None = "0025_audit_trail"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -24,7 +24,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from core.errors import NotFoundError, ValidationFailed
 from core.messages import msg
 from core.validation import parse_id
-from models.catalogue import Office, Service
+from models.catalogue import Office, services
+from resolvers.catalogue.translations import translated
 from resolvers.queue.board import queue_counts, queues
 from resolvers.queue.join import open_now
 
@@ -128,11 +129,14 @@ async def _set(redis: Redis, values: dict[str, str]) -> None:
         logger.warning("public waits cache unreachable, not kept: %r", error)
 
 
-async def _compute(conn: AsyncConnection, office: Any, now: datetime) -> PublicOfficeRecord:
+async def _compute(conn: AsyncConnection, office: Any, now: datetime, language: str) -> PublicOfficeRecord:
     # the queues a desk serves: the board's list, and its figures, by the same statements
     served = [count for count in await queue_counts(conn, office.id) if count.served][:MAX_PUBLIC_QUEUES]
     figures = await queues(conn, office.id, served) if served else []
-    asked = select(Service.id, Service.name).where(Service.id.in_([q.service_id for q in figures]))
+    # in the reader's language where the catalogue has it (the cache keys carry the language)
+    asked = select(services.c.id, translated("name", language).label("name")).where(
+        services.c.id.in_([q.service_id for q in figures])
+    )
     names: dict[int, str] = {row.id: row.name for row in await conn.execute(asked)}
     return PublicOfficeRecord(
         office_id=office.id,
@@ -169,7 +173,7 @@ async def public_waits(
         if len(offices) < len(missing):
             raise NotFoundError("No office has this ID.")
         now = (await conn.execute(select(func.now()))).scalar_one()
-        fresh = {office.id: await _compute(conn, office, now) for office in offices}
+        fresh = {office.id: await _compute(conn, office, now, language) for office in offices}
         await _set(redis, {_key(number, language): _dump(record) for number, record in fresh.items()})
         found |= fresh
     return [found[number] for number in ids]

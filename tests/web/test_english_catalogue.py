@@ -1,6 +1,6 @@
 """The catalogue in English on every English page (issue 17), in real Chromium set to en-US: the landing page's
 catalogue, the booking steps and their confirmation, the manage page, the ticket page, the line joined from
-home and the waiting-room TV name the procedure as its English translation says, and never in Spanish.
+home, the waiting-room TV and the public wait times name the procedure as its English translation says, and never in Spanish.
 
 The kiosk is not a web page (kiosk_client/, which asks the API in its own language); the console is for staff."""
 
@@ -149,6 +149,11 @@ async def test_the_english_catalogue_shows_on_every_english_page(
     await page.goto(f"{site}/display/{front.office_id}?token={quote(front.display)}")
     await expect(page.locator("#queues")).to_contain_text(ENGLISH["name"])
     await reads_english(page, "display")
+
+    # the public wait times, where the same line is listed
+    await page.goto(f"{site}/waits")
+    await expect(page.locator("main")).to_contain_text(ENGLISH["name"])
+    await reads_english(page, "waits")
 
 
 async def test_the_same_pages_in_spanish_keep_the_citys_own_words(
