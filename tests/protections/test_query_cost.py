@@ -186,12 +186,14 @@ def test_the_pages_and_the_kiosk_ask_well_within_the_budget() -> None:
 
 @pytest.fixture
 async def default_http(state: AppState, live_queue: LiveQueue, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    """A client of an app with the default budget (the suite's own settings raise it)."""
+    """A client of an app with the default budget (the suite's own settings raise it), from an address of its own:
+    its cost bucket is read exactly, whatever else this test process still has in flight from 127.0.0.1."""
     defaults = settings.model_copy(update={"max_query_cost": DEFAULT_BUDGET})
     app = create_app(defaults)
     app.state.turnero = dataclasses.replace(state, settings=defaults)
     app.state.live_queue = live_queue
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://turnero.test") as http:
+    transport = httpx.ASGITransport(app=app, client=("192.0.2.77", 40000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://turnero.test") as http:
         yield http
 
 

@@ -1,6 +1,7 @@
 """The catalogue in English on every English page (issue 17), in real Chromium set to en-US: the landing page's
 catalogue, the booking steps and their confirmation, the manage page, the ticket page, the line joined from
-home, the waiting-room TV and the public wait times name the procedure as its English translation says, and never in Spanish.
+home, the waiting-room TV and the public wait times name the procedure as its English translation says, and
+never in Spanish.
 
 The kiosk is not a web page (kiosk_client/, which asks the API in its own language); the console is for staff."""
 
