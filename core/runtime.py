@@ -46,6 +46,14 @@ class AppState:
     redis: Redis
     # None when TURNERO_RATE_LIMITS=0
     limiter: RateLimiter | None = None
+    # DATABASE_READ_URL's engine, None without a replica (see read_engine)
+    replica: AsyncEngine | None = None
+
+    @property
+    def read_engine(self) -> AsyncEngine:
+        """For reads that tolerate a replica's lag (availability, search): the replica's engine when there is
+        one, else the primary's. Never for what decides a seat: bookings, holds and their checks read `engine`."""
+        return self.replica or self.engine
 
     @property
     def secret_key(self) -> bytes:
@@ -56,13 +64,30 @@ class AppState:
 async def open_state(settings: Settings, *, application_name: str = "turnero") -> AsyncIterator[AppState]:
     assert settings.database_url, "resolve_servers() first"
     assert settings.redis_url, "resolve_servers() first"
-    engine = create_engine(settings.database_url, pool_size=settings.db_pool_size, application_name=application_name)
+    engine = create_engine(
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        application_name=application_name,
+        pooler=settings.db_pooler,
+    )
+    replica = (
+        create_engine(
+            settings.database_read_url,
+            pool_size=settings.db_pool_size,
+            application_name=application_name,
+            pooler=settings.db_pooler,
+        )
+        if settings.database_read_url
+        else None
+    )
     redis = redis_client(settings.redis_url)
     limiter = RateLimiter(settings) if settings.rate_limits else None
     try:
-        yield AppState(settings=settings, engine=engine, redis=redis, limiter=limiter)
+        yield AppState(settings=settings, engine=engine, redis=redis, limiter=limiter, replica=replica)
     finally:
         if limiter is not None:
             await limiter.close()
         await redis.aclose()
+        if replica is not None:
+            await replica.dispose()
         await engine.dispose()
