@@ -5,18 +5,22 @@ What only `serve` needs (the live queue's pub/sub and poller) is not here: realt
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from redis.asyncio import Redis
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from core.db import create_engine
 from core.embedded import embedded_postgres_url, embedded_redis_url
 from core.ratelimit import RateLimiter
 from core.settings import Settings
+
+logger = logging.getLogger("turnero.db")
 
 
 def resolve_servers(settings: Settings) -> Settings:
@@ -46,14 +50,8 @@ class AppState:
     redis: Redis
     # None when TURNERO_RATE_LIMITS=0
     limiter: RateLimiter | None = None
-    # DATABASE_READ_URL's engine, None without a replica (see read_engine)
+    # DATABASE_READ_URL's engine, None without a replica: only for reads that tolerate its lag (lagging_read)
     replica: AsyncEngine | None = None
-
-    @property
-    def read_engine(self) -> AsyncEngine:
-        """For reads that tolerate a replica's lag (availability, search): the replica's engine when there is
-        one, else the primary's. Never for what decides a seat: bookings, holds and their checks read `engine`."""
-        return self.replica or self.engine
 
     @property
     def secret_key(self) -> bytes:
@@ -91,3 +89,22 @@ async def open_state(settings: Settings, *, application_name: str = "turnero") -
         if replica is not None:
             await replica.dispose()
         await engine.dispose()
+
+
+@asynccontextmanager
+async def lagging_read(state: AppState) -> AsyncIterator[AsyncConnection]:
+    """A connection for a read that tolerates lag: the replica's, or the primary's while the
+    replica cannot be reached, so that a replica down slows no citizen's search to an error. Only connecting
+    falls back; a statement that fails on the replica fails as it would on the primary."""
+    connection: AsyncConnection | None = None
+    if state.replica is not None:
+        try:
+            connection = await state.replica.connect().start()
+        except (OSError, DBAPIError) as error:  # refused, timed out, or the standby not accepting connections yet
+            logger.warning("replica unreachable, reading the primary: %s", type(error).__name__)
+    if connection is None:
+        connection = await state.engine.connect().start()
+    try:
+        yield connection
+    finally:
+        await connection.close()
