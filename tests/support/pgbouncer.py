@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from tests.support.debian import ensure_package, give_to, server_user
-from tests.support.processes import free_port, wait_for
+from tests.support.processes import free_port, stop, wait_for
 
 PGBOUNCER = Path("/usr/sbin/pgbouncer")
 
@@ -71,11 +71,7 @@ pidfile = {workdir / "pgbouncer.pid"}
         through = parsed.set(host="127.0.0.1", port=port, query={})
         yield through.render_as_string(hide_password=False)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process, 10)
         shutil.rmtree(workdir, ignore_errors=True)
 
 
