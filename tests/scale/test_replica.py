@@ -21,7 +21,7 @@ from core.settings import Settings
 from tests.support.api import Api
 from tests.support.booking import BOOK, CANCEL, ZONE, citizen, scalar
 from tests.support.processes import serving, suite_environment
-from tests.support.replication import Pair, caught_up, primary_and_replica, replica_sql
+from tests.support.replication import Pair, caught_up, pause_replay, primary_and_replica, resume_replay
 
 pytestmark = pytest.mark.slow
 
@@ -90,7 +90,7 @@ async def test_a_lagging_replica_never_sells_a_seat_twice_nor_refuses_a_free_one
         assert list(offered.values()) == [2]
         (slot_id,) = offered
 
-        await replica_sql(pair, "SELECT pg_wal_replay_pause()")
+        await pause_replay(pair)
         try:
             first = await book(api, slot_id, "20000001")
             second = await book(api, slot_id, "20000002")
@@ -101,7 +101,7 @@ async def test_a_lagging_replica_never_sells_a_seat_twice_nor_refuses_a_free_one
             third = await book(api, slot_id, "20000003")
             assert third["__typename"] == "SlotUnavailable", third
         finally:
-            await replica_sql(pair, "SELECT pg_wal_replay_resume()")
+            await resume_replay(pair)
         booked = "SELECT count(*) FROM bookings b JOIN services s ON s.id = b.service_id WHERE s.slug = 'replica-dni'"
         assert await scalar(primary, booked + " AND b.status = 'BOOKED'") == 2
         assert await scalar(primary, "SELECT booked FROM slots WHERE service_id = :s", s=int(service_id)) == 2
@@ -112,7 +112,7 @@ async def test_a_lagging_replica_never_sells_a_seat_twice_nor_refuses_a_free_one
         unmet = "SELECT coalesce(sum(searches), 0) FROM unmet_searches WHERE service_id = :s"
         assert await scalar(primary, unmet, s=int(service_id)) == 1
 
-        await replica_sql(pair, "SELECT pg_wal_replay_pause()")
+        await pause_replay(pair)
         try:
             cancelled = await api.run(CANCEL, {"c": first["booking"]["code"], "t": first["manageToken"]})
             assert cancelled["cancelBooking"]["status"] == "CANCELLED", cancelled
@@ -121,7 +121,7 @@ async def test_a_lagging_replica_never_sells_a_seat_twice_nor_refuses_a_free_one
             again = await book(api, slot_id, "20000003")
             assert again["__typename"] == "BookingConfirmation", again
         finally:
-            await replica_sql(pair, "SELECT pg_wal_replay_resume()")
+            await resume_replay(pair)
         assert await scalar(primary, booked + " AND b.status = 'BOOKED'") == 2
         await caught_up(pair)
         assert await free_slots(api, service_id, office_id, tomorrow) == {}

@@ -98,10 +98,22 @@ async def caught_up(pair: Pair) -> None:
         await replica.close()
 
 
-async def replica_sql(pair: Pair, sql: str) -> None:
-    """A statement on the replica (pg_wal_replay_pause() and resume)."""
+async def pause_replay(pair: Pair) -> None:
+    """The standby stops applying what the primary writes: it lags from now on, until resume_replay. Waits until
+    the pause has taken effect (a pause is only requested at first)."""
     replica = await asyncpg.connect(pair.replica_url)
     try:
-        await replica.execute(sql)
+        await replica.execute("SELECT pg_wal_replay_pause()")
+        async with asyncio.timeout(20):
+            while await replica.fetchval("SELECT pg_get_wal_replay_pause_state()") != "paused":  # noqa: ASYNC110
+                await asyncio.sleep(0.01)
+    finally:
+        await replica.close()
+
+
+async def resume_replay(pair: Pair) -> None:
+    replica = await asyncpg.connect(pair.replica_url)
+    try:
+        await replica.execute("SELECT pg_wal_replay_resume()")
     finally:
         await replica.close()
