@@ -26,8 +26,8 @@ def _settings() -> Settings:
 def _migrate(settings: Settings) -> None:
     from core.db import migrate
 
-    assert settings.database_url
-    migrate(settings.database_url)
+    assert settings.migration_url
+    migrate(settings.migration_url)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -20,7 +21,10 @@ def sqlalchemy_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def create_engine(url: str, *, pool_size: int = 10, application_name: str = "turnero") -> AsyncEngine:
+def create_engine(
+    url: str, *, pool_size: int = 10, application_name: str = "turnero", pooler: str = "none"
+) -> AsyncEngine:
+    """`pooler="pgbouncer"`: the URL reaches a PgBouncer in transaction pooling mode (see pooler_connect_args)."""
     return create_async_engine(
         sqlalchemy_url(url),
         pool_size=pool_size,
@@ -28,8 +32,44 @@ def create_engine(url: str, *, pool_size: int = 10, application_name: str = "tur
         pool_pre_ping=True,  # a connection that died while the database restarted is replaced, not used
         pool_recycle=1800,
         hide_parameters=True,  # a failed statement's message would carry names, e-mails, phones (log_privacy.py)
-        connect_args={"server_settings": {"application_name": application_name}, "timeout": 5},
+        connect_args={
+            "server_settings": {"application_name": application_name},
+            "timeout": 5,
+            **pooler_connect_args(pooler),
+        },
     )
+
+
+def pooler_connect_args(pooler: str) -> dict[str, Any]:
+    """What asyncpg needs behind the pooler.
+
+    Under PgBouncer's transaction pooling each transaction may run on another server connection, shared with
+    other clients. asyncpg names its prepared statements __asyncpg_stmt_1__, 2… per client connection, so two
+    clients would prepare the same name on one server connection ("prepared statement … already exists"), and a
+    statement cached by one transaction would be missing in the next. So: no cache in asyncpg nor in SQLAlchemy's
+    dialect, and every statement the unnamed one. Unique names (SQLAlchemy's documented recipe) would not
+    collide either, but each would stay prepared on whichever server connection ran it until PgBouncer closes
+    that connection, since asyncpg closes a dropped statement on its next transaction's connection; the unnamed
+    statement is replaced by the next, and asyncpg sends its Parse again with the Bind (a cache size of 0 makes
+    it), so nothing depends on the server connection staying the same. PgBouncer 1.21's max_prepared_statements
+    would keep the cache, but Debian 12 ships 1.18.
+
+    What else transaction pooling breaks is not used: advisory locks and settings are transaction-scoped
+    everywhere but in migrations (which run on DATABASE_DIRECT_URL), and nothing LISTENs (the live queue's
+    events travel through Redis)."""
+    if pooler == "none":
+        return {}
+    if pooler != "pgbouncer":
+        raise ValueError(f"unknown pooler {pooler!r}: none or pgbouncer")
+    return {
+        "statement_cache_size": 0,
+        "prepared_statement_cache_size": 0,
+        "prepared_statement_name_func": _unnamed,
+    }
+
+
+def _unnamed() -> str:
+    return ""
 
 
 def alembic_config(url: str) -> object:

@@ -5,18 +5,22 @@ What only `serve` needs (the live queue's pub/sub and poller) is not here: realt
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from redis.asyncio import Redis
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from core.db import create_engine
 from core.embedded import embedded_postgres_url, embedded_redis_url
 from core.ratelimit import RateLimiter
 from core.settings import Settings
+
+logger = logging.getLogger("turnero.db")
 
 
 def resolve_servers(settings: Settings) -> Settings:
@@ -46,6 +50,8 @@ class AppState:
     redis: Redis
     # None when TURNERO_RATE_LIMITS=0
     limiter: RateLimiter | None = None
+    # DATABASE_READ_URL's engine, None without a replica: only for reads that tolerate its lag (lagging_read)
+    replica: AsyncEngine | None = None
 
     @property
     def secret_key(self) -> bytes:
@@ -56,13 +62,49 @@ class AppState:
 async def open_state(settings: Settings, *, application_name: str = "turnero") -> AsyncIterator[AppState]:
     assert settings.database_url, "resolve_servers() first"
     assert settings.redis_url, "resolve_servers() first"
-    engine = create_engine(settings.database_url, pool_size=settings.db_pool_size, application_name=application_name)
+    engine = create_engine(
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        application_name=application_name,
+        pooler=settings.db_pooler,
+    )
+    replica = (
+        create_engine(
+            settings.database_read_url,
+            pool_size=settings.db_pool_size,
+            application_name=application_name,
+            pooler=settings.db_pooler,
+        )
+        if settings.database_read_url
+        else None
+    )
     redis = redis_client(settings.redis_url)
     limiter = RateLimiter(settings) if settings.rate_limits else None
     try:
-        yield AppState(settings=settings, engine=engine, redis=redis, limiter=limiter)
+        yield AppState(settings=settings, engine=engine, redis=redis, limiter=limiter, replica=replica)
     finally:
         if limiter is not None:
             await limiter.close()
         await redis.aclose()
+        if replica is not None:
+            await replica.dispose()
         await engine.dispose()
+
+
+@asynccontextmanager
+async def lagging_read(state: AppState) -> AsyncIterator[AsyncConnection]:
+    """A connection for a read that tolerates lag: the replica's, or the primary's while the
+    replica cannot be reached, so that a replica down slows no citizen's search to an error. Only connecting
+    falls back; a statement that fails on the replica fails as it would on the primary."""
+    connection: AsyncConnection | None = None
+    if state.replica is not None:
+        try:
+            connection = await state.replica.connect().start()
+        except (OSError, DBAPIError) as error:  # refused, timed out, or the standby not accepting connections yet
+            logger.warning("replica unreachable, reading the primary: %s", type(error).__name__)
+    if connection is None:
+        connection = await state.engine.connect().start()
+    try:
+        yield connection
+    finally:
+        await connection.close()

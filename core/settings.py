@@ -7,9 +7,10 @@ import secrets
 from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from limits import parse_many
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.messages import LANGUAGES
@@ -28,6 +29,17 @@ class Settings(BaseSettings):
     smtp_url: str | None = Field(default=None, alias="SMTP_URL")
     session_hours: int = Field(default=12, alias="TURNERO_SESSION_HOURS")
     db_pool_size: int = Field(default=10, alias="TURNERO_DB_POOL_SIZE")
+    # issue 18 part 6, running at scale (README "Running it at scale"). A streaming replica's URL: the reads that
+    # tolerate lag (availability, earliest slots, the catalogue's search) go there; everything that decides a
+    # seat stays on DATABASE_URL. Unset: every read on the primary
+    database_read_url: str | None = Field(default=None, alias="DATABASE_READ_URL")
+    # what DATABASE_URL (and DATABASE_READ_URL) reach: "pgbouncer" for a PgBouncer in transaction pooling mode,
+    # where a server connection changes between transactions, so asyncpg's named prepared statements must be
+    # neither cached nor named alike (core/db.py); "none": PostgreSQL itself
+    db_pooler: Literal["none", "pgbouncer"] = Field(default="none", alias="TURNERO_DB_POOLER")
+    # PostgreSQL itself, bypassing the pooler, for migrations: they hold a session advisory lock across their
+    # transactions (migrations/env.py), which transaction pooling cannot keep. Required with the pgbouncer pooler
+    database_direct_url: str | None = Field(default=None, alias="DATABASE_DIRECT_URL")
     login_max_failures: int = Field(default=5, alias="TURNERO_LOGIN_MAX_FAILURES")
     login_lockout_seconds: int = Field(default=900, alias="TURNERO_LOGIN_LOCKOUT_SECONDS")
     # GraphQL operations slower than this are logged (level WARNING, logger turnero.slow)
@@ -166,6 +178,20 @@ class Settings(BaseSettings):
     # issue 17 part 2 (resolvers/privacy): days personal data lives after the appointment or visit; the nightly
     # job anonymises bookings, tickets, feedback, waitlist and draw entries past it (docs/privacy.md)
     retention_days: int = Field(default=90, ge=1, le=3650, alias="TURNERO_RETENTION_DAYS")
+
+    @model_validator(mode="after")
+    def _direct_behind_pooler(self) -> Settings:
+        if self.db_pooler == "pgbouncer" and self.database_url and not self.database_direct_url:
+            raise ValueError(
+                "TURNERO_DB_POOLER=pgbouncer needs DATABASE_DIRECT_URL (PostgreSQL itself) for migrations, "
+                "whose session lock transaction pooling cannot keep"
+            )
+        return self
+
+    @property
+    def migration_url(self) -> str | None:
+        """Where migrations run: PostgreSQL itself when a pooler stands in front of DATABASE_URL."""
+        return self.database_direct_url or self.database_url
 
     @cached_property
     def secret_key(self) -> bytes:

@@ -210,8 +210,8 @@ def run_demo(host: str, port: int, workers: int) -> int:
     try:
         with console.status("starting the database and Redis …"):
             settings = resolve_servers(settings)  # also puts their URLs in the environment the children inherit
-            assert settings.database_url
-            migrate(settings.database_url)
+            assert settings.migration_url
+            migrate(settings.migration_url)
         offices = asyncio.run(seed_demo(settings, console))
         slugs = [office.slug for office in OFFICES[:HISTORY_OFFICES]]
         asyncio.run(seed_history(settings, HISTORY_DAYS, slugs, console))

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.errors import BadRequest, DomainError
 from core.messages import language_of
+from core.runtime import lagging_read
 from schema.context import Info
 from schema.errors import to_user_error
 
@@ -46,14 +47,21 @@ Read = TypeVar("Read")
 
 
 async def run_query(
-    info: Info, operation: Callable[[AsyncConnection], Awaitable[Read]], *, commit: bool = False
+    info: Info,
+    operation: Callable[[AsyncConnection], Awaitable[Read]],
+    *,
+    commit: bool = False,
+    replica: bool = False,
 ) -> Read:
     """A read on its own pooled connection; a meaningless argument or a refusal becomes a top-level error
     (queries have no result unions to carry them). `commit`: the read also wrote what must outlive it (a
     search that found nothing counts itself as unmet demand, resolvers/analytics/unmet.py), committed here at
-    the edge; the COMMIT takes the place of the ROLLBACK that closing would send."""
+    the edge; the COMMIT takes the place of the ROLLBACK that closing would send. `replica`: a read that may lag
+    (DATABASE_READ_URL's when set and reachable: core/runtime.lagging_read); whatever it writes must go to the
+    primary itself."""
+    state = info.context.state
     try:
-        async with info.context.state.engine.connect() as conn:
+        async with lagging_read(state) if replica else state.engine.connect() as conn:
             found = await operation(conn)
             if commit:
                 await conn.commit()

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 logger = logging.getLogger("turnero.analytics")
 
@@ -49,6 +49,8 @@ class Searcher:
     redis: Redis
     secret_key: bytes
     address: str | None
+    # the primary's engine when the search reads a replica (DATABASE_READ_URL), which takes no writes
+    primary: AsyncEngine | None = None
 
     async def first_today(self, service_id: int) -> bool:
         if self.address is None:
@@ -67,7 +69,13 @@ class Searcher:
 async def record_unmet_search(
     conn: AsyncConnection, searcher: Searcher, service_id: int, office_id: int | None
 ) -> None:
-    """Counts one search with no result, in the caller's transaction (the edge commits it)."""
+    """Counts one search with no result, in the caller's transaction (the edge commits it); after a search on
+    the replica, in a transaction of its own on the primary."""
     if not await searcher.first_today(service_id):
         return
-    await conn.execute(_RECORD, {"service_id": service_id, "office_id": office_id})
+    values = {"service_id": service_id, "office_id": office_id}
+    if searcher.primary is None:
+        await conn.execute(_RECORD, values)
+        return
+    async with searcher.primary.begin() as primary:
+        await primary.execute(_RECORD, values)

@@ -44,7 +44,10 @@ def _searcher(info: Info) -> Searcher:
     """Unmet demand counts an anonymous caller once per address, procedure and day."""
     context = info.context
     anonymous = context.viewer.caller == ANONYMOUS.caller
-    return Searcher(context.state.redis, context.state.secret_key, context.client_address if anonymous else None)
+    state = context.state
+    # searches read the replica when there is one (run_query's replica=True); their counts go to the primary
+    primary = state.engine if state.replica is not None else None
+    return Searcher(state.redis, state.secret_key, context.client_address if anonymous else None, primary)
 
 
 def availability_days(arguments: Arguments) -> int:
@@ -75,6 +78,7 @@ class AgendaQuery:
                 conn, searcher, service_id, date_from, to, office_id, with_reserved=staff
             ),
             commit=True,
+            replica=True,
         )
         return [AvailabilityDay.from_record(day) for day in days]
 
@@ -100,6 +104,7 @@ class AgendaQuery:
                 conn, searcher, service_id, limit, one_per_office=one_per_office, near=point, with_reserved=staff
             ),
             commit=True,
+            replica=True,
         )
         return [Slot.from_record(slot, staff) for slot in found]
 

@@ -55,7 +55,7 @@ class CatalogueQuery:
         "accents and case ignored, a close spelling counting too; best match first.",
     )
     async def services(self, info: Info, search: str | None = None) -> list[Service]:
-        found = await run_query(info, lambda conn: services.search_services(conn, search))
+        found = await run_query(info, lambda conn: services.search_services(conn, search), replica=True)
         if search is None or not search.strip():
             return await by_shown_name(info, found)  # the catalogue by name: the names the caller reads
         return [Service.from_record(r) for r in found]
@@ -66,7 +66,7 @@ class CatalogueQuery:
         "10): what to offer when `services(search)` found none.",
     )
     async def service_suggestions(self, info: Info, search: str, limit: int = 5) -> list[Service]:
-        found = await run_query(info, lambda conn: services.suggest_services(conn, search, limit))
+        found = await run_query(info, lambda conn: services.suggest_services(conn, search, limit), replica=True)
         return [Service.from_record(r) for r in found]
 
     @strawberry.field

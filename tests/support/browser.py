@@ -3,7 +3,6 @@ registry, both installed once by the test set-up and found again quickly after."
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -12,6 +11,7 @@ from typing import Any
 from playwright.async_api import Page, ViewportSize
 
 from core.embedded import directory_lock
+from tests.support.debian import ensure_package
 from tests.support.processes import ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -26,30 +26,9 @@ SIZES = (("phone", PHONE), ("desktop", DESKTOP), ("tv", TV))
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 
-def _as_root(*command: str) -> list[str]:
-    if os.geteuid() == 0:
-        return list(command)
-    sudo = shutil.which("sudo")
-    assert sudo, f"{CHROMIUM} is missing and installing it needs root or sudo"
-    return [sudo, "-n", *command]
-
-
 def ensure_chromium() -> str:
     """Debian's chromium package, installed when /usr/bin/chromium is missing."""
-    with directory_lock(ROOT / "var" / "chromium.lock"):  # parallel test workers install it once
-        _install_chromium()
-    assert CHROMIUM.exists(), f"{CHROMIUM} is still missing after installing chromium"
-    return str(CHROMIUM)
-
-
-def _install_chromium() -> None:
-    if not CHROMIUM.exists():
-        env = os.environ | {"DEBIAN_FRONTEND": "noninteractive"}
-        install = _as_root("apt-get", "install", "-y", "--no-install-recommends", "chromium")
-        if subprocess.run(install, env=env, check=False).returncode != 0:
-            # a fresh machine may not have package lists yet
-            subprocess.run(_as_root("apt-get", "update"), env=env, check=True)
-            subprocess.run(install, env=env, check=True)
+    return str(ensure_package(CHROMIUM, "chromium"))
 
 
 def ensure_axe() -> Path:

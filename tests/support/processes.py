@@ -118,11 +118,16 @@ def serving(env: dict[str, str], *extra: str, port: int | None = None, output: I
         assert process.poll() is None, process.stderr.read() if process.stderr else ""
         yield base
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process, 15)
+
+
+def stop(process: subprocess.Popen[str], timeout: float) -> None:
+    """SIGTERM, and SIGKILL if it has not exited after `timeout` seconds."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
 
 
 async def at_once(
