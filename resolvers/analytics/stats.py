@@ -1,9 +1,9 @@
 """`stats`: what managers measure, for any offices, services and period, grouped as they ask.
 
 Over visit_facts (and unmet_searches): counts with FILTER, and the median and 90th percentile of waits,
-service times and lead times as percentile_cont defines them (continuous, linear interpolation between the
-two nearest values, as PostgreSQL and NumPy's default do) over each value to its nearest minute. The
-statements are in stats_sql; here they are checked, run together and merged into rows.
+service times and lead times with percentile_cont (continuous, linear interpolation between the two
+nearest values, as PostgreSQL and NumPy's default define it). The statements are in stats_sql; here they
+are checked, run together and merged into rows.
 """
 
 from __future__ import annotations
@@ -251,7 +251,7 @@ def _record(
 
 # For this transaction only (set_config's `true`: SET LOCAL), on each connection, in one round trip.
 _SETTINGS = select(
-    # the hashed groups (each measure's histograms) and the sorts by group key stay in memory up to this
+    # the sorts (by group key, and of each measure for its percentiles) stay in memory up to this
     func.set_config("work_mem", "64MB", True),
     # read through a cursor, but every row is wanted: plan for the whole result, not for the first rows
     func.set_config("cursor_tuple_fraction", "1.0", True),
@@ -269,8 +269,8 @@ async def _rows(
     conn: AsyncConnection, sql: str, parameters: dict[str, Any], stream: bool
 ) -> AsyncGenerator[Mapping[Any, Any], None]:
     """A statement's rows: streamed through a cursor (any number, but PostgreSQL plans a cursor without
-    parallel workers), or read at once (bounded by a LIMIT). Native: stats_sql's statements (histograms
-    hashed per group, running counts, each measure over its own partial index) are SQL by design."""
+    parallel workers), or read at once (bounded by a LIMIT). Native: stats_sql's statements (GROUPING SETS,
+    percentile arrays, gathered groups, each measure over its own partial index) are SQL by design."""
     await _prepare(conn)
     if stream:
         result = await conn.stream(text(sql), parameters)

@@ -1,16 +1,15 @@
 """The statements behind `stats`: one of counts, and one per measure for its percentiles.
 
-Why several: each measure's percentiles count every value of the measure in the period, and in one
-statement with the counts they would keep one core busy for the whole query. Apart, each is small enough
-to be fast on its own:
+Why several: exact percentiles (percentile_cont) sort every value of a measure, and PostgreSQL runs an
+ordered-set aggregate neither hashed nor in parallel, so in one statement they keep one core busy for the
+whole query and the counts wait behind their sorts. Apart, each is small enough to be fast on its own:
 
 - the counts (and sums, for the averages) add up the hourly counts that the facts' refresh keeps
   (visit_counts: about a quarter as many rows as facts);
 - each measure reads only its own partial covering index (models.analytics.MEASURES, migration 0007:
-  the rows that have the measure, with the keys and the value, never the table) into a histogram per
-  group (minute -> how many), hashed, so no value is sorted: a percentile is read off its group's
-  running counts, exact to the minute (percentiles_sql says how); weeks and months are a join with
-  their own date ranges;
+  the rows that have the measure, with the keys and the value, never the table), in local-day order,
+  so grouping by day, week or month needs no sort: weeks and months are a join with their own date
+  ranges, which keeps that order;
 - they run at the same time on connections of their own, and `stats` merges them by group key.
 
 Every key is in the office's own time zone (visit_facts holds the local day and hour). Fixed text only:
@@ -143,73 +142,58 @@ def period_starts(group_by: Sequence[Grouping], date_from: date, date_to: date) 
 def percentiles_sql(
     measure: Measure, group_by: Sequence[Grouping], limit: int | None = None, *, totals: bool = True
 ) -> str:
-    """A measure's median and 90th percentile (`values`: [p50, p90], in seconds, whole minutes apart) per
-    group in key order, then (with `totals`) of all (`is_total`), over the measure's own index. Weeks and
-    months come from `:period_starts`.
-
-    Each value counts to its nearest minute: every group's values become a histogram (minute -> how many),
-    hashed in one pass over the index, with no sort of the values; the totals' histogram is the groups'
-    added up; each percentile is read off the running counts of its histogram, interpolated between the
-    two nearest values exactly as percentile_cont does (so over values in whole minutes it is
-    percentile_cont's answer)."""
+    """A measure's median and 90th percentile (`values`: [p50, p90]) per group in key order, then (with
+    `totals`) of all (`is_total`), over the measure's own index. Weeks and months come from
+    `:period_starts`."""
+    values = f"percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY {measure.column}) AS values"
+    where = f"WHERE {_FILTERS} AND {measure.rows}"
+    if not group_by:
+        return f"SELECT {_selected({})}, true AS is_total, {values} FROM visit_facts {where}"
+    last = f"LIMIT {int(limit) + 1}" if limit is not None else ""
     step = next((_PERIOD_STEP[g] for g in group_by if g in _PERIOD_STEP), None)
+    if step is None and len(group_by) <= _MOST_KEYS_GATHERED:
+        return _gathered_percentiles_sql(measure, _keys(group_by), where, last, totals)
     source = "visit_facts"
     if step is not None:
         source = f"""(SELECT start, CAST(start + {step} AS date) AS stop
-                      FROM unnest(CAST(:period_starts AS date[])) AS start) AS periods
+                      FROM unnest(CAST(:period_starts AS date[])) AS start ORDER BY start) AS periods
                      JOIN visit_facts ON local_date >= periods.start AND local_date < periods.stop"""
     keys = _keys(group_by, "periods.start" if step is not None else None)
-    names = {name: name for name in keys}
-    # half a minute up: the measures are durations, never negative (resolvers/analytics/facts.py)
-    minute = f"({measure.column} + 30) / 60"
-    of_groups = f"SELECT {_selected(names)}, false AS is_total, minute, n FROM histogram"
-    of_all = f"SELECT {_selected({})}, true AS is_total, minute, sum(n) AS n FROM histogram GROUP BY minute"
-    merged = of_all if not keys else f"{of_groups} UNION ALL {of_all}" if totals else of_groups
-    group = ", ".join([*names, "minute"])
-    every = f"{', '.join(OUTPUT_KEYS)}, is_total"
-    last = f"LIMIT {int(limit) + 1}" if limit is not None and keys else ""
+    expressions = ", ".join(keys.values())
+    # one sort (none for a period: it comes in the index's order) for the groups and the totals
+    grouping = f"GROUPING SETS (({expressions}), ())" if totals else expressions
     return f"""
-        WITH histogram AS (
-            SELECT {", ".join(f"{sql} AS {name}" for name, sql in keys.items())}{"," if keys else ""}
-                   {minute} AS minute, CAST(count(*) AS integer) AS n
-            FROM {source}
-            WHERE {_FILTERS} AND {measure.rows}
-            GROUP BY {group}
-        ),
-        running AS (
-            SELECT {every}, minute,
-                   sum(n) OVER (PARTITION BY {every} ORDER BY minute) AS reached,
-                   CAST(sum(n) OVER (PARTITION BY {every}) - 1 AS float8) AS last_rank
-            FROM ({merged}) AS merged
-        ),
-        nearest AS (
-            SELECT {every}, max(last_rank) AS last_rank,
-                   {", ".join(_nearest(p) for p in _PERCENTILES)}
-            FROM running
-            GROUP BY {every}
-        )
-        SELECT {every}, ARRAY[{", ".join(_interpolated(p) for p in _PERCENTILES)}] AS values
-        FROM nearest
-        ORDER BY is_total, {_order(names) if names else "is_total"}
+        SELECT {_selected(keys)}, {f"GROUPING({expressions}) <> 0" if totals else "false"} AS is_total, {values}
+        FROM {source}
+        {where}
+        GROUP BY {grouping}
+        ORDER BY is_total, {_order(keys)}
         {last}
     """
 
 
-_PERCENTILES = ((50, 0.5), (90, 0.9))
+# Up to this many keys that are not a period (each office, procedure, weekday or hour), the groups are few
+# enough to gather each one's values in memory.
+_MOST_KEYS_GATHERED = 2
 
 
-def _nearest(percentile: tuple[int, float]) -> str:
-    """The values at the two ranks (from 0) around the percentile's: the first minutes whose running
-    count passes them."""
-    name, fraction = percentile
-    return ", ".join(
-        f"min(minute) FILTER (WHERE reached > {rounding}({fraction} * last_rank)) AS {side}{name}"
-        for side, rounding in (("below", "floor"), ("above", "ceil"))
-    )
-
-
-def _interpolated(percentile: tuple[int, float]) -> str:
-    """percentile_cont's linear interpolation between them, in seconds."""
-    name, fraction = percentile
-    rank = f"{fraction} * last_rank"
-    return f"60 * (below{name} + ({rank} - floor({rank})) * (above{name} - below{name}))"
+def _gathered_percentiles_sql(measure: Measure, keys: dict[str, str], where: str, last: str, totals: bool) -> str:
+    """Keys that the index is not in the order of: each group's values gathered by hashing (array_agg), then
+    each group's sorted on its own, instead of sorting every row by its key first (about a third less
+    work by weekday and hour); the totals sort them all once more."""
+    of = "percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY value)"
+    all_values = f"UNION ALL SELECT {_selected({})}, true, {of} FROM gathered, unnest(gathered.measured) AS value"
+    return f"""
+        WITH gathered AS (
+            SELECT {", ".join(f"{sql} AS {name}" for name, sql in keys.items())},
+                   array_agg({measure.column}) AS measured
+            FROM visit_facts {where}
+            GROUP BY {", ".join(keys.values())}
+        )
+        SELECT {_selected({name: name for name in keys})}, false AS is_total,
+               (SELECT {of} FROM unnest(gathered.measured) AS value) AS values
+        FROM gathered
+        {all_values if totals else ""}
+        ORDER BY is_total, {_order(keys)}
+        {last}
+    """

@@ -53,7 +53,7 @@ def _asked(selections: Iterable[Selection], part: str) -> set[str]:
 
 def percentiles_asked(info: Info) -> dict[str, Scope]:
     """Which measures' percentiles the query asks for, of the groups or of the totals only: each one costs
-    a pass over every value of the period, so a figure nobody reads is not worked out."""
+    a sort of every value of the period, so a figure nobody reads is not worked out."""
     selections = [s for field in info.selected_fields for s in field.selections]
     rows, totals = _asked(selections, "rows"), _asked(selections, "totals")
     scopes: dict[str, Scope] = {}

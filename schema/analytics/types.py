@@ -51,8 +51,7 @@ class StatsRow:
     )
     wait_median_minutes: float | None = strawberry.field(
         description="From arrival (or the appointment's start, if earlier) to the first call. Percentiles are "
-        "continuous (percentile_cont: linear interpolation between the nearest values) over each value to its "
-        "nearest minute."
+        "continuous (percentile_cont: linear interpolation between the nearest values)."
     )
     wait_p90_minutes: float | None
     service_median_minutes: float | None = strawberry.field(description="From start to end of service.")
