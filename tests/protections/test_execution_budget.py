@@ -114,10 +114,6 @@ async def test_a_client_that_hangs_up_cancels_its_operation(server: str, state: 
     assert gone_after < TIMEOUT_SECONDS / 2  # the hang-up cancelled it, long before its deadline would have
 
 
-async def _none_waiting(state: AppState) -> bool:
-    return await waiting_statements(state) == 0
-
-
 async def test_others_are_answered_at_once_while_slow_operations_run(server: str, state: AppState) -> None:
     other = httpx.AsyncHTTPTransport(local_address="127.0.0.2")
     async with (
