@@ -282,7 +282,7 @@ async def book(
     companions = party.companions(secret_key, person, data.companions)
     size = 1 + len(companions)
     notes = optional_text("notes", data.notes, max_length=1000)
-    slot = await seats.find_slot(conn, data.slot_id)
+    slot, policy = await seats.find_slot_and_policy(conn, data.slot_id)
     await party.within_party_size(conn, slot.service_id, size)
     channel = booking_channel(viewer, data.channel, slot.office_id)
     key = data.idempotency_key
@@ -309,7 +309,7 @@ async def book(
     if gate is not None and data.hold_token is None:
         # after a replay's answer (it takes no seat: a retry needs no new challenge), before any seat is taken;
         # a held seat was taken by holdSlot, which asked for the challenge then
-        await gate(conn, slot.service_id)
+        await gate(conn, slot.service_id, policy)
     if companions or data.hold_token is not None:
         made = await _book_party_or_hold(
             conn,

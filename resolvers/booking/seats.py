@@ -19,6 +19,7 @@ from core.errors import ErrorCode, InvalidStateError, InvalidStateReason, NotFou
 from core.messages import msg
 from core.validation import parse_id
 from models.agenda import slot_holds, slots
+from models.catalogue import ChallengePolicy
 from resolvers.agenda.records import SLOT_COLUMNS, SlotRecord
 from resolvers.availability.queries import bookable
 from resolvers.booking.records import SlotUnavailableError
@@ -71,6 +72,12 @@ _GIVE_BACK = (
 # Native SQL (this and _ALTERNATIVES): a slot's held and reserved seats are SQL rules of their own
 # (resolvers/agenda/records.py held_seats, RESERVED_SEATS), read on every seat taken
 _SLOT = text(f"SELECT {SLOT_COLUMNS} FROM slots sl JOIN offices o ON o.id = sl.office_id WHERE sl.id = :slot_id")
+# the same with its service's challenge policy, which `book` and `holdSlot` ask next (one round trip for both)
+_SLOT_AND_POLICY = text(f"""
+    SELECT {SLOT_COLUMNS}, s.challenge_policy
+    FROM slots sl JOIN offices o ON o.id = sl.office_id JOIN services s ON s.id = sl.service_id
+    WHERE sl.id = :slot_id
+""")
 
 # The free slots of the same service nearest in time to the one asked for, same office first. Three
 # short index-ordered reads (this office after, this office before, other offices after) instead of
@@ -106,6 +113,15 @@ async def find_slot(conn: AsyncConnection, slot_id: str) -> SlotRecord:
     if found is None:
         raise NotFoundError("No slot has this ID.")
     return found
+
+
+async def find_slot_and_policy(conn: AsyncConnection, slot_id: str) -> tuple[SlotRecord, ChallengePolicy]:
+    """find_slot, and the challenge policy of the slot's service."""
+    number = parse_id(slot_id)
+    row = (await conn.execute(_SLOT_AND_POLICY, {"slot_id": number})).mappings().first() if number is not None else None
+    if row is None:
+        raise NotFoundError("No slot has this ID.")
+    return record_from_row(SlotRecord, row), ChallengePolicy(row["challenge_policy"])
 
 
 async def lock_slot(conn: AsyncConnection, slot_id: int) -> None:
