@@ -11,7 +11,8 @@ import hashlib
 import hmac
 import unicodedata
 
-from sqlalchemy import text
+from sqlalchemy import BigInteger, bindparam, func, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 # Gmail ignores dots in the local part and delivers googlemail.com to the same mailbox
@@ -82,7 +83,8 @@ def lock_keys(*hashes: bytes | None) -> list[int]:
 
 # one round trip for all of a person's (or a party's) keys; unnest hands them over in the array's order, which
 # lock_keys made ascending
-_ADVISORY_LOCKS = text("SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:keys AS bigint[])) AS k")
+_KEY = func.unnest(bindparam("keys", type_=ARRAY(BigInteger))).column_valued("k")
+_ADVISORY_LOCKS = select(func.pg_advisory_xact_lock(_KEY))
 
 
 async def lock_people(conn: AsyncConnection, *hashes: bytes | None) -> None:
