@@ -134,10 +134,18 @@ async def prepare(api: Api, admin: str, seats: int, capacity: int, policy: str) 
     return Release(front, service, first.isoformat(), last.isoformat(), slots_per_day * DAYS * capacity)
 
 
+class Shed(Exception):
+    """The server turned the request away (HTTP 429, or 503 when it ran past the operation timeout): the
+    citizen waits a moment and tries again, as the page does."""
+
+
 async def post(client: httpx.AsyncClient, who: Citizen, query: str, variables: dict[str, Any]) -> dict[str, Any]:
     who.requests += 1
     response = await client.post("/graphql", json={"query": query, "variables": variables})
     body = response.json()
+    if response.status_code in (429, 503):
+        who.answers[f"HTTP {response.status_code}"] += 1
+        raise Shed
     if response.status_code != 200 or body.get("errors"):
         raise RuntimeError(f"request failed: {response.status_code} {body}")
     data: dict[str, Any] = body["data"]
@@ -163,29 +171,42 @@ async def hold(client: httpx.AsyncClient, who: Citizen, slot: str) -> dict[str, 
     return dict(answer)
 
 
-async def citizen(base: str, address: str, number: int, release: Release, rng: random.Random) -> Citizen:
+async def citizen(
+    base: str, address: str, number: int, release: Release, rng: random.Random, arrival: float
+) -> Citizen:
     who = Citizen()
-    person = {"name": f"Citizen {number}", "documentId": f"8{number:07d}", "email": f"c{number}@example.org"}
-    search = {"s": release.service, "o": release.front.office_id, "f": release.first_day, "t": release.last_day}
+    await asyncio.sleep(arrival)
     async with bound_client(base, address, timeout=300, connections=1) as client:
         for _ in range(ATTEMPTS):
-            days = (await timed(who, "availability", post(client, who, SEARCH, search)))["availability"]
-            free = [slot["id"] for day in days for slot in day["slots"] if slot["remaining"] > 0]
-            if not free:
-                who.outcome = "sold out"
-                return who
-            slot = rng.choice(free[:SOONEST])
-            held = await hold(client, who, slot)
-            who.answers[f"hold: {held['__typename']}"] += 1
-            if held["__typename"] != "SlotHold":
-                continue
-            booking = {"slotId": slot, "citizen": person, "holdToken": held["token"]}
-            booked = (await timed(who, "book", post(client, who, BOOK, {"i": booking})))["book"]
-            who.answers[f"book: {booked['__typename']}"] += 1
-            if booked["__typename"] == "BookingConfirmation":
-                who.outcome = "booked"
-                return who
+            try:
+                if await attempt(client, who, number, release, rng):
+                    return who
+            except Shed:
+                await asyncio.sleep(rng.uniform(1, 3))
     return who
+
+
+async def attempt(client: httpx.AsyncClient, who: Citizen, number: int, release: Release, rng: random.Random) -> bool:
+    """One search, hold and booking; whether the citizen is done (booked, or found nothing free)."""
+    person = {"name": f"Citizen {number}", "documentId": f"8{number:07d}", "email": f"c{number}@example.org"}
+    search = {"s": release.service, "o": release.front.office_id, "f": release.first_day, "t": release.last_day}
+    days = (await timed(who, "availability", post(client, who, SEARCH, search)))["availability"]
+    free = [slot["id"] for day in days for slot in day["slots"] if slot["remaining"] > 0]
+    if not free:
+        who.outcome = "sold out"
+        return True
+    slot = rng.choice(free[:SOONEST])
+    held = await hold(client, who, slot)
+    who.answers[f"hold: {held['__typename']}"] += 1
+    if held["__typename"] != "SlotHold":
+        return False
+    booking = {"slotId": slot, "citizen": person, "holdToken": held["token"]}
+    booked = (await timed(who, "book", post(client, who, BOOK, {"i": booking})))["book"]
+    who.answers[f"book: {booked['__typename']}"] += 1
+    if booked["__typename"] == "BookingConfirmation":
+        who.outcome = "booked"
+        return True
+    return False
 
 
 def figures(values: list[float]) -> dict[str, float | int]:
@@ -226,9 +247,12 @@ async def ticker(front: FrontDesk, done: asyncio.Event) -> list[tuple[int, float
     ticks: list[tuple[int, float]] = []
     service = next(iter(front.services))
     while not done.is_set():
-        await front.issue(service)
-        answered = time.time()
-        ticks.append((await last_seq(front.api, front), answered))
+        try:
+            await front.issue(service)
+            answered = time.time()
+            ticks.append((await last_seq(front.api, front), answered))
+        except AssertionError:  # the kiosk, too, may be turned away at the burst's height: no event this tick
+            pass
         try:
             await asyncio.wait_for(done.wait(), TICK_SECONDS)
         except TimeoutError:
@@ -297,7 +321,14 @@ async def morning(
         began = time.perf_counter()
         citizens = await asyncio.gather(
             *(
-                citizen(bases[n % len(bases)], loopback(block, n), n, release, random.Random(rng.random()))
+                citizen(
+                    bases[n % len(bases)],
+                    loopback(block, n),
+                    n,
+                    release,
+                    random.Random(rng.random()),
+                    rng.uniform(0, args.arrival_seconds),
+                )
                 for n in range(args.citizens)
             )
         )
@@ -318,6 +349,7 @@ async def morning(
         "displays": args.displays,
         "serve_processes": len(bases),
         "challenge_policy": args.challenge_policy,
+        "arrival_seconds": args.arrival_seconds,
         "seats_released": database["seats_released"],
         "completion_seconds": round(seconds, 2),
         "citizens_per_s": round(args.citizens / seconds, 1),
@@ -347,6 +379,7 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seats", type=int, default=None, help="seats released (default: 4/5 of the citizens)")
     parser.add_argument("--capacity", type=int, default=4, help="seats per slot")
     parser.add_argument("--challenge-policy", default="ADAPTIVE", choices=("NEVER", "ADAPTIVE", "ALWAYS"))
+    parser.add_argument("--arrival-seconds", type=float, default=20, help="citizens arrive within so many seconds")
     parser.add_argument("--baseline-seconds", type=float, default=5)
     parser.add_argument("--baseline-concurrency", type=int, default=64)
     parser.add_argument("--seed", type=int, default=18)

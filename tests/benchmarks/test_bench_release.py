@@ -18,7 +18,9 @@ pytestmark = pytest.mark.slow
 async def test_a_short_release_morning_books_without_double_bookings(
     two_servers: list[str], admin_token: str, settings: Settings
 ) -> None:
-    args = arguments(["--citizens", "40", "--displays", "20", "--seats", "20", "--baseline-seconds", "0.5"])
+    args = arguments(
+        ["--citizens", "40", "--displays", "20", "--seats", "20", "--baseline-seconds", "0.5", "--arrival-seconds", "1"]
+    )
     database_url = make_url(str(settings.database_url)).set(drivername="postgresql").render_as_string(False)
     with Progress(console=Console(stderr=True), transient=True) as progress:
         report = await morning(two_servers, admin_token, database_url, args, progress)
