@@ -243,14 +243,14 @@ async def screens(
 
 
 async def ticker(front: FrontDesk, done: asyncio.Event) -> list[tuple[int, float]]:
-    """A walk-in every TICK_SECONDS until the burst is over: (the event's seq, when its answer arrived)."""
+    """A walk-in every TICK_SECONDS until the burst is over: (the event's seq, when it was asked for)."""
     ticks: list[tuple[int, float]] = []
     service = next(iter(front.services))
     while not done.is_set():
         try:
+            sent = time.time()  # not its answer's arrival: under load a screen may have the event before the kiosk
             await front.issue(service)
-            answered = time.time()
-            ticks.append((await last_seq(front.api, front), answered))
+            ticks.append((await last_seq(front.api, front), sent))
         except AssertionError:  # the kiosk, too, may be turned away at the burst's height: no event this tick
             pass
         try:
@@ -261,14 +261,15 @@ async def ticker(front: FrontDesk, done: asyncio.Event) -> list[tuple[int, float
 
 
 async def delivered(attached: list[Clients], ticks: list[tuple[int, float]], displays: int) -> dict[str, Any]:
+    """Each walk-in's delivery to every screen, from the moment the kiosk asked for its ticket."""
     latencies: list[float] = []
     missing = 0
-    for seq, answered in ticks:
+    for seq, sent in ticks:
         have = 0
         for clients in attached:
             count, times, _ = await clients.wait(seq, seconds=30)
             have += count
-            latencies += [(t - answered) * 1000 for t in times]
+            latencies += [(t - sent) * 1000 for t in times]
         missing += displays - have
     return {"events": len(ticks), "missed_deliveries": missing, **figures(latencies)}
 
