@@ -43,13 +43,12 @@ import httpx
 from rich.console import Console
 from rich.progress import Progress
 
-from bench.common import bench_environment, load, percentile, server_process
+from bench.common import bench_environment, load, percentile, server_process, with_admin
 from bench.fairness_clients import solve
 from bench.fanout import Clients, last_seq, raise_open_files
 from bench.hostile_net import bound_client, loopback
 from tests.support.api import Api
 from tests.support.front_desk import FrontDesk, front_desk
-from tests.support.processes import main_py
 
 ADMIN = "release-bench-admin"
 ZONE = "America/Argentina/Cordoba"
@@ -392,13 +391,7 @@ def main() -> None:
     if raise_open_files() < args.citizens + args.displays * 2 + 1000:
         raise SystemExit("RLIMIT_NOFILE is too low for so many citizens and screens")
     env = bench_environment()
-    result = main_py("migrate", env=env)
-    if result.returncode != 0:
-        raise SystemExit(result.stderr)
-    password = secrets.token_urlsafe(24)
-    created = main_py("create-admin", ADMIN, env=env | {"TURNERO_ADMIN_PASSWORD": password})
-    if created.returncode != 0:
-        raise SystemExit(created.stderr)
+    password = with_admin(env, ADMIN)
     # the protections as deployed for the challenge (a couple of free bookings a day per address); the other
     # rates stay the suite's generous ones, each citizen being an address of its own anyway
     env = env | {"TURNERO_CHALLENGE_FREE_BOOKINGS": "2"}

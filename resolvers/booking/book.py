@@ -326,7 +326,15 @@ async def book(
         )
     else:
         made = await _book_one(
-            conn, viewer, secret_key, slot, person, channel, notes, timing=timing, confirm_minutes=confirm_minutes
+            conn,
+            slot,
+            person,
+            notes,
+            viewer=viewer,
+            secret_key=secret_key,
+            channel=channel,
+            timing=timing,
+            confirm_minutes=confirm_minutes,
         )
     if key is not None:
         await idempotency.remember(conn, scope, key, {"booking_id": made.booking.id})
@@ -335,13 +343,13 @@ async def book(
 
 async def _book_one(
     conn: AsyncConnection,
-    viewer: Viewer,
-    secret_key: bytes,
     slot: SlotRecord,
     person: Citizen,
-    channel: Channel,
     notes: str | None,
     *,
+    viewer: Viewer,
+    secret_key: bytes,
+    channel: Channel,
     timing: OfferTiming,
     confirm_minutes: int,
 ) -> ConfirmationRecord:
