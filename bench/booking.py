@@ -5,8 +5,10 @@
 Every attempt is a different citizen, on a random one of the 500 slots, so the burst runs past the
 point where the slots are full, as a real release does. The same burst is then run by pgbench against
 the same database: the conditional UPDATE that takes a seat plus the INSERT of the booking, in one
-transaction. Prints JSON: bookings/s and attempts/s, p50/p99 latency, double bookings found afterwards
-(must be 0), and the API's attempts/s as a ratio of pgbench's.
+transaction. Also, on the same `serve` process before the burst, the trivial query `{ __typename }`
+closed-loop at the same concurrency. Prints JSON: bookings/s and attempts/s, p50/p99 latency, double
+bookings found afterwards (must be 0), the API's attempts/s as a ratio of pgbench's, and what a booking
+attempt costs in trivial queries (the trivial query's requests/s ÷ the attempts/s).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import asyncpg
 import httpx
 from sqlalchemy.engine import make_url
 
-from bench.common import bench_environment, seed, server
+from bench.common import bench_environment, load, seed, server
 from core.embedded import _postgres_bin
 
 BOOK = """mutation($i: BookInput!) { book(input: $i) { __typename ... on BookingConfirmation { booking { id } } } }"""
@@ -123,6 +125,15 @@ async def api_burst(base: str, slot_ids: list[int], clients: int, attempts: int)
     }
 
 
+async def trivial_load(base: str, clients: int, seconds: float) -> dict[str, float]:
+    """`{ __typename }` back to back from `clients` clients: what the API answers when an operation costs nothing."""
+
+    def check(data: dict[str, Any]) -> None:
+        assert data["__typename"] == "Query", data
+
+    return await load(base, lambda _: {"query": "{ __typename }"}, concurrency=clients, seconds=seconds, check=check)
+
+
 def pgbench(url: str, slots: int, clients: int, attempts: int) -> dict[str, Any]:
     parsed = make_url(url)
     host = str(parsed.query.get("host") or parsed.host or "127.0.0.1")
@@ -168,6 +179,7 @@ def main() -> None:
     parser.add_argument("--slots", type=int, default=500)
     parser.add_argument("--attempts-per-seat", type=int, default=3)
     parser.add_argument("--workers", type=int, default=2, help="uvicorn workers of the one serve process")
+    parser.add_argument("--trivial-seconds", type=float, default=5, help="the trivial query's closed loop")
     args = parser.parse_args()
     env = bench_environment()
     url = env["DATABASE_URL"]
@@ -175,6 +187,7 @@ def main() -> None:
     slot_ids, seats = asyncio.run(prepare(url, args.slots))
     attempts = seats * args.attempts_per_seat
     with server(env, workers=args.workers) as base:
+        trivial = asyncio.run(trivial_load(base, args.clients, args.trivial_seconds))
         api = asyncio.run(api_burst(base, slot_ids, args.clients, attempts))
     double_bookings = asyncio.run(count(url, DOUBLE_BOOKINGS))
     asyncio.run(count(url, "UPDATE slots SET booked = 0 WHERE id IN (SELECT slot_id FROM bench_slots) RETURNING 1"))
@@ -191,6 +204,8 @@ def main() -> None:
         "double_bookings": double_bookings,
         "pgbench_same_sql": sql,
         "api_attempts_per_s_vs_pgbench": round(api["attempts_per_s"] / sql["attempts_per_s"], 3),
+        "api_trivial_query": trivial,
+        "attempt_cost_in_trivial_queries": round(trivial["requests_per_s"] / api["attempts_per_s"], 2),
     }
     json.dump(report, sys.stdout, indent=2)
     print()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import statistics
 import subprocess
 import sys
@@ -21,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from core.embedded import embedded_postgres_url, embedded_redis_url  # noqa: E402
-from tests.support.processes import environment, free_port, status, wait_for  # noqa: E402
+from tests.support.processes import environment, free_port, main_py, status, wait_for  # noqa: E402
 
 # its own name per checkout when several branches (with different migrations) bench on one server
 BENCH_DATABASE = os.environ.get("TURNERO_BENCH_DATABASE", "turnero_bench")
@@ -112,6 +113,18 @@ def stop_process(process: subprocess.Popen[bytes], grace: float = 15) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+def with_admin(env: dict[str, str], username: str) -> str:
+    """The bench database migrated, and an administrator `username` with a new password: the password."""
+    migrated = main_py("migrate", env=env)
+    if migrated.returncode != 0:
+        raise SystemExit(migrated.stderr)
+    password = secrets.token_urlsafe(24)
+    created = main_py("create-admin", username, env=env | {"TURNERO_ADMIN_PASSWORD": password})
+    if created.returncode != 0:
+        raise SystemExit(created.stderr)
+    return password
 
 
 def bench_environment(database: str = BENCH_DATABASE) -> dict[str, str]:

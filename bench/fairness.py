@@ -39,11 +39,11 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 
-from bench.common import ROOT, bench_environment, server_process, stop_process
+from bench.common import ROOT, bench_environment, server_process, stop_process, with_admin
 from bench.fairness_clients import Scenario, merged, person
 from bench.hostile_net import bound_client, loopback
 from tests.support.api import Api
-from tests.support.processes import GENEROUS_RATES, main_py
+from tests.support.processes import GENEROUS_RATES
 
 ADMIN = "fairness-bench-admin"
 ZONE = "America/Argentina/Cordoba"
@@ -318,13 +318,7 @@ def main() -> None:
 
     began = time.monotonic()
     env = {k: v for k, v in bench_environment().items() if k not in GENEROUS_RATES}
-    result = main_py("migrate", env=env)
-    if result.returncode != 0:
-        raise SystemExit(result.stderr)
-    admin_password = secrets.token_urlsafe(24)
-    created = main_py("create-admin", ADMIN, env=env | {"TURNERO_ADMIN_PASSWORD": admin_password})
-    if created.returncode != 0:
-        raise SystemExit(created.stderr)
+    admin_password = with_admin(env, ADMIN)
     database_url = env["DATABASE_URL"].replace("postgresql+asyncpg://", "postgresql://")
     report: dict[str, Any] = {
         "benchmark": "fairness of a release",

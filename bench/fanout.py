@@ -49,6 +49,9 @@ SERVICE = "fanout"
 # the fan-out's own reads, so its answer would arrive after (most of) the subscribers' messages
 CALL_NEXT = "mutation($d: ID!) { callNext(deskId: $d) { __typename ... on Ticket { id number } } }"
 console = Console(stderr=True)
+# a subscriber process's answer to "wait" is one line carrying a receive time per socket: at 10,000 subscribers
+# over two processes that is ~100 KB, past asyncio's default 64 KiB line limit (LimitOverrunError)
+REPORT_LINE_LIMIT = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -72,7 +75,12 @@ class Clients:
         command = [sys.executable, "-m", "bench.fanout_client", url, front.display, front.office_id]
         processes = [
             await asyncio.create_subprocess_exec(
-                *command, *(["--cpus", cpus] if cpus else []), cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE
+                *command,
+                *(["--cpus", cpus] if cpus else []),
+                cwd=ROOT,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                limit=REPORT_LINE_LIMIT,
             )
             for _ in range(count)
         ]

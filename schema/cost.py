@@ -50,6 +50,8 @@ from schema.bounds import UNDECLARED, Arguments, ListBound
 
 _EMPTY_VARIABLES = VariableValues({}, {})
 _CACHE_SIZE = 2048
+# the cache key of a document costed without reading its variables (no JSON text is this)
+_ANY_VARIABLES = "*"
 # variables longer than this as JSON are costed afresh rather than kept as a cache key
 _CACHEABLE_VARIABLES = 2_000
 
@@ -97,6 +99,7 @@ class _Walk:
         self.parent_dependent = {type_name for (type_name, field), b in self.bounds.items() if b.parent_size}
         self.argument_source: dict[int, int] = {}
         self.kept: list[Arguments] = []
+        self.read_arguments = False  # never: the figure is the document's whatever its variables
 
     # --- the schema's own types ------------------------------------------------------------------------
 
@@ -156,6 +159,7 @@ class _Walk:
         return named.name in self.parent_dependent
 
     def arguments(self, definition: GraphQLField, node: FieldNode) -> Arguments:
+        self.read_arguments = True
         try:
             return get_argument_values(definition, node, self.variables)
         except GraphQLError:
@@ -264,19 +268,29 @@ def operation_cost(
     schema: GraphQLSchema, document: DocumentNode, operation_name: str | None, variables: Mapping[str, Any] | None
 ) -> int:
     """The operation's cost; variables that do not fit their types count as absent (execution refuses them)."""
+    return _costed(schema, document, operation_name, variables)[0]
+
+
+def _costed(
+    schema: GraphQLSchema, document: DocumentNode, operation_name: str | None, variables: Mapping[str, Any] | None
+) -> tuple[int, bool]:
+    """operation_cost, and whether the figure depended on the variables (a bound read an argument)."""
     operation = get_operation_ast(document, operation_name)
     if operation is None:
-        return 0
-    coerced = get_variable_values(schema, operation.variable_definitions or (), dict(variables or {}))
-    walk = _Walk(schema, document, coerced if isinstance(coerced, VariableValues) else _EMPTY_VARIABLES)
+        return 0, False
     root = schema.get_root_type(operation.operation)
     if root is None:
-        return 0
-    return 1 + walk.selections(root, (operation.selection_set,), None)
+        return 0, False
+    coerced = get_variable_values(schema, operation.variable_definitions or (), dict(variables or {}))
+    walk = _Walk(schema, document, coerced if isinstance(coerced, VariableValues) else _EMPTY_VARIABLES)
+    figure = 1 + walk.selections(root, (operation.selection_set,), None)
+    return figure, walk.read_arguments
 
 
 class CostCache:
-    """Costs by (document text, operation, variables): the same few documents come again and again."""
+    """Costs by (document text, operation, variables): the same few documents come again and again. A document
+    whose bounds read no argument (a `book`, a `holdSlot`: each request's variables differ) is kept once for any
+    variables."""
 
     def __init__(self, size: int = _CACHE_SIZE) -> None:
         self.size = size
@@ -290,6 +304,11 @@ class CostCache:
         operation_name: str | None,
         variables: Mapping[str, Any] | None,
     ) -> int:
+        whatever = (query, operation_name, _ANY_VARIABLES)
+        found = self.costs.get(whatever)
+        if found is not None:
+            self.costs.move_to_end(whatever)
+            return found
         try:
             key_variables = json.dumps(variables, sort_keys=True, separators=(",", ":")) if variables else None
         except (TypeError, ValueError):
@@ -301,8 +320,8 @@ class CostCache:
         if found is not None:
             self.costs.move_to_end(key)
             return found
-        figure = operation_cost(schema, document, operation_name, variables)
-        self.costs[key] = figure
+        figure, by_variables = _costed(schema, document, operation_name, variables)
+        self.costs[key if by_variables else whatever] = figure
         if len(self.costs) > self.size:
             self.costs.popitem(last=False)
         return figure

@@ -67,19 +67,49 @@ class BookInput:
 # document number does not make a new person when the e-mail or phone is one already booked with. Two branches
 # (not one OR over a subquery) so each reads its own indexes: the holders' three, the companions' three.
 # Native SQL: a hot statement of the book path, whose UNION of two index-shaped branches is the point.
+_THEIRS = f"""(SELECT count(*) FROM (
+        SELECT b.id FROM bookings b
+        WHERE b.service_id = s.id AND b.status IN {ACTIVE_STATUSES} AND b.ends_at > now()
+          AND (b.document_hash = :document_hash OR b.email_hash = :email_hash OR b.phone_hash = :phone_hash)
+        UNION
+        SELECT b.id FROM booking_companions c JOIN bookings b ON b.id = c.booking_id
+        WHERE b.service_id = s.id AND b.status IN {ACTIVE_STATUSES} AND b.ends_at > now()
+          AND (c.document_hash = :document_hash OR c.email_hash = :email_hash OR c.phone_hash = :phone_hash)
+    ) AS theirs)"""
+
 _LIMIT = text(f"""
-    SELECT s.max_active_bookings_per_citizen AS allowed, s.confirmation_required,
-           (SELECT count(*) FROM (
-                SELECT b.id FROM bookings b
-                WHERE b.service_id = s.id AND b.status IN {ACTIVE_STATUSES} AND b.ends_at > now()
-                  AND (b.document_hash = :document_hash OR b.email_hash = :email_hash OR b.phone_hash = :phone_hash)
-                UNION
-                SELECT b.id FROM booking_companions c JOIN bookings b ON b.id = c.booking_id
-                WHERE b.service_id = s.id AND b.status IN {ACTIVE_STATUSES} AND b.ends_at > now()
-                  AND (c.document_hash = :document_hash OR c.email_hash = :email_hash OR c.phone_hash = :phone_hash)
-            ) AS theirs) AS active
+    SELECT s.max_active_bookings_per_citizen AS allowed, s.confirmation_required, {_THEIRS} AS active
     FROM services s WHERE s.id = :service_id
 """)
+
+# The same count for one person, in the statement that locks the slot's row: the count's snapshot is taken after
+# the person's locks were ours (the statement before), so any booking of theirs that committed is in it.
+_LIMIT_AND_LOCK = text(f"""
+    SELECT s.max_active_bookings_per_citizen AS allowed, s.confirmation_required, {_THEIRS} AS active,
+           (SELECT sl.id FROM slots sl WHERE sl.id = :slot_id FOR UPDATE) AS locked
+    FROM services s WHERE s.id = :service_id
+""")
+
+
+def _hashes(someone: Citizen) -> dict[str, bytes | None]:
+    return {
+        "document_hash": someone.document_hash,
+        "email_hash": someone.email_hash,
+        "phone_hash": someone.phone_hash,
+    }
+
+
+def _over_limit(index: int, someone: Citizen, held: int) -> LimitExceededError:
+    return LimitExceededError(
+        msg("This person already holds {count} booking(s) for this procedure, the most allowed.", count=held)
+        if index == 0
+        else msg(
+            "Companion {index} ({name}) already holds {count} booking(s) for this procedure, the most allowed.",
+            index=index,
+            name=someone.name,
+            count=held,
+        )
+    )
 
 
 async def within_limit(
@@ -92,43 +122,31 @@ async def within_limit(
     await identity.lock_people(conn, *(h for p in people for h in (p.document_hash, p.email_hash, p.phone_hash)))
     confirmation_required = False
     for index, someone in enumerate(people):
-        params = {
-            "document_hash": someone.document_hash,
-            "email_hash": someone.email_hash,
-            "phone_hash": someone.phone_hash,
-            "service_id": service_id,
-        }
-        row = (await conn.execute(_LIMIT, params)).mappings().one()
+        row = (await conn.execute(_LIMIT, _hashes(someone) | {"service_id": service_id})).mappings().one()
         if row["active"] >= row["allowed"]:
-            held = row["active"]
-            raise LimitExceededError(
-                msg("This person already holds {count} booking(s) for this procedure, the most allowed.", count=held)
-                if index == 0
-                else msg(
-                    "Companion {index} ({name}) already holds {count} booking(s) for this procedure, the most allowed.",
-                    index=index,
-                    name=someone.name,
-                    count=held,
-                )
-            )
+            raise _over_limit(index, someone, row["active"])
         confirmation_required = bool(row["confirmation_required"])
     return confirmation_required
 
 
-# The booking, its first history event and its mail in the outbox, in one round trip. A PENDING booking's
-# mail asks for the confirmation, by the deadline (never later than the appointment itself).
+# The booking, its first history event and its mail in the outbox, in one statement, on the seat `seat` (a row
+# of id, office_id, service_id, starts_at, ends_at: the slot's). A PENDING booking's mail asks for the
+# confirmation, by the deadline (never later than the appointment itself).
 # Native SQL: the book path's one round trip, three inserts in data-modifying CTEs against the open-code index.
-_INSERT = text(f"""
-    WITH booking AS (
+def _booking_ctes(seat: str) -> str:
+    return f"""
+    booking AS (
         INSERT INTO bookings (code, status, slot_id, office_id, service_id, starts_at, ends_at, channel, citizen_name,
             citizen_email, citizen_phone, citizen_locale, document_hash, document_hint, email_hash, phone_hash,
             name_hash, notes, manage_nonce, manage_token_hash, staff_user_id, partner_id, confirm_by, party_size)
-        VALUES (:code, CAST(:status AS booking_status), :slot_id, :office_id, :service_id, :starts_at, :ends_at,
-            CAST(:channel AS channel), :citizen_name, :citizen_email, :citizen_phone, :citizen_locale, :document_hash,
-            :document_hint, :email_hash, :phone_hash, :name_hash, :notes, :nonce, :token_hash, :staff_user_id,
-            :partner_id,
-            CASE WHEN :status = 'PENDING' THEN least(now() + make_interval(mins => :confirm_minutes), :starts_at) END,
-            :party_size)
+        SELECT :code, CAST(:status AS booking_status), seat.id, seat.office_id, seat.service_id, seat.starts_at,
+            seat.ends_at, CAST(:channel AS channel), :citizen_name, :citizen_email, :citizen_phone, :citizen_locale,
+            :document_hash, :document_hint, :email_hash, :phone_hash, :name_hash, :notes, :nonce, :token_hash,
+            :staff_user_id, :partner_id,
+            CASE WHEN :status = 'PENDING' THEN least(now() + make_interval(mins => :confirm_minutes), seat.starts_at)
+            END,
+            :party_size
+        FROM {seat}
         ON CONFLICT (code) WHERE status IN {OPEN_STATUSES} DO NOTHING
         RETURNING *
     ),
@@ -141,9 +159,80 @@ _INSERT = text(f"""
         SELECT CASE WHEN status = 'PENDING' THEN 'booking.confirmation_request' ELSE 'booking.confirmation' END, id,
                CASE WHEN status <> 'PENDING' THEN {facts_sql("booking")} END
         FROM booking
+    )"""
+
+
+_INSERT = text(f"""
+    WITH {
+    _booking_ctes(
+        "(SELECT CAST(:slot_id AS bigint) AS id, CAST(:office_id AS bigint) AS office_id,"
+        " CAST(:service_id AS bigint) AS service_id, CAST(:starts_at AS timestamptz) AS starts_at,"
+        " CAST(:ends_at AS timestamptz) AS ends_at) AS seat"
     )
+}
     SELECT b.*, o.timezone FROM booking b JOIN offices o ON o.id = b.office_id
 """)
+
+# One person's seat and booking in one statement, once the person's locks and the slot's row are ours (the
+# statements before): the seat is taken under the same rule as seats.take_seat (a statement after the lock, so
+# its snapshot has every seat taken before), and the booking written only where it was. `seated` false: the
+# slot had no seat (seats.unavailable says why); a seat but no booking: the code was taken (insert again).
+_TAKE_AND_INSERT = text(f"""
+    WITH seat AS (
+        UPDATE slots SET booked = booked + 1
+        WHERE id = (SELECT sl.id {seats.LOCKED} AND sl.id = :slot_id)
+        RETURNING id, office_id, service_id, starts_at, ends_at
+    ),
+    {_booking_ctes("seat")}
+    SELECT EXISTS (SELECT FROM seat) AS seated, b.*, o.timezone
+    FROM (SELECT) AS one LEFT JOIN booking b ON true LEFT JOIN offices o ON o.id = b.office_id
+""")
+
+
+def _booking_values(
+    viewer: Viewer,
+    secret_key: bytes,
+    person: Citizen,
+    channel: Channel,
+    notes: str | None,
+    confirm_minutes: int | None,
+    party_size: int,
+    nonce: bytes,
+    token: str,
+) -> dict[str, object]:
+    """The parameters of _booking_ctes but the seat's: what the citizen and the caller make of the booking."""
+    return columns(person) | {
+        "channel": channel.value,
+        "party_size": party_size,
+        "status": (BookingStatus.BOOKED if confirm_minutes is None else BookingStatus.PENDING).value,
+        "confirm_minutes": confirm_minutes or 0,
+        "name_hash": identity.name_hash(secret_key, person.name),
+        "notes": notes,
+        "nonce": nonce,
+        "token_hash": manage_token_hash(secret_key, token),
+        "staff_user_id": viewer.staff_user_id,
+        "partner_id": viewer.partner_id,
+        "actor": viewer.caller,
+    }
+
+
+async def _insert(
+    conn: AsyncConnection, slot: SlotRecord, values: dict[str, object], token: str, companions: Sequence[Citizen] = ()
+) -> ConfirmationRecord:
+    seat = {
+        "slot_id": slot.id,
+        "office_id": slot.office_id,
+        "service_id": slot.service_id,
+        "starts_at": slot.starts_at,
+        "ends_at": slot.ends_at,
+    }
+    for _ in range(CODE_ATTEMPTS):
+        row = (await conn.execute(_INSERT, values | seat | {"code": new_code()})).mappings().first()
+        if row is not None:
+            made = record_from_row(BookingRecord, row)
+            await party.insert_companions(conn, made.id, companions)
+            return ConfirmationRecord(booking=made, manage_token=token)
+    raise RuntimeError("could not find a free booking code")  # 31^8 codes: practically unreachable
 
 
 async def insert_booking(
@@ -163,31 +252,10 @@ async def insert_booking(
     token's, where a token the person already holds is to manage the booking too (a draw entry's); else new."""
     nonce = nonce if nonce is not None else new_nonce()
     token = manage_token(secret_key, nonce)
-    values = columns(person) | {
-        "slot_id": slot.id,
-        "office_id": slot.office_id,
-        "service_id": slot.service_id,
-        "starts_at": slot.starts_at,
-        "ends_at": slot.ends_at,
-        "channel": channel.value,
-        "party_size": 1 + len(companions),
-        "status": (BookingStatus.BOOKED if confirm_minutes is None else BookingStatus.PENDING).value,
-        "confirm_minutes": confirm_minutes or 0,
-        "name_hash": identity.name_hash(secret_key, person.name),
-        "notes": notes,
-        "nonce": nonce,
-        "token_hash": manage_token_hash(secret_key, token),
-        "staff_user_id": viewer.staff_user_id,
-        "partner_id": viewer.partner_id,
-        "actor": viewer.caller,
-    }
-    for _ in range(CODE_ATTEMPTS):
-        row = (await conn.execute(_INSERT, values | {"code": new_code()})).mappings().first()
-        if row is not None:
-            made = record_from_row(BookingRecord, row)
-            await party.insert_companions(conn, made.id, companions)
-            return ConfirmationRecord(booking=made, manage_token=token)
-    raise RuntimeError("could not find a free booking code")  # 31^8 codes: practically unreachable
+    values = _booking_values(
+        viewer, secret_key, person, channel, notes, confirm_minutes, 1 + len(companions), nonce, token
+    )
+    return await _insert(conn, slot, values, token, companions)
 
 
 def _asks_confirmation(viewer: Viewer, confirmation_required: bool, person: Citizen) -> bool:
@@ -214,7 +282,7 @@ async def book(
     companions = party.companions(secret_key, person, data.companions)
     size = 1 + len(companions)
     notes = optional_text("notes", data.notes, max_length=1000)
-    slot = await seats.find_slot(conn, data.slot_id)
+    slot, policy = await seats.find_slot_and_policy(conn, data.slot_id)
     await party.within_party_size(conn, slot.service_id, size)
     channel = booking_channel(viewer, data.channel, slot.office_id)
     key = data.idempotency_key
@@ -241,7 +309,94 @@ async def book(
     if gate is not None and data.hold_token is None:
         # after a replay's answer (it takes no seat: a retry needs no new challenge), before any seat is taken;
         # a held seat was taken by holdSlot, which asked for the challenge then
-        await gate(conn, slot.service_id)
+        await gate(conn, slot.service_id, policy)
+    if companions or data.hold_token is not None:
+        made = await _book_party_or_hold(
+            conn,
+            viewer,
+            secret_key,
+            data,
+            slot,
+            person,
+            companions,
+            channel,
+            notes,
+            timing=timing,
+            confirm_minutes=confirm_minutes,
+        )
+    else:
+        made = await _book_one(
+            conn,
+            slot,
+            person,
+            notes,
+            viewer=viewer,
+            secret_key=secret_key,
+            channel=channel,
+            timing=timing,
+            confirm_minutes=confirm_minutes,
+        )
+    if key is not None:
+        await idempotency.remember(conn, scope, key, {"booking_id": made.booking.id})
+    return made
+
+
+async def _book_one(
+    conn: AsyncConnection,
+    slot: SlotRecord,
+    person: Citizen,
+    notes: str | None,
+    *,
+    viewer: Viewer,
+    secret_key: bytes,
+    channel: Channel,
+    timing: OfferTiming,
+    confirm_minutes: int,
+) -> ConfirmationRecord:
+    """One person on a free seat, in three statements: the person's locks; the slot's lock with the person's
+    limit; the seat with the booking (_TAKE_AND_INSERT). The guarantees are within_limit's and take_seat's:
+    each count is read by a statement that starts once the locks it relies on are ours."""
+    await identity.lock_people(conn, person.document_hash, person.email_hash, person.phone_hash)
+    params = _hashes(person) | {"service_id": slot.service_id, "slot_id": slot.id}
+    row = (await conn.execute(_LIMIT_AND_LOCK, params)).mappings().one()
+    if row["active"] >= row["allowed"]:
+        raise _over_limit(0, person, row["active"])
+    pending = _asks_confirmation(viewer, bool(row["confirmation_required"]), person)
+    if row["confirmation_required"]:
+        # a seat whose PENDING booking has lapsed is freed now, offered to the waitlist first (see _book_party_or_hold)
+        for freed in await confirmation.expire_lapsed(conn, slot_id=slot.id):
+            await pass_on(conn, freed, timing)
+    nonce = new_nonce()
+    token = manage_token(secret_key, nonce)
+    values = _booking_values(
+        viewer, secret_key, person, channel, notes, confirm_minutes if pending else None, 1, nonce, token
+    )
+    with_reserved = channel in RESERVED_CHANNELS
+    taking = values | {"slot_id": slot.id, "service_id": slot.service_id, "with_reserved": with_reserved, "seats": 1}
+    made = (await conn.execute(_TAKE_AND_INSERT, taking | {"code": new_code()})).mappings().one()
+    if not made["seated"]:
+        raise await seats.unavailable(conn, slot, with_reserved)
+    if made["id"] is None:  # the seat is ours but the code was someone's: a booking on it with another code
+        return await _insert(conn, slot, values, token)
+    return ConfirmationRecord(booking=record_from_row(BookingRecord, made), manage_token=token)
+
+
+async def _book_party_or_hold(
+    conn: AsyncConnection,
+    viewer: Viewer,
+    secret_key: bytes,
+    data: BookInput,
+    slot: SlotRecord,
+    person: Citizen,
+    companions: Sequence[Citizen],
+    channel: Channel,
+    notes: str | None,
+    *,
+    timing: OfferTiming,
+    confirm_minutes: int,
+) -> ConfirmationRecord:
+    """A party (everyone's limit, as many seats) or a held seat (the hold's token)."""
+    size = 1 + len(companions)
     confirmation_required = await within_limit(conn, person, slot.service_id, companions)
     pending = _asks_confirmation(viewer, confirmation_required, person)
     if confirmation_required:
@@ -253,9 +408,6 @@ async def book(
         taken = await seats.take_held_seat(conn, slot, hold_token_hash(secret_key, data.hold_token), size)
     else:
         taken = await seats.take_seat(conn, slot, with_reserved=channel in RESERVED_CHANNELS, seats=size)
-    made = await insert_booking(
+    return await insert_booking(
         conn, viewer, secret_key, taken, person, channel, notes, confirm_minutes if pending else None, companions
     )
-    if key is not None:
-        await idempotency.remember(conn, scope, key, {"booking_id": made.booking.id})
-    return made

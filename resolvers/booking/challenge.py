@@ -29,10 +29,9 @@ import json
 import logging
 import secrets
 import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import cast
+from typing import Protocol, cast
 
 from altcha.v1 import SHA256, ChallengeOptions, PayloadType, create_challenge, extract_params, verify_solution
 from redis.asyncio import Redis
@@ -74,8 +73,13 @@ redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return {count, 1}
 """
 
-# asked with the slot's service before a seat is taken; raises to refuse (ChallengeGate is the one in use)
-Gate = Callable[[AsyncConnection, int], Awaitable[None]]
+
+class Gate(Protocol):
+    """Asked with the slot's service before a seat is taken; raises to refuse (ChallengeGate is the one in use).
+    `policy`: the service's, where the caller read it already (with the slot, in one round trip)."""
+
+    async def __call__(self, conn: AsyncConnection, service_id: int, policy: ChallengePolicy | None = None) -> None: ...
+
 
 ANSWER_HOW = msg("Solve the challenge given (ALTCHA) and send its payload as `challenge`.")
 
@@ -235,10 +239,11 @@ class ChallengeGate:
     solution: str | None
     free_bookings: int = DEFAULT_FREE_BOOKINGS
 
-    async def __call__(self, conn: AsyncConnection, service_id: int) -> None:
+    async def __call__(self, conn: AsyncConnection, service_id: int, policy: ChallengePolicy | None = None) -> None:
         if exempt(self.viewer):
             return  # no query for those the policy never concerns
-        policy = await service_policy(conn, service_id)
+        if policy is None:
+            policy = await service_policy(conn, service_id)
         await require_challenge(
             self.redis,
             self.secret_key,

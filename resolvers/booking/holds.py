@@ -81,12 +81,12 @@ async def hold_slot(
     """A seat kept for `minutes` (a party's seats, all or none: `book` with the token brings as many people);
     where the procedure's challenge policy asks, only for a solved challenge (the hold is what takes the scarce
     seat: `book` with its token asks for none again). A party's hold counts as one hold to the limit."""
-    found = await seats.find_slot(conn, slot_id)
+    found, policy = await seats.find_slot_and_policy(conn, slot_id)
     await party.within_party_size(conn, found.service_id, party_size, "partySize")
     address_hash = hold_address_hash(secret_key, client_address) if _counted_by_address(viewer) else None
     await within_hold_limit(conn, address_hash, None)
     if gate is not None:
-        await gate(conn, found.service_id)
+        await gate(conn, found.service_id, policy)
     token = new_hold_token()
     expires_at = await seats.hold_seat(
         conn,

@@ -12,6 +12,7 @@ import hmac
 import unicodedata
 
 from sqlalchemy import BigInteger, bindparam, func, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 # Gmail ignores dots in the local part and delivers googlemail.com to the same mailbox
@@ -80,10 +81,14 @@ def lock_keys(*hashes: bytes | None) -> list[int]:
     return sorted({int.from_bytes(h[:8], "big", signed=True) for h in hashes if h is not None})
 
 
-_ADVISORY_LOCK = select(func.pg_advisory_xact_lock(bindparam("key", type_=BigInteger)))
+# one round trip for all of a person's (or a party's) keys; unnest hands them over in the array's order, which
+# lock_keys made ascending
+_KEY = func.unnest(bindparam("keys", type_=ARRAY(BigInteger))).column_valued("k")
+_ADVISORY_LOCKS = select(func.pg_advisory_xact_lock(_KEY))
 
 
 async def lock_people(conn: AsyncConnection, *hashes: bytes | None) -> None:
     """The advisory locks of these hashes (lock_keys), held to the end of the transaction."""
-    for key in lock_keys(*hashes):
-        await conn.execute(_ADVISORY_LOCK, {"key": key})
+    keys = lock_keys(*hashes)
+    if keys:
+        await conn.execute(_ADVISORY_LOCKS, {"keys": keys})

@@ -19,6 +19,7 @@ from core.errors import ErrorCode, InvalidStateError, InvalidStateReason, NotFou
 from core.messages import msg
 from core.validation import parse_id
 from models.agenda import slot_holds, slots
+from models.catalogue import ChallengePolicy
 from resolvers.agenda.records import SLOT_COLUMNS, SlotRecord
 from resolvers.availability.queries import bookable
 from resolvers.booking.records import SlotUnavailableError
@@ -28,22 +29,24 @@ ALTERNATIVES = 5
 
 # the clock of statements run under the slot's row lock (resolvers/agenda/records.py held_seats); `:seats` must
 # fit, a party's as one (resolvers/booking/party.py)
-_LOCKED = bookable("clock_timestamp()", seats="CAST(:seats AS integer)")
+LOCKED = bookable("clock_timestamp()", seats="CAST(:seats AS integer)")
 
 _LOCK = select(slots.c.id).where(slots.c.id == bindparam("slot_id")).with_for_update()
 
 # Native SQL (this and _HOLD): the seat-taking statements, whose free-seat test is the SQL rule of bookable()
+# (the slot as it is now in the same round trip: its office's time zone, its seats held and kept back)
 _TAKE = text(f"""
-    UPDATE slots SET booked = booked + :seats
-    WHERE id = (SELECT sl.id {_LOCKED} AND sl.id = :slot_id)
-    RETURNING id
+    UPDATE slots AS sl SET booked = sl.booked + :seats
+    FROM offices o
+    WHERE o.id = sl.office_id AND sl.id = (SELECT sl.id {LOCKED} AND sl.id = :slot_id)
+    RETURNING {SLOT_COLUMNS}
 """)
 
 _HOLD = text(f"""
     INSERT INTO slot_holds (slot_id, token_hash, address_hash, document_hash, rerelease, seats, expires_at)
     SELECT sl.id, :token_hash, :address_hash, :document_hash, :rerelease, :seats,
         clock_timestamp() + make_interval(secs => :seconds)
-    {_LOCKED} AND sl.id = :slot_id
+    {LOCKED} AND sl.id = :slot_id
     RETURNING expires_at
 """)
 
@@ -69,6 +72,12 @@ _GIVE_BACK = (
 # Native SQL (this and _ALTERNATIVES): a slot's held and reserved seats are SQL rules of their own
 # (resolvers/agenda/records.py held_seats, RESERVED_SEATS), read on every seat taken
 _SLOT = text(f"SELECT {SLOT_COLUMNS} FROM slots sl JOIN offices o ON o.id = sl.office_id WHERE sl.id = :slot_id")
+# the same with its service's challenge policy, which `book` and `holdSlot` ask next (one round trip for both)
+_SLOT_AND_POLICY = text(f"""
+    SELECT {SLOT_COLUMNS}, s.challenge_policy
+    FROM slots sl JOIN offices o ON o.id = sl.office_id JOIN services s ON s.id = sl.service_id
+    WHERE sl.id = :slot_id
+""")
 
 # The free slots of the same service nearest in time to the one asked for, same office first. Three
 # short index-ordered reads (this office after, this office before, other offices after) instead of
@@ -106,12 +115,21 @@ async def find_slot(conn: AsyncConnection, slot_id: str) -> SlotRecord:
     return found
 
 
+async def find_slot_and_policy(conn: AsyncConnection, slot_id: str) -> tuple[SlotRecord, ChallengePolicy]:
+    """find_slot, and the challenge policy of the slot's service."""
+    number = parse_id(slot_id)
+    row = (await conn.execute(_SLOT_AND_POLICY, {"slot_id": number})).mappings().first() if number is not None else None
+    if row is None:
+        raise NotFoundError("No slot has this ID.")
+    return record_from_row(SlotRecord, row), ChallengePolicy(row["challenge_policy"])
+
+
 async def lock_slot(conn: AsyncConnection, slot_id: int) -> None:
     """The slot's row, ours until commit: every taker and giver of its seats serialises on it."""
     await conn.execute(_LOCK, {"slot_id": slot_id})
 
 
-async def _unavailable(
+async def unavailable(
     conn: AsyncConnection, found: SlotRecord, with_reserved: bool, seats: int = 1
 ) -> SlotUnavailableError:
     """The refusal, with the nearest slots this caller (a party of `seats`) could take instead."""
@@ -146,6 +164,15 @@ async def _unavailable(
     )
 
 
+async def _take(conn: AsyncConnection, found: SlotRecord, *, with_reserved: bool, seats: int) -> SlotRecord:
+    """_TAKE, under the slot's lock: the slot with its seats taken, or SlotUnavailable."""
+    params = {"slot_id": found.id, "service_id": found.service_id, "with_reserved": with_reserved, "seats": seats}
+    row = (await conn.execute(_TAKE, params)).mappings().first()
+    if row is None:
+        raise await unavailable(conn, found, with_reserved, seats)
+    return record_from_row(SlotRecord, row)
+
+
 async def take_seat(conn: AsyncConnection, found: SlotRecord, *, with_reserved: bool, seats: int = 1) -> SlotRecord:
     """Takes `seats` seats (a party's, all or none) for a booking, or raises SlotUnavailable with the nearest free
     alternatives.
@@ -153,12 +180,7 @@ async def take_seat(conn: AsyncConnection, found: SlotRecord, *, with_reserved: 
     with_reserved: a PHONE or DESK booking, which may take the seats its agenda keeps for those channels.
     """
     await lock_slot(conn, found.id)
-    params = {"slot_id": found.id, "service_id": found.service_id, "with_reserved": with_reserved, "seats": seats}
-    if (await conn.execute(_TAKE, params)).first() is None:
-        raise await _unavailable(conn, found, with_reserved, seats)
-    taken = await slot(conn, found.id)
-    assert taken is not None, "a slot with a seat just taken exists"
-    return taken
+    return await _take(conn, found, with_reserved=with_reserved, seats=seats)
 
 
 async def hold_seat(
@@ -192,7 +214,7 @@ async def hold_seat(
     }
     expires_at = (await conn.execute(_HOLD, params)).scalar()
     if expires_at is None:
-        raise await _unavailable(conn, found, with_reserved, seats)
+        raise await unavailable(conn, found, with_reserved, seats)
     assert isinstance(expires_at, datetime)
     return expires_at
 
@@ -216,12 +238,7 @@ async def take_held_seat(conn: AsyncConnection, found: SlotRecord, token_hash: b
         raise InvalidStateError(
             "This hold has expired: its seat went back. Pick a time again.", InvalidStateReason.HOLD_EXPIRED
         )
-    params = {"slot_id": found.id, "service_id": found.service_id, "with_reserved": True, "seats": seats}
-    if (await conn.execute(_TAKE, params)).first() is None:
-        raise await _unavailable(conn, found, True, seats)  # closed or begun meanwhile
-    taken = await slot(conn, found.id)
-    assert taken is not None, "a slot with a seat just taken exists"
-    return taken
+    return await _take(conn, found, with_reserved=True, seats=seats)  # SlotUnavailable: closed or begun meanwhile
 
 
 async def give_back_seat(conn: AsyncConnection, slot_id: int, seats: int = 1) -> None:

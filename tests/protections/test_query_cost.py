@@ -95,6 +95,21 @@ def test_the_cache_tells_variables_apart() -> None:
     assert COSTS.cost(GRAPHQL, query, document, None, {"l": 2}) == 3
 
 
+def test_a_document_whose_bounds_read_no_argument_is_costed_once_for_any_variables() -> None:
+    query = "mutation($i: BookInput!) { book(input: $i) { __typename ... on BookingConfirmation { booking { id } } } }"
+    document = parse(query)
+    first = COSTS.cost(GRAPHQL, query, document, None, {"i": {"slotId": "1", "citizen": {"name": "A"}}})
+    assert (query, None, "*") in COSTS.costs  # kept for any variables, not once per citizen
+    kept = len(COSTS.costs)
+    assert COSTS.cost(GRAPHQL, query, document, None, {"i": {"slotId": "2", "citizen": {"name": "B"}}}) == first
+    assert len(COSTS.costs) == kept
+    assert first == cost(query, {"i": {"slotId": "3"}})
+    # a document whose bound reads a variable is still kept per variables (test_the_cache_tells_variables_apart)
+    limited = 'query($l: Int!) { earliestSlots(serviceId: "1", limit: $l) { id } }'
+    COSTS.cost(GRAPHQL, limited, parse(limited), None, {"l": 2})
+    assert (limited, None, "*") not in COSTS.costs
+
+
 def test_ranges_count_their_days_and_offices() -> None:
     query = """query($f: Date!, $t: Date!, $o: ID) { availability(serviceId: "1", from: $f, to: $t, officeId: $o) {
         date office { id } slots { id } } }"""
