@@ -7,7 +7,7 @@ The kiosk is not a web page (kiosk_client/, which asks the API in its own langua
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
@@ -16,12 +16,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, expect
 
-from core.settings import Settings
 from tests.support.api import Api
 from tests.support.booking import ZONE
 from tests.support.browser import PHONE, ensure_axe
 from tests.support.front_desk import FrontDesk, front_desk
-from tests.support.processes import serving, suite_environment
 
 pytestmark = pytest.mark.slow
 
@@ -45,12 +43,6 @@ PROCEDURE: dict[str, Any] = {
         }
     ],
 }
-
-
-@pytest.fixture(scope="module")
-def site(settings: Settings) -> Iterator[str]:
-    with serving(suite_environment(settings)) as base:
-        yield base
 
 
 @pytest.fixture

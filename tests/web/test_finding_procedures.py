@@ -7,17 +7,14 @@ confirmation that says where the mail goes and what to do on the day."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from playwright.async_api import BrowserContext, Geolocation, Page, expect
 
-from core.settings import Settings
 from tests.support.api import Api
 from tests.support.booking import bookable_slots
 from tests.support.browser import check_page
-from tests.support.processes import serving, suite_environment
 
 pytestmark = pytest.mark.slow
 
@@ -33,12 +30,6 @@ SEARCHES = {
 }
 # a point in Córdoba nearer the second office than the first
 HERE = Geolocation(latitude=-31.375, longitude=-64.205)
-
-
-@pytest.fixture(scope="module")
-def site(settings: Settings) -> Iterator[str]:
-    with serving(suite_environment(settings)) as base:
-        yield base
 
 
 async def _catalogue(api: Api, token: str) -> int:

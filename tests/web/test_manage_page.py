@@ -4,26 +4,17 @@ bring."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from urllib.parse import quote
 
 import pytest
 from playwright.async_api import BrowserContext, expect
 
-from core.settings import Settings
 from tests.support.api import Api
 from tests.support.booking import book, bookable_slots
 from tests.support.browser import PHONE, check_page
-from tests.support.processes import serving, suite_environment
 
 pytestmark = pytest.mark.slow
 DOCUMENTS = ["DNI vigente", "Partida de nacimiento"]
-
-
-@pytest.fixture(scope="module")
-def site(settings: Settings) -> Iterator[str]:
-    with serving(suite_environment(settings)) as base:
-        yield base
 
 
 async def test_reschedule_marks_the_current_time_and_cancel_comes_into_view(

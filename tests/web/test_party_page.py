@@ -5,25 +5,16 @@ document, and books them under one code."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 from playwright.async_api import BrowserContext, expect
 
 from core.runtime import AppState
-from core.settings import Settings
 from tests.support.api import Api
 from tests.support.booking import bookable_slots, scalar
 from tests.support.browser import check_page
-from tests.support.processes import serving, suite_environment
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def site(settings: Settings) -> Iterator[str]:
-    with serving(suite_environment(settings)) as base:
-        yield base
 
 
 async def test_a_family_books_one_appointment_through_the_page(

@@ -6,27 +6,18 @@ once the draw has run. Each page gets an axe-core scan at phone and TV sizes."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.async_api import Browser, BrowserContext, Locator, Page, expect
 
 from core.runtime import AppState
-from core.settings import Settings
 from tests.support.api import Api
 from tests.support.booking import ZONE, book, bookable_slots, scalar
 from tests.support.browser import PHONE, check_page, ensure_axe
-from tests.support.processes import serving, suite_environment
 from tests.waitlist.test_draws import ENTER, City, close_window, draw_city, person, run_job
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def site(settings: Settings) -> Iterator[str]:
-    with serving(suite_environment(settings)) as base:
-        yield base
 
 
 async def _page(context: BrowserContext, url: str) -> tuple[Page, list[str]]:

@@ -5,27 +5,19 @@ nothing serious."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, expect
 
-from core.settings import Settings
 from tests.support.api import STAFF_PASSWORD, Api
 from tests.support.browser import PHONE, check_page, ensure_axe
 from tests.support.front_desk import front_desk
-from tests.support.processes import serving, suite_environment
 
 pytestmark = pytest.mark.slow
 ZONE = "America/Argentina/Cordoba"
 # each row of a table: its cells' text
 ROWS = "(rows) => rows.map((r) => [...r.querySelectorAll('th, td')].map((c) => c.textContent.trim()))"
-
-
-@pytest.fixture(scope="module")
-def site(settings: Settings) -> Iterator[str]:
-    with serving(suite_environment(settings)) as base:
-        yield base
 
 
 @pytest.fixture
