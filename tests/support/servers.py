@@ -28,7 +28,8 @@ def _asyncpg_dsn(url: str, database: str) -> str:
     return make_url(url).set(database=database).render_as_string(hide_password=False)
 
 
-async def _recreate(url: str, database: str) -> None:
+async def recreate_database(url: str, database: str) -> None:
+    """Drops the database (whoever is connected) and creates it empty."""
     conn = await asyncpg.connect(_asyncpg_dsn(url, make_url(url).database or "postgres"))
     try:
         await conn.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
@@ -52,7 +53,7 @@ def test_servers() -> tuple[str, str]:
     """(database URL, redis URL) for this test run, the database freshly created."""
     base = os.environ.get("DATABASE_URL") or embedded_postgres_url(DATA_DIR)
     redis_url = _worker_redis(os.environ.get("REDIS_URL") or embedded_redis_url(DATA_DIR))
-    asyncio.run(_recreate(base, TEST_DATABASE))
+    asyncio.run(recreate_database(base, TEST_DATABASE))
     return _asyncpg_dsn(base, TEST_DATABASE), redis_url
 
 
