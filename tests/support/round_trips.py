@@ -27,6 +27,14 @@ class Sent:
     executed: int = 0
     redis: int = 0
 
+    def __add__(self, other: Sent) -> Sent:
+        return Sent(
+            self.statements + other.statements,
+            self.prepared + other.prepared,
+            self.executed + other.executed,
+            self.redis + other.redis,
+        )
+
 
 @contextmanager
 def sending(state: AppState) -> Iterator[Sent]:
