@@ -139,6 +139,7 @@ RETURNS TABLE (o_outcome text, o_active bigint, o_booking bookings)
 LANGUAGE plpgsql VOLATILE
 AS $book_one${FUNCTION_BODY}$book_one$"""
 
+# Native SQL: a set-returning function called with named arguments, its composite booking row expanded.
 # The call: the outcome (booked, limit, unseated, confirmation), the person's active bookings before this one,
 # and the booking's columns with its office's time zone (NULL but for `booked`), as every booking is read.
 CALL = text(
