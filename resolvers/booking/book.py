@@ -377,9 +377,11 @@ async def _book_one(
     timing: OfferTiming,
     confirm_minutes: int,
 ) -> ConfirmationRecord:
-    """One person on a free seat, in three statements: the person's locks; the slot's lock with the person's
-    limit; the seat with the booking (_TAKE_AND_INSERT). The guarantees are within_limit's and take_seat's:
-    each count is read by a statement that starts once the locks it relies on are ours."""
+    """One person on a free seat of a procedure that asks for confirmation (others: _book_one_call), in a
+    transaction: the person's locks; the slot's lock with the person's limit; lapsed PENDING bookings of the slot
+    expired (their seats offered to the waitlist first); the seat with the booking (_TAKE_AND_INSERT). The
+    guarantees are within_limit's and take_seat's: each count is read by a statement that starts once the locks
+    it relies on are ours."""
     await identity.lock_people(conn, person.document_hash, person.email_hash, person.phone_hash)
     params = _hashes(person) | {"service_id": slot.service_id, "slot_id": slot.id}
     row = (await conn.execute(_LIMIT_AND_LOCK, params)).mappings().one()
