@@ -32,6 +32,7 @@ import statistics
 import sys
 import time
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack, ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -185,6 +186,16 @@ async def citizen(
     return who
 
 
+async def retried(rng: random.Random, request: Callable[[], Awaitable[dict[str, Any]]]) -> dict[str, Any]:
+    """The request, sent again after 1-3 s each time the server sheds it (up to ATTEMPTS times in all)."""
+    for _ in range(ATTEMPTS - 1):
+        try:
+            return await request()
+        except Shed:
+            await asyncio.sleep(rng.uniform(1, 3))
+    return await request()
+
+
 async def attempt(client: httpx.AsyncClient, who: Citizen, number: int, release: Release, rng: random.Random) -> bool:
     """One search, hold and booking; whether the citizen is done (booked, or found nothing free)."""
     person = {"name": f"Citizen {number}", "documentId": f"8{number:07d}", "email": f"c{number}@example.org"}
@@ -199,8 +210,10 @@ async def attempt(client: httpx.AsyncClient, who: Citizen, number: int, release:
     who.answers[f"hold: {held['__typename']}"] += 1
     if held["__typename"] != "SlotHold":
         return False
-    booking = {"slotId": slot, "citizen": person, "holdToken": held["token"]}
-    booked = (await timed(who, "book", post(client, who, BOOK, {"i": booking})))["book"]
+    # as the page does: one key per booking attempt, the same on a retry of a shed request, so a booking that
+    # committed as its answer was shed is answered the second time instead of refused as the citizen's own
+    booking = {"slotId": slot, "citizen": person, "holdToken": held["token"], "idempotencyKey": secrets.token_hex(8)}
+    booked = (await timed(who, "book", retried(rng, lambda: post(client, who, BOOK, {"i": booking}))))["book"]
     who.answers[f"book: {booked['__typename']}"] += 1
     if booked["__typename"] == "BookingConfirmation":
         who.outcome = "booked"

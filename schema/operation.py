@@ -4,7 +4,8 @@ for queries without a result union, a top-level error."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 from graphql import GraphQLError
@@ -26,21 +27,38 @@ async def run_mutation(
     after: Callable[[Record], Awaitable[None]] | None = None,
     *,
     locale: str | None = None,
+    transaction: bool = True,
 ) -> Any:
     """One transaction per mutation, committed at the edge; a domain error rolls it all back.
 
     Returns the presented record or the UserError; `Any` because each mutation's union names the
     errors its operation may raise, which the type system cannot follow through the callable. `locale`: the
     citizen's, for operations that carry one (`book`'s citizen.locale): their messages are in that language.
+    `transaction` False: no BEGIN and COMMIT around it, each statement its own transaction (autocommit), for an
+    operation whose writes are all one statement (`book` of one person: resolvers/booking/book.py).
     """
     try:
-        async with info.context.state.engine.begin() as conn:
+        async with _connection(info, transaction) as conn:
             record = await operation(conn)
     except DomainError as error:
         return to_user_error(error, language_of(locale, info.context.language))
     if after is not None:
         await after(record)  # after commit only: a rolled-back change never announces anything
     return present(record)
+
+
+@asynccontextmanager
+async def _connection(info: Info, transaction: bool) -> AsyncIterator[AsyncConnection]:
+    """A connection in a transaction committed at the end (rolled back on an error), or one in autocommit."""
+    engine = info.context.state.engine
+    if transaction:
+        async with engine.begin() as conn:
+            yield conn
+        return
+    async with engine.connect() as conn:
+        # no round trip: asyncpg's adapter only stops opening transactions (and the pool sets it back on return)
+        await conn.execution_options(isolation_level="AUTOCOMMIT")
+        yield conn
 
 
 Read = TypeVar("Read")

@@ -15,22 +15,32 @@ from core.inputs import Doc, Id, Mark
 from core.manage_tokens import manage_token, manage_token_hash, new_nonce
 from core.messages import msg
 from core.validation import optional_text
-from models.booking import ACTIVE_STATUSES, OPEN_STATUSES, BookingStatus, Channel
+from models.booking import BookingStatus, Channel
 from resolvers import idempotency
 from resolvers.accounts.viewer import Viewer
 from resolvers.agenda.records import SlotRecord
-from resolvers.booking import confirmation, identity, lookup, party, seats
+from resolvers.booking import confirmation, identity, lookup, one_call, party, seats
 from resolvers.booking.access import RESERVED_CHANNELS, booking_channel
 from resolvers.booking.challenge import Gate
 from resolvers.booking.citizen import Citizen, CitizenInput, citizen, columns
 from resolvers.booking.codes import hold_token_hash, new_code
+from resolvers.booking.fragments import THEIRS, booking_ctes
 from resolvers.booking.freed_seats import OfferTiming, pass_on
 from resolvers.booking.records import BookingRecord, ConfirmationRecord
-from resolvers.outbox.facts import facts_sql
 from resolvers.rows import record_from_row
 
 CODE_ATTEMPTS = 10
 DEFAULT_CONFIRM_MINUTES = 30
+
+
+class NeedsTransaction(Exception):
+    """`book` outside a transaction found a path that needs one (a service that asks for confirmation); nothing
+    was written. `gate_passed`: the challenge gate let this request through already (its pass is spent), so the
+    run in a transaction must not ask it again."""
+
+    def __init__(self, *, gate_passed: bool) -> None:
+        super().__init__("this booking needs a transaction")
+        self.gate_passed = gate_passed
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,32 +73,23 @@ class BookInput:
     ] = None
 
 
-# A booking counts against a person when any of the three keys matches, the holder's or a companion's: a new
-# document number does not make a new person when the e-mail or phone is one already booked with. Two branches
-# (not one OR over a subquery) so each reads its own indexes: the holders' three, the companions' three.
-# Native SQL: a hot statement of the book path, whose UNION of two index-shaped branches is the point.
-_THEIRS = f"""(SELECT count(*) FROM (
-        SELECT b.id FROM bookings b
-        WHERE b.service_id = s.id AND b.status IN {ACTIVE_STATUSES} AND b.ends_at > now()
-          AND (b.document_hash = :document_hash OR b.email_hash = :email_hash OR b.phone_hash = :phone_hash)
-        UNION
-        SELECT b.id FROM booking_companions c JOIN bookings b ON b.id = c.booking_id
-        WHERE b.service_id = s.id AND b.status IN {ACTIVE_STATUSES} AND b.ends_at > now()
-          AND (c.document_hash = :document_hash OR c.email_hash = :email_hash OR c.phone_hash = :phone_hash)
-    ) AS theirs)"""
-
 _LIMIT = text(f"""
-    SELECT s.max_active_bookings_per_citizen AS allowed, s.confirmation_required, {_THEIRS} AS active
+    SELECT s.max_active_bookings_per_citizen AS allowed, s.confirmation_required, {THEIRS} AS active
     FROM services s WHERE s.id = :service_id
 """)
 
 # The same count for one person, in the statement that locks the slot's row: the count's snapshot is taken after
 # the person's locks were ours (the statement before), so any booking of theirs that committed is in it.
 _LIMIT_AND_LOCK = text(f"""
-    SELECT s.max_active_bookings_per_citizen AS allowed, s.confirmation_required, {_THEIRS} AS active,
+    SELECT s.max_active_bookings_per_citizen AS allowed, s.confirmation_required, {THEIRS} AS active,
            (SELECT sl.id FROM slots sl WHERE sl.id = :slot_id FOR UPDATE) AS locked
     FROM services s WHERE s.id = :service_id
 """)
+
+
+def alone(data: BookInput) -> bool:
+    """One person, no hold, no idempotency key: the booking `book` may run outside a transaction."""
+    return not data.companions and data.hold_token is None and data.idempotency_key is None
 
 
 def _hashes(someone: Citizen) -> dict[str, bytes | None]:
@@ -129,42 +130,9 @@ async def within_limit(
     return confirmation_required
 
 
-# The booking, its first history event and its mail in the outbox, in one statement, on the seat `seat` (a row
-# of id, office_id, service_id, starts_at, ends_at: the slot's). A PENDING booking's mail asks for the
-# confirmation, by the deadline (never later than the appointment itself).
-# Native SQL: the book path's one round trip, three inserts in data-modifying CTEs against the open-code index.
-def _booking_ctes(seat: str) -> str:
-    return f"""
-    booking AS (
-        INSERT INTO bookings (code, status, slot_id, office_id, service_id, starts_at, ends_at, channel, citizen_name,
-            citizen_email, citizen_phone, citizen_locale, document_hash, document_hint, email_hash, phone_hash,
-            name_hash, notes, manage_nonce, manage_token_hash, staff_user_id, partner_id, confirm_by, party_size)
-        SELECT :code, CAST(:status AS booking_status), seat.id, seat.office_id, seat.service_id, seat.starts_at,
-            seat.ends_at, CAST(:channel AS channel), :citizen_name, :citizen_email, :citizen_phone, :citizen_locale,
-            :document_hash, :document_hint, :email_hash, :phone_hash, :name_hash, :notes, :nonce, :token_hash,
-            :staff_user_id, :partner_id,
-            CASE WHEN :status = 'PENDING' THEN least(now() + make_interval(mins => :confirm_minutes), seat.starts_at)
-            END,
-            :party_size
-        FROM {seat}
-        ON CONFLICT (code) WHERE status IN {OPEN_STATUSES} DO NOTHING
-        RETURNING *
-    ),
-    event AS (
-        INSERT INTO booking_events (booking_id, status, channel, actor, note)
-        SELECT id, status, channel, :actor, notes FROM booking
-    ),
-    message AS (
-        INSERT INTO outbox (kind, booking_id, event_facts)
-        SELECT CASE WHEN status = 'PENDING' THEN 'booking.confirmation_request' ELSE 'booking.confirmation' END, id,
-               CASE WHEN status <> 'PENDING' THEN {facts_sql("booking")} END
-        FROM booking
-    )"""
-
-
 _INSERT = text(f"""
     WITH {
-    _booking_ctes(
+    booking_ctes(
         "(SELECT CAST(:slot_id AS bigint) AS id, CAST(:office_id AS bigint) AS office_id,"
         " CAST(:service_id AS bigint) AS service_id, CAST(:starts_at AS timestamptz) AS starts_at,"
         " CAST(:ends_at AS timestamptz) AS ends_at) AS seat"
@@ -183,7 +151,7 @@ _TAKE_AND_INSERT = text(f"""
         WHERE id = (SELECT sl.id {seats.LOCKED} AND sl.id = :slot_id)
         RETURNING id, office_id, service_id, starts_at, ends_at
     ),
-    {_booking_ctes("seat")}
+    {booking_ctes("seat")}
     SELECT EXISTS (SELECT FROM seat) AS seated, b.*, o.timezone
     FROM (SELECT) AS one LEFT JOIN booking b ON true LEFT JOIN offices o ON o.id = b.office_id
 """)
@@ -277,12 +245,18 @@ async def book(
     *,
     timing: OfferTiming,
     confirm_minutes: int = DEFAULT_CONFIRM_MINUTES,
+    in_transaction: bool = True,
 ) -> ConfirmationRecord:
+    """`in_transaction` False: `conn` runs each statement on its own (autocommit), for a booking of one person
+    without a key or a hold (`alone`), whose one-call path needs no transaction around it (book_one is one
+    statement, so one transaction, of its own; what is read before it only names the slot and the gate's
+    policy, and book_one checks everything again under its locks). Any other path raises
+    NeedsTransaction before it writes anything, for the caller to run `book` again in a transaction."""
     person = citizen(secret_key, data.citizen)
     companions = party.companions(secret_key, person, data.companions)
     size = 1 + len(companions)
     notes = optional_text("notes", data.notes, max_length=1000)
-    slot, policy = await seats.find_slot_and_policy(conn, data.slot_id)
+    slot, policy, confirmation_required = await seats.find_slot_for_booking(conn, data.slot_id)
     await party.within_party_size(conn, slot.service_id, size)
     channel = booking_channel(viewer, data.channel, slot.office_id)
     key = data.idempotency_key
@@ -306,11 +280,34 @@ async def book(
         stored = await idempotency.claim(conn, scope, key, "book", fingerprint)
         if stored is not None:
             return await lookup.with_token(conn, secret_key, int(str(stored["booking_id"])))
+    one = not companions and data.hold_token is None
+    if not in_transaction and (confirmation_required or not alone(data)):
+        raise NeedsTransaction(gate_passed=False)
     if gate is not None and data.hold_token is None:
         # after a replay's answer (it takes no seat: a retry needs no new challenge), before any seat is taken;
         # a held seat was taken by holdSlot, which asked for the challenge then
         await gate(conn, slot.service_id, policy)
-    if companions or data.hold_token is not None:
+    if one and not confirmation_required:
+        # one round trip, which also keeps the idempotency key's result; None: the service asks for
+        # confirmation since its slot was read, so the path that handles it
+        called = await _book_one_call(conn, slot, person, notes, viewer, secret_key, channel, (scope, key))
+        if called is not None:
+            return called
+        if not in_transaction:
+            raise NeedsTransaction(gate_passed=True)
+    if one:
+        made = await _book_one(
+            conn,
+            slot,
+            person,
+            notes,
+            viewer=viewer,
+            secret_key=secret_key,
+            channel=channel,
+            timing=timing,
+            confirm_minutes=confirm_minutes,
+        )
+    else:
         made = await _book_party_or_hold(
             conn,
             viewer,
@@ -324,21 +321,48 @@ async def book(
             timing=timing,
             confirm_minutes=confirm_minutes,
         )
-    else:
-        made = await _book_one(
-            conn,
-            slot,
-            person,
-            notes,
-            viewer=viewer,
-            secret_key=secret_key,
-            channel=channel,
-            timing=timing,
-            confirm_minutes=confirm_minutes,
-        )
     if key is not None:
         await idempotency.remember(conn, scope, key, {"booking_id": made.booking.id})
     return made
+
+
+async def _book_one_call(
+    conn: AsyncConnection,
+    slot: SlotRecord,
+    person: Citizen,
+    notes: str | None,
+    viewer: Viewer,
+    secret_key: bytes,
+    channel: Channel,
+    idempotency_key: tuple[str, str | None],
+) -> ConfirmationRecord | None:
+    """One person on a free seat of a service that asks for no confirmation, in one round trip: the database
+    function book_one (resolvers/booking/one_call.py says why its guarantees are _book_one's). None: the service
+    asks for confirmation after all (changed since the slot was read)."""
+    nonce = new_nonce()
+    token = manage_token(secret_key, nonce)
+    values = _booking_values(viewer, secret_key, person, channel, notes, None, 1, nonce, token)
+    scope, key = idempotency_key
+    params = values | {
+        "slot_id": slot.id,
+        "service_id": slot.service_id,
+        "lock_keys": identity.lock_keys(person.document_hash, person.email_hash, person.phone_hash),
+        "with_reserved": channel in RESERVED_CHANNELS,
+        "seats": 1,
+        "confirmation_required": False,
+        "codes": [new_code() for _ in range(CODE_ATTEMPTS)],
+        "idempotency_caller": scope,
+        "idempotency_key": key,
+    }
+    row = (await conn.execute(one_call.CALL, params)).mappings().one()
+    outcome = row["outcome"]
+    if outcome == "booked":
+        return ConfirmationRecord(booking=record_from_row(BookingRecord, row), manage_token=token)
+    if outcome == "limit":
+        raise _over_limit(0, person, row["active"])
+    if outcome == "unseated":
+        raise await seats.unavailable(conn, slot, channel in RESERVED_CHANNELS)
+    return None
 
 
 async def _book_one(
@@ -353,9 +377,11 @@ async def _book_one(
     timing: OfferTiming,
     confirm_minutes: int,
 ) -> ConfirmationRecord:
-    """One person on a free seat, in three statements: the person's locks; the slot's lock with the person's
-    limit; the seat with the booking (_TAKE_AND_INSERT). The guarantees are within_limit's and take_seat's:
-    each count is read by a statement that starts once the locks it relies on are ours."""
+    """One person on a free seat of a procedure that asks for confirmation (others: _book_one_call), in a
+    transaction: the person's locks; the slot's lock with the person's limit; lapsed PENDING bookings of the slot
+    expired (their seats offered to the waitlist first); the seat with the booking (_TAKE_AND_INSERT). The
+    guarantees are within_limit's and take_seat's: each count is read by a statement that starts once the locks
+    it relies on are ours."""
     await identity.lock_people(conn, person.document_hash, person.email_hash, person.phone_hash)
     params = _hashes(person) | {"service_id": slot.service_id, "slot_id": slot.id}
     row = (await conn.execute(_LIMIT_AND_LOCK, params)).mappings().one()

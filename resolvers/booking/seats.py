@@ -72,9 +72,10 @@ _GIVE_BACK = (
 # Native SQL (this and _ALTERNATIVES): a slot's held and reserved seats are SQL rules of their own
 # (resolvers/agenda/records.py held_seats, RESERVED_SEATS), read on every seat taken
 _SLOT = text(f"SELECT {SLOT_COLUMNS} FROM slots sl JOIN offices o ON o.id = sl.office_id WHERE sl.id = :slot_id")
-# the same with its service's challenge policy, which `book` and `holdSlot` ask next (one round trip for both)
+# the same with its service's challenge policy, which `book` and `holdSlot` ask next (one round trip for both),
+# and whether it asks for confirmation (`book`'s one-call path is for the services that do not)
 _SLOT_AND_POLICY = text(f"""
-    SELECT {SLOT_COLUMNS}, s.challenge_policy
+    SELECT {SLOT_COLUMNS}, s.challenge_policy, s.confirmation_required
     FROM slots sl JOIN offices o ON o.id = sl.office_id JOIN services s ON s.id = sl.service_id
     WHERE sl.id = :slot_id
 """)
@@ -117,11 +118,21 @@ async def find_slot(conn: AsyncConnection, slot_id: str) -> SlotRecord:
 
 async def find_slot_and_policy(conn: AsyncConnection, slot_id: str) -> tuple[SlotRecord, ChallengePolicy]:
     """find_slot, and the challenge policy of the slot's service."""
+    found, policy, _ = await find_slot_for_booking(conn, slot_id)
+    return found, policy
+
+
+async def find_slot_for_booking(conn: AsyncConnection, slot_id: str) -> tuple[SlotRecord, ChallengePolicy, bool]:
+    """find_slot, the challenge policy of the slot's service, and whether the service asks for confirmation."""
     number = parse_id(slot_id)
     row = (await conn.execute(_SLOT_AND_POLICY, {"slot_id": number})).mappings().first() if number is not None else None
     if row is None:
         raise NotFoundError("No slot has this ID.")
-    return record_from_row(SlotRecord, row), ChallengePolicy(row["challenge_policy"])
+    return (
+        record_from_row(SlotRecord, row),
+        ChallengePolicy(row["challenge_policy"]),
+        bool(row["confirmation_required"]),
+    )
 
 
 async def lock_slot(conn: AsyncConnection, slot_id: int) -> None:
