@@ -153,7 +153,7 @@ async def _refresh_today(engine: AsyncEngine, query: StatsQuery) -> None:
 # milliseconds behind catches up well within it; one paused or far behind is not waited for.
 REPLICA_CATCH_UP_SECONDS = 1.0
 # a hot standby replays; a server that is not one (DATABASE_READ_URL naming the primary) has it all
-_REPLAYED = text("SELECT NOT pg_is_in_recovery() OR pg_last_wal_replay_lsn() >= CAST(:lsn AS pg_lsn)")
+_REPLAYED = text("SELECT NOT pg_is_in_recovery() OR pg_last_wal_replay_lsn() >= CAST(CAST(:lsn AS text) AS pg_lsn)")
 
 
 async def _reader(engine: AsyncEngine, replica: AsyncEngine | None, written: str | None) -> AsyncEngine:
@@ -174,7 +174,7 @@ async def _reader(engine: AsyncEngine, replica: AsyncEngine | None, written: str
                 await asyncio.sleep(0.005)
             return replica
     except (OSError, DBAPIError) as error:
-        logger.warning("replica unreachable, stats read the primary: %s", type(error).__name__)
+        logger.warning("replica unreachable, stats read the primary: %s: %s", type(error).__name__, error)
         return engine
 
 
