@@ -132,13 +132,15 @@ async def check_filter(conn: AsyncConnection, viewer: Viewer, data: StatsFilter)
     return StatsQuery(data.date_from, data.date_to, office_ids, service_ids or None, group_by)
 
 
-def _reaches_today(query: StatsQuery) -> bool:
-    now = datetime.now(UTC)
-    return query.date_to >= now.date() - timedelta(days=1) and query.date_from <= now.date() + timedelta(days=1)
+def _reaches_today(query: StatsQuery, first_open: date) -> bool:
+    """Whether the period holds a day that is today (or later) somewhere among the offices, and not only
+    days ahead."""
+    return query.date_to >= first_open and query.date_from <= datetime.now(UTC).date() + timedelta(days=1)
 
 
 async def _refresh_today(engine: AsyncEngine, query: StatsQuery) -> None:
-    """A period that reaches today reads today's facts as they are now, not as the last job left them.
+    """A period that reaches today reads today's facts as they are now, not as the last job left them
+    (yesterday to tomorrow: that is today in every zone).
 
     A write of its own, committed before the figures are read (never the caller's read transaction): the
     percentiles run on connections of their own, which see only committed facts, and the refresh's lock
@@ -330,10 +332,12 @@ async def stats_rows(
     had written after the refresh; else on the primary: the counts on `conn`, each measure's percentiles on
     a connection of its own, all at the same time (stats_sql says why).
     """
-    reaches_today = _reaches_today(query)
+    first_open = await answers.first_open_day(conn)
+    # closed days are as the worker's refresh left them (every 5 minutes, and nightly for five weeks back)
+    reaches_today = _reaches_today(query, first_open)
     if reaches_today:
         await _refresh_today(engine, query)
-    closed = answers.is_closed(query, await answers.first_open_day(conn))
+    closed = answers.is_closed(query, first_open)
     if closed and (kept := await answers.kept_answer(conn, query, percentiles_of)) is not None:
         for record in kept:
             yield record
