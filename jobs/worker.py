@@ -30,6 +30,7 @@ PRUNE = counted(housekeeping.prune)
 DELIVER_WEBHOOKS = counted(webhooks.deliver_webhooks)
 REFRESH_RECENT_FACTS = counted(analytics.refresh_recent_facts)
 REFRESH_DEEP_FACTS = counted(analytics.refresh_deep_facts)
+PRECOMPUTE_STATS = counted(analytics.precompute_stats)
 EXPIRE_UNCONFIRMED = counted(confirmations.expire_unconfirmed)
 EXPIRE_OFFERS = counted(waitlist.expire_offers)
 PASS_ON_LAPSED_HOLDS = counted(waitlist.pass_on_lapsed_holds)
@@ -47,6 +48,7 @@ class WorkerSettings:
         DELIVER_WEBHOOKS,
         REFRESH_RECENT_FACTS,
         REFRESH_DEEP_FACTS,
+        PRECOMPUTE_STATS,
         EXPIRE_UNCONFIRMED,
         EXPIRE_OFFERS,
         PASS_ON_LAPSED_HOLDS,
@@ -66,6 +68,8 @@ class WorkerSettings:
         cron(PRUNE, hour={3}, minute={30}, unique=True),
         cron(REFRESH_RECENT_FACTS, minute=EVERY_5_MINUTES, unique=True, run_at_startup=True),
         cron(REFRESH_DEEP_FACTS, hour={3}, minute={45}, unique=True),
+        # two minutes after each recent refresh, which may have deleted answers of yesterday's spans
+        cron(PRECOMPUTE_STATS, minute={m + 2 for m in EVERY_5_MINUTES}, unique=True, run_at_startup=True, timeout=900),
         # availability shows a lapsed PENDING booking's seat again within this; booking that slot frees it at once
         cron(EXPIRE_UNCONFIRMED, second=set(range(0, 60, confirmations.EVERY_SECONDS)), unique=True),
         cron(EXPIRE_OFFERS, second=EVERY_30_SECONDS, unique=True, run_at_startup=True),

@@ -1,6 +1,6 @@
 """Analytics: one narrow row per booking and per ticket with its figures and its office-local day and
-hour (kept current by a worker job), their counts per hour, and the searches that found no free slot,
-counted per hour."""
+hour (kept current by a worker job), their counts per hour, the searches that found no free slot,
+counted per hour, and the `stats` answers of closed periods kept ahead (resolvers/analytics/answers.py)."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     text,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, id_column
@@ -134,3 +135,31 @@ class UnmetSearch(Base):
     service_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("services.id", ondelete="CASCADE"))
     hour_start: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     searches: Mapped[int] = mapped_column(Integer, server_default="1")
+
+
+class StatsAnswer(Base):
+    """A whole `stats` answer over closed days (resolvers/analytics/answers.py): kept until a facts refresh
+    changes a fact of a day in [date_from, date_to], which deletes it in the same transaction."""
+
+    __tablename__ = "stats_answers"
+    __table_args__ = (Index("ix_stats_answers_days", "date_from", "date_to"),)
+
+    # sha256 of the query (days, offices, procedures, grouping): a manager's 500 offices make a long key
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    date_from: Mapped[date] = mapped_column(Date)
+    date_to: Mapped[date] = mapped_column(Date)
+    # which measures' percentiles it holds, and where (resolvers/analytics/stats.Scope names)
+    scopes: Mapped[dict[str, str]] = mapped_column(JSONB)
+    rows: Mapped[list[list[object]]] = mapped_column(JSONB)
+    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=text("now()"))
+
+
+class StatsFactsGeneration(Base):
+    """One row, counting the facts refreshes that changed anything: an answer computed while one committed
+    is not kept (its figures may predate the change that deleted the answers it would join)."""
+
+    __tablename__ = "stats_facts_generation"
+    __table_args__ = (CheckConstraint("id = 1", name="one_row"),)
+
+    id: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    generation: Mapped[int] = mapped_column(BigInteger, server_default="0")

@@ -182,7 +182,7 @@ async def stats_csv(request: Request) -> Response:
             yield _csv_line(COLUMNS)
             async with (
                 state.engine.connect() as conn,
-                contextlib.aclosing(stats_rows(conn, query, state.engine)) as records,
+                contextlib.aclosing(stats_rows(conn, query, state.engine, replica=state.replica)) as records,
             ):
                 async for record in records:
                     yield _csv_line(_row(record, names.offices, names.services))

@@ -10,6 +10,10 @@ figures changed (and the counts of the office-days they are or were on), so it i
   and the last 35 days nightly (late no-shows, ratings given days after the visit);
 - a stats query whose period reaches today refreshes yesterday to tomorrow first, so today is current.
 
+A refresh that changes a fact also deletes, in its own transaction, every kept `stats` answer
+(stats_answers, resolvers/analytics/answers.py) whose days include a day it touched, and counts itself in
+stats_facts_generation: no kept answer outlives a change of its facts.
+
 Definitions (docs/architecture.md, "Analytics"):
 - a booking is anchored at its appointment; a ticket where its wait began: its issue, or its
   appointment's start if the citizen came early (a ticket issued up to a day before `since` is looked at);
@@ -162,6 +166,19 @@ GROUP BY f.office_id, f.service_id, f.local_date, f.local_hour
 """)
 
 
+# Native: the touched days as an unnested array, matched against each kept answer's span.
+_FORGET_ANSWERS = text("""
+DELETE FROM stats_answers a
+WHERE EXISTS (SELECT 1 FROM unnest(CAST(:local_dates AS date[])) AS d(day)
+              WHERE d.day BETWEEN a.date_from AND a.date_to)
+""")
+# taken before the answers are deleted: an answer being stored waits for this transaction (answers.py)
+_NEXT_GENERATION = text("""
+INSERT INTO stats_facts_generation (id, generation) VALUES (1, 1)
+ON CONFLICT (id) DO UPDATE SET generation = stats_facts_generation.generation + 1
+""")
+
+
 async def refresh_facts(
     conn: AsyncConnection, since: datetime, until: datetime | None = None, office_ids: list[int] | None = None
 ) -> int:
@@ -177,5 +194,7 @@ async def refresh_facts(
         days = {"office_ids": result.office_ids, "local_dates": result.local_dates}
         await conn.execute(_CLEAR_COUNTS, days)
         await conn.execute(_COUNT, days)
+        await conn.execute(_NEXT_GENERATION)
+        await conn.execute(_FORGET_ANSWERS, {"local_dates": result.local_dates})
     changed: int = result.changed
     return changed

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import enum
+import logging
 from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from core.errors import NotAllowedError, ValidationFailed
@@ -26,7 +27,9 @@ from models.accounts import Role
 from models.analytics import MEASURES
 from models.catalogue import Office, Service
 from resolvers.accounts.viewer import Viewer
+from resolvers.analytics import answers
 from resolvers.analytics.facts import refresh_facts
+from resolvers.analytics.stats_records import EVERY_MEASURE, Scope, StatsQuery, StatsRowRecord
 from resolvers.analytics.stats_sql import (
     COUNTS,
     OUTPUT_KEYS,
@@ -51,6 +54,8 @@ __all__ = [
     "stats_rows",
 ]
 
+logger = logging.getLogger("turnero.analytics")
+
 MAX_RANGE_DAYS = 366
 MAX_IDS = 500
 # a GraphQL answer holds at most this many rows; the CSV export streams any number
@@ -64,64 +69,6 @@ class StatsFilter:
     office_ids: Sequence[str] | None = None
     service_ids: Sequence[str] | None = None
     group_by: Sequence[Grouping] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class StatsQuery:
-    """A filter checked and authorised: what the SQL runs with."""
-
-    date_from: date
-    date_to: date
-    office_ids: list[int] | None
-    service_ids: list[int] | None
-    group_by: tuple[Grouping, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class StatsRowRecord:
-    total: bool
-    period: date | None
-    weekday: int | None
-    hour: int | None
-    office_id: int | None
-    service_id: int | None
-    booked: int
-    cancelled: int
-    came: int
-    no_shows: int
-    walk_ins: int
-    served: int
-    unmet_searches: int
-    wait_median_minutes: float | None
-    wait_p90_minutes: float | None
-    service_median_minutes: float | None
-    service_p90_minutes: float | None
-    lead_time_median_days: float | None
-    lead_time_p90_days: float | None
-    rating_count: int
-    rating_average: float | None
-    ratings: tuple[int, int, int, int, int]
-    estimate_count: int
-    estimate_mean_minutes: float | None
-    actual_mean_minutes: float | None
-    estimate_mean_absolute_error_minutes: float | None
-
-    @property
-    def no_show_rate(self) -> float | None:
-        """Of the appointments whose outcome is known (came or did not), the share that did not come."""
-        settled = self.came + self.no_shows
-        return self.no_shows / settled if settled else None
-
-    @property
-    def demand(self) -> int:
-        return self.booked + self.walk_ins
-
-    @property
-    def estimate_bias_minutes(self) -> float | None:
-        """Positive: people waited longer than they were told."""
-        if self.actual_mean_minutes is None or self.estimate_mean_minutes is None:
-            return None
-        return self.actual_mean_minutes - self.estimate_mean_minutes
 
 
 def _ids(field: str, values: Sequence[str] | None) -> list[int] | None:
@@ -185,16 +132,59 @@ async def check_filter(conn: AsyncConnection, viewer: Viewer, data: StatsFilter)
     return StatsQuery(data.date_from, data.date_to, office_ids, service_ids or None, group_by)
 
 
+def _reaches_today(query: StatsQuery, first_open: date) -> bool:
+    """Whether the period holds a day that is today (or later) somewhere among the offices, and not only
+    days ahead."""
+    return query.date_to >= first_open and query.date_from <= datetime.now(UTC).date() + timedelta(days=1)
+
+
 async def _refresh_today(engine: AsyncEngine, query: StatsQuery) -> None:
-    """A period that reaches today reads today's facts as they are now, not as the last job left them.
+    """A period that reaches today reads today's facts as they are now, not as the last job left them
+    (yesterday to tomorrow: that is today in every zone).
 
     A write of its own, committed before the figures are read (never the caller's read transaction): the
     percentiles run on connections of their own, which see only committed facts, and the refresh's lock
     is let go at once rather than held for the whole read."""
     now = datetime.now(UTC)
-    if query.date_to >= now.date() - timedelta(days=1) and query.date_from <= now.date() + timedelta(days=1):
-        async with engine.begin() as conn:
-            await refresh_facts(conn, now - timedelta(hours=36), now + timedelta(hours=36), query.office_ids)
+    async with engine.begin() as conn:
+        await refresh_facts(conn, now - timedelta(hours=36), now + timedelta(hours=36), query.office_ids)
+
+
+# How long a read waits for the replica to replay what the primary has written (the refresh just made, the
+# facts a kept answer is computed from) before it reads the primary instead: a streaming replica a few
+# milliseconds behind catches up well within it; one paused or far behind is not waited for.
+REPLICA_CATCH_UP_SECONDS = 1.0
+# a hot standby replays; a server that is not one (DATABASE_READ_URL naming the primary) has it all
+_REPLAYED = text("SELECT NOT pg_is_in_recovery() OR pg_last_wal_replay_lsn() >= CAST(CAST(:lsn AS text) AS pg_lsn)")
+
+
+async def _reader(engine: AsyncEngine, replica: AsyncEngine | None, written: str | None) -> AsyncEngine:
+    """Where the figures are read: the replica once it has replayed the primary's WAL up to `written` (None:
+    no position to wait for), else the primary. Unreachable: the primary, as lagging_read does."""
+    if replica is None:
+        return engine
+    try:
+        async with replica.connect() as conn:
+            if written is None:
+                return replica
+            deadline = asyncio.get_running_loop().time() + REPLICA_CATCH_UP_SECONDS
+            # a standby announces no replay: polling its position is the only way to wait for it
+            while not (await conn.execute(_REPLAYED, {"lsn": written})).scalar_one():
+                if asyncio.get_running_loop().time() >= deadline:
+                    logger.info("replica behind the primary's %s: stats read the primary", written)
+                    return engine
+                await asyncio.sleep(0.005)
+            return replica
+    except (OSError, DBAPIError) as error:
+        logger.warning("replica unreachable, stats read the primary: %s: %s", type(error).__name__, error)
+        return engine
+
+
+# the facts' generation and the primary's WAL position, read in one round trip after the refresh
+_POSITION = text(
+    "SELECT coalesce((SELECT generation FROM stats_facts_generation WHERE id = 1), 0) AS generation,"
+    " CAST(pg_current_wal_lsn() AS text) AS written"
+)
 
 
 def _parameters(query: StatsQuery) -> dict[str, Any]:
@@ -324,52 +314,68 @@ async def _merged(
     yield _record(True, dict.fromkeys(OUTPUT_KEYS), totals, values)
 
 
-class Scope(enum.Enum):
-    """Where a measure's percentiles are wanted: a figure nobody asked for is not worked out."""
-
-    GROUPS_AND_TOTALS = enum.auto()
-    GROUPS = enum.auto()
-    TOTALS = enum.auto()
-
-
-EVERY_MEASURE = {measure.name: Scope.GROUPS_AND_TOTALS for measure in MEASURES}
-
-
 async def stats_rows(
     conn: AsyncConnection,
     query: StatsQuery,
     engine: AsyncEngine,
     limit: int | None = None,
     percentiles_of: Mapping[str, Scope] = EVERY_MEASURE,
+    replica: AsyncEngine | None = None,
 ) -> AsyncGenerator[StatsRowRecord, None]:
     """The groups in key order, then the totals row. With `limit`, at most that many groups are read;
     without, any number, streamed from the server and never all in memory. The percentiles of the measures
     (by name) in `percentiles_of` only, and only where their scope says; the others are None.
 
-    The counts run on `conn`, each measure's percentiles on a connection of its own from `engine`, all at
-    the same time (stats_sql says why).
+    `conn` and `engine` are the primary's: today's facts are refreshed there, and kept answers read and
+    stored there (answers.py: a period of closed days is served whole when kept, and kept once computed).
+    The figures are read on `replica` (DATABASE_READ_URL) when given and caught up with what the primary
+    had written after the refresh; else on the primary: the counts on `conn`, each measure's percentiles on
+    a connection of its own, all at the same time (stats_sql says why).
     """
-    await _refresh_today(engine, query)
+    first_open = await answers.first_open_day(conn)
+    # closed days are as the worker's refresh left them (every 5 minutes, and nightly for five weeks back)
+    reaches_today = _reaches_today(query, first_open)
+    if reaches_today:
+        await _refresh_today(engine, query)
+    closed = answers.is_closed(query, first_open)
+    if closed and (kept := await answers.kept_answer(conn, query, percentiles_of)) is not None:
+        for record in kept:
+            yield record
+        return
+    generation: int | None = None
+    written: str | None = None
+    if closed or (replica is not None and reaches_today):
+        # before any fact is read: what a kept answer is computed from, and where the replica must be
+        found = (await conn.execute(_POSITION)).one()
+        generation, written = found.generation, found.written
+    source = await _reader(engine, replica, written)
     parameters = {**_parameters(query), "period_starts": period_starts(query.group_by, query.date_from, query.date_to)}
     stream = limit is None
+    computed: list[StatsRowRecord] = []
     async with contextlib.AsyncExitStack() as stack:
         percentiles: dict[str, AsyncIterator[Mapping[Any, Any]]] = {}
         for measure in MEASURES:
             scope = percentiles_of.get(measure.name)
             if scope is None:
                 continue
-            own = await stack.enter_async_context(engine.connect())
+            own = await stack.enter_async_context(source.connect())
             groups = query.group_by if scope is not Scope.TOTALS else ()
             sql = percentiles_sql(measure, groups, limit, totals=scope is not Scope.GROUPS)
             percentiles[measure.name] = await stack.enter_async_context(
                 contextlib.aclosing(_rows(own, sql, parameters, stream))
             )
+        counting = conn if source is engine else await stack.enter_async_context(source.connect())
         counts = await stack.enter_async_context(
-            contextlib.aclosing(_rows(conn, counts_sql(query.group_by, limit), parameters, stream))
+            contextlib.aclosing(_rows(counting, counts_sql(query.group_by, limit), parameters, stream))
         )
         async with contextlib.aclosing(_merged(counts, percentiles, key_columns(query.group_by))) as records:
             async for record in records:
+                if generation is not None:
+                    computed.append(record)
                 yield record
+    # kept only whole: every group read (fewer than the limit) and the caller read to the end
+    if generation is not None and (limit is None or len(computed) <= limit):
+        await answers.keep_answer(engine, query, percentiles_of, computed, generation)
 
 
 async def stats(
@@ -378,11 +384,12 @@ async def stats(
     data: StatsFilter,
     engine: AsyncEngine,
     percentiles_of: Mapping[str, Scope] = EVERY_MEASURE,
+    replica: AsyncEngine | None = None,
 ) -> list[StatsRowRecord]:
     query = await check_filter(conn, viewer, data)
     rows: list[StatsRowRecord] = []
     # one group past the most an answer holds is enough to refuse: read no more than that
-    found = stats_rows(conn, query, engine, MAX_ROWS + 1, percentiles_of)
+    found = stats_rows(conn, query, engine, MAX_ROWS + 1, percentiles_of, replica)
     async with contextlib.aclosing(found):
         async for row in found:
             rows.append(row)
@@ -392,3 +399,23 @@ async def stats(
                     msg("More than {count} groups: group more coarsely, or use the CSV export.", count=MAX_ROWS),
                 )
     return rows
+
+
+async def compute_ahead(engine: AsyncEngine, replica: AsyncEngine | None = None) -> int:
+    """The worker's part (answers.py): every grouping of every span managers ask most, over the closed days,
+    computed and kept if not kept already (a refresh that changed one of their days deleted it). How many
+    were computed."""
+    async with engine.connect() as conn:
+        periods = answers.ahead_periods(await answers.first_open_day(conn))
+    computed = 0
+    for date_from, date_to in periods:
+        for group_by in answers.AHEAD_GROUPINGS:
+            query = StatsQuery(date_from, date_to, None, None, group_by)
+            async with engine.connect() as conn:
+                if await answers.kept_answer(conn, query, EVERY_MEASURE) is not None:
+                    continue
+                async with contextlib.aclosing(stats_rows(conn, query, engine, replica=replica)) as rows:
+                    async for _ in rows:
+                        pass
+            computed += 1
+    return computed

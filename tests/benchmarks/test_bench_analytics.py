@@ -1,5 +1,6 @@
 """`bench.analytics` in its short mode (two days of the demo city's history, one timed request each): that it
-seeds, serves, asks every grouping and prints its JSON. How fast it answers is what the bench measures, not this."""
+seeds, serves, asks every grouping cold and warm (the same answers) and prints its JSON.
+How fast it answers is what the bench measures, not this."""
 
 from __future__ import annotations
 
@@ -49,8 +50,13 @@ def test_the_short_mode_runs_and_prints_every_grouping(settings: Settings) -> No
     for row in groupings:
         assert row["http_ms"] > 0, row
         assert row["http_vs_trivial"] > 0, row
-    assert all(row["sql_ms"] > 0 for row in groupings[: len(asked)])
+        # cold (nothing kept) and warm (kept by the worker's job or the first ask): the same answer
+        assert row["warm_http_ms"] > 0, row
+        assert row["same_answer"] is True, row
+    assert all(row["sql_ms"] > 0 and row["warm_sql_ms"] > 0 for row in groupings[: len(asked)])
+    assert report["precompute"]["answers"] > 0
     # two days of the demo city's simulated history: bookings, and more than one day's group by DAY
     assert groupings[0]["booked"] > 0
     assert next(row for row in groupings if row["group_by"] == "DAY")["rows"] == 2
     assert report["dashboard"]["three_requests_at_once_ms"] > 0
+    assert report["dashboard"]["warm_three_requests_at_once_ms"] > 0
