@@ -1,7 +1,7 @@
 """stats_answers: whole `stats` answers over closed days, kept ahead by the worker (issue 18 part 5)
 
 Revision ID: 0028_stats_answers
-Revises: 0026_service_translations
+Revises: 0027_book_in_one_call
 Create Date: 2026-12-04 16:00:00
 
 A year of a city takes ~1 s to add up from the facts; an answer over days whose facts no longer change is kept
@@ -18,7 +18,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0028_stats_answers"
-down_revision: str | None = "0026_service_translations"
+down_revision: str | None = "0027_book_in_one_call"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
