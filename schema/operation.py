@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from graphql import GraphQLError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from core import availability_versions
 from core.errors import BadRequest, DomainError
 from core.messages import language_of
 from core.runtime import lagging_read
@@ -33,11 +34,22 @@ async def run_mutation(
     errors its operation may raise, which the type system cannot follow through the callable. `locale`: the
     citizen's, for operations that carry one (`book`'s citizen.locale): their messages are in that language.
     """
+    state = info.context.state
+    marks = None
     try:
-        async with info.context.state.engine.begin() as conn:
-            record = await operation(conn)
+        async with state.engine.begin() as conn:
+            try:
+                record = await operation(conn)
+            finally:
+                # taken before the COMMIT that leaving the block sends, bumped after it: see below
+                marks = availability_versions.take(conn)
     except DomainError as error:
         return to_user_error(error, language_of(locale, info.context.language))
+    finally:
+        # after the transaction ended and before the answer is sent: a reader who reads the availability
+        # versions after this mutation has answered never gets an answer cached before its commit. Rolled
+        # back too (harmless: a miss), so that an ambiguous commit failure cannot leave a stale answer
+        await availability_versions.bump(state.redis, marks)
     if after is not None:
         await after(record)  # after commit only: a rolled-back change never announces anything
     return present(record)
