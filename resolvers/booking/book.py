@@ -10,6 +10,7 @@ from typing import Annotated
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from core import availability_versions
 from core.errors import LimitExceededError, ValidationFailed
 from core.inputs import Doc, Id, Mark
 from core.manage_tokens import manage_token, manage_token_hash, new_nonce
@@ -338,6 +339,8 @@ async def book(
         )
     if key is not None:
         await idempotency.remember(conn, scope, key, {"booking_id": made.booking.id})
+    # the seat (a held one too) was this service's: its cached availability goes, not every service's
+    availability_versions.changed(conn, [slot.service_id])
     return made
 
 

@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from core import availability_versions
 from core.errors import LimitExceededError
 from core.messages import msg
 from models.agenda import slot_holds
@@ -99,6 +100,7 @@ async def hold_slot(
     )
     held = await seats.slot(conn, found.id)
     assert held is not None, "a slot with a seat just held exists"
+    availability_versions.changed(conn, [found.service_id])
     return HoldRecord(token=token, slot=held, expires_at=expires_at)
 
 
