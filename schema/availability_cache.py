@@ -130,8 +130,18 @@ def _argument(field: FieldNode, name: str, variables: dict[str, Any]) -> object:
     return None
 
 
+# whether a document reads the viewer below its roots, by query text and operation name: the walk once per
+# document, not per request (bounded like strawberry's parser cache: a flood of distinct documents clears it)
+_SHAPES: dict[tuple[str, str | None], bool] = {}
+_MAX_SHAPES = 1024
+
+
 def plan(
-    schema: GraphQLSchema, document: DocumentNode, operation_name: str | None, variables: dict[str, Any]
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation_name: str | None,
+    variables: dict[str, Any],
+    query: str | None = None,
 ) -> Plan | None:
     """What a cacheable operation asks (its services, its root keys), None if it is not one."""
     operations = [
@@ -155,7 +165,17 @@ def plan(
         if number is None:
             return None
         services.append(number)
-    if not roots or _reads_viewer_below(schema, operation, roots):
+    if not roots:
+        return None
+    shape = (query, operation_name) if query is not None else None
+    reads_viewer = _SHAPES.get(shape) if shape is not None else None
+    if reads_viewer is None:
+        reads_viewer = _reads_viewer_below(schema, operation, roots)
+        if shape is not None:
+            if len(_SHAPES) >= _MAX_SHAPES:
+                _SHAPES.clear()
+            _SHAPES[shape] = reads_viewer
+    if reads_viewer:
         return None
     keys = tuple((r.alias or r.name).value for r in roots)
     return Plan(services=tuple(sorted(set(services))), roots=keys)
@@ -228,7 +248,11 @@ class AvailabilityAnswers(SchemaExtension):
         if document is None:
             return None
         return plan(
-            graphql_core_schema(execution.schema), document, execution.operation_name, execution.variables or {}
+            graphql_core_schema(execution.schema),
+            document,
+            execution.operation_name,
+            execution.variables or {},
+            execution.query,
         )
 
     @staticmethod
