@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import delete, insert, update
-from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 
 import models  # noqa: F401  (every table registered on the metadata)
 from core.availability_versions import writes_availability
@@ -29,7 +29,7 @@ def test_a_core_write_marks_exactly_the_tables_availability_reads(table: str) ->
     model = Base.metadata.tables[table]
     column = next(iter(model.columns))
     for statement in (insert(model), update(model).values({column: None}), delete(model)):
-        sql = str(statement.compile(dialect=postgresql.dialect()))
+        sql = str(statement.compile(dialect=PGDialect_asyncpg()))
         assert writes_availability(sql) is (table in READ_BY_AVAILABILITY), sql
 
 
