@@ -54,6 +54,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
 from core.availability_versions import versions
+from core.metrics import AVAILABILITY_ANSWERS
 from core.validation import parse_id
 from realtime.library_internals import graphql_core_schema
 from realtime.sharing import field_is_shareable
@@ -246,6 +247,7 @@ class AvailabilityAnswers(SchemaExtension):
             logger.warning("availability cache not read: %r", error)
             yield
             return
+        AVAILABILITY_ANSWERS.labels("hit" if cached is not None else "miss").inc()
         if cached is not None:
             # over HTTP the stored JSON goes out as it is (server/graphql_view.py splices it): no decoding and
             # encoding again of a city's week per hit; a websocket's query gets it decoded
@@ -289,5 +291,6 @@ class AvailabilityAnswers(SchemaExtension):
             if seconds < 0.001:
                 return
             await state.redis.set(key, json.dumps(data, separators=(",", ":")), px=int(seconds * 1000))
+            AVAILABILITY_ANSWERS.labels("kept").inc()
         except Exception as error:  # never fail an answer for its cache's sake
             logger.warning("availability answer not cached: %r", error)

@@ -32,3 +32,6 @@ async def test_the_availability_bench_measures_both_caches_beside_the_trivial_qu
             assert figures["throughput_vs_trivial"] > 0
         assert report[mode]["trivial"]["throughput_vs_trivial"] == 1
     assert set(report["whole_city_vs_trivial"]) == {"cache_off", "cache_on"}
+    # one procedure asked over and over: the cached server served most of it from the cache, the other none
+    assert report["results_cached"][WHOLE_CITY]["cache_hit_ratio"] > 0.5
+    assert "cache_hit_ratio" not in report["results"][WHOLE_CITY]
