@@ -10,7 +10,7 @@ burst's hot writes, invalidate only their own service), else of the one epoch ev
 The versions live in Redis, not in a PostgreSQL row: a row that every booking of a service updates would
 serialize a release burst on its lock. They are bumped AFTER COMMIT (schema/operation.run_mutation awaits it
 before the mutation's answer is sent; any other transaction's marks are bumped when its connection goes back
-to the pool, right after its commit), and readers read them BEFORE their query (schema/availability_cache.py):
+to the pool, right after its commit), and readers read them BEFORE their query (schema/availability_cache.py's look_up):
 so an answer computed from a snapshot taken before a commit is stored under a version older than the one
 that commit's bump makes, and never served after it.
 """
@@ -118,8 +118,8 @@ def take(conn: AsyncConnection) -> Marks | None:
 
 
 async def bump(redis: Redis, marks: Marks | None) -> None:
-    """One round trip. A Redis that cannot be reached leaves versions unbumped: readers then find no versions
-    either and serve nothing from the cache (schema/availability_cache.py), so nothing stale is served."""
+    """One round trip. A Redis that cannot be reached leaves the versions unbumped (logged): an answer cached
+    before this write may then be served until its TTL ends (TURNERO_AVAILABILITY_CACHE_SECONDS, at most 30 s)."""
     if marks is None:
         return
     unnamed, services = marks
@@ -131,10 +131,3 @@ async def bump(redis: Redis, marks: Marks | None) -> None:
             await pipe.execute()
     except Exception as error:  # never fail a committed write for its cache's sake
         logger.warning("availability versions not bumped: %r", error)
-
-
-async def versions(redis: Redis, service_ids: Iterable[int]) -> tuple[bytes | None, ...]:
-    """The epoch and each service's version, read before the answer is computed."""
-    keys = [EPOCH_KEY, *(SERVICE_KEY.format(s) for s in service_ids)]
-    found: list[bytes | None] = await redis.mget(keys)
-    return tuple(found)

@@ -30,9 +30,9 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from graphql import (
     BREAK,
@@ -49,11 +49,12 @@ from graphql import (
     Visitor,
     visit,
 )
+from redis.asyncio import Redis
 from sqlalchemy import text
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
-from core.availability_versions import versions
+from core.availability_versions import EPOCH_KEY, SERVICE_KEY
 from core.metrics import AVAILABILITY_ANSWERS
 from core.validation import parse_id
 from realtime.library_internals import graphql_core_schema
@@ -64,7 +65,7 @@ from schema.context import Context
 logger = logging.getLogger("turnero.availability")
 
 CACHED_FIELDS = frozenset({"availability", "earliestSlots"})
-ANSWER_KEY = "availability:answer:{}"
+ANSWER_PREFIX = "availability:answer:"
 
 # When the cached answer stops being true without a write: the next moment a hold of these services stops counting
 # (its end, or the end of its grace while someone waits: resolvers/agenda/records.py held_seats), counting one that
@@ -200,20 +201,33 @@ def plan(
     return Plan(services=tuple(sorted(set(services))), roots=keys)
 
 
-def answer_key(execution: Any, context: Context, found: tuple[bytes | None, ...]) -> str:
+def question(execution: Any, context: Context) -> str:
+    """What the answer depends on besides the versions: the document, its variables, the caller's languages."""
     identity = json.dumps(
-        [
-            execution.query,
-            execution.operation_name,
-            execution.variables or {},
-            context.language,
-            list(context.languages),
-            [v.decode() if v is not None else None for v in found],
-        ],
+        [execution.query, execution.operation_name, execution.variables or {}, context.language, context.languages],
         sort_keys=True,
         default=str,
     )
-    return ANSWER_KEY.format(hashlib.sha256(identity.encode()).hexdigest())
+    return hashlib.sha256(identity.encode()).hexdigest()
+
+
+# One round trip: the versions, the key they make with the question, and the answer stored under it. The key
+# is built here, in Redis, so that the versions read are exactly those the key holds.
+_LOOK_UP = """
+local versions = redis.call('MGET', unpack(KEYS))
+local parts = {ARGV[1]}
+for i = 1, #versions do parts[#parts + 1] = versions[i] or '-' end
+local key = ARGV[2] .. redis.sha1hex(table.concat(parts, ' '))
+return {key, redis.call('GET', key)}
+"""
+
+
+async def look_up(redis: Redis, services: tuple[int, ...], asked: str) -> tuple[str, bytes | None]:
+    """The answer's key under the current versions (core/availability_versions.py), and the answer if stored."""
+    keys = [EPOCH_KEY, *(SERVICE_KEY.format(s) for s in services)]
+    found: list[Any] = await cast(Awaitable[list[Any]], redis.eval(_LOOK_UP, len(keys), *keys, asked, ANSWER_PREFIX))
+    key, cached = found[0], found[1] if len(found) > 1 else None
+    return key.decode() if isinstance(key, bytes) else str(key), cached
 
 
 def _complete(result: object, roots: tuple[str, ...]) -> dict[str, Any] | None:
@@ -240,9 +254,7 @@ class AvailabilityAnswers(SchemaExtension):
             # BEFORE the answer is computed: a write committed after this read bumps past the version the
             # answer is stored under, so what this execution computes from an older snapshot is never served
             # once that write's mutation has answered (core/availability_versions.py bumps before answering)
-            found = await versions(state.redis, ready.services)
-            key = answer_key(execution, context, found)
-            cached = await state.redis.get(key)
+            key, cached = await look_up(state.redis, ready.services, question(execution, context))
         except Exception as error:  # Redis unreachable: compute, as without a cache
             logger.warning("availability cache not read: %r", error)
             yield
