@@ -37,8 +37,12 @@ _UNNAMED = "turnero_availability_unnamed_write"
 _SERVICES = "turnero_availability_services"
 
 # what availability/earliestSlots read: seats, holds and draws (slots, slot_holds), what makes slots
-# (agendas, closures), and the catalogue their answers show (offices, services, their translations, offerings)
-_TABLES = "slots|slot_holds|agendas|closures|offices|services|service_translations|office_services|opening_hours"
+# (agendas, closures), the catalogue their answers show (offices, services, their translations, offerings), and
+# the waitlist (while someone waits, a citizen's hold that just ended still counts: agenda/records.held_seats)
+_TABLES = (
+    "slots|slot_holds|agendas|closures|offices|services|service_translations|office_services|opening_hours"
+    "|waitlist_entries"
+)
 _WRITE = re.compile(rf"\b(?:UPDATE|INSERT\s+INTO|DELETE\s+FROM)\s+(?:{_TABLES})\b", re.IGNORECASE)
 
 

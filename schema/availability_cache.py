@@ -50,7 +50,6 @@ from graphql import (
     visit,
 )
 from redis.asyncio import Redis
-from sqlalchemy import text
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
@@ -59,32 +58,13 @@ from core.metrics import AVAILABILITY_ANSWERS
 from core.validation import parse_id
 from realtime.library_internals import graphql_core_schema
 from realtime.sharing import field_is_shareable
-from resolvers.agenda.records import LAPSE_GRACE_SECONDS
+from resolvers.availability.queries import seconds_until_change
 from schema.context import Context
 
 logger = logging.getLogger("turnero.availability")
 
 CACHED_FIELDS = frozenset({"availability", "earliestSlots"})
 ANSWER_PREFIX = "availability:answer:"
-
-# When the cached answer stops being true without a write: the next moment a hold of these services stops counting
-# (its end, or the end of its grace while someone waits: resolvers/agenda/records.py held_seats), counting one that
-# ended while the answer was computed (`since`, a little early for clock skew: then nothing is kept), and the next
-# free slot to start (it leaves the answer). Not followed: the reserved seats an agenda frees to anyone
-# reserved_until_hours before a slot starts, and a booking window's edge moving; both show at most the TTL late.
-_NEXT_CHANGE = text(f"""
-    SELECT extract(epoch FROM least(
-        (SELECT min(CASE WHEN h.expires_at > to_timestamp(:since) - interval '2 seconds' THEN h.expires_at
-                         ELSE h.expires_at + make_interval(secs => {LAPSE_GRACE_SECONDS}) END)
-           FROM slot_holds h JOIN slots sl ON sl.id = h.slot_id
-          WHERE sl.service_id = ANY(:services)
-            AND h.expires_at > to_timestamp(:since) - interval '2 seconds'
-                               - make_interval(secs => {LAPSE_GRACE_SECONDS})),
-        (SELECT min(sl.starts_at) FROM slots sl
-          WHERE sl.service_id = ANY(:services) AND sl.booked < sl.capacity AND NOT sl.closed
-            AND sl.starts_at > now())
-    ) - now()) AS seconds
-""")
 
 
 class CachedAnswer(dict[str, Any]):
@@ -296,8 +276,7 @@ class AvailabilityAnswers(SchemaExtension):
         seconds = state.settings.availability_cache_seconds
         try:
             async with state.engine.connect() as conn:
-                row = (await conn.execute(_NEXT_CHANGE, {"services": list(ready.services), "since": since})).first()
-            until_change = row[0] if row is not None else None
+                until_change = await seconds_until_change(conn, ready.services, since)
             if until_change is not None:
                 seconds = min(seconds, float(until_change))
             if seconds < 0.001:
