@@ -116,9 +116,18 @@ def _take(info: dict[Any, Any]) -> Marks | None:
     return unnamed, services
 
 
-def take(conn: AsyncConnection) -> Marks | None:
-    """The transaction's marks, taken so that the check-in does not bump them too: the caller bumps them."""
-    return _take(conn.sync_connection.info) if conn.sync_connection is not None else None
+def marks_of(conn: AsyncConnection) -> dict[Any, Any]:
+    """Where this connection's marks are kept: read it while the connection is sound (a failed statement may
+    invalidate the connection, and then its `info` cannot be reached any more)."""
+    assert conn.sync_connection is not None, "a connection in use"
+    info: dict[Any, Any] = conn.sync_connection.info
+    return info
+
+
+def take(marks: dict[Any, Any]) -> Marks | None:
+    """The transaction's marks (from marks_of), taken so that the check-in does not bump them too: the caller
+    bumps them."""
+    return _take(marks)
 
 
 async def bump(redis: Redis, marks: Marks | None) -> None:

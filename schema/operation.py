@@ -38,11 +38,12 @@ async def run_mutation(
     marks = None
     try:
         async with state.engine.begin() as conn:
+            kept = availability_versions.marks_of(conn)
             try:
                 record = await operation(conn)
             finally:
                 # taken before the COMMIT that leaving the block sends, bumped after it: see below
-                marks = availability_versions.take(conn)
+                marks = availability_versions.take(kept)
     except DomainError as error:
         return to_user_error(error, language_of(locale, info.context.language))
     finally:
