@@ -39,6 +39,13 @@ OPERATION_SECONDS = Histogram(
 SLOW_OPERATIONS = Counter(
     "turnero_graphql_slow_operations", "Operations over TURNERO_SLOW_QUERY_MS", ["type", "field"], registry=REGISTRY
 )
+AVAILABILITY_ANSWERS = Counter(
+    "turnero_availability_answers",
+    "Cacheable availability/earliestSlots operations: served from the cache (hit), computed (miss), and of "
+    "those computed, kept for the next callers (kept)",
+    ["outcome"],
+    registry=REGISTRY,
+)
 SUBSCRIBERS = Gauge("turnero_queue_subscribers", "Live queue subscribers held by this process", registry=REGISTRY)
 OUTBOX = Gauge("turnero_outbox_messages", "Outbox messages by status", ["status"], registry=REGISTRY)
 OUTBOX_DUE = Gauge("turnero_outbox_due", "PENDING outbox messages already due (the backlog)", registry=REGISTRY)

@@ -15,6 +15,7 @@ from redis.asyncio import Redis
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from core import availability_versions
 from core.db import create_engine
 from core.embedded import embedded_postgres_url, embedded_redis_url
 from core.ratelimit import RateLimiter
@@ -80,11 +81,13 @@ async def open_state(settings: Settings, *, application_name: str = "turnero") -
     )
     redis = redis_client(settings.redis_url)
     limiter = RateLimiter(settings) if settings.rate_limits else None
+    availability_versions.install(engine, redis)
     try:
         yield AppState(settings=settings, engine=engine, redis=redis, limiter=limiter, replica=replica)
     finally:
         if limiter is not None:
             await limiter.close()
+        availability_versions.uninstall(engine)
         await redis.aclose()
         if replica is not None:
             await replica.dispose()

@@ -169,6 +169,9 @@ class Settings(BaseSettings):
 
     # issue 13, query cost (schema/cost.py): an operation whose static cost exceeds this is refused before it
     # runs (QUERY_TOO_COSTLY); 0 turns the analysis off
+    # availability/earliestSlots answers reused from Redis for at most this long (schema/availability_cache.py);
+    # 0 turns the cache off
+    availability_cache_seconds: float = Field(default=10, ge=0, le=30, alias="TURNERO_AVAILABILITY_CACHE_SECONDS")
     max_query_cost: int = Field(default=10_000, ge=0, alias="TURNERO_MAX_QUERY_COST")
 
     # issue 14 part 2 (resolvers/booking/challenge.py): anonymous bookings of an ADAPTIVE service one client address

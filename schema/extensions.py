@@ -32,6 +32,7 @@ from core.errors import AuthenticationFailed
 from core.health import is_unavailable
 from core.metrics import OPERATION_SECONDS, OPERATIONS, SLOW_OPERATIONS
 from realtime.library_internals import graphql_core_schema
+from schema.availability_cache import AvailabilityAnswers
 from schema.cost import COSTS
 from schema.introspection import IntrospectionGate
 from schema.ratelimit import RateLimits, charge
@@ -211,4 +212,5 @@ def extensions() -> list[Callable[[], SchemaExtension]]:
         MaskFaults,
         OperationMetrics,
         RateLimits,
+        AvailabilityAnswers,  # last: a cached answer is served only to an operation every check above let through
     ]

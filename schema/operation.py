@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from graphql import GraphQLError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from core import availability_versions
 from core.errors import BadRequest, DomainError
 from core.messages import language_of
 from core.runtime import lagging_read
@@ -37,11 +38,24 @@ async def run_mutation(
     `transaction` False: no BEGIN and COMMIT around it, each statement its own transaction (autocommit), for an
     operation whose writes are all one statement (`book` of one person: resolvers/booking/book.py).
     """
+    state = info.context.state
+    marks = None
     try:
         async with _connection(info, transaction) as conn:
-            record = await operation(conn)
+            kept = availability_versions.marks_of(conn)
+            try:
+                record = await operation(conn)
+            finally:
+                # taken before the COMMIT that leaving the block sends (autocommit: each statement committed
+                # already), bumped after it: see below
+                marks = availability_versions.take(kept)
     except DomainError as error:
         return to_user_error(error, language_of(locale, info.context.language))
+    finally:
+        # after the transaction ended and before the answer is sent: a reader who reads the availability
+        # versions after this mutation has answered never gets an answer cached before its commit. Rolled
+        # back too (harmless: a miss), so that an ambiguous commit failure cannot leave a stale answer
+        await availability_versions.bump(state.redis, marks)
     if after is not None:
         await after(record)  # after commit only: a rolled-back change never announces anything
     return present(record)

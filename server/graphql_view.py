@@ -29,6 +29,7 @@ from realtime.transport_ws import QueueFeedSchema, QueueFeedTransport
 from resolvers.accounts.sessions import authenticate
 from resolvers.accounts.viewer import ANONYMOUS, Viewer
 from resolvers.queue.records import QueueEventRecord
+from schema.availability_cache import encode_response
 from schema.context import Context
 from schema.cost import COSTS
 from schema.extensions import LIMIT_RULES, MAX_TOKENS
@@ -152,6 +153,12 @@ class TurneroGraphQL(GraphQL[Context, None]):
             self.text_limits.check(data.query, data.variables)
         return parsed
 
+    def encode_json(self, data: object) -> str | bytes:
+        """A cached availability answer is written as stored (schema/availability_cache.py); a batch, each."""
+        if isinstance(data, list):
+            return b"[" + b",".join(_as_bytes(self.encode_json(item)) for item in data) + b"]"
+        return encode_response(data) or super().encode_json(data)
+
     def create_response(
         self, response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse], sub_response: Response
     ) -> Response:
@@ -197,3 +204,7 @@ class TurneroGraphQL(GraphQL[Context, None]):
             language=language_of(request.headers.get("accept-language"), state.settings.default_language),
             languages=preferred_languages(request.headers.get("accept-language")),
         )
+
+
+def _as_bytes(encoded: str | bytes) -> bytes:
+    return encoded.encode() if isinstance(encoded, str) else encoded

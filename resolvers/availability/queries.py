@@ -7,6 +7,7 @@ written to match that partial index, and the benchmarked reads are shaped around
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -15,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.errors import BadRequest
 from core.validation import parse_id
-from resolvers.agenda.records import RESERVED_SEATS, SLOT_COLUMNS, SlotRecord, held_seats
+from resolvers.agenda.records import LAPSE_GRACE_SECONDS, RESERVED_SEATS, SLOT_COLUMNS, SlotRecord, held_seats
 from resolvers.analytics.unmet import Searcher, record_unmet_search
 from resolvers.rows import record_from_row, records_from_rows
 
@@ -158,3 +159,30 @@ async def earliest_slots(
     if not slots:
         await record_unmet_search(conn, searcher, service, None)
     return slots
+
+
+# When a cached answer (schema/availability_cache.py) stops being true without a write: the next moment a hold
+# of these services stops counting (its end, or the end of its grace while someone waits: held_seats), counting
+# one that ended while the answer was computed (`since`, a little early for clock skew: then nothing is kept), and
+# the next free slot to start (it leaves the answer). Not followed: the reserved seats an agenda frees to anyone
+# reserved_until_hours before a slot starts, and a booking window's edge moving; both show at most the TTL late.
+_NEXT_CHANGE = text(f"""
+    SELECT extract(epoch FROM least(
+        (SELECT min(CASE WHEN h.expires_at > to_timestamp(:since) - interval '2 seconds' THEN h.expires_at
+                         ELSE h.expires_at + make_interval(secs => {LAPSE_GRACE_SECONDS}) END)
+           FROM slot_holds h JOIN slots sl ON sl.id = h.slot_id
+          WHERE sl.service_id = ANY(:services)
+            AND h.expires_at > to_timestamp(:since) - interval '2 seconds'
+                               - make_interval(secs => {LAPSE_GRACE_SECONDS})),
+        (SELECT min(sl.starts_at) FROM slots sl
+          WHERE sl.service_id = ANY(:services) AND sl.booked < sl.capacity AND NOT sl.closed
+            AND sl.starts_at > now())
+    ) - now()) AS seconds
+""")
+
+
+async def seconds_until_change(conn: AsyncConnection, services: Sequence[int], since: float) -> float | None:
+    """How long an answer about these services computed since `since` (epoch seconds) stays true without a
+    write; None when nothing changes it by time (no hold, no free slot ahead)."""
+    row = (await conn.execute(_NEXT_CHANGE, {"services": list(services), "since": since})).first()
+    return float(row[0]) if row is not None and row[0] is not None else None

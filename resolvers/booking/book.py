@@ -10,6 +10,7 @@ from typing import Annotated
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from core import availability_versions
 from core.errors import LimitExceededError, ValidationFailed
 from core.inputs import Doc, Id, Mark
 from core.manage_tokens import manage_token, manage_token_hash, new_nonce
@@ -323,6 +324,8 @@ async def book(
         )
     if key is not None:
         await idempotency.remember(conn, scope, key, {"booking_id": made.booking.id})
+    # the seat (a held one too) was this service's: its cached availability goes, not every service's
+    availability_versions.changed(conn, [slot.service_id])
     return made
 
 
@@ -355,6 +358,8 @@ async def _book_one_call(
         "idempotency_key": key,
     }
     row = (await conn.execute(one_call.CALL, params)).mappings().one()
+    # book_one writes this slot's seat only, whatever its outcome: this service's cached availability goes
+    availability_versions.changed(conn, [slot.service_id])
     outcome = row["outcome"]
     if outcome == "booked":
         return ConfirmationRecord(booking=record_from_row(BookingRecord, row), manage_token=token)

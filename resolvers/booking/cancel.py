@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import bindparam, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from core import availability_versions
 from core.errors import InvalidStateError
 from core.messages import msg, status_word
 from models.booking import BookingStatus, bookings
@@ -41,4 +42,6 @@ async def cancel(
     await party.free_seats(conn, booking.slot_id, booking.party_size, timing)
     await history.record_event(conn, booking.id, BookingStatus.CANCELLED, actor_channel(viewer), viewer.caller, reason)
     await enqueue(conn, "booking.cancellation", booking.id, {"reason": reason})
+    # the seat freed, or offered to this service's waitlist: only this service's answers changed
+    availability_versions.changed(conn, [booking.service_id])
     return await lookup.by_id(conn, booking.id)

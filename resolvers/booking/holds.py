@@ -12,9 +12,10 @@ from datetime import datetime
 from sqlalchemy import bindparam, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from core import availability_versions
 from core.errors import LimitExceededError
 from core.messages import msg
-from models.agenda import slot_holds
+from models.agenda import slot_holds, slots
 from resolvers.accounts.viewer import Viewer
 from resolvers.agenda.records import SlotRecord
 from resolvers.booking import identity, party, seats
@@ -99,17 +100,24 @@ async def hold_slot(
     )
     held = await seats.slot(conn, found.id)
     assert held is not None, "a slot with a seat just held exists"
+    availability_versions.changed(conn, [found.service_id])
     return HoldRecord(token=token, slot=held, expires_at=expires_at)
 
 
 _RELEASE = (
     delete(slot_holds)
-    .where(slot_holds.c.token_hash == bindparam("token_hash"), slot_holds.c.expires_at > func.now())
-    .returning(slot_holds.c.id)
+    .where(
+        slot_holds.c.token_hash == bindparam("token_hash"),
+        slot_holds.c.expires_at > func.now(),
+        slots.c.id == slot_holds.c.slot_id,
+    )
+    .returning(slots.c.service_id)
 )
 
 
 async def release_hold(conn: AsyncConnection, secret_key: bytes, token: str) -> bool:
     """Gives a held seat back before its time (the citizen picked another): whoever has the token may."""
-    result = await conn.execute(_RELEASE, {"token_hash": hold_token_hash(secret_key, token)})
-    return result.first() is not None
+    released = (await conn.execute(_RELEASE, {"token_hash": hold_token_hash(secret_key, token)})).first()
+    # the seat came back to this service's answers (none when the token held nothing)
+    availability_versions.changed(conn, [released.service_id] if released is not None else [])
+    return released is not None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import bindparam, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from core import availability_versions
 from core.errors import InvalidStateError, InvalidStateReason, ValidationFailed
 from core.messages import msg, status_word
 from models.booking import BookingStatus, Channel, bookings
@@ -89,4 +90,5 @@ async def reschedule(
     await enqueue(conn, "booking.change", booking.id, {"previous_starts_at": booking.starts_at.isoformat()})
     if idempotency_key is not None:
         await idempotency.remember(conn, scope, idempotency_key, {"booking_id": booking.id})
+    availability_versions.changed(conn, [booking.service_id])  # both slots are the same service's
     return await lookup.with_token(conn, secret_key, booking.id)

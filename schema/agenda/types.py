@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 import strawberry
 
+from realtime.sharing import READS_NO_VIEWER
 from resolvers.agenda.office_day import HoldKinds, sees_seats
 from resolvers.agenda.records import AgendaRecord, ClosureRecord, ReleaseReportRecord, SlotRecord
 from resolvers.availability.queries import AvailabilityDayRecord
@@ -62,11 +63,11 @@ class Slot:
             service_pk=record.service_id,
         )
 
-    @strawberry.field
+    @strawberry.field(metadata=READS_NO_VIEWER)
     async def office(self, info: Info) -> Office:
         return await load_office(info, self.office_pk)
 
-    @strawberry.field
+    @strawberry.field(metadata=READS_NO_VIEWER)
     async def service(self, info: Info) -> Service:
         return await load_service(info, self.service_pk)
 
@@ -98,7 +99,7 @@ async def _hold_kinds(info: Info, slot: Slot) -> HoldKinds | None:
 class AvailabilityDay:
     date: date
     remaining: int
-    slots: list[Slot] = strawberry.field(extensions=[ListBound(MAX_SLOTS_PER_DAY)])
+    slots: list[Slot] = strawberry.field(metadata=READS_NO_VIEWER, extensions=[ListBound(MAX_SLOTS_PER_DAY)])
     office_pk: strawberry.Private[int]
 
     @classmethod
@@ -110,7 +111,7 @@ class AvailabilityDay:
             office_pk=record.office_id,
         )
 
-    @strawberry.field
+    @strawberry.field(metadata=READS_NO_VIEWER)
     async def office(self, info: Info) -> Office:
         return await load_office(info, self.office_pk)
 
@@ -149,11 +150,11 @@ class Agenda:
             service_pk=record.service_id,
         )
 
-    @strawberry.field
+    @strawberry.field(metadata=READS_NO_VIEWER)
     async def office(self, info: Info) -> Office:
         return await load_office(info, self.office_pk)
 
-    @strawberry.field
+    @strawberry.field(metadata=READS_NO_VIEWER)
     async def service(self, info: Info) -> Service:
         return await load_service(info, self.service_pk)
 
