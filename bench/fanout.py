@@ -316,7 +316,10 @@ def main() -> None:
     needed = max(sizes) + 1000
     open_files = raise_open_files(needed)
     if needed > open_files:
-        raise SystemExit(f"RLIMIT_NOFILE allows {open_files} files; lower --sizes")
+        raise SystemExit(
+            f"RLIMIT_NOFILE allows {open_files} files, {needed} are needed: lower --sizes, or raise the hard limit"
+            " (ulimit -Hn, which needs CAP_SYS_RESOURCE)"
+        )
 
     env = bench_environment()
     created = main_py("create-admin", ADMIN, env=env | {"TURNERO_ADMIN_PASSWORD": ADMIN_PASSWORD})
