@@ -52,6 +52,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         timeout_keep_alive=75,
         # a websocket message may be as large as a request body (TURNERO_MAX_BODY_BYTES), not uvicorn's 16 MiB
         ws_max_size=settings.max_body_bytes,
+        # named rather than "auto" (which picks the same today): shared feeds write frames to its transports
+        # directly (realtime/library_internals.py, RawWebSocket); measured against "websockets" in
+        # docs/performance.md, "10,000 screens on one process"
+        ws=settings.ws_implementation,
+        loop="uvloop",
     )
     return 0
 

@@ -241,7 +241,7 @@ async def screens(
         share = displays // len(bases) + (number < displays % len(bases))
         if share == 0:
             continue
-        clients = await Clients.start(base, front, 1, "")
+        clients = await Clients.start([base], front, 1, "")
         stack.push_async_callback(clients.quit)
         await clients.open(share, progress)
         attached.append(clients)

@@ -46,6 +46,10 @@ AVAILABILITY_ANSWERS = Counter(
     ["outcome"],
     registry=REGISTRY,
 )
+# how each shared feed's message left: written by the feed to the socket directly, or by the subscriber's task
+QUEUE_MESSAGES = Counter(
+    "turnero_queue_feed_messages", "Shared-feed queue messages sent, by way", ["way"], registry=REGISTRY
+)
 SUBSCRIBERS = Gauge("turnero_queue_subscribers", "Live queue subscribers held by this process", registry=REGISTRY)
 OUTBOX = Gauge("turnero_outbox_messages", "Outbox messages by status", ["status"], registry=REGISTRY)
 OUTBOX_DUE = Gauge("turnero_outbox_due", "PENDING outbox messages already due (the backlog)", registry=REGISTRY)

@@ -76,6 +76,14 @@ class Settings(BaseSettings):
     # each event (off: every subscriber's own execution, as plain strawberry does; kept as the baseline)
     queue_buffer_limit: int = Field(default=512, gt=0, alias="TURNERO_QUEUE_BUFFER_LIMIT")
     queue_shared_feed: bool = Field(default=True, alias="TURNERO_QUEUE_SHARED_FEED")
+    # a shared feed writes each event's websocket frame to its caught-up subscribers' sockets itself, in one
+    # loop (realtime/transport_ws.py); off: each subscriber's task sends it through Starlette and uvicorn
+    queue_direct_write: bool = Field(default=True, alias="TURNERO_QUEUE_DIRECT_WRITE")
+    # uvicorn's websocket implementation for `serve`; direct writes need websockets-sansio (with the
+    # other, every message goes through the subscriber's task)
+    ws_implementation: Literal["websockets-sansio", "websockets"] = Field(
+        default="websockets-sansio", alias="TURNERO_WS_IMPLEMENTATION"
+    )
     # `serve` tunes each process's garbage collector once started (server/collector.py); `serve` turns it on
     # unless this says 0, applications built in a test's own process leave it alone
     gc_tuning: bool = Field(default=False, alias="TURNERO_GC_TUNING")

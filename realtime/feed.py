@@ -33,6 +33,8 @@ Render = Callable[[QueueEventRecord], Awaitable[str]]
 class Rendered:
     seq: int
     text: str
+    # what a transport built from the text once for many members (a websocket frame per operation id)
+    frames: dict[str, bytes] = field(default_factory=dict, compare=False)
 
 
 @dataclass(eq=False)

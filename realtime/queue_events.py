@@ -54,17 +54,23 @@ def watched_or_refused(viewer: Viewer, office_id: object) -> int:
 
 @asynccontextmanager
 async def queue_event_stream(
-    engine: AsyncEngine, viewer: Viewer, office_id: object, after_seq: int | None, source: Source[Live]
+    engine: AsyncEngine,
+    viewer: Viewer,
+    office_id: object,
+    after_seq: int | None,
+    source: Source[Live],
+    deliver: Callable[[Live], bool] | None = None,
 ) -> AsyncIterator[AsyncIterator[QueueEventRecord | Live]]:
     """The office's events in seq order, replayed from afterSeq first; NOT_ALLOWED for a caller who may not
     watch it, SUBSCRIBER_DROPPED (and the end) for one whose buffer overflowed.
 
     A context around the iterator rather than a generator of its own: the subscriber reads `office_events`
-    directly, with no extra hop per event (a thousand displays take each event a thousand times)."""
+    directly, with no extra hop per event (a thousand displays take each event a thousand times). `deliver`,
+    if given, is handed live events while the subscriber waits caught up (realtime/stream.py)."""
     office = watched_or_refused(viewer, office_id)
     try:
         async with source(office) as live:
-            events = office_events(engine, office, after_seq, live)
+            events = office_events(engine, office, after_seq, live, deliver)
             async with aclosing(events):
                 yield events
     except SubscriberDropped:

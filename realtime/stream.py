@@ -3,8 +3,8 @@ or repeated at the hand-over and any gap filled from the table."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator
-from typing import Protocol, TypeVar
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from typing import Generic, Protocol, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -39,12 +39,37 @@ async def _from_table(
             return
 
 
+class _Cursor(Generic[Live]):
+    """The hand-off a caught-up subscriber leaves on its buffer: the next event in seq order is delivered
+    by the publisher; one already sent is passed over; a gap, or a delivery refused, goes back to the reader."""
+
+    __slots__ = ("_deliver", "last")
+
+    def __init__(self, last: int, deliver: Callable[[Live], bool]) -> None:
+        self.last = last
+        self._deliver = deliver
+
+    def __call__(self, item: Live) -> bool:
+        if item.seq <= self.last:
+            return True  # already replayed
+        if item.seq != self.last + 1 or not self._deliver(item):
+            return False
+        self.last = item.seq
+        return True
+
+
 async def office_events(
-    engine: AsyncEngine, office_id: int, after_seq: int | None, live: Buffer[Live]
+    engine: AsyncEngine,
+    office_id: int,
+    after_seq: int | None,
+    live: Buffer[Live],
+    deliver: Callable[[Live], bool] | None = None,
 ) -> AsyncGenerator[QueueEventRecord | Live, None]:
     """`live` must be subscribed before this starts, so that nothing committed meanwhile is missed.
 
-    What comes from the table is a record; what comes live is whatever `live` carries, in seq order."""
+    What comes from the table is a record; what comes live is whatever `live` carries, in seq order.
+    With `deliver`, live events that arrive while this waits, caught up, are handed to it by the publisher
+    instead (it returns False to refuse one, which then comes out here, and so does everything after it)."""
     if after_seq is None:
         async with engine.connect() as conn:
             last = await log.last_seq(conn, office_id)
@@ -53,8 +78,14 @@ async def office_events(
         async for event in _from_table(engine, office_id, last):
             yield event
             last = event.seq
+    cursor = None if deliver is None else _Cursor(last, deliver)
     while True:
-        item = await live.get()
+        if cursor is None:
+            item = await live.get()
+        else:
+            cursor.last = last
+            item = await live.get(cursor)
+            last = cursor.last
         if item.seq <= last:
             continue  # already replayed
         if item.seq > last + 1:

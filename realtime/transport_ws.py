@@ -8,6 +8,11 @@ the same `queue_event_stream` strawberry's resolver reads: the check that it may
 replay after afterSeq, the hand-over to live, and its own bounded buffer. Every other message and
 operation, and every refusal, is strawberry's, byte for byte.
 
+A subscriber that has caught up is not even woken for a live event: the feed writes the event's frame,
+encoded once per operation id, to its socket directly (`TURNERO_QUEUE_DIRECT_WRITE`). Where the socket
+cannot take it at once (closing, or a reader that stopped reading), the event goes the ordinary way
+through the subscriber's own task and buffer, as before: it waits, or is dropped when it falls too far.
+
 This is a mixin over strawberry's handler: the server's handler class (server/graphql_view.py) puts it
 in front of its own limits and hands in the schema's part as `queue_feed`.
 """
@@ -29,13 +34,19 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 )
 from strawberry.types.execution import ExecutionResult
 
+from core.metrics import QUEUE_MESSAGES
 from core.runtime import AppState
 from realtime.feed import Rendered
+from realtime.frames import text_frame
+from realtime.library_internals import raw_websocket
 from realtime.live import LiveQueue
 from realtime.queue_events import queue_event_stream
 from realtime.queue_feed import QueuePlan, QueuePlanner, payload
 from resolvers.accounts.viewer import Viewer
 from resolvers.queue.records import QueueEventRecord
+
+WRITTEN_DIRECTLY = QUEUE_MESSAGES.labels("direct")
+SENT_BY_TASK = QUEUE_MESSAGES.labels("task")
 
 
 class LiveCaller(Protocol):
@@ -116,6 +127,7 @@ class QueueFeedTransport(BaseGraphQLTransportWSHandler[Caller, None]):
             plan.office_id,
             plan.after_seq,
             lambda office: live.feeds.member(plan.key, office, render),
+            self._direct_writer(operation.id, head) if context.state.settings.queue_direct_write else None,
         )
         try:
             async with stream as events:
@@ -123,9 +135,29 @@ class QueueFeedTransport(BaseGraphQLTransportWSHandler[Caller, None]):
                     # replayed and gap-filling events are this subscriber's own; live ones the feed's
                     text = item.text if isinstance(item, Rendered) else await render(item)
                     await self._send_text(head + text + "}")
+                    SENT_BY_TASK.inc()
         except GraphQLError as error:  # dropped for falling behind: told, as strawberry tells a resolver's error
             await operation.send_next(ExecutionResult(data=None, errors=[error]))
         await self._complete(operation)
+
+    def _direct_writer(self, operation_id: str, head: str) -> Callable[[Rendered], bool] | None:
+        """Writes a feed's event to this socket from the feed's own loop; the frame is built once per event
+        for every subscriber using the same operation id (displays mostly do)."""
+        websocket = self.websocket
+        raw = raw_websocket(websocket.ws) if isinstance(websocket, ASGIWebSocketAdapter) else None
+        if raw is None:
+            return None
+
+        def write(item: Rendered) -> bool:
+            frame = item.frames.get(operation_id)
+            if frame is None:
+                frame = item.frames[operation_id] = text_frame(head + item.text + "}")
+            if not raw.write(frame):
+                return False
+            WRITTEN_DIRECTLY.inc()
+            return True
+
+        return write
 
     async def _complete(self, operation: Operation[Caller, None]) -> None:
         await operation.send_operation_message({"id": operation.id, "type": "complete"})

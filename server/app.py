@@ -15,6 +15,7 @@ from core.health import check_database, check_redis
 from core.logs import configure_logging
 from core.runtime import open_state, resolve_servers
 from core.settings import Settings, load_settings
+from realtime.library_internals import KeepServerSend
 from realtime.live import open_live_queue
 from schema.root import schema
 from server import collector
@@ -72,6 +73,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             *export_routes(),
         ],
         middleware=[
+            # first: shared feeds write to a websocket's own transport (realtime/transport_ws.py)
+            Middleware(KeepServerSend),
             Middleware(RequestContext),
             Middleware(
                 RequestLimits,

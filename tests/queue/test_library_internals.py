@@ -122,3 +122,65 @@ async def test_a_broadcast_tells_when_its_redis_subscription_died(settings: Sett
         await subscription.__aexit__(None, None, None)
     with contextlib.suppress(Exception):
         await broadcast.disconnect()
+
+
+async def test_a_raw_websocket_is_found_behind_uvicorns_protocol_and_follows_its_state() -> None:
+    """What RawWebSocket reads of uvicorn's websockets-sansio protocol exists and means what it is used for;
+    tests/queue/test_direct_write.py shows the whole path against a real `serve`."""
+    from starlette.websockets import WebSocket
+    from uvicorn.config import Config
+    from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+    from uvicorn.server import ServerState
+
+    from realtime.library_internals import SERVER_SEND, raw_websocket
+
+    class Transport(asyncio.Transport):
+        def __init__(self) -> None:
+            super().__init__()
+            self.written: list[bytes] = []
+            self.closing = False
+
+        def write(self, data: bytes | bytearray | memoryview) -> None:
+            self.written.append(bytes(data))
+
+        def is_closing(self) -> bool:
+            return self.closing
+
+        def get_extra_info(self, name: str, default: Any = None) -> Any:
+            return ("127.0.0.1", 1) if name in ("peername", "sockname") else default
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        return None
+
+    protocol = WebSocketsSansIOProtocol(Config(app=app), ServerState(), {})
+    transport = Transport()
+    protocol.connection_made(transport)
+
+    async def receive() -> dict[str, Any]:
+        return {}
+
+    async def send(message: Any) -> None:
+        return None
+
+    raw = raw_websocket(WebSocket({"type": "websocket", SERVER_SEND: protocol.send}, receive, send))
+    assert raw is not None
+    assert raw_websocket(WebSocket({"type": "websocket", SERVER_SEND: send}, receive, send)) is None
+    assert not raw.write(b"before the handshake")  # not accepted yet
+    protocol.data_received(
+        b"GET /graphql HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    )
+    await protocol.send({"type": "websocket.accept"})
+    assert raw.write(b"frame")
+    assert transport.written[-1] == b"frame"
+    protocol.pause_writing()  # over the high-water mark: uvicorn's own send would wait
+    assert not raw.write(b"held back")
+    protocol.resume_writing()
+    assert raw.write(b"again")
+    await protocol.send({"type": "websocket.close", "code": 1000})
+    assert not raw.write(b"after the close")
+    assert transport.written[-1] != b"after the close"
+    for task in list(protocol.tasks):
+        task.cancel()
+    if protocol.close_timer is not None:
+        protocol.close_timer.cancel()
