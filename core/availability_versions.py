@@ -46,7 +46,7 @@ _TABLES = (
 # and the database functions that write them (migrations/versions/0027_book_in_one_call.py: book_one)
 _FUNCTIONS = "book_one"
 _WRITE = re.compile(
-    rf"\b(?:(?:UPDATE|INSERT\s+INTO|DELETE\s+FROM)\s+(?:{_TABLES})|(?:{_FUNCTIONS})\s*\()", re.IGNORECASE
+    rf"\b(?:(?:UPDATE|INSERT\s+INTO|DELETE\s+FROM)\s+(?:{_TABLES})\b|(?:{_FUNCTIONS})\s*\()", re.IGNORECASE
 )
 
 

@@ -44,6 +44,8 @@ def test_a_core_write_marks_exactly_the_tables_availability_reads(table: str) ->
         "WITH freed AS (DELETE FROM slot_holds h WHERE h.id = 1 RETURNING h.slot_id) UPDATE slots SET booked = 0",
         "INSERT INTO slot_holds (slot_id) SELECT 1",
         "DELETE FROM slot_holds USING slots WHERE slots.id = slot_holds.slot_id",
+        # the database function that takes a seat (migrations/versions/0027_book_in_one_call.py)
+        "SELECT r.o_outcome FROM book_one(p_slot_id => CAST(:slot_id AS bigint)) AS r",
     ],
 )
 def test_native_writes_mark_too(sql: str) -> None:
@@ -57,6 +59,7 @@ def test_native_writes_mark_too(sql: str) -> None:
         "UPDATE bookings SET status = 'CANCELLED' FROM slots WHERE slots.id = bookings.slot_id",
         "INSERT INTO unmet_searches (service_id) VALUES (1)",
         "UPDATE slots_archive SET x = 1",
+        "SELECT rebook_one_day(1)",
     ],
 )
 def test_reads_and_other_tables_do_not(sql: str) -> None:
