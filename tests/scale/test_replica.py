@@ -7,7 +7,7 @@ the replica still shows the slot full. The empty search's unmet-demand count lan
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,32 +15,16 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from core.db import migrate
 from core.runtime import AppState, open_state
 from core.settings import Settings
 from tests.support.api import Api
 from tests.support.booking import BOOK, CANCEL, ZONE, citizen, scalar
-from tests.support.processes import serving, suite_environment
-from tests.support.replication import Pair, caught_up, pause_replay, primary_and_replica, resume_replay
+from tests.support.replication import Pair, caught_up, pause_replay, resume_replay
 
 pytestmark = pytest.mark.slow
 
 AVAILABILITY = """query($s: ID!, $o: ID!, $d: Date!) {
     availability(serviceId: $s, officeId: $o, from: $d, to: $d) { slots { id remaining } } }"""
-
-
-@pytest.fixture(scope="module")
-def pair() -> Iterator[Pair]:
-    with primary_and_replica() as running:
-        migrate(running.primary_url)
-        yield running
-
-
-@pytest.fixture(scope="module")
-def server(pair: Pair, settings: Settings) -> Iterator[str]:
-    env = suite_environment(settings, DATABASE_URL=pair.primary_url, DATABASE_READ_URL=pair.replica_url)
-    with serving(env) as base:
-        yield base
 
 
 @pytest.fixture

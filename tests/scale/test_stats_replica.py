@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -16,7 +16,6 @@ import asyncpg
 import httpx
 import pytest
 
-from core.db import migrate
 from core.runtime import AppState, open_state
 from core.settings import Settings
 from resolvers.analytics.facts import refresh_facts
@@ -24,26 +23,11 @@ from resolvers.analytics.stats import StatsQuery, StatsRowRecord, stats_rows
 from tests.support.analytics import History
 from tests.support.api import Api
 from tests.support.booking import ZONE
-from tests.support.processes import serving, suite_environment
-from tests.support.replication import Pair, caught_up, pause_replay, primary_and_replica, resume_replay
+from tests.support.replication import Pair, caught_up, pause_replay, resume_replay
 
 pytestmark = pytest.mark.slow
 
 TOTALS = """query($f: StatsFilterInput!) { stats(filter: $f) { __typename ... on Stats { totals { booked } } } }"""
-
-
-@pytest.fixture(scope="module")
-def pair() -> Iterator[Pair]:
-    with primary_and_replica() as running:
-        migrate(running.primary_url)
-        yield running
-
-
-@pytest.fixture(scope="module")
-def server(pair: Pair, settings: Settings) -> Iterator[str]:
-    env = suite_environment(settings, DATABASE_URL=pair.primary_url, DATABASE_READ_URL=pair.replica_url)
-    with serving(env) as base:
-        yield base
 
 
 @contextlib.asynccontextmanager
