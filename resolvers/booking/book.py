@@ -358,9 +358,10 @@ async def _book_one_call(
         "idempotency_key": key,
     }
     row = (await conn.execute(one_call.CALL, params)).mappings().one()
-    # book_one writes this slot's seat only, whatever its outcome: this service's cached availability goes
-    availability_versions.changed(conn, [slot.service_id])
     outcome = row["outcome"]
+    # book_one writes this slot's seat only, and only when it books: a refusal (most of a release burst's attempts)
+    # leaves every cached availability answer standing, instead of moving this service's version or the epoch
+    availability_versions.changed(conn, [slot.service_id] if outcome == "booked" else [])
     if outcome == "booked":
         return ConfirmationRecord(booking=record_from_row(BookingRecord, row), manage_token=token)
     if outcome == "limit":
