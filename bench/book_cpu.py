@@ -6,20 +6,25 @@ client's CPU counts too), beside the trivial query measured the same way in the 
 A release of its own (a new office and procedure, ADAPTIVE as services are by default, 4 seats a slot) on the
 bench's database (TURNERO_BENCH_DATABASE, emptied first), and the app's rate limits and free bookings generous
 as the suite's, so every request does its whole work. After a warm-up (each statement prepared, each cache
-filled), `--trivial` `{ __typename }` and `--bookings` `book`s of one person each (no hold), `--concurrency` at
-once, in four alternating turns; the process's CPU seconds (time.process_time) over each phase, per request. CPU
-time is what this measures because it holds on a shared machine where wall time does not. Also the statements
-each booking sends to PostgreSQL and its round trips to PostgreSQL (BEGIN, COMMIT and pings included) and to Redis
-(tests/support/round_trips.py); with `--profile`, where the bookings' CPU goes (cProfile, its own time grouped
-by package, from as many bookings again run with the profiler on). Prints JSON; `booking_in_trivial_queries`
-is the figure issue 18 sets at 1.5 or less.
+filled) the collector is tuned as `serve` tunes it (server/collector.py). Then, `--concurrency` at once, in four
+alternating turns: `--trivial` `{ __typename }`; `--bookings` `book`s refused by validation before any statement
+(the same document and variables, the document number malformed: `refused_in_trivial_queries`, the request
+around a booking without the booking, a floor no booking goes under on this stack); `--bookings` `book`s of one
+person each (no hold). The process's CPU seconds (time.process_time) over each phase, per request: CPU time
+holds on a shared machine where wall time does not. Also the statements each booking sends to PostgreSQL and
+its round trips to PostgreSQL (BEGIN, COMMIT and pings included) and to Redis (tests/support/round_trips.py);
+with `--profile`, where the bookings' CPU goes (cProfile, its own time grouped by package, from as many
+bookings again run with the profiler on). Prints JSON; `booking_in_trivial_queries` is the figure issue 18
+sets at 1.5 or less.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import cProfile
+import gc
 import json
 import pstats
 import sys
@@ -39,6 +44,7 @@ from core.runtime import AppState, open_state
 from core.settings import Settings
 from models import Base
 from realtime.live import open_live_queue
+from server import collector
 from server.app import create_app
 from tests.support.api import Api
 from tests.support.processes import GENEROUS_RATES
@@ -98,7 +104,11 @@ async def measure(
     settings: Settings, *, bookings: int, trivial: int, concurrency: int, profile: bool = False
 ) -> dict[str, Any]:
     """The figures, on `settings`' database (which must be migrated; a release of its own is added)."""
-    async with open_state(settings, application_name="turnero-bench-book-cpu") as state, open_live_queue(state) as live:
+    async with (
+        open_state(settings, application_name="turnero-bench-book-cpu") as state,
+        open_live_queue(state) as live,
+        contextlib.AsyncExitStack() as stack,
+    ):
         app = create_app(settings)
         app.state.turnero = state
         app.state.live_queue = live
@@ -129,16 +139,33 @@ async def measure(
 
                 return one_booking
 
+            async def one_refused(number: int) -> None:
+                # the booking's whole request (HTTP, parse, validation, cost, rate limits, the input's conversion,
+                # a pooled connection, the typed error) without the booking: refused by the document's check
+                # before any statement, so what it costs is what no booking can cost less than on this stack
+                variables = {"i": {"slotId": slots[0], "citizen": {"name": f"Bench {number}", "documentId": "?"}}}
+                response = await client.post("/graphql", json={"query": BOOK, "variables": variables})
+                assert response.json()["data"]["book"]["__typename"] == "ValidationError", response.text
+
             await at_once(WARM_UP, concurrency, one_trivial)
+            await at_once(WARM_UP, concurrency, one_refused)
             await at_once(WARM_UP, concurrency, booking("9"))
             slots = slots[WARM_UP // CAPACITY :]
             outcomes.clear()
+            # as `serve` runs (server/app.py's lifespan, which this in-process app skips): what start-up and the
+            # warm-up built frozen out of the collector's work, its young generation collected less often; as it
+            # was again afterwards, for a test process that goes on
+            threshold = gc.get_threshold()
+            collector.tune()
+            stack.callback(gc.set_threshold, *threshold)
+            stack.callback(gc.unfreeze)
             # in ROUNDS turns, each phase's share at a time: whatever else loads the machine weighs on both alike
-            trivial_cpu = booking_cpu = wall = 0.0
+            trivial_cpu = refused_cpu = booking_cpu = wall = 0.0
             booked = booking("1")
             sent = Sent()
             for turn in range(ROUNDS):
                 trivial_cpu += await at_once(share(trivial, turn), concurrency, one_trivial)
+                refused_cpu += await at_once(share(bookings, turn), concurrency, one_refused)
                 began = time.perf_counter()
                 with sending(state) as turns:
                     start = share_start(bookings, turn)
@@ -157,6 +184,7 @@ async def measure(
                 profiler.disable()
     per_booking = booking_cpu / bookings * 1000
     per_trivial = trivial_cpu / trivial * 1000
+    per_refused = refused_cpu / bookings * 1000
     report: dict[str, Any] = {
         "benchmark": "book CPU in-process",
         "concurrency": concurrency,
@@ -171,6 +199,8 @@ async def measure(
         "trivial_queries": trivial,
         "trivial_cpu_ms": round(per_trivial, 3),
         "booking_in_trivial_queries": round(per_booking / per_trivial, 2),
+        "refused_cpu_ms": round(per_refused, 3),
+        "refused_in_trivial_queries": round(per_refused / per_trivial, 2),
         "profiled": profile,
     }
     if profiler is not None:

@@ -24,7 +24,7 @@ from resolvers.booking import confirmation, identity, lookup, one_call, party, s
 from resolvers.booking.access import RESERVED_CHANNELS, booking_channel
 from resolvers.booking.challenge import Gate
 from resolvers.booking.citizen import Citizen, CitizenInput, citizen, columns
-from resolvers.booking.codes import hold_token_hash, new_code
+from resolvers.booking.codes import hold_token_hash, new_code, new_codes
 from resolvers.booking.fragments import THEIRS, booking_ctes
 from resolvers.booking.freed_seats import OfferTiming, pass_on
 from resolvers.booking.records import BookingRecord, ConfirmationRecord
@@ -353,7 +353,7 @@ async def _book_one_call(
         "with_reserved": channel in RESERVED_CHANNELS,
         "seats": 1,
         "confirmation_required": False,
-        "codes": [new_code() for _ in range(CODE_ATTEMPTS)],
+        "codes": new_codes(CODE_ATTEMPTS),
         "idempotency_caller": scope,
         "idempotency_key": key,
     }

@@ -13,7 +13,20 @@ CODE_LENGTH = 8
 
 
 def new_code() -> str:
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    return new_codes(1)[0]
+
+
+def new_codes(count: int) -> list[str]:
+    """`count` independent codes from one draw of the system's random source: a number below 31^(8 count) read
+    as base-31 digits is as uniform as eight choices per code, and costs one call instead of eight per code (the
+    one-call booking sends ten, for its retries on a taken code)."""
+    base = len(CODE_ALPHABET)
+    number = secrets.randbelow(base ** (CODE_LENGTH * count))
+    digits = []
+    for _ in range(CODE_LENGTH * count):
+        number, digit = divmod(number, base)
+        digits.append(CODE_ALPHABET[digit])
+    return ["".join(digits[start : start + CODE_LENGTH]) for start in range(0, len(digits), CODE_LENGTH)]
 
 
 def normalise_code(value: str) -> str:

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from redis.asyncio.connection import Connection as RedisConnection
+from redis.asyncio.connection import AbstractConnection as RedisConnection
 from sqlalchemy import event
 
 from core.runtime import AppState
