@@ -41,8 +41,9 @@ SLOW_OPERATIONS = Counter(
 )
 AVAILABILITY_ANSWERS = Counter(
     "turnero_availability_answers",
-    "Cacheable availability/earliestSlots operations: served from the cache (hit), computed (miss), and of "
-    "those computed, kept for the next callers (kept)",
+    "Cacheable availability/earliestSlots operations: served from the cache (hit), from the same answer being "
+    "computed for another caller in this process (joined), computed (miss), and of those computed, kept for the "
+    "next callers (kept)",
     ["outcome"],
     registry=REGISTRY,
 )

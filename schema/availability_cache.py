@@ -18,6 +18,8 @@ resolvers would give now:
 - never an error, a partial answer, or an empty list (an empty answer records unmet demand per caller:
   resolvers/analytics/unmet.py, so it always runs);
 - keyed by the availability versions (core/availability_versions.py) read BEFORE the answer is computed;
+- computed once per process for callers asking the same question under the same versions at the same time: the
+  others wait for that answer (as they would have found it stored a moment later) instead of computing it again;
 - kept at most TURNERO_AVAILABILITY_CACHE_SECONDS, and never past the moment a live hold of the service ends or
   its next slot starts (both change the answer without any write);
 - off with a read replica (DATABASE_READ_URL): an answer read from a lagging replica would be kept as fresh
@@ -26,6 +28,7 @@ resolvers would give now:
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -65,6 +68,9 @@ logger = logging.getLogger("turnero.availability")
 
 CACHED_FIELDS = frozenset({"availability", "earliestSlots"})
 ANSWER_PREFIX = "availability:answer:"
+# the answers this process is computing, by their key: a release burst asks the same question hundreds of times
+# a second, and between two seat changes of its procedure every miss would otherwise compute the same answer
+_COMPUTING: dict[str, asyncio.Future[bytes | None]] = {}
 
 
 class CachedAnswer(dict[str, Any]):
@@ -239,7 +245,14 @@ class AvailabilityAnswers(SchemaExtension):
             logger.warning("availability cache not read: %r", error)
             yield
             return
-        AVAILABILITY_ANSWERS.labels("hit" if cached is not None else "miss").inc()
+        computing = _COMPUTING.get(key) if cached is None else None
+        if computing is not None:
+            # the same question under the same versions is being computed in this process: its answer is one
+            # this caller could have found stored (it was computed after the versions this caller read), so it
+            # waits for it instead of computing it again; shielded, so that this caller's timeout cannot cancel
+            # it for the others. None: the answer is not one to share (empty, an error): computed here after all
+            cached = await asyncio.shield(computing)
+        AVAILABILITY_ANSWERS.labels("miss" if cached is None else "hit" if computing is None else "joined").inc()
         if cached is not None:
             # over HTTP the stored JSON goes out as it is (server/graphql_view.py splices it): no decoding and
             # encoding again of a city's week per hit; a websocket's query gets it decoded
@@ -247,10 +260,23 @@ class AvailabilityAnswers(SchemaExtension):
             execution.result = ExecutionResult(data=data)
             yield
             return
-        yield
-        data = _complete(execution.result, ready.roots)
-        if data is not None:
-            await self._keep(context, ready, key, data, since)
+        if computing is not None:  # waited for an answer that was not one to share: computed alone
+            yield
+            return
+        answer: asyncio.Future[bytes | None] = asyncio.get_running_loop().create_future()
+        _COMPUTING[key] = answer
+        try:
+            yield
+            data = _complete(execution.result, ready.roots)
+            if data is not None:
+                stored = json.dumps(data, separators=(",", ":")).encode()
+                answer.set_result(stored)
+                await self._keep(context, ready, key, stored, since)
+        finally:
+            if not answer.done():  # not shareable, failed or cancelled: the callers waiting compute their own
+                answer.set_result(None)
+            if _COMPUTING.get(key) is answer:
+                del _COMPUTING[key]
 
     def _plan(self, context: object) -> Plan | None:
         execution = self.execution_context
@@ -271,7 +297,7 @@ class AvailabilityAnswers(SchemaExtension):
         )
 
     @staticmethod
-    async def _keep(context: Context, ready: Plan, key: str, data: dict[str, Any], since: float) -> None:
+    async def _keep(context: Context, ready: Plan, key: str, stored: bytes, since: float) -> None:
         state = context.state
         seconds = state.settings.availability_cache_seconds
         try:
@@ -281,7 +307,7 @@ class AvailabilityAnswers(SchemaExtension):
                 seconds = min(seconds, float(until_change))
             if seconds < 0.001:
                 return
-            await state.redis.set(key, json.dumps(data, separators=(",", ":")), px=int(seconds * 1000))
+            await state.redis.set(key, stored, px=int(seconds * 1000))
             AVAILABILITY_ANSWERS.labels("kept").inc()
         except Exception as error:  # never fail an answer for its cache's sake
             logger.warning("availability answer not cached: %r", error)

@@ -1,10 +1,12 @@
 """Cached availability answers (schema/availability_cache.py) over real `serve` processes: every seat change
 moves the versions they are keyed by, a write answered on one process is seen by the next read on another,
-a hold that ends shows its seat again without any write, and the cache changes no answer."""
+a hold that ends shows its seat again without any write, the cache changes no answer, and the same question asked
+at once is computed once."""
 
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import datetime, timedelta
@@ -13,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from sqlalchemy import text
 
 from core.availability_versions import EPOCH_KEY, SERVICE_KEY
 from core.runtime import AppState
@@ -262,3 +265,76 @@ async def test_the_cache_changes_no_answer(api: Api, admin_token: str, state: Ap
                 answers.append(await client.run(query, variables))
             assert all(answers[0].values()), query  # every root answered something: the case is cacheable
             assert all(answer == answers[0] for answer in answers), query
+
+
+async def answers_counted(api: Api) -> dict[str, float]:
+    """The process's count of cacheable availability operations by outcome (hit, joined, miss, kept)."""
+    text = (await api.client.get("/metrics")).text
+    found = re.findall(r'^turnero_availability_answers_total\{outcome="(\w+)"\} (\S+)$', text, re.MULTILINE)
+    return {outcome: float(count) for outcome, count in found}
+
+
+async def waiting_on_slots(state: AppState) -> int:
+    """Statements of other sessions of this database waiting for a lock while reading slots."""
+    return int(
+        await scalar(
+            state,
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            " AND wait_event_type = 'Lock' AND query ILIKE '%slots%'",
+        )
+    )
+
+
+async def asked_at_once(state: AppState, api: Api, service: str, day: str, callers: int) -> tuple[int, list[Any]]:
+    """`callers` ask `api` the same question at once while the first one's computation is held by a lock on slots
+    (so that the others arrive while it runs): how many computations were waiting on the lock, and the answers."""
+    async with state.engine.connect() as conn:
+        await conn.begin()
+        await conn.execute(text("LOCK TABLE slots IN ACCESS EXCLUSIVE MODE"))
+        asked = [asyncio.create_task(api.run(CITY, {"s": service, "d": day})) for _ in range(callers)]
+        for _ in range(600):  # the first computation reaches the lock (30 s at most)
+            if await waiting_on_slots(state) > 0:
+                break
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(2)  # time for the others to arrive: each computing would be waiting too
+        waiting = await waiting_on_slots(state)
+        await conn.rollback()
+    return waiting, await asyncio.gather(*asked)
+
+
+def counted(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    return {outcome: after.get(outcome, 0) - before.get(outcome, 0) for outcome in ("hit", "joined", "miss", "kept")}
+
+
+async def test_the_same_question_asked_at_once_is_computed_once(
+    api: Api, admin_token: str, state: AppState, apis: dict[str, Api]
+) -> None:
+    """A release burst: many callers ask the same thing before the first answer is stored. One of them computes
+    it; the others wait for that answer instead of computing it again, and all get the right one."""
+    slots = await bookable_slots(api, admin_token, capacity=2)
+    service = await service_of(state, slots[0])
+    expected = await apis["uncached"].run(CITY, {"s": service, "d": tomorrow()})
+    before = await answers_counted(apis["reader"])
+
+    waiting, answers = await asked_at_once(state, apis["reader"], service, tomorrow(), 12)
+
+    assert waiting == 1
+    assert answers == [expected] * 12
+    assert counted(before, await answers_counted(apis["reader"])) == {"hit": 0, "joined": 11, "miss": 1, "kept": 1}
+
+
+async def test_an_answer_not_to_share_is_computed_by_each_caller(
+    api: Api, admin_token: str, state: AppState, apis: dict[str, Api]
+) -> None:
+    """An empty answer is never shared (each one records its caller's unmet demand): those who waited for it
+    compute their own."""
+    slots = await bookable_slots(api, admin_token, capacity=2)
+    service = await service_of(state, slots[0])
+    no_seats = (datetime.now(ZoneInfo(ZONE)).date() + timedelta(days=2)).isoformat()  # the agenda is tomorrow's weekday
+    before = await answers_counted(apis["reader"])
+
+    waiting, answers = await asked_at_once(state, apis["reader"], service, no_seats, 6)
+
+    assert waiting == 1
+    assert answers == [{"availability": []}] * 6
+    assert counted(before, await answers_counted(apis["reader"])) == {"hit": 0, "joined": 0, "miss": 6, "kept": 0}
