@@ -1,7 +1,7 @@
 """Live queue fan-out: N websocket subscribers of one office's queueEvents on one API process.
 
     .venv/bin/python -m bench.fanout [--sizes 100,1000,5000] [--rounds 8] [--client-processes 2]
-        [--modes direct,task,per-subscriber] [--api-processes 1] [--short]
+        [--modes direct,task,per-subscriber] [--api-processes 1] [--per-socket 1] [--short]
 
 For each N, once per mode in the same run, on a fresh `python main.py serve`: "direct", the shared feed
 writing each event's frame to the sockets itself (as `serve` runs); "task", the shared feed with every
@@ -19,8 +19,10 @@ The API process runs on CPU 0 and the subscriber processes on the other core (--
 it to the scheduler), so that thousands of sockets being read do not take the API's core. With
 --api-processes K, K `serve` processes each hold N subscribers (K * N in all, the subscriber processes
 split between them; the desk's call goes to the first, the others hear it over Redis as in production);
-the API processes then take one CPU each in turn and the subscriber processes are not pinned. --short is
-the CI check (20 subscribers, 2 rounds, every mode). Prints JSON.
+the API processes then take one CPU each in turn and the subscriber processes are not pinned. With
+--per-socket K each socket carries K subscriptions of the office (N / K sockets): for more subscribers on one
+process than it may hold open files (each subscription still gets its own frame of each event, under its own
+id). --short is the CI check (20 subscribers, 2 rounds, every mode). Prints JSON.
 """
 
 from __future__ import annotations
@@ -78,6 +80,7 @@ class Case:
     rounds: int
     client_processes: int
     pin: bool
+    per_socket: int = 1
 
 
 class Clients:
@@ -87,13 +90,15 @@ class Clients:
         self.processes = processes
 
     @classmethod
-    async def start(cls, bases: list[str], front: FrontDesk, count: int, cpus: str) -> Clients:
-        """`count` subscriber processes, the n-th subscribing at the (n mod K)-th of the K API processes."""
+    async def start(cls, bases: list[str], front: FrontDesk, count: int, cpus: str, per_socket: int = 1) -> Clients:
+        """`count` subscriber processes, the n-th subscribing at the (n mod K)-th of the K API processes,
+        `per_socket` subscriptions on each of their sockets."""
         urls = [base.replace("http://", "ws://", 1) + "/graphql" for base in bases]
         processes = [
             await asyncio.create_subprocess_exec(
                 *[sys.executable, "-m", "bench.fanout_client", urls[n % len(urls)], front.display, front.office_id],
                 *(["--cpus", cpus] if cpus else []),
+                *(["--per-socket", str(per_socket)] if per_socket > 1 else []),
                 cwd=ROOT,
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
@@ -117,7 +122,8 @@ class Clients:
         return answer
 
     async def open(self, total: int, progress: Progress) -> None:
-        task = progress.add_task(f"opening {total} subscriptions", total=total)
+        """`total` sockets, shared out between the subscriber processes."""
+        task = progress.add_task(f"opening {total} sockets", total=total)
         shares = [total // len(self.processes) + (n < total % len(self.processes)) for n in range(len(self.processes))]
         acked = [0] * len(self.processes)
 
@@ -202,10 +208,11 @@ async def measure(
             await front.issue(SERVICE)  # the citizens the rounds will call
         rss_before = [vm_rss_kib(pid) for pid in pids]
 
-        clients = await Clients.start(bases, front, max(case.client_processes, case.api_processes), client_cpus)
+        processes = max(case.client_processes, case.api_processes)
+        clients = await Clients.start(bases, front, processes, client_cpus, case.per_socket)
         stack.push_async_callback(clients.quit)
         began = time.monotonic()
-        await clients.open(total, progress)
+        await clients.open(total // case.per_socket, progress)
         # subscriptions without afterSeq start "from now": one more walk-in until every one has seen it
         for _ in range(10):
             await front.issue(SERVICE)
@@ -244,6 +251,7 @@ async def measure(
     ordered, from_request = sorted(latencies), sorted(since_request)
     return {
         "subscribers": total,
+        "sockets": total // case.per_socket,
         "api_processes": case.api_processes,
         "p50_ms": round(statistics.median(ordered), 1),
         "p99_ms": round(percentile(ordered, 0.99), 1),
@@ -303,17 +311,20 @@ def main() -> None:
     parser.add_argument("--no-pin", action="store_true", help="do not put the API on CPU 0 and subscribers apart")
     parser.add_argument("--modes", default=",".join(MODES), help=f"comma-separated, of {', '.join(MODES)}")
     parser.add_argument("--api-processes", type=int, default=1, help="serve processes, each with --sizes subscribers")
+    parser.add_argument("--per-socket", type=int, default=1, help="subscriptions on each socket (divides every size)")
     parser.add_argument("--short", action="store_true", help="the CI check: 20 subscribers, 2 rounds, every mode")
     args = parser.parse_args()
     if args.short:
         args.sizes, args.rounds, args.modes = "20", 2, ",".join(MODES)
     sizes = [int(size) for size in args.sizes.split(",")]
+    if args.per_socket < 1 or any(size % args.per_socket for size in sizes):
+        raise SystemExit("--per-socket must divide every size")
     modes = args.modes.split(",")
     if unknown := set(modes) - set(MODES):
         raise SystemExit(f"unknown modes: {', '.join(sorted(unknown))}")
     pin = not args.no_pin and len(os.sched_getaffinity(0)) > 1
     # each API process holds its N subscribers' sockets; no subscriber process holds more
-    needed = max(sizes) + 1000
+    needed = max(sizes) // args.per_socket + 1000
     open_files = raise_open_files(needed)
     if needed > open_files:
         raise SystemExit(
@@ -333,7 +344,7 @@ def main() -> None:
         for size in sizes:
             for mode in modes:
                 progress.console.log(f"{size} subscribers x {args.api_processes} API processes, {mode}")
-                case = Case(mode, args.api_processes, size, args.rounds, args.client_processes, pin)
+                case = Case(mode, args.api_processes, size, args.rounds, args.client_processes, pin, args.per_socket)
                 results[mode][str(size)] = asyncio.run(run_case(env, front, case, progress))
 
     report = {
@@ -343,6 +354,7 @@ def main() -> None:
         "setup": {
             "api_processes": args.api_processes,
             "subscribers_per_api_process": sizes,
+            "subscriptions_per_socket": args.per_socket,
             "api_cpu": (API_CPU if args.api_processes == 1 else "one each, in turn") if pin else None,
             "subscriber_processes": max(args.client_processes, args.api_processes),
             "subscriber_cpus": sorted(os.sched_getaffinity(0) - {API_CPU}) if pin and args.api_processes == 1 else None,

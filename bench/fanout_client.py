@@ -1,16 +1,19 @@
 """The subscribers of bench/fanout.py: many graphql-transport-ws sockets in one process, driven over
 stdin/stdout with one JSON object a line.
 
-    python -m bench.fanout_client URL TOKEN OFFICE_ID [--cpus 1]
+    python -m bench.fanout_client URL TOKEN OFFICE_ID [--cpus 1] [--per-socket 1]
 
 Each message is stamped by the kernel when it reached its socket (SO_TIMESTAMPNS), not when this process
 got round to reading it: with thousands of sockets on a shared core, the subscribers' own speed would
 otherwise be part of the figure. Sockets are plain non-blocking ones under epoll, with websockets'
 sans-I/O protocol for the handshake and the frames (it answers the server's pings too).
 
-Commands: {"cmd": "open", "count": N} opens N subscriptions (progress lines {"acked": k}, then
-{"open": N}); {"cmd": "wait", "seq": S, "timeout": T} answers once every socket has had event S, with
-the receive times of S; {"cmd": "stats"}; {"cmd": "quit"}.
+`--per-socket K` runs K subscriptions of the office on each socket (graphql-transport-ws carries several, each
+under its own id), for more subscribers than a process may hold sockets.
+
+Commands: {"cmd": "open", "count": N} opens N sockets of K subscriptions each (progress lines {"acked": k}
+in sockets, then {"open": N}); {"cmd": "wait", "seq": S, "timeout": T} answers once every subscription has
+had event S, with the receive times of S (one per subscription); {"cmd": "stats"}; {"cmd": "quit"}.
 """
 
 from __future__ import annotations
@@ -46,7 +49,7 @@ class Subscriber:
     protocol: ClientProtocol
     acked: bool = False
     closed: bool = False
-    last_seq: int | None = None
+    last_seq: dict[str, int] = field(default_factory=dict)  # by subscription id
     out_of_order: int = 0
 
 
@@ -55,6 +58,7 @@ class Subscribers:
     url: str
     token: str
     office_id: str
+    per_socket: int = 1
     epoll: select.epoll = field(default_factory=select.epoll)
     by_fd: dict[int, Subscriber] = field(default_factory=dict)
     arrivals: dict[int, list[float]] = field(default_factory=lambda: defaultdict(list))
@@ -78,7 +82,12 @@ class Subscribers:
         return sum(1 for s in self.by_fd.values() if s.acked)
 
     def all_have(self, seq: int) -> bool:
-        return all(s.last_seq is not None and s.last_seq >= seq for s in self.by_fd.values() if not s.closed)
+        return all(self.having(s, seq) == self.per_socket for s in self.by_fd.values() if not s.closed)
+
+    @staticmethod
+    def having(subscriber: Subscriber, seq: int) -> int:
+        """How many of the socket's subscriptions have had event `seq`."""
+        return sum(1 for last in subscriber.last_seq.values() if last >= seq)
 
     def poll(self, timeout: float) -> list[int]:
         """Reads what arrived; returns the other ready descriptors (stdin)."""
@@ -112,13 +121,14 @@ class Subscribers:
                     self.errors.append(f"handshake refused: {event.status_code}")
                     continue
                 init = {"type": "connection_init", "payload": {"authorization": f"Bearer {self.token}"}}
-                subscribe = {
-                    "id": "q",
-                    "type": "subscribe",
-                    "payload": {"query": SUBSCRIPTION, "variables": {"o": self.office_id}},
-                }
                 subscriber.protocol.send_text(json.dumps(init).encode())
-                subscriber.protocol.send_text(json.dumps(subscribe).encode())
+                for number in range(self.per_socket):
+                    subscribe = {
+                        "id": f"q{number}",
+                        "type": "subscribe",
+                        "payload": {"query": SUBSCRIPTION, "variables": {"o": self.office_id}},
+                    }
+                    subscriber.protocol.send_text(json.dumps(subscribe).encode())
             elif isinstance(event, Frame) and event.opcode is Opcode.TEXT:
                 self._message(subscriber, json.loads(bytes(event.data)), stamp)
             elif isinstance(event, Frame) and event.opcode is Opcode.CLOSE:
@@ -135,9 +145,10 @@ class Subscribers:
             self.errors.append(json.dumps(message)[:300])
             return
         seq: int = data["queueEvents"]["seq"]
-        if subscriber.last_seq is not None and seq != subscriber.last_seq + 1:
+        last = subscriber.last_seq.get(message["id"])
+        if last is not None and seq != last + 1:
             subscriber.out_of_order += 1
-        subscriber.last_seq = seq
+        subscriber.last_seq[message["id"]] = seq
         self.arrivals[seq].append(stamp)
         self.types[seq] = data["queueEvents"]["type"]
         self.received += 1
@@ -181,7 +192,7 @@ def wait_for(subscribers: Subscribers, seq: int, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while not subscribers.all_have(seq) and time.monotonic() < deadline:
         subscribers.poll(0.01)
-    have = sum(1 for s in subscribers.by_fd.values() if s.last_seq is not None and s.last_seq >= seq)
+    have = sum(subscribers.having(s, seq) for s in subscribers.by_fd.values())
     reply({"seq": seq, "have": have, "type": subscribers.types.get(seq), "times": subscribers.arrivals.get(seq, [])})
 
 
@@ -191,10 +202,11 @@ def main() -> None:
     parser.add_argument("token")
     parser.add_argument("office_id")
     parser.add_argument("--cpus", default="", help="comma-separated CPUs to run on")
+    parser.add_argument("--per-socket", type=int, default=1, help="subscriptions on each socket")
     args = parser.parse_args()
     if args.cpus:
         os.sched_setaffinity(0, {int(cpu) for cpu in args.cpus.split(",")})
-    subscribers = Subscribers(args.url, args.token, args.office_id)
+    subscribers = Subscribers(args.url, args.token, args.office_id, per_socket=args.per_socket)
     stdin = sys.stdin.fileno()
     subscribers.epoll.register(stdin, select.EPOLLIN)
     pending = b""

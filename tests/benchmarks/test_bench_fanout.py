@@ -1,5 +1,6 @@
-"""`bench.fanout` in its short mode (20 subscribers, 2 rounds, every mode) on one and on two `serve` processes:
-that it runs, every message arrives in order, and its report has the shape docs/performance.md quotes. How
+"""`bench.fanout` in its short mode (20 subscribers, 2 rounds, every mode) on one and on two `serve` processes,
+and with two subscriptions on each socket: that it runs, every message arrives in order (each subscription's),
+and its report has the shape docs/performance.md quotes. How
 fast the screens hear of a call is what the bench measures, not this."""
 
 from __future__ import annotations
@@ -20,8 +21,10 @@ from tests.support.servers import recreate_database
 pytestmark = pytest.mark.slow
 
 
-@pytest.mark.parametrize("api_processes", [1, 2])
-def test_the_short_mode_runs_every_mode_and_loses_nothing(settings: Settings, api_processes: int) -> None:
+@pytest.mark.parametrize(("api_processes", "per_socket"), [(1, 1), (2, 1), (1, 2)])
+def test_the_short_mode_runs_every_mode_and_loses_nothing(
+    settings: Settings, api_processes: int, per_socket: int
+) -> None:
     assert settings.database_url is not None
     server = make_url(settings.database_url)
     database = f"{server.database}_bench_fanout"
@@ -32,7 +35,16 @@ def test_the_short_mode_runs_every_mode_and_loses_nothing(settings: Settings, ap
         TURNERO_BENCH_DATABASE=database,
     )
     done = subprocess.run(
-        [sys.executable, "-m", "bench.fanout", "--short", "--api-processes", str(api_processes)],
+        [
+            sys.executable,
+            "-m",
+            "bench.fanout",
+            "--short",
+            "--api-processes",
+            str(api_processes),
+            "--per-socket",
+            str(per_socket),
+        ],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -43,9 +55,11 @@ def test_the_short_mode_runs_every_mode_and_loses_nothing(settings: Settings, ap
     assert done.returncode == 0, done.stderr[-3000:]
     report = json.loads(done.stdout[done.stdout.index("{\n") :])
     assert report["setup"]["api_processes"] == api_processes
+    assert report["setup"]["subscriptions_per_socket"] == per_socket
     for mode in MODES:
         result = report[mode]["20"]
         assert result["subscribers"] == 20 * api_processes
+        assert result["sockets"] == 20 * api_processes // per_socket
         assert result["messages_received"] == result["messages_expected"] == 2 * 20 * api_processes, result
         assert result["out_of_order"] == 0
         assert result["errors"] == []
