@@ -7,8 +7,8 @@ Buckets (settings TURNERO_RATE_…, docs/architecture.md "Protections"):
   display's or the phone line's bucket.
 - per client address, counted per root field asked (aliases included): `login` for everyone; for anonymous
   callers `book`/`rescheduleBooking`/`cancelBooking` together, and searches (`availability`,
-  `earliestSlots`, `holdSlot`; an answer from the availability cache counts like a computed one). Refused attempts count too: a bot
-  that keeps trying stays refused.
+  `earliestSlots`, `holdSlot`; an answer from the availability cache counts like a computed one). Refused
+  attempts count too: a bot that keeps trying stays refused.
 - per caller (a staff user, whatever their address): `findBookings`, the phone line's search of people's
   bookings (`lookups`).
 
