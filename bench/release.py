@@ -27,6 +27,7 @@ import json
 import math
 import os
 import random
+import re
 import secrets
 import statistics
 import sys
@@ -60,6 +61,7 @@ SOONEST = 5  # a citizen picks among the soonest free slots
 TICK_SECONDS = 0.5
 console = Console(stderr=True)
 
+ANSWERS_METRIC = re.compile(r'^turnero_availability_answers_total\{outcome="(\w+)"\} (\S+)$', re.MULTILINE)
 SEARCH = """query($s: ID!, $o: ID!, $f: Date!, $t: Date!) {
     availability(serviceId: $s, officeId: $o, from: $f, to: $t) { slots { id remaining } } }"""
 HOLD = """mutation($s: ID!, $c: String) { holdSlot(slotId: $s, challenge: $c) { __typename
@@ -327,6 +329,7 @@ async def morning(
         attached = await screens(bases, release.front, args.displays, progress, stack) if args.displays else []
 
         progress.console.log(f"{args.citizens} citizens at once")
+        answers_before = await availability_answers(http, bases)
         block = 100 + secrets.randbelow(100)  # addresses of this run's own: no limit carries over from the last
         rng = random.Random(args.seed)
         done = asyncio.Event()
@@ -346,6 +349,7 @@ async def morning(
             )
         )
         seconds = time.perf_counter() - began
+        answers_after = await availability_answers(http, bases)
         done.set()
         ticks = await ticks_task if ticks_task else []
         screens_report = await delivered(attached, ticks, args.displays) if attached else {"events": 0}
@@ -382,7 +386,20 @@ async def morning(
         "screens": screens_report,
         "trivial_baseline": {"concurrency": concurrency, "requests_per_s": round(baseline_per_s, 1)},
         "requests_per_s_vs_trivial": round(requests / seconds / baseline_per_s, 3),
+        # the burst's cacheable searches on both processes: from the cache, from another caller's computation in
+        # the same process, computed (and of those, kept)
+        "availability_answers": dict(sorted((answers_after - answers_before).items())),
     }
+
+
+async def availability_answers(http: httpx.AsyncClient, bases: list[str]) -> Counter[str]:
+    """The processes' counts of cacheable availability operations by outcome (turnero_availability_answers)."""
+    counts: Counter[str] = Counter()
+    for base in bases:
+        text = (await http.get(f"{base}/metrics")).text
+        for outcome, count in ANSWERS_METRIC.findall(text):
+            counts[outcome] += int(float(count))
+    return counts
 
 
 def arguments(argv: list[str] | None = None) -> argparse.Namespace:

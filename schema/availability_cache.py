@@ -226,6 +226,16 @@ def _complete(result: object, roots: tuple[str, ...]) -> dict[str, Any] | None:
     return data
 
 
+def _encoded(data: dict[str, Any]) -> bytes | None:
+    """The answer as it is stored and shared; None (logged) if it cannot be: never fail an answer for its cache's
+    sake."""
+    try:
+        return json.dumps(data, separators=(",", ":")).encode()
+    except (TypeError, ValueError) as error:
+        logger.warning("availability answer not encoded: %r", error)
+        return None
+
+
 class AvailabilityAnswers(SchemaExtension):
     async def on_execute(self) -> AsyncIterator[None]:
         execution = self.execution_context
@@ -268,8 +278,8 @@ class AvailabilityAnswers(SchemaExtension):
         try:
             yield
             data = _complete(execution.result, ready.roots)
-            if data is not None:
-                stored = json.dumps(data, separators=(",", ":")).encode()
+            stored = _encoded(data) if data is not None else None
+            if stored is not None:
                 answer.set_result(stored)
                 await self._keep(context, ready, key, stored, since)
         finally:

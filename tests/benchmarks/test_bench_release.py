@@ -41,3 +41,8 @@ async def test_a_short_release_morning_books_without_double_bookings(
     assert report["trivial_baseline"]["requests_per_s"] > 0
     assert report["requests_per_s_vs_trivial"] > 0
     assert report["serve_processes"] == 2
+    answers = report["availability_answers"]
+    assert set(answers) <= {"hit", "joined", "miss", "kept"}
+    # every search of the burst went through the cache's extension on one process or the other
+    assert 0 < answers.get("hit", 0) + answers.get("joined", 0) + answers.get("miss", 0)
+    assert answers.get("kept", 0) <= answers.get("miss", 0)
