@@ -27,7 +27,6 @@ import json
 import math
 import os
 import random
-import re
 import secrets
 import statistics
 import sys
@@ -51,6 +50,7 @@ from bench.fanout import Clients, last_seq, raise_open_files
 from bench.hostile_net import bound_client, loopback
 from tests.support.api import Api
 from tests.support.front_desk import FrontDesk, front_desk
+from tests.support.metrics import counts_by_label
 
 ADMIN = "release-bench-admin"
 ZONE = "America/Argentina/Cordoba"
@@ -61,7 +61,6 @@ SOONEST = 5  # a citizen picks among the soonest free slots
 TICK_SECONDS = 0.5
 console = Console(stderr=True)
 
-ANSWERS_METRIC = re.compile(r'^turnero_availability_answers_total\{outcome="(\w+)"\} (\S+)$', re.MULTILINE)
 SEARCH = """query($s: ID!, $o: ID!, $f: Date!, $t: Date!) {
     availability(serviceId: $s, officeId: $o, from: $f, to: $t) { slots { id remaining } } }"""
 HOLD = """mutation($s: ID!, $c: String) { holdSlot(slotId: $s, challenge: $c) { __typename
@@ -396,9 +395,10 @@ async def availability_answers(http: httpx.AsyncClient, bases: list[str]) -> Cou
     """The processes' counts of cacheable availability operations by outcome (turnero_availability_answers)."""
     counts: Counter[str] = Counter()
     for base in bases:
-        text = (await http.get(f"{base}/metrics")).text
-        for outcome, count in ANSWERS_METRIC.findall(text):
-            counts[outcome] += int(float(count))
+        exposition = (await http.get(f"{base}/metrics")).text
+        counts.update(
+            {o: int(n) for o, n in counts_by_label(exposition, "turnero_availability_answers", "outcome").items()}
+        )
     return counts
 
 

@@ -6,7 +6,6 @@ at once is computed once."""
 from __future__ import annotations
 
 import asyncio
-import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import datetime, timedelta
@@ -23,6 +22,7 @@ from core.settings import Settings
 from tests.support.api import Api
 from tests.support.booking import BOOK, CANCEL, RESCHEDULE, ZONE, bookable_slots, citizen, scalar
 from tests.support.holds import HOLD
+from tests.support.metrics import counts_by_label
 from tests.support.processes import serving, suite_environment
 
 pytestmark = pytest.mark.slow
@@ -269,9 +269,7 @@ async def test_the_cache_changes_no_answer(api: Api, admin_token: str, state: Ap
 
 async def answers_counted(api: Api) -> dict[str, float]:
     """The process's count of cacheable availability operations by outcome (hit, joined, miss, kept)."""
-    text = (await api.client.get("/metrics")).text
-    found = re.findall(r'^turnero_availability_answers_total\{outcome="(\w+)"\} (\S+)$', text, re.MULTILINE)
-    return {outcome: float(count) for outcome, count in found}
+    return counts_by_label((await api.client.get("/metrics")).text, "turnero_availability_answers", "outcome")
 
 
 async def waiting_on_slots(state: AppState) -> int:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import re
 import socket as sockets
 import struct
 import tempfile
@@ -27,6 +26,7 @@ from tests.queue.test_fanout_feed import Stalled, frames, payloads, stalled_sock
 from tests.support.api import Api
 from tests.support.front_desk import front_desk
 from tests.support.live import QUEUE_EVENTS, socket
+from tests.support.metrics import counts_by_label
 from tests.support.processes import serving, suite_environment
 
 pytestmark = pytest.mark.slow
@@ -34,9 +34,8 @@ pytestmark = pytest.mark.slow
 
 def written(base: str, way: str) -> float:
     """The server's count of shared-feed messages sent one way ("direct" or "task")."""
-    text = httpx.get(f"{base}/metrics", timeout=10).text
-    found = re.search(rf'^turnero_queue_feed_messages_total\{{way="{way}"\}} (\S+)$', text, re.MULTILINE)
-    return float(found.group(1)) if found else 0.0
+    exposition = httpx.get(f"{base}/metrics", timeout=10).text
+    return counts_by_label(exposition, "turnero_queue_feed_messages", "way").get(way, 0.0)
 
 
 @pytest.fixture(scope="module")
